@@ -1,0 +1,30 @@
+import {fixupConfigRules} from '@eslint/compat';
+import xoReact from 'eslint-config-xo-react';
+
+const xoConfig = [
+	...fixupConfigRules(xoReact()),
+	{
+		rules: {
+			// eslint-plugin-react 7.37 predates ESLint 10; prop types are TypeScript's job here.
+			'react/prop-types': 'off',
+			// Versions are pinned exactly on purpose (see README, "Toolchain").
+			'package-json/dependency-version-range': 'off',
+		},
+	},
+	{
+		// The layers: openstack/ knows nothing of core/ or ui/; core/ knows nothing of ui/.
+		files: ['source/**/*.{ts,tsx}'],
+		rules: {
+			'import-x/no-restricted-paths': ['error', {
+				zones: [
+					{target: './source/openstack', from: ['./source/core', './source/ui', './source/demo-cloud', './source/store']},
+					{target: './source/core', from: ['./source/ui', './source/demo-cloud']},
+					{target: './source/demo-cloud', from: ['./source/ui', './source/core', './source/openstack']},
+					{target: './source/ui', from: ['./source/openstack', './source/demo-cloud']},
+				],
+			}],
+		},
+	},
+];
+
+export default xoConfig;
