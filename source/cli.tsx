@@ -1,2 +1,107 @@
 #!/usr/bin/env node
-console.log('backstack: under construction');
+/*
+The only file that reads argv, the environment's choice of command, or exits. Everything it runs lives in core/ and ui/.
+*/
+import process from 'node:process';
+import os from 'node:os';
+import meow from 'meow';
+import {runCommand, type CliFlags} from './commands/index.js';
+
+const cli = meow(`
+	Usage
+	  $ backstack [command] [options]
+
+	Commands
+	  (none)            The interactive view: what is backed up, which keys it needs, guided restores
+	  check             What this cloud lets you do for backups, one line per capability
+	  audit             Findings for one project or all of yours, for cron and CI
+	  restore <kind>    Guided restore: backup | backup-onto | image-volume | image-file | secret-file
+	  backup <kind>     Guided backup: volume | volume-image | server | image-download | secret-export | protect
+	  demo-cloud        Run the embedded demo cloud and print how to point any OpenStack client at it
+	  journal           Unfinished plans from an earlier run; --resume ID or --cleanup ID
+
+	Options
+	  --os-cloud NAME        Cloud from clouds.yaml (default: $OS_CLOUD, or the only one)
+	  --project NAME|ID      Project to work in (default: the cloud's)
+	  --demo                 Use an in-process demo cloud instead of a real one
+	  --readonly             Hide every action that changes the cloud
+	  --debug                Log each request (method, URL, status, duration, request id) to stderr, secrets redacted
+	  --debug-file FILE      Write that log to FILE instead
+	  --version, --help
+
+	Audit options
+	  --all-projects         Every project you can reach (a project you cannot read is reported, not fatal)
+	  --format FORMAT        table (default), json or csv
+	  --fail-on LEVEL        Exit 1 when a finding is at least: critical (default), warning, or never
+
+	Restore and backup options
+	  --yes                  Run without asking (a destructive restore still needs --confirm NAME)
+	  --confirm NAME         The name of the volume a restore will overwrite
+	  --dry-run              Print the plan, change nothing
+	  --export-cli           Print the plan as openstack commands, change nothing
+	  (each kind takes its own options: backstack restore --help)
+
+	Demo cloud options
+	  --port N               Port for demo-cloud (default: random)
+	  --scale SPEC           e.g. volumes=10000,backups=30000,images=5000,secrets=3000,servers=2000
+	  --latency MS           Delay added to every request
+
+	Examples
+	  $ backstack --demo
+	  $ backstack check --os-cloud mycloud
+	  $ backstack audit --all-projects --format json --fail-on warning
+	  $ backstack restore backup 6f1c… --dry-run
+`, {
+	importMeta: import.meta,
+	allowUnknownFlags: true,
+	flags: {
+		osCloud: {type: 'string'},
+		project: {type: 'string'},
+		demo: {type: 'boolean', default: false},
+		readonly: {type: 'boolean', default: false},
+		debug: {type: 'boolean', default: false},
+		debugFile: {type: 'string'},
+		allProjects: {type: 'boolean', default: false},
+		format: {type: 'string', default: 'table', choices: ['table', 'json', 'csv']},
+		failOn: {type: 'string', default: 'critical', choices: ['critical', 'warning', 'never']},
+		yes: {type: 'boolean', default: false},
+		confirm: {type: 'string'},
+		dryRun: {type: 'boolean', default: false},
+		exportCli: {type: 'boolean', default: false},
+		port: {type: 'number'},
+		scale: {type: 'string'},
+		latency: {type: 'number'},
+	},
+});
+
+const controller = new AbortController();
+let interrupted = 0;
+process.on('SIGINT', () => {
+	interrupted++;
+	if (interrupted > 1) {
+		process.exit(130);
+	}
+
+	controller.abort(new Error('Interrupted (Ctrl+C)'));
+});
+
+try {
+	const code = await runCommand({
+		input: cli.input,
+		flags: cli.flags as CliFlags,
+		rawArgv: process.argv.slice(2),
+		env: process.env,
+		cwd: process.cwd(),
+		home: os.homedir(),
+		stdout: process.stdout,
+		stderr: process.stderr,
+		stdin: process.stdin,
+		signal: controller.signal,
+		version: cli.pkg.version ?? '0.0.0',
+		help: cli.help,
+	});
+	process.exitCode = code;
+} catch (error: unknown) {
+	process.stderr.write(`backstack: ${error instanceof Error ? error.message : String(error)}\n`);
+	process.exitCode = 1;
+}

@@ -1,0 +1,84 @@
+/*
+Where the clouds come from: the user's clouds.yaml / OS_* (as the openstack CLI reads them), or the embedded demo cloud when
+--demo is given or, for the interactive view only, when no cloud is configured at all.
+*/
+import {mkdtemp, rm} from 'node:fs/promises';
+import {createWriteStream} from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import {createConnector, type Connector} from '../core/connection.js';
+import {type DebugSink, createDebugSink} from '../openstack/index.js';
+import type {CommandContext} from './context.js';
+
+export type Environment = {
+	connector: Connector;
+	/** Why the demo cloud is in use, for the screen; undefined for a real cloud. */
+	demoReason?: string;
+	cloudName?: string;
+	close(): Promise<void>;
+};
+
+function debugSinkFor(context: CommandContext): {sink?: DebugSink; close(): void} {
+	if (context.flags.debugFile) {
+		const stream = createWriteStream(context.flags.debugFile, {flags: 'a', mode: 0o600});
+		return {sink: createDebugSink(line => stream.write(`${line}\n`)), close: () => stream.end()};
+	}
+
+	if (context.flags.debug) {
+		return {sink: createDebugSink(line => context.stderr.write(`${line}\n`)), close() {}};
+	}
+
+	return {close() {}};
+}
+
+/** Without OS_* auth variables and without any clouds.yaml, there is nothing to connect to. */
+async function nothingConfigured(connector: Connector, env: Record<string, string | undefined>): Promise<boolean> {
+	if (env['OS_AUTH_URL'] || env['OS_CLOUD']) {
+		return false;
+	}
+
+	const clouds = await connector.listClouds().catch(() => []);
+	return clouds.length === 0;
+}
+
+export async function openEnvironment(context: CommandContext, options: {demoWhenUnconfigured: boolean}): Promise<Environment> {
+	const debug = debugSinkFor(context);
+	const real = createConnector({env: context.env, cwd: context.cwd, home: context.home, debug: debug.sink});
+	let demoReason: string | undefined;
+	if (context.flags.demo) {
+		demoReason = 'demo cloud (--demo)';
+	} else if (options.demoWhenUnconfigured && await nothingConfigured(real, context.env)) {
+		demoReason = 'demo cloud: no clouds.yaml or OS_* variables found, so this is simulated data';
+	}
+
+	if (!demoReason) {
+		return {connector: real, cloudName: context.flags.osCloud, async close() {
+			debug.close();
+		}};
+	}
+
+	const {startDemoCloud} = await import('../demo-cloud/index.js');
+	const demo = await startDemoCloud({seed: 'story'});
+	const directory = await mkdtemp(path.join(os.tmpdir(), 'backstack-demo-'));
+	const file = path.join(directory, 'clouds.yaml');
+	await demo.writeCloudsYaml(file);
+	const env: Record<string, string | undefined> = {};
+	for (const [key, value] of Object.entries(context.env)) {
+		if (!key.startsWith('OS_')) {
+			env[key] = value;
+		}
+	}
+
+	env['OS_CLIENT_CONFIG_FILE'] = file;
+	const connector = createConnector({env, cwd: directory, home: directory, debug: debug.sink, demo: true});
+	return {
+		connector,
+		demoReason,
+		cloudName: context.flags.osCloud ?? 'demo',
+		async close() {
+			debug.close();
+			await demo.close();
+			await rm(directory, {recursive: true, force: true});
+		},
+	};
+}
