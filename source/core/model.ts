@@ -3,12 +3,22 @@ The domain model every screen and command reads: one project's inventory, the fi
 Plain data (JSON-serialisable), so it can be cached and compared in tests.
 */
 import type {
-	Backup, Image, Project, Secret, Server, ServiceName, Snapshot, Volume, VolumeType,
+	Backup,
+	Image,
+	Project,
+	Secret,
+	Server,
+	ServiceName,
+	Snapshot,
+	Volume,
+	VolumeType,
 } from '../openstack/types.js';
 
 export type ResourceKind = 'volume' | 'backup' | 'snapshot' | 'server' | 'image' | 'secret' | 'volume-type' | 'project';
 
-/** Whether a service could be read for this inventory. `unavailable` and `forbidden` are recorded, never fatal. */
+/**
+Whether a service could be read for this inventory. `unavailable` and `forbidden` are recorded, never fatal.
+*/
 export type SourceState =
 	| {state: 'ok'}
 	| {state: 'missing'; reason: string}
@@ -19,7 +29,9 @@ export type Inventory = {
 	cloud: string;
 	region?: string;
 	project: Project;
-	/** ISO timestamp of when the reading finished. */
+	/**
+	ISO timestamp of when the reading finished.
+	*/
 	readAt: string;
 	sources: Record<ServiceName, SourceState>;
 	volumes: Volume[];
@@ -27,10 +39,12 @@ export type Inventory = {
 	snapshots: Snapshot[];
 	servers: Server[];
 	images: Image[];
-	/** Metadata only; `undefined` when Barbican could not be read (see `sources.barbican`). */
+	/**
+	Metadata only; `undefined` when Barbican could not be read (see `sources.barbican`).
+	*/
 	secrets?: Secret[];
 	volumeTypes: VolumeType[];
-};
+} & InventoryDetails;
 
 export type Severity = 'critical' | 'warning' | 'info' | 'ok';
 
@@ -59,23 +73,129 @@ export type FindingCode =
 	| 'image.key-missing'
 	| 'secret.orphan'
 	| 'secret.referenced-missing'
+	| 'volume.unknown'
+	| 'source.unavailable'
 	| (string & {});
 
 export type Finding = {
 	code: FindingCode;
 	severity: Severity;
 	resource: ResourceRef;
-	/** One line: what is wrong (or right), in words an operator under stress understands. */
+	/**
+	One line: what is wrong (or right), in words an operator under stress understands.
+	*/
 	reason: string;
-	/** One line: what to do about it. Empty when nothing needs doing. */
+	/**
+	One line: what to do about it. Empty when nothing needs doing.
+	*/
 	action: string;
-	/** Other resources the finding is about (the backup that is stale, the missing key…). */
+	/**
+	Other resources the finding is about (the backup that is stale, the missing key…).
+	*/
 	related?: ResourceRef[];
 };
 
 export type Policy = {
-	/** Recovery point objective: a backup older than this is stale. Hours. */
+	/**
+	Recovery point objective: a backup older than this is stale. Hours.
+	*/
 	rpoHours: number;
-	/** Severity per finding code, overriding the defaults. */
+	/**
+	Severity per finding code, overriding the defaults.
+	*/
 	severities: Partial<Record<FindingCode, Severity>>;
+};
+
+/*
+Metadata keys backstack writes on every backup it creates (Cinder backup metadata, microversion ≥ 3.43). Cinder does not
+tell a project user the source volume's type once that volume is gone, and an encrypted backup can only be restored onto
+a volume of exactly that type: these keys keep the facts with the backup.
+*/
+/**
+Name of the source volume's type.
+*/
+export const backupMetaSourceTypeName = 'backstack_source_type_name';
+/**
+ID of the source volume's type.
+*/
+export const backupMetaSourceTypeId = 'backstack_source_type_id';
+/**
+`'true'` or `'false'`: whether the source volume was encrypted.
+*/
+export const backupMetaEncrypted = 'backstack_encrypted';
+/**
+Size of the source volume in GiB, as a decimal string.
+*/
+export const backupMetaSize = 'backstack_size';
+/**
+Version of backstack that made the backup.
+*/
+export const backupMetaVersion = 'backstack_version';
+
+/**
+The lists an inventory is made of; each is read on its own and may fail on its own.
+*/
+export type InventoryList = 'volumes' | 'backups' | 'snapshots' | 'volume-types' | 'images' | 'servers' | 'secrets';
+
+/**
+One step of reading an inventory: `count` resources of `resource` read so far, `done` when that list is complete (or failed).
+*/
+export type InventoryProgress = {
+	service: ServiceName;
+	resource: InventoryList;
+	count: number;
+	done: boolean;
+};
+
+/**
+What looking up one referenced Barbican secret by ID (when the list did not contain it) answered.
+*/
+export type SecretLookup = 'found' | 'not-found' | 'forbidden' | 'error';
+
+export type InventoryDetails = {
+	/**
+	State of each list; a list that failed while its service is otherwise readable is recorded here.
+	*/
+	lists?: Partial<Record<InventoryList, SourceState>>;
+	/**
+	Secrets referenced by a resource but absent from the list, looked up one by one.
+	*/
+	secretLookups?: Record<string, SecretLookup>;
+};
+
+/**
+One project of an all-projects reading: its inventory, or why it could not be read.
+*/
+export type ProjectInventory = {
+	project: Project;
+	inventory?: Inventory;
+	error?: string;
+};
+
+/**
+Whether a resource's data can be brought back; the TUI's protection column.
+*/
+export type Protection = 'protected' | 'stale' | 'unprotected' | 'snapshot-only' | 'error' | 'unknown' | 'n/a';
+
+/**
+State of the Barbican key a resource depends on. `none`: not encrypted. `unknown`: could not be checked.
+*/
+export type KeyState = 'present' | 'missing' | 'unknown' | 'none';
+
+/**
+One row of the TUI's resource tables.
+*/
+export type ResourceSummary = {
+	ref: ResourceRef;
+	protection: Protection;
+	/**
+	When the data of the newest usable backup was taken (ISO).
+	*/
+	lastBackupAt?: string;
+	encrypted: boolean;
+	keyState: KeyState;
+	/**
+	Worst severity among the resource's own findings; `ok` when it has none.
+	*/
+	severity: Severity;
 };
