@@ -96,11 +96,8 @@ Turns a failed list into a source state: 403 (and 401) forbidden, 404 missing (e
 export function sourceStateOf(error: unknown, what: string): SourceState {
 	const status = httpStatusOf(error);
 	const reason = `${what}: ${messageOf(error)}`;
-	if (status === 403 || status === 401) {
-		return {state: 'forbidden', reason};
-	}
-
-	return {state: status === 404 ? 'missing' : 'error', reason};
+	const states: Record<number, 'forbidden' | 'missing'> = {401: 'forbidden', 403: 'forbidden', 404: 'missing'};
+	return {state: (status === undefined ? undefined : states[status]) ?? 'error', reason};
 }
 
 function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
