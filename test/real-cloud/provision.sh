@@ -1,0 +1,824 @@
+#!/usr/bin/env bash
+# A real OpenStack Zed (Debian 12 packages) on 127.0.0.1, for backstack's contract suite.
+#
+#   provision.sh           install what is missing, configure, start (idempotent; a re-run of a running cloud is quick)
+#   provision.sh start     start the daemons from the existing configuration
+#   provision.sh stop      stop every daemon this script started (by pidfile / session), unmount the share
+#   provision.sh status    one line per daemon, then a token check
+#   provision.sh wipe      stop, then drop all databases and state (volumes, backups, images, keys)
+#
+# Env: BACKSTACK_REAL_NOVA=0 leaves out neutron/placement/nova (default 1: they fit on the 24 GiB box).
+#
+# Services (all 127.0.0.1): mariadb 3306, rabbitmq 5672, keystone 5000, barbican 9311 (simple_crypto), glance 9292
+# (file store), cinder 8776 (api, scheduler, volume = NFS driver on a bind mount, backup = posix driver),
+# neutron 9696 (bare, no agents), placement 8778, nova 8774 (fake virt driver).
+# Clouds for clients: /etc/backstack-real/clouds.yaml (and a copy in test/real-cloud/.state/clouds.yaml):
+#   real-admin (admin in project admin), real-member and real-member2 (user "member" with member+reader+creator in
+#   projects bs-alpha and bs-beta).
+# Runs as root, no systemd: daemons run under setsid, pidfiles in /run/backstack-real, logs in /var/log/backstack-real.
+set -Eeuo pipefail
+
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export DEBIAN_FRONTEND=noninteractive
+unset OS_CLOUD OS_CLIENT_CONFIG_FILE OS_AUTH_URL OS_PASSWORD OS_USERNAME OS_PROJECT_NAME OS_TOKEN || true
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+STATE=/var/lib/backstack-real
+LOGS=/var/log/backstack-real
+PIDS=/run/backstack-real
+ETC=/etc/backstack-real
+LO=127.0.0.1
+WITH_NOVA=${BACKSTACK_REAL_NOVA:-1}
+PY=/usr/bin/python3
+SOCK=/run/mysqld/mysqld.sock
+DATABASES="keystone barbican glance cinder neutron placement nova_api nova nova_cell0"
+
+STARTED_AT=$(date +%s)
+log() { printf '[provision %4ss] %s\n' "$(( $(date +%s) - STARTED_AT ))" "$*"; }
+fail() { printf '[provision] FAILED: %s\n' "$*" >&2; exit 1; }
+trap 'fail "line $LINENO: $BASH_COMMAND (exit $?)"' ERR
+
+# Each step prints how long it took.
+step() { # step NAME FUNCTION...
+	local name=$1 t0; shift
+	t0=$(date +%s)
+	"$@"
+	log "$name: $(( $(date +%s) - t0 ))s"
+}
+
+# ------------------------------------------------------------------------------------------------ small helpers
+
+# The service password is random, made once per machine and kept outside the state that `wipe` removes.
+service_password() {
+	if [ ! -s "$ETC/password" ]; then
+		mkdir -p "$ETC"; chmod 700 "$ETC"
+		(umask 077; $PY -c 'import secrets; print(secrets.token_hex(16))' > "$ETC/password")
+	fi
+	cat "$ETC/password"
+}
+
+# put FILE MODE < content: replace FILE only when the content differs; remember which files changed.
+CHANGED=""
+put() {
+	local file=$1 mode=${2:-0644} tmp
+	tmp=$(mktemp)
+	cat > "$tmp"
+	if [ -f "$file" ] && cmp -s "$tmp" "$file"; then rm -f "$tmp"; return 0; fi
+	mkdir -p "$(dirname "$file")"
+	install -m "$mode" "$tmp" "$file"; rm -f "$tmp"
+	CHANGED="$CHANGED $file"
+}
+changed() { # changed PATTERN: was a file matching PATTERN rewritten in this run?
+	case " $CHANGED " in *"$1"*) return 0 ;; *) return 1 ;; esac
+}
+
+running() { [ -f "$PIDS/$1.pid" ] && kill -0 "$(cat "$PIDS/$1.pid")" 2>/dev/null; }
+
+# daemon NAME COMMAND...: start COMMAND in its own session unless NAME is running already.
+daemon() {
+	local name=$1; shift
+	if running "$name"; then return 0; fi
+	setsid "$@" >> "$LOGS/$name.log" 2>&1 < /dev/null &
+	echo $! > "$PIDS/$name.pid"
+	log "started $name (pid $!)"
+}
+
+# stop_daemon NAME: TERM the session the daemon leads (its workers and helpers share it), wait, then KILL.
+stop_daemon() {
+	local name=$1 pid left i
+	[ -f "$PIDS/$name.pid" ] || return 0
+	pid=$(cat "$PIDS/$name.pid")
+	session_pids() { ps -eo pid=,sid= | awk -v s="$pid" '$2 == s {print $1}'; }
+	left=$(session_pids)
+	if [ -n "$left" ]; then
+		# shellcheck disable=SC2086
+		kill $left 2>/dev/null || true
+		for i in $(seq 1 40); do left=$(session_pids); [ -z "$left" ] && break; sleep 0.5; done
+		# shellcheck disable=SC2086
+		[ -z "$left" ] || { kill -9 $left 2>/dev/null || true; log "killed $name (did not stop on TERM)"; }
+		log "stopped $name ($pid)"
+	fi
+	rm -f "$PIDS/$name.pid"
+}
+
+# uwsgi_daemon NAME PORT WSGI_SCRIPT [PROCESSES THREADS]
+# uwsgi's http-socket keeps connections alive but cannot serve a second request on them (ECONNRESET):
+# every response gets "Connection: close".
+uwsgi_daemon() {
+	daemon "$1" uwsgi --plugin python3 --master --die-on-term --need-app --lazy-apps --enable-threads \
+		--processes "${4:-1}" --threads "${5:-4}" --buffer-size 65535 \
+		--http-socket "$LO:$2" --add-header 'Connection: close' --wsgi-file "$3"
+}
+
+wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
+	local limit=$1 what=$2 i; shift 2
+	for i in $(seq 1 "$limit"); do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		sleep 1
+	done
+	fail "$what not ready after ${limit}s"
+}
+http_up() { # any answer below 500
+	local code
+	code=$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$1") || return 1
+	[ "$code" != 000 ] && [ "$code" -lt 500 ]
+}
+sql() { mysql --socket="$SOCK" -N -e "$1"; }
+dburl() { echo "mysql+pymysql://openstack:$PW@$LO/$1?charset=utf8"; }
+
+# [keystone_authtoken] for a service user; Keystone answers on one URL for everything.
+authtoken() {
+	cat <<-EOF
+	[keystone_authtoken]
+	www_authenticate_uri = http://$LO:5000
+	auth_url = http://$LO:5000
+	auth_type = password
+	memcached_servers =
+	region_name = RegionOne
+	project_domain_name = Default
+	user_domain_name = Default
+	project_name = service
+	username = $1
+	password = $PW
+	EOF
+}
+# Service-to-service credentials for a section other than keystone_authtoken.
+service_auth() {
+	cat <<-EOF
+	auth_url = http://$LO:5000/v3
+	auth_type = password
+	region_name = RegionOne
+	project_domain_name = Default
+	user_domain_name = Default
+	project_name = service
+	username = $1
+	password = $PW
+	EOF
+}
+# Cinder and Glance (castellan) talk to Barbican with the user's token; castellan's default Keystone URL is wrong here.
+key_manager() {
+	cat <<-EOF
+	[key_manager]
+	backend = barbican
+	[barbican]
+	auth_endpoint = http://$LO:5000/v3
+	barbican_endpoint_type = public
+	EOF
+}
+
+# ------------------------------------------------------------------------------------------------ packages
+
+BASE_PACKAGES="mariadb-server python3-pymysql rabbitmq-server uwsgi uwsgi-plugin-python3
+	keystone barbican-api barbican-common glance-api glance-common
+	cinder-api cinder-scheduler cinder-volume cinder-backup
+	python3-openstackclient python3-barbicanclient python3-cinderclient python3-glanceclient
+	qemu-utils dmidecode sudo curl"
+NOVA_PACKAGES="neutron-server placement-api nova-api nova-conductor nova-scheduler
+	python3-novaclient python3-osc-placement"
+
+packages_missing() {
+	local want=$BASE_PACKAGES p
+	[ "$WITH_NOVA" = 1 ] && want="$want $NOVA_PACKAGES"
+	for p in $want; do
+		dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
+	done
+}
+
+install_packages() {
+	local missing own_policy=0
+	missing=$(packages_missing | xargs)
+	if [ -z "$missing" ]; then log "packages: all present"; return 0; fi
+	log "packages to install: $missing"
+	# The OpenStack packages would ask debconf questions (their defaults already mean "leave it to me");
+	# say so explicitly, and keep postinst scripts from starting daemons (there is no init system here).
+	local s q
+	{
+		printf 'keystone keystone/%s boolean false\n' configure_db create-admin-tenant register-endpoint
+		for s in barbican cinder glance nova placement neutron; do
+			for q in configure_db configure_rabbit configure_ksat configure_api-endpoint; do
+				printf '%s-common %s/%s boolean false\n' "$s" "$s" "$q"
+			done
+		done
+		printf 'nova-api novaapi/configure_db boolean false\n'
+		printf 'nova-common nova/%s boolean false\n' configure_neutron configure_placement
+		printf 'neutron-server neutron/configure_db boolean false\n'
+	} | debconf-set-selections
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\n# backstack-real: no daemon starts during apt-get\nexit 101\n' > /usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		own_policy=1
+	fi
+	local t0; t0=$(date +%s)
+	apt-get -o DPkg::Lock::Timeout=600 update -qq > "$LOGS/apt.log" 2>&1 || { tail -n 20 "$LOGS/apt.log"; fail "apt-get update"; }
+	log "apt-get update: $(( $(date +%s) - t0 ))s"
+	# shellcheck disable=SC2086
+	apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
+		-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold $missing >> "$LOGS/apt.log" 2>&1 \
+		|| { tail -n 30 "$LOGS/apt.log"; [ $own_policy = 1 ] && rm -f /usr/sbin/policy-rc.d; fail "apt-get install"; }
+	[ $own_policy = 1 ] && rm -f /usr/sbin/policy-rc.d
+	return 0
+}
+
+# ------------------------------------------------------------------------------------------------ machine tweaks
+
+# No NFS server and no kernel NFS here: Cinder's NFS driver (and os-brick in cinder-backup) "mount" the share
+# 127.0.0.1:/dir with this helper, which bind-mounts /dir. Everything after that is plain files.
+fake_mount_nfs() {
+	if [ -e /sbin/mount.nfs ] && ! grep -q 'backstack-real' /sbin/mount.nfs; then
+		fail "/sbin/mount.nfs exists and is not ours; refusing to replace it"
+	fi
+	put /sbin/mount.nfs 0755 <<-'EOF'
+	#!/bin/sh
+	# backstack-real: "mount.nfs HOST:/dir MOUNTPOINT [-o opts]" becomes a bind mount of /dir.
+	# Called without arguments (Cinder only checks it is there) it does nothing.
+	[ "$#" -ge 2 ] || exit 0
+	exec mount --bind "${1#*:}" "$2"
+	EOF
+}
+
+# qemu-img's LUKS key-derivation benchmark sometimes fails in this VM with "Unable to get accurate CPU usage"
+# (about 1 run in 20), which turns an encrypted volume creation into `error`. qemu-img is diverted and a
+# wrapper retries exactly that failure.
+qemu_img_retry() {
+	if [ ! -e /usr/bin/qemu-img.distrib ]; then
+		dpkg-divert --quiet --local --rename --divert /usr/bin/qemu-img.distrib --add /usr/bin/qemu-img
+	fi
+	put /usr/bin/qemu-img 0755 <<-'EOF'
+	#!/bin/bash
+	# backstack-real: run the real qemu-img, retrying when its LUKS benchmark could not measure CPU time.
+	errors=$(mktemp)
+	trap 'rm -f "$errors"' EXIT
+	for attempt in 1 2 3 4 5 6 7 8; do
+		status=0
+		(exec -a qemu-img /usr/bin/qemu-img.distrib "$@") 2> "$errors" || status=$?
+		[ "$status" -ne 0 ] && grep -q 'Unable to get accurate CPU usage' "$errors" || break
+	done
+	cat "$errors" >&2
+	exit "$status"
+	EOF
+}
+
+# Zed's NFS driver keeps an encrypted volume as a qcow2 file with LUKS inside and converts it to raw without
+# the key on upload-to-image, which fails. This subclass hands such a file to Glance as it is (what a block
+# driver does with its LUKS device); key cloning and image properties remain Cinder's own code.
+nfs_driver_shim() {
+	put /usr/local/lib/python3.11/dist-packages/backstack_real_nfs.py 0644 <<-'EOF'
+	"""backstack-real: Cinder NFS driver that uploads encrypted volumes without converting them."""
+	from cinder.volume.drivers import nfs
+	from cinder.volume.drivers import remotefs
+
+
+	class NfsDriver(nfs.NfsDriver):
+	    def copy_volume_to_image(self, context, volume, image_service, image_meta):
+	        if not volume.encryption_key_id:
+	            return super().copy_volume_to_image(context, volume, image_service, image_meta)
+	        generic = remotefs.RemoteFSDriver.copy_volume_to_image
+	        return generic(self, context, volume, image_service, image_meta)
+	EOF
+}
+
+# ------------------------------------------------------------------------------------------------ mariadb, rabbitmq
+
+start_mariadb() {
+	mkdir -p /run/mysqld; chown mysql:mysql /run/mysqld
+	if [ ! -d /var/lib/mysql/mysql ]; then
+		mariadb-install-db --user=mysql --datadir=/var/lib/mysql > "$LOGS/mariadb-install.log" 2>&1
+	fi
+	daemon mariadb /usr/sbin/mariadbd --user=mysql --bind-address=$LO --port=3306 --socket=$SOCK \
+		--skip-name-resolve --performance-schema=OFF --innodb-buffer-pool-size=96M --max-connections=600
+	wait_for 60 mariadb mysqladmin --socket=$SOCK ping
+}
+setup_mariadb() {
+	local d
+	for d in $DATABASES; do sql "CREATE DATABASE IF NOT EXISTS $d CHARACTER SET utf8mb4"; done
+	sql "CREATE USER IF NOT EXISTS 'openstack'@'$LO' IDENTIFIED BY '$PW';
+		ALTER USER 'openstack'@'$LO' IDENTIFIED BY '$PW';
+		GRANT ALL PRIVILEGES ON *.* TO 'openstack'@'$LO'; FLUSH PRIVILEGES;"
+}
+
+start_rabbitmq() {
+	mkdir -p /var/lib/rabbitmq /var/log/rabbitmq
+	chown -R rabbitmq:rabbitmq /var/lib/rabbitmq /var/log/rabbitmq
+	# AMQP, epmd and Erlang distribution on loopback only.
+	put /etc/rabbitmq/rabbitmq-env.conf 0644 <<-EOF
+	NODENAME=rabbit@localhost
+	NODE_IP_ADDRESS=$LO
+	NODE_PORT=5672
+	SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+	EOF
+	ERL_EPMD_ADDRESS=$LO daemon rabbitmq /usr/sbin/rabbitmq-server
+	wait_for 120 rabbitmq rabbitmqctl -n rabbit@localhost status
+}
+
+# ------------------------------------------------------------------------------------------------ keystone
+
+setup_keystone() {
+	put /etc/keystone/keystone.conf 0640 <<-EOF
+	[DEFAULT]
+	[database]
+	connection = $(dburl keystone)
+	[token]
+	provider = fernet
+	expiration = 14400
+	[fernet_tokens]
+	key_repository = /etc/keystone/fernet-keys/
+	[credential]
+	key_repository = /etc/keystone/credential-keys/
+	EOF
+	if [ ! -f "$STATE/keystone.ready" ] || changed keystone.conf; then
+		keystone-manage db_sync > "$LOGS/keystone-manage.log" 2>&1
+		[ -d /etc/keystone/fernet-keys ] || keystone-manage fernet_setup --keystone-user root --keystone-group root >> "$LOGS/keystone-manage.log" 2>&1
+		[ -d /etc/keystone/credential-keys ] || keystone-manage credential_setup --keystone-user root --keystone-group root >> "$LOGS/keystone-manage.log" 2>&1
+		keystone-manage bootstrap --bootstrap-password "$PW" --bootstrap-region-id RegionOne \
+			--bootstrap-admin-url http://$LO:5000/v3/ --bootstrap-internal-url http://$LO:5000/v3/ \
+			--bootstrap-public-url http://$LO:5000/v3/ >> "$LOGS/keystone-manage.log" 2>&1
+		touch "$STATE/keystone.ready"
+	fi
+}
+start_keystone() {
+	uwsgi_daemon keystone 5000 /usr/bin/keystone-wsgi-public
+	wait_for 60 keystone http_up http://$LO:5000/v3
+}
+
+write_clouds() {
+	local cloud user project clouds
+	clouds=$(
+		echo "# backstack-real: written by test/real-cloud/provision.sh; test cloud on 127.0.0.1 only"
+		echo "clouds:"
+		for cloud in real-admin:admin:admin real-member:member:bs-alpha real-member2:member:bs-beta; do
+			IFS=: read -r cloud user project <<< "$cloud"
+			cat <<-EOF
+			  $cloud:
+			    auth_type: password
+			    auth:
+			      auth_url: http://$LO:5000/v3
+			      username: $user
+			      password: "$PW"
+			      project_name: $project
+			      user_domain_name: Default
+			      project_domain_name: Default
+			    region_name: RegionOne
+			    interface: public
+			    identity_api_version: 3
+			EOF
+		done
+	)
+	put "$ETC/clouds.yaml" 0600 <<< "$clouds"
+	mkdir -p "$HERE/.state"
+	put "$HERE/.state/clouds.yaml" 0644 <<< "$clouds"
+}
+
+# Projects, users, roles, services, endpoints: get-or-create, through Keystone's API.
+setup_identity() {
+	OS_CLIENT_CONFIG_FILE=$ETC/clouds.yaml $PY - "$PW" "$WITH_NOVA" <<-'EOF'
+	import sys
+	import openstack
+
+	password, with_nova = sys.argv[1], sys.argv[2] == "1"
+	ks = openstack.connect(cloud="real-admin").identity
+	domain = ks.find_domain("default")
+
+	def ensure(kind, name, **attrs):
+	    found = getattr(ks, "find_" + kind)(name, ignore_missing=True)
+	    return found or getattr(ks, "create_" + kind)(name=name, **attrs)
+
+	projects = {p: ensure("project", p, domain_id=domain.id, description="backstack-real")
+	            for p in ("service", "bs-alpha", "bs-beta")}
+	roles = {r: ensure("role", r) for r in ("admin", "member", "reader", "service", "creator")}
+	def user(name):
+	    return ensure("user", name, domain_id=domain.id, password=password)
+
+	# Barbican (Zed) still enforces its legacy policy: without `creator` a member cannot store a secret,
+	# and Cinder creates volume keys with the user's token.
+	member = user("member")
+	for project in ("bs-alpha", "bs-beta"):
+	    for role in ("member", "reader", "creator"):
+	        ks.assign_project_role_to_user(projects[project], member, roles[role])
+
+	endpoints = [
+	    ("barbican", "key-manager", "http://127.0.0.1:9311"),
+	    ("glance", "image", "http://127.0.0.1:9292"),
+	    ("cinderv3", "volumev3", "http://127.0.0.1:8776/v3/%(project_id)s"),
+	    ("cinder", "block-storage", "http://127.0.0.1:8776/v3/%(project_id)s"),
+	]
+	service_users = ["barbican", "glance", "cinder"]
+	if with_nova:
+	    endpoints += [
+	        ("neutron", "network", "http://127.0.0.1:9696"),
+	        ("placement", "placement", "http://127.0.0.1:8778"),
+	        ("nova", "compute", "http://127.0.0.1:8774/v2.1"),
+	    ]
+	    service_users += ["neutron", "placement", "nova"]
+	for name in service_users:
+	    account = user(name)
+	    for role in ("admin", "service"):
+	        ks.assign_project_role_to_user(projects["service"], account, roles[role])
+	services = list(ks.services())
+	for name, kind, url in endpoints:
+	    service = next((s for s in services if s.type == kind), None)
+	    if service is None:
+	        service = ks.create_service(name=name, type=kind)
+	    present = {e.interface for e in ks.endpoints(service_id=service.id)}
+	    for interface in ("public", "internal", "admin"):
+	        if interface not in present:
+	            ks.create_endpoint(service_id=service.id, interface=interface, url=url, region_id="RegionOne")
+	print("identity: projects, users, roles and endpoints in place")
+	EOF
+}
+
+# ------------------------------------------------------------------------------------------------ barbican
+
+setup_barbican() {
+	if [ ! -s "$STATE/barbican-kek" ]; then
+		(umask 077; $PY -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())' > "$STATE/barbican-kek")
+	fi
+	put /etc/barbican/barbican.conf 0640 <<-EOF
+	[DEFAULT]
+	sql_connection = $(dburl barbican)
+	db_auto_create = false
+	host_href = http://$LO:9311
+	[oslo_messaging_notifications]
+	driver = noop
+	[keystone_notifications]
+	enable = false
+	[secretstore]
+	enabled_secretstore_plugins = store_crypto
+	[crypto]
+	enabled_crypto_plugins = simple_crypto
+	[simple_crypto_plugin]
+	kek = '$(cat "$STATE/barbican-kek")'
+	$(authtoken barbican)
+	EOF
+	if [ ! -f "$STATE/barbican.ready" ] || changed barbican.conf; then
+		barbican-manage db upgrade > /dev/null
+		touch "$STATE/barbican.ready"
+	fi
+}
+start_barbican() {
+	uwsgi_daemon barbican 9311 /usr/bin/barbican-wsgi-api
+	wait_for 60 barbican http_up http://$LO:9311/
+}
+
+# ------------------------------------------------------------------------------------------------ glance
+
+setup_glance() {
+	mkdir -p "$STATE/glance/images" "$STATE/glance/staging" "$STATE/glance/tasks"
+	put /etc/glance/glance-api.conf 0640 <<-EOF
+	[DEFAULT]
+	bind_host = $LO
+	bind_port = 9292
+	workers = 1
+	enabled_backends = fs:file
+	show_image_direct_url = false
+	[database]
+	connection = $(dburl glance)
+	[glance_store]
+	default_backend = fs
+	[fs]
+	filesystem_store_datadir = $STATE/glance/images/
+	[os_glance_staging_store]
+	filesystem_store_datadir = $STATE/glance/staging/
+	[os_glance_tasks_store]
+	filesystem_store_datadir = $STATE/glance/tasks/
+	[paste_deploy]
+	flavor = keystone
+	$(key_manager)
+	$(authtoken glance)
+	EOF
+	if [ ! -f "$STATE/glance.ready" ] || changed glance-api.conf; then
+		glance-manage --config-file /etc/glance/glance-api.conf db_sync > /dev/null 2>&1
+		touch "$STATE/glance.ready"
+	fi
+}
+start_glance() {
+	daemon glance glance-api --config-file /etc/glance/glance-api.conf
+	wait_for 60 glance http_up http://$LO:9292/
+}
+
+# ------------------------------------------------------------------------------------------------ cinder
+
+CINDER_DAEMONS="cinder-api cinder-scheduler cinder-volume cinder-backup"
+
+setup_cinder() {
+	mkdir -p "$STATE/cinder/share" "$STATE/cinder/mnt" "$STATE/cinder/locks" "$STATE/cinder/conversion" \
+		"$STATE/cinder/backups" /var/lock/cinder
+	fake_mount_nfs
+	qemu_img_retry
+	nfs_driver_shim
+	put /etc/cinder/nfs_shares 0644 <<< "$LO:$STATE/cinder/share"
+	put /etc/cinder/cinder.conf 0640 <<-EOF
+	[DEFAULT]
+	host = backstack
+	my_ip = $LO
+	state_path = $STATE/cinder
+	transport_url = rabbit://guest:guest@$LO:5672/
+	auth_strategy = keystone
+	osapi_volume_listen = $LO
+	osapi_volume_listen_port = 8776
+	osapi_volume_workers = 1
+	api_paste_config = /etc/cinder/api-paste.ini
+	rootwrap_config = /etc/cinder/rootwrap.conf
+	glance_api_servers = http://$LO:9292
+	image_conversion_dir = $STATE/cinder/conversion
+	enabled_backends = share
+	backup_driver = cinder.backup.drivers.posix.PosixBackupDriver
+	backup_posix_path = $STATE/cinder/backups
+	backup_workers = 1
+	[database]
+	connection = $(dburl cinder)
+	[oslo_concurrency]
+	lock_path = $STATE/cinder/locks
+	$(key_manager)
+	[nova]
+	$(service_auth nova)
+	[share]
+	volume_backend_name = share
+	volume_driver = backstack_real_nfs.NfsDriver
+	nfs_shares_config = /etc/cinder/nfs_shares
+	nfs_mount_point_base = $STATE/cinder/mnt
+	nfs_sparsed_volumes = true
+	nfs_snapshot_support = true
+	nas_secure_file_operations = false
+	nas_secure_file_permissions = false
+	$(authtoken cinder)
+	EOF
+	if [ ! -f "$STATE/cinder.ready" ] || changed cinder.conf; then
+		cinder-manage --config-file /etc/cinder/cinder.conf db sync > "$LOGS/cinder-db-sync.log" 2>&1
+		touch "$STATE/cinder.ready"
+	fi
+}
+start_cinder() {
+	local d
+	for d in $CINDER_DAEMONS; do daemon "$d" "$d" --config-file /etc/cinder/cinder.conf; done
+	wait_for 90 cinder-api http_up http://$LO:8776/
+}
+cinder_services_up() {
+	[ "$(OS_CLIENT_CONFIG_FILE=$ETC/clouds.yaml OS_CLOUD=real-admin $PY /usr/bin/openstack volume service list \
+		-f value -c Binary -c State 2>/dev/null | grep -c ' up$')" -ge 3 ]
+}
+
+# ------------------------------------------------------------------------------------------------ neutron, placement, nova
+
+# Nova's server views ask Neutron for security groups even for servers without networks: without a `network`
+# endpoint every GET /servers* answers 500. A neutron-server with no agents and no mechanism drivers suffices.
+setup_neutron() {
+	mkdir -p "$STATE/neutron/locks"
+	put /etc/neutron/neutron.conf 0640 <<-EOF
+	[DEFAULT]
+	bind_host = $LO
+	bind_port = 9696
+	core_plugin = ml2
+	service_plugins =
+	auth_strategy = keystone
+	transport_url = rabbit://guest:guest@$LO:5672/
+	state_path = $STATE/neutron
+	api_workers = 1
+	rpc_workers = 1
+	rpc_state_report_workers = 0
+	notify_nova_on_port_status_changes = false
+	notify_nova_on_port_data_changes = false
+	[database]
+	connection = $(dburl neutron)
+	[oslo_concurrency]
+	lock_path = $STATE/neutron/locks
+	[agent]
+	root_helper = sudo /usr/bin/neutron-rootwrap /etc/neutron/rootwrap.conf
+	$(authtoken neutron)
+	EOF
+	put /etc/neutron/plugins/ml2/ml2_conf.ini 0640 <<-EOF
+	[ml2]
+	type_drivers = flat,vlan
+	tenant_network_types =
+	mechanism_drivers =
+	extension_drivers = port_security
+	[ml2_type_flat]
+	flat_networks = *
+	EOF
+	if [ ! -f "$STATE/neutron.ready" ] || changed neutron.conf || changed ml2_conf.ini; then
+		neutron-db-manage --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/ml2_conf.ini \
+			upgrade head > "$LOGS/neutron-db-manage.log" 2>&1
+		touch "$STATE/neutron.ready"
+	fi
+}
+start_neutron() {
+	daemon neutron neutron-server --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/ml2_conf.ini
+	wait_for 90 neutron http_up http://$LO:9696/
+}
+
+setup_placement() {
+	put /etc/placement/placement.conf 0640 <<-EOF
+	[DEFAULT]
+	[api]
+	auth_strategy = keystone
+	[placement_database]
+	connection = $(dburl placement)
+	$(authtoken placement)
+	EOF
+	if [ ! -f "$STATE/placement.ready" ] || changed placement.conf; then
+		placement-manage --config-file /etc/placement/placement.conf db sync > /dev/null
+		touch "$STATE/placement.ready"
+	fi
+}
+start_placement() {
+	uwsgi_daemon placement 8778 /usr/bin/placement-api
+	wait_for 60 placement http_up http://$LO:8778/
+}
+
+setup_nova() {
+	mkdir -p "$STATE/nova/instances" "$STATE/nova/locks"
+	put /etc/nova/nova.conf 0640 <<-EOF
+	[DEFAULT]
+	host = backstack
+	my_ip = $LO
+	state_path = $STATE/nova
+	instances_path = $STATE/nova/instances
+	transport_url = rabbit://guest:guest@$LO:5672/
+	compute_driver = fake.FakeDriver
+	enabled_apis = osapi_compute
+	osapi_compute_listen = $LO
+	osapi_compute_workers = 1
+	metadata_workers = 1
+	[api]
+	auth_strategy = keystone
+	[wsgi]
+	api_paste_config = /etc/nova/api-paste.ini
+	[api_database]
+	connection = $(dburl nova_api)
+	[database]
+	connection = $(dburl nova)
+	[conductor]
+	workers = 1
+	[scheduler]
+	workers = 1
+	discover_hosts_in_cells_interval = 10
+	[glance]
+	api_servers = http://$LO:9292
+	[cinder]
+	os_region_name = RegionOne
+	catalog_info = volumev3::publicURL
+	[oslo_concurrency]
+	lock_path = $STATE/nova/locks
+	[placement]
+	$(service_auth placement)
+	[neutron]
+	$(service_auth neutron)
+	[service_user]
+	send_service_user_token = false
+	[vnc]
+	enabled = false
+	$(key_manager)
+	$(authtoken nova)
+	EOF
+	if [ ! -f "$STATE/nova.ready" ] || changed nova.conf; then
+		{
+			nova-manage api_db sync
+			nova-manage cell_v2 map_cell0
+			nova-manage cell_v2 list_cells | grep -q ' cell1 ' || nova-manage cell_v2 create_cell --name cell1
+			nova-manage db sync
+		} > "$LOGS/nova-manage.log" 2>&1
+		touch "$STATE/nova.ready"
+	fi
+}
+start_nova() {
+	# Single-threaded uwsgi workers: nova-api is an eventlet program; with threads a boot-from-volume POST once hung.
+	uwsgi_daemon nova-api 8774 /usr/bin/nova-api-wsgi 2 1
+	daemon nova-conductor nova-conductor --config-file /etc/nova/nova.conf
+	daemon nova-scheduler nova-scheduler --config-file /etc/nova/nova.conf
+	# The nova-compute package pulls in libvirt and qemu; the fake driver only needs python3-nova.
+	daemon nova-compute $PY -c 'import sys; from nova.cmd.compute import main; sys.argv[0] = "nova-compute"; sys.exit(main())' \
+		--config-file /etc/nova/nova.conf
+	wait_for 90 nova-api http_up http://$LO:8774/
+}
+nova_compute_up() {
+	nova-manage cell_v2 discover_hosts > /dev/null 2>&1 || true
+	OS_CLIENT_CONFIG_FILE=$ETC/clouds.yaml OS_CLOUD=real-admin $PY /usr/bin/openstack compute service list \
+		-f value -c Binary -c State 2>/dev/null | grep -q '^nova-compute up$'
+}
+nova_finish() {
+	wait_for 120 nova-compute nova_compute_up
+	if ! OS_CLIENT_CONFIG_FILE=$ETC/clouds.yaml OS_CLOUD=real-admin $PY /usr/bin/openstack flavor show bs.tiny > /dev/null 2>&1; then
+		OS_CLIENT_CONFIG_FILE=$ETC/clouds.yaml OS_CLOUD=real-admin $PY /usr/bin/openstack flavor create \
+			--id 1 --vcpus 1 --ram 256 --disk 1 bs.tiny > /dev/null
+	fi
+}
+
+# ------------------------------------------------------------------------------------------------ commands
+
+ALL_DAEMONS="mariadb rabbitmq keystone barbican glance $CINDER_DAEMONS neutron placement nova-api nova-conductor nova-scheduler nova-compute"
+
+prepare_dirs() { mkdir -p "$STATE" "$LOGS" "$PIDS"; chmod 700 "$STATE"; }
+
+start_all() {
+	step mariadb start_mariadb
+	step rabbitmq start_rabbitmq
+	step keystone start_keystone
+	step barbican start_barbican
+	step glance start_glance
+	step cinder start_cinder
+	if [ "$WITH_NOVA" = 1 ] && [ -f "$STATE/nova.ready" ]; then
+		step neutron start_neutron
+		step placement start_placement
+		step nova start_nova
+	fi
+	step cinder-services wait_for 120 "cinder services" cinder_services_up
+	if [ "$WITH_NOVA" = 1 ] && [ -f "$STATE/nova.ready" ]; then step nova-compute wait_for 120 nova-compute nova_compute_up; fi
+}
+
+# Restart the daemons whose configuration this run rewrote while they were running.
+restart_changed() {
+	local pattern names
+	for pattern in keystone.conf:keystone barbican.conf:barbican glance-api.conf:glance \
+		"cinder.conf:$CINDER_DAEMONS" "backstack_real_nfs.py:cinder-volume" "neutron.conf:neutron" \
+		"placement.conf:placement" "nova.conf:nova-api nova-conductor nova-scheduler nova-compute"; do
+		names=${pattern#*:}
+		if changed "${pattern%%:*}"; then
+			for name in $names; do
+				if running "$name"; then log "configuration changed: restarting $name"; stop_daemon "$name"; fi
+			done
+		fi
+	done
+	CHANGED=""
+}
+
+provision() {
+	[ "$(id -u)" = 0 ] || fail "run me as root"
+	prepare_dirs
+	PW=$(service_password)
+	step packages install_packages
+	local t0; t0=$(date +%s)
+	step mariadb start_mariadb
+	step mariadb-setup setup_mariadb
+	step rabbitmq start_rabbitmq
+	step keystone-config setup_keystone
+	write_clouds
+	restart_changed
+	step keystone start_keystone
+	step identity setup_identity
+	step barbican-config setup_barbican
+	step glance-config setup_glance
+	step cinder-config setup_cinder
+	if [ "$WITH_NOVA" = 1 ]; then
+		step neutron-config setup_neutron
+		step placement-config setup_placement
+		step nova-config setup_nova
+	fi
+	restart_changed
+	start_all
+	[ "$WITH_NOVA" = 1 ] && step nova-finish nova_finish
+	log "configure+start: $(( $(date +%s) - t0 ))s; total: $(( $(date +%s) - STARTED_AT ))s"
+	log "ready. Clouds: OS_CLIENT_CONFIG_FILE=$ETC/clouds.yaml, OS_CLOUD=real-admin | real-member | real-member2"
+}
+
+stop_all() {
+	local name rabbit_was_ours=0
+	if running rabbitmq; then rabbit_was_ours=1; rabbitmqctl -n rabbit@localhost stop > /dev/null 2>&1 || true; fi
+	# Dependents first, the database last.
+	for name in nova-compute nova-scheduler nova-conductor nova-api placement neutron \
+		cinder-backup cinder-volume cinder-scheduler cinder-api glance barbican keystone rabbitmq mariadb; do
+		stop_daemon "$name"
+	done
+	# rabbitmq-server started epmd as a daemon of its own (outside the session); it serves only our node.
+	if [ $rabbit_was_ours = 1 ]; then epmd -kill > /dev/null 2>&1 || true; fi
+	local mnt
+	for mnt in $(awk -v base="$STATE/cinder/mnt" 'index($2, base) == 1 {print $2}' /proc/mounts); do
+		umount "$mnt" && log "unmounted $mnt"
+	done
+	log "stopped"
+}
+
+status_all() {
+	local name state
+	for name in $ALL_DAEMONS; do
+		[ -f "$PIDS/$name.pid" ] || continue
+		running "$name" && state=running || state=DEAD
+		printf '%-16s pid %-8s %s\n' "$name" "$(cat "$PIDS/$name.pid")" "$state"
+	done
+	if [ -f "$ETC/clouds.yaml" ] && running keystone; then
+		if OS_CLIENT_CONFIG_FILE=$ETC/clouds.yaml OS_CLOUD=real-member $PY /usr/bin/openstack token issue -f value -c project_id > /dev/null 2>&1; then
+			echo "token for real-member: ok"
+		else
+			echo "token for real-member: FAILED"; return 1
+		fi
+	else
+		echo "cloud not running"; return 1
+	fi
+}
+
+wipe_all() {
+	local d
+	if mysqladmin --socket=$SOCK ping > /dev/null 2>&1; then
+		for d in $DATABASES; do sql "DROP DATABASE IF EXISTS $d"; done
+	fi
+	stop_all
+	rm -rf "$STATE" /etc/keystone/fernet-keys /etc/keystone/credential-keys /var/lib/rabbitmq/mnesia
+	log "wiped (packages and $ETC/password kept)"
+}
+
+case "${1:-provision}" in
+	provision | all) provision ;;
+	start) prepare_dirs; PW=$(service_password); start_all; log "started" ;;
+	stop) prepare_dirs; stop_all ;;
+	status) status_all ;;
+	wipe) prepare_dirs; wipe_all ;;
+	*) echo "usage: $0 [provision|start|stop|status|wipe]" >&2; exit 2 ;;
+esac
