@@ -1,0 +1,80 @@
+/*
+The detail pane of one resource: what it is, its protection, the linkage tree (volume → snapshots, backups → keys; backup →
+source volume, type, key; image → key, server; secret ← its users) and the findings about it, each with its reason and action.
+*/
+import type {Inventory} from '../../core/model.js';
+import type {Analysis, LinkNode} from '../analysis.js';
+import {age} from '../format.js';
+import {sanitize} from '../sanitize.js';
+import {keyStateStyle, protectionStyle, severityStyle, type Theme} from '../theme.js';
+import type {Row} from '../views.js';
+import {ScrollText, type Line} from './scroll-text.js';
+
+function nodeLabel(node: LinkNode): string {
+	const what = [node.relation, node.kind].filter(Boolean).join(' ');
+	const name = node.name ? sanitize(node.name) : '';
+	const id = node.id ? (name ? ` (${node.id})` : node.id) : '';
+	const note = node.note ? `  [${sanitize(node.note)}]` : '';
+	return `${what ? `${what}: ` : ''}${name}${id}${note}`;
+}
+
+/** The tree drawn with box characters, one line per node. */
+export function treeLines(root: LinkNode): Line[] {
+	const lines: Line[] = [{text: nodeLabel(root), bold: true, color: root.problem ? 'red' : undefined}];
+	const walk = (nodes: LinkNode[], prefix: string) => {
+		for (const [index, node] of nodes.entries()) {
+			const last = index === nodes.length - 1;
+			lines.push({text: `${prefix}${last ? '└─ ' : '├─ '}${node.problem ? '✖ ' : ''}${nodeLabel(node)}`, color: node.problem ? 'red' : undefined});
+			walk(node.children, `${prefix}${last ? '   ' : '│  '}`);
+		}
+	};
+
+	walk(root.children, '');
+	return lines;
+}
+
+export function detailLines(options: {row: Row; inventory?: Inventory; analysis?: Analysis; now: Date; width: number}): Line[] {
+	const {row, analysis, now} = options;
+	const ref = row.ref;
+	const lines: Line[] = [];
+	if (!ref) {
+		return [{text: row.cells.join('  ')}];
+	}
+
+	lines.push({text: `${ref.kind} ${ref.name ?? ''}`.trim(), bold: true}, {text: `id ${ref.id}`, dim: true});
+	const summary = analysis?.summaryOf(ref.id);
+	if (summary) {
+		const protection = protectionStyle[summary.protection];
+		const key = keyStateStyle[summary.keyState];
+		lines.push({
+			text: `${protection.symbol} ${protection.label}   last backup ${age(summary.lastBackupAt, now)}${summary.lastBackupAt ? ' ago' : ''}   ${summary.encrypted ? 'encrypted' : 'not encrypted'}${summary.keyState === 'none' ? '' : `   ${key.symbol} key ${summary.keyState}`}`,
+			color: protection.color,
+		});
+	}
+
+	const tree = analysis?.linksOf(ref);
+	lines.push({text: ''}, {text: 'Linkage', bold: true});
+	if (tree) {
+		lines.push(...treeLines(tree));
+	} else {
+		lines.push({text: analysis ? 'no links known' : 'reading…', dim: true});
+	}
+
+	const findings = (analysis?.findings ?? []).filter(finding => finding.resource.id === ref.id
+		|| finding.related?.some(related => related.id === ref.id));
+	lines.push({text: ''}, {text: `Findings (${findings.length})`, bold: true});
+	for (const finding of findings) {
+		const style = severityStyle[finding.severity];
+		const about = finding.resource.id === ref.id ? '' : ` (about ${finding.resource.kind} ${sanitize(finding.resource.name ?? finding.resource.id)})`;
+		lines.push({text: `${style.symbol} ${style.label} ${sanitize(finding.reason)}${about}`, color: style.color});
+		if (finding.action) {
+			lines.push({text: `    → ${sanitize(finding.action)}`, dim: true});
+		}
+	}
+
+	return lines;
+}
+
+export function DetailPane(props: {lines: ReadonlyArray<string | Line>; offset: number; height: number; width: number; theme: Theme}) {
+	return <ScrollText title='Detail (Esc back, y raw JSON, c copy ID)' lines={props.lines} offset={props.offset} height={props.height} width={props.width} color={props.theme.color}/>;
+}

@@ -1,0 +1,48 @@
+/** Short, human ages and sizes for table cells. */
+
+/** `45s`, `12m`, `3h`, `4d`, `7w`, `2y` between an ISO timestamp and now; `—` when there is none. */
+export function age(iso: string | undefined, now: Date): string {
+	if (!iso) {
+		return '—';
+	}
+
+	const then = Date.parse(iso);
+	if (Number.isNaN(then)) {
+		return '?';
+	}
+
+	const seconds = Math.max(0, Math.round((now.getTime() - then) / 1000));
+	const steps: Array<[number, string]> = [[60, 's'], [60, 'm'], [24, 'h'], [7, 'd'], [52, 'w']];
+	let value = seconds;
+	for (const [size, unit] of steps) {
+		if (value < size) {
+			return `${value}${unit}`;
+		}
+
+		value = Math.floor(value / size);
+	}
+
+	return `${Math.floor(value)}y`;
+}
+
+/** GiB for volumes and backups. */
+export function gib(size: number | undefined): string {
+	return size === undefined ? '—' : `${size}G`;
+}
+
+/** Bytes for images. */
+export function bytes(size: number | undefined): string {
+	if (size === undefined) {
+		return '—';
+	}
+
+	const units = ['B', 'K', 'M', 'G', 'T'];
+	let value = size;
+	let unit = 0;
+	while (value >= 1024 && unit < units.length - 1) {
+		value /= 1024;
+		unit++;
+	}
+
+	return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)}${units[unit] ?? ''}`;
+}

@@ -1,0 +1,36 @@
+/*
+Everything the App needs from the outside world, injected so tests (and the benchmark) can drive it: the connector to the
+clouds, core's reading and analysis, the cache, the clock and the clipboard.
+*/
+import type {Inventory, InventoryProgress, Policy} from '../core/model.js';
+import type {CloudSession} from '../core/types.js';
+import type {InventoryCache} from '../store/cache.js';
+import type {Analyse} from './analysis.js';
+import type {CloudEntry} from './views.js';
+
+export type AppConnector = {
+	/** True when the clouds are those of the embedded demo cloud. */
+	demo: boolean;
+	listClouds(): Promise<CloudEntry[]>;
+	connect(cloud?: string, options?: {project?: string; signal?: AbortSignal}): Promise<CloudSession>;
+};
+
+export type AppServices = {
+	connector: AppConnector;
+	/** core/inventory.ts `readInventory`. */
+	readInventory(session: CloudSession, options: {signal?: AbortSignal; onProgress?: (event: InventoryProgress) => void}): Promise<Inventory>;
+	/** core's assess + summarise + buildKeyGraph, as one object. */
+	analyse: Analyse;
+	/** core/check.ts capability lines for the header; optional. */
+	checkCloud?(session: CloudSession, options?: {signal?: AbortSignal}): Promise<string[]>;
+	policy: Policy;
+	/** Seconds between automatic refreshes while something is in progress (creating, backing-up, restoring…). */
+	refreshSeconds: number;
+	cache?: InventoryCache;
+	now(): Date;
+	/** Puts text on the clipboard (OSC 52 on stdout in the real program). */
+	copy(text: string): void;
+	/** For NO_COLOR. */
+	env: Record<string, string | undefined>;
+	theme?: 'auto' | 'dark' | 'light' | 'none';
+};
