@@ -1,0 +1,913 @@
+/*
+The protection rules: (inventory, now, policy) → findings. Pure: no I/O, no clock of its own, same input same output.
+
+Every rule says what it saw in one line and what to do in another. A fact that could not be checked (a service that could
+not be read, a key ID Cinder did not show) is reported as unknown, never as fine.
+
+Default severities (overridable per code in the settings, `severities`):
+
+| code | default | when |
+| --- | --- | --- |
+| volume.protected | ok | an available backup (full, or incremental with its full) younger than the RPO |
+| volume.stale | warning | usable backups exist, the newest is older than the RPO |
+| volume.snapshot-only | warning | no usable backup, only snapshots (they live on the same backend: not a backup) |
+| volume.unprotected | critical | no usable backup, no snapshot |
+| volume.unknown | warning | backups could not be read |
+| volume.last-backup-error | warning | the newest backup attempt ended in `error` |
+| volume.not-assessed | info | the volume holds no data yet/any more (creating, error, deleting…) |
+| backup.incremental-without-full | critical | an incremental backup with no available full backup before it |
+| key.missing | critical | a volume's or backup's Barbican key is gone: its data cannot be decrypted or restored |
+| key.unknown | warning | the key could not be checked (Barbican absent/unreadable, or key ID not shown) |
+| backup.source-type-unknown | warning | encrypted backup, source volume gone, no type recorded in its metadata |
+| backup.source-type-deleted | critical | encrypted backup whose source volume type no longer exists: restore impossible |
+| server.ephemeral-protected | ok | an image-backed server with a snapshot image (active, with data) younger than the RPO |
+| server.ephemeral-stale | warning | its newest snapshot image is older than the RPO |
+| server.ephemeral-unprotected | warning | no snapshot image of its ephemeral disk |
+| server.ephemeral-unknown | warning | images could not be read |
+| server.bfv-image-not-backup | warning | a boot-from-volume "snapshot image": only references to Cinder snapshots, no data |
+| server.volumes-protected | ok | every attached volume is protected |
+| server.volumes-unprotected | warning | some attached volume is not protected |
+| image.key-missing | critical | an encrypted image whose key is gone |
+| secret.orphan | info | a secret no volume, backup or image refers to |
+| secret.referenced-missing | critical | a secret some resource refers to is gone |
+| source.unavailable | warning | a service could not be read: what depends on it is unknown |
+*/
+import type {
+	Backup,
+	Image,
+	Server,
+	ServiceName,
+	Snapshot,
+	Volume,
+	VolumeType,
+} from '../openstack/types.js';
+import {
+	backupMetaEncrypted,
+	backupMetaSourceTypeId,
+	backupMetaSourceTypeName,
+	type Finding,
+	type FindingCode,
+	type Inventory,
+	type InventoryList,
+	type KeyState,
+	type Policy,
+	type Protection,
+	type ResourceRef,
+	type ResourceSummary,
+	type Severity,
+} from './model.js';
+
+/**
+The severity of each finding code unless the policy overrides it (see the table above).
+*/
+export const defaultSeverities: Readonly<Record<string, Severity>> = {
+	'volume.protected': 'ok',
+	'volume.stale': 'warning',
+	'volume.snapshot-only': 'warning',
+	'volume.unprotected': 'critical',
+	'volume.unknown': 'warning',
+	'volume.last-backup-error': 'warning',
+	'volume.not-assessed': 'info',
+	'backup.incremental-without-full': 'critical',
+	'key.missing': 'critical',
+	'key.unknown': 'warning',
+	'backup.source-type-unknown': 'warning',
+	'backup.source-type-deleted': 'critical',
+	'server.ephemeral-protected': 'ok',
+	'server.ephemeral-stale': 'warning',
+	'server.ephemeral-unprotected': 'warning',
+	'server.ephemeral-unknown': 'warning',
+	'server.bfv-image-not-backup': 'warning',
+	'server.volumes-protected': 'ok',
+	'server.volumes-unprotected': 'warning',
+	'image.key-missing': 'critical',
+	'secret.orphan': 'info',
+	'secret.referenced-missing': 'critical',
+	'source.unavailable': 'warning',
+};
+
+/**
+Default policy: RPO 24 hours, the default severities above.
+*/
+export const defaultPolicy: Policy = {
+	rpoHours: 24,
+	severities: {},
+};
+
+const severityRank: Record<Severity, number> = {
+	critical: 3,
+	warning: 2,
+	info: 1,
+	ok: 0,
+};
+
+/**
+Orders severities, worst first.
+*/
+export function compareSeverity(a: Severity, b: Severity): number {
+	return severityRank[b] - severityRank[a];
+}
+
+export function worstSeverity(severities: Iterable<Severity>): Severity {
+	let worst: Severity = 'ok';
+	for (const severity of severities) {
+		if (severityRank[severity] > severityRank[worst]) {
+			worst = severity;
+		}
+	}
+
+	return worst;
+}
+
+const hour = 3_600_000;
+
+/**
+`26 h`, `3 d`: how old something is, for a reason line.
+*/
+export function formatAge(milliseconds: number): string {
+	if (milliseconds < hour) {
+		return `${Math.max(0, Math.round(milliseconds / 60_000))} min`;
+	}
+
+	return milliseconds < 72 * hour ? `${Math.round(milliseconds / hour)} h` : `${Math.round(milliseconds / (24 * hour))} d`;
+}
+
+function refOf(kind: ResourceRef['kind'], resource: {id: string; name?: string}): ResourceRef {
+	return resource.name === undefined || resource.name === '' ? {kind, id: resource.id} : {kind, id: resource.id, name: resource.name};
+}
+
+/**
+`name (id…)` or the ID, for reason lines.
+*/
+function label(resource: {id: string; name?: string}): string {
+	return resource.name === undefined || resource.name === '' ? resource.id : `"${resource.name}"`;
+}
+
+/**
+When a backup's data was taken: `data_timestamp` (the snapshot's time for snapshot backups), else creation.
+*/
+export function backupTime(backup: Backup): number {
+	return Date.parse(backup.dataTimestamp ?? backup.createdAt);
+}
+
+/**
+Whether a list of the inventory could be read. Hand-built inventories without `lists` fall back to the service state.
+*/
+export function isListReadable(inventory: Inventory, list: InventoryList): boolean {
+	const state = inventory.lists?.[list];
+	if (state !== undefined) {
+		return state.state === 'ok';
+	}
+
+	const service: Record<InventoryList, ServiceName> = {
+		volumes: 'cinder',
+		backups: 'cinder',
+		snapshots: 'cinder',
+		'volume-types': 'cinder',
+		images: 'glance',
+		servers: 'nova',
+		secrets: 'barbican',
+	};
+	return (list !== 'secrets' || inventory.secrets !== undefined) && inventory.sources[service[list]].state === 'ok';
+}
+
+/**
+Statuses in which a volume holds no user data to protect.
+*/
+const noDataStatuses = new Set(['creating', 'error', 'deleting', 'error_deleting', 'error_restoring']);
+
+/**
+Everything the rules look up, indexed once.
+*/
+export type AssessmentIndex = {
+	volumes: Map<string, Volume>;
+	backupsByVolume: Map<string, Backup[]>;
+	snapshotsByVolume: Map<string, Snapshot[]>;
+	snapshots: Map<string, Snapshot>;
+	typesById: Map<string, VolumeType>;
+	typesByName: Map<string, VolumeType>;
+	secretIds?: Set<string>;
+	/**
+	Volumes attached to each server, from both sides (Nova's list and Cinder's attachments).
+	*/
+	serverVolumes: Map<string, Set<string>>;
+};
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+	const list = map.get(key);
+	if (list) {
+		list.push(value);
+	} else {
+		map.set(key, [value]);
+	}
+}
+
+export function indexInventory(inventory: Inventory): AssessmentIndex {
+	const index: AssessmentIndex = {
+		volumes: new Map(inventory.volumes.map(volume => [volume.id, volume])),
+		backupsByVolume: new Map(),
+		snapshotsByVolume: new Map(),
+		snapshots: new Map(inventory.snapshots.map(snapshot => [snapshot.id, snapshot])),
+		typesById: new Map(inventory.volumeTypes.map(type => [type.id, type])),
+		typesByName: new Map(inventory.volumeTypes.map(type => [type.name, type])),
+		serverVolumes: new Map(),
+		...(inventory.secrets !== undefined && {secretIds: new Set(inventory.secrets.map(secret => secret.id))}),
+	};
+
+	for (const backup of inventory.backups) {
+		push(index.backupsByVolume, backup.volumeId, backup);
+	}
+
+	for (const snapshot of inventory.snapshots) {
+		push(index.snapshotsByVolume, snapshot.volumeId, snapshot);
+	}
+
+	const attach = (serverId: string, volumeId: string) => {
+		const set = index.serverVolumes.get(serverId) ?? new Set<string>();
+		set.add(volumeId);
+		index.serverVolumes.set(serverId, set);
+	};
+
+	for (const server of inventory.servers) {
+		for (const volumeId of server.attachedVolumeIds) {
+			attach(server.id, volumeId);
+		}
+	}
+
+	for (const volume of inventory.volumes) {
+		for (const attachment of volume.attachments) {
+			attach(attachment.serverId, volume.id);
+		}
+	}
+
+	return index;
+}
+
+/**
+The item with the greatest `time`, if any.
+*/
+function newestBy<T>(items: readonly T[], time: (item: T) => number): T | undefined {
+	let newest: T | undefined;
+	for (const item of items) {
+		if (newest === undefined || time(item) > time(newest)) {
+			newest = item;
+		}
+	}
+
+	return newest;
+}
+
+/**
+Available backups that can actually be restored: full ones, and incremental ones with an available full before them.
+*/
+export function usableBackups(backups: readonly Backup[]): Backup[] {
+	const available = backups.filter(backup => backup.status === 'available');
+	const fullTimes = available.filter(backup => !backup.isIncremental).map(backup => backupTime(backup));
+	const earliestFull = Math.min(...fullTimes);
+	return available.filter(backup => !backup.isIncremental || earliestFull <= backupTime(backup));
+}
+
+/**
+The newest of the usable backups, if any.
+*/
+export function newestUsableBackup(backups: readonly Backup[]): Backup | undefined {
+	let newest: Backup | undefined;
+	for (const backup of usableBackups(backups)) {
+		if (newest === undefined || backupTime(backup) > backupTime(newest)) {
+			newest = backup;
+		}
+	}
+
+	return newest;
+}
+
+/**
+Whether a backup's data is encrypted: it has a key, backstack recorded so, or its source volume is encrypted.
+*/
+export function isBackupEncrypted(backup: Backup, sourceVolume: Volume | undefined): boolean {
+	return backup.encryptionKeyId !== undefined
+		|| backup.metadata[backupMetaEncrypted] === 'true'
+		|| sourceVolume?.encrypted === true;
+}
+
+/**
+State of a key: present in Barbican, missing, or unknown (not checkable, or an encrypted resource without a key ID).
+*/
+export function keyStateOf(inventory: Inventory, index: AssessmentIndex, keyId: string | undefined, isEncrypted: boolean): KeyState {
+	if (keyId === undefined) {
+		return isEncrypted ? 'unknown' : 'none';
+	}
+
+	if (index.secretIds === undefined) {
+		return 'unknown';
+	}
+
+	if (index.secretIds.has(keyId)) {
+		return 'present';
+	}
+
+	const lookup = inventory.secretLookups?.[keyId];
+	return lookup === 'forbidden' || lookup === 'error' ? 'unknown' : 'missing';
+}
+
+export type SourceType = {
+	/**
+	Where the type was learnt.
+	*/
+	from: 'volume' | 'metadata';
+	id?: string;
+	name?: string;
+	/**
+	`true` exists, `false` deleted, `undefined` could not be checked (volume types unreadable).
+	*/
+	exists?: boolean;
+};
+
+/**
+The source volume type of a backup: from its volume if that still exists, else from backstack's metadata.
+*/
+export function sourceTypeOf(inventory: Inventory, index: AssessmentIndex, backup: Backup): SourceType | undefined {
+	const volume = index.volumes.get(backup.volumeId);
+	let type: SourceType | undefined;
+	if (volume && (volume.volumeTypeId !== undefined || volume.volumeType !== undefined)) {
+		type = {from: 'volume', id: volume.volumeTypeId, name: volume.volumeType};
+	} else {
+		const id = backup.metadata[backupMetaSourceTypeId];
+		const name = backup.metadata[backupMetaSourceTypeName];
+		if (id === undefined && name === undefined) {
+			return undefined;
+		}
+
+		type = {from: 'metadata', id, name};
+	}
+
+	if (isListReadable(inventory, 'volume-types')) {
+		// Before 3.63 Cinder may show the type's ID in `volume_type`: accept either.
+		const byId = type.id === undefined ? undefined : index.typesById.get(type.id);
+		const byName = type.name === undefined ? undefined : (index.typesByName.get(type.name) ?? index.typesById.get(type.name));
+		type.exists = (type.id === undefined ? byName : byId) !== undefined;
+	}
+
+	return type;
+}
+
+type Draft = {
+	code: FindingCode;
+	resource: ResourceRef;
+	reason: string;
+	action: string;
+	related?: ResourceRef[] | undefined;
+};
+
+type Emit = (draft: Draft) => void;
+
+/**
+What every rule gets: the inventory, its index, the clock and the RPO (milliseconds), and where to put findings.
+*/
+type RuleContext = {
+	inventory: Inventory;
+	index: AssessmentIndex;
+	now: number;
+	rpo: number;
+	emit: Emit;
+};
+
+function assessSources({inventory, emit}: RuleContext): void {
+	const projectRef = refOf('project', inventory.project);
+	const consequence: Record<Exclude<ServiceName, 'identity'>, string> = {
+		cinder: 'volumes, backups and snapshots are unknown',
+		glance: 'images and server snapshot images are unknown',
+		nova: 'servers and their ephemeral disks are unknown',
+		barbican: 'encryption keys could not be checked',
+	};
+	const verbs = {missing: 'is not available', forbidden: 'refused to be read', error: 'could not be read'};
+	for (const service of ['cinder', 'glance', 'nova', 'barbican'] as const) {
+		const source = inventory.sources[service];
+		if (source.state !== 'ok') {
+			emit({
+				code: 'source.unavailable',
+				resource: projectRef,
+				reason: `${service} ${verbs[source.state]} (${source.reason}): ${consequence[service]}`,
+				action: source.state === 'forbidden' ? `Ask for a role that may read ${service} in this project` : `Check the ${service} service, then audit again`,
+			});
+		}
+	}
+}
+
+type VolumeVerdict = {code: FindingCode; protection: Protection};
+
+function assessVolumes(context: RuleContext): Map<string, VolumeVerdict> {
+	const {inventory, index, now, rpo, emit} = context;
+	const verdicts = new Map<string, VolumeVerdict>();
+	const isBackupsReadable = isListReadable(inventory, 'backups');
+	const isSnapshotsReadable = isListReadable(inventory, 'snapshots');
+	for (const volume of inventory.volumes) {
+		const ref = refOf('volume', volume);
+		if (noDataStatuses.has(volume.status)) {
+			emit({
+				code: 'volume.not-assessed', resource: ref, reason: `Volume is in status ${volume.status}: it holds no data to protect`, action: '',
+			});
+			verdicts.set(volume.id, {code: 'volume.not-assessed', protection: 'n/a'});
+			continue;
+		}
+
+		const backups = index.backupsByVolume.get(volume.id) ?? [];
+		if (isBackupsReadable) {
+			const newest = newestUsableBackup(backups);
+			const snapshots = (index.snapshotsByVolume.get(volume.id) ?? []).filter(snapshot => snapshot.status === 'available');
+			if (newest && now - backupTime(newest) <= rpo) {
+				emit({
+					code: 'volume.protected', resource: ref, reason: `Backed up ${formatAge(now - backupTime(newest))} ago (backup ${label(newest)})`, action: '', related: [refOf('backup', newest)],
+				});
+				verdicts.set(volume.id, {code: 'volume.protected', protection: 'protected'});
+			} else if (newest) {
+				emit({
+					code: 'volume.stale',
+					resource: ref,
+					reason: `Newest usable backup ${label(newest)} is ${formatAge(now - backupTime(newest))} old, older than the RPO of ${formatAge(rpo)}`,
+					action: 'Create a new backup (incremental is fine) and schedule backups',
+					related: [refOf('backup', newest)],
+				});
+				verdicts.set(volume.id, {code: 'volume.stale', protection: 'stale'});
+			} else if (isSnapshotsReadable && snapshots.length > 0) {
+				emit({
+					code: 'volume.snapshot-only',
+					resource: ref,
+					reason: `Only ${snapshots.length} snapshot(s), no backup: snapshots live on the same storage and die with it`,
+					action: 'Create a Cinder backup of the volume',
+					related: snapshots.map(snapshot => refOf('snapshot', snapshot)),
+				});
+				verdicts.set(volume.id, {code: 'volume.snapshot-only', protection: 'snapshot-only'});
+			} else {
+				emit({
+					code: 'volume.unprotected',
+					resource: ref,
+					reason: backups.length > 0 ? `No usable backup (${backups.length} backup(s), none available and restorable)` : 'No backup',
+					action: 'Create a Cinder backup of the volume',
+				});
+				verdicts.set(volume.id, {code: 'volume.unprotected', protection: 'unprotected'});
+			}
+
+			const latestAttempt = newestBy(backups, backup => Date.parse(backup.createdAt));
+			if (latestAttempt?.status === 'error') {
+				emit({
+					code: 'volume.last-backup-error',
+					resource: ref,
+					reason: `The last backup ${label(latestAttempt)} failed${latestAttempt.failReason === undefined || latestAttempt.failReason === '' ? '' : `: ${latestAttempt.failReason}`}`,
+					action: 'Read the backup\'s fail reason, fix it, back up again, then delete the failed backup',
+					related: [refOf('backup', latestAttempt)],
+				});
+				const verdict = verdicts.get(volume.id);
+				if (verdict && verdict.protection !== 'protected') {
+					verdict.protection = 'error';
+				}
+			}
+		} else {
+			emit({
+				code: 'volume.unknown', resource: ref, reason: 'Backups could not be read: protection unknown', action: 'Make Cinder backups readable, then audit again',
+			});
+			verdicts.set(volume.id, {code: 'volume.unknown', protection: 'unknown'});
+		}
+
+		if (volume.encrypted || volume.encryptionKeyId !== undefined) {
+			assessKey(context, ref, volume.encryptionKeyId, 'its data cannot be decrypted: it cannot be attached, backed up or read');
+		}
+	}
+
+	return verdicts;
+}
+
+/**
+Findings about the key of an encrypted resource.
+*/
+function assessKey({inventory, index, emit}: RuleContext, ref: ResourceRef, keyId: string | undefined, consequence: string): void {
+	const state = keyStateOf(inventory, index, keyId, true);
+	if (state === 'missing' && keyId !== undefined) {
+		emit({
+			code: ref.kind === 'image' ? 'image.key-missing' : 'key.missing', resource: ref, reason: `Its encryption key ${keyId} is gone from Barbican: ${consequence}`, action: ref.kind === 'image'
+				? 'Re-store the key from an offline copy and point cinder_encryption_key_id at the new secret'
+				: 'Restore impossible without the key; keep any offline copy of the data and key, recreate the resource', related: [{kind: 'secret', id: keyId}],
+		});
+	} else if (state === 'unknown') {
+		const why = keyId === undefined
+			? 'Cinder did not show the key ID (needs volume API 3.64)'
+			: (index.secretIds === undefined ? 'Barbican could not be read' : 'Barbican refused the lookup');
+		emit({
+			code: 'key.unknown',
+			resource: ref,
+			reason: `Encrypted, but its key could not be checked: ${why}`,
+			action: 'Make Barbican readable (the creator or reader role), then audit again',
+			related: keyId === undefined ? undefined : [{kind: 'secret', id: keyId}],
+		});
+	}
+}
+
+function assessBackups(context: RuleContext): void {
+	const {inventory, index, emit} = context;
+	const restorable = new Set(['available', 'creating', 'restoring', 'backing-up']);
+	for (const backup of inventory.backups) {
+		const ref = refOf('backup', backup);
+		const volume = index.volumes.get(backup.volumeId);
+		if (backup.isIncremental && backup.status === 'available') {
+			const siblings = index.backupsByVolume.get(backup.volumeId) ?? [];
+			const hasFull = siblings.some(other => !other.isIncremental && other.status === 'available' && backupTime(other) <= backupTime(backup));
+			if (!hasFull) {
+				emit({
+					code: 'backup.incremental-without-full',
+					resource: ref,
+					reason: 'Incremental backup without an available full backup before it: it cannot be restored',
+					action: 'Create a full backup of the volume (not incremental)',
+					related: volume ? [refOf('volume', volume)] : undefined,
+				});
+			}
+		}
+
+		if (!restorable.has(backup.status) || !isBackupEncrypted(backup, volume)) {
+			continue;
+		}
+
+		assessKey(context, ref, backup.encryptionKeyId, 'restore impossible');
+		const type = sourceTypeOf(inventory, index, backup);
+		if (type === undefined) {
+			emit({
+				code: 'backup.source-type-unknown',
+				resource: ref,
+				reason: 'Encrypted backup whose source volume is gone and whose type was not recorded: the restore target\'s type must match exactly',
+				action: 'Find the source volume type in your records; restore onto a new volume of that type (never to a new default-type volume)',
+				related: [{kind: 'volume', id: backup.volumeId}],
+			});
+		} else if (type.exists === false) {
+			emit({
+				code: 'backup.source-type-deleted',
+				resource: ref,
+				reason: `Encrypted backup of volume type ${type.name ?? type.id ?? '?'}, which no longer exists: restore impossible (Cinder requires the same type)`,
+				action: 'Keep the backup; ask the operator whether the type can be restored (a re-created type gets a new ID and does not match)',
+				related: [{kind: 'volume-type', id: type.id ?? type.name ?? '?', ...(type.name !== undefined && {name: type.name})}],
+			});
+		}
+	}
+}
+
+/**
+Whether a Glance image is a boot-from-volume "snapshot": no data, only references to Cinder snapshots.
+*/
+export function isSnapshotReferenceImage(image: Image): boolean {
+	const mapping = image.blockDeviceMapping;
+	return mapping === undefined || mapping.length === 0 || (image.size ?? 0) > 0 ? false : mapping.some(entry => typeof entry['snapshot_id'] === 'string');
+}
+
+/**
+Server snapshot images of an image-backed server that hold data.
+*/
+export function serverSnapshotImages(inventory: Inventory, server: Server): Image[] {
+	return inventory.images.filter(image => image.instanceUuid === server.id && image.status === 'active' && (image.size ?? 0) > 0);
+}
+
+function isOwnImage(inventory: Inventory, image: Image): boolean {
+	return image.owner === undefined || image.owner === inventory.project.id;
+}
+
+function assessSnapshotReferenceImage({inventory, index, emit}: RuleContext, image: Image): void {
+	const snapshotIds = (image.blockDeviceMapping ?? [])
+		.map(entry => entry['snapshot_id'])
+		.filter((id): id is string => typeof id === 'string');
+	const related: ResourceRef[] = [];
+	const servers = new Set<string>();
+	for (const snapshotId of snapshotIds) {
+		const snapshot = index.snapshots.get(snapshotId);
+		related.push(snapshot ? refOf('snapshot', snapshot) : {kind: 'snapshot', id: snapshotId});
+		const volume = snapshot ? index.volumes.get(snapshot.volumeId) : undefined;
+		for (const attachment of volume?.attachments ?? []) {
+			servers.add(attachment.serverId);
+		}
+	}
+
+	related.push(...inventory.servers.filter(server => servers.has(server.id)).map(server => refOf('server', server)));
+	emit({
+		code: 'server.bfv-image-not-backup',
+		resource: refOf('image', image),
+		reason: `Boot-from-volume server image with no data: only references to ${snapshotIds.length} Cinder snapshot(s) on the same storage, not a backup`,
+		action: 'Back up the server\'s volumes with Cinder backups',
+		related,
+	});
+}
+
+function assessImages(context: RuleContext): void {
+	const {inventory} = context;
+	for (const image of inventory.images) {
+		if (!isOwnImage(inventory, image)) {
+			continue;
+		}
+
+		if (image.cinderEncryptionKeyId !== undefined) {
+			assessKey(context, refOf('image', image), image.cinderEncryptionKeyId, 'the image data is unreadable');
+		}
+
+		if (isSnapshotReferenceImage(image)) {
+			assessSnapshotReferenceImage(context, image);
+		}
+	}
+}
+
+function assessEphemeralDisk({inventory, now, rpo, emit}: RuleContext, server: Server): void {
+	const ref = refOf('server', server);
+	if (!isListReadable(inventory, 'images')) {
+		emit({
+			code: 'server.ephemeral-unknown', resource: ref, reason: 'Images could not be read: protection of its ephemeral disk unknown', action: 'Make Glance readable, then audit again',
+		});
+		return;
+	}
+
+	const newest = newestBy(serverSnapshotImages(inventory, server), image => Date.parse(image.createdAt));
+	if (newest === undefined) {
+		emit({
+			code: 'server.ephemeral-unprotected',
+			resource: ref,
+			reason: 'Its ephemeral disk has no snapshot image',
+			action: 'Create a server image (createImage) and download it if it must leave the cloud',
+		});
+	} else if (now - Date.parse(newest.createdAt) <= rpo) {
+		emit({
+			code: 'server.ephemeral-protected',
+			resource: ref,
+			reason: `Ephemeral disk imaged ${formatAge(now - Date.parse(newest.createdAt))} ago (image ${label(newest)})`,
+			action: '',
+			related: [refOf('image', newest)],
+		});
+	} else {
+		emit({
+			code: 'server.ephemeral-stale',
+			resource: ref,
+			reason: `Newest snapshot image ${label(newest)} of its ephemeral disk is ${formatAge(now - Date.parse(newest.createdAt))} old, older than the RPO of ${formatAge(rpo)}`,
+			action: 'Create a new server image',
+			related: [refOf('image', newest)],
+		});
+	}
+}
+
+function assessServerVolumes({index, emit}: RuleContext, server: Server, verdicts: Map<string, VolumeVerdict>): void {
+	const volumeIds = [...index.serverVolumes.get(server.id) ?? []].toSorted();
+	if (volumeIds.length === 0) {
+		return;
+	}
+
+	const weak = volumeIds.filter(volumeId => verdicts.get(volumeId)?.protection !== 'protected');
+	const ref = refOf('server', server);
+	if (weak.length === 0) {
+		emit({
+			code: 'server.volumes-protected', resource: ref, reason: `All ${volumeIds.length} attached volume(s) are backed up within the RPO`, action: '',
+		});
+		return;
+	}
+
+	const refs = weak.map(volumeId => {
+		const volume = index.volumes.get(volumeId);
+		return volume ? refOf('volume', volume) : {kind: 'volume' as const, id: volumeId};
+	});
+	const states = refs.map(volume => `${label(volume)} ${verdicts.get(volume.id)?.protection ?? 'unknown'}`);
+	emit({
+		code: 'server.volumes-unprotected',
+		resource: ref,
+		reason: `${weak.length} of ${volumeIds.length} attached volume(s) not protected: ${states.join(', ')}`,
+		action: 'Back up those volumes (in-use volumes need --force: crash-consistent)',
+		related: refs,
+	});
+}
+
+function assessServers(context: RuleContext, verdicts: Map<string, VolumeVerdict>): void {
+	for (const server of context.inventory.servers) {
+		if (!server.bootFromVolume) {
+			assessEphemeralDisk(context, server);
+		}
+
+		assessServerVolumes(context, server, verdicts);
+	}
+}
+
+/**
+Every Barbican secret a resource refers to, with who refers to it.
+*/
+export function secretUsers(inventory: Inventory, index?: AssessmentIndex): Map<string, ResourceRef[]> {
+	const users = new Map<string, ResourceRef[]>();
+	for (const volume of inventory.volumes) {
+		if (volume.encryptionKeyId !== undefined) {
+			push(users, volume.encryptionKeyId, refOf('volume', volume));
+		}
+	}
+
+	for (const backup of inventory.backups) {
+		if (backup.encryptionKeyId !== undefined) {
+			push(users, backup.encryptionKeyId, refOf('backup', backup));
+		}
+	}
+
+	for (const image of inventory.images) {
+		if (image.cinderEncryptionKeyId !== undefined && (index === undefined || isOwnImage(inventory, image))) {
+			push(users, image.cinderEncryptionKeyId, refOf('image', image));
+		}
+	}
+
+	return users;
+}
+
+function assessSecrets({inventory, index, emit}: RuleContext): void {
+	const users = secretUsers(inventory, index);
+	for (const [secretId, refs] of [...users].toSorted(([a], [b]) => a.localeCompare(b))) {
+		if (keyStateOf(inventory, index, secretId, true) === 'missing') {
+			emit({
+				code: 'secret.referenced-missing',
+				resource: {kind: 'secret', id: secretId},
+				reason: `Secret is gone from Barbican but ${refs.length} resource(s) need it: ${refs.map(ref => `${ref.kind} ${label(ref)}`).join(', ')}`,
+				action: 'Those resources cannot be decrypted; a re-stored key gets a new ID that Cinder cannot use',
+				related: refs,
+			});
+		}
+	}
+
+	// An orphan can only be claimed when everything that could refer to a secret was read.
+	const isComplete = (['volumes', 'backups', 'images'] as const).every(list => isListReadable(inventory, list));
+	if (!isComplete || inventory.secrets === undefined) {
+		return;
+	}
+
+	for (const secret of inventory.secrets) {
+		if (!users.has(secret.id)) {
+			emit({
+				code: 'secret.orphan',
+				resource: refOf('secret', {id: secret.id, ...(secret.name !== undefined && {name: secret.name})}),
+				reason: 'No volume, backup or image of this project refers to this secret',
+				action: 'Keep it if something outside OpenStack uses it (or it is a key backup); otherwise it may be deleted',
+			});
+		}
+	}
+}
+
+/**
+Runs every rule over an inventory. `now` is the moment ages are measured against; `policy` sets the RPO and severities.
+Findings come in a stable order: by rule, then in inventory order.
+*/
+export function assess(inventory: Inventory, now: Date, policy: Policy = defaultPolicy): Finding[] {
+	const findings: Finding[] = [];
+	const emit: Emit = ({code, resource, reason, action, related}) => {
+		const severity = policy.severities[code] ?? defaultSeverities[code] ?? 'warning';
+		findings.push({
+			code, severity, resource, reason, action, ...(!(related === undefined || related.length === 0) && {related}),
+		});
+	};
+
+	const context: RuleContext = {
+		inventory, index: indexInventory(inventory), now: now.getTime(), rpo: policy.rpoHours * hour, emit,
+	};
+	assessSources(context);
+	const verdicts = assessVolumes(context);
+	assessBackups(context);
+	assessServers(context, verdicts);
+	assessImages(context);
+	assessSecrets(context);
+	return findings;
+}
+
+const protectionByCode: Record<string, Protection> = {
+	'volume.protected': 'protected',
+	'volume.stale': 'stale',
+	'volume.unprotected': 'unprotected',
+	'volume.snapshot-only': 'snapshot-only',
+	'volume.unknown': 'unknown',
+	'volume.not-assessed': 'n/a',
+	'server.ephemeral-protected': 'protected',
+	'server.ephemeral-stale': 'stale',
+	'server.ephemeral-unprotected': 'unprotected',
+	'server.ephemeral-unknown': 'unknown',
+	'server.volumes-protected': 'protected',
+};
+
+/**
+Worst first.
+*/
+const protectionOrder: Protection[] = ['unprotected', 'error', 'snapshot-only', 'stale', 'unknown', 'protected', 'n/a'];
+
+function worstProtection(values: Protection[]): Protection {
+	let worst: Protection = 'n/a';
+	for (const value of values) {
+		if (protectionOrder.indexOf(value) < protectionOrder.indexOf(worst)) {
+			worst = value;
+		}
+	}
+
+	return worst;
+}
+
+type SummaryContext = {
+	inventory: Inventory;
+	index: AssessmentIndex;
+	own: (ref: ResourceRef) => Finding[];
+	summaries: Record<string, ResourceSummary>;
+};
+
+function addSummary(context: SummaryContext, ref: ResourceRef, row: Omit<ResourceSummary, 'ref' | 'severity'>): void {
+	context.summaries[ref.id] = {
+		ref,
+		...row,
+		severity: worstSeverity(context.own(ref).map(finding => finding.severity)),
+	};
+}
+
+function keyRow(context: SummaryContext, keyId: string | undefined, isEncrypted: boolean): Pick<ResourceSummary, 'encrypted' | 'keyState'> {
+	return {encrypted: isEncrypted, keyState: keyStateOf(context.inventory, context.index, keyId, isEncrypted)};
+}
+
+function protectionOfCodes(codes: readonly FindingCode[]): Protection[] {
+	return codes.map(code => protectionByCode[code]).filter(value => value !== undefined);
+}
+
+function summariseVolumes(context: SummaryContext): Map<string, Protection> {
+	const protections = new Map<string, Protection>();
+	for (const volume of context.inventory.volumes) {
+		const ref = refOf('volume', volume);
+		const codes = context.own(ref).map(finding => finding.code);
+		let protection = codes.length === 0 ? 'unknown' : worstProtection(protectionOfCodes(codes));
+		if (protection !== 'protected' && codes.includes('volume.last-backup-error')) {
+			protection = 'error';
+		}
+
+		protections.set(volume.id, protection);
+		const newest = newestUsableBackup(context.index.backupsByVolume.get(volume.id) ?? []);
+		const lastBackupAt = newest?.dataTimestamp ?? newest?.createdAt;
+		addSummary(context, ref, {
+			protection,
+			...(lastBackupAt !== undefined && {lastBackupAt}),
+			...keyRow(context, volume.encryptionKeyId, volume.encrypted || volume.encryptionKeyId !== undefined),
+		});
+	}
+
+	return protections;
+}
+
+function summariseServers(context: SummaryContext, volumeProtection: Map<string, Protection>): void {
+	for (const server of context.inventory.servers) {
+		const ref = refOf('server', server);
+		const values = protectionOfCodes(context.own(ref).map(finding => finding.code));
+		for (const volumeId of context.index.serverVolumes.get(server.id) ?? []) {
+			values.push(volumeProtection.get(volumeId) ?? 'unknown');
+		}
+
+		const lastBackupAt = server.bootFromVolume
+			? undefined
+			: serverSnapshotImages(context.inventory, server).map(image => image.createdAt).toSorted().at(-1);
+		addSummary(context, ref, {
+			protection: values.length === 0 ? 'unknown' : worstProtection(values),
+			...(lastBackupAt !== undefined && {lastBackupAt}),
+			encrypted: false,
+			keyState: 'none',
+		});
+	}
+}
+
+/**
+One row summary per resource ID (volumes, backups, snapshots, servers, images, secrets) for the TUI's tables, read from
+the inventory and the findings `assess` gave for it.
+*/
+export function summarise(inventory: Inventory, findings: readonly Finding[]): Record<string, ResourceSummary> {
+	const byResource = new Map<string, Finding[]>();
+	for (const finding of findings) {
+		push(byResource, `${finding.resource.kind}:${finding.resource.id}`, finding);
+	}
+
+	const context: SummaryContext = {
+		inventory,
+		index: indexInventory(inventory),
+		own: ref => byResource.get(`${ref.kind}:${ref.id}`) ?? [],
+		summaries: {},
+	};
+	const volumeProtection = summariseVolumes(context);
+	for (const backup of inventory.backups) {
+		const isEncrypted = isBackupEncrypted(backup, context.index.volumes.get(backup.volumeId));
+		addSummary(context, refOf('backup', backup), {
+			protection: backup.status === 'error' ? 'error' : 'n/a',
+			lastBackupAt: backup.dataTimestamp ?? backup.createdAt,
+			...keyRow(context, backup.encryptionKeyId, isEncrypted),
+		});
+	}
+
+	for (const snapshot of inventory.snapshots) {
+		const volume = context.index.volumes.get(snapshot.volumeId);
+		addSummary(context, refOf('snapshot', snapshot), {
+			protection: 'n/a',
+			// A snapshot shares its volume's key; without the volume its encryption is unknown.
+			...(volume ? keyRow(context, volume.encryptionKeyId, volume.encrypted) : {encrypted: false, keyState: 'unknown' as const}),
+		});
+	}
+
+	summariseServers(context, volumeProtection);
+	for (const image of inventory.images) {
+		addSummary(context, refOf('image', image), {protection: 'n/a', ...keyRow(context, image.cinderEncryptionKeyId, image.cinderEncryptionKeyId !== undefined)});
+	}
+
+	for (const secret of inventory.secrets ?? []) {
+		addSummary(context, refOf('secret', {id: secret.id, ...(secret.name !== undefined && {name: secret.name})}), {
+			protection: 'n/a', encrypted: false, keyState: 'present',
+		});
+	}
+
+	return context.summaries;
+}
