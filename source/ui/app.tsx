@@ -2,17 +2,41 @@
 The interactive view. State lives here (which cloud, project, view, row, mode); every decision about what a key does comes
 from keymap.ts, every row from views.ts, every cloud-supplied string passed through sanitize() on the way.
 */
-import {type ReactNode, useCallback, useEffect, useMemo, useRef, useState} from 'react';
 import {
-	Box, Text, useApp, useInput, useWindowSize, type Key,
+	type ReactNode,
+	useCallback,
+	useEffect,
+	useMemo,
+	useRef,
+	useState,
+} from 'react';
+import {
+	Box,
+	Text,
+	useApp,
+	useInput,
+	useWindowSize,
+	type Key,
 } from 'ink';
 import type {Inventory, InventoryProgress} from '../core/model.js';
 import type {CloudSession, Project} from '../core/types.js';
 import type {AppServices} from './services.js';
-import {activeBindings, findBinding, type Binding, type InputContext} from './keymap.js';
+import {
+	activeBindings,
+	findBinding,
+	type Binding,
+	type InputContext,
+} from './keymap.js';
 import {makeTheme} from './theme.js';
 import {
-	arrange, layoutColumns, viewById, views, type CloudEntry, type Row, type ViewContext, type ViewId,
+	arrange,
+	layoutColumns,
+	viewById,
+	views,
+	type CloudEntry,
+	type Row,
+	type ViewContext,
+	type ViewId,
 } from './views.js';
 import {sanitize} from './sanitize.js';
 import {age} from './format.js';
@@ -26,19 +50,31 @@ import {helpLines} from './components/help.js';
 import {fuzzyFilter} from './fuzzy.js';
 
 export type AppProps = {
-	services: AppServices;
-	/** Hide every action that changes the cloud. */
-	readonly?: boolean;
-	/** Cloud to open (default: the connector's choice). */
-	cloud?: string;
-	/** Project name or ID to open (default: the token's). */
-	project?: string;
-	/** Set when the clouds are simulated: shown as a banner. */
-	demoReason?: string;
-	/** Fixed size (tests, media); default: the terminal's, following resizes. */
-	size?: {columns: number; rows: number};
-	/** First view (default: audit). */
-	initialView?: ViewId;
+	readonly services: AppServices;
+	/**
+	Hide every action that changes the cloud.
+	*/
+	readonly readonly?: boolean;
+	/**
+	Cloud to open (default: the connector's choice).
+	*/
+	readonly cloud?: string;
+	/**
+	Project name or ID to open (default: the token's).
+	*/
+	readonly project?: string;
+	/**
+	Set when the clouds are simulated: shown as a banner.
+	*/
+	readonly demoReason?: string;
+	/**
+	Fixed size (tests, media); default: the terminal's, following resizes.
+	*/
+	readonly size?: {columns: number; rows: number};
+	/**
+	First view (default: audit).
+	*/
+	readonly initialView?: ViewId;
 };
 
 type Mode = InputContext;
@@ -47,7 +83,9 @@ type Position = {selected: number; offset: number};
 
 type Loading = {phase: 'connecting' | 'reading' | 'idle' | 'failed'; message?: string; progress?: Record<string, number>};
 
-/** Statuses of work under way: while any resource is in one, the inventory refreshes on its own. */
+/**
+Statuses of work under way: while any resource is in one, the inventory refreshes on its own.
+*/
 const busy = /^(?:creating|attaching|detaching|deleting|backing-up|restoring|restoring-backup|downloading|uploading|saving|queued|importing|retyping|extending|build|resize|reserved)$/i;
 
 function somethingInProgress(inventory: Inventory | undefined): boolean {
@@ -98,16 +136,16 @@ export function App(props: AppProps) {
 
 	// Clouds for the Clouds view and the palette.
 	useEffect(() => {
-		let live = true;
+		let isLive = true;
 		services.connector.listClouds().then(list => {
-			if (live) {
+			if (isLive) {
 				setClouds(list);
 			}
 		}, () => {
 			// No clouds.yaml: the list stays empty; connecting reports the real problem.
 		});
 		return () => {
-			live = false;
+			isLive = false;
 		};
 	}, [services.connector]);
 
@@ -181,10 +219,12 @@ export function App(props: AppProps) {
 		setLoading({phase: 'reading', message: 'reading inventory…', progress});
 		if (services.cache && refreshTick === 0) {
 			services.cache.get(...cacheKey).then(entry => {
-				if (entry && !controller.signal.aborted) {
-					setInventory(current => current ?? entry.inventory);
-					setCachedAt(current => current ?? entry.savedAt);
+				if (!entry || controller.signal.aborted) {
+					return;
 				}
+
+				setInventory(current => current ?? entry.inventory);
+				setCachedAt(current => current ?? entry.savedAt);
 			}, () => undefined);
 		}
 
@@ -227,9 +267,9 @@ export function App(props: AppProps) {
 	}, [loading.phase]);
 
 	// Auto-refresh while something is in progress.
-	const inProgress = somethingInProgress(inventory);
+	const isInProgress = somethingInProgress(inventory);
 	useEffect(() => {
-		if (!inProgress || loading.phase !== 'idle') {
+		if (!isInProgress || loading.phase !== 'idle') {
 			return;
 		}
 
@@ -239,7 +279,7 @@ export function App(props: AppProps) {
 		return () => {
 			clearTimeout(timer);
 		};
-	}, [inProgress, loading.phase, services.refreshSeconds]);
+	}, [isInProgress, loading.phase, services.refreshSeconds]);
 
 	const now = services.now();
 	const analysis = useMemo(
@@ -332,11 +372,11 @@ export function App(props: AppProps) {
 			return sanitizeJson(raw);
 		}
 
-		if (mode === 'detail' && detailRow) {
-			return detailLines({row: detailRow, inventory, analysis, now, width});
-		}
-
-		return [];
+		return mode === 'detail' && detailRow
+			? detailLines({
+				row: detailRow, inventory, analysis, now, width,
+			})
+			: [];
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [mode, detailRow, bindings, inventory, analysis, width]);
 
@@ -393,7 +433,7 @@ export function App(props: AppProps) {
 
 	function runAction(binding: Binding, context: Mode, input = ''): void {
 		const page = Math.max(1, bodyHeight - 1);
-		const scrolling = context === 'detail' || context === 'help' || context === 'raw';
+		const isScrolling = context === 'detail' || context === 'help' || context === 'raw';
 		const scrollBy = (delta: number) => {
 			setScroll(value => Math.max(0, Math.min(Math.max(0, lines.length - bodyHeight), value + delta)));
 		};
@@ -402,7 +442,7 @@ export function App(props: AppProps) {
 			case 'nav.down': {
 				if (context === 'palette') {
 					setPaletteIndex(index => Math.min(matches.length - 1, index + 1));
-				} else if (scrolling) {
+				} else if (isScrolling) {
 					scrollBy(1);
 				} else {
 					moveTo(selected + 1);
@@ -414,7 +454,7 @@ export function App(props: AppProps) {
 			case 'nav.up': {
 				if (context === 'palette') {
 					setPaletteIndex(index => Math.max(0, index - 1));
-				} else if (scrolling) {
+				} else if (isScrolling) {
 					scrollBy(-1);
 				} else {
 					moveTo(selected - 1);
@@ -424,7 +464,7 @@ export function App(props: AppProps) {
 			}
 
 			case 'nav.pageDown': {
-				if (scrolling) {
+				if (isScrolling) {
 					scrollBy(page);
 				} else {
 					moveTo(selected + page);
@@ -434,7 +474,7 @@ export function App(props: AppProps) {
 			}
 
 			case 'nav.pageUp': {
-				if (scrolling) {
+				if (isScrolling) {
 					scrollBy(-page);
 				} else {
 					moveTo(selected - page);
@@ -444,7 +484,7 @@ export function App(props: AppProps) {
 			}
 
 			case 'nav.top': {
-				if (scrolling) {
+				if (isScrolling) {
 					setScroll(0);
 				} else {
 					moveTo(0);
@@ -454,7 +494,7 @@ export function App(props: AppProps) {
 			}
 
 			case 'nav.bottom': {
-				if (scrolling) {
+				if (isScrolling) {
 					scrollBy(lines.length);
 				} else {
 					moveTo(rows.length - 1);
@@ -607,10 +647,12 @@ export function App(props: AppProps) {
 		}
 
 		const binding = findBinding(bindings, mode, input, key);
-		if (binding) {
-			setMessage(undefined);
-			runAction(binding, mode, input);
+		if (!binding) {
+			return;
 		}
+
+		setMessage(undefined);
+		runAction(binding, mode, input);
 	});
 
 	const tabs = views.map((candidate, index) => ({label: `${index + 1}${candidate.title}`, active: candidate.id === viewId}));

@@ -1,6 +1,10 @@
-/** Short, human ages and sizes for table cells. */
+/**
+Short, human ages and sizes for table cells.
+*/
 
-/** `45s`, `12m`, `3h`, `4d`, `7w`, `2y` between an ISO timestamp and now; `—` when there is none. */
+/**
+`45s`, `12m`, `3h`, `4d`, `7w`, `2y` between an ISO timestamp and now; `—` when there is none.
+*/
 export function age(iso: string | undefined, now: Date): string {
 	if (!iso) {
 		return '—';
@@ -25,12 +29,16 @@ export function age(iso: string | undefined, now: Date): string {
 	return `${Math.floor(value)}y`;
 }
 
-/** GiB for volumes and backups. */
+/**
+GiB for volumes and backups.
+*/
 export function gib(size: number | undefined): string {
 	return size === undefined ? '—' : `${size}G`;
 }
 
-/** Bytes for images. */
+/**
+Bytes for images.
+*/
 export function bytes(size: number | undefined): string {
 	if (size === undefined) {
 		return '—';

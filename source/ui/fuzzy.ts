@@ -3,7 +3,9 @@ VS Code-style fuzzy matching for the command palette: the query's characters mus
 word starts and an early first match score higher.
 */
 
-/** A score (higher is better), or undefined when `query` does not match `text`. */
+/**
+A score (higher is better), or undefined when `query` does not match `text`.
+*/
 export function fuzzyScore(query: string, text: string): number | undefined {
 	const needle = query.toLowerCase().replaceAll(/\s+/g, '');
 	if (needle === '') {
@@ -26,7 +28,7 @@ export function fuzzyScore(query: string, text: string): number | undefined {
 		}
 
 		const before = found === 0 ? ' ' : haystack[found - 1] ?? ' ';
-		if (/[\s:/_\-.]/.test(before)) {
+		if (/[\s\-./:_]/.test(before)) {
 			score += 3;
 		}
 
@@ -41,7 +43,9 @@ export function fuzzyScore(query: string, text: string): number | undefined {
 	return score - (haystack.length * 0.01);
 }
 
-/** The items that match, best first (ties keep their order). */
+/**
+The items that match, best first (ties keep their order).
+*/
 export function fuzzyFilter<T>(items: readonly T[], query: string, text: (item: T) => string): T[] {
 	return items
 		.map((item, index) => ({item, index, score: fuzzyScore(query, text(item))}))

@@ -4,56 +4,118 @@ read this one list. A binding that changes the cloud is `mutates`; `--readonly` 
 */
 import type {Key} from 'ink';
 
-/** Where the user is; a binding applies only in the contexts it lists. */
+/**
+Where the user is; a binding applies only in the contexts it lists.
+*/
 export type InputContext = 'list' | 'detail' | 'filter' | 'palette' | 'help' | 'raw';
 
 export type Binding = {
-	/** `area.verb` */
+	/**
+	`area.verb`
+	*/
 	id: string;
-	/** Key specs: a character (`j`, `G`, `?`), or a named key (`up`, `enter`, `esc`, `pagedown`, `ctrl+d`, `shift+tab`). */
+	/**
+	Key specs: a character (`j`, `G`, `?`), or a named key (`up`, `enter`, `esc`, `pagedown`, `ctrl+d`, `shift+tab`).
+	*/
 	keys: string[];
 	description: string;
 	when: InputContext[];
-	/** Shown in the footer (the rest only in the help). */
+	/**
+	Shown in the footer (the rest only in the help).
+	*/
 	footer?: boolean;
-	/** Changes something in the cloud: hidden in read-only mode. */
+	/**
+	Changes something in the cloud: hidden in read-only mode.
+	*/
 	mutates?: boolean;
-	/** Destroys or overwrites data: asks for a typed confirmation. */
+	/**
+	Destroys or overwrites data: asks for a typed confirmation.
+	*/
 	dangerous?: boolean;
-	/** Listed in the `:` palette as an action. */
+	/**
+	Listed in the `:` palette as an action.
+	*/
 	palette?: boolean;
-	/** Why the binding does nothing right now (shown instead of hiding it). */
+	/**
+	Why the binding does nothing right now (shown instead of hiding it).
+	*/
 	disabledReason?: string;
 };
 
 const browse: InputContext[] = ['list', 'detail'];
 
 export const keymap: readonly Binding[] = [
-	{id: 'nav.down', keys: ['down', 'j'], description: 'Move down', when: ['list', 'detail', 'help', 'raw', 'palette'], footer: true},
-	{id: 'nav.up', keys: ['up', 'k'], description: 'Move up', when: ['list', 'detail', 'help', 'raw', 'palette']},
-	{id: 'nav.pageDown', keys: ['pagedown', 'ctrl+f'], description: 'Page down', when: ['list', 'detail', 'help', 'raw']},
-	{id: 'nav.pageUp', keys: ['pageup', 'ctrl+b'], description: 'Page up', when: ['list', 'detail', 'help', 'raw']},
-	{id: 'nav.top', keys: ['home', 'g'], description: 'First row', when: ['list', 'detail', 'raw']},
-	{id: 'nav.bottom', keys: ['end', 'G'], description: 'Last row', when: ['list', 'detail', 'raw']},
-	{id: 'nav.enter', keys: ['enter'], description: 'Open / drill in', when: ['list', 'palette'], footer: true},
-	{id: 'nav.back', keys: ['esc'], description: 'Back / close', when: ['detail', 'filter', 'palette', 'help', 'raw'], footer: true},
-	{id: 'view.next', keys: ['tab', 'right', 'l'], description: 'Next view', when: ['list']},
-	{id: 'view.previous', keys: ['shift+tab', 'left', 'h'], description: 'Previous view', when: ['list']},
-	{id: 'view.jump', keys: ['1', '2', '3', '4', '5', '6', '7', '8', '9'], description: 'Jump to view 1–9', when: browse},
-	{id: 'app.palette', keys: [':', 'ctrl+p'], description: 'Command palette', when: browse, footer: true},
-	{id: 'list.filter', keys: ['/'], description: 'Filter rows', when: ['list'], footer: true},
-	{id: 'list.sort', keys: ['s'], description: 'Sort by next column', when: ['list'], footer: true, palette: true},
-	{id: 'list.sortReverse', keys: ['S'], description: 'Reverse sort order', when: ['list'], palette: true},
-	{id: 'resource.copyId', keys: ['c'], description: 'Copy ID (OSC 52)', when: browse, footer: true, palette: true},
-	{id: 'resource.raw', keys: ['y'], description: 'Raw JSON', when: browse, footer: true, palette: true},
-	{id: 'app.refresh', keys: ['r', 'ctrl+r'], description: 'Refresh', when: browse, footer: true, palette: true},
-	{id: 'backup.create', keys: ['b'], description: 'Back up the volume', when: browse, mutates: true, palette: true, disabledReason: 'backup screens are not built yet'},
-	{id: 'restore.start', keys: ['R'], description: 'Restore the backup', when: browse, mutates: true, dangerous: true, palette: true, disabledReason: 'restore screens are not built yet'},
-	{id: 'app.help', keys: ['?'], description: 'Help', when: ['list', 'detail', 'help'], footer: true},
-	{id: 'app.quit', keys: ['q', 'ctrl+c'], description: 'Quit', when: ['list', 'detail', 'help', 'raw'], footer: true},
+	{
+		id: 'nav.down', keys: ['down', 'j'], description: 'Move down', when: ['list', 'detail', 'help', 'raw', 'palette'], footer: true,
+	},
+	{
+		id: 'nav.up', keys: ['up', 'k'], description: 'Move up', when: ['list', 'detail', 'help', 'raw', 'palette'],
+	},
+	{
+		id: 'nav.pageDown', keys: ['pagedown', 'ctrl+f'], description: 'Page down', when: ['list', 'detail', 'help', 'raw'],
+	},
+	{
+		id: 'nav.pageUp', keys: ['pageup', 'ctrl+b'], description: 'Page up', when: ['list', 'detail', 'help', 'raw'],
+	},
+	{
+		id: 'nav.top', keys: ['home', 'g'], description: 'First row', when: ['list', 'detail', 'raw'],
+	},
+	{
+		id: 'nav.bottom', keys: ['end', 'G'], description: 'Last row', when: ['list', 'detail', 'raw'],
+	},
+	{
+		id: 'nav.enter', keys: ['enter'], description: 'Open / drill in', when: ['list', 'palette'], footer: true,
+	},
+	{
+		id: 'nav.back', keys: ['esc'], description: 'Back / close', when: ['detail', 'filter', 'palette', 'help', 'raw'], footer: true,
+	},
+	{
+		id: 'view.next', keys: ['tab', 'right', 'l'], description: 'Next view', when: ['list'],
+	},
+	{
+		id: 'view.previous', keys: ['shift+tab', 'left', 'h'], description: 'Previous view', when: ['list'],
+	},
+	{
+		id: 'view.jump', keys: ['1', '2', '3', '4', '5', '6', '7', '8', '9'], description: 'Jump to view 1–9', when: browse,
+	},
+	{
+		id: 'app.palette', keys: [':', 'ctrl+p'], description: 'Command palette', when: browse, footer: true,
+	},
+	{
+		id: 'list.filter', keys: ['/'], description: 'Filter rows', when: ['list'], footer: true,
+	},
+	{
+		id: 'list.sort', keys: ['s'], description: 'Sort by next column', when: ['list'], footer: true, palette: true,
+	},
+	{
+		id: 'list.sortReverse', keys: ['S'], description: 'Reverse sort order', when: ['list'], palette: true,
+	},
+	{
+		id: 'resource.copyId', keys: ['c'], description: 'Copy ID (OSC 52)', when: browse, footer: true, palette: true,
+	},
+	{
+		id: 'resource.raw', keys: ['y'], description: 'Raw JSON', when: browse, footer: true, palette: true,
+	},
+	{
+		id: 'app.refresh', keys: ['r', 'ctrl+r'], description: 'Refresh', when: browse, footer: true, palette: true,
+	},
+	{
+		id: 'backup.create', keys: ['b'], description: 'Back up the volume', when: browse, mutates: true, palette: true, disabledReason: 'backup screens are not built yet',
+	},
+	{
+		id: 'restore.start', keys: ['R'], description: 'Restore the backup', when: browse, mutates: true, dangerous: true, palette: true, disabledReason: 'restore screens are not built yet',
+	},
+	{
+		id: 'app.help', keys: ['?'], description: 'Help', when: ['list', 'detail', 'help'], footer: true,
+	},
+	{
+		id: 'app.quit', keys: ['q', 'ctrl+c'], description: 'Quit', when: ['list', 'detail', 'help', 'raw'], footer: true,
+	},
 ];
 
-/** The bindings that exist in this mode: read-only mode drops everything that changes the cloud. */
+/**
+The bindings that exist in this mode: read-only mode drops everything that changes the cloud.
+*/
 export function activeBindings(options: {readonly: boolean}): Binding[] {
 	return keymap.filter(binding => !(options.readonly && binding.mutates));
 }
@@ -74,26 +136,28 @@ const named: Record<string, (key: Key) => boolean> = {
 	backspace: key => key.backspace || key.delete,
 };
 
-/** Whether one key spec matches what Ink reported. */
+/**
+Whether one key spec matches what Ink reported.
+*/
 export function matchesKey(spec: string, input: string, key: Key): boolean {
 	const test = named[spec];
 	if (test) {
 		return test(key);
 	}
 
-	if (spec.startsWith('ctrl+')) {
-		return key.ctrl && input === spec.slice('ctrl+'.length);
-	}
-
-	return !key.ctrl && !key.meta && input === spec;
+	return spec.startsWith('ctrl+') ? key.ctrl && input === spec.slice('ctrl+'.length) : !key.ctrl && !key.meta && input === spec;
 }
 
-/** The first binding that applies in `context` and matches the key press. */
+/**
+The first binding that applies in `context` and matches the key press.
+*/
 export function findBinding(bindings: readonly Binding[], context: InputContext, input: string, key: Key): Binding | undefined {
 	return bindings.find(binding => binding.when.includes(context) && binding.keys.some(spec => matchesKey(spec, input, key)));
 }
 
-/** How a key spec is shown to people: `↓`, `Enter`, `Ctrl+D`. */
+/**
+How a key spec is shown to people: `↓`, `Enter`, `Ctrl+D`.
+*/
 export function keyLabel(spec: string): string {
 	const labels: Record<string, string> = {
 		up: '↑', down: '↓', left: '←', right: '→', pageup: 'PgUp', pagedown: 'PgDn', home: 'Home', end: 'End',
@@ -107,11 +171,9 @@ export function keyLabel(spec: string): string {
 	return spec.startsWith('ctrl+') ? `Ctrl+${spec.slice(5).toUpperCase()}` : spec;
 }
 
-/** The footer's text for one binding: its first two keys. */
+/**
+The footer's text for one binding: its first two keys.
+*/
 export function bindingKeys(binding: Binding, count = 2): string {
-	if (binding.id === 'view.jump') {
-		return '1-9';
-	}
-
-	return binding.keys.slice(0, count).map(spec => keyLabel(spec)).join('/');
+	return binding.id === 'view.jump' ? '1-9' : binding.keys.slice(0, count).map(spec => keyLabel(spec)).join('/');
 }

@@ -4,13 +4,17 @@ with `set -g set-clipboard on`, inside tmux (k9s and lazygit do the same).
 */
 import {sanitize} from './sanitize.js';
 
-/** The escape sequence that puts `text` on the system clipboard. The text is sanitised first: it cannot end the sequence. */
+/**
+The escape sequence that puts `text` on the system clipboard. The text is sanitised first: it cannot end the sequence.
+*/
 export function osc52(text: string): string {
 	const payload = Buffer.from(sanitize(text), 'utf8').toString('base64');
-	return `\u001B]52;c;${payload}\u0007`;
+	return `\u{1B}]52;c;${payload}\u{7}`;
 }
 
-/** A clipboard writer for `services.copy`, writing to a stream (normally the program's stdout). */
+/**
+A clipboard writer for `services.copy`, writing to a stream (normally the program's stdout).
+*/
 export function osc52Writer(stream: {write(chunk: string): unknown}): (text: string) => void {
 	return text => {
 		stream.write(osc52(text));

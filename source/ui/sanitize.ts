@@ -6,7 +6,7 @@ said passes through `sanitize()` before it reaches an Ink <Text>.
 
 // ESC-introduced sequences: CSI (ESC [ … final byte), OSC/DCS/SOS/PM/APC (ESC ] P X ^ _ … up to BEL or ST), and two-byte ESC x.
 // eslint-disable-next-line no-control-regex
-const escapeSequence = /\u001B(?:\[[\u0030-\u003F]*[\u0020-\u002F]*[\u0040-\u007E]?|[\]PX^_][^\u0007\u001B]*(?:\u0007|\u001B\\)?|[\u0020-\u007E]?)/g;
+const escapeSequence = /\u001B(?:\[[\u0030-\u003F]*[\u0020-\u002F]*[\u0040-\u007E]?|[PX\]^_][^\u0007\u001B]*(?:\u0007|\u001B\\)?|[\u0020-\u007E]?)/g;
 // The same introducers in their 8-bit C1 form (CSI U+009B, OSC U+009D, DCS U+0090 …).
 // eslint-disable-next-line no-control-regex
 const c1Sequence = /\u009B[\u0030-\u003F]*[\u0020-\u002F]*[\u0040-\u007E]?|[\u0090\u0098\u009D\u009E\u009F][^\u0007\u009C]*(?:\u0007|\u009C)?/g;
@@ -16,13 +16,15 @@ const whitespaceControl = /[\t\n\v\f\r\u0085\u2028\u2029]/g;
 // eslint-disable-next-line no-control-regex
 const otherControl = /[\u0000-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
 
-/** The text with every escape sequence removed, line breaks and tabs as spaces, and no control character left. */
+/**
+The text with every escape sequence removed, line breaks and tabs as spaces, and no control character left.
+*/
 export function sanitize(text: unknown): string {
 	if (text === undefined || text === null) {
 		return '';
 	}
 
-	const value = typeof text === 'string' ? text : String(text as string | number | boolean);
+	const value = typeof text === 'string' ? text : String(text);
 	return value
 		.replaceAll(escapeSequence, '')
 		.replaceAll(c1Sequence, '')
@@ -30,7 +32,9 @@ export function sanitize(text: unknown): string {
 		.replaceAll(otherControl, '');
 }
 
-/** Cuts `text` to `width` terminal cells (one per code point; wide CJK characters count as two), ending with `…` when cut. */
+/**
+Cuts `text` to `width` terminal cells (one per code point; wide CJK characters count as two), ending with `…` when cut.
+*/
 export function truncate(text: string, width: number): string {
 	if (width <= 0) {
 		return '';
@@ -53,7 +57,9 @@ export function truncate(text: string, width: number): string {
 	return result;
 }
 
-/** Pads (or cuts) `text` to exactly `width` cells. */
+/**
+Pads (or cuts) `text` to exactly `width` cells.
+*/
 export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
 	const cut = truncate(text, width);
 	const padding = ' '.repeat(Math.max(0, width - displayWidth(cut)));
@@ -75,7 +81,7 @@ function cellWidth(character: string): number {
 		return 0;
 	}
 
-	const wide = (code >= 0x11_00 && code <= 0x11_5F)
+	const isWide = (code >= 0x11_00 && code <= 0x11_5F)
 		|| (code >= 0x2E_80 && code <= 0xA4_CF && code !== 0x30_3F)
 		|| (code >= 0xAC_00 && code <= 0xD7_A3)
 		|| (code >= 0xF9_00 && code <= 0xFA_FF)
@@ -85,5 +91,5 @@ function cellWidth(character: string): number {
 		|| (code >= 0x1_F3_00 && code <= 0x1_F6_4F)
 		|| (code >= 0x1_F9_00 && code <= 0x1_F9_FF)
 		|| (code >= 0x2_00_00 && code <= 0x3_FF_FD);
-	return wide ? 2 : 1;
+	return isWide ? 2 : 1;
 }

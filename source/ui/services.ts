@@ -9,7 +9,9 @@ import type {Analyse} from './analysis.js';
 import type {CloudEntry} from './views.js';
 
 export type AppConnector = {
-	/** True when the clouds are those of the embedded demo cloud. */
+	/**
+	True when the clouds are those of the embedded demo cloud.
+	*/
 	demo: boolean;
 	listClouds(): Promise<CloudEntry[]>;
 	connect(cloud?: string, options?: {project?: string; signal?: AbortSignal}): Promise<CloudSession>;
@@ -17,20 +19,32 @@ export type AppConnector = {
 
 export type AppServices = {
 	connector: AppConnector;
-	/** core/inventory.ts `readInventory`. */
+	/**
+	Core/inventory.ts `readInventory`.
+	*/
 	readInventory(session: CloudSession, options: {signal?: AbortSignal; onProgress?: (event: InventoryProgress) => void}): Promise<Inventory>;
-	/** core's assess + summarise + buildKeyGraph, as one object. */
+	/**
+	Core's assess + summarise + buildKeyGraph, as one object.
+	*/
 	analyse: Analyse;
-	/** core/check.ts capability lines for the header; optional. */
+	/**
+	Core/check.ts capability lines for the header; optional.
+	*/
 	checkCloud?(session: CloudSession, options?: {signal?: AbortSignal}): Promise<string[]>;
 	policy: Policy;
-	/** Seconds between automatic refreshes while something is in progress (creating, backing-up, restoring…). */
+	/**
+	Seconds between automatic refreshes while something is in progress (creating, backing-up, restoring…).
+	*/
 	refreshSeconds: number;
 	cache?: InventoryCache;
 	now(): Date;
-	/** Puts text on the clipboard (OSC 52 on stdout in the real program). */
+	/**
+	Puts text on the clipboard (OSC 52 on stdout in the real program).
+	*/
 	copy(text: string): void;
-	/** For NO_COLOR. */
+	/**
+	For NO_COLOR.
+	*/
 	env: Record<string, string | undefined>;
 	theme?: 'auto' | 'dark' | 'light' | 'none';
 };

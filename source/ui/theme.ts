@@ -6,16 +6,20 @@ import type {Severity} from '../core/model.js';
 import type {KeyState, Protection} from './analysis.js';
 
 export type Theme = {
-	/** False with NO_COLOR or theme 'none': no colour attribute is ever set. */
+	/**
+	False with NO_COLOR or theme 'none': no colour attribute is ever set.
+	*/
 	color: boolean;
-	/** Text colour of the selection bar (inverse is used when colour is off). */
+	/**
+	Text colour of the selection bar (inverse is used when colour is off).
+	*/
 	accent: string;
 };
 
 export function makeTheme(options: {env: Record<string, string | undefined>; theme?: 'auto' | 'dark' | 'light' | 'none'}): Theme {
-	const noColor = options.env['NO_COLOR'] !== undefined && options.env['NO_COLOR'] !== '';
-	const color = !noColor && options.theme !== 'none';
-	return {color, accent: options.theme === 'light' ? 'blue' : 'cyan'};
+	const isNoColor = options.env['NO_COLOR'] !== undefined && options.env['NO_COLOR'] !== '';
+	const isColor = !isNoColor && options.theme !== 'none';
+	return {color: isColor, accent: options.theme === 'light' ? 'blue' : 'cyan'};
 }
 
 export const protectionStyle: Record<Protection, {symbol: string; label: string; color: string}> = {
@@ -42,7 +46,9 @@ export const keyStateStyle: Record<KeyState, {symbol: string; label: string; col
 	none: {symbol: ' ', label: '', color: 'gray'},
 };
 
-/** Colour for Ink's `color` prop, or undefined when colour is off. */
+/**
+Colour for Ink's `color` prop, or undefined when colour is off.
+*/
 export function paint(theme: Theme, color: string | undefined): string | undefined {
 	return theme.color ? color : undefined;
 }

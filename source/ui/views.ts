@@ -2,7 +2,13 @@
 The views as data (k9s renderers): for each, its columns and a pure function from the inventory and its analysis to rows.
 Every cloud-supplied string is sanitised here, once, so components only ever see safe text.
 */
-import type {Finding, Inventory, ResourceKind, ResourceRef, Severity} from '../core/model.js';
+import type {
+	Finding,
+	Inventory,
+	ResourceKind,
+	ResourceRef,
+	Severity,
+} from '../core/model.js';
 import type {Project} from '../core/types.js';
 import type {Analysis, ResourceSummary} from './analysis.js';
 import {age, bytes, gib} from './format.js';
@@ -14,11 +20,15 @@ export type ViewId = 'audit' | 'volumes' | 'backups' | 'snapshots' | 'servers' |
 export type Column = {
 	id: string;
 	title: string;
-	/** Cells; the `grow` column also takes whatever width is left. */
+	/**
+	Cells; the `grow` column also takes whatever width is left.
+	*/
 	width: number;
 	grow?: boolean;
 	align?: 'left' | 'right';
-	/** Columns with a higher number are dropped first when the terminal is narrow. 0 = always shown. */
+	/**
+	Columns with a higher number are dropped first when the terminal is narrow. 0 = always shown.
+	*/
 	drop?: number;
 };
 
@@ -27,20 +37,34 @@ export type CellStyle = {color?: string};
 export type Row = {
 	key: string;
 	ref?: ResourceRef;
-	/** What `c` copies. */
+	/**
+	What `c` copies.
+	*/
 	copyId?: string;
 	cells: string[];
-	/** Per cell: a colour (only when the theme allows colour). */
+	/**
+	Per cell: a colour (only when the theme allows colour).
+	*/
 	styles?: Array<CellStyle | undefined>;
-	/** Per column, the value sorting uses. */
+	/**
+	Per column, the value sorting uses.
+	*/
 	sort: Array<string | number>;
-	/** Lower-case text the `/` filter searches. */
+	/**
+	Lower-case text the `/` filter searches.
+	*/
 	search: string;
-	/** The resource as the cloud returned it, for `y`. */
+	/**
+	The resource as the cloud returned it, for `y`.
+	*/
 	raw?: unknown;
-	/** Where Enter goes instead of the detail pane. */
+	/**
+	Where Enter goes instead of the detail pane.
+	*/
 	enter?: {type: 'switch-project'; projectId: string} | {type: 'switch-cloud'; cloud: string};
-	/** The finding a row of the audit stands for. */
+	/**
+	The finding a row of the audit stands for.
+	*/
 	finding?: Finding;
 };
 
@@ -60,12 +84,16 @@ export type ViewSpec = {
 	id: ViewId;
 	title: string;
 	columns: Column[];
-	/** Index of the column sorted on by default, and whether descending. */
+	/**
+	Index of the column sorted on by default, and whether descending.
+	*/
 	defaultSort: {column: number; descending: boolean};
 	build(context: ViewContext): Row[];
 };
 
-const severityRank: Record<Severity, number> = {critical: 0, warning: 1, info: 2, ok: 3};
+const severityRank: Record<Severity, number> = {
+	critical: 0, warning: 1, info: 2, ok: 3,
+};
 const protectionRank: Record<ResourceSummary['protection'], number> = {
 	error: 0, unprotected: 1, unknown: 2, 'snapshot-only': 3, stale: 4, protected: 5, 'n/a': 6,
 };
@@ -90,7 +118,7 @@ function keyCell(summary: ResourceSummary | undefined, encrypted: boolean): {tex
 }
 
 function time(iso: string | undefined): number {
-	const value = iso ? Date.parse(iso) : Number.NaN;
+	const value = iso ? Date.parse(iso) : NaN;
 	return Number.isNaN(value) ? 0 : value;
 }
 
@@ -107,9 +135,13 @@ const auditView: ViewSpec = {
 	title: 'Audit',
 	columns: [
 		{id: 'severity', title: 'SEV', width: 6},
-		{id: 'kind', title: 'KIND', width: 8, drop: 2},
+		{
+			id: 'kind', title: 'KIND', width: 8, drop: 2,
+		},
 		{id: 'name', title: 'RESOURCE', width: 18},
-		{id: 'reason', title: 'FINDING', width: 20, grow: true},
+		{
+			id: 'reason', title: 'FINDING', width: 20, grow: true,
+		},
 	],
 	defaultSort: {column: 0, descending: false},
 	build({analysis}) {
@@ -136,12 +168,22 @@ const volumesView: ViewSpec = {
 	title: 'Volumes',
 	columns: [
 		{id: 'protection', title: 'PROTECTION', width: 13},
-		{id: 'name', title: 'NAME', width: 14, grow: true},
-		{id: 'size', title: 'SIZE', width: 6, align: 'right'},
-		{id: 'type', title: 'TYPE', width: 12, drop: 2},
-		{id: 'status', title: 'STATUS', width: 10, drop: 3},
+		{
+			id: 'name', title: 'NAME', width: 14, grow: true,
+		},
+		{
+			id: 'size', title: 'SIZE', width: 6, align: 'right',
+		},
+		{
+			id: 'type', title: 'TYPE', width: 12, drop: 2,
+		},
+		{
+			id: 'status', title: 'STATUS', width: 10, drop: 3,
+		},
 		{id: 'key', title: 'KEY', width: 10},
-		{id: 'backup', title: 'BACKUP', width: 7, align: 'right'},
+		{
+			id: 'backup', title: 'BACKUP', width: 7, align: 'right',
+		},
 	],
 	defaultSort: {column: 0, descending: false},
 	build({inventory, analysis, now}) {
@@ -170,12 +212,22 @@ const backupsView: ViewSpec = {
 	title: 'Backups',
 	columns: [
 		{id: 'status', title: 'STATUS', width: 11},
-		{id: 'name', title: 'NAME', width: 14, grow: true},
-		{id: 'volume', title: 'VOLUME', width: 14, drop: 2},
-		{id: 'size', title: 'SIZE', width: 6, align: 'right'},
-		{id: 'incremental', title: 'INCR', width: 5, drop: 3},
+		{
+			id: 'name', title: 'NAME', width: 14, grow: true,
+		},
+		{
+			id: 'volume', title: 'VOLUME', width: 14, drop: 2,
+		},
+		{
+			id: 'size', title: 'SIZE', width: 6, align: 'right',
+		},
+		{
+			id: 'incremental', title: 'INCR', width: 5, drop: 3,
+		},
 		{id: 'key', title: 'KEY', width: 10},
-		{id: 'age', title: 'AGE', width: 5, align: 'right'},
+		{
+			id: 'age', title: 'AGE', width: 5, align: 'right',
+		},
 	],
 	defaultSort: {column: 6, descending: false},
 	build({inventory, analysis, now}) {
@@ -184,15 +236,15 @@ const backupsView: ViewSpec = {
 			const summary = analysis?.summaryOf(backup.id);
 			const name = sanitize(backup.name) || backup.id;
 			const volume = volumeNames.get(backup.volumeId) ?? `gone ${backup.volumeId.slice(0, 8)}`;
-			const failed = backup.status.startsWith('error');
+			const isFailed = backup.status.startsWith('error');
 			const key = keyCell(summary, Boolean(backup.encryptionKeyId));
 			const when = backup.dataTimestamp ?? backup.createdAt;
 			return {
 				key: backup.id,
 				ref: ref('backup', backup.id, backup.name),
 				copyId: backup.id,
-				cells: [`${failed ? '✖' : (backup.status === 'available' ? '✔' : '◷')} ${sanitize(backup.status)}`, name, volume, gib(backup.size), backup.isIncremental ? 'incr' : 'full', key.text, age(when, now)],
-				styles: [{color: failed ? 'red' : (backup.status === 'available' ? 'green' : 'yellow')}, undefined, undefined, undefined, undefined, key.style],
+				cells: [`${isFailed ? '✖' : (backup.status === 'available' ? '✔' : '◷')} ${sanitize(backup.status)}`, name, volume, gib(backup.size), backup.isIncremental ? 'incr' : 'full', key.text, age(when, now)],
+				styles: [{color: isFailed ? 'red' : (backup.status === 'available' ? 'green' : 'yellow')}, undefined, undefined, undefined, undefined, key.style],
 				sort: [backup.status, name.toLowerCase(), volume.toLowerCase(), backup.size, backup.isIncremental ? 1 : 0, key.text, -time(when)],
 				search: searchText(name, backup.id, volume, backup.volumeId, backup.status, backup.isIncremental ? 'incremental' : 'full'),
 				raw: backup.raw,
@@ -206,10 +258,18 @@ const snapshotsView: ViewSpec = {
 	title: 'Snapshots',
 	columns: [
 		{id: 'status', title: 'STATUS', width: 11},
-		{id: 'name', title: 'NAME', width: 16, grow: true},
-		{id: 'volume', title: 'VOLUME', width: 16, drop: 2},
-		{id: 'size', title: 'SIZE', width: 6, align: 'right'},
-		{id: 'age', title: 'AGE', width: 5, align: 'right'},
+		{
+			id: 'name', title: 'NAME', width: 16, grow: true,
+		},
+		{
+			id: 'volume', title: 'VOLUME', width: 16, drop: 2,
+		},
+		{
+			id: 'size', title: 'SIZE', width: 6, align: 'right',
+		},
+		{
+			id: 'age', title: 'AGE', width: 5, align: 'right',
+		},
 	],
 	defaultSort: {column: 4, descending: false},
 	build({inventory, now}) {
@@ -235,11 +295,19 @@ const serversView: ViewSpec = {
 	title: 'Servers',
 	columns: [
 		{id: 'protection', title: 'PROTECTION', width: 13},
-		{id: 'name', title: 'NAME', width: 14, grow: true},
-		{id: 'status', title: 'STATUS', width: 8, drop: 2},
+		{
+			id: 'name', title: 'NAME', width: 14, grow: true,
+		},
+		{
+			id: 'status', title: 'STATUS', width: 8, drop: 2,
+		},
 		{id: 'boot', title: 'BOOT', width: 7},
-		{id: 'volumes', title: 'VOLS', width: 4, align: 'right', drop: 3},
-		{id: 'backup', title: 'BACKUP', width: 7, align: 'right'},
+		{
+			id: 'volumes', title: 'VOLS', width: 4, align: 'right', drop: 3,
+		},
+		{
+			id: 'backup', title: 'BACKUP', width: 7, align: 'right',
+		},
 	],
 	defaultSort: {column: 0, descending: false},
 	build({inventory, analysis, now}) {
@@ -266,12 +334,22 @@ const imagesView: ViewSpec = {
 	title: 'Images',
 	columns: [
 		{id: 'status', title: 'STATUS', width: 9},
-		{id: 'name', title: 'NAME', width: 16, grow: true},
-		{id: 'type', title: 'MADE BY', width: 9, drop: 2},
-		{id: 'size', title: 'SIZE', width: 6, align: 'right'},
+		{
+			id: 'name', title: 'NAME', width: 16, grow: true,
+		},
+		{
+			id: 'type', title: 'MADE BY', width: 9, drop: 2,
+		},
+		{
+			id: 'size', title: 'SIZE', width: 6, align: 'right',
+		},
 		{id: 'key', title: 'KEY', width: 10},
-		{id: 'visibility', title: 'VISIBILITY', width: 10, drop: 3},
-		{id: 'age', title: 'AGE', width: 5, align: 'right'},
+		{
+			id: 'visibility', title: 'VISIBILITY', width: 10, drop: 3,
+		},
+		{
+			id: 'age', title: 'AGE', width: 5, align: 'right',
+		},
 	],
 	defaultSort: {column: 6, descending: false},
 	build({inventory, analysis, now}) {
@@ -299,11 +377,19 @@ const secretsView: ViewSpec = {
 	title: 'Secrets',
 	columns: [
 		{id: 'status', title: 'STATUS', width: 9},
-		{id: 'name', title: 'NAME', width: 16, grow: true},
-		{id: 'type', title: 'TYPE', width: 10, drop: 3},
-		{id: 'algorithm', title: 'ALGORITHM', width: 12, drop: 2},
+		{
+			id: 'name', title: 'NAME', width: 16, grow: true,
+		},
+		{
+			id: 'type', title: 'TYPE', width: 10, drop: 3,
+		},
+		{
+			id: 'algorithm', title: 'ALGORITHM', width: 12, drop: 2,
+		},
 		{id: 'severity', title: 'USE', width: 8},
-		{id: 'age', title: 'AGE', width: 5, align: 'right'},
+		{
+			id: 'age', title: 'AGE', width: 5, align: 'right',
+		},
 	],
 	defaultSort: {column: 5, descending: false},
 	build({inventory, analysis, now}) {
@@ -332,22 +418,26 @@ const projectsView: ViewSpec = {
 	title: 'Projects',
 	columns: [
 		{id: 'current', title: ' ', width: 2},
-		{id: 'name', title: 'NAME', width: 20, grow: true},
-		{id: 'id', title: 'ID', width: 32, drop: 2},
+		{
+			id: 'name', title: 'NAME', width: 20, grow: true,
+		},
+		{
+			id: 'id', title: 'ID', width: 32, drop: 2,
+		},
 		{id: 'enabled', title: 'ENABLED', width: 7},
 	],
 	defaultSort: {column: 1, descending: false},
 	build({projects, projectId}) {
 		return projects.map(project => {
 			const name = sanitize(project.name) || project.id;
-			const current = project.id === projectId;
+			const isCurrent = project.id === projectId;
 			return {
 				key: project.id,
 				ref: ref('project', project.id, project.name),
 				copyId: project.id,
-				cells: [current ? '▶' : ' ', name, project.id, project.enabled ? 'yes' : 'no'],
+				cells: [isCurrent ? '▶' : ' ', name, project.id, project.enabled ? 'yes' : 'no'],
 				styles: [{color: 'green'}],
-				sort: [current ? 0 : 1, name.toLowerCase(), project.id, project.enabled ? 0 : 1],
+				sort: [isCurrent ? 0 : 1, name.toLowerCase(), project.id, project.enabled ? 0 : 1],
 				search: searchText(name, project.id),
 				enter: {type: 'switch-project', projectId: project.id},
 			};
@@ -361,7 +451,9 @@ const cloudsView: ViewSpec = {
 	columns: [
 		{id: 'current', title: ' ', width: 2},
 		{id: 'name', title: 'NAME', width: 20},
-		{id: 'source', title: 'DEFINED IN', width: 20, grow: true},
+		{
+			id: 'source', title: 'DEFINED IN', width: 20, grow: true,
+		},
 	],
 	defaultSort: {column: 1, descending: false},
 	build({clouds, cloud}) {
@@ -388,7 +480,9 @@ export function viewById(id: ViewId): ViewSpec {
 	return views.find(view => view.id === id) ?? auditView;
 }
 
-/** Filters (every space-separated word must occur) and sorts the rows; stable. */
+/**
+Filters (every space-separated word must occur) and sorts the rows; stable.
+*/
 export function arrange(rows: readonly Row[], options: {filter: string; sortColumn: number; descending: boolean}): Row[] {
 	const words = options.filter.toLowerCase().split(/\s+/).filter(Boolean);
 	const kept = words.length === 0 ? [...rows] : rows.filter(row => words.every(word => row.search.includes(word)));
@@ -410,7 +504,9 @@ export function arrange(rows: readonly Row[], options: {filter: string; sortColu
 		.map(entry => entry.row);
 }
 
-/** Column widths for the available width: drop the least important columns until the fixed ones fit, then grow. */
+/**
+Column widths for the available width: drop the least important columns until the fixed ones fit, then grow.
+*/
 export function layoutColumns(columns: readonly Column[], width: number): Array<{column: Column; index: number; width: number}> {
 	let shown = columns.map((column, index) => ({column, index}));
 	const needed = (list: typeof shown) => list.reduce((sum, entry) => sum + entry.column.width + 1, 0);

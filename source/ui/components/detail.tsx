@@ -6,7 +6,12 @@ import type {Inventory} from '../../core/model.js';
 import type {Analysis, LinkNode} from '../analysis.js';
 import {age} from '../format.js';
 import {sanitize} from '../sanitize.js';
-import {keyStateStyle, protectionStyle, severityStyle, type Theme} from '../theme.js';
+import {
+	keyStateStyle,
+	protectionStyle,
+	severityStyle,
+	type Theme,
+} from '../theme.js';
 import type {Row} from '../views.js';
 import {ScrollText, type Line} from './scroll-text.js';
 
@@ -18,14 +23,16 @@ function nodeLabel(node: LinkNode): string {
 	return `${what ? `${what}: ` : ''}${name}${id}${note}`;
 }
 
-/** The tree drawn with box characters, one line per node. */
+/**
+The tree drawn with box characters, one line per node.
+*/
 export function treeLines(root: LinkNode): Line[] {
 	const lines: Line[] = [{text: nodeLabel(root), bold: true, color: root.problem ? 'red' : undefined}];
 	const walk = (nodes: LinkNode[], prefix: string) => {
 		for (const [index, node] of nodes.entries()) {
-			const last = index === nodes.length - 1;
-			lines.push({text: `${prefix}${last ? '└─ ' : '├─ '}${node.problem ? '✖ ' : ''}${nodeLabel(node)}`, color: node.problem ? 'red' : undefined});
-			walk(node.children, `${prefix}${last ? '   ' : '│  '}`);
+			const isLast = index === nodes.length - 1;
+			lines.push({text: `${prefix}${isLast ? '└─ ' : '├─ '}${node.problem ? '✖ ' : ''}${nodeLabel(node)}`, color: node.problem ? 'red' : undefined});
+			walk(node.children, `${prefix}${isLast ? ' '.repeat(3) : '│  '}`);
 		}
 	};
 
@@ -35,7 +42,7 @@ export function treeLines(root: LinkNode): Line[] {
 
 export function detailLines(options: {row: Row; inventory?: Inventory; analysis?: Analysis; now: Date; width: number}): Line[] {
 	const {row, analysis, now} = options;
-	const ref = row.ref;
+	const {ref} = row;
 	const lines: Line[] = [];
 	if (!ref) {
 		return [{text: row.cells.join('  ')}];
@@ -75,6 +82,6 @@ export function detailLines(options: {row: Row; inventory?: Inventory; analysis?
 	return lines;
 }
 
-export function DetailPane(props: {lines: ReadonlyArray<string | Line>; offset: number; height: number; width: number; theme: Theme}) {
+export function DetailPane(props: {readonly lines: ReadonlyArray<string | Line>; readonly offset: number; readonly height: number; readonly width: number; readonly theme: Theme}) {
 	return <ScrollText title='Detail (Esc back, y raw JSON, c copy ID)' lines={props.lines} offset={props.offset} height={props.height} width={props.width} color={props.theme.color}/>;
 }

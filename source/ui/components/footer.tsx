@@ -22,6 +22,6 @@ export function footerText(bindings: readonly Binding[], mode: InputContext): st
 		.join('  ');
 }
 
-export function Footer(props: {bindings: readonly Binding[]; mode: InputContext; width: number}) {
+export function Footer(props: {readonly bindings: readonly Binding[]; readonly mode: InputContext; readonly width: number}) {
 	return <Text dimColor wrap='truncate-end'>{truncate(footerText(props.bindings, props.mode), props.width)}</Text>;
 }

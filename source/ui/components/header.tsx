@@ -8,23 +8,27 @@ import {fit, sanitize, truncate} from '../sanitize.js';
 import {paint, type Theme} from '../theme.js';
 
 export type HeaderProps = {
-	width: number;
-	theme: Theme;
-	cloud: string;
-	region: string;
-	project: string;
-	user: string;
-	session?: CloudSession;
-	inventory?: Inventory;
-	capabilities: string[];
-	/** Age of the cached inventory shown, when it is not yet refreshed. */
-	cached?: string;
-	demoReason?: string;
-	readonly: boolean;
-	tabs: Array<{label: string; active: boolean}>;
+	readonly width: number;
+	readonly theme: Theme;
+	readonly cloud: string;
+	readonly region: string;
+	readonly project: string;
+	readonly user: string;
+	readonly session?: CloudSession;
+	readonly inventory?: Inventory;
+	readonly capabilities: string[];
+	/**
+	Age of the cached inventory shown, when it is not yet refreshed.
+	*/
+	readonly cached?: string;
+	readonly demoReason?: string;
+	readonly readonly: boolean;
+	readonly tabs: Array<{label: string; active: boolean}>;
 };
 
-/** One short capability line from the session's catalog and what the inventory could read. */
+/**
+One short capability line from the session's catalog and what the inventory could read.
+*/
 export function capabilityLine(session: CloudSession | undefined, inventory: Inventory | undefined): string {
 	if (!session) {
 		return 'capabilities: …';
@@ -37,13 +41,13 @@ export function capabilityLine(session: CloudSession | undefined, inventory: Inv
 		parts.push(`${name} ${symbol}${detail}`);
 	};
 
-	const cinder = services.cinder;
+	const {cinder} = services;
 	mark('cinder', cinder.state, cinder.state === 'ok' && cinder.microversion ? ` ${cinder.microversion.max}` : '');
 	const backups = inventory?.lists?.backups ?? (inventory ? inventory.sources.cinder : undefined);
 	mark('backups', backups?.state);
 	mark('barbican', inventory ? inventory.sources.barbican.state : services.barbican.state);
 	mark('glance', services.glance.state);
-	const nova = services.nova;
+	const {nova} = services;
 	mark('nova', nova.state, nova.state === 'ok' && nova.microversion ? ` ${nova.microversion.max}` : '');
 	return parts.join('  ');
 }
@@ -67,11 +71,13 @@ export function Header(props: HeaderProps) {
 				{flags ? <Text color={paint(props.theme, 'yellow')}>{`  ${flags}`}</Text> : ''}
 			</Text>
 			<Text dimColor wrap='truncate-end'>{truncate(sanitize(capabilities), props.width)}</Text>
-			{props.demoReason ? (
-				<Text wrap='truncate-end' color={paint(props.theme, 'black')} backgroundColor={paint(props.theme, 'yellow')} bold>
-					{fit(`⚠ ${sanitize(props.demoReason)} — no real cloud configured`, props.width)}
-				</Text>
-			) : undefined}
+			{props.demoReason
+				? (
+					<Text bold wrap='truncate-end' color={paint(props.theme, 'black')} backgroundColor={paint(props.theme, 'yellow')}>
+						{fit(`⚠ ${sanitize(props.demoReason)} — no real cloud configured`, props.width)}
+					</Text>
+				)
+				: undefined}
 			<Text wrap='truncate-end'>
 				{props.tabs.map(tab => {
 					const label = ` ${tab.label} `;

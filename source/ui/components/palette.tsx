@@ -36,7 +36,7 @@ export function paletteItems(options: {
 	];
 }
 
-export function Palette(props: {query: string; items: readonly PaletteItem[]; selected: number; height: number; width: number; theme: Theme}) {
+export function Palette(props: {readonly query: string; readonly items: readonly PaletteItem[]; readonly selected: number; readonly height: number; readonly width: number; readonly theme: Theme}) {
 	const room = Math.max(1, props.height - 1);
 	const selected = Math.min(props.selected, Math.max(0, props.items.length - 1));
 	const offset = Math.max(0, selected - room + 1);
@@ -44,14 +44,16 @@ export function Palette(props: {query: string; items: readonly PaletteItem[]; se
 	return (
 		<Box flexDirection='column' height={props.height}>
 			<Text bold color={paint(props.theme, props.theme.accent)} wrap='truncate-end'>{fit(`: ${props.query}█`, props.width)}</Text>
-			{visible.length === 0 ? <Text dimColor>{fit('  nothing matches', props.width)}</Text> : visible.map((item, index) => {
-				const isSelected = offset + index === selected;
-				return (
-					<Text key={`${item.type}:${item.label}`} inverse={isSelected} wrap='truncate-end'>
-						{fit(`${isSelected ? '›' : ' '} ${item.label}`, props.width)}
-					</Text>
-				);
-			})}
+			{visible.length === 0
+				? <Text dimColor>{fit('  nothing matches', props.width)}</Text>
+				: visible.map((item, index) => {
+					const isSelected = offset + index === selected;
+					return (
+						<Text key={`${item.type}:${item.label}`} inverse={isSelected} wrap='truncate-end'>
+							{fit(`${isSelected ? '›' : ' '} ${item.label}`, props.width)}
+						</Text>
+					);
+				})}
 		</Box>
 	);
 }

@@ -6,7 +6,7 @@ import {fit, truncate} from '../sanitize.js';
 
 export type Line = {text: string; color?: string; bold?: boolean; dim?: boolean};
 
-export function ScrollText(props: {title: string; lines: ReadonlyArray<string | Line>; offset: number; height: number; width: number; color?: boolean}) {
+export function ScrollText(props: {readonly title: string; readonly lines: ReadonlyArray<string | Line>; readonly offset: number; readonly height: number; readonly width: number; readonly color?: boolean}) {
 	const room = Math.max(1, props.height - 1);
 	const visible = props.lines.slice(props.offset, props.offset + room);
 	const more = props.lines.length > props.offset + room ? ` ↓ ${props.lines.length - props.offset - room} more` : '';

@@ -9,17 +9,19 @@ import {paint, type Theme} from '../theme.js';
 import {layoutColumns, type Column, type Row} from '../views.js';
 
 export type TableProps = {
-	columns: readonly Column[];
-	rows: readonly Row[];
-	selected: number;
-	offset: number;
-	height: number;
-	width: number;
-	sortColumn: number;
-	descending: boolean;
-	theme: Theme;
-	/** Shown instead of rows when there are none. */
-	empty: string;
+	readonly columns: readonly Column[];
+	readonly rows: readonly Row[];
+	readonly selected: number;
+	readonly offset: number;
+	readonly height: number;
+	readonly width: number;
+	readonly sortColumn: number;
+	readonly descending: boolean;
+	readonly theme: Theme;
+	/**
+	Shown instead of rows when there are none.
+	*/
+	readonly empty: string;
 };
 
 export function Table(props: TableProps) {
@@ -32,29 +34,31 @@ export function Table(props: TableProps) {
 	return (
 		<Box flexDirection='column' height={props.height + 1}>
 			<Text bold wrap='truncate-end'>{fit(` ${header}`, props.width)}</Text>
-			{visible.length === 0 ? <Text dimColor>{fit(props.empty, props.width)}</Text> : visible.map((row, position) => {
-				const isSelected = props.offset + position === props.selected;
-				return (
-					<TableRow
-						key={row.key}
-						row={row}
-						layout={layout}
-						isSelected={isSelected}
-						theme={props.theme}
-						width={props.width}
-					/>
-				);
-			})}
+			{visible.length === 0
+				? <Text dimColor>{fit(props.empty, props.width)}</Text>
+				: visible.map((row, position) => {
+					const isSelected = props.offset + position === props.selected;
+					return (
+						<TableRow
+							key={row.key}
+							row={row}
+							layout={layout}
+							isSelected={isSelected}
+							theme={props.theme}
+							width={props.width}
+						/>
+					);
+				})}
 		</Box>
 	);
 }
 
 type RowProps = {
-	row: Row;
-	layout: ReturnType<typeof layoutColumns>;
-	isSelected: boolean;
-	theme: Theme;
-	width: number;
+	readonly row: Row;
+	readonly layout: ReturnType<typeof layoutColumns>;
+	readonly isSelected: boolean;
+	readonly theme: Theme;
+	readonly width: number;
 };
 
 const TableRow = memo((props: RowProps) => {

@@ -1,0 +1,200 @@
+import test from 'ava';
+import {App} from '../../source/ui/app.js';
+import {drive, keys, testServices} from './helpers.js';
+
+test('the first frame appears at once, before the cloud answers', t => {
+	const services = testServices();
+	const app = drive(<App services={services}/>);
+	t.teardown(app.unmount);
+	t.regex(app.frame(), /backstack/);
+	t.regex(app.frame(), /connecting|loading/);
+});
+
+test('the audit lists findings by severity once the inventory is read', async t => {
+	const services = testServices();
+	const app = drive(<App services={services}/>);
+	t.teardown(app.unmount);
+	const frame = await app.waitFor('scratch');
+	t.regex(frame, /project web-shop/);
+	t.regex(frame, /user alice/);
+	const lines = frame.split('\n');
+	const scratch = lines.findIndex(line => line.includes('scratch'));
+	const db = lines.findIndex(line => line.includes('db-data'));
+	t.true(scratch > 0);
+	// The unprotected volume is critical or warning and comes before a protected one (if listed at all).
+	t.true(db === -1 || scratch < db);
+});
+
+test('arrow keys and j/k move the selection in the volumes view', async t => {
+	const services = testServices();
+	const app = drive(<App services={services} initialView='volumes'/>);
+	t.teardown(app.unmount);
+	await app.waitFor('db-data');
+	const selectedLine = () => app.frame().split('\n').find(line => line.startsWith('›')) ?? '';
+	const first = selectedLine();
+	await app.press(keys.down);
+	const second = selectedLine();
+	t.not(first, second);
+	await app.press('j');
+	const third = selectedLine();
+	t.not(second, third);
+	await app.press('k');
+	t.is(selectedLine(), second);
+	await app.press(keys.up);
+	t.is(selectedLine(), first);
+});
+
+test('the filter keeps only matching rows and Esc clears it', async t => {
+	const services = testServices();
+	const app = drive(<App services={services} initialView='volumes'/>);
+	t.teardown(app.unmount);
+	await app.waitFor('db-data');
+	await app.press('/', 'l', 'o', 'g');
+	let frame = app.frame();
+	t.regex(frame, /\/log/);
+	t.regex(frame, /logs/);
+	t.notRegex(frame, /db-data/);
+	t.regex(frame, /1\/4 rows/);
+	await app.press(keys.enter);
+	frame = app.frame();
+	t.regex(frame, /logs/);
+	t.notRegex(frame, /db-data/);
+	await app.press('/', keys.escape);
+	t.regex(await app.waitFor('db-data'), /scratch/);
+});
+
+test('Enter opens the detail with findings and reasons; Esc goes back', async t => {
+	const services = testServices();
+	const app = drive(<App services={services} initialView='volumes'/>);
+	t.teardown(app.unmount);
+	await app.waitFor('scratch');
+	await app.press('/', 's', 'c', 'r', keys.enter, keys.enter);
+	const frame = await app.waitFor('Findings');
+	t.regex(frame, /volume scratch/);
+	t.regex(frame, /id v-scratch/);
+	t.regex(frame, /✖ unprotected/);
+	t.regex(frame, /→ /);
+	await app.press(keys.escape);
+	t.regex(await app.waitFor('PROTECTION'), /scratch/);
+});
+
+test('the palette finds views, projects and actions by fuzzy search; Enter on a project switches to it', async t => {
+	const services = testServices();
+	const app = drive(<App services={services}/>);
+	t.teardown(app.unmount);
+	await app.waitFor('scratch');
+	await app.press(':', 'b', 'k', 'p');
+	let frame = app.frame();
+	t.regex(frame, /: bkp/);
+	t.regex(frame, /› view: Backups/);
+	await app.press(keys.escape, ':', 'd', 'a', 't', 'a', 'l');
+	frame = app.frame();
+	t.regex(frame, /› project: data-lake/);
+	await app.press(keys.enter);
+	await app.waitFor('project data-lake');
+	t.true(services.calls.includes('switchProject p-data'));
+	await app.press('2');
+	t.regex(await app.waitFor('lake-volume'), /project data-lake/);
+	t.true(services.calls.includes('readInventory p-data'));
+	t.true(services.calls.includes('close p-web'));
+});
+
+test('the help lists the keymap, and read-only mode hides every action that changes the cloud', async t => {
+	const normal = drive(<App services={testServices()}/>);
+	t.teardown(normal.unmount);
+	await normal.press('?');
+	const help = await normal.waitFor('Keys (Esc closes)');
+	t.regex(help, /Command palette/);
+	t.regex(help, /Restore the backup/);
+	t.regex(help, /changes the cloud/);
+
+	const readonly = drive(<App readonly services={testServices()}/>);
+	t.teardown(readonly.unmount);
+	await readonly.waitFor('READ-ONLY');
+	await readonly.press('?');
+	const readonlyHelp = await readonly.waitFor('Keys (Esc closes)');
+	t.regex(readonlyHelp, /Command palette/);
+	t.notRegex(readonlyHelp, /Restore the backup/);
+	t.notRegex(readonlyHelp, /Back up the volume/);
+	t.notRegex(readonlyHelp, /changes the cloud/);
+	await readonly.press(keys.escape, ':', 'r', 'e', 's', 't');
+	t.notRegex(readonly.frame(), /Restore/);
+});
+
+test('a hostile resource name never reaches the terminal as an escape sequence', async t => {
+	const app = drive(<App services={testServices()} initialView='volumes'/>);
+	t.teardown(app.unmount);
+	await app.waitFor('evil');
+	const everything = app.stdout.frames.join('');
+	t.false(everything.includes(']52;'));
+	t.false(everything.includes('\u001B[2J'));
+	t.false(everything.includes('second-line\n'));
+	t.regex(app.frame(), /evilname second-line/);
+});
+
+test('with NO_COLOR the frames carry no colour, and the status still shows as a symbol', async t => {
+	const app = drive(<App services={testServices({env: {NO_COLOR: '1'}})} initialView='volumes'/>);
+	t.teardown(app.unmount);
+	await app.waitFor('scratch');
+	const raw = app.rawFrame();
+	// No SGR colour codes (30–37, 90–97, 38;…) anywhere.
+	t.notRegex(raw, /\u001B\[(?:3[0-8]|9[0-7])[;m]/);
+	t.regex(app.frame(), /✔ protected/);
+	t.regex(app.frame(), /✖ unprotected/);
+	t.regex(app.frame(), /◷ stale/);
+	// The selection is still visible without colour.
+	t.regex(app.frame(), /^›/m);
+});
+
+test('c copies the selected ID through the injected clipboard and says so', async t => {
+	const services = testServices();
+	const app = drive(<App services={services} initialView='volumes'/>);
+	t.teardown(app.unmount);
+	await app.waitFor('scratch');
+	await app.press('/', 'l', 'o', 'g', 's', keys.enter, 'c');
+	t.deepEqual(services.copied, ['v-logs']);
+	t.regex(app.frame(), /copied v-logs/);
+});
+
+test('y shows the raw JSON of the selected resource', async t => {
+	const app = drive(<App services={testServices()} initialView='volumes'/>);
+	t.teardown(app.unmount);
+	await app.waitFor('scratch');
+	await app.press('/', 'd', 'b', keys.enter, 'y');
+	const frame = await app.waitFor('Raw JSON');
+	t.regex(frame, /"id": "v-db"/);
+	t.regex(frame, /"status": "available"/);
+});
+
+test('at 80×24 every line fits and long names are cut with an ellipsis', async t => {
+	const long = 'a-volume-with-a-name-far-too-long-for-any-column-in-an-eighty-column-terminal-really';
+	const services = testServices();
+	const inventories = await import('./helpers.js').then(helpers => {
+		const story = helpers.storyInventories();
+		story['p-web']!.volumes.push(helpers.volume('v-long', long));
+		return story;
+	});
+	const app = drive(<App services={{...services, readInventory: async session => inventories[session.identity.token().projectId]!}} initialView='volumes'/>, {columns: 80, rows: 24});
+	t.teardown(app.unmount);
+	const frame = await app.waitFor('a-volume-with');
+	const lines = frame.split('\n');
+	t.true(lines.length <= 24, `${lines.length} lines`);
+	for (const line of lines) {
+		t.true([...line].length <= 80, `too wide: ${line}`);
+	}
+
+	t.regex(frame, /a-volume-with\S*…/);
+	t.false(frame.includes(long));
+});
+
+test('resizing the terminal re-lays the table out', async t => {
+	const app = drive(<App services={testServices()} initialView='volumes'/>, {columns: 120, rows: 30});
+	t.teardown(app.unmount);
+	let frame = await app.waitFor('scratch');
+	t.regex(frame, /TYPE/);
+	await app.resize(60, 20);
+	frame = await app.waitFor(text => !text.includes('TYPE'));
+	for (const line of frame.split('\n')) {
+		t.true([...line].length <= 60, `too wide: ${line}`);
+	}
+});

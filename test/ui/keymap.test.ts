@@ -1,0 +1,55 @@
+import test from 'ava';
+import type {Key} from 'ink';
+import {activeBindings, findBinding, keymap} from '../../source/ui/keymap.js';
+import {footerText} from '../../source/ui/components/footer.js';
+
+const none: Key = {
+	upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
+	return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false, super: false,
+	hyper: false, capsLock: false, numLock: false,
+};
+
+test('binding ids are unique and namespaced', t => {
+	const ids = keymap.map(binding => binding.id);
+	t.is(new Set(ids).size, ids.length);
+	for (const id of ids) {
+		t.regex(id, /^[a-z]+\.[a-zA-Z]+$/);
+	}
+});
+
+test('no two bindings of one context share a key', t => {
+	for (const context of ['list', 'detail', 'help', 'raw', 'palette'] as const) {
+		const seen = new Map<string, string>();
+		for (const binding of keymap.filter(candidate => candidate.when.includes(context))) {
+			for (const key of binding.keys) {
+				t.false(seen.has(key), `${context}: ${key} is both ${seen.get(key) ?? ''} and ${binding.id}`);
+				seen.set(key, binding.id);
+			}
+		}
+	}
+});
+
+test('keys resolve to bindings by context', t => {
+	t.is(findBinding(keymap, 'list', 'j', none)?.id, 'nav.down');
+	t.is(findBinding(keymap, 'list', '', {...none, downArrow: true})?.id, 'nav.down');
+	t.is(findBinding(keymap, 'list', 'S', {...none, shift: true})?.id, 'list.sortReverse');
+	t.is(findBinding(keymap, 'list', 'p', {...none, ctrl: true})?.id, 'app.palette');
+	t.is(findBinding(keymap, 'list', '', {...none, escape: true}), undefined);
+	t.is(findBinding(keymap, 'detail', '', {...none, escape: true})?.id, 'nav.back');
+});
+
+test('read-only mode removes every binding that changes the cloud, and only those', t => {
+	const readonly = activeBindings({readonly: true});
+	t.true(readonly.every(binding => !binding.mutates));
+	t.is(readonly.length, keymap.filter(binding => !binding.mutates).length);
+	t.true(activeBindings({readonly: false}).some(binding => binding.id === 'restore.start'));
+	t.is(findBinding(readonly, 'list', 'R', {...none, shift: true}), undefined);
+});
+
+test('the footer shows the footer bindings of the current context', t => {
+	const list = footerText(keymap, 'list');
+	t.regex(list, /\/ filter rows/);
+	t.regex(list, /\? help/);
+	t.notRegex(list, /Esc/);
+	t.regex(footerText(keymap, 'detail'), /Esc back/);
+});
