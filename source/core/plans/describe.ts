@@ -1,0 +1,289 @@
+/*
+The preview reader: what a plan will create, change and destroy, before it runs.
+*/
+import {describeRef, isRef} from './refs.js';
+import type {
+	Action,
+	Check,
+	Confirmation,
+	Danger,
+	Plan,
+	Step,
+	Value,
+} from './types.js';
+
+export type PreviewRow = {
+	/**
+	1-based, as the user reads it.
+	*/
+	number: number;
+	stepId: string;
+	title: string;
+	danger: Danger;
+	/**
+	One line: the call, with refs as "<volume from step 2>".
+	*/
+	action: string;
+	checks: string[];
+	/**
+	"waits until available (fails on error, error_restoring)".
+	*/
+	wait?: string;
+	/**
+	What happens to what the step creates.
+	*/
+	creates?: string;
+	note?: string;
+};
+
+export type Preview = {
+	title: string;
+	rows: PreviewRow[];
+	warnings: string[];
+	confirmation?: Confirmation;
+	counts: Record<Danger, number>;
+};
+
+type Show = (value: Value<string | number> | undefined) => string;
+
+function quote(value: string): string {
+	return `"${value}"`;
+}
+
+/**
+One line for an action; `show` renders values (refs in previews, resolved values while running).
+*/
+export function describeAction(action: Action, show: Show): string {
+	switch (action.op) {
+		case 'cinder.createVolume': {
+			const a = action.args;
+			const source = a.backupId === undefined
+				? (a.imageRef === undefined
+					? (a.snapshotId === undefined ? 'empty' : `from snapshot ${show(a.snapshotId)}`)
+					: `from image ${show(a.imageRef)}`)
+				: `from backup ${a.backupId} (microversion 3.47)`;
+			const size = a.size === undefined ? 'size of the source' : `${show(a.size)} GiB`;
+			return `Create volume ${quote(a.name ?? '')} ${source}, ${size}, type ${a.volumeType ?? 'default'}`;
+		}
+
+		case 'cinder.restoreBackup': {
+			return action.args.volumeId === undefined
+				? `Restore backup ${action.args.backupId} to a new volume ${quote(action.args.name ?? '')} (default type)`
+				: `Restore backup ${action.args.backupId} onto volume ${show(action.args.volumeId)} (overwrites its data)`;
+		}
+
+		case 'cinder.createBackup': {
+			const a = action.args;
+			const flavour = [a.incremental ? 'incremental' : 'full', a.force ? 'forced (volume in use)' : ''].filter(Boolean).join(', ');
+			return `Back up volume ${show(a.volumeId)} (${flavour}) as ${quote(a.name ?? '')}`;
+		}
+
+		case 'cinder.createSnapshot': {
+			return `Snapshot volume ${show(action.args.volumeId)}${action.args.force ? ' (force, volume in use)' : ''} as ${quote(action.args.name ?? '')}`;
+		}
+
+		case 'cinder.uploadVolumeToImage': {
+			return `Upload volume ${show(action.args.volumeId)} to image ${quote(action.args.imageName)} (${action.args.diskFormat ?? 'raw'}/${action.args.containerFormat ?? 'bare'})`;
+		}
+
+		case 'cinder.deleteVolume': {
+			return `Delete volume ${show(action.args.volumeId)}`;
+		}
+
+		case 'cinder.deleteSnapshot': {
+			return `Delete snapshot ${show(action.args.snapshotId)}`;
+		}
+
+		case 'glance.createImage': {
+			const properties = Object.entries(action.args.properties ?? {}).map(([key, value]) => `${key}=${show(value)}`);
+			return `Create image ${quote(action.args.name)} (${action.args.diskFormat}/${action.args.containerFormat})${properties.length > 0 ? ` with ${properties.join(', ')}` : ''}`;
+		}
+
+		case 'glance.uploadImageData': {
+			return `Upload ${action.args.path} into image ${show(action.args.imageId)}`;
+		}
+
+		case 'glance.downloadImage': {
+			return `Download image ${action.args.imageId} to ${action.args.path} (resumable, checksum verified)`;
+		}
+
+		case 'glance.setImageProperties': {
+			const properties = Object.entries(action.args.properties).map(([key, value]) => `${key}=${show(value)}`);
+			return `Set ${properties.join(', ')} on image ${show(action.args.imageId)}`;
+		}
+
+		case 'nova.createServerImage': {
+			return `Create image ${quote(action.args.name)} of server ${action.args.serverId} (createImage)`;
+		}
+
+		case 'barbican.storeSecret': {
+			const a = action.args;
+			const attributes = [a.secretType, a.algorithm, a.bitLength === undefined ? undefined : `${a.bitLength} bit`, a.mode].filter(Boolean).join(' ');
+			return `Store ${a.path} as a new Barbican secret ${quote(a.name ?? '')}${attributes ? ` (${attributes})` : ''}`;
+		}
+
+		case 'barbican.exportSecret': {
+			return `Write the plaintext of secret ${action.args.secretId} to ${action.args.path} (mode 0600)${action.args.hexPath ? ` and its LUKS passphrase form to ${action.args.hexPath}` : ''}`;
+		}
+	}
+}
+
+export function describeCheck(check: Check): string {
+	switch (check.kind) {
+		case 'volume-status': {
+			return `volume ${check.volumeId} is ${check.in.join(' or ')}`;
+		}
+
+		case 'volume-min-size': {
+			return `volume ${check.volumeId} is at least ${check.size} GiB`;
+		}
+
+		case 'volume-type-is': {
+			return `volume ${check.volumeId} has type ${check.volumeType}`;
+		}
+
+		case 'backup-status': {
+			return `backup ${check.backupId} is ${check.in.join(' or ')}`;
+		}
+
+		case 'snapshot-status': {
+			return `snapshot ${check.snapshotId} is ${check.in.join(' or ')}`;
+		}
+
+		case 'volume-type-exists': {
+			return `volume type ${check.volumeType} exists`;
+		}
+
+		case 'secret-exists': {
+			return `Barbican secret ${check.secretId} exists`;
+		}
+
+		case 'image-status': {
+			return `image ${check.imageId} is ${check.in.join(' or ')}`;
+		}
+
+		case 'server-status': {
+			return `server ${check.serverId} is ${check.in.join(' or ')}`;
+		}
+
+		case 'available-full-backup': {
+			return `volume ${check.volumeId} has an available full backup`;
+		}
+
+		case 'microversion': {
+			return `${check.service} supports microversion ${check.atLeast}`;
+		}
+
+		case 'file-readable': {
+			return `${check.path} is readable`;
+		}
+
+		case 'file-absent': {
+			return `${check.path} does not exist yet`;
+		}
+	}
+}
+
+function describeWait(step: Step, show: Show): string | undefined {
+	if (!step.wait) {
+		return undefined;
+	}
+
+	const failOn = step.wait.failOn.length > 0 ? ` (fails on ${step.wait.failOn.join(', ')})` : '';
+	return `waits until ${step.wait.resource} ${show(step.wait.id)} is ${step.wait.until.join(' or ')}${failOn}`;
+}
+
+export function describePlan(plan: Plan): Preview {
+	const show: Show = value => {
+		if (value === undefined) {
+			return '?';
+		}
+
+		return isRef(value) ? describeRef(value, plan) : String(value);
+	};
+
+	const counts: Record<Danger, number> = {
+		read: 0, create: 0, mutate: 0, destroy: 0,
+	};
+	const rows = plan.steps.map((step, index): PreviewRow => {
+		counts[step.danger]++;
+		const creates = step.creates
+			? `${step.creates.temporary ? 'temporary ' : ''}${step.creates.kind}${step.creates.name ? ` "${step.creates.name}"` : ''}${step.creates.temporary ? ', removed at the end even on failure or cancel' : ', kept'}`
+			: undefined;
+		return {
+			number: index + 1,
+			stepId: step.id,
+			title: step.title,
+			danger: step.danger,
+			action: describeAction(step.action, show),
+			checks: step.checks.map(check => describeCheck(check)),
+			wait: describeWait(step, show),
+			creates,
+			note: step.note,
+		};
+	});
+	return {
+		title: plan.title, rows, warnings: plan.warnings, confirmation: plan.confirmation, counts,
+	};
+}
+
+const dangerMarks: Record<Danger, string> = {
+	read: '  ', create: '+ ', mutate: '~ ', destroy: '! ',
+};
+
+/**
+The preview as plain text (for `--dry-run` and logs).
+*/
+export function formatPreview(preview: Preview): string {
+	const lines = [preview.title, ''];
+	for (const warning of preview.warnings) {
+		lines.push(`WARNING: ${warning}`);
+	}
+
+	if (preview.warnings.length > 0) {
+		lines.push('');
+	}
+
+	for (const row of preview.rows) {
+		lines.push(`${dangerMarks[row.danger]}${row.number}. [${row.danger}] ${row.title}`, `     ${row.action}`);
+		for (const check of row.checks) {
+			lines.push(`     check: ${check}`);
+		}
+
+		if (row.wait) {
+			lines.push(`     ${row.wait}`);
+		}
+
+		if (row.creates) {
+			lines.push(`     creates: ${row.creates}`);
+		}
+
+		if (row.note) {
+			lines.push(`     note: ${row.note}`);
+		}
+	}
+
+	if (preview.confirmation) {
+		lines.push('', `DESTRUCTIVE: ${preview.confirmation.reason}`, `To run it, type the name: ${preview.confirmation.text}`);
+	}
+
+	return lines.join('\n');
+}
+
+/**
+The text the user must type before a destructive plan runs, or undefined when none is needed.
+*/
+export function confirmationFor(plan: Plan): Confirmation | undefined {
+	return plan.confirmation;
+}
+
+export function needsConfirmation(plan: Plan): boolean {
+	return plan.confirmation !== undefined || plan.steps.some(step => step.danger === 'destroy');
+}
+
+/**
+True when `typed` allows the plan to run. A destroy step without a confirmation never runs.
+*/
+export function confirmationMatches(plan: Plan, typed: string | undefined): boolean {
+	return needsConfirmation(plan) ? plan.confirmation !== undefined && typed !== undefined && typed === plan.confirmation.text : true;
+}

@@ -1,0 +1,1072 @@
+/*
+The executor: runs a plan against a CloudSession and reports what happens as events.
+
+Order of business: validate the plan, refuse a destructive plan without its confirmation text, run every step's
+checks (nothing has changed yet), then the steps (one after the other, or a bounded number at a time), waiting for
+each resource to reach a done status and stopping at once on a failure status. Whatever happens, temporary resources
+are removed at the end; resources a failed or cancelled plan leaves behind are offered for cleanup.
+*/
+import {createReadStream} from 'node:fs';
+import {
+	access,
+	constants,
+	open,
+	rename,
+	stat,
+	unlink,
+} from 'node:fs/promises';
+import type {CloudSession} from '../../openstack/api.js';
+import {backoff, microversionAtLeast, systemClock} from './clock.js';
+import {isEncryptedBackup} from './encryption.js';
+import {httpStatusOf, PlanError} from './errors.js';
+import {describeAction, describeCheck, confirmationMatches} from './describe.js';
+import {JournalWriter, type JournalRecord} from './journal.js';
+import {
+	collectRefs,
+	isRef,
+	resolveAll,
+	resolveRef,
+	validatePlan,
+	type Outputs,
+} from './refs.js';
+import type {
+	Action,
+	Check,
+	Clock,
+	CreatedResource,
+	Plan,
+	PlanEvent,
+	Step,
+	StepState,
+	Wait,
+	WaitResource,
+} from './types.js';
+
+export {httpStatusOf, PlanError} from './errors.js';
+
+export type RunOptions = {
+	signal?: AbortSignal;
+	clock?: Clock;
+	/**
+	Directory of the journal; without it nothing is written to disk.
+	*/
+	journal?: string;
+	/**
+	What the user typed for a destructive plan (see `confirmationFor`).
+	*/
+	confirmation?: string;
+	/**
+	Continue a journalled run (see `resumePlan`).
+	*/
+	resume?: JournalRecord;
+	/**
+	How long cleanup may wait for a temporary resource to settle.
+	*/
+	cleanupTimeoutMs?: number;
+};
+
+class CancelledError extends Error {
+	constructor() {
+		super('Cancelled.');
+		this.name = 'CancelledError';
+	}
+}
+
+/**
+A queue the executor pushes to and the consumer iterates.
+*/
+class EventQueue<T> {
+	readonly #items: T[] = [];
+	#wake: (() => void) | undefined;
+	#closed = false;
+
+	push(item: T): void {
+		this.#items.push(item);
+		this.#wake?.();
+	}
+
+	close(): void {
+		this.#closed = true;
+		this.#wake?.();
+	}
+
+	async * drain(): AsyncGenerator<T> {
+		for (;;) {
+			const item = this.#items.shift();
+			if (item !== undefined) {
+				yield item;
+				continue;
+			}
+
+			if (this.#closed) {
+				return;
+			}
+
+			// eslint-disable-next-line no-await-in-loop
+			await new Promise<void>(resolve => {
+				this.#wake = resolve;
+			});
+			this.#wake = undefined;
+		}
+	}
+}
+
+function messageOf(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
+
+function need<T>(service: T | undefined, name: string): T {
+	if (service === undefined) {
+		throw new PlanError(`This cloud has no ${name} endpoint in its catalog.`);
+	}
+
+	return service;
+}
+
+/**
+Current status of a resource, or undefined once it is gone.
+*/
+async function readStatus(session: CloudSession, resource: WaitResource | 'backup', id: string, signal?: AbortSignal): Promise<string | undefined> {
+	switch (resource) {
+		case 'volume': {
+			return (await need(session.cinder, 'Cinder').findVolume(id, {signal}))?.status;
+		}
+
+		case 'backup': {
+			return (await need(session.cinder, 'Cinder').findBackup(id, {signal}))?.status;
+		}
+
+		case 'snapshot': {
+			try {
+				return (await need(session.cinder, 'Cinder').getSnapshot(id, {signal})).status;
+			} catch (error) {
+				if (httpStatusOf(error) === 404) {
+					return undefined;
+				}
+
+				throw error;
+			}
+		}
+
+		case 'image': {
+			return (await need(session.glance, 'Glance').findImage(id, {signal}))?.status;
+		}
+	}
+}
+
+async function fileExists(path: string): Promise<boolean> {
+	try {
+		await stat(path);
+		return true;
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+			return false;
+		}
+
+		throw error;
+	}
+}
+
+/**
+Undefined when the check passes, else why not.
+*/
+export async function evaluateCheck(check: Check, session: CloudSession, signal?: AbortSignal): Promise<string | undefined> {
+	const options = {signal};
+	switch (check.kind) {
+		case 'volume-status': {
+			const volume = await need(session.cinder, 'Cinder').findVolume(check.volumeId, options);
+			if (!volume) {
+				return `Volume ${check.volumeId} does not exist.`;
+			}
+
+			return check.in.includes(volume.status) ? undefined : `Volume ${volume.name || volume.id} is ${volume.status}, not ${check.in.join(' or ')}.`;
+		}
+
+		case 'volume-min-size': {
+			const volume = await need(session.cinder, 'Cinder').findVolume(check.volumeId, options);
+			if (!volume) {
+				return `Volume ${check.volumeId} does not exist.`;
+			}
+
+			return volume.size >= check.size ? undefined : `Volume ${volume.name || volume.id} has ${volume.size} GiB; the backup needs ${check.size} GiB.`;
+		}
+
+		case 'volume-type-is': {
+			const volume = await need(session.cinder, 'Cinder').findVolume(check.volumeId, options);
+			if (!volume) {
+				return `Volume ${check.volumeId} does not exist.`;
+			}
+
+			return volume.volumeType === check.volumeType || volume.volumeTypeId === check.volumeType
+				? undefined
+				: `Volume ${volume.name || volume.id} has type ${volume.volumeType ?? 'unknown'}; it must be ${check.volumeType}.`;
+		}
+
+		case 'backup-status': {
+			const backup = await need(session.cinder, 'Cinder').findBackup(check.backupId, options);
+			if (!backup) {
+				return `Backup ${check.backupId} does not exist.`;
+			}
+
+			return check.in.includes(backup.status) ? undefined : `Backup ${backup.name || backup.id} is ${backup.status}, not ${check.in.join(' or ')}.`;
+		}
+
+		case 'snapshot-status': {
+			const status = await readStatus(session, 'snapshot', check.snapshotId, signal);
+			if (status === undefined) {
+				return `Snapshot ${check.snapshotId} does not exist.`;
+			}
+
+			return check.in.includes(status) ? undefined : `Snapshot ${check.snapshotId} is ${status}, not ${check.in.join(' or ')}.`;
+		}
+
+		case 'volume-type-exists': {
+			const types = await need(session.cinder, 'Cinder').listVolumeTypes(options);
+			return types.some(type => type.id === check.volumeType || type.name === check.volumeType)
+				? undefined
+				: `Volume type ${check.volumeType} does not exist (or is not visible to this project).`;
+		}
+
+		case 'secret-exists': {
+			const secret = await need(session.barbican, 'Barbican').findSecret(check.secretId, options);
+			return secret ? undefined : `Barbican secret ${check.secretId} does not exist: the encrypted data cannot be decrypted.`;
+		}
+
+		case 'image-status': {
+			const image = await need(session.glance, 'Glance').findImage(check.imageId, options);
+			if (!image) {
+				return `Image ${check.imageId} does not exist.`;
+			}
+
+			return check.in.includes(image.status) ? undefined : `Image ${image.name || image.id} is ${image.status}, not ${check.in.join(' or ')}.`;
+		}
+
+		case 'server-status': {
+			const server = await need(session.nova, 'Nova').getServer(check.serverId, options);
+			return check.in.includes(server.status) ? undefined : `Server ${server.name || server.id} is ${server.status}, not ${check.in.join(' or ')}.`;
+		}
+
+		case 'available-full-backup': {
+			for await (const backup of need(session.cinder, 'Cinder').listBackups(options)) {
+				if (backup.volumeId === check.volumeId && backup.status === 'available' && !backup.isIncremental) {
+					return undefined;
+				}
+			}
+
+			return `Volume ${check.volumeId} has no available full backup to build an incremental on.`;
+		}
+
+		case 'microversion': {
+			const api = check.service === 'cinder' ? need(session.cinder, 'Cinder') : need(session.nova, 'Nova');
+			return microversionAtLeast(api.microversion.max, check.atLeast)
+				? undefined
+				: `${check.service} supports microversions up to ${api.microversion.max}; ${check.atLeast} is needed.`;
+		}
+
+		case 'file-readable': {
+			try {
+				await access(check.path, constants.R_OK);
+				return undefined;
+			} catch {
+				return `${check.path} cannot be read.`;
+			}
+		}
+
+		case 'file-absent': {
+			return await fileExists(check.path) ? `${check.path} already exists; it will not be overwritten.` : undefined;
+		}
+	}
+}
+
+type StepContext = {
+	step: Step;
+	session: CloudSession;
+	outputs: Outputs;
+	signal: AbortSignal;
+	clock: Clock;
+	emit: (event: PlanEvent) => void;
+	/**
+	Called as soon as the call was accepted (before any wait).
+	*/
+	accepted: (outputs: Record<string, string | number>) => void;
+};
+
+function throwIfAborted(signal: AbortSignal): void {
+	if (signal.aborted) {
+		throw new CancelledError();
+	}
+}
+
+/**
+Reports bytes at most four times a second, with a rate over the last interval.
+*/
+function byteReporter(context: StepContext, total: number | undefined) {
+	let lastAt = context.clock.now();
+	let lastBytes = 0;
+	let rate: number | undefined;
+	return (transferred: number, final = false) => {
+		const now = context.clock.now();
+		if (!final && now - lastAt < 250) {
+			return;
+		}
+
+		if (now > lastAt) {
+			rate = Math.round((transferred - lastBytes) * 1000 / (now - lastAt));
+		}
+
+		lastAt = now;
+		lastBytes = transferred;
+		context.emit({
+			type: 'bytes', stepId: context.step.id, transferred, total, rate, at: now,
+		});
+	};
+}
+
+async function perform(action: Action, context: StepContext): Promise<Record<string, string | number>> {
+	const {session, outputs, signal} = context;
+	// Calls that change the cloud are not aborted half-way: their result must be recorded (the executor checks
+	// the signal right after). Reads, waits and byte transfers are.
+	const options = {};
+	switch (action.op) {
+		case 'cinder.createVolume': {
+			const args = resolveAll(action.args, outputs);
+			const volume = await need(session.cinder, 'Cinder').createVolume({
+				size: args.size === undefined ? 0 : Number(args.size),
+				name: args.name,
+				description: args.description,
+				volumeType: args.volumeType,
+				backupId: args.backupId,
+				imageRef: args.imageRef === undefined ? undefined : String(args.imageRef),
+				snapshotId: args.snapshotId === undefined ? undefined : String(args.snapshotId),
+				metadata: args.metadata,
+			}, options);
+			return {volumeId: volume.id};
+		}
+
+		case 'cinder.restoreBackup': {
+			const args = resolveAll(action.args, outputs);
+			const cinder = need(session.cinder, 'Cinder');
+			if (args.volumeId === undefined) {
+				const backup = await cinder.getBackup(args.backupId, {signal});
+				if (isEncryptedBackup(backup)) {
+					throw new PlanError(`Backup ${args.backupId} is encrypted: restoring it without a target volume makes a volume of the default type that ends error_restoring.`);
+				}
+			}
+
+			const result = await cinder.restoreBackup(args.backupId, args.volumeId === undefined ? {name: args.name} : {volumeId: String(args.volumeId)}, options);
+			return {volumeId: result.volumeId};
+		}
+
+		case 'cinder.createBackup': {
+			const args = resolveAll(action.args, outputs);
+			const {id} = await need(session.cinder, 'Cinder').createBackup({...args, volumeId: String(args.volumeId)}, options);
+			return {backupId: id};
+		}
+
+		case 'cinder.createSnapshot': {
+			const args = resolveAll(action.args, outputs);
+			const snapshot = await need(session.cinder, 'Cinder').createSnapshot({...args, volumeId: String(args.volumeId)}, options);
+			return {snapshotId: snapshot.id};
+		}
+
+		case 'cinder.uploadVolumeToImage': {
+			const {volumeId, ...request} = resolveAll(action.args, outputs);
+			const {imageId} = await need(session.cinder, 'Cinder').uploadVolumeToImage(String(volumeId), request, options);
+			return {imageId};
+		}
+
+		case 'cinder.deleteVolume': {
+			await need(session.cinder, 'Cinder').deleteVolume(String(resolveRefOr(action.args.volumeId, outputs)), options);
+			return {};
+		}
+
+		case 'cinder.deleteSnapshot': {
+			await need(session.cinder, 'Cinder').deleteSnapshot(String(resolveRefOr(action.args.snapshotId, outputs)), options);
+			return {};
+		}
+
+		case 'glance.createImage': {
+			const args = resolveAll(action.args, outputs);
+			const properties = Object.fromEntries(Object.entries(args.properties ?? {}).map(([key, value]) => [key, String(value)]));
+			const image = await need(session.glance, 'Glance').createImage({
+				name: args.name, diskFormat: args.diskFormat, containerFormat: args.containerFormat, properties,
+			}, options);
+			return {imageId: image.id};
+		}
+
+		case 'glance.uploadImageData': {
+			const imageId = String(resolveRefOr(action.args.imageId, outputs));
+			const {size} = await stat(action.args.path);
+			const report = byteReporter(context, size);
+			report(0, true);
+			await need(session.glance, 'Glance').uploadImageData(imageId, createReadStream(action.args.path), {
+				signal,
+				size,
+				onProgress(progress) {
+					report(progress.transferred);
+				},
+			});
+			report(size, true);
+			return {imageId};
+		}
+
+		case 'glance.downloadImage': {
+			return downloadImage(action.args.imageId, action.args.path, context);
+		}
+
+		case 'glance.setImageProperties': {
+			const imageId = String(resolveRefOr(action.args.imageId, outputs));
+			const properties = Object.fromEntries(Object.entries(resolveAll(action.args.properties, outputs)).map(([key, value]) => [key, String(value)]));
+			await need(session.glance, 'Glance').setImageProperties(imageId, properties, options);
+			return {imageId};
+		}
+
+		case 'nova.createServerImage': {
+			const {imageId} = await need(session.nova, 'Nova').createServerImage(action.args.serverId, {name: action.args.name, metadata: action.args.metadata}, options);
+			return {imageId};
+		}
+
+		case 'barbican.storeSecret': {
+			const {path, ...attributes} = action.args;
+			const handle = await open(path, 'r');
+			let payload: Uint8Array;
+			try {
+				payload = await handle.readFile();
+			} finally {
+				await handle.close();
+			}
+
+			const {id} = await need(session.barbican, 'Barbican').storeSecret({...attributes, payload}, options);
+			payload.fill(0);
+			return {secretId: id};
+		}
+
+		case 'barbican.exportSecret': {
+			return exportSecret(action.args, context);
+		}
+	}
+}
+
+function showResolved(value: unknown, outputs: Outputs): string {
+	if (value === undefined) {
+		return '?';
+	}
+
+	return isRef(value) ? String(outputs[value.$ref]?.[value.output] ?? `<${value.output} of ${value.$ref}>`) : String(value);
+}
+
+function resolveRefOr<T>(value: T | {$ref: string; output: string}, outputs: Outputs): T | string | number {
+	return collectRefs(value).length > 0 ? resolveRef(value as {$ref: string; output: string}, outputs) : value as T;
+}
+
+/**
+Writes to `<path>.part` (mode 0600), resumes it with a Range request, renames it once the checksum matched.
+*/
+async function downloadImage(imageId: string, path: string, context: StepContext): Promise<Record<string, string | number>> {
+	const glance = need(context.session.glance, 'Glance');
+	const image = await glance.getImage(imageId, {signal: context.signal});
+	const partial = `${path}.part`;
+	let offset = 0;
+	if (await fileExists(partial)) {
+		offset = (await stat(partial)).size;
+		if (image.size !== undefined && offset > image.size) {
+			await unlink(partial);
+			offset = 0;
+		}
+	}
+
+	const report = byteReporter(context, image.size);
+	report(offset, true);
+	const handle = await open(partial, 'a', 0o600);
+	let transferred = offset;
+	try {
+		const stream = glance.downloadImage(imageId, {
+			signal: context.signal,
+			offset: offset > 0 ? offset : undefined,
+			prefix: offset > 0 ? createReadStream(partial, {end: offset - 1}) : undefined,
+		});
+		for await (const chunk of stream) {
+			await handle.write(chunk);
+			transferred += chunk.byteLength;
+			report(transferred);
+		}
+	} catch (error) {
+		await handle.close();
+		if (!context.signal.aborted && /checksum/i.test(messageOf(error))) {
+			// A partial file that does not match must not be resumed.
+			await unlink(partial);
+		}
+
+		throw error;
+	}
+
+	await handle.close();
+	report(transferred, true);
+	await rename(partial, path);
+	return {path, bytes: transferred};
+}
+
+async function exportSecret(args: {secretId: string; path: string; hexPath?: string}, context: StepContext): Promise<Record<string, string | number>> {
+	const payload = await need(context.session.barbican, 'Barbican').getSecretPayload(args.secretId, {signal: context.signal});
+	try {
+		// 'wx' + 0600: the file is created by this call, never exists with wider permissions, never replaces another.
+		const handle = await open(args.path, 'wx', 0o600);
+		try {
+			await handle.write(payload);
+		} finally {
+			await handle.close();
+		}
+
+		context.accepted({path: args.path});
+		if (args.hexPath !== undefined) {
+			const hex = await open(args.hexPath, 'wx', 0o600);
+			try {
+				await hex.write(Buffer.from(payload).toString('hex'));
+			} finally {
+				await hex.close();
+			}
+		}
+	} finally {
+		payload.fill(0);
+	}
+
+	return args.hexPath === undefined ? {path: args.path} : {path: args.path, hexPath: args.hexPath};
+}
+
+async function failureReason(session: CloudSession, resource: WaitResource, id: string, status: string, step: Step): Promise<string> {
+	let reason = `${resource} ${id} ended ${status}.`;
+	const {cinder} = session;
+	if (cinder && (resource === 'volume' || resource === 'backup' || resource === 'snapshot')) {
+		// Cinder files a restore failure under the backup's ID, not the volume's.
+		const ids = new Set([id]);
+		if (step.action.op === 'cinder.restoreBackup') {
+			ids.add(step.action.args.backupId);
+		}
+
+		for (const uuid of ids) {
+			try {
+				// eslint-disable-next-line no-await-in-loop
+				const messages = await cinder.listMessages({resourceUuid: uuid});
+				const latest = messages.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+				if (latest) {
+					reason += ` Cinder says: ${latest.userMessage}`;
+					break;
+				}
+			} catch {
+				// Messages are a courtesy; the status already says it failed.
+			}
+		}
+	}
+
+	return reason;
+}
+
+async function waitFor(wait: Wait, context: StepContext): Promise<void> {
+	const id = String(resolveRefOr(wait.id, context.outputs));
+	const deadline = context.clock.now() + wait.timeoutMs;
+	const intervals = backoff();
+	let last: string | undefined;
+	for (;;) {
+		throwIfAborted(context.signal);
+		// eslint-disable-next-line no-await-in-loop
+		const status = await readStatus(context.session, wait.resource, id, context.signal);
+		if (status === undefined) {
+			throw new PlanError(`${wait.resource} ${id} disappeared while waiting for ${wait.until.join(' or ')}.`);
+		}
+
+		if (status !== last) {
+			last = status;
+			context.emit({
+				type: 'status', stepId: context.step.id, resource: wait.resource, id, status, at: context.clock.now(),
+			});
+		}
+
+		if (wait.until.includes(status)) {
+			return;
+		}
+
+		if (wait.failOn.includes(status)) {
+			// eslint-disable-next-line no-await-in-loop
+			throw new PlanError(await failureReason(context.session, wait.resource, id, status, context.step));
+		}
+
+		if (context.clock.now() >= deadline) {
+			throw new PlanError(`${wait.resource} ${id} is still ${status} after ${Math.round(wait.timeoutMs / 1000)} s.`);
+		}
+
+		try {
+			// eslint-disable-next-line no-await-in-loop
+			await context.clock.sleep(intervals.next().value, context.signal);
+		} catch {
+			throw new CancelledError();
+		}
+	}
+}
+
+const settledVolume = new Set(['available', 'error', 'error_restoring', 'error_extending', 'error_backing-up', 'error_deleting']);
+const settledSnapshotOrBackup = new Set(['available', 'error', 'error_deleting']);
+
+/**
+Deletes one created resource and waits until it is gone (volumes and snapshots) so that what depends on it can go next.
+*/
+export async function removeResource(session: CloudSession, resource: CreatedResource, clock: Clock, timeoutMs: number): Promise<void> {
+	const deadline = clock.now() + timeoutMs;
+	const settle = async (kind: 'volume' | 'snapshot' | 'backup', settled: Set<string>): Promise<boolean> => {
+		const intervals = backoff();
+		for (;;) {
+			// eslint-disable-next-line no-await-in-loop
+			const status = await readStatus(session, kind, resource.id);
+			if (status === undefined) {
+				return false;
+			}
+
+			if ((status === 'deleting') || settled.has(status)) {
+				return true;
+			}
+
+			if (status === 'in-use') {
+				throw new PlanError(`${kind} ${resource.id} is attached to a server; detach it first.`);
+			}
+
+			if (clock.now() >= deadline) {
+				throw new PlanError(`${kind} ${resource.id} is still ${status}; it cannot be deleted yet.`);
+			}
+
+			// eslint-disable-next-line no-await-in-loop
+			await clock.sleep(intervals.next().value);
+		}
+	};
+
+	const gone = async (kind: 'volume' | 'snapshot' | 'backup'): Promise<void> => {
+		const intervals = backoff();
+		for (;;) {
+			// eslint-disable-next-line no-await-in-loop
+			const status = await readStatus(session, kind, resource.id);
+			if (status === undefined) {
+				return;
+			}
+
+			if (status === 'error_deleting') {
+				throw new PlanError(`${kind} ${resource.id} ended error_deleting.`);
+			}
+
+			if (clock.now() >= deadline) {
+				throw new PlanError(`${kind} ${resource.id} is still ${status}.`);
+			}
+
+			// eslint-disable-next-line no-await-in-loop
+			await clock.sleep(intervals.next().value);
+		}
+	};
+
+	const ignoreMissing = async (call: () => Promise<void>) => {
+		try {
+			await call();
+		} catch (error) {
+			if (httpStatusOf(error) !== 404) {
+				throw error;
+			}
+		}
+	};
+
+	switch (resource.kind) {
+		case 'volume': {
+			const cinder = need(session.cinder, 'Cinder');
+			if (await settle('volume', settledVolume)) {
+				await ignoreMissing(async () => cinder.deleteVolume(resource.id));
+				await gone('volume');
+			}
+
+			return;
+		}
+
+		case 'snapshot': {
+			const cinder = need(session.cinder, 'Cinder');
+			if (await settle('snapshot', settledSnapshotOrBackup)) {
+				await ignoreMissing(async () => cinder.deleteSnapshot(resource.id));
+				await gone('snapshot');
+			}
+
+			return;
+		}
+
+		case 'backup': {
+			const cinder = need(session.cinder, 'Cinder');
+			if (await settle('backup', settledSnapshotOrBackup)) {
+				await ignoreMissing(async () => cinder.deleteBackup(resource.id));
+				await gone('backup');
+			}
+
+			return;
+		}
+
+		case 'image': {
+			await ignoreMissing(async () => need(session.glance, 'Glance').deleteImage(resource.id));
+			return;
+		}
+
+		case 'secret': {
+			await ignoreMissing(async () => need(session.barbican, 'Barbican').deleteSecret(resource.id));
+			return;
+		}
+
+		case 'file': {
+			try {
+				await unlink(resource.id);
+			} catch (error) {
+				if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+					throw error;
+				}
+			}
+
+			return;
+		}
+
+		case 'server':
+		case 'volume-type': {
+			throw new PlanError(`backstack does not delete ${resource.kind}s.`);
+		}
+	}
+}
+
+/**
+Removes resources in reverse order of creation, reporting each; returns those that could not be removed.
+*/
+export async function * removeAll(
+	session: CloudSession,
+	resources: CreatedResource[],
+	options: {clock: Clock; timeoutMs: number; onRemoved?: (resource: CreatedResource) => void},
+): AsyncGenerator<PlanEvent, CreatedResource[]> {
+	const failed: CreatedResource[] = [];
+	for (const resource of [...resources].reverse()) {
+		yield {type: 'cleanup-start', resource, at: options.clock.now()};
+		try {
+			// eslint-disable-next-line no-await-in-loop
+			await removeResource(session, resource, options.clock, options.timeoutMs);
+			resource.removed = true;
+			options.onRemoved?.(resource);
+			yield {type: 'cleanup-done', resource, at: options.clock.now()};
+		} catch (error) {
+			failed.push(resource);
+			yield {
+				type: 'cleanup-failed', resource, reason: messageOf(error), at: options.clock.now(),
+			};
+		}
+	}
+
+	return failed;
+}
+
+/**
+A journalled run, ready to continue. When cleanup already removed temporaries (a cancelled or failed run), the
+steps from the first one that created a removed resource onwards run again from scratch.
+*/
+function normaliseResume(record: JournalRecord): JournalRecord {
+	const copy = structuredClone(record);
+	const removedBy = new Set(copy.created.filter(resource => resource.removed).map(resource => resource.stepId));
+	const restartAt = copy.plan.steps.findIndex(step => removedBy.has(step.id));
+	if (restartAt !== -1) {
+		for (const step of copy.plan.steps.slice(restartAt)) {
+			copy.steps[step.id] = {state: 'pending'};
+		}
+	}
+
+	copy.created = copy.created.filter(resource => !resource.removed);
+	return copy;
+}
+
+function dependenciesOf(plan: Plan, step: Step, index: number): string[] {
+	if (plan.concurrency === undefined) {
+		const previous = plan.steps[index - 1];
+		return previous ? [previous.id] : [];
+	}
+
+	const fromRefs = collectRefs(step.action.args).map(reference => reference.$ref);
+	return [...new Set([...(step.after ?? []), ...fromRefs])].filter(id => id !== step.id);
+}
+
+/**
+Runs a plan. The iterable ends with exactly one of plan-done, plan-failed or plan-cancelled.
+*/
+export async function * runPlan(plan: Plan, session: CloudSession, options: RunOptions = {}): AsyncGenerator<PlanEvent> {
+	const clock = options.clock ?? systemClock;
+	const queue = new EventQueue<PlanEvent>();
+	const internal = new AbortController();
+	const onAbort = () => {
+		internal.abort();
+	};
+
+	options.signal?.addEventListener('abort', onAbort, {once: true});
+	if (options.signal?.aborted) {
+		internal.abort();
+	}
+
+	const driving = drive(plan, session, options, clock, internal.signal, event => {
+		queue.push(event);
+	}).catch((error: unknown) => {
+		queue.push({type: 'plan-failed', reason: `Internal error: ${messageOf(error)}`, at: clock.now()});
+	}).finally(() => {
+		queue.close();
+	});
+	try {
+		yield * queue.drain();
+	} finally {
+		options.signal?.removeEventListener('abort', onAbort);
+		// A consumer that stops listening stops the plan (safely: cleanup still runs).
+		internal.abort();
+		await driving;
+	}
+}
+
+async function drive(plan: Plan, session: CloudSession, options: RunOptions, clock: Clock, signal: AbortSignal, emit: (event: PlanEvent) => void): Promise<void> {
+	const resumed = options.resume ? normaliseResume(options.resume) : undefined;
+	emit({
+		type: 'plan-start', planId: plan.id, at: clock.now(), resumed: resumed !== undefined,
+	});
+
+	const problems = validatePlan(plan);
+	if (problems.length > 0) {
+		emit({type: 'plan-failed', reason: `The plan is invalid: ${problems.join(' ')}`, at: clock.now()});
+		return;
+	}
+
+	if (!confirmationMatches(plan, options.confirmation)) {
+		const expected = plan.confirmation ? `type "${plan.confirmation.text}" to confirm` : 'it has no confirmation text';
+		emit({type: 'plan-failed', reason: `Refused: this plan destroys data and was not confirmed (${expected}). Nothing was changed.`, at: clock.now()});
+		return;
+	}
+
+	const states = new Map<string, StepState>(plan.steps.map(step => [step.id, resumed?.steps[step.id]?.state === 'done' ? 'done' : 'pending']));
+	const outputs: Outputs = {};
+	const created: CreatedResource[] = resumed ? resumed.created.map(resource => ({...resource})) : [];
+	for (const [id, step] of Object.entries(resumed?.steps ?? {})) {
+		if (step.outputs) {
+			outputs[id] = {...step.outputs};
+		}
+	}
+
+	// Checks: before anything changes. On resume, steps that already started are past their checks.
+	const failures: string[] = [];
+	for (const step of plan.steps) {
+		if (resumed && resumed.steps[step.id]?.state !== 'pending') {
+			continue;
+		}
+
+		for (const check of step.checks) {
+			if (signal.aborted) {
+				emit({type: 'plan-cancelled', at: clock.now()});
+				return;
+			}
+
+			let reason: string | undefined;
+			try {
+				// eslint-disable-next-line no-await-in-loop
+				reason = await evaluateCheck(check, session, signal);
+			} catch (error) {
+				reason = `Could not check that ${describeCheck(check)}: ${messageOf(error)}`;
+			}
+
+			if (reason === undefined) {
+				continue;
+			}
+
+			failures.push(reason);
+			emit({
+				type: 'check-failed', stepId: step.id, check, reason, at: clock.now(),
+			});
+		}
+	}
+
+	if (failures.length > 0) {
+		emit({type: 'plan-failed', reason: `Nothing was changed: ${failures.join(' ')}`, at: clock.now()});
+		return;
+	}
+
+	emit({type: 'checks-passed', at: clock.now()});
+
+	const journal = options.journal === undefined
+		? undefined
+		: (resumed ? new JournalWriter(options.journal, {...resumed, state: 'running', pid: process.pid}) : JournalWriter.start(options.journal, plan));
+
+	const record = (stepId: string, change: Partial<{state: StepState; requested: boolean; outputs: Record<string, string | number>; error: string}>) => {
+		journal?.update(entry => {
+			entry.steps[stepId] = {...entry.steps[stepId], state: entry.steps[stepId]?.state ?? 'pending', ...change};
+		});
+	};
+
+	let failure: {reason: string; stepId?: string} | undefined;
+
+	const runStep = async (step: Step): Promise<void> => {
+		states.set(step.id, 'running');
+		record(step.id, {state: 'running'});
+		emit({type: 'step-start', stepId: step.id, at: clock.now()});
+		const previous = resumed?.steps[step.id];
+		const context: StepContext = {
+			step,
+			session,
+			outputs,
+			signal,
+			clock,
+			emit,
+			accepted(values) {
+				outputs[step.id] = {...outputs[step.id], ...values};
+				record(step.id, {requested: true, outputs: outputs[step.id]});
+				if (step.creates) {
+					const id = values[step.creates.output];
+					if (id !== undefined && created.every(resource => !(resource.id === String(id) && resource.kind === step.creates?.kind))) {
+						const resource: CreatedResource = {
+							kind: step.creates.kind, id: String(id), name: step.creates.name, stepId: step.id, temporary: step.creates.temporary,
+						};
+						created.push(resource);
+						journal?.update(entry => {
+							entry.created.push(resource);
+						});
+						emit({
+							type: 'created', stepId: step.id, resource, at: clock.now(),
+						});
+					}
+				}
+			},
+		};
+		try {
+			throwIfAborted(signal);
+			if (!previous?.requested) {
+				emit({
+					type: 'request', stepId: step.id, op: step.action.op, summary: describeAction(step.action, value => showResolved(value, outputs)), at: clock.now(),
+				});
+				const values = await perform(step.action, context);
+				context.accepted(values);
+				throwIfAborted(signal);
+			}
+
+			if (step.wait) {
+				await waitFor(step.wait, context);
+			}
+
+			states.set(step.id, 'done');
+			record(step.id, {state: 'done'});
+			emit({
+				type: 'step-done', stepId: step.id, outputs: outputs[step.id] ?? {}, at: clock.now(),
+			});
+		} catch (error) {
+			const isCancelled = signal.aborted;
+			states.set(step.id, isCancelled ? 'cancelled' : 'failed');
+			record(step.id, {state: isCancelled ? 'cancelled' : 'failed', error: isCancelled ? 'cancelled' : messageOf(error)});
+			if (!isCancelled) {
+				failure ??= {reason: `Step "${step.title}" failed: ${messageOf(error)}`, stepId: step.id};
+				emit({
+					type: 'step-failed', stepId: step.id, reason: messageOf(error), at: clock.now(),
+				});
+			}
+		}
+	};
+
+	const limit = plan.concurrency ?? 1;
+	const running = new Map<string, Promise<void>>();
+	for (;;) {
+		if (!failure && !signal.aborted) {
+			for (const [index, step] of plan.steps.entries()) {
+				if (running.size >= limit) {
+					break;
+				}
+
+				if (states.get(step.id) !== 'pending') {
+					continue;
+				}
+
+				const dependencies = dependenciesOf(plan, step, index);
+				if (dependencies.some(id => states.get(id) === 'failed' || states.get(id) === 'skipped')) {
+					states.set(step.id, 'skipped');
+					record(step.id, {state: 'skipped'});
+					continue;
+				}
+
+				if (dependencies.every(id => states.get(id) === 'done')) {
+					running.set(step.id, runStep(step).finally(() => {
+						running.delete(step.id);
+					}));
+				}
+			}
+		}
+
+		if (running.size === 0) {
+			break;
+		}
+
+		// eslint-disable-next-line no-await-in-loop
+		await Promise.race(running.values());
+	}
+
+	// Cleanup of temporaries happens whatever the outcome, with its own time budget (not the cancelled signal).
+	const temporaries = created.filter(resource => resource.temporary && !resource.removed);
+	const cleanup = removeAll(session, temporaries, {
+		clock,
+		timeoutMs: options.cleanupTimeoutMs ?? 15 * 60_000,
+		onRemoved(resource) {
+			journal?.update(entry => {
+				const match = entry.created.find(item => item.id === resource.id && item.kind === resource.kind);
+				if (match) {
+					match.removed = true;
+				}
+			});
+		},
+	});
+	let step = await cleanup.next();
+	while (!step.done) {
+		emit(step.value);
+		// eslint-disable-next-line no-await-in-loop
+		step = await cleanup.next();
+	}
+
+	const cleanupFailed = step.value;
+	const isIncomplete = plan.steps.some(candidate => states.get(candidate.id) !== 'done');
+	if (signal.aborted && isIncomplete) {
+		const leftovers = created.filter(resource => !resource.removed);
+		if (leftovers.length > 0) {
+			emit({type: 'cleanup-offered', resources: leftovers, at: clock.now()});
+		}
+
+		journal?.update(entry => {
+			entry.state = 'cancelled';
+		});
+		emit({type: 'plan-cancelled', at: clock.now()});
+		return;
+	}
+
+	if (failure || isIncomplete) {
+		const leftovers = created.filter(resource => !resource.removed);
+		if (leftovers.length > 0) {
+			emit({type: 'cleanup-offered', resources: leftovers, at: clock.now()});
+		}
+
+		const reason = failure?.reason ?? 'The plan stopped before all steps ran.';
+		journal?.update(entry => {
+			entry.state = 'failed';
+			entry.error = reason;
+		});
+		emit({
+			type: 'plan-failed', reason, stepId: failure?.stepId, at: clock.now(),
+		});
+		return;
+	}
+
+	const results: Record<string, string | number> = {};
+	for (const [label, reference] of Object.entries(plan.results ?? {})) {
+		const value = outputs[reference.$ref]?.[reference.output];
+		if (value !== undefined) {
+			results[label] = value;
+		}
+	}
+
+	journal?.update(entry => {
+		entry.state = cleanupFailed.length > 0 ? 'failed' : 'done';
+		if (cleanupFailed.length > 0) {
+			entry.error = `Temporary resources could not be removed: ${cleanupFailed.map(resource => `${resource.kind} ${resource.id}`).join(', ')}`;
+		}
+	});
+	if (cleanupFailed.length > 0) {
+		emit({type: 'cleanup-offered', resources: cleanupFailed, at: clock.now()});
+	}
+
+	emit({type: 'plan-done', results, at: clock.now()});
+}

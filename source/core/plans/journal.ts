@@ -1,0 +1,188 @@
+/*
+The journal: one JSON file per plan in a directory the caller chooses. It records the plan, each step's state and
+outputs (IDs and paths only) and every resource the plan created, the moment it is created. After a crash the plan
+can be resumed or its resources removed. No payload, no token, no password ever goes into it: plans do not hold any.
+*/
+import {
+	mkdirSync,
+	readdirSync,
+	readFileSync,
+	renameSync,
+	writeFileSync,
+} from 'node:fs';
+import path from 'node:path';
+import type {
+	CreatedResource,
+	Plan,
+	StepState,
+} from './types.js';
+
+export type JournalState = 'running' | 'done' | 'failed' | 'cancelled' | 'cleaned';
+
+export type JournalStep = {
+	state: StepState;
+	/**
+	True once the step's call was accepted: a resume waits instead of calling again.
+	*/
+	requested?: boolean;
+	outputs?: Record<string, string | number>;
+	error?: string;
+};
+
+export type JournalRecord = {
+	version: 1;
+	plan: Plan;
+	state: JournalState;
+	pid: number;
+	startedAt: string;
+	updatedAt: string;
+	steps: Record<string, JournalStep>;
+	created: CreatedResource[];
+	error?: string;
+};
+
+const planIdPattern = /^[\w\-.]+$/;
+
+export function journalPath(directory: string, planId: string): string {
+	if (!planIdPattern.test(planId)) {
+		throw new Error(`Plan id "${planId}" cannot name a journal file.`);
+	}
+
+	return path.join(directory, `${planId}.json`);
+}
+
+export function readJournal(directory: string, planId: string): JournalRecord | undefined {
+	try {
+		return JSON.parse(readFileSync(journalPath(directory, planId), 'utf8')) as JournalRecord;
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+			return undefined;
+		}
+
+		throw error;
+	}
+}
+
+/**
+Writes are synchronous and atomic (temporary file + rename): what the journal says happened, happened.
+*/
+export class JournalWriter {
+	readonly record: JournalRecord;
+	readonly #file: string;
+
+	constructor(directory: string, record: JournalRecord) {
+		mkdirSync(directory, {recursive: true, mode: 0o700});
+		this.#file = journalPath(directory, record.plan.id);
+		this.record = record;
+		this.flush();
+	}
+
+	static start(directory: string, plan: Plan): JournalWriter {
+		const now = new Date().toISOString();
+		return new JournalWriter(directory, {
+			version: 1,
+			plan,
+			state: 'running',
+			pid: process.pid,
+			startedAt: now,
+			updatedAt: now,
+			steps: Object.fromEntries(plan.steps.map(step => [step.id, {state: 'pending'}])),
+			created: [],
+		});
+	}
+
+	update(change: (record: JournalRecord) => void): void {
+		change(this.record);
+		this.flush();
+	}
+
+	flush(): void {
+		this.record.updatedAt = new Date().toISOString();
+		const temporary = `${this.#file}.${process.pid}.tmp`;
+		writeFileSync(temporary, JSON.stringify(this.record, undefined, '\t') + '\n', {mode: 0o600});
+		renameSync(temporary, this.#file);
+	}
+}
+
+export type UnfinishedPlan = {
+	planId: string;
+	title: string;
+	kind: string;
+	state: JournalState;
+	/**
+	True when the process that ran it still exists (then it is running, not crashed).
+	*/
+	running: boolean;
+	startedAt: string;
+	updatedAt: string;
+	stepsDone: number;
+	stepsTotal: number;
+	/**
+	What the plan created and nothing removed yet.
+	*/
+	leftovers: CreatedResource[];
+};
+
+function processAlive(pid: number): boolean {
+	if (pid === process.pid) {
+		return true;
+	}
+
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'EPERM';
+	}
+}
+
+/**
+Plans that did not finish (crashed, failed or cancelled with resources left), newest first.
+*/
+export function listUnfinished(directory: string): UnfinishedPlan[] {
+	let names: string[];
+	try {
+		names = readdirSync(directory);
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+			return [];
+		}
+
+		throw error;
+	}
+
+	const unfinished: UnfinishedPlan[] = [];
+	for (const name of names) {
+		if (!name.endsWith('.json')) {
+			continue;
+		}
+
+		const record = readJournal(directory, name.slice(0, -'.json'.length));
+		if (!record) {
+			continue;
+		}
+
+		const leftovers = record.created.filter(resource => !resource.removed);
+		const isCrashedOrRunning = record.state === 'running';
+		const isLeftBehind = (record.state === 'failed' || record.state === 'cancelled') && leftovers.length > 0;
+		if (!isCrashedOrRunning && !isLeftBehind) {
+			continue;
+		}
+
+		const steps = Object.values(record.steps);
+		unfinished.push({
+			planId: record.plan.id,
+			title: record.plan.title,
+			kind: record.plan.kind,
+			state: record.state,
+			running: record.state === 'running' && processAlive(record.pid),
+			startedAt: record.startedAt,
+			updatedAt: record.updatedAt,
+			stepsDone: steps.filter(step => step.state === 'done').length,
+			stepsTotal: steps.length,
+			leftovers,
+		});
+	}
+
+	return unfinished.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+}

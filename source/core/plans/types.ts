@@ -1,0 +1,240 @@
+/*
+A plan is data: a list of steps that three readers interpret (describe.ts, execute.ts, cli-export.ts).
+
+Everything here is JSON-serialisable so that a plan can be printed, exported, written to the journal and resumed
+by another process. A plan never holds a secret payload or a token: files are named by path and read when the step runs.
+*/
+
+/**
+How much a step can hurt. `destroy` overwrites or deletes data the user has.
+*/
+export type Danger = 'read' | 'create' | 'mutate' | 'destroy';
+
+/**
+A value produced by an earlier step (`outputs[output]` of step `$ref`), known only while the plan runs.
+*/
+export type Ref = {
+	$ref: string;
+	output: string;
+};
+
+export type Value<T> = T | Ref;
+
+export type ResourceKind = 'volume' | 'backup' | 'snapshot' | 'image' | 'secret' | 'server' | 'volume-type' | 'file';
+
+/**
+The operations a step can perform: one per API call (or local file work) the executor knows.
+*/
+export type Operations = {
+	'cinder.createVolume': {
+		size?: Value<number>;
+		name?: string;
+		description?: string;
+		volumeType?: string;
+		/**
+		Microversion 3.47.
+		*/
+		backupId?: string;
+		imageRef?: Value<string>;
+		snapshotId?: Value<string>;
+		metadata?: Record<string, string>;
+	};
+	/**
+	Without `volumeId` Cinder creates a volume of the DEFAULT type: the executor refuses that for an encrypted backup.
+	*/
+	'cinder.restoreBackup': {backupId: string; volumeId?: Value<string>; name?: string};
+	'cinder.createBackup': {
+		volumeId: Value<string>;
+		name?: string;
+		description?: string;
+		incremental?: boolean;
+		force?: boolean;
+		metadata?: Record<string, string>;
+	};
+	'cinder.createSnapshot': {volumeId: Value<string>; name?: string; force?: boolean};
+	'cinder.uploadVolumeToImage': {volumeId: Value<string>; imageName: string; force?: boolean; diskFormat?: string; containerFormat?: string};
+	'cinder.deleteVolume': {volumeId: Value<string>};
+	'cinder.deleteSnapshot': {snapshotId: Value<string>};
+	'glance.createImage': {
+		name: string;
+		diskFormat: string;
+		containerFormat: string;
+		properties?: Record<string, Value<string>>;
+	};
+	'glance.uploadImageData': {imageId: Value<string>; path: string};
+	'glance.downloadImage': {imageId: string; path: string};
+	'glance.setImageProperties': {imageId: Value<string>; properties: Record<string, Value<string>>};
+	'nova.createServerImage': {serverId: string; name: string; metadata?: Record<string, string>};
+	'barbican.storeSecret': {
+		path: string;
+		name?: string;
+		algorithm?: string;
+		bitLength?: number;
+		mode?: string;
+		secretType?: string;
+	};
+	'barbican.exportSecret': {secretId: string; path: string; hexPath?: string};
+};
+
+export type OperationName = keyof Operations;
+
+export type Action = {[K in OperationName]: {op: K; args: Operations[K]}}[OperationName];
+
+/**
+What a step's call creates; the executor records it in the journal the moment the call returns.
+*/
+export type Creates = {
+	kind: ResourceKind;
+	/**
+	The output that holds the new resource's ID (or the file path).
+	*/
+	output: string;
+	name?: string;
+	/**
+	Removed at the end of the plan whatever happens (snapshot detour).
+	*/
+	temporary: boolean;
+};
+
+/**
+Preconditions, checked against the cloud before anything changes. They never reference refs.
+*/
+export type Check =
+	| {kind: 'volume-status'; volumeId: string; in: string[]}
+	| {kind: 'volume-min-size'; volumeId: string; size: number}
+	| {kind: 'volume-type-is'; volumeId: string; volumeType: string}
+	| {kind: 'backup-status'; backupId: string; in: string[]}
+	| {kind: 'snapshot-status'; snapshotId: string; in: string[]}
+	| {kind: 'volume-type-exists'; volumeType: string}
+	| {kind: 'secret-exists'; secretId: string}
+	| {kind: 'image-status'; imageId: string; in: string[]}
+	| {kind: 'server-status'; serverId: string; in: string[]}
+	| {kind: 'available-full-backup'; volumeId: string}
+	| {kind: 'microversion'; service: 'cinder' | 'nova'; atLeast: string}
+	| {kind: 'file-readable'; path: string}
+	| {kind: 'file-absent'; path: string};
+
+export type WaitResource = 'volume' | 'backup' | 'snapshot' | 'image';
+
+export type Wait = {
+	resource: WaitResource;
+	id: Value<string>;
+	/**
+	Statuses that mean done.
+	*/
+	until: string[];
+	/**
+	Statuses that mean failed: the wait stops at once.
+	*/
+	failOn: string[];
+	timeoutMs: number;
+};
+
+export type Step = {
+	/**
+	Kebab-case, unique within the plan.
+	*/
+	id: string;
+	title: string;
+	danger: Danger;
+	checks: Check[];
+	action: Action;
+	creates?: Creates;
+	wait?: Wait;
+	/**
+	Steps that must be done before this one (concurrent plans only; a sequential plan runs in order).
+	*/
+	after?: string[];
+	/**
+	One line shown in previews (e.g. "crash-consistent: the volume is in use").
+	*/
+	note?: string;
+};
+
+export type Confirmation = {
+	/**
+	What the user must type, exactly.
+	*/
+	text: string;
+	resource: {kind: ResourceKind; id: string; name?: string};
+	reason: string;
+};
+
+export type Plan = {
+	/**
+	Unique; names the journal file.
+	*/
+	id: string;
+	kind: string;
+	title: string;
+	createdAt: string;
+	steps: Step[];
+	/**
+	When set, independent steps run at most this many at a time; otherwise steps run one after the other.
+	*/
+	concurrency?: number;
+	/**
+	Shown before the plan runs (plaintext key on disk, crash consistency, what is not in an image...).
+	*/
+	warnings: string[];
+	/**
+	Present when a step destroys data: the run is refused without this exact text.
+	*/
+	confirmation?: Confirmation;
+	/**
+	Outputs the plan reports when done, by label.
+	*/
+	results?: Record<string, Ref>;
+};
+
+/**
+What a planner returns: a plan, a refusal (nothing was changed), or a question.
+*/
+export type PlanResult =
+	| {kind: 'plan'; plan: Plan}
+	| {kind: 'refusal'; reason: string}
+	| {kind: 'needs-input'; field: string; question: string; options: Array<{value: string; label: string}>};
+
+export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'skipped' | 'cancelled';
+
+export type CreatedResource = {
+	kind: ResourceKind;
+	id: string;
+	name?: string;
+	stepId: string;
+	temporary: boolean;
+	/**
+	Set once the executor (or cleanupPlan) removed it.
+	*/
+	removed?: boolean;
+};
+
+export type PlanEvent =
+	| {type: 'plan-start'; planId: string; at: number; resumed: boolean}
+	| {type: 'check-failed'; stepId: string; check: Check; reason: string; at: number}
+	| {type: 'checks-passed'; at: number}
+	| {type: 'step-start'; stepId: string; at: number}
+	| {type: 'request'; stepId: string; op: OperationName; summary: string; at: number}
+	| {type: 'created'; stepId: string; resource: CreatedResource; at: number}
+	| {type: 'status'; stepId: string; resource: WaitResource; id: string; status: string; at: number}
+	| {type: 'bytes'; stepId: string; transferred: number; total?: number; rate?: number; at: number}
+	| {type: 'step-done'; stepId: string; outputs: Record<string, string | number>; at: number}
+	| {type: 'step-failed'; stepId: string; reason: string; at: number}
+	| {type: 'cleanup-start'; resource: CreatedResource; at: number}
+	| {type: 'cleanup-done'; resource: CreatedResource; at: number}
+	| {type: 'cleanup-failed'; resource: CreatedResource; reason: string; at: number}
+	/**
+	Resources the plan created and left in place (kept results, or a failure's leftovers the user may delete).
+	*/
+	| {type: 'cleanup-offered'; resources: CreatedResource[]; at: number}
+	| {type: 'plan-done'; results: Record<string, string | number>; at: number}
+	| {type: 'plan-failed'; reason: string; stepId?: string; at: number}
+	| {type: 'plan-cancelled'; at: number};
+
+/**
+Time as the executor sees it; tests pass a fast one.
+*/
+export type Clock = {
+	now(): number;
+	sleep(ms: number, signal?: AbortSignal): Promise<void>;
+};
