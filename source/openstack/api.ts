@@ -8,8 +8,21 @@ Conventions:
 - Writes are never retried blindly.
 */
 import type {
-	Backup, ByteProgress, EncryptionSpec, Endpoint, Image, Microversion, Project, Secret, Server,
-	ServiceName, Snapshot, TokenInfo, UserMessage, Volume, VolumeType,
+	Backup,
+	ByteProgress,
+	EncryptionSpec,
+	Endpoint,
+	Image,
+	Microversion,
+	Project,
+	Secret,
+	Server,
+	ServiceName,
+	Snapshot,
+	TokenInfo,
+	UserMessage,
+	Volume,
+	VolumeType,
 } from './types.js';
 
 export type CallOptions = {
@@ -17,16 +30,22 @@ export type CallOptions = {
 };
 
 export type ListOptions = CallOptions & {
-	/** Page size to ask for; the service may cap it. */
+	/**
+	Page size to ask for; the service may cap it.
+	*/
 	pageSize?: number;
-	/** Admin: every project's resources (`all_tenants=1`). */
+	/**
+	Admin: every project's resources (`all_tenants=1`).
+	*/
 	allProjects?: boolean;
 };
 
 export type IdentityApi = {
 	token(): TokenInfo;
 	catalog(): Endpoint[];
-	/** `GET /v3/auth/projects`. */
+	/**
+	`GET /v3/auth/projects`.
+	*/
 	listProjects(options?: CallOptions): Promise<Project[]>;
 };
 
@@ -34,9 +53,13 @@ export type CreateVolumeRequest = {
 	size: number;
 	name?: string;
 	description?: string;
-	/** Name or ID. */
+	/**
+	Name or ID.
+	*/
 	volumeType?: string;
-	/** Microversion 3.47. */
+	/**
+	Microversion 3.47.
+	*/
 	backupId?: string;
 	imageRef?: string;
 	snapshotId?: string;
@@ -50,7 +73,9 @@ export type CreateBackupRequest = {
 	incremental?: boolean;
 	force?: boolean;
 	snapshotId?: string;
-	/** Microversion 3.43. */
+	/**
+	Microversion 3.43.
+	*/
 	metadata?: Record<string, string>;
 };
 
@@ -92,7 +117,9 @@ export type CinderApi = {
 	createBackup(request: CreateBackupRequest, options?: CallOptions): Promise<{id: string}>;
 	updateBackupMetadata(id: string, metadata: Record<string, string>, options?: CallOptions): Promise<void>;
 	deleteBackup(id: string, options?: CallOptions): Promise<void>;
-	/** Without `volumeId` Cinder creates a volume of the default type: never do that for an encrypted backup. */
+	/**
+	Without `volumeId` Cinder creates a volume of the default type: never do that for an encrypted backup.
+	*/
 	restoreBackup(id: string, target: {volumeId?: string; name?: string}, options?: CallOptions): Promise<RestoreResult>;
 
 	listSnapshots(options?: ListOptions): AsyncIterable<Snapshot>;
@@ -102,9 +129,13 @@ export type CinderApi = {
 
 	listVolumeTypes(options?: CallOptions): Promise<VolumeType[]>;
 	getVolumeType(idOrName: string, options?: CallOptions): Promise<VolumeType>;
-	/** Admin only by default. */
+	/**
+	Admin only by default.
+	*/
 	getVolumeTypeEncryption(typeId: string, options?: CallOptions): Promise<EncryptionSpec | undefined>;
-	/** Admin only. Creates the type and its encryption spec. */
+	/**
+	Admin only. Creates the type and its encryption spec.
+	*/
 	createEncryptedVolumeType(request: CreateEncryptedTypeRequest, options?: CallOptions): Promise<VolumeType>;
 	deleteVolumeType(id: string, options?: CallOptions): Promise<void>;
 
@@ -116,29 +147,43 @@ export type CreateImageRequest = {
 	diskFormat: string;
 	containerFormat: string;
 	visibility?: string;
-	/** Extra properties (strings), e.g. `cinder_encryption_key_id`. */
+	/**
+	Extra properties (strings), e.g. `cinder_encryption_key_id`.
+	*/
 	properties?: Record<string, string>;
 };
 
 export type DownloadOptions = CallOptions & {
-	/** Resume from this byte (Range request). */
+	/**
+	Resume from this byte (Range request).
+	*/
 	offset?: number;
-	/** With `offset`: the bytes already held (usually read back from the partial file), so that the checksum covers the whole image. */
+	/**
+	With `offset`: the bytes already held (usually read back from the partial file), so that the checksum covers the whole image.
+	*/
 	prefix?: AsyncIterable<Uint8Array>;
 	onProgress?: (progress: ByteProgress) => void;
 };
 
 export type GlanceApi = {
-	/** Both visible and hidden (`os_hidden`) images. */
+	/**
+	Both visible and hidden (`os_hidden`) images.
+	*/
 	listImages(options?: ListOptions): AsyncIterable<Image>;
 	getImage(id: string, options?: CallOptions): Promise<Image>;
 	findImage(id: string, options?: CallOptions): Promise<Image | undefined>;
 	createImage(request: CreateImageRequest, options?: CallOptions): Promise<Image>;
-	/** Streams `data` to `PUT /v2/images/{id}/file`. */
+	/**
+	Streams `data` to `PUT /v2/images/{id}/file`.
+	*/
 	uploadImageData(id: string, data: AsyncIterable<Uint8Array>, options?: CallOptions & {size?: number; onProgress?: (progress: ByteProgress) => void}): Promise<void>;
-	/** Streams the image's bytes; the caller writes them. Throws when the checksum at the end does not match. */
+	/**
+	Streams the image's bytes; the caller writes them. Throws when the checksum at the end does not match.
+	*/
 	downloadImage(id: string, options?: DownloadOptions): AsyncIterable<Uint8Array>;
-	/** Replace or add string properties (JSON patch). */
+	/**
+	Replace or add string properties (JSON patch).
+	*/
 	setImageProperties(id: string, properties: Record<string, string>, options?: CallOptions): Promise<Image>;
 	deleteImage(id: string, options?: CallOptions): Promise<void>;
 };
@@ -147,7 +192,9 @@ export type NovaApi = {
 	microversion: Microversion;
 	listServers(options?: ListOptions): AsyncIterable<Server>;
 	getServer(id: string, options?: CallOptions): Promise<Server>;
-	/** `createImage` action; returns the new image's ID (body at ≥2.45, `Location` before). */
+	/**
+	`createImage` action; returns the new image's ID (body at ≥2.45, `Location` before).
+	*/
 	createServerImage(id: string, request: {name: string; metadata?: Record<string, string>}, options?: CallOptions): Promise<{imageId: string}>;
 };
 
@@ -163,7 +210,9 @@ export type StoreSecretRequest = {
 export type BarbicanApi = {
 	listSecrets(options?: ListOptions): AsyncIterable<Secret>;
 	getSecret(id: string, options?: CallOptions): Promise<Secret>;
-	/** `undefined` when Barbican answers 404. */
+	/**
+	`undefined` when Barbican answers 404.
+	*/
 	findSecret(id: string, options?: CallOptions): Promise<Secret | undefined>;
 	getSecretPayload(id: string, options?: CallOptions): Promise<Uint8Array>;
 	getSecretMetadata(id: string, options?: CallOptions): Promise<Record<string, string>>;
@@ -176,18 +225,24 @@ export type ServiceStatus =
 	| {state: 'missing'; reason: string}
 	| {state: 'error'; reason: string};
 
-/** A project-scoped, authenticated connection to one cloud. */
+/**
+A project-scoped, authenticated connection to one cloud.
+*/
 export type CloudSession = {
 	cloudName: string;
 	region?: string;
 	identity: IdentityApi;
-	/** Undefined when the catalog has no such service. */
+	/**
+	Undefined when the catalog has no such service.
+	*/
 	cinder?: CinderApi;
 	glance?: GlanceApi;
 	nova?: NovaApi;
 	barbican?: BarbicanApi;
 	services(): Record<ServiceName, ServiceStatus>;
-	/** A new session scoped to another of the user's projects, without asking for the password again. */
+	/**
+	A new session scoped to another of the user's projects, without asking for the password again.
+	*/
 	switchProject(projectId: string, options?: CallOptions): Promise<CloudSession>;
 	close(): void;
 };

@@ -59,12 +59,16 @@ export type Volume = {
 	name: string;
 	description?: string;
 	status: VolumeStatus;
-	/** GiB */
+	/**
+	GiB
+	*/
 	size: number;
 	volumeType?: string;
 	volumeTypeId?: string;
 	encrypted: boolean;
-	/** Present from microversion 3.64, only for encrypted volumes. */
+	/**
+	Present from microversion 3.64, only for encrypted volumes.
+	*/
 	encryptionKeyId?: string;
 	bootable: boolean;
 	availabilityZone?: string;
@@ -84,15 +88,21 @@ export type Backup = {
 	description?: string;
 	status: BackupStatus;
 	failReason?: string;
-	/** GiB of the source volume, not of the data. */
+	/**
+	GiB of the source volume, not of the data.
+	*/
 	size: number;
 	volumeId: string;
 	snapshotId?: string;
 	isIncremental: boolean;
 	hasDependentBackups: boolean;
-	/** Present from microversion 3.64, only for encrypted backups. */
+	/**
+	Present from microversion 3.64, only for encrypted backups.
+	*/
 	encryptionKeyId?: string;
-	/** From microversion 3.43. */
+	/**
+	From microversion 3.43.
+	*/
 	metadata: Record<string, string>;
 	container?: string;
 	availabilityZone?: string;
@@ -127,7 +137,9 @@ export type VolumeType = {
 	raw: Record<string, unknown>;
 };
 
-/** `GET /volumes/{id}/encryption` (project reader) or `GET /types/{id}/encryption` (admin). */
+/**
+`GET /volumes/{id}/encryption` (project reader) or `GET /types/{id}/encryption` (admin).
+*/
 export type EncryptionSpec = {
 	encryptionKeyId?: string;
 	provider?: string;
@@ -154,7 +166,9 @@ export type Image = {
 	status: ImageStatus;
 	visibility: string;
 	owner?: string;
-	/** Bytes; undefined until data is uploaded. */
+	/**
+	Bytes; undefined until data is uploaded.
+	*/
 	size?: number;
 	diskFormat?: string;
 	containerFormat?: string;
@@ -165,16 +179,26 @@ export type Image = {
 	protected: boolean;
 	createdAt: string;
 	updatedAt?: string;
-	/** Nova snapshot of an image-backed server. */
+	/**
+	Nova snapshot of an image-backed server.
+	*/
 	instanceUuid?: string;
-	/** `snapshot` or `backup` when Nova made it. */
+	/**
+	`snapshot` or `backup` when Nova made it.
+	*/
 	imageType?: string;
-	/** Parsed `block_device_mapping` (a JSON string in Glance) of a boot-from-volume server's image. */
+	/**
+	Parsed `block_device_mapping` (a JSON string in Glance) of a boot-from-volume server's image.
+	*/
 	blockDeviceMapping?: Array<Record<string, unknown>>;
-	/** Set by Cinder when an encrypted volume is uploaded. */
+	/**
+	Set by Cinder when an encrypted volume is uploaded.
+	*/
 	cinderEncryptionKeyId?: string;
 	cinderEncryptionKeyDeletionPolicy?: string;
-	/** Every extra (string) property, as Glance returned it. */
+	/**
+	Every extra (string) property, as Glance returned it.
+	*/
 	properties: Record<string, string>;
 	raw: Record<string, unknown>;
 };
@@ -184,7 +208,9 @@ export type Server = {
 	name: string;
 	status: string;
 	taskState?: string;
-	/** Undefined for a boot-from-volume server (Nova returns `image: ""`). */
+	/**
+	Undefined for a boot-from-volume server (Nova returns `image: ""`).
+	*/
 	imageId?: string;
 	bootFromVolume: boolean;
 	attachedVolumeIds: string[];
@@ -196,7 +222,9 @@ export type Server = {
 	raw: Record<string, unknown>;
 };
 
-/** Barbican secret metadata. Payloads never appear in this type. */
+/**
+Barbican secret metadata. Payloads never appear in this type.
+*/
 export type Secret = {
 	id: string;
 	name?: string;
@@ -218,7 +246,9 @@ export type Microversion = {
 	max: string;
 };
 
-/** Reported while bytes move (image download/upload). */
+/**
+Reported while bytes move (image download/upload).
+*/
 export type ByteProgress = {
 	transferred: number;
 	total?: number;

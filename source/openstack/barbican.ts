@@ -1,0 +1,157 @@
+/*
+Barbican v1 (key-manager).
+
+- Secret URLs are built from the catalog endpoint and the UUID; `secret_ref` (which uses the server's `host_href`,
+  often `http://localhost:9311`) is only read for its last segment.
+- Lists page with offset/limit (max 100) until `total` is reached.
+- Payloads are bytes (`Accept: application/octet-stream`) and never appear in a log, an error or a `Secret`.
+*/
+import type {BarbicanApi, ListOptions, StoreSecretRequest} from './api.js';
+import {isNotFound} from './errors.js';
+import {
+	getJson,
+	request,
+	sendEmpty,
+	sendJson,
+	url,
+	type ServiceContext,
+} from './service.js';
+import type {Secret} from './types.js';
+import {
+	asArray,
+	asObject,
+	encodeId,
+	lastSegment,
+	nonEmpty,
+	number,
+	string,
+	stringRecord,
+	utc,
+	utcRequired,
+	type Json,
+} from './util.js';
+
+export const maxSecretPage = 100;
+
+export function toSecret(raw: Json): Secret {
+	const reference = string(raw['secret_ref']) ?? '';
+	const secret: Secret = {
+		id: reference ? lastSegment(reference) : (string(raw['id']) ?? ''),
+		status: string(raw['status']) ?? '',
+		secretType: string(raw['secret_type']) ?? 'opaque',
+		createdAt: utcRequired(raw['created']),
+		raw,
+	};
+	const set = <K extends keyof Secret>(key: K, value: Secret[K] | undefined) => {
+		if (value !== undefined) {
+			secret[key] = value;
+		}
+	};
+
+	set('name', nonEmpty(raw['name']));
+	set('algorithm', nonEmpty(raw['algorithm']));
+	set('bitLength', number(raw['bit_length']));
+	set('mode', nonEmpty(raw['mode']));
+	set('expiration', utc(raw['expiration']));
+	set('updatedAt', utc(raw['updated']));
+	set('creatorId', nonEmpty(raw['creator_id']));
+	const contentTypes = asObject(raw['content_types']);
+	if (contentTypes) {
+		set('contentTypes', stringRecord(contentTypes));
+	}
+
+	return secret;
+}
+
+export function createBarbican(context: ServiceContext): BarbicanApi {
+	const api: BarbicanApi = {
+		async * listSecrets(options?: ListOptions) {
+			const limit = Math.min(options?.pageSize ?? maxSecretPage, maxSecretPage);
+			let offset = 0;
+			for (;;) {
+				// eslint-disable-next-line no-await-in-loop -- pages are sequential.
+				const body = asObject(await getJson(context, 'secrets', {query: {offset, limit}, signal: options?.signal})) ?? {};
+				const secrets = asArray(body['secrets']);
+				for (const value of secrets) {
+					const secret = asObject(value);
+					if (secret) {
+						yield toSecret(secret);
+					}
+				}
+
+				offset += secrets.length;
+				const total = number(body['total']);
+				if (secrets.length === 0 || (total === undefined ? secrets.length < limit : offset >= total)) {
+					return;
+				}
+			}
+		},
+		async getSecret(id, options) {
+			const body = asObject(await getJson(context, `secrets/${encodeId(id)}`, options));
+			if (!body) {
+				throw new TypeError(`Barbican answered no secret for ${id}`);
+			}
+
+			return toSecret(body);
+		},
+		async findSecret(id, options) {
+			try {
+				return await api.getSecret(id, options);
+			} catch (error) {
+				if (isNotFound(error)) {
+					return undefined;
+				}
+
+				throw error;
+			}
+		},
+		async getSecretPayload(id, options) {
+			const response = await context.http.send(request(context, 'GET', `secrets/${encodeId(id)}/payload`, {
+				headers: {accept: 'application/octet-stream'}, signal: options?.signal,
+			}));
+			return new Uint8Array(await response.arrayBuffer());
+		},
+		async getSecretMetadata(id, options) {
+			const body = asObject(await getJson(context, `secrets/${encodeId(id)}/metadata`, options));
+			return stringRecord(body?.['metadata']);
+		},
+		async storeSecret(storeRequest: StoreSecretRequest, options) {
+			const body: Json = {
+				payload: Buffer.from(storeRequest.payload).toString('base64'),
+				payload_content_type: 'application/octet-stream',
+				payload_content_encoding: 'base64',
+				secret_type: storeRequest.secretType ?? 'opaque',
+			};
+			const optional: Array<[string, unknown]> = [
+				['name', storeRequest.name],
+				['algorithm', storeRequest.algorithm],
+				['bit_length', storeRequest.bitLength],
+				['mode', storeRequest.mode],
+			];
+			for (const [key, value] of optional) {
+				if (value !== undefined) {
+					body[key] = value;
+				}
+			}
+
+			const {data} = await sendJson(context, 'POST', 'secrets', body, options);
+			const reference = string(asObject(data)?.['secret_ref']);
+			if (!reference) {
+				throw new TypeError('Barbican stored the secret but returned no secret_ref');
+			}
+
+			return {id: lastSegment(reference)};
+		},
+		async deleteSecret(id, options) {
+			await sendEmpty(context, 'DELETE', `secrets/${encodeId(id)}`, options);
+		},
+	};
+	return api;
+}
+
+/**
+The catalog-based URL of a secret (what python-barbicanclient does instead of trusting `secret_ref`).
+*/
+export function secretUrl(context: ServiceContext, id: string): string {
+	return url(context, `secrets/${encodeId(id)}`);
+}

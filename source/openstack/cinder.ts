@@ -1,0 +1,422 @@
+/*
+Cinder v3 (block-storage). Every request carries `OpenStack-API-Version: volume 3.N` (the word `volume`: Cinder does not
+recognise `block-storage`). Lists follow `<key>_links` to the end; timestamps are naive UTC and get their `Z` here.
+*/
+import type {
+	CinderApi,
+	CreateBackupRequest,
+	CreateEncryptedTypeRequest,
+	CreateVolumeRequest,
+	ListOptions,
+	RestoreResult,
+	UploadToImageRequest,
+} from './api.js';
+import {isNotFound} from './errors.js';
+import {
+	getJson,
+	markerPages,
+	sendEmpty,
+	sendJson,
+	type Query,
+	type ServiceContext,
+} from './service.js';
+import type {
+	Backup,
+	EncryptionSpec,
+	Snapshot,
+	UserMessage,
+	Volume,
+	VolumeAttachment,
+	VolumeType,
+} from './types.js';
+import {
+	asArray,
+	asObject,
+	boolean,
+	compareVersions,
+	encodeId,
+	nameOf,
+	nonEmpty,
+	number,
+	string,
+	stringRecord,
+	utc,
+	utcRequired,
+	type Json,
+} from './util.js';
+
+function setIf<T extends Record<string, unknown>, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
+	if (value !== undefined) {
+		target[key] = value;
+	}
+}
+
+export function toVolume(raw: Json): Volume {
+	const attachments: VolumeAttachment[] = [];
+	for (const value of asArray(raw['attachments'])) {
+		const attachment = asObject(value);
+		const serverId = string(attachment?.['server_id']);
+		if (!attachment || !serverId) {
+			continue;
+		}
+
+		const item: VolumeAttachment = {serverId};
+		setIf(item, 'attachmentId', nonEmpty(attachment['attachment_id']));
+		setIf(item, 'device', nonEmpty(attachment['device']));
+		setIf(item, 'attachedAt', utc(attachment['attached_at']));
+		attachments.push(item);
+	}
+
+	const volume: Volume = {
+		id: nameOf(raw['id']),
+		name: nameOf(raw['name']),
+		status: nameOf(raw['status']),
+		size: number(raw['size']) ?? 0,
+		encrypted: boolean(raw['encrypted']),
+		bootable: boolean(raw['bootable']),
+		attachments,
+		metadata: stringRecord(raw['metadata']),
+		createdAt: utcRequired(raw['created_at']),
+		raw,
+	};
+	setIf(volume, 'description', nonEmpty(raw['description']));
+	setIf(volume, 'volumeType', nonEmpty(raw['volume_type']));
+	setIf(volume, 'volumeTypeId', nonEmpty(raw['volume_type_id']));
+	setIf(volume, 'encryptionKeyId', nonEmpty(raw['encryption_key_id']));
+	setIf(volume, 'availabilityZone', nonEmpty(raw['availability_zone']));
+	setIf(volume, 'snapshotId', nonEmpty(raw['snapshot_id']));
+	setIf(volume, 'sourceVolumeId', nonEmpty(raw['source_volid']));
+	setIf(volume, 'updatedAt', utc(raw['updated_at']));
+	setIf(volume, 'projectId', nonEmpty(raw['os-vol-tenant-attr:tenant_id']));
+	return volume;
+}
+
+export function toBackup(raw: Json): Backup {
+	const backup: Backup = {
+		id: nameOf(raw['id']),
+		name: nameOf(raw['name']),
+		status: nameOf(raw['status']),
+		size: number(raw['size']) ?? 0,
+		volumeId: nameOf(raw['volume_id']),
+		isIncremental: boolean(raw['is_incremental']),
+		hasDependentBackups: boolean(raw['has_dependent_backups']),
+		metadata: stringRecord(raw['metadata']),
+		createdAt: utcRequired(raw['created_at']),
+		raw,
+	};
+	setIf(backup, 'description', nonEmpty(raw['description']));
+	setIf(backup, 'failReason', nonEmpty(raw['fail_reason']));
+	setIf(backup, 'snapshotId', nonEmpty(raw['snapshot_id']));
+	setIf(backup, 'encryptionKeyId', nonEmpty(raw['encryption_key_id']));
+	setIf(backup, 'container', nonEmpty(raw['container']));
+	setIf(backup, 'availabilityZone', nonEmpty(raw['availability_zone']));
+	setIf(backup, 'objectCount', number(raw['object_count']));
+	setIf(backup, 'updatedAt', utc(raw['updated_at']));
+	setIf(backup, 'dataTimestamp', utc(raw['data_timestamp']));
+	setIf(backup, 'projectId', nonEmpty(raw['os-backup-project-attr:project_id']));
+	return backup;
+}
+
+export function toSnapshot(raw: Json): Snapshot {
+	const snapshot: Snapshot = {
+		id: nameOf(raw['id']),
+		name: nameOf(raw['name']),
+		status: nameOf(raw['status']),
+		size: number(raw['size']) ?? 0,
+		volumeId: nameOf(raw['volume_id']),
+		metadata: stringRecord(raw['metadata']),
+		createdAt: utcRequired(raw['created_at']),
+		raw,
+	};
+	setIf(snapshot, 'description', nonEmpty(raw['description']));
+	setIf(snapshot, 'updatedAt', utc(raw['updated_at']));
+	setIf(snapshot, 'progress', nonEmpty(raw['os-extended-snapshot-attributes:progress']));
+	return snapshot;
+}
+
+export function toVolumeType(raw: Json): VolumeType {
+	const type: VolumeType = {
+		id: nameOf(raw['id']),
+		name: nameOf(raw['name']),
+		isPublic: raw['is_public'] === undefined ? raw['os-volume-type-access:is_public'] !== false : boolean(raw['is_public']),
+		extraSpecs: stringRecord(raw['extra_specs']),
+		raw,
+	};
+	setIf(type, 'description', nonEmpty(raw['description']));
+	return type;
+}
+
+export function toEncryptionSpec(raw: Json): EncryptionSpec {
+	const spec: EncryptionSpec = {};
+	setIf(spec, 'encryptionKeyId', nonEmpty(raw['encryption_key_id']));
+	setIf(spec, 'provider', nonEmpty(raw['provider']));
+	setIf(spec, 'cipher', nonEmpty(raw['cipher']));
+	setIf(spec, 'keySize', number(raw['key_size']));
+	setIf(spec, 'controlLocation', nonEmpty(raw['control_location']));
+	return spec;
+}
+
+export function toMessage(raw: Json): UserMessage {
+	const message: UserMessage = {
+		id: nameOf(raw['id']),
+		eventId: nameOf(raw['event_id']),
+		userMessage: nameOf(raw['user_message']),
+		messageLevel: nameOf(raw['message_level']),
+		createdAt: utcRequired(raw['created_at']),
+		raw,
+	};
+	setIf(message, 'resourceType', nonEmpty(raw['resource_type']));
+	setIf(message, 'resourceUuid', nonEmpty(raw['resource_uuid']));
+	setIf(message, 'requestId', nonEmpty(raw['request_id']));
+	return message;
+}
+
+function listQuery(options: ListOptions | undefined): Query {
+	return {limit: options?.pageSize, all_tenants: options?.allProjects ? 1 : undefined};
+}
+
+function required(body: unknown, key: string, what: string): Json {
+	const value = asObject(asObject(body)?.[key]);
+	if (!value) {
+		throw new TypeError(`Cinder answered without "${key}" for ${what}`);
+	}
+
+	return value;
+}
+
+export function createCinder(context: ServiceContext): CinderApi & {requestedMicroversion: string} {
+	const requested = /volume (\S+)/.exec(context.headers['OpenStack-API-Version'] ?? '')?.[1] ?? '3.0';
+	const needs = (version: string, what: string) => {
+		if (compareVersions(requested, version) < 0) {
+			throw new Error(`${what} needs Cinder microversion ${version}; this cloud offers at most ${context.microversion.max}`);
+		}
+	};
+
+	async function * list<T>(path: string, key: string, map: (raw: Json) => T, options?: ListOptions): AsyncGenerator<T> {
+		for await (const raw of markerPages(context, path, key, listQuery(options), options?.signal)) {
+			yield map(raw);
+		}
+	}
+
+	async function find<T>(get: () => Promise<T>): Promise<T | undefined> {
+		try {
+			return await get();
+		} catch (error) {
+			if (isNotFound(error)) {
+				return undefined;
+			}
+
+			throw error;
+		}
+	}
+
+	const api: CinderApi & {requestedMicroversion: string} = {
+		microversion: context.microversion,
+		requestedMicroversion: requested,
+
+		listVolumes: options => list('volumes/detail', 'volumes', toVolume, options),
+		async getVolume(id, options) {
+			return toVolume(required(await getJson(context, `volumes/${encodeId(id)}`, options), 'volume', `volume ${id}`));
+		},
+		async findVolume(id, options) {
+			return find(async () => api.getVolume(id, options));
+		},
+		async createVolume(request: CreateVolumeRequest, options) {
+			if (request.backupId !== undefined) {
+				needs('3.47', 'Creating a volume from a backup');
+			}
+
+			const volume: Json = {size: request.size};
+			const optional: Array<[string, unknown]> = [
+				['name', request.name],
+				['description', request.description],
+				['volume_type', request.volumeType],
+				['backup_id', request.backupId],
+				['imageRef', request.imageRef],
+				['snapshot_id', request.snapshotId],
+				['metadata', request.metadata],
+			];
+			for (const [key, value] of optional) {
+				if (value !== undefined) {
+					volume[key] = value;
+				}
+			}
+
+			const {data} = await sendJson(context, 'POST', 'volumes', {volume}, options);
+			return toVolume(required(data, 'volume', 'the new volume'));
+		},
+		async deleteVolume(id, options) {
+			await sendEmpty(context, 'DELETE', `volumes/${encodeId(id)}`, options);
+		},
+		async getVolumeEncryption(volumeId, options) {
+			const body = asObject(await getJson(context, `volumes/${encodeId(volumeId)}/encryption`, options)) ?? {};
+			return toEncryptionSpec(asObject(body['encryption']) ?? body);
+		},
+		async uploadVolumeToImage(volumeId, request: UploadToImageRequest, options) {
+			const body = {
+				'os-volume_upload_image': {
+					image_name: request.imageName,
+					force: request.force ?? false,
+					disk_format: request.diskFormat ?? 'raw',
+					container_format: request.containerFormat ?? 'bare',
+				},
+			};
+			const {data} = await sendJson(context, 'POST', `volumes/${encodeId(volumeId)}/action`, body, options);
+			const imageId = string(asObject(asObject(data)?.['os-volume_upload_image'])?.['image_id']);
+			if (!imageId) {
+				throw new TypeError(`Cinder accepted the upload of volume ${volumeId} but returned no image_id`);
+			}
+
+			return {imageId};
+		},
+
+		listBackups: options => list('backups/detail', 'backups', toBackup, options),
+		async getBackup(id, options) {
+			return toBackup(required(await getJson(context, `backups/${encodeId(id)}`, options), 'backup', `backup ${id}`));
+		},
+		async findBackup(id, options) {
+			return find(async () => api.getBackup(id, options));
+		},
+		async createBackup(request: CreateBackupRequest, options) {
+			if (request.metadata !== undefined) {
+				needs('3.43', 'Backup metadata');
+			}
+
+			const backup: Json = {volume_id: request.volumeId};
+			const optional: Array<[string, unknown]> = [
+				['name', request.name],
+				['description', request.description],
+				['incremental', request.incremental],
+				['force', request.force],
+				['snapshot_id', request.snapshotId],
+				['metadata', request.metadata],
+			];
+			for (const [key, value] of optional) {
+				if (value !== undefined) {
+					backup[key] = value;
+				}
+			}
+
+			const {data} = await sendJson(context, 'POST', 'backups', {backup}, options);
+			const id = string(required(data, 'backup', 'the new backup')['id']);
+			if (!id) {
+				throw new TypeError('Cinder accepted the backup but returned no ID');
+			}
+
+			return {id};
+		},
+		async updateBackupMetadata(id, metadata, options) {
+			needs('3.43', 'Backup metadata');
+			await sendJson(context, 'PUT', `backups/${encodeId(id)}`, {backup: {metadata}}, options);
+		},
+		async deleteBackup(id, options) {
+			await sendEmpty(context, 'DELETE', `backups/${encodeId(id)}`, options);
+		},
+		async restoreBackup(id, target, options): Promise<RestoreResult> {
+			const restore: Json = {};
+			if (target.volumeId !== undefined) {
+				restore['volume_id'] = target.volumeId;
+			}
+
+			if (target.name !== undefined) {
+				restore['name'] = target.name;
+			}
+
+			const {data} = await sendJson(context, 'POST', `backups/${encodeId(id)}/restore`, {restore}, options);
+			const answer = required(data, 'restore', `the restore of backup ${id}`);
+			const result: RestoreResult = {backupId: string(answer['backup_id']) ?? id, volumeId: nameOf(answer['volume_id'])};
+			setIf(result, 'volumeName', nonEmpty(answer['volume_name']));
+			return result;
+		},
+
+		listSnapshots: options => list('snapshots/detail', 'snapshots', toSnapshot, options),
+		async getSnapshot(id, options) {
+			return toSnapshot(required(await getJson(context, `snapshots/${encodeId(id)}`, options), 'snapshot', `snapshot ${id}`));
+		},
+		async createSnapshot(request, options) {
+			const snapshot: Json = {volume_id: request.volumeId};
+			if (request.name !== undefined) {
+				snapshot['name'] = request.name;
+			}
+
+			if (request.force !== undefined) {
+				snapshot['force'] = request.force;
+			}
+
+			const {data} = await sendJson(context, 'POST', 'snapshots', {snapshot}, options);
+			return toSnapshot(required(data, 'snapshot', 'the new snapshot'));
+		},
+		async deleteSnapshot(id, options) {
+			await sendEmpty(context, 'DELETE', `snapshots/${encodeId(id)}`, options);
+		},
+
+		async listVolumeTypes(options) {
+			const types: VolumeType[] = [];
+			for await (const raw of markerPages(context, 'types', 'volume_types', {}, options?.signal)) {
+				types.push(toVolumeType(raw));
+			}
+
+			return types;
+		},
+		async getVolumeType(idOrName, options) {
+			try {
+				return toVolumeType(required(await getJson(context, `types/${encodeId(idOrName)}`, options), 'volume_type', `volume type ${idOrName}`));
+			} catch (error) {
+				if (!isNotFound(error)) {
+					throw error;
+				}
+
+				const types = await api.listVolumeTypes(options);
+				const match = types.find(type => type.name === idOrName);
+				if (!match) {
+					throw error;
+				}
+
+				return match;
+			}
+		},
+		async getVolumeTypeEncryption(typeId, options) {
+			const body = asObject(await getJson(context, `types/${encodeId(typeId)}/encryption`, options)) ?? {};
+			const spec = asObject(body['encryption']) ?? body;
+			return Object.keys(spec).length === 0 || (spec['provider'] === undefined && spec['cipher'] === undefined) ? undefined : toEncryptionSpec(spec);
+		},
+		async createEncryptedVolumeType(request: CreateEncryptedTypeRequest, options) {
+			const volumeType: Json = {name: request.name, 'os-volume-type-access:is_public': true};
+			if (request.description !== undefined) {
+				volumeType['description'] = request.description;
+			}
+
+			const {data} = await sendJson(context, 'POST', 'types', {volume_type: volumeType}, options);
+			const created = toVolumeType(required(data, 'volume_type', 'the new volume type'));
+			const encryption = {
+				provider: request.provider ?? 'luks',
+				cipher: request.cipher ?? 'aes-xts-plain64',
+				key_size: request.keySize ?? 256,
+				control_location: request.controlLocation ?? 'front-end',
+			};
+			try {
+				await sendJson(context, 'POST', `types/${encodeId(created.id)}/encryption`, {encryption}, options);
+			} catch (error) {
+				// Do not leave an unencrypted type behind under a name that promises encryption.
+				await api.deleteVolumeType(created.id).catch(() => undefined);
+				throw error;
+			}
+
+			return created;
+		},
+		async deleteVolumeType(id, options) {
+			await sendEmpty(context, 'DELETE', `types/${encodeId(id)}`, options);
+		},
+
+		async listMessages(filter, options) {
+			const messages: UserMessage[] = [];
+			const query: Query = {resource_uuid: filter?.resourceUuid};
+			for await (const raw of markerPages(context, 'messages', 'messages', query, options?.signal)) {
+				messages.push(toMessage(raw));
+			}
+
+			return messages;
+		},
+	};
+	return api;
+}

@@ -1,0 +1,380 @@
+/*
+Glance v2 (image).
+
+- Lists hide `os_hidden` images, and `os_hidden=true` returns only hidden ones: a full list is two queries.
+- `next` is a path (`/v2/images?marker=…`) joined to the endpoint base, keeping any path prefix before `/v2`.
+- Downloads stream, resume with Range, and verify `os_hash_value` (else the MD5 `checksum`) over the whole image.
+- Errors: Glance answers HTML to a wildcard Accept; every request here asks for JSON.
+*/
+import {createHash, getHashes, type Hash} from 'node:crypto';
+import type {
+	CreateImageRequest,
+	DownloadOptions,
+	GlanceApi,
+	ListOptions,
+} from './api.js';
+import {isNotFound, OpenStackError} from './errors.js';
+import {
+	getJson,
+	request,
+	sendEmpty,
+	sendJson,
+	url,
+	type ServiceContext,
+} from './service.js';
+import type {Image} from './types.js';
+import {
+	asArray,
+	asObject,
+	boolean,
+	encodeId,
+	nameOf,
+	nonEmpty,
+	number,
+	string,
+	trimSlash,
+	utc,
+	utcRequired,
+	type Json,
+} from './util.js';
+
+const baseKeys = new Set([
+	'id',
+	'name',
+	'status',
+	'visibility',
+	'owner',
+	'size',
+	'virtual_size',
+	'disk_format',
+	'container_format',
+	'checksum',
+	'os_hash_algo',
+	'os_hash_value',
+	'min_disk',
+	'min_ram',
+	'protected',
+	'os_hidden',
+	'tags',
+	'created_at',
+	'updated_at',
+	'self',
+	'file',
+	'schema',
+	'locations',
+	'direct_url',
+	'stores',
+]);
+
+export class ChecksumMismatchError extends Error {
+	override name = 'ChecksumMismatchError';
+	readonly imageId: string;
+	readonly algorithm: string;
+
+	constructor(imageId: string, algorithm: string, detail: string) {
+		super(`image ${imageId}: downloaded data does not match its ${algorithm} (${detail}); the file is not a faithful copy`);
+		this.imageId = imageId;
+		this.algorithm = algorithm;
+	}
+}
+
+export function toImage(raw: Json): Image {
+	const properties: Record<string, string> = {};
+	for (const [key, value] of Object.entries(raw)) {
+		if (!baseKeys.has(key) && typeof value === 'string') {
+			properties[key] = value;
+		}
+	}
+
+	const image: Image = {
+		id: nameOf(raw['id']),
+		name: nameOf(raw['name']),
+		status: nameOf(raw['status']),
+		visibility: nameOf(raw['visibility']),
+		hidden: boolean(raw['os_hidden']),
+		protected: boolean(raw['protected']),
+		createdAt: utcRequired(raw['created_at']),
+		properties,
+		raw,
+	};
+	const set = <K extends keyof Image>(key: K, value: Image[K] | undefined) => {
+		if (value !== undefined) {
+			image[key] = value;
+		}
+	};
+
+	set('owner', nonEmpty(raw['owner']));
+	set('size', number(raw['size']));
+	set('diskFormat', nonEmpty(raw['disk_format']));
+	set('containerFormat', nonEmpty(raw['container_format']));
+	set('checksum', nonEmpty(raw['checksum']));
+	set('hashAlgo', nonEmpty(raw['os_hash_algo']));
+	set('hashValue', nonEmpty(raw['os_hash_value']));
+	set('updatedAt', utc(raw['updated_at']));
+	set('instanceUuid', properties['instance_uuid']);
+	set('imageType', properties['image_type']);
+	set('cinderEncryptionKeyId', properties['cinder_encryption_key_id']);
+	set('cinderEncryptionKeyDeletionPolicy', properties['cinder_encryption_key_deletion_policy']);
+	const mapping = properties['block_device_mapping'];
+	if (mapping !== undefined) {
+		try {
+			const parsed: unknown = JSON.parse(mapping);
+			set('blockDeviceMapping', asArray(parsed).map(item => asObject(item)).filter((item): item is Json => item !== undefined));
+		} catch {
+			// Not JSON: left in `properties` only.
+		}
+	}
+
+	return image;
+}
+
+/**
+Node's name for a Python hashlib algorithm name (`sha3_256` → `sha3-256`).
+*/
+export function nodeHashName(algorithm: string): string | undefined {
+	const lower = algorithm.toLowerCase();
+	const available = new Set(getHashes().map(name => name.toLowerCase()));
+	for (const candidate of [lower, lower.replaceAll('_', '-')]) {
+		if (available.has(candidate)) {
+			return candidate;
+		}
+	}
+
+	return undefined;
+}
+
+async function * chunksOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+	const reader = stream.getReader();
+	try {
+		for (;;) {
+			// eslint-disable-next-line no-await-in-loop -- a stream is read in order.
+			const {done, value} = await reader.read();
+			if (done) {
+				return;
+			}
+
+			yield value;
+		}
+	} finally {
+		await reader.cancel().catch(() => undefined);
+		reader.releaseLock();
+	}
+}
+
+function escapePointer(key: string): string {
+	return key.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+export function createGlance(context: ServiceContext): GlanceApi {
+	const root = trimSlash(context.endpoint).replace(/\/v2(?:\.\d+)?$/, '');
+
+	async function * pages(hidden: boolean, options?: ListOptions): AsyncGenerator<Json> {
+		let target: string | undefined = url(context, 'images', {limit: options?.pageSize, os_hidden: hidden ? 'true' : undefined});
+		const seen = new Set<string>();
+		while (target !== undefined) {
+			seen.add(target);
+			// eslint-disable-next-line no-await-in-loop -- pages are sequential.
+			const {data} = await context.http.json({
+				service: 'glance', method: 'GET', url: target, headers: context.headers, signal: options?.signal,
+			});
+			const body = asObject(data) ?? {};
+			const images = asArray(body['images']);
+			for (const value of images) {
+				const image = asObject(value);
+				if (image) {
+					yield image;
+				}
+			}
+
+			const next = string(body['next']);
+			if (!next || images.length === 0) {
+				return;
+			}
+
+			// Path-only link: join to the endpoint's root (keeping a path prefix such as /image), never to another host.
+			const link = new URL(next, 'https://placeholder.invalid');
+			const rebuilt = `${root}${link.pathname}${link.search}`;
+			target = seen.has(rebuilt) ? undefined : rebuilt;
+		}
+	}
+
+	const api: GlanceApi = {
+		async * listImages(options) {
+			const seen = new Set<string>();
+			for (const isHidden of [false, true]) {
+				for await (const raw of pages(isHidden, options)) {
+					const image = toImage(raw);
+					if (seen.has(image.id)) {
+						continue;
+					}
+
+					seen.add(image.id);
+					yield image;
+				}
+			}
+		},
+		async getImage(id, options) {
+			const body = asObject(await getJson(context, `images/${encodeId(id)}`, options));
+			if (!body) {
+				throw new TypeError(`Glance answered no image for ${id}`);
+			}
+
+			return toImage(body);
+		},
+		async findImage(id, options) {
+			try {
+				return await api.getImage(id, options);
+			} catch (error) {
+				if (isNotFound(error)) {
+					return undefined;
+				}
+
+				throw error;
+			}
+		},
+		async createImage(imageRequest: CreateImageRequest, options) {
+			const body: Json = {
+				...imageRequest.properties,
+				name: imageRequest.name,
+				disk_format: imageRequest.diskFormat,
+				container_format: imageRequest.containerFormat,
+			};
+			if (imageRequest.visibility !== undefined) {
+				body['visibility'] = imageRequest.visibility;
+			}
+
+			const {data} = await sendJson(context, 'POST', 'images', body, options);
+			const image = asObject(data);
+			if (!image) {
+				throw new TypeError('Glance created an image but returned no body');
+			}
+
+			return toImage(image);
+		},
+		async uploadImageData(id, data, options = {}) {
+			let transferred = 0;
+			const iterator = data[Symbol.asyncIterator]();
+			const stream = new ReadableStream<Uint8Array>({
+				async pull(controller) {
+					const {done, value} = await iterator.next();
+					if (done) {
+						controller.close();
+						return;
+					}
+
+					transferred += value.byteLength;
+					options.onProgress?.({transferred, ...(options.size !== undefined && {total: options.size})});
+					controller.enqueue(value);
+				},
+				async cancel() {
+					await iterator.return?.();
+				},
+			});
+			const headers: Record<string, string> = {'content-type': 'application/octet-stream'};
+			if (options.size !== undefined) {
+				headers['x-openstack-image-size'] = String(options.size);
+			}
+
+			const response = await context.http.send(request(context, 'PUT', `images/${encodeId(id)}/file`, {
+				body: stream, headers, signal: options.signal, timeoutMs: false,
+			}));
+			await response.body?.cancel();
+		},
+		async * downloadImage(id, options: DownloadOptions = {}) {
+			const image = await api.getImage(id, options);
+			const offset = options.offset ?? 0;
+			let hash: Hash | undefined;
+			let algorithm = '';
+			let expected = '';
+			const nodeName = image.hashAlgo ? nodeHashName(image.hashAlgo) : undefined;
+			if (image.hashAlgo && image.hashValue && nodeName) {
+				hash = createHash(nodeName);
+				algorithm = image.hashAlgo;
+				expected = image.hashValue.toLowerCase();
+			} else if (image.checksum) {
+				hash = createHash('md5');
+				algorithm = 'md5 checksum';
+				expected = image.checksum.toLowerCase();
+			}
+
+			if (offset > 0 && hash) {
+				if (!options.prefix) {
+					throw new TypeError(`resuming image ${id} at byte ${offset} needs the bytes already held (prefix) to verify its ${algorithm}`);
+				}
+
+				let held = 0;
+				for await (const chunk of options.prefix) {
+					hash.update(chunk);
+					held += chunk.byteLength;
+				}
+
+				if (held !== offset) {
+					throw new TypeError(`resuming image ${id}: offset is ${offset} but the prefix holds ${held} bytes`);
+				}
+			}
+
+			const headers: Record<string, string> = {accept: 'application/octet-stream'};
+			if (offset > 0) {
+				headers['range'] = `bytes=${offset}-`;
+			}
+
+			const response = await context.http.send(request(context, 'GET', `images/${encodeId(id)}/file`, {
+				headers, signal: options.signal, accept: [206],
+			}));
+			let transferred = offset;
+			const total = image.size;
+			// A server that ignored the Range header sends everything: skip what we already have.
+			let skip = offset > 0 && response.status === 200 ? offset : 0;
+			if (response.status !== 204 && response.body) {
+				for await (const received of chunksOf(response.body)) {
+					let chunk = received;
+					if (skip > 0) {
+						const dropped = Math.min(skip, chunk.byteLength);
+						chunk = chunk.subarray(dropped);
+						skip -= dropped;
+						if (chunk.byteLength === 0) {
+							continue;
+						}
+					}
+
+					hash?.update(chunk);
+					transferred += chunk.byteLength;
+					options.onProgress?.({transferred, ...(total !== undefined && {total})});
+					yield chunk;
+				}
+			}
+
+			if (total !== undefined && transferred !== total) {
+				throw new OpenStackError({
+					service: 'glance', method: 'GET', path: new URL(url(context, `images/${encodeId(id)}/file`)).pathname, status: response.status,
+					serviceMessage: `download ended after ${transferred} of ${total} bytes; resume with offset ${transferred}`,
+				});
+			}
+
+			if (hash) {
+				const actual = hash.digest('hex');
+				if (actual !== expected) {
+					throw new ChecksumMismatchError(id, algorithm, `expected ${expected.slice(0, 16)}…, got ${actual.slice(0, 16)}…`);
+				}
+			}
+		},
+		async setImageProperties(id, properties, options) {
+			const current = await api.getImage(id, options);
+			const patch = Object.entries(properties).map(([key, value]) => ({
+				op: key in current.raw ? 'replace' : 'add',
+				path: `/${escapePointer(key)}`,
+				value,
+			}));
+			const {data} = await sendJson(context, 'PATCH', `images/${encodeId(id)}`, patch, {
+				...options,
+				headers: {'content-type': 'application/openstack-images-v2.1-json-patch'},
+			});
+			const image = asObject(data);
+			return image ? toImage(image) : api.getImage(id, options);
+		},
+		async deleteImage(id, options) {
+			await sendEmpty(context, 'DELETE', `images/${encodeId(id)}`, options);
+		},
+	};
+	return api;
+}

@@ -1,0 +1,503 @@
+/*
+The one place HTTP happens: ky underneath, with backstack's own rules on top.
+
+- Every request has a timeout (until the response headers arrive) and honours the caller's AbortSignal.
+- Idempotent requests (GET/HEAD) are retried on connection errors, 502/503/504 and 429, with exponential backoff and full
+  jitter, or after `Retry-After` (seconds or an HTTP date) when the server sends it. Writes are never retried, except after
+  a 401: that is keystonemiddleware refusing the token before the service ran anything, so one re-authentication and one
+  replay are safe.
+- 413 is never retried (Cinder's quota answer is 413 + `Retry-After: 0`).
+- Non-2xx answers become `OpenStackError` with the service's own message and the request ID.
+- `DebugSink` gets one line per request: method, URL, status, duration, request ID. Never headers, bodies or tokens.
+*/
+import {readFileSync} from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import {Readable} from 'node:stream';
+import ky from 'ky';
+import {OpenStackError, parseServiceMessage} from './errors.js';
+import type {ServiceName} from './types.js';
+
+export type DebugSink = (line: string) => void;
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+Supplies the token for requests and renews it on demand.
+*/
+export type TokenSource = {
+	token(signal?: AbortSignal): Promise<string>;
+	/**
+	Forces a new token (after a 401).
+	*/
+	reauthenticate(signal?: AbortSignal): Promise<string>;
+};
+
+export type RequestSpec = {
+	service: ServiceName;
+	method: HttpMethod;
+	/**
+	Absolute URL.
+	*/
+	url: string;
+	headers?: Record<string, string>;
+	/**
+	Sent as JSON with `Content-Type: application/json` unless `headers` says otherwise.
+	*/
+	json?: unknown;
+	/**
+	Raw body (bytes or a stream). A streamed body cannot be replayed after a 401.
+	*/
+	body?: Uint8Array | ReadableStream<Uint8Array>;
+	/**
+	Default true: send X-Auth-Token from the token source.
+	*/
+	auth?: boolean;
+	signal?: AbortSignal;
+	/**
+	Statuses (besides 2xx) that are answers, not errors, e.g. 300 on version discovery.
+	*/
+	accept?: number[];
+	/**
+	Override the retry rule (default: only GET/HEAD).
+	*/
+	idempotent?: boolean;
+	/**
+	Override the client's timeout; `false` for uploads, whose response only comes after the last byte.
+	*/
+	timeoutMs?: number | false;
+};
+
+export type RetryPolicy = {
+	/**
+	Retries after the first attempt.
+	*/
+	retries: number;
+	/**
+	First backoff step in ms; doubles each time, full jitter.
+	*/
+	baseDelayMs: number;
+	maxDelayMs: number;
+	/**
+	A longer Retry-After is not waited for: the error is reported with `retryAfter`.
+	*/
+	maxRetryAfterMs: number;
+};
+
+export const defaultRetryPolicy: RetryPolicy = {
+	retries: 4,
+	baseDelayMs: 300,
+	maxDelayMs: 10_000,
+	maxRetryAfterMs: 60_000,
+};
+
+export type TlsOptions = {
+	/**
+	PEM CA bundle path.
+	*/
+	cacert?: string;
+	/**
+	False = do not check certificates.
+	*/
+	verify?: boolean;
+	cert?: string;
+	key?: string;
+};
+
+export type HttpClientOptions = {
+	tokens?: TokenSource;
+	debug?: DebugSink;
+	/**
+	Per-request timeout until response headers, ms. Default 60 000.
+	*/
+	timeoutMs?: number;
+	retry?: Partial<RetryPolicy>;
+	tls?: TlsOptions;
+	/**
+	Injected for tests: the wait between retries.
+	*/
+	sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+	random?: () => number;
+	/**
+	A fetch to use instead of the global one (set automatically for `tls`).
+	*/
+	fetch?: FetchFunction;
+	/**
+	Aborts every request of this client (the session was closed).
+	*/
+	closeSignal?: AbortSignal;
+};
+
+const retryableStatuses = new Set([429, 502, 503, 504]);
+
+const secretParameter = /token|password|secret|passwd|credential|signature|key/i;
+
+/**
+The URL as it may be shown: no userinfo, no values of query parameters that look secret.
+*/
+export function redactUrl(url: string): string {
+	let parsed: URL;
+	try {
+		parsed = new URL(url);
+	} catch {
+		return '<invalid URL>';
+	}
+
+	parsed.username = '';
+	parsed.password = '';
+	for (const name of parsed.searchParams.keys()) {
+		if (secretParameter.test(name)) {
+			parsed.searchParams.set(name, 'REDACTED');
+		}
+	}
+
+	return parsed.toString();
+}
+
+export function requestIdOf(headers: Headers): string | undefined {
+	return headers.get('x-openstack-request-id') ?? headers.get('x-compute-request-id') ?? undefined;
+}
+
+/**
+Seconds to wait from a `Retry-After` value (delta-seconds or HTTP date), or undefined if absent or unreadable.
+*/
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+	if (value === null) {
+		return undefined;
+	}
+
+	const trimmed = value.trim();
+	if (/^\d+(\.\d+)?$/.test(trimmed)) {
+		return Number(trimmed);
+	}
+
+	const date = Date.parse(trimmed);
+	return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000);
+}
+
+function pathOf(url: string): string {
+	try {
+		const parsed = new URL(redactUrl(url));
+		return parsed.pathname + parsed.search;
+	} catch {
+		return url;
+	}
+}
+
+export async function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+	if (ms <= 0) {
+		signal?.throwIfAborted();
+		return;
+	}
+
+	await new Promise<void>((resolve, reject) => {
+		const onAbort = () => {
+			clearTimeout(timer);
+			reject(signal?.reason instanceof Error ? signal.reason : new DOMException('Aborted', 'AbortError'));
+		};
+
+		const timer = setTimeout(() => {
+			signal?.removeEventListener('abort', onAbort);
+			resolve();
+		}, ms);
+		if (signal?.aborted) {
+			onAbort();
+			return;
+		}
+
+		signal?.addEventListener('abort', onAbort, {once: true});
+	});
+}
+
+export type FetchFunction = (input: Request | URL | string, init?: RequestInit) => Promise<Response>;
+
+/**
+A fetch over node:http(s), used only when TLS needs a CA bundle, a client certificate or no verification: the global fetch
+cannot take those per request without the undici package.
+*/
+export function createTlsFetch(tls: TlsOptions): FetchFunction {
+	const ca = tls.cacert ? readFileSync(tls.cacert) : undefined;
+	const cert = tls.cert ? readFileSync(tls.cert) : undefined;
+	const key = tls.key ? readFileSync(tls.key) : undefined;
+	const httpsAgent = new https.Agent({
+		keepAlive: true, ca, cert, key, rejectUnauthorized: tls.verify !== false,
+	});
+	const httpAgent = new http.Agent({keepAlive: true});
+
+	return async (input, init) => {
+		const request = input instanceof Request ? input : new Request(input, init);
+		const url = new URL(request.url);
+		const headers: Record<string, string> = Object.fromEntries(request.headers);
+
+		const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
+		const module_ = url.protocol === 'https:' ? https : http;
+		return new Promise<Response>((resolve, reject) => {
+			const outgoing = module_.request(url, {
+				method: request.method,
+				headers,
+				agent: url.protocol === 'https:' ? httpsAgent : httpAgent,
+				signal: request.signal,
+			}, incoming => {
+				const responseHeaders = new Headers();
+				for (const [name, value] of Object.entries(incoming.headers)) {
+					if (Array.isArray(value)) {
+						for (const item of value) {
+							responseHeaders.append(name, item);
+						}
+					} else if (value !== undefined) {
+						responseHeaders.set(name, value);
+					}
+				}
+
+				const status = incoming.statusCode ?? 0;
+				const hasBody = request.method !== 'HEAD' && status !== 204 && status !== 304;
+				const stream = hasBody ? Readable.toWeb(incoming) as ReadableStream<Uint8Array> : null;
+				if (!hasBody) {
+					incoming.resume();
+				}
+
+				resolve(new Response(stream, {status, statusText: incoming.statusMessage, headers: responseHeaders}));
+			});
+			outgoing.on('error', reject);
+			if (body) {
+				outgoing.end(body);
+			} else {
+				outgoing.end();
+			}
+		});
+	};
+}
+
+export class HttpClient {
+	readonly tokens?: TokenSource;
+	readonly debug?: DebugSink;
+	readonly timeoutMs: number;
+	readonly retry: RetryPolicy;
+	readonly tlsInsecure: boolean;
+	readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+	readonly #random: () => number;
+	readonly #fetch?: FetchFunction;
+	readonly #options: HttpClientOptions;
+
+	constructor(options: HttpClientOptions = {}) {
+		this.#options = options;
+		this.tokens = options.tokens;
+		this.debug = options.debug;
+		this.timeoutMs = options.timeoutMs ?? 60_000;
+		this.retry = {...defaultRetryPolicy, ...options.retry};
+		this.#sleep = options.sleep ?? defaultSleep;
+		this.#random = options.random ?? Math.random;
+		const {tls} = options;
+		this.tlsInsecure = tls?.verify === false;
+		if (options.fetch) {
+			this.#fetch = options.fetch;
+		} else if (tls && (tls.cacert !== undefined || tls.cert !== undefined || tls.key !== undefined || tls.verify === false)) {
+			this.#fetch = createTlsFetch(tls);
+		}
+	}
+
+	/**
+	The same transport with another token source (a re-scoped session).
+	*/
+	withTokens(tokens: TokenSource, closeSignal?: AbortSignal): HttpClient {
+		return new HttpClient({
+			...this.#options, tokens, fetch: this.#fetch, closeSignal: closeSignal ?? this.#options.closeSignal,
+		});
+	}
+
+	/**
+	Sends the request with the retry rules; resolves with the (unread) response when the status is 2xx or accepted.
+	*/
+	async send(request: RequestSpec): Promise<Response> {
+		const signals = [request.signal, this.#options.closeSignal].filter((signal): signal is AbortSignal => signal !== undefined);
+		const spec: RequestSpec = signals.length > 1 ? {...request, signal: AbortSignal.any(signals)} : {...request, signal: signals[0]};
+		const isIdempotent = spec.idempotent ?? (spec.method === 'GET' || spec.method === 'HEAD');
+		const isUseAuth = spec.auth !== false;
+		const isReplayable = !(spec.body instanceof ReadableStream);
+		let isReauthenticated = false;
+		let attempt = 0;
+
+		for (;;) {
+			spec.signal?.throwIfAborted();
+			let token: string | undefined;
+			if (isUseAuth) {
+				if (!this.tokens) {
+					throw new Error('HttpClient: authenticated request without a token source');
+				}
+
+				// eslint-disable-next-line no-await-in-loop -- attempts are sequential by nature.
+				token = await this.tokens.token(spec.signal);
+			}
+
+			const started = performance.now();
+			let response: Response;
+			try {
+				// eslint-disable-next-line no-await-in-loop
+				response = await this.#fetchOnce(spec, token);
+			} catch (error) {
+				const ms = Math.round(performance.now() - started);
+				if (spec.signal?.aborted) {
+					this.#log(`${spec.method} ${redactUrl(spec.url)} aborted ${ms}ms`);
+					throw spec.signal.reason instanceof Error ? spec.signal.reason : new DOMException('Aborted', 'AbortError');
+				}
+
+				const reason = describeNetworkError(error, this.timeoutMs);
+				this.#log(`${spec.method} ${redactUrl(spec.url)} failed (${reason}) ${ms}ms`);
+				if (isIdempotent && isReplayable && attempt < this.retry.retries) {
+					// eslint-disable-next-line no-await-in-loop
+					await this.#sleep(this.#backoff(attempt), spec.signal);
+					attempt++;
+					continue;
+				}
+
+				throw new OpenStackError({
+					service: spec.service, method: spec.method, path: pathOf(spec.url), cause: error,
+				}, reason);
+			}
+
+			const ms = Math.round(performance.now() - started);
+			const requestId = requestIdOf(response.headers);
+			this.#log(`${spec.method} ${redactUrl(spec.url)} ${response.status} ${ms}ms${requestId ? ` ${requestId}` : ''}`);
+
+			if (response.ok || spec.accept?.includes(response.status)) {
+				return response;
+			}
+
+			if (response.status === 401 && isUseAuth && !isReauthenticated && isReplayable && this.tokens) {
+				isReauthenticated = true;
+				// eslint-disable-next-line no-await-in-loop
+				await response.body?.cancel();
+				// eslint-disable-next-line no-await-in-loop
+				await this.tokens.reauthenticate(spec.signal);
+				continue;
+			}
+
+			if (isIdempotent && isReplayable && retryableStatuses.has(response.status) && attempt < this.retry.retries) {
+				const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+				const delay = retryAfter === undefined ? this.#backoff(attempt) : retryAfter * 1000;
+				if (delay <= this.retry.maxRetryAfterMs) {
+					// eslint-disable-next-line no-await-in-loop
+					await response.body?.cancel();
+					// eslint-disable-next-line no-await-in-loop
+					await this.#sleep(delay, spec.signal);
+					attempt++;
+					continue;
+				}
+			}
+
+			// eslint-disable-next-line no-await-in-loop
+			throw await errorFromResponse(spec.service, spec.method, spec.url, response);
+		}
+	}
+
+	/**
+	Sends and parses a JSON answer (undefined for an empty body).
+	*/
+	async json<T = unknown>(spec: RequestSpec): Promise<{data: T; response: Response}> {
+		const response = await this.send(spec);
+		const text = await response.text();
+		if (text.trim() === '') {
+			return {data: undefined as T, response};
+		}
+
+		try {
+			return {data: JSON.parse(text) as T, response};
+		} catch (error) {
+			throw new OpenStackError({
+				service: spec.service,
+				method: spec.method,
+				path: pathOf(spec.url),
+				status: response.status,
+				requestId: requestIdOf(response.headers),
+				serviceMessage: `expected JSON but got ${response.headers.get('content-type') ?? 'no content type'}: ${parseServiceMessage(text.slice(0, 200)) ?? ''}`.trim(),
+				cause: error,
+			});
+		}
+	}
+
+	#backoff(attempt: number): number {
+		const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * (2 ** attempt));
+		return Math.round(this.#random() * ceiling);
+	}
+
+	#log(line: string): void {
+		if (this.debug) {
+			try {
+				this.debug(line);
+			} catch {
+				// A broken sink must not break the request.
+			}
+		}
+	}
+
+	async #fetchOnce(spec: RequestSpec, token: string | undefined): Promise<Response> {
+		const headers = new Headers(spec.headers);
+		if (!headers.has('accept')) {
+			headers.set('accept', 'application/json');
+		}
+
+		if (token !== undefined) {
+			headers.set('x-auth-token', token);
+		}
+
+		let body: BodyInit | undefined;
+		if (spec.json !== undefined) {
+			body = JSON.stringify(spec.json);
+			if (!headers.has('content-type')) {
+				headers.set('content-type', 'application/json');
+			}
+		} else if (spec.body !== undefined) {
+			body = spec.body as BodyInit;
+		}
+
+		const fetchFunction = this.#fetch;
+		return ky(spec.url, {
+			method: spec.method,
+			headers,
+			body,
+			signal: spec.signal,
+			timeout: spec.timeoutMs ?? this.timeoutMs,
+			retry: 0,
+			throwHttpErrors: false,
+			...((body instanceof ReadableStream) && {duplex: 'half'}),
+			...(fetchFunction && {fetch: fetchFunction}),
+		});
+	}
+}
+
+function describeNetworkError(error: unknown, timeoutMs: number): string {
+	if (error instanceof Error) {
+		if (error.name === 'TimeoutError') {
+			return `no answer within ${timeoutMs} ms`;
+		}
+
+		const cause = error.cause instanceof Error ? error.cause : undefined;
+		const code = (cause)?.code ?? (error as NodeJS.ErrnoException).code;
+		const base = cause?.message ?? error.message;
+		return code && !base.includes(code) ? `${code}: ${base}` : base;
+	}
+
+	return String(error);
+}
+
+/**
+Reads an error response into an `OpenStackError` (service message parsed, body never quoted whole).
+*/
+export async function errorFromResponse(service: ServiceName, method: string, url: string, response: Response): Promise<OpenStackError> {
+	let text = '';
+	try {
+		text = await response.text();
+	} catch {
+		// The body is optional for the error.
+	}
+
+	return new OpenStackError({
+		service,
+		method,
+		path: pathOf(url),
+		status: response.status,
+		requestId: requestIdOf(response.headers),
+		serviceMessage: parseServiceMessage(text.slice(0, 20_000), response.headers.get('content-type') ?? undefined),
+		retryAfter: parseRetryAfter(response.headers.get('retry-after')),
+	});
+}

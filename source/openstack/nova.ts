@@ -1,0 +1,97 @@
+/*
+Nova v2.1 (compute). Requests carry `OpenStack-API-Version: compute 2.N` and the legacy `X-OpenStack-Nova-API-Version`.
+`createImage` returns the image ID in the body from 2.45, in a `Location` header before (a URL with Nova's own idea of
+Glance's host): only the ID is taken from it.
+*/
+import type {ListOptions, NovaApi} from './api.js';
+import {
+	getJson,
+	markerPages,
+	sendJson,
+	type ServiceContext,
+} from './service.js';
+import type {Server} from './types.js';
+import {
+	asArray,
+	asObject,
+	encodeId,
+	lastSegment,
+	nameOf,
+	nonEmpty,
+	string,
+	stringRecord,
+	utc,
+	utcRequired,
+	type Json,
+} from './util.js';
+
+export function toServer(raw: Json): Server {
+	const image = raw['image'];
+	const imageId = string(asObject(image)?.['id']);
+	const attachedVolumeIds = asArray(raw['os-extended-volumes:volumes_attached'])
+		.map(item => string(asObject(item)?.['id']))
+		.filter((id): id is string => Boolean(id));
+	const server: Server = {
+		id: nameOf(raw['id']),
+		name: nameOf(raw['name']),
+		status: nameOf(raw['status']),
+		bootFromVolume: !imageId,
+		attachedVolumeIds,
+		createdAt: utcRequired(raw['created']),
+		metadata: stringRecord(raw['metadata']),
+		raw,
+	};
+	const set = <K extends keyof Server>(key: K, value: Server[K] | undefined) => {
+		if (value !== undefined) {
+			server[key] = value;
+		}
+	};
+
+	set('imageId', imageId);
+	set('taskState', nonEmpty(raw['OS-EXT-STS:task_state']));
+	const flavor = asObject(raw['flavor']);
+	set('flavorId', nonEmpty(flavor?.['id']) ?? nonEmpty(flavor?.['original_name']));
+	set('availabilityZone', nonEmpty(raw['OS-EXT-AZ:availability_zone']));
+	set('updatedAt', utc(raw['updated']));
+	return server;
+}
+
+export function createNova(context: ServiceContext): NovaApi {
+	return {
+		microversion: context.microversion,
+		async * listServers(options?: ListOptions) {
+			const query = {limit: options?.pageSize, all_tenants: options?.allProjects ? 1 : undefined};
+			for await (const raw of markerPages(context, 'servers/detail', 'servers', query, options?.signal)) {
+				yield toServer(raw);
+			}
+		},
+		async getServer(id, options) {
+			const server = asObject(asObject(await getJson(context, `servers/${encodeId(id)}`, options))?.['server']);
+			if (!server) {
+				throw new TypeError(`Nova answered no server for ${id}`);
+			}
+
+			return toServer(server);
+		},
+		async createServerImage(id, request, options) {
+			const createImage: Json = {name: request.name};
+			if (request.metadata !== undefined) {
+				createImage['metadata'] = request.metadata;
+			}
+
+			const {data, response} = await sendJson(context, 'POST', `servers/${encodeId(id)}/action`, {createImage}, options);
+			const fromBody = string(asObject(data)?.['image_id']);
+			if (fromBody) {
+				return {imageId: fromBody};
+			}
+
+			const location = response.headers.get('location');
+			const fromLocation = location ? lastSegment(location) : '';
+			if (!fromLocation) {
+				throw new TypeError(`Nova accepted createImage for server ${id} but gave neither image_id nor Location`);
+			}
+
+			return {imageId: fromLocation};
+		},
+	};
+}

@@ -1,0 +1,152 @@
+/*
+Small helpers shared by the service clients: reading loosely-typed JSON, timestamps, URLs, microversions.
+*/
+import type {Microversion} from './types.js';
+
+export type Json = Record<string, unknown>;
+
+export function asObject(value: unknown): Json | undefined {
+	return typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Json : undefined;
+}
+
+export function asArray(value: unknown): unknown[] {
+	return Array.isArray(value) ? value : [];
+}
+
+export function string(value: unknown): string | undefined {
+	if (typeof value === 'string') {
+		return value;
+	}
+
+	return typeof value === 'number' ? String(value) : undefined;
+}
+
+/**
+A string that may be shown as a name: null/absent become empty.
+*/
+export function nameOf(value: unknown): string {
+	return typeof value === 'string' ? value : '';
+}
+
+export function nonEmpty(value: unknown): string | undefined {
+	const text = string(value);
+	return text === undefined || text === '' ? undefined : text;
+}
+
+export function number(value: unknown): number | undefined {
+	if (typeof value === 'number' && Number.isFinite(value)) {
+		return value;
+	}
+
+	return typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : undefined;
+}
+
+export function boolean(value: unknown): boolean {
+	if (typeof value === 'boolean') {
+		return value;
+	}
+
+	return typeof value === 'string' ? value.toLowerCase() === 'true' : false;
+}
+
+export function stringRecord(value: unknown): Record<string, string> {
+	const result: Record<string, string> = {};
+	const object = asObject(value);
+	if (!object) {
+		return result;
+	}
+
+	for (const [key, item] of Object.entries(object)) {
+		if (typeof item === 'string') {
+			result[key] = item;
+		} else if (typeof item === 'number' || typeof item === 'boolean') {
+			result[key] = String(item);
+		}
+	}
+
+	return result;
+}
+
+const hasZone = /(?:z|[+-]\d{2}:?\d{2})$/i;
+
+/**
+An OpenStack timestamp as ISO 8601 UTC with `Z`. Cinder and Barbican send naive strings (`2023-06-23T11:56:02.509831`):
+they are UTC, so the zone is added before parsing (JS would read them as local time).
+*/
+export function utc(value: unknown): string | undefined {
+	if (typeof value !== 'string' || value.trim() === '') {
+		return undefined;
+	}
+
+	let text = value.trim().replace(' ', 'T');
+	if (!hasZone.test(text)) {
+		text += 'Z';
+	}
+
+	// Microseconds: JS Date takes milliseconds only.
+	text = text.replace(/(\.\d{3})\d+/, '$1');
+	const date = new Date(text);
+	return Number.isNaN(date.getTime()) ? value : date.toISOString();
+}
+
+/**
+`utc()` for required fields: an absent timestamp becomes the epoch rather than `undefined`.
+*/
+export function utcRequired(value: unknown): string {
+	return utc(value) ?? new Date(0).toISOString();
+}
+
+export function trimSlash(url: string): string {
+	return url.replace(/\/+$/, '');
+}
+
+/**
+Joins an endpoint and a path (the path's leading slash does not reset the endpoint's own path).
+*/
+export function joinUrl(base: string, path: string, query?: Record<string, string | number | boolean | undefined>): string {
+	const url = new URL(`${trimSlash(base)}/${path.replace(/^\/+/, '')}`);
+	if (query) {
+		for (const [key, value] of Object.entries(query)) {
+			if (value !== undefined) {
+				url.searchParams.set(key, String(value));
+			}
+		}
+	}
+
+	return url.toString();
+}
+
+/**
+The last path segment of a URL or a bare ID (for `secret_ref`, Nova's `Location`…): never the host.
+*/
+export function lastSegment(reference: string): string {
+	const path = reference.includes('://') ? new URL(reference).pathname : reference.split('?', 1)[0] ?? reference;
+	const segments = path.split('/').filter(Boolean);
+	return segments.at(-1) ?? '';
+}
+
+export function parseVersion(version: string): [number, number] | undefined {
+	const match = /^v?(\d+)(?:\.(\d+))?$/.exec(version.trim());
+	return match ? [Number(match[1]), Number(match[2] ?? '0')] : undefined;
+}
+
+export function compareVersions(a: string, b: string): number {
+	const left = parseVersion(a) ?? [0, 0];
+	const right = parseVersion(b) ?? [0, 0];
+	return left[0] === right[0] ? left[1] - right[1] : left[0] - right[0];
+}
+
+/**
+The microversion to request: the server's max, capped at what the client was written for.
+*/
+export function chooseMicroversion(range: Microversion, cap: string): string {
+	return compareVersions(range.max, cap) < 0 ? range.max : cap;
+}
+
+export function encodeId(id: string): string {
+	if (id === '') {
+		throw new TypeError('empty ID');
+	}
+
+	return encodeURIComponent(id);
+}
