@@ -524,6 +524,10 @@ setup_cinder() {
 	backup_driver = cinder.backup.drivers.posix.PosixBackupDriver
 	backup_posix_path = $STATE/cinder/backups
 	backup_workers = 1
+	# Room for several engineers and test runs in one project (the defaults are 10 volumes, 10 backups).
+	quota_volumes = 100
+	quota_snapshots = 100
+	quota_backups = 100
 	[database]
 	connection = $(dburl cinder)
 	[oslo_concurrency]
