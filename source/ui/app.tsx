@@ -1,104 +1,83 @@
 /*
-The interactive view. State lives here (which cloud, project, view, row, mode); every decision about what a key does comes
-from keymap.ts, every row from views.ts, every cloud-supplied string passed through sanitize() on the way.
+The interactive view. The cloud side of the state lives in useCloud; this file holds what the user is looking at (view,
+row, mode) and what each key does. Which key does what comes from keymap.ts, every row from views.ts, and every
+cloud-supplied string has passed through sanitize() before it gets here.
 */
 import {
-	type ReactNode,
-	useCallback,
-	useEffect,
-	useMemo,
-	useRef,
-	useState,
+	type ReactNode, useCallback, useMemo, useState,
 } from 'react';
 import {
-	Box,
-	Text,
-	useApp,
-	useInput,
-	useWindowSize,
-	type Key,
+	Box, Text, useApp, useInput, useWindowSize, type Key,
 } from 'ink';
-import type {Inventory, InventoryProgress} from '../core/model.js';
-import type {CloudSession, Project} from '../core/types.js';
 import type {AppServices} from './services.js';
+import {activeBindings, findBinding, type Binding, type InputContext} from './keymap.js';
+import {makeTheme, paint} from './theme.js';
 import {
-	activeBindings,
-	findBinding,
-	type Binding,
-	type InputContext,
-} from './keymap.js';
-import {makeTheme} from './theme.js';
-import {
-	arrange,
-	layoutColumns,
-	viewById,
-	views,
-	type CloudEntry,
-	type Row,
-	type ViewContext,
-	type ViewId,
+	arrange, layoutColumns, viewById, views, type Row, type ViewContext, type ViewId,
 } from './views.js';
 import {sanitize} from './sanitize.js';
 import {age} from './format.js';
+import {useCloud, type CloudState} from './use-cloud.js';
 import {Table} from './components/table.js';
 import {Header} from './components/header.js';
 import {Footer} from './components/footer.js';
 import {DetailPane, detailLines} from './components/detail.js';
-import {ScrollText} from './components/scroll-text.js';
+import {ScrollText, type Line} from './components/scroll-text.js';
 import {Palette, paletteItems, type PaletteItem} from './components/palette.js';
 import {helpLines} from './components/help.js';
 import {fuzzyFilter} from './fuzzy.js';
 
 export type AppProps = {
-	readonly services: AppServices;
-	/**
-	Hide every action that changes the cloud.
-	*/
-	readonly readonly?: boolean;
-	/**
-	Cloud to open (default: the connector's choice).
-	*/
-	readonly cloud?: string;
-	/**
-	Project name or ID to open (default: the token's).
-	*/
-	readonly project?: string;
-	/**
-	Set when the clouds are simulated: shown as a banner.
-	*/
-	readonly demoReason?: string;
-	/**
-	Fixed size (tests, media); default: the terminal's, following resizes.
-	*/
-	readonly size?: {columns: number; rows: number};
-	/**
-	First view (default: audit).
-	*/
-	readonly initialView?: ViewId;
+	services: AppServices;
+	/** Hide every action that changes the cloud (`--readonly`). */
+	isReadonly?: boolean;
+	/** Cloud to open (default: the connector's choice). */
+	cloud?: string;
+	/** Project name or ID to open (default: the token's). */
+	project?: string;
+	/** Set when the clouds are simulated: shown as a banner. */
+	demoReason?: string;
+	/** Fixed size (tests, media); default: the terminal's, following resizes. */
+	size?: {columns: number; rows: number};
+	/** First view (default: audit). */
+	initialView?: ViewId;
 };
-
-type Mode = InputContext;
 
 type Position = {selected: number; offset: number};
 
-type Loading = {phase: 'connecting' | 'reading' | 'idle' | 'failed'; message?: string; progress?: Record<string, number>};
-
-/**
-Statuses of work under way: while any resource is in one, the inventory refreshes on its own.
-*/
-const busy = /^(?:creating|attaching|detaching|deleting|backing-up|restoring|restoring-backup|downloading|uploading|saving|queued|importing|retyping|extending|build|resize|reserved)$/i;
-
-function somethingInProgress(inventory: Inventory | undefined): boolean {
-	if (!inventory) {
-		return false;
-	}
-
-	const lists: Array<Array<{status: string}>> = [inventory.volumes, inventory.backups, inventory.snapshots, inventory.images];
-	return lists.some(list => list.some(item => busy.test(item.status)));
+/** Lines above and below the table: title, capabilities, tabs, table header, status, footer (+ the demo banner). */
+function chromeLines(hasBanner: boolean): number {
+	return 6 + (hasBanner ? 1 : 0);
 }
 
-function errorText(error: unknown): string {
-	return sanitize(error instanceof Error ? error.message : String(error));
+function jsonLines(value: unknown): string[] {
+	let text: string;
+	try {
+		text = JSON.stringify(value, undefined, 2) ?? 'undefined';
+	} catch {
+		text = '(not serialisable)';
+	}
+
+	// JSON.stringify escapes control characters inside strings; sanitise anyway, this is cloud-supplied text.
+	return text.split('\n').map(line => sanitize(line));
+}
+
+function statusLine(options: {cloud: CloudState; message?: string; filter: string; isFiltering: boolean; shown: number; total: number}): string {
+	const {cloud} = options;
+	let status = options.message ?? '';
+	if (cloud.phase === 'connecting' || cloud.phase === 'failed') {
+		status = cloud.status ?? '';
+	} else if (cloud.phase === 'reading') {
+		const counts = Object.entries(cloud.progress).map(([name, count]) => `${name} ${count}`).join(' · ');
+		status = `${cloud.inventory === undefined ? 'reading' : 'refreshing'}… ${counts}`;
+	}
+
+	if (options.isFiltering || options.filter !== '') {
+		const cursor = options.isFiltering ? '█' : '';
+		status = `/${options.filter}${cursor}  ${options.shown}/${options.total} rows${status === '' ? '' : `  ${status}`}`;
+	}
+
+	return status === '' ? ' ' : status;
 }
 
 export function App(props: AppProps) {
@@ -109,198 +88,42 @@ export function App(props: AppProps) {
 	const width = Math.max(40, size.columns);
 	const height = Math.max(12, size.rows);
 	const theme = useMemo(() => makeTheme({env: services.env, theme: services.theme}), [services.env, services.theme]);
-	const bindings = useMemo(() => activeBindings({readonly: props.readonly ?? false}), [props.readonly]);
-
-	const [cloud, setCloud] = useState<string | undefined>(props.cloud);
-	const [wantedProject, setWantedProject] = useState<string | undefined>(props.project);
-	const [session, setSession] = useState<CloudSession | undefined>();
-	const [clouds, setClouds] = useState<CloudEntry[]>([]);
-	const [projects, setProjects] = useState<Project[]>([]);
-	const [capabilities, setCapabilities] = useState<string[]>([]);
-	const [inventory, setInventory] = useState<Inventory | undefined>();
-	const [cachedAt, setCachedAt] = useState<string | undefined>();
-	const [loading, setLoading] = useState<Loading>({phase: 'connecting'});
-	const [refreshTick, setRefreshTick] = useState(0);
-	const [message, setMessage] = useState<string | undefined>();
+	const bindings = useMemo(() => activeBindings({readonly: props.isReadonly ?? false}), [props.isReadonly]);
+	const cloud = useCloud(services, {cloud: props.cloud, project: props.project});
 
 	const [viewId, setViewId] = useState<ViewId>(props.initialView ?? 'audit');
-	const [mode, setMode] = useState<Mode>('list');
+	const [mode, setMode] = useState<InputContext>('list');
 	const [positions, setPositions] = useState<Partial<Record<ViewId, Position>>>({});
 	const [filters, setFilters] = useState<Partial<Record<ViewId, string>>>({});
-	const [sorts, setSorts] = useState<Partial<Record<ViewId, {column: number; descending: boolean}>>>({});
+	const [sorts, setSorts] = useState<Partial<Record<ViewId, {column: number; isDescending: boolean}>>>({});
 	const [scroll, setScroll] = useState(0);
 	const [query, setQuery] = useState('');
 	const [paletteIndex, setPaletteIndex] = useState(0);
 	const [detailRow, setDetailRow] = useState<Row | undefined>();
-	const sessionRef = useRef<CloudSession | undefined>(undefined);
-
-	// Clouds for the Clouds view and the palette.
-	useEffect(() => {
-		let isLive = true;
-		services.connector.listClouds().then(list => {
-			if (isLive) {
-				setClouds(list);
-			}
-		}, () => {
-			// No clouds.yaml: the list stays empty; connecting reports the real problem.
-		});
-		return () => {
-			isLive = false;
-		};
-	}, [services.connector]);
-
-	// Connect whenever the cloud (or the project asked for at start) changes.
-	useEffect(() => {
-		const controller = new AbortController();
-		setLoading({phase: 'connecting', message: cloud ? `connecting to ${sanitize(cloud)}…` : 'connecting…'});
-		setInventory(undefined);
-		setCachedAt(undefined);
-		services.connector.connect(cloud, {project: wantedProject, signal: controller.signal}).then(opened => {
-			if (controller.signal.aborted) {
-				opened.close();
-				return;
-			}
-
-			sessionRef.current?.close();
-			sessionRef.current = opened;
-			setSession(opened);
-			setCloud(current => current ?? opened.cloudName);
-		}, (error: unknown) => {
-			if (!controller.signal.aborted) {
-				setLoading({phase: 'failed', message: `cannot connect: ${errorText(error)}`});
-			}
-		});
-		return () => {
-			controller.abort();
-		};
-		// WantedProject is only read when the cloud changes; switching project inside a cloud goes through switchProject.
-		// eslint-disable-next-line react-hooks/exhaustive-deps
-	}, [cloud, services.connector]);
-
-	useEffect(() => () => {
-		sessionRef.current?.close();
-	}, []);
-
-	// Per session: projects and capabilities.
-	useEffect(() => {
-		if (!session) {
-			return;
-		}
-
-		const controller = new AbortController();
-		session.identity.listProjects({signal: controller.signal}).then(list => {
-			setProjects(list);
-		}, () => {
-			setProjects([]);
-		});
-		if (services.checkCloud) {
-			services.checkCloud(session, {signal: controller.signal}).then(lines => {
-				setCapabilities(lines.map(line => sanitize(line)));
-			}, () => {
-				setCapabilities([]);
-			});
-		}
-
-		return () => {
-			controller.abort();
-		};
-	}, [session, services]);
-
-	// Read the inventory: the cached one first (marked with its age), then the live one.
-	useEffect(() => {
-		if (!session) {
-			return;
-		}
-
-		const controller = new AbortController();
-		const token = session.identity.token();
-		const cacheKey = [session.cloudName, token.projectId] as const;
-		const progress: Record<string, number> = {};
-		setLoading({phase: 'reading', message: 'reading inventory…', progress});
-		if (services.cache && refreshTick === 0) {
-			services.cache.get(...cacheKey).then(entry => {
-				if (!entry || controller.signal.aborted) {
-					return;
-				}
-
-				setInventory(current => current ?? entry.inventory);
-				setCachedAt(current => current ?? entry.savedAt);
-			}, () => undefined);
-		}
-
-		const onProgress = (event: InventoryProgress) => {
-			progress[event.resource] = event.count;
-		};
-
-		services.readInventory(session, {signal: controller.signal, onProgress}).then(fresh => {
-			if (controller.signal.aborted) {
-				return;
-			}
-
-			setInventory(fresh);
-			setCachedAt(undefined);
-			setLoading({phase: 'idle'});
-			void services.cache?.set(...cacheKey, fresh).catch(() => undefined);
-		}, (error: unknown) => {
-			if (!controller.signal.aborted) {
-				setLoading({phase: 'failed', message: `reading failed: ${errorText(error)}`});
-			}
-		});
-		return () => {
-			controller.abort();
-		};
-	}, [session, refreshTick, services]);
-
-	// Progress counters tick while reading.
-	const [, setTick] = useState(0);
-	useEffect(() => {
-		if (loading.phase !== 'reading') {
-			return;
-		}
-
-		const timer = setInterval(() => {
-			setTick(tick => tick + 1);
-		}, 250);
-		return () => {
-			clearInterval(timer);
-		};
-	}, [loading.phase]);
-
-	// Auto-refresh while something is in progress.
-	const isInProgress = somethingInProgress(inventory);
-	useEffect(() => {
-		if (!isInProgress || loading.phase !== 'idle') {
-			return;
-		}
-
-		const timer = setTimeout(() => {
-			setRefreshTick(tick => tick + 1);
-		}, Math.max(1, services.refreshSeconds) * 1000);
-		return () => {
-			clearTimeout(timer);
-		};
-	}, [isInProgress, loading.phase, services.refreshSeconds]);
+	const [message, setMessage] = useState<string | undefined>();
 
 	const now = services.now();
+	const {inventory, session} = cloud;
 	const analysis = useMemo(
-		() => (inventory ? services.analyse(inventory, services.now(), services.policy) : undefined),
+		() => (inventory === undefined ? undefined : services.analyse(inventory, services.now(), services.policy)),
 		[inventory, services],
 	);
 	const token = session?.identity.token();
-	const context: ViewContext = {
-		inventory, analysis, now, projects, clouds, cloud: session?.cloudName ?? cloud, projectId: token?.projectId,
-	};
 	const view = viewById(viewId);
-	const sort = sorts[viewId] ?? view.defaultSort;
+	const sort = sorts[viewId] ?? {column: view.defaultSort.column, isDescending: view.defaultSort.descending};
 	const filter = filters[viewId] ?? '';
-	// eslint-disable-next-line react-hooks/exhaustive-deps
-	const built = useMemo(() => view.build(context), [view, inventory, analysis, projects, clouds, session, cloud]);
-	const rows = useMemo(() => arrange(built, {filter, sortColumn: sort.column, descending: sort.descending}), [built, filter, sort.column, sort.descending]);
+	const built = useMemo(() => {
+		const context: ViewContext = {
+			inventory, analysis, now: services.now(), projects: cloud.projects, clouds: cloud.clouds, cloud: session?.cloudName ?? cloud.cloud, projectId: session?.identity.token().projectId,
+		};
+		return view.build(context);
+	}, [view, inventory, analysis, cloud.projects, cloud.clouds, session, cloud.cloud, services]);
+	const rows = useMemo(
+		() => arrange(built, {filter, sortColumn: sort.column, descending: sort.isDescending}),
+		[built, filter, sort.column, sort.isDescending],
+	);
 
-	// Layout: header (2-3 lines), tabs, table header, rows, status, footer.
-	const bannerLines = props.demoReason ? 1 : 0;
-	const headerLines = 2 + bannerLines;
-	const bodyHeight = Math.max(3, height - headerLines - 1 - 1 - 1 - 1 - 1);
+	const bodyHeight = Math.max(3, height - 1 - chromeLines(props.demoReason !== undefined));
 	const position = positions[viewId] ?? {selected: 0, offset: 0};
 	const selected = Math.min(position.selected, Math.max(0, rows.length - 1));
 	const offset = Math.min(position.offset, Math.max(0, rows.length - bodyHeight));
@@ -308,8 +131,7 @@ export function App(props: AppProps) {
 
 	const moveTo = useCallback((target: number) => {
 		setPositions(previous => {
-			const last = Math.max(0, rows.length - 1);
-			const next = Math.max(0, Math.min(last, target));
+			const next = Math.max(0, Math.min(rows.length - 1, target));
 			const old = previous[viewId] ?? {selected: 0, offset: 0};
 			let nextOffset = Math.min(old.offset, Math.max(0, rows.length - bodyHeight));
 			if (next < nextOffset) {
@@ -322,361 +144,268 @@ export function App(props: AppProps) {
 		});
 	}, [rows.length, viewId, bodyHeight]);
 
-	const switchView = useCallback((id: ViewId) => {
-		setViewId(id);
-		setMode('list');
-		setScroll(0);
-	}, []);
-
-	const switchProject = useCallback((projectId: string) => {
-		const active = sessionRef.current;
-		if (!active || active.identity.token().projectId === projectId) {
-			return;
-		}
-
-		setLoading({phase: 'connecting', message: 'switching project…'});
-		active.switchProject(projectId).then(next => {
-			sessionRef.current = next;
-			active.close();
-			setInventory(undefined);
-			setCachedAt(undefined);
-			setRefreshTick(0);
-			setPositions({});
-			setSession(next);
-			setMessage(`project ${sanitize(next.identity.token().projectName)}`);
-		}, (error: unknown) => {
-			setLoading({phase: 'idle'});
-			setMessage(`cannot switch project: ${errorText(error)}`);
-		});
-	}, []);
-
-	const switchCloud = useCallback((name: string) => {
-		setWantedProject(undefined);
-		setPositions({});
-		setCloud(name);
-		setMessage(`cloud ${sanitize(name)}`);
-	}, []);
-
-	const copy = useCallback((text: string) => {
-		services.copy(text);
-		setMessage(`copied ${sanitize(text)}`);
-	}, [services]);
-
-	const lines = useMemo(() => {
+	const lines = useMemo((): Array<string | Line> => {
 		if (mode === 'help') {
 			return helpLines(bindings, width);
 		}
 
 		if (mode === 'raw') {
-			const raw = detailRow?.raw ?? detailRow?.finding ?? {};
-			return sanitizeJson(raw);
+			return jsonLines(detailRow?.raw ?? detailRow?.finding ?? {});
 		}
 
-		return mode === 'detail' && detailRow
-			? detailLines({
-				row: detailRow, inventory, analysis, now, width,
-			})
-			: [];
-		// eslint-disable-next-line react-hooks/exhaustive-deps
-	}, [mode, detailRow, bindings, inventory, analysis, width]);
+		if (mode === 'detail' && detailRow !== undefined) {
+			return detailLines({
+				row: detailRow, inventory, analysis, now: services.now(), width,
+			});
+		}
+
+		return [];
+	}, [mode, detailRow, bindings, inventory, analysis, width, services]);
 
 	const items = useMemo(() => paletteItems({
-		views, clouds, projects, bindings, currentCloud: session?.cloudName, currentProject: token?.projectId,
-	}), [clouds, projects, bindings, session, token?.projectId]);
+		views, clouds: cloud.clouds, projects: cloud.projects, bindings, currentCloud: session?.cloudName, currentProject: session?.identity.token().projectId,
+	}), [cloud.clouds, cloud.projects, bindings, session]);
 	const matches = useMemo(() => fuzzyFilter(items, query, item => item.label), [items, query]);
+
+	const switchView = (id: ViewId) => {
+		setViewId(id);
+		setMode('list');
+		setScroll(0);
+	};
+
+	const switchProject = (projectId: string) => {
+		setPositions({});
+		void cloud.switchProject(projectId).then(setMessage);
+	};
+
+	const switchCloud = (name: string) => {
+		setPositions({});
+		setMessage(`cloud ${sanitize(name)}`);
+		cloud.switchCloud(name);
+	};
+
+	const openRow = (row: Row | undefined) => {
+		if (row?.enter?.type === 'switch-project') {
+			switchProject(row.enter.projectId);
+		} else if (row?.enter?.type === 'switch-cloud') {
+			switchCloud(row.enter.cloud);
+		} else if (row !== undefined) {
+			setDetailRow(row);
+			setScroll(0);
+			setMode('detail');
+		}
+	};
 
 	const runPaletteItem = (item: PaletteItem) => {
 		setMode('list');
 		setQuery('');
-		switch (item.type) {
-			case 'view': {
-				switchView(item.view);
-				break;
-			}
-
-			case 'cloud': {
-				switchCloud(item.cloud);
-				break;
-			}
-
-			case 'project': {
-				switchProject(item.projectId);
-				break;
-			}
-
-			case 'action': {
-				runAction(item.binding, 'list');
-				break;
-			}
+		if (item.type === 'view') {
+			switchView(item.view);
+		} else if (item.type === 'cloud') {
+			switchCloud(item.cloud);
+		} else if (item.type === 'project') {
+			switchProject(item.projectId);
+		} else {
+			runBinding(item.binding, 'list', '');
 		}
 	};
 
-	const openDetail = (row: Row | undefined) => {
-		if (!row) {
-			return;
-		}
-
-		if (row.enter?.type === 'switch-project') {
-			switchProject(row.enter.projectId);
-			return;
-		}
-
-		if (row.enter?.type === 'switch-cloud') {
-			switchCloud(row.enter.cloud);
-			return;
-		}
-
-		setDetailRow(row);
-		setScroll(0);
-		setMode('detail');
+	const isScrolling = mode === 'detail' || mode === 'help' || mode === 'raw';
+	const scrollBy = (delta: number) => {
+		setScroll(value => Math.max(0, Math.min(Math.max(0, lines.length - bodyHeight), value + delta)));
 	};
 
-	function runAction(binding: Binding, context: Mode, input = ''): void {
-		const page = Math.max(1, bodyHeight - 1);
-		const isScrolling = context === 'detail' || context === 'help' || context === 'raw';
-		const scrollBy = (delta: number) => {
-			setScroll(value => Math.max(0, Math.min(Math.max(0, lines.length - bodyHeight), value + delta)));
-		};
-
-		switch (binding.id) {
-			case 'nav.down': {
-				if (context === 'palette') {
-					setPaletteIndex(index => Math.min(matches.length - 1, index + 1));
-				} else if (isScrolling) {
-					scrollBy(1);
-				} else {
-					moveTo(selected + 1);
-				}
-
-				break;
-			}
-
-			case 'nav.up': {
-				if (context === 'palette') {
-					setPaletteIndex(index => Math.max(0, index - 1));
-				} else if (isScrolling) {
-					scrollBy(-1);
-				} else {
-					moveTo(selected - 1);
-				}
-
-				break;
-			}
-
-			case 'nav.pageDown': {
-				if (isScrolling) {
-					scrollBy(page);
-				} else {
-					moveTo(selected + page);
-				}
-
-				break;
-			}
-
-			case 'nav.pageUp': {
-				if (isScrolling) {
-					scrollBy(-page);
-				} else {
-					moveTo(selected - page);
-				}
-
-				break;
-			}
-
-			case 'nav.top': {
-				if (isScrolling) {
-					setScroll(0);
-				} else {
-					moveTo(0);
-				}
-
-				break;
-			}
-
-			case 'nav.bottom': {
-				if (isScrolling) {
-					scrollBy(lines.length);
-				} else {
-					moveTo(rows.length - 1);
-				}
-
-				break;
-			}
-
-			case 'nav.enter': {
-				if (context === 'palette') {
-					const item = matches[Math.min(paletteIndex, matches.length - 1)];
-					if (item) {
-						runPaletteItem(item);
-					}
-				} else {
-					openDetail(current);
-				}
-
-				break;
-			}
-
-			case 'nav.back': {
-				if (context === 'palette') {
-					setQuery('');
-				}
-
-				setMode('list');
+	/** Moves the list selection, or scrolls the text being read. */
+	const move = (delta: number, absolute?: 'top' | 'bottom') => {
+		if (isScrolling) {
+			if (absolute === 'top') {
 				setScroll(0);
-				break;
+			} else {
+				scrollBy(absolute === 'bottom' ? lines.length : delta);
+			}
+		} else if (absolute === undefined) {
+			moveTo(selected + delta);
+		} else {
+			moveTo(absolute === 'top' ? 0 : rows.length - 1);
+		}
+	};
+
+	const target = () => (mode === 'detail' ? detailRow : current);
+	const page = Math.max(1, bodyHeight - 1);
+
+	const handlers: Record<string, (context: InputContext, input: string) => void> = {
+		'nav.down'(context) {
+			if (context === 'palette') {
+				setPaletteIndex(index => Math.min(matches.length - 1, index + 1));
+			} else {
+				move(1);
+			}
+		},
+		'nav.up'(context) {
+			if (context === 'palette') {
+				setPaletteIndex(index => Math.max(0, index - 1));
+			} else {
+				move(-1);
+			}
+		},
+		'nav.pageDown'() {
+			move(page);
+		},
+		'nav.pageUp'() {
+			move(-page);
+		},
+		'nav.top'() {
+			move(0, 'top');
+		},
+		'nav.bottom'() {
+			move(0, 'bottom');
+		},
+		'nav.enter'(context) {
+			if (context !== 'palette') {
+				openRow(current);
+				return;
 			}
 
-			case 'view.next':
-			case 'view.previous': {
-				const index = views.findIndex(candidate => candidate.id === viewId);
-				const step = binding.id === 'view.next' ? 1 : views.length - 1;
-				switchView(views[(index + step) % views.length]?.id ?? 'audit');
-				break;
+			const item = matches[Math.min(paletteIndex, matches.length - 1)];
+			if (item !== undefined) {
+				runPaletteItem(item);
 			}
-
-			case 'view.jump': {
-				const target = views[Number(input) - 1];
-				if (target) {
-					switchView(target.id);
-				}
-
-				break;
+		},
+		'nav.back'() {
+			setQuery('');
+			setMode('list');
+			setScroll(0);
+		},
+		'view.next'() {
+			const index = views.findIndex(candidate => candidate.id === viewId);
+			switchView(views[(index + 1) % views.length]?.id ?? 'audit');
+		},
+		'view.previous'() {
+			const index = views.findIndex(candidate => candidate.id === viewId);
+			switchView(views[(index + views.length - 1) % views.length]?.id ?? 'audit');
+		},
+		'view.jump'(_context, input) {
+			const jump = views[Number(input) - 1];
+			if (jump !== undefined) {
+				switchView(jump.id);
 			}
-
-			case 'app.palette': {
-				setQuery('');
-				setPaletteIndex(0);
-				setMode('palette');
-				break;
+		},
+		'app.palette'() {
+			setQuery('');
+			setPaletteIndex(0);
+			setMode('palette');
+		},
+		'list.filter'() {
+			setMode('filter');
+		},
+		'list.sort'() {
+			const shown = layoutColumns(view.columns, width - 1).map(entry => entry.index);
+			const next = shown[(shown.indexOf(sort.column) + 1) % shown.length] ?? 0;
+			setSorts(previous => ({...previous, [viewId]: {column: next, isDescending: false}}));
+			setMessage(`sorted by ${view.columns[next]?.title.trim() ?? ''}`);
+		},
+		'list.sortReverse'() {
+			setSorts(previous => ({...previous, [viewId]: {column: sort.column, isDescending: !sort.isDescending}}));
+		},
+		'resource.copyId'() {
+			const id = target()?.copyId;
+			if (id !== undefined) {
+				services.copy(id);
+				setMessage(`copied ${sanitize(id)}`);
 			}
-
-			case 'list.filter': {
-				setMode('filter');
-				break;
-			}
-
-			case 'list.sort': {
-				const shown = layoutColumns(view.columns, width - 1).map(entry => entry.index);
-				const at = shown.indexOf(sort.column);
-				const next = shown[(at + 1) % shown.length] ?? 0;
-				setSorts(previous => ({...previous, [viewId]: {column: next, descending: false}}));
-				setMessage(`sorted by ${view.columns[next]?.title.trim() ?? ''}`);
-				break;
-			}
-
-			case 'list.sortReverse': {
-				setSorts(previous => ({...previous, [viewId]: {column: sort.column, descending: !sort.descending}}));
-				break;
-			}
-
-			case 'resource.copyId': {
-				const target = context === 'detail' ? detailRow : current;
-				if (target?.copyId) {
-					copy(target.copyId);
-				}
-
-				break;
-			}
-
-			case 'resource.raw': {
-				const target = context === 'detail' ? detailRow : current;
-				if (target) {
-					setDetailRow(target);
-					setScroll(0);
-					setMode('raw');
-				}
-
-				break;
-			}
-
-			case 'app.refresh': {
-				setRefreshTick(tick => tick + 1);
-				setMessage('refreshing…');
-				break;
-			}
-
-			case 'app.help': {
+		},
+		'resource.raw'() {
+			const row = target();
+			if (row !== undefined) {
+				setDetailRow(row);
 				setScroll(0);
-				setMode(context === 'help' ? 'list' : 'help');
-				break;
+				setMode('raw');
 			}
+		},
+		'app.refresh'() {
+			cloud.refresh();
+		},
+		'app.help'(context) {
+			setScroll(0);
+			setMode(context === 'help' ? 'list' : 'help');
+		},
+		'app.quit'() {
+			exit();
+		},
+	};
 
-			case 'app.quit': {
-				exit();
-				break;
-			}
-
-			default: {
-				if (binding.disabledReason) {
-					setMessage(`${binding.description}: ${binding.disabledReason}`);
-				}
-			}
+	function runBinding(binding: Binding, context: InputContext, input: string): void {
+		const handler = handlers[binding.id];
+		if (handler) {
+			handler(context, input);
+		} else if (binding.disabledReason !== undefined) {
+			setMessage(`${binding.description}: ${binding.disabledReason}`);
 		}
 	}
 
+	const isTyping = (input: string, key: Key) => !key.ctrl && !key.meta && input !== '' && !key.upArrow && !key.downArrow && !key.return && !key.escape;
+
+	const onFilterKey = (input: string, key: Key) => {
+		if (key.return) {
+			setMode('list');
+		} else if (key.escape) {
+			setFilters(previous => ({...previous, [viewId]: ''}));
+			setMode('list');
+		} else if (key.backspace || key.delete) {
+			setFilters(previous => ({...previous, [viewId]: [...(previous[viewId] ?? '')].slice(0, -1).join('')}));
+		} else if (isTyping(input, key)) {
+			setFilters(previous => ({...previous, [viewId]: (previous[viewId] ?? '') + sanitize(input)}));
+			moveTo(0);
+		}
+	};
+
+	const onPaletteKey = (input: string, key: Key) => {
+		if (key.backspace || key.delete) {
+			setQuery(value => [...value].slice(0, -1).join(''));
+			setPaletteIndex(0);
+		} else if (isTyping(input, key)) {
+			setQuery(value => value + sanitize(input));
+			setPaletteIndex(0);
+		} else {
+			const binding = findBinding(bindings, 'palette', input, key);
+			if (binding !== undefined) {
+				runBinding(binding, 'palette', input);
+			}
+		}
+	};
+
 	useInput((input: string, key: Key) => {
 		if (mode === 'filter') {
-			if (key.return) {
-				setMode('list');
-			} else if (key.escape) {
-				setFilters(previous => ({...previous, [viewId]: ''}));
-				setMode('list');
-			} else if (key.backspace || key.delete) {
-				setFilters(previous => ({...previous, [viewId]: [...(previous[viewId] ?? '')].slice(0, -1).join('')}));
-			} else if (!key.ctrl && !key.meta && input && !key.upArrow && !key.downArrow) {
-				setFilters(previous => ({...previous, [viewId]: (previous[viewId] ?? '') + sanitize(input)}));
-				moveTo(0);
-			}
-
+			onFilterKey(input, key);
 			return;
 		}
 
 		if (mode === 'palette') {
-			const binding = findBinding(bindings, 'palette', input, key);
-			if (binding && (key.upArrow || key.downArrow || key.return || key.escape)) {
-				runAction(binding, 'palette', input);
-			} else if (key.backspace || key.delete) {
-				setQuery(value => [...value].slice(0, -1).join(''));
-				setPaletteIndex(0);
-			} else if (!key.ctrl && !key.meta && input) {
-				setQuery(value => value + sanitize(input));
-				setPaletteIndex(0);
-			}
-
+			onPaletteKey(input, key);
 			return;
 		}
 
 		const binding = findBinding(bindings, mode, input, key);
-		if (!binding) {
-			return;
+		if (binding !== undefined) {
+			setMessage(undefined);
+			runBinding(binding, mode, input);
 		}
-
-		setMessage(undefined);
-		runAction(binding, mode, input);
 	});
-
-	const tabs = views.map((candidate, index) => ({label: `${index + 1}${candidate.title}`, active: candidate.id === viewId}));
-	let status = message ?? '';
-	if (loading.phase === 'connecting' || loading.phase === 'failed') {
-		status = loading.message ?? '';
-	} else if (loading.phase === 'reading') {
-		const counts = Object.entries(loading.progress ?? {}).map(([name, count]) => `${name} ${count}`).join(' · ');
-		status = `${inventory ? 'refreshing' : 'reading'}… ${counts}`;
-	}
-
-	if (mode === 'filter' || filter) {
-		status = `/${filter}${mode === 'filter' ? '█' : ''}  ${rows.length}/${built.length} rows${status ? `  ${status}` : ''}`;
-	}
 
 	let body: ReactNode;
 	if (mode === 'palette') {
 		body = <Palette query={query} items={matches} selected={paletteIndex} height={bodyHeight + 1} width={width} theme={theme}/>;
-	} else if (mode === 'detail' && detailRow) {
+	} else if (mode === 'detail' && detailRow !== undefined) {
 		body = <DetailPane lines={lines} offset={scroll} height={bodyHeight + 1} width={width} theme={theme}/>;
 	} else if (mode === 'help' || mode === 'raw') {
-		body = <ScrollText title={mode === 'help' ? 'Keys (Esc closes)' : `Raw JSON of ${detailRow?.ref?.kind ?? 'row'} ${detailRow?.ref?.name ?? detailRow?.ref?.id ?? ''} (Esc closes)`} lines={lines} offset={scroll} height={bodyHeight + 1} width={width}/>;
+		const about = `${detailRow?.ref?.kind ?? 'row'} ${detailRow?.ref?.name ?? detailRow?.ref?.id ?? ''}`;
+		body = <ScrollText title={mode === 'help' ? 'Keys (Esc closes)' : `Raw JSON of ${about} (Esc closes)`} lines={lines} offset={scroll} height={bodyHeight + 1} width={width} hasColor={theme.color}/>;
 	} else {
-		const empty = loading.phase === 'idle' || inventory ? (filter ? 'no row matches the filter' : `no ${view.title.toLowerCase()}`) : 'loading…';
+		let empty = 'loading…';
+		if (inventory !== undefined || cloud.phase === 'idle') {
+			empty = filter === '' ? `no ${view.title.toLowerCase()}` : 'no row matches the filter';
+		}
+
 		body = (
 			<Table
 				columns={view.columns}
@@ -686,45 +415,36 @@ export function App(props: AppProps) {
 				height={bodyHeight}
 				width={width}
 				sortColumn={sort.column}
-				descending={sort.descending}
+				isDescending={sort.isDescending}
 				theme={theme}
 				empty={empty}
 			/>
 		);
 	}
 
+	const status = statusLine({
+		cloud, message, filter, isFiltering: mode === 'filter', shown: rows.length, total: built.length,
+	});
 	return (
 		<Box flexDirection='column' width={width} height={height - 1}>
 			<Header
 				width={width}
 				theme={theme}
-				cloud={sanitize(session?.cloudName ?? cloud ?? '…')}
+				cloud={sanitize(session?.cloudName ?? cloud.cloud ?? '…')}
 				region={sanitize(session?.region ?? inventory?.region ?? '')}
 				project={sanitize(token?.projectName ?? '…')}
 				user={sanitize(token?.userName ?? '…')}
 				session={session}
 				inventory={inventory}
-				capabilities={capabilities}
-				cached={cachedAt ? age(cachedAt, now) : undefined}
+				capabilities={cloud.capabilities}
+				cached={cloud.cachedAt === undefined ? undefined : age(cloud.cachedAt, now)}
 				demoReason={props.demoReason}
-				readonly={props.readonly ?? false}
-				tabs={tabs}
+				isReadonly={props.isReadonly ?? false}
+				tabs={views.map((candidate, index) => ({label: `${index + 1}${candidate.title}`, isActive: candidate.id === viewId}))}
 			/>
 			{body}
-			<Text wrap='truncate-end' color={loading.phase === 'failed' && theme.color ? 'red' : undefined}>{status || ' '}</Text>
+			<Text wrap='truncate-end' color={cloud.phase === 'failed' ? paint(theme, 'red') : undefined}>{status}</Text>
 			<Footer bindings={bindings} mode={mode} width={width}/>
 		</Box>
 	);
-}
-
-function sanitizeJson(value: unknown): string[] {
-	let text: string;
-	try {
-		text = JSON.stringify(value, undefined, 2) ?? 'undefined';
-	} catch {
-		text = String(value);
-	}
-
-	// JSON.stringify escapes control characters in strings, but sanitise anyway: this is cloud-supplied text.
-	return text.split('\n').map(line => sanitize(line));
 }

@@ -7,7 +7,7 @@ word starts and an early first match score higher.
 A score (higher is better), or undefined when `query` does not match `text`.
 */
 export function fuzzyScore(query: string, text: string): number | undefined {
-	const needle = query.toLowerCase().replaceAll(/\s+/g, '');
+	const needle = query.toLowerCase().replaceAll(/\s+/gv, '');
 	if (needle === '') {
 		return 0;
 	}
@@ -28,7 +28,7 @@ export function fuzzyScore(query: string, text: string): number | undefined {
 		}
 
 		const before = found === 0 ? ' ' : haystack[found - 1] ?? ' ';
-		if (/[\s\-./:_]/.test(before)) {
+		if (/[\s\-.\/:_]/v.test(before)) {
 			score += 3;
 		}
 

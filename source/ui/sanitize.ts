@@ -6,15 +6,15 @@ said passes through `sanitize()` before it reaches an Ink <Text>.
 
 // ESC-introduced sequences: CSI (ESC [ … final byte), OSC/DCS/SOS/PM/APC (ESC ] P X ^ _ … up to BEL or ST), and two-byte ESC x.
 // eslint-disable-next-line no-control-regex
-const escapeSequence = /\u001B(?:\[[\u0030-\u003F]*[\u0020-\u002F]*[\u0040-\u007E]?|[PX\]^_][^\u0007\u001B]*(?:\u0007|\u001B\\)?|[\u0020-\u007E]?)/g;
+const escapeSequence = /\u001B(?:\[[\u0030-\u003F]*[\u0020-\u002F]*[\u0040-\u007E]?|[PX\]^_][^\u0007\u001B]*(?:\u0007|\u001B\\)?|[\u0020-\u007E]?)/gv;
 // The same introducers in their 8-bit C1 form (CSI U+009B, OSC U+009D, DCS U+0090 …).
 // eslint-disable-next-line no-control-regex
-const c1Sequence = /\u009B[\u0030-\u003F]*[\u0020-\u002F]*[\u0040-\u007E]?|[\u0090\u0098\u009D\u009E\u009F][^\u0007\u009C]*(?:\u0007|\u009C)?/g;
+const c1Sequence = /\u009B[\u0030-\u003F]*[\u0020-\u002F]*[\u0040-\u007E]?|[\u0090\u0098\u009D\u009E\u009F][^\u0007\u009C]*(?:\u0007|\u009C)?/gv;
 // Line breaks and tabs become one space each, so a name never spans two rows.
-const whitespaceControl = /[\t\n\v\f\r\u0085\u2028\u2029]/g;
+const whitespaceControl = /[\t\n\v\f\r\u0085\u2028\u2029]/gv;
 // Whatever control character is left (C0, DEL, C1), plus the bidirectional overrides that reorder what the eye sees.
 // eslint-disable-next-line no-control-regex
-const otherControl = /[\u0000-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+const otherControl = /[\u0000-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/gv;
 
 /**
 The text with every escape sequence removed, line breaks and tabs as spaces, and no control character left.

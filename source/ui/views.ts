@@ -484,7 +484,7 @@ export function viewById(id: ViewId): ViewSpec {
 Filters (every space-separated word must occur) and sorts the rows; stable.
 */
 export function arrange(rows: readonly Row[], options: {filter: string; sortColumn: number; descending: boolean}): Row[] {
-	const words = options.filter.toLowerCase().split(/\s+/).filter(Boolean);
+	const words = options.filter.toLowerCase().split(/\s+/v).filter(Boolean);
 	const kept = words.length === 0 ? [...rows] : rows.filter(row => words.every(word => row.search.includes(word)));
 	const direction = options.descending ? -1 : 1;
 	return kept

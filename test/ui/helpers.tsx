@@ -8,7 +8,13 @@ import {stripVTControlCharacters} from 'node:util';
 import type {ReactElement} from 'react';
 import {render} from 'ink';
 import type {Inventory, Policy} from '../../source/core/model.js';
-import type {CloudSession, Project, Volume, Backup, ServiceStatus} from '../../source/core/types.js';
+import type {
+	CloudSession,
+	Project,
+	Volume,
+	Backup,
+	ServiceStatus,
+} from '../../source/core/types.js';
 import type {AppServices} from '../../source/ui/services.js';
 import type {Analysis} from '../../source/ui/analysis.js';
 import {analyseWithCore} from '../../source/ui/core-analysis.js';
@@ -54,18 +60,20 @@ class FakeStdin extends EventEmitter {
 }
 
 export const keys = {
-	down: '\u001B[B',
-	up: '\u001B[A',
+	down: '\u{1B}[B',
+	up: '\u{1B}[A',
 	enter: '\r',
-	escape: '\u001B',
-	pageDown: '\u001B[6~',
-	end: '\u001B[F',
+	escape: '\u{1B}',
+	pageDown: '\u{1B}[6~',
+	end: '\u{1B}[F',
 	tab: '\t',
 };
 
 export type Driven = {
 	frame(): string;
-	/** Raw frames, with colours. */
+	/**
+	Raw frames, with colours.
+	*/
 	rawFrame(): string;
 	press(...inputs: string[]): Promise<void>;
 	waitFor(predicate: string | ((frame: string) => boolean), timeoutMs?: number): Promise<string>;
@@ -182,7 +190,9 @@ export function inventory(project: Project, parts: Partial<Inventory> = {}): Inv
 	};
 }
 
-/** The story most tests use: one protected, one stale, one unprotected volume, and a hostile name. */
+/**
+The story most tests use: one protected, one stale, one unprotected volume, and a hostile name.
+*/
 export function storyInventories(): Record<string, Inventory> {
 	const web = projects[0]!;
 	const data = projects[1]!;
@@ -192,7 +202,7 @@ export function storyInventories(): Record<string, Inventory> {
 				volume('v-db', 'db-data'),
 				volume('v-logs', 'logs'),
 				volume('v-scratch', 'scratch'),
-				volume('v-evil', 'evil\u001B]52;c;aGFja2Vk\u0007\u001B[2Jname\nsecond-line'),
+				volume('v-evil', 'evil\u{1B}]52;c;aGFja2Vk\u{7}\u{1B}[2Jname\nsecond-line'),
 			],
 			backups: [
 				backup('b-db', 'v-db', 2),
@@ -207,7 +217,9 @@ export function storyInventories(): Record<string, Inventory> {
 
 const ok: ServiceStatus = {state: 'ok', endpoint: 'http://127.0.0.1/volume/v3', microversion: {min: '3.0', max: '3.70'}};
 
-/** A session over fixed inventories, one per project; records what it was asked. */
+/**
+A session over fixed inventories, one per project; records what it was asked.
+*/
 export function fixedSession(inventories: Record<string, Inventory>, projectId: string, calls: string[] = []): CloudSession {
 	const project = projects.find(candidate => candidate.id === projectId)!;
 	return {
@@ -224,7 +236,9 @@ export function fixedSession(inventories: Record<string, Inventory>, projectId: 
 				return projects;
 			},
 		},
-		services: () => ({identity: ok, cinder: ok, glance: ok, nova: {...ok, microversion: {min: '2.1', max: '2.96'}}, barbican: ok}),
+		services: () => ({
+			identity: ok, cinder: ok, glance: ok, nova: {...ok, microversion: {min: '2.1', max: '2.96'}}, barbican: ok,
+		}),
 		async switchProject(id) {
 			calls.push(`switchProject ${id}`);
 			return fixedSession(inventories, id, calls);

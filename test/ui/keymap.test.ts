@@ -13,7 +13,7 @@ test('binding ids are unique and namespaced', t => {
 	const ids = keymap.map(binding => binding.id);
 	t.is(new Set(ids).size, ids.length);
 	for (const id of ids) {
-		t.regex(id, /^[a-z]+\.[a-zA-Z]+$/);
+		t.regex(id, /^[a-z]+\.[A-Za-z]+$/v);
 	}
 });
 
@@ -48,8 +48,8 @@ test('read-only mode removes every binding that changes the cloud, and only thos
 
 test('the footer shows the footer bindings of the current context', t => {
 	const list = footerText(keymap, 'list');
-	t.regex(list, /\/ filter rows/);
-	t.regex(list, /\? help/);
-	t.notRegex(list, /Esc/);
-	t.regex(footerText(keymap, 'detail'), /Esc back/);
+	t.regex(list, /\/ filter rows/v);
+	t.regex(list, /\? help/v);
+	t.notRegex(list, /Esc/v);
+	t.regex(footerText(keymap, 'detail'), /Esc back/v);
 });

@@ -1,6 +1,13 @@
 import test from 'ava';
 import {App} from '../../source/ui/app.js';
-import {drive, inventory, keys, projects, testServices, volume} from './helpers.js';
+import {
+	drive,
+	inventory,
+	keys,
+	projects,
+	testServices,
+	volume,
+} from './helpers.js';
 
 test('a list of 10,000 volumes renders only the visible rows and scrolls to the end', async t => {
 	const volumes = Array.from({length: 10_000}, (_, index) => volume(`v-${String(index).padStart(5, '0')}`, `bulk-${String(index).padStart(5, '0')}`));
@@ -15,12 +22,12 @@ test('a list of 10,000 volumes renders only the visible rows and scrolls to the 
 
 	await app.press(keys.end);
 	const last = await app.waitFor('bulk-09999');
-	t.regex(last, /^›.*bulk-09999/m);
-	t.notRegex(last, /bulk-00000/);
+	t.regex(last, /^›.*bulk-09999/mv);
+	t.notRegex(last, /bulk-00000/v);
 
 	const started = performance.now();
 	await app.press(keys.up);
 	const elapsed = performance.now() - started;
-	t.regex(app.frame(), /^›.*bulk-09998/m);
+	t.regex(app.frame(), /^›.*bulk-09998/mv);
 	t.log(`one keystroke with 10,000 rows: ${elapsed.toFixed(1)} ms`);
 });

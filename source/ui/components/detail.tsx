@@ -83,5 +83,5 @@ export function detailLines(options: {row: Row; inventory?: Inventory; analysis?
 }
 
 export function DetailPane(props: {readonly lines: ReadonlyArray<string | Line>; readonly offset: number; readonly height: number; readonly width: number; readonly theme: Theme}) {
-	return <ScrollText title='Detail (Esc back, y raw JSON, c copy ID)' lines={props.lines} offset={props.offset} height={props.height} width={props.width} color={props.theme.color}/>;
+	return <ScrollText title='Detail (Esc back, y raw JSON, c copy ID)' lines={props.lines} offset={props.offset} height={props.height} width={props.width} hasColor={props.theme.color}/>;
 }

@@ -4,7 +4,9 @@ Who and where: cloud, region, project, user, what the cloud can do for backups, 
 import {Box, Text} from 'ink';
 import type {Inventory} from '../../core/model.js';
 import type {CloudSession} from '../../core/types.js';
-import {fit, sanitize, truncate} from '../sanitize.js';
+import {
+	displayWidth, fit, sanitize, truncate,
+} from '../sanitize.js';
 import {paint, type Theme} from '../theme.js';
 
 export type HeaderProps = {
@@ -22,8 +24,8 @@ export type HeaderProps = {
 	*/
 	readonly cached?: string;
 	readonly demoReason?: string;
-	readonly readonly: boolean;
-	readonly tabs: Array<{label: string; active: boolean}>;
+	readonly isReadonly: boolean;
+	readonly tabs: Array<{label: string; isActive: boolean}>;
 };
 
 /**
@@ -52,6 +54,24 @@ export function capabilityLine(session: CloudSession | undefined, inventory: Inv
 	return parts.join('  ');
 }
 
+/** The tabs that fit in `width`, the active one in brackets. */
+export function tabCells(tabs: ReadonlyArray<{label: string; isActive: boolean}>, width: number): Array<{label: string; text: string; isActive: boolean}> {
+	const cells: Array<{label: string; text: string; isActive: boolean}> = [];
+	let used = 0;
+	for (const tab of tabs) {
+		const room = width - used;
+		if (room <= 0) {
+			break;
+		}
+
+		const text = truncate(tab.isActive ? `[${tab.label}]` : ` ${tab.label} `, room);
+		used += displayWidth(text);
+		cells.push({label: tab.label, text, isActive: tab.isActive});
+	}
+
+	return cells;
+}
+
 export function Header(props: HeaderProps) {
 	const where = [
 		`cloud ${props.cloud}`,
@@ -59,11 +79,10 @@ export function Header(props: HeaderProps) {
 		`project ${props.project}`,
 		`user ${props.user}`,
 	].filter(Boolean).join('  ');
-	const flags = [props.readonly ? 'READ-ONLY' : '', props.cached ? `cached ${props.cached} ago` : ''].filter(Boolean).join('  ');
+	const flags = [props.isReadonly ? 'READ-ONLY' : '', props.cached ? `cached ${props.cached} ago` : ''].filter(Boolean).join('  ');
 	const capabilities = props.capabilities.length > 0 ? props.capabilities.join('  ') : capabilityLine(props.session, props.inventory);
 	const title = `backstack  ${where}`;
 	const room = props.width - (flags ? flags.length + 2 : 0);
-	let tabsUsed = 0;
 	return (
 		<Box flexDirection='column'>
 			<Text wrap='truncate-end'>
@@ -79,19 +98,9 @@ export function Header(props: HeaderProps) {
 				)
 				: undefined}
 			<Text wrap='truncate-end'>
-				{props.tabs.map(tab => {
-					const label = ` ${tab.label} `;
-					const room = props.width - tabsUsed;
-					tabsUsed += label.length;
-					if (room <= 0) {
-						return undefined;
-					}
-
-					const shown = truncate(tab.active ? `[${tab.label}]` : label, room);
-					return tab.active
-						? <Text key={tab.label} bold inverse color={paint(props.theme, props.theme.accent)}>{shown}</Text>
-						: <Text key={tab.label} dimColor>{shown}</Text>;
-				})}
+				{tabCells(props.tabs, props.width).map(tab => (tab.isActive
+					? <Text key={tab.label} bold inverse color={paint(props.theme, props.theme.accent)}>{tab.text}</Text>
+					: <Text key={tab.label} dimColor>{tab.text}</Text>))}
 			</Text>
 		</Box>
 	);

@@ -16,7 +16,7 @@ export type TableProps = {
 	readonly height: number;
 	readonly width: number;
 	readonly sortColumn: number;
-	readonly descending: boolean;
+	readonly isDescending: boolean;
 	readonly theme: Theme;
 	/**
 	Shown instead of rows when there are none.
@@ -27,7 +27,7 @@ export type TableProps = {
 export function Table(props: TableProps) {
 	const layout = layoutColumns(props.columns, props.width - 1);
 	const header = layout.map(({column, index, width}) => {
-		const arrow = index === props.sortColumn ? (props.descending ? '▼' : '▲') : '';
+		const arrow = index === props.sortColumn ? (props.isDescending ? '▼' : '▲') : '';
 		return fit(column.title + arrow, width, column.align);
 	}).join(' ');
 	const visible = props.rows.slice(props.offset, props.offset + props.height);

@@ -1,0 +1,260 @@
+/*
+The cloud side of the App's state: which cloud and project, the session, the inventory (cached first, then live), the
+projects and clouds to switch to, and the reading's progress. Switching cloud or project happens here, without a restart.
+*/
+import {
+	useCallback, useEffect, useRef, useState,
+} from 'react';
+import type {Inventory, InventoryProgress} from '../core/model.js';
+import type {CloudSession, Project} from '../core/types.js';
+import type {AppServices} from './services.js';
+import {sanitize} from './sanitize.js';
+import type {CloudEntry} from './views.js';
+
+export type LoadPhase = 'connecting' | 'reading' | 'idle' | 'failed';
+
+export type CloudState = {
+	cloud?: string;
+	session?: CloudSession;
+	clouds: CloudEntry[];
+	projects: Project[];
+	capabilities: string[];
+	inventory?: Inventory;
+	/** When the inventory shown came from the cache: when it was saved. */
+	cachedAt?: string;
+	phase: LoadPhase;
+	/** What is happening, or what failed (sanitised). */
+	status?: string;
+	/** Resources read so far per list while reading. */
+	progress: Record<string, number>;
+	refresh(): void;
+	switchProject(projectId: string): Promise<string>;
+	switchCloud(name: string): void;
+};
+
+/** Statuses of work under way: while any resource is in one, the inventory refreshes on its own. */
+const busyStatus = /^(?:creating|attaching|detaching|deleting|backing-up|restoring|restoring-backup|downloading|uploading|saving|queued|importing|retyping|extending)$/iv;
+
+export function isSomethingInProgress(inventory: Inventory | undefined): boolean {
+	if (inventory === undefined) {
+		return false;
+	}
+
+	const lists: Array<ReadonlyArray<{status: string}>> = [inventory.volumes, inventory.backups, inventory.snapshots, inventory.images];
+	return lists.some(list => list.some(item => busyStatus.test(item.status)));
+}
+
+export function errorText(error: unknown): string {
+	return sanitize(error instanceof Error ? error.message : String(error));
+}
+
+export function useCloud(services: AppServices, initial: {cloud?: string; project?: string}): CloudState {
+	const [cloud, setCloud] = useState<string | undefined>(initial.cloud);
+	const [session, setSession] = useState<CloudSession | undefined>();
+	const [clouds, setClouds] = useState<CloudEntry[]>([]);
+	const [projects, setProjects] = useState<Project[]>([]);
+	const [capabilities, setCapabilities] = useState<string[]>([]);
+	const [inventory, setInventory] = useState<Inventory | undefined>();
+	const [cachedAt, setCachedAt] = useState<string | undefined>();
+	const [phase, setPhase] = useState<LoadPhase>('connecting');
+	const [status, setStatus] = useState<string | undefined>('connecting…');
+	const [progress, setProgress] = useState<Record<string, number>>({});
+	const [generation, setGeneration] = useState(0);
+	const sessionRef = useRef<CloudSession | undefined>(undefined);
+	const projectRef = useRef<string | undefined>(initial.project);
+
+	useEffect(() => {
+		let isLive = true;
+		services.connector.listClouds()
+			.then(list => {
+				if (isLive) {
+					setClouds(list);
+				}
+			})
+			.catch(() => {
+				// No clouds.yaml: the list stays empty; connecting reports the real problem.
+			});
+		return () => {
+			isLive = false;
+		};
+	}, [services.connector]);
+
+	// Connect whenever the cloud changes.
+	useEffect(() => {
+		const controller = new AbortController();
+		services.connector.connect(cloud, {project: projectRef.current, signal: controller.signal})
+			.then(opened => {
+				if (controller.signal.aborted) {
+					opened.close();
+					return;
+				}
+
+				sessionRef.current?.close();
+				sessionRef.current = opened;
+				setSession(opened);
+				setPhase('reading');
+				setStatus('reading inventory…');
+				setCloud(current => current ?? opened.cloudName);
+			})
+			.catch((error: unknown) => {
+				if (!controller.signal.aborted) {
+					setPhase('failed');
+					setStatus(`cannot connect: ${errorText(error)}`);
+				}
+			});
+		return () => {
+			controller.abort();
+		};
+	}, [cloud, services.connector]);
+
+	useEffect(() => () => {
+		sessionRef.current?.close();
+	}, []);
+
+	// Per session: the projects to switch to and the capability line.
+	useEffect(() => {
+		if (session === undefined) {
+			return;
+		}
+
+		const controller = new AbortController();
+		session.identity.listProjects({signal: controller.signal})
+			.then(list => {
+				setProjects(list);
+			})
+			.catch(() => {
+				setProjects([]);
+			});
+		services.checkCloud?.(session, {signal: controller.signal})
+			.then(lines => {
+				setCapabilities(lines.map(line => sanitize(line)));
+			})
+			.catch(() => {
+				setCapabilities([]);
+			});
+		return () => {
+			controller.abort();
+		};
+	}, [session, services]);
+
+	// The inventory: the cached one first (marked with its age), then the live one.
+	useEffect(() => {
+		if (session === undefined) {
+			return;
+		}
+
+		const controller = new AbortController();
+		const key = [session.cloudName, session.identity.token().projectId] as const;
+		const counts: Record<string, number> = {};
+		if (generation === 0 && services.cache !== undefined) {
+			services.cache.get(...key)
+				.then(entry => {
+					if (entry !== undefined && !controller.signal.aborted) {
+						setInventory(current => current ?? entry.inventory);
+						setCachedAt(current => current ?? entry.savedAt);
+					}
+				})
+				.catch(() => undefined);
+		}
+
+		const timer = setInterval(() => {
+			setProgress({...counts});
+		}, 200);
+		const onProgress = (event: InventoryProgress) => {
+			counts[event.resource] = event.count;
+		};
+
+		services.readInventory(session, {signal: controller.signal, onProgress})
+			.then(fresh => {
+				if (controller.signal.aborted) {
+					return;
+				}
+
+				setInventory(fresh);
+				setCachedAt(undefined);
+				setPhase('idle');
+				setStatus(undefined);
+				void services.cache?.set(...key, fresh).catch(() => undefined);
+			})
+			.catch((error: unknown) => {
+				if (!controller.signal.aborted) {
+					setPhase('failed');
+					setStatus(`reading failed: ${errorText(error)}`);
+				}
+			})
+			.finally(() => {
+				clearInterval(timer);
+			});
+		return () => {
+			controller.abort();
+			clearInterval(timer);
+		};
+	}, [session, generation, services]);
+
+	const refresh = useCallback(() => {
+		setPhase('reading');
+		setStatus('refreshing…');
+		setGeneration(value => value + 1);
+	}, []);
+
+	// Auto-refresh while something is in progress.
+	const isBusy = isSomethingInProgress(inventory);
+	useEffect(() => {
+		if (!isBusy || phase !== 'idle') {
+			return;
+		}
+
+		const timer = setTimeout(refresh, Math.max(1, services.refreshSeconds) * 1000);
+		return () => {
+			clearTimeout(timer);
+		};
+	}, [isBusy, phase, services.refreshSeconds, refresh]);
+
+	const switchProject = useCallback(async (projectId: string): Promise<string> => {
+		const active = sessionRef.current;
+		if (active === undefined || active.identity.token().projectId === projectId) {
+			return 'already there';
+		}
+
+		setPhase('connecting');
+		setStatus('switching project…');
+		try {
+			const next = await active.switchProject(projectId);
+			sessionRef.current = next;
+			active.close();
+			setInventory(undefined);
+			setCachedAt(undefined);
+			setProgress({});
+			setGeneration(0);
+			setPhase('reading');
+			setStatus('reading inventory…');
+			setSession(next);
+			return `project ${sanitize(next.identity.token().projectName)}`;
+		} catch (error: unknown) {
+			setPhase('idle');
+			setStatus(undefined);
+			return `cannot switch project: ${errorText(error)}`;
+		}
+	}, []);
+
+	const switchCloud = useCallback((name: string) => {
+		if (sessionRef.current?.cloudName === name) {
+			return;
+		}
+
+		projectRef.current = undefined;
+		setInventory(undefined);
+		setCachedAt(undefined);
+		setProjects([]);
+		setCapabilities([]);
+		setProgress({});
+		setGeneration(0);
+		setPhase('connecting');
+		setStatus(`connecting to ${sanitize(name)}…`);
+		setCloud(name);
+	}, []);
+
+	return {
+		cloud, session, clouds, projects, capabilities, inventory, cachedAt, phase, status, progress, refresh, switchProject, switchCloud,
+	};
+}
