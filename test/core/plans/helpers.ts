@@ -1,0 +1,90 @@
+/*
+What the plan tests share: the demo cloud with a session on it, a clock that runs waits faster, collecting events.
+*/
+import {mkdtemp, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {setTimeout as delay} from 'node:timers/promises';
+import {startDemoCloud, type DemoCloud, type DemoCloudOptions} from '../../../source/demo-cloud/index.js';
+import {loadCloudConfig, openSession} from '../../../source/openstack/index.js';
+import type {CloudSession} from '../../../source/openstack/api.js';
+import type {Clock, PlanEvent} from '../../../source/core/plans/types.js';
+
+type Teardown = {teardown(fn: () => unknown): void};
+
+export async function temporaryDirectory(t: Teardown): Promise<string> {
+	const directory = await mkdtemp(path.join(tmpdir(), 'backstack-plans-'));
+	t.teardown(async () => rm(directory, {recursive: true, force: true}));
+	return directory;
+}
+
+/** Real time for `now`, but sleeps `factor` times shorter: a 1 s poll interval takes 1000/factor ms. */
+export function fastClock(factor = 50): Clock {
+	return {
+		now: () => Date.now(),
+		async sleep(ms, signal) {
+			await delay(Math.max(1, Math.round(ms / factor)), undefined, {signal});
+		},
+	};
+}
+
+export type CloudForTest = {
+	cloud: DemoCloud;
+	session: CloudSession;
+	admin: CloudSession;
+	directory: string;
+	cloudsYamlPath: string;
+};
+
+/** A demo cloud (empty seed, statuses 100× faster) with sessions as `demo` and as `demo-admin`. */
+export async function demoCloud(t: Teardown, options: DemoCloudOptions = {}): Promise<CloudForTest> {
+	const cloud = await startDemoCloud({seed: 'empty', timeScale: 0.01, ...options});
+	const directory = await temporaryDirectory(t);
+	const cloudsYamlPath = path.join(directory, 'clouds.yaml');
+	await cloud.writeCloudsYaml(cloudsYamlPath);
+	const open = async (name: string) => openSession(await loadCloudConfig({
+		cloud: name, cwd: directory, home: directory, env: {}, systemDirs: [],
+	}));
+	const session = await open('demo');
+	const admin = await open('demo-admin');
+	t.teardown(async () => {
+		session.close();
+		admin.close();
+		await cloud.close();
+	});
+	return {
+		cloud, session, admin, directory, cloudsYamlPath,
+	};
+}
+
+export async function collect(events: AsyncIterable<PlanEvent>): Promise<PlanEvent[]> {
+	const all: PlanEvent[] = [];
+	for await (const event of events) {
+		all.push(event);
+	}
+
+	return all;
+}
+
+export function last(events: PlanEvent[]): PlanEvent | undefined {
+	return events.at(-1);
+}
+
+/** Polls `read` until `done` says so (for arranging the cloud). */
+export async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		// eslint-disable-next-line no-await-in-loop
+		const value = await read();
+		if (done(value)) {
+			return value;
+		}
+
+		if (Date.now() > deadline) {
+			throw new Error(`Timed out; last value: ${JSON.stringify(value)}`);
+		}
+
+		// eslint-disable-next-line no-await-in-loop
+		await delay(20);
+	}
+}
