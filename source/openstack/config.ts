@@ -587,6 +587,11 @@ export async function loadCloudConfig(options: ConfigLocation = {}): Promise<Res
 			}
 
 			environmentVariables.push(variable);
+			if (variable === 'OS_REGION_NAME') {
+				// Checked against the cloud's regions below, as openstacksdk does.
+				continue;
+			}
+
 			if (authKeys.has(key)) {
 				authOverride[key] = value;
 			} else {
