@@ -13,6 +13,7 @@ import {
 import {microversionAtLeast} from './clock.js';
 import {
 	backupFailOn,
+	usableBarbican,
 	hour,
 	imageFailOn,
 	label,
@@ -381,8 +382,9 @@ export async function planImageDownload(session: CloudSession, request: ImageDow
 Backup 5: a Barbican secret written in plaintext to a file created with mode 0600.
 */
 export async function planSecretExport(session: CloudSession, request: SecretExportRequest, signal?: AbortSignal): Promise<PlanResult> {
-	if (!session.barbican) {
-		return refuse('This cloud has no Barbican (key-manager) endpoint.');
+	const barbican = usableBarbican(session);
+	if (!barbican) {
+		return refuse('Barbican (key-manager) cannot be reached on this cloud.');
 	}
 
 	let secretId: string | undefined;
@@ -436,7 +438,7 @@ export async function planSecretExport(session: CloudSession, request: SecretExp
 		return refuse(`${owner} has no key reference (not encrypted, or the cloud is older than Cinder microversion 3.64, which shows encryption_key_id).`);
 	}
 
-	const secret = await session.barbican.findSecret(secretId, {signal});
+	const secret = await barbican.findSecret(secretId, {signal});
 	if (!secret) {
 		return refuse(`The key of ${owner}, Barbican secret ${secretId}, does not exist.`);
 	}

@@ -2,7 +2,7 @@
 What the planners share: statuses, time limits, plan ids, the source type of a backup, the encrypted volume types.
 */
 import {randomBytes} from 'node:crypto';
-import type {CloudSession} from '../../openstack/api.js';
+import type {BarbicanApi, CloudSession} from '../../openstack/api.js';
 import type {Backup, VolumeType} from '../../openstack/types.js';
 import {backupMetaEncrypted, backupMetaSourceTypeId, backupMetaSourceTypeName} from '../model.js';
 import {httpStatusOf} from './errors.js';
@@ -155,4 +155,24 @@ export function typeQuestion(types: VolumeType[], question: string): PlanResult 
 		question,
 		options: types.map(type => ({value: type.id, label: type.description ? `${type.name} — ${type.description}` : type.name})),
 	};
+}
+
+/** Barbican, if the catalog has it and it answered discovery; a key cannot be checked otherwise. */
+export function usableBarbican(session: CloudSession): BarbicanApi | undefined {
+	return session.barbican && session.services().barbican.state === 'ok' ? session.barbican : undefined;
+}
+
+export type KeyCheck = 'present' | 'missing' | 'unknown';
+
+export async function checkKey(session: CloudSession, secretId: string | undefined, signal?: AbortSignal): Promise<KeyCheck> {
+	const barbican = usableBarbican(session);
+	if (secretId === undefined || !barbican) {
+		return 'unknown';
+	}
+
+	try {
+		return await barbican.findSecret(secretId, {signal}) ? 'present' : 'missing';
+	} catch {
+		return 'unknown';
+	}
 }

@@ -8,7 +8,10 @@ import type {Backup, Image, Volume} from '../../openstack/types.js';
 import type {Inventory} from '../model.js';
 import {microversionAtLeast} from './clock.js';
 import {
+	checkKey,
 	encryptedTypes,
+	usableBarbican,
+	type KeyCheck,
 	findSourceType,
 	hour,
 	imageFailOn,
@@ -109,9 +112,9 @@ function isResult(value: unknown): value is PlanResult {
 	return typeof value === 'object' && value !== null && 'kind' in value && ['plan', 'refusal', 'needs-input'].includes((value as PlanResult).kind);
 }
 
-function backupChecks(backup: Backup): Check[] {
+function backupChecks(backup: Backup, key: KeyCheck): Check[] {
 	const checks: Check[] = [{kind: 'backup-status', backupId: backup.id, in: ['available']}];
-	if (backup.encryptionKeyId !== undefined) {
+	if (backup.encryptionKeyId !== undefined && key === 'present') {
 		checks.push({kind: 'secret-exists', secretId: backup.encryptionKeyId});
 	}
 
@@ -154,16 +157,18 @@ export async function planRestoreBackupToNewVolume(session: CloudSession, reques
 			return refuse(`Backup ${label(backup)} cannot be restored: ${problem ?? 'its volume type is unknown.'}`);
 		}
 
-		if (backup.encryptionKeyId === undefined) {
-			warnings.push('This cloud does not show the backup\'s key ID (microversion 3.64), so backstack cannot check that its Barbican secret still exists.');
-		} else {
-			const secret = await session.barbican?.findSecret(backup.encryptionKeyId, {signal});
-			if (session.barbican && !secret) {
-				return refuse(`Backup ${label(backup)} cannot be restored: its Barbican key ${backup.encryptionKeyId} is gone, so its data cannot be decrypted (a project user cannot give a Cinder backup another key).`);
-			}
+		const key = await checkKey(session, backup.encryptionKeyId, signal);
+		if (key === 'missing') {
+			return refuse(`Backup ${label(backup)} cannot be restored: its Barbican key ${backup.encryptionKeyId ?? ''} is gone, so its data cannot be decrypted (a project user cannot give a Cinder backup another key).`);
 		}
 
-		const checks: Check[] = [...backupChecks(backup), {kind: 'volume-type-exists', volumeType: type.id}];
+		if (key === 'unknown') {
+			warnings.push(backup.encryptionKeyId === undefined
+				? 'This cloud does not show the backup\'s key ID (microversion 3.64), so backstack cannot check that its Barbican secret still exists.'
+				: 'Barbican cannot be read here, so backstack cannot check that the backup\'s key still exists.');
+		}
+
+		const checks: Check[] = [...backupChecks(backup, key), {kind: 'volume-type-exists', volumeType: type.id}];
 		const method = request.method ?? (has347 ? 'create-from-backup' : 'create-then-restore');
 		if (method === 'create-from-backup') {
 			if (!has347) {
@@ -228,7 +233,7 @@ export async function planRestoreBackupToNewVolume(session: CloudSession, reques
 	}
 
 	// Not encrypted: any type works; keep the source type where backstack knows it and the cloud can take it.
-	const checks = backupChecks(backup);
+	const checks = backupChecks(backup, 'unknown');
 	if (source !== undefined && has347) {
 		const {type} = matchType(types, source);
 		if (type) {
@@ -298,8 +303,9 @@ export async function planRestoreOntoVolume(session: CloudSession, request: Rest
 		return refuse(`Volume ${label(target)} has ${target.size} GiB; backup ${label(backup)} needs at least ${backup.size} GiB.`);
 	}
 
+	const key = await checkKey(session, backup.encryptionKeyId, signal);
 	const checks: Check[] = [
-		...backupChecks(backup),
+		...backupChecks(backup, key),
 		{kind: 'volume-status', volumeId: target.id, in: ['available']},
 		{kind: 'volume-min-size', volumeId: target.id, size: backup.size},
 	];
@@ -322,8 +328,8 @@ export async function planRestoreOntoVolume(session: CloudSession, request: Rest
 			return refuse(`Volume ${label(target)} has type ${target.volumeType ?? 'unknown'}; the encrypted backup can only be restored onto a ${type.name} volume.`);
 		}
 
-		if (backup.encryptionKeyId !== undefined && session.barbican && !await session.barbican.findSecret(backup.encryptionKeyId, {signal})) {
-			return refuse(`Backup ${label(backup)} cannot be restored: its Barbican key ${backup.encryptionKeyId} is gone.`);
+		if (key === 'missing') {
+			return refuse(`Backup ${label(backup)} cannot be restored: its Barbican key ${backup.encryptionKeyId ?? ''} is gone.`);
 		}
 
 		checks.push({kind: 'volume-type-is', volumeId: target.id, volumeType: type.id});
@@ -402,11 +408,18 @@ export async function planVolumeFromImage(session: CloudSession, request: Volume
 		}
 
 		volumeType = type.id;
-		if (session.barbican && !await session.barbican.findSecret(image.cinderEncryptionKeyId, {signal})) {
+		const key = await checkKey(session, image.cinderEncryptionKeyId, signal);
+		if (key === 'missing') {
 			return refuse(`Image ${label(image)} cannot be restored: its Barbican key ${image.cinderEncryptionKeyId} is gone. Restore the key from its file and point the image at it first (backstack restore secret, then set cinder_encryption_key_id).`);
 		}
 
-		checks.push({kind: 'secret-exists', secretId: image.cinderEncryptionKeyId}, {kind: 'volume-type-exists', volumeType: type.id});
+		if (key === 'present') {
+			checks.push({kind: 'secret-exists', secretId: image.cinderEncryptionKeyId});
+		} else {
+			warnings.push('Barbican cannot be read here, so backstack cannot check that the image\'s key still exists.');
+		}
+
+		checks.push({kind: 'volume-type-exists', volumeType: type.id});
 	} else if (volumeType !== undefined) {
 		checks.push({kind: 'volume-type-exists', volumeType});
 	}
@@ -453,8 +466,8 @@ export async function planImageFromFile(session: CloudSession, request: ImageFro
 	const warnings: string[] = [];
 	const properties: Record<string, string | ReturnType<typeof ref>> = {};
 	if (request.keyFile !== undefined) {
-		if (!session.barbican) {
-			return refuse('This cloud has no Barbican endpoint, so the image\'s key cannot be restored.');
+		if (!usableBarbican(session)) {
+			return refuse('Barbican cannot be reached on this cloud, so the image\'s key cannot be restored.');
 		}
 
 		let keyBytes: number;
@@ -557,8 +570,8 @@ export function referencesTo(secretId: string, inventory: Inventory): string[] {
 Restore 6: a Barbican secret from a file. It gets a new ID.
 */
 export async function planSecretFromFile(session: CloudSession, request: SecretFromFileRequest): Promise<PlanResult> {
-	if (!session.barbican) {
-		return refuse('This cloud has no Barbican (key-manager) endpoint.');
+	if (!usableBarbican(session)) {
+		return refuse('Barbican (key-manager) cannot be reached on this cloud.');
 	}
 
 	let bytes: number;

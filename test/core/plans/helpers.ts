@@ -88,3 +88,12 @@ export async function until<T>(read: () => Promise<T>, done: (value: T) => boole
 		await delay(20);
 	}
 }
+
+export async function listAll<T>(items: AsyncIterable<T>): Promise<T[]> {
+	const all: T[] = [];
+	for await (const item of items) {
+		all.push(item);
+	}
+
+	return all;
+}

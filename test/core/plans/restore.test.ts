@@ -7,7 +7,7 @@ import {planRestoreBackupToNewVolume, planRestoreOntoVolume} from '../../../sour
 import type {Plan, PlanEvent, PlanResult} from '../../../source/core/plans/types.js';
 import type {CloudSession} from '../../../source/openstack/api.js';
 import {
-	collect, demoCloud, fastClock, last, until, type CloudForTest,
+	collect, demoCloud, fastClock, last, listAll, until, type CloudForTest,
 } from './helpers.js';
 
 const luks = {
@@ -153,7 +153,7 @@ test('the executor refuses to restore an encrypted backup without a target volum
 	const context = await demoCloud(t);
 	const {session} = context;
 	const {backupId} = await encryptedBackup(context);
-	const before = (await Array.fromAsync(session.cinder!.listVolumes())).length;
+	const before = (await listAll(session.cinder!.listVolumes())).length;
 	const plan: Plan = {
 		id: 'no-target',
 		kind: 'test',
@@ -167,7 +167,7 @@ test('the executor refuses to restore an encrypted backup without a target volum
 	const events = await collect(runPlan(plan, session, {clock: fastClock()}));
 	t.is(last(events)?.type, 'plan-failed');
 	t.regex(JSON.stringify(events), /encrypted/v);
-	t.is((await Array.fromAsync(session.cinder!.listVolumes())).length, before);
+	t.is((await listAll(session.cinder!.listVolumes())).length, before);
 });
 
 test('an unknown source type makes the planner ask, offering encrypted types only', async t => {
@@ -259,6 +259,6 @@ test('checks run before anything changes: a plan whose backup vanished changes n
 	t.true(events.some(event => event.type === 'check-failed'));
 	t.false(events.some(event => event.type === 'request'));
 	t.is(last(events)?.type, 'plan-failed');
-	const names = (await Array.fromAsync(session.cinder!.listVolumes())).map(item => item.name);
+	const names = (await listAll(session.cinder!.listVolumes())).map(item => item.name);
 	t.false(names.includes('later'));
 });
