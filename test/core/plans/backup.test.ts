@@ -1,0 +1,143 @@
+import test from 'ava';
+import {
+	planProtectNow, planVolumeBackup, planVolumeToImage,
+} from '../../../source/core/plans/backup.js';
+import {describePlan} from '../../../source/core/plans/describe.js';
+import {runPlan} from '../../../source/core/plans/execute.js';
+import type {Plan, PlanEvent, PlanResult} from '../../../source/core/plans/types.js';
+import type {CloudSession} from '../../../source/openstack/api.js';
+import {
+	collect, demoCloud, fastClock, last, listAll, until,
+} from './helpers.js';
+
+function planOf(result: PlanResult): Plan {
+	if (result.kind !== 'plan') {
+		throw new Error(`Expected a plan, got ${JSON.stringify(result)}`);
+	}
+
+	return result.plan;
+}
+
+async function availableVolume(session: CloudSession, name: string, size = 1) {
+	const volume = await session.cinder!.createVolume({size, name});
+	return until(async () => session.cinder!.getVolume(volume.id), found => found.status === 'available');
+}
+
+test('incremental is refused without an available full backup, and chosen automatically once one exists', async t => {
+	const {session} = await demoCloud(t);
+	const volume = await availableVolume(session, 'data');
+	const refused = await planVolumeBackup(session, {volumeId: volume.id, incremental: true});
+	t.is(refused.kind, 'refusal');
+	t.regex(refused.kind === 'refusal' ? refused.reason : '', /no available full backup/v);
+
+	const full = planOf(await planVolumeBackup(session, {volumeId: volume.id}));
+	t.false(full.steps[0]!.action.op === 'cinder.createBackup' && full.steps[0]!.action.args.incremental);
+	t.is(last(await collect(runPlan(full, session, {clock: fastClock()})))?.type, 'plan-done');
+
+	const incremental = planOf(await planVolumeBackup(session, {volumeId: volume.id}));
+	t.true(incremental.steps[0]!.action.op === 'cinder.createBackup' && incremental.steps[0]!.action.args.incremental);
+	const events = await collect(runPlan(incremental, session, {clock: fastClock()}));
+	const done = last(events);
+	t.is(done?.type, 'plan-done');
+	const backup = await session.cinder!.getBackup(String(done?.type === 'plan-done' ? done.results['backup'] : ''));
+	t.true(backup.isIncremental);
+	t.is(backup.status, 'available');
+});
+
+test('an in-use volume is backed up with force, and the preview says it is crash-consistent', async t => {
+	const {session, cloud} = await demoCloud(t);
+	const volume = await availableVolume(session, 'busy');
+	cloud.state.volumes.get(volume.id)!.status = 'in-use';
+	const refused = await planVolumeBackup(session, {volumeId: volume.id, force: false});
+	t.is(refused.kind, 'refusal');
+	const plan = planOf(await planVolumeBackup(session, {volumeId: volume.id}));
+	const row = describePlan(plan).rows[0]!;
+	t.regex(row.note ?? '', /crash-consistent/v);
+	t.regex(row.action, /forced/v);
+	t.true(plan.steps[0]!.action.op === 'cinder.createBackup' && plan.steps[0]!.action.args.force === true);
+	const events = await collect(runPlan(plan, session, {clock: fastClock()}));
+	t.is(last(events)?.type, 'plan-done', JSON.stringify(events));
+});
+
+test('protect-now backs up every volume, never more at a time than the limit', async t => {
+	const {session, cloud} = await demoCloud(t, {timeScale: 0.05});
+	const volumes = await Promise.all(['a', 'b', 'c', 'd', 'e'].map(async name => availableVolume(session, name)));
+	cloud.state.volumes.get(volumes[4]!.id)!.status = 'error';
+	const plan = planOf(await planProtectNow(session, {volumeIds: volumes.map(volume => volume.id), concurrency: 2}));
+	t.is(plan.steps.length, 4);
+	t.regex(plan.warnings[0] ?? '', /Not backed up: Volume e .* is error/v);
+	let running = 0;
+	let most = 0;
+	const events: PlanEvent[] = [];
+	for await (const event of runPlan(plan, session, {clock: fastClock(20)})) {
+		events.push(event);
+		if (event.type === 'step-start') {
+			running++;
+			most = Math.max(most, running);
+		}
+
+		if (event.type === 'step-done' || event.type === 'step-failed') {
+			running--;
+		}
+	}
+
+	t.is(last(events)?.type, 'plan-done', JSON.stringify(events.filter(event => event.type === 'plan-failed' || event.type === 'step-failed')));
+	t.is(most, 2);
+	const backups = await listAll(session.cinder!.listBackups());
+	t.deepEqual(backups.map(backup => backup.volumeId).toSorted(), volumes.slice(0, 4).map(volume => volume.id).toSorted());
+	t.true(backups.every(backup => backup.status === 'available'));
+});
+
+async function inUseVolume(session: CloudSession, cloud: {state: {volumes: Map<string, {status: string}>}}) {
+	const volume = await availableVolume(session, 'db');
+	cloud.state.volumes.get(volume.id)!.status = 'in-use';
+	return volume;
+}
+
+test('the snapshot detour removes its temporary volume and snapshot when the user cancels', async t => {
+	const {session, cloud} = await demoCloud(t, {timeScale: 0.2});
+	const volume = await inUseVolume(session, cloud);
+	const plan = planOf(await planVolumeToImage(session, {volumeId: volume.id, imageName: 'db-image'}));
+	t.deepEqual(plan.steps.map(step => step.id), ['snapshot', 'temporary-volume', 'upload']);
+	t.true(plan.warnings.some(warning => warning.includes('crash-consistent')));
+	const controller = new AbortController();
+	const events: PlanEvent[] = [];
+	for await (const event of runPlan(plan, session, {clock: fastClock(), signal: controller.signal})) {
+		events.push(event);
+		if (event.type === 'created' && event.stepId === 'temporary-volume') {
+			controller.abort();
+		}
+	}
+
+	t.is(last(events)?.type, 'plan-cancelled');
+	const cleaned = events.filter(event => event.type === 'cleanup-done').map(event => event.type === 'cleanup-done' ? event.resource.kind : '');
+	t.deepEqual(cleaned, ['volume', 'snapshot']);
+	t.false(events.some(event => event.type === 'step-start' && event.stepId === 'upload'));
+	const names = (await listAll(session.cinder!.listVolumes())).map(item => item.name);
+	t.deepEqual(names, ['db']);
+	t.deepEqual(await listAll(session.cinder!.listSnapshots()), []);
+});
+
+test('the snapshot detour removes its temporaries when a step fails', async t => {
+	const {session, cloud} = await demoCloud(t);
+	const volume = await inUseVolume(session, cloud);
+	const plan = planOf(await planVolumeToImage(session, {volumeId: volume.id, imageName: 'db-image'}));
+	cloud.setFaults([{
+		kind: 'error', status: 500, message: 'injected', service: 'volume', method: 'POST', path: /\/volumes\/[^\/]+\/action/v,
+	}]);
+	const events = await collect(runPlan(plan, session, {clock: fastClock()}));
+	cloud.setFaults([]);
+	const end = last(events);
+	t.is(end?.type, 'plan-failed');
+	t.is(end?.type === 'plan-failed' ? end.stepId : undefined, 'upload');
+	t.deepEqual(events.filter(event => event.type === 'cleanup-done').length, 2);
+	t.deepEqual((await listAll(session.cinder!.listVolumes())).map(item => item.name), ['db']);
+	t.deepEqual(await listAll(session.cinder!.listSnapshots()), []);
+});
+
+test('an available volume goes straight to an image, without the detour', async t => {
+	const {session} = await demoCloud(t);
+	const volume = await availableVolume(session, 'quiet');
+	const plan = planOf(await planVolumeToImage(session, {volumeId: volume.id, imageName: 'quiet-image'}));
+	t.deepEqual(plan.steps.map(step => step.action.op), ['cinder.uploadVolumeToImage']);
+});
