@@ -1,0 +1,107 @@
+import {spawn} from 'node:child_process';
+import {writeFile} from 'node:fs/promises';
+import path from 'node:path';
+import process from 'node:process';
+import test from 'ava';
+import {planRestoreBackupToNewVolume} from '../../../source/core/plans/restore.js';
+import {readJournal, listUnfinished} from '../../../source/core/plans/journal.js';
+import {cleanupPlan, resumePlan} from '../../../source/core/plans/recover.js';
+import type {Plan} from '../../../source/core/plans/types.js';
+import {demoPassword} from '../../../source/demo-cloud/index.js';
+import {
+	collect, demoCloud, fastClock, last, listAll, temporaryDirectory, until, type CloudForTest,
+} from './helpers.js';
+
+const luks = {
+	provider: 'luks', cipher: 'aes-xts-plain64', keySize: 256, controlLocation: 'front-end',
+};
+
+/** An encrypted backup and a two-step restore plan for it (empty volume of the type, then restore onto it). */
+async function arrange(context: CloudForTest): Promise<Plan> {
+	const {cloud, session} = context;
+	cloud.state.addVolumeType({name: 'LUKS', encryption: luks});
+	const volume = await session.cinder!.createVolume({size: 1, name: 'db', volumeType: 'LUKS'});
+	await until(async () => session.cinder!.getVolume(volume.id), found => found.status === 'available');
+	const {id} = await session.cinder!.createBackup({volumeId: volume.id, name: 'db-backup'});
+	await until(async () => session.cinder!.getBackup(id), found => found.status === 'available');
+	const result = await planRestoreBackupToNewVolume(session, {backupId: id, volumeType: 'LUKS', name: 'db-restored', method: 'create-then-restore'});
+	if (result.kind !== 'plan') {
+		throw new Error(JSON.stringify(result));
+	}
+
+	return result.plan;
+}
+
+/** Starts the plan in a child process and kills it (SIGKILL) once the journal records the first created volume. */
+async function crashMidPlan(context: CloudForTest, plan: Plan, journal: string): Promise<void> {
+	const planFile = path.join(context.directory, 'plan.json');
+	await writeFile(planFile, JSON.stringify(plan));
+	const child = spawn(process.execPath, ['--import=tsx', new URL('child/run-plan.ts', import.meta.url).pathname, context.directory, 'demo', planFile, journal], {stdio: ['ignore', 'pipe', 'pipe']});
+	let output = '';
+	child.stdout.on('data', (chunk: Uint8Array) => {
+		output += String(chunk);
+	});
+	child.stderr.on('data', (chunk: Uint8Array) => {
+		output += String(chunk);
+	});
+	const exited = new Promise(resolve => {
+		child.on('exit', resolve);
+	});
+	try {
+		await until(async () => readJournal(journal, plan.id), record => (record?.created.length ?? 0) > 0, 30_000);
+	} catch (error) {
+		child.kill('SIGKILL');
+		throw new Error(`The child never created the volume: ${output}`, {cause: error});
+	}
+
+	child.kill('SIGKILL');
+	await exited;
+	if (output.includes('plan-done')) {
+		throw new Error('The child finished before it was killed; the test proves nothing.');
+	}
+}
+
+// Volume creation takes 2 s here, so the child is killed while it waits for the new volume.
+const slowCreate = {timeScale: 0.01, delays: {volumeCreate: 200_000}};
+
+test('a plan killed mid-run is listed as unfinished and resumes without repeating its calls', async t => {
+	const context = await demoCloud(t, slowCreate);
+	const plan = await arrange(context);
+	const journal = await temporaryDirectory(t);
+	await crashMidPlan(context, plan, journal);
+
+	const [entry, ...others] = listUnfinished(journal);
+	t.is(others.length, 0);
+	t.is(entry?.planId, plan.id);
+	t.is(entry?.state, 'running');
+	t.false(entry?.running);
+	t.deepEqual(entry?.leftovers.map(resource => [resource.kind, resource.name]), [['volume', 'db-restored']]);
+	const text = JSON.stringify(readJournal(journal, plan.id));
+	t.false(text.includes(demoPassword));
+	t.false(/token/iv.test(text));
+
+	const events = await collect(resumePlan(journal, plan.id, context.session, {clock: fastClock()}));
+	t.is(last(events)?.type, 'plan-done', JSON.stringify(events));
+	// The create call was accepted before the crash: the resume only waits for it, then restores.
+	t.deepEqual(events.filter(event => event.type === 'request').map(event => event.type === 'request' ? event.stepId : ''), ['restore']);
+	const restored = (await listAll(context.session.cinder!.listVolumes())).filter(volume => volume.name === 'db-restored');
+	t.is(restored.length, 1);
+	t.is(restored[0]?.status, 'available');
+	t.is(restored[0]?.metadata['src_backup_id'] !== undefined, true);
+	t.is(readJournal(journal, plan.id)?.state, 'done');
+	t.deepEqual(listUnfinished(journal), []);
+});
+
+test('a plan killed mid-run can be cleaned up instead: what it created is deleted, by name', async t => {
+	const context = await demoCloud(t, slowCreate);
+	const plan = await arrange(context);
+	const journal = await temporaryDirectory(t);
+	await crashMidPlan(context, plan, journal);
+
+	const events = await collect(cleanupPlan(journal, plan.id, context.session, {clock: fastClock()}));
+	t.deepEqual(events.map(event => event.type), ['cleanup-start', 'cleanup-done']);
+	t.is(events[1]?.type === 'cleanup-done' ? events[1].resource.name : undefined, 'db-restored');
+	t.deepEqual((await listAll(context.session.cinder!.listVolumes())).map(volume => volume.name), ['db']);
+	t.is(readJournal(journal, plan.id)?.state, 'cleaned');
+	t.deepEqual(listUnfinished(journal), []);
+});
