@@ -174,6 +174,7 @@ async function buildSession(built: Built, signal?: AbortSignal): Promise<Backsta
 		close() {
 			built.closer.abort(new DOMException('Session closed', 'AbortError'));
 		},
+		insecure: built.http.tlsInsecure,
 		details: {
 			tlsInsecure: built.http.tlsInsecure,
 			identityUrl: built.authenticator.identityUrl,
