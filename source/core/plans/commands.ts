@@ -1,0 +1,670 @@
+/*
+What `backstack restore …`, `backstack backup …` and `backstack journal …` need: requests from plain arguments,
+planning, and running a plan with text progress (for pipes and CI). No argv, no process: the caller passes both in.
+*/
+import type {CloudSession} from '../../openstack/api.js';
+import type {Inventory} from '../model.js';
+import {
+	planImageDownload, planProtectNow, planSecretExport, planServerImage, planVolumeBackup, planVolumeToImage,
+	type ImageDownloadRequest, type ProtectNowRequest, type SecretExportRequest, type ServerImageRequest,
+	type VolumeBackupRequest, type VolumeToImageRequest,
+} from './backup.js';
+import {toOpenstackCli} from './cli-export.js';
+import {describePlan, formatPreview, needsConfirmation} from './describe.js';
+import {runPlan} from './execute.js';
+import {listUnfinished, readJournal, type UnfinishedPlan} from './journal.js';
+import {cleanupPlan, resumePlan} from './recover.js';
+import {
+	planImageFromFile, planRestoreBackupToNewVolume, planRestoreOntoVolume, planSecretFromFile, planVolumeFromImage,
+	type ImageFromFileRequest, type RestoreBackupRequest, type RestoreOntoVolumeRequest, type SecretFromFileRequest,
+	type VolumeFromImageRequest,
+} from './restore.js';
+import type {
+	Clock, Plan, PlanEvent, PlanResult,
+} from './types.js';
+
+export type RestoreRequest =
+	| ({kind: 'backup'} & RestoreBackupRequest)
+	| ({kind: 'onto'} & RestoreOntoVolumeRequest)
+	| ({kind: 'volume-from-image'} & VolumeFromImageRequest)
+	| ({kind: 'image'} & ImageFromFileRequest)
+	| ({kind: 'secret'} & SecretFromFileRequest);
+
+export type BackupRequest =
+	| ({kind: 'volume'} & VolumeBackupRequest)
+	| ({kind: 'volume-image'} & VolumeToImageRequest)
+	| ({kind: 'server'} & ServerImageRequest)
+	| ({kind: 'image-download'} & ImageDownloadRequest)
+	| ({kind: 'secret'} & SecretExportRequest)
+	| ({kind: 'protect'} & ProtectNowRequest);
+
+export const restoreKinds = ['backup', 'onto', 'volume-from-image', 'image', 'secret'] as const;
+export const backupKinds = ['volume', 'volume-image', 'server', 'image-download', 'secret', 'protect'] as const;
+
+/** Usage text for `backstack restore` and `backstack backup` (for --help). */
+export const planUsage = `Restore:
+  backstack restore backup <backup> [--name N] [--volume-type T] [--method create-from-backup|create-then-restore]
+  backstack restore onto <backup> <volume> --confirm <volume name>
+  backstack restore volume-from-image <image> [--name N] [--size GiB] [--volume-type T]
+  backstack restore image <file> --name N [--disk-format raw] [--container-format bare]
+                                 [--key-file F [--key-algorithm aes] [--key-bit-length 256] [--key-mode M] [--keep-key]]
+  backstack restore secret <file> [--name N] [--algorithm aes] [--bit-length 256] [--mode M] [--secret-type symmetric] [--old-secret ID]
+Backup:
+  backstack backup volume <volume> [--name N] [--incremental | --full] [--force]
+  backstack backup volume-image <volume> --name IMAGE [--disk-format raw] [--container-format bare]
+  backstack backup server <server> --name IMAGE
+  backstack backup image-download <image> <file>
+  backstack backup secret <volume|backup|image|secret> <id> <file> [--hex]
+  backstack backup protect <volume>... [--concurrency 2] [--incremental | --full]
+Journal:
+  backstack journal [list] | resume <plan id> | cleanup <plan id>
+Every plan: --dry-run (show it), --export-cli (print it as openstack commands), --yes (run it).`;
+
+export class UsageError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'UsageError';
+	}
+}
+
+type Flags = Record<string, unknown>;
+
+function text(flags: Flags, name: string): string | undefined {
+	const value = flags[name];
+	if (value === undefined || value === null || value === '') {
+		return undefined;
+	}
+
+	if (typeof value !== 'string' && typeof value !== 'number') {
+		throw new UsageError(`--${name} needs a value.`);
+	}
+
+	return String(value);
+}
+
+function integer(flags: Flags, name: string): number | undefined {
+	const value = text(flags, name);
+	if (value === undefined) {
+		return undefined;
+	}
+
+	const number = Number(value);
+	if (!Number.isInteger(number) || number <= 0) {
+		throw new UsageError(`--${name} must be a positive whole number, not "${value}".`);
+	}
+
+	return number;
+}
+
+function positional(args: string[], index: number, what: string): string {
+	const value = args[index];
+	if (value === undefined || value === '') {
+		throw new UsageError(`Missing ${what}.`);
+	}
+
+	return value;
+}
+
+function incrementalFlag(flags: Flags): boolean | 'auto' {
+	if (flags['incremental'] === true && flags['full'] === true) {
+		throw new UsageError('--incremental and --full exclude each other.');
+	}
+
+	if (flags['incremental'] === true) {
+		return true;
+	}
+
+	return flags['full'] === true ? false : 'auto';
+}
+
+/**
+`backstack restore <kind> <args…>` → a request. `args` are the words after `restore`; flags are meow's (camelCase
+keys as meow gives them, e.g. `volumeType`). Throws UsageError with a sentence for the user.
+*/
+export function restoreRequestFrom(args: string[], flags: Flags): RestoreRequest {
+	const [kind, ...rest] = args;
+	switch (kind) {
+		case 'backup': {
+			const method = text(flags, 'method');
+			if (method !== undefined && method !== 'create-from-backup' && method !== 'create-then-restore') {
+				throw new UsageError('--method is create-from-backup or create-then-restore.');
+			}
+
+			return {
+				kind, backupId: positional(rest, 0, 'the backup (name or ID)'), name: text(flags, 'name'), volumeType: text(flags, 'volumeType'), method,
+			};
+		}
+
+		case 'onto': {
+			return {kind, backupId: positional(rest, 0, 'the backup (name or ID)'), volumeId: positional(rest, 1, 'the target volume (name or ID)')};
+		}
+
+		case 'volume-from-image': {
+			return {
+				kind, imageId: positional(rest, 0, 'the image (name or ID)'), name: text(flags, 'name'), size: integer(flags, 'size'), volumeType: text(flags, 'volumeType'),
+			};
+		}
+
+		case 'image': {
+			const name = text(flags, 'name');
+			if (name === undefined) {
+				throw new UsageError('--name is needed: the name of the new image.');
+			}
+
+			return {
+				kind,
+				path: positional(rest, 0, 'the image file'),
+				name,
+				diskFormat: text(flags, 'diskFormat'),
+				containerFormat: text(flags, 'containerFormat'),
+				keyFile: text(flags, 'keyFile'),
+				keyAlgorithm: text(flags, 'keyAlgorithm'),
+				keyBitLength: integer(flags, 'keyBitLength'),
+				keyMode: text(flags, 'keyMode'),
+				keyDeletionPolicy: flags['keepKey'] === true ? 'keep' : 'on_image_deletion',
+			};
+		}
+
+		case 'secret': {
+			return {
+				kind,
+				path: positional(rest, 0, 'the key file'),
+				name: text(flags, 'name'),
+				algorithm: text(flags, 'algorithm'),
+				bitLength: integer(flags, 'bitLength'),
+				mode: text(flags, 'mode'),
+				secretType: text(flags, 'secretType'),
+				oldSecretId: text(flags, 'oldSecret'),
+			};
+		}
+
+		default: {
+			throw new UsageError(`Unknown restore "${kind ?? ''}"; one of: ${restoreKinds.join(', ')}.`);
+		}
+	}
+}
+
+/** `backstack backup <kind> <args…>` → a request (see restoreRequestFrom). */
+export function backupRequestFrom(args: string[], flags: Flags, version?: string): BackupRequest {
+	const [kind, ...rest] = args;
+	switch (kind) {
+		case 'volume': {
+			return {
+				kind,
+				volumeId: positional(rest, 0, 'the volume (name or ID)'),
+				name: text(flags, 'name'),
+				incremental: incrementalFlag(flags),
+				force: flags['force'] === true ? true : undefined,
+				version,
+			};
+		}
+
+		case 'volume-image': {
+			const imageName = text(flags, 'name');
+			if (imageName === undefined) {
+				throw new UsageError('--name is needed: the name of the new image.');
+			}
+
+			return {
+				kind, volumeId: positional(rest, 0, 'the volume (name or ID)'), imageName, diskFormat: text(flags, 'diskFormat'), containerFormat: text(flags, 'containerFormat'),
+			};
+		}
+
+		case 'server': {
+			const imageName = text(flags, 'name');
+			if (imageName === undefined) {
+				throw new UsageError('--name is needed: the name of the new image.');
+			}
+
+			return {kind, serverId: positional(rest, 0, 'the server (ID)'), imageName};
+		}
+
+		case 'image-download': {
+			return {kind, imageId: positional(rest, 0, 'the image (name or ID)'), path: positional(rest, 1, 'the file to write')};
+		}
+
+		case 'secret': {
+			const from = positional(rest, 0, 'where the key is (volume, backup, image or secret)');
+			if (from !== 'volume' && from !== 'backup' && from !== 'image' && from !== 'secret') {
+				throw new UsageError('The key is taken from a volume, backup, image or secret.');
+			}
+
+			return {
+				kind, from: {kind: from, id: positional(rest, 1, `the ${from} (name or ID)`)}, path: positional(rest, 2, 'the file to write'), hex: flags['hex'] === true,
+			};
+		}
+
+		case 'protect': {
+			if (rest.length === 0) {
+				throw new UsageError('Name at least one volume.');
+			}
+
+			return {
+				kind, volumeIds: rest, concurrency: integer(flags, 'concurrency'), incremental: incrementalFlag(flags), version,
+			};
+		}
+
+		default: {
+			throw new UsageError(`Unknown backup "${kind ?? ''}"; one of: ${backupKinds.join(', ')}.`);
+		}
+	}
+}
+
+type Named = {id: string; name: string};
+
+async function byNameOrId<T extends Named>(what: string, idOrName: string, find: () => Promise<T | undefined>, list: () => AsyncIterable<T>): Promise<string | PlanResult> {
+	const direct = await find();
+	if (direct) {
+		return direct.id;
+	}
+
+	const matches: T[] = [];
+	for await (const item of list()) {
+		if (item.name === idOrName) {
+			matches.push(item);
+		}
+	}
+
+	if (matches.length === 1) {
+		return matches[0]!.id;
+	}
+
+	return {kind: 'refusal', reason: matches.length === 0 ? `No ${what} is called ${idOrName}.` : `${matches.length} ${what}s are called ${idOrName}; use the ID (${matches.map(item => item.id).join(', ')}).`};
+}
+
+async function volumeId(session: CloudSession, idOrName: string, signal?: AbortSignal): Promise<string | PlanResult> {
+	const cinder = session.cinder;
+	if (!cinder) {
+		return idOrName;
+	}
+
+	return byNameOrId('volume', idOrName, async () => cinder.findVolume(idOrName, {signal}), () => cinder.listVolumes({signal}));
+}
+
+async function backupId(session: CloudSession, idOrName: string, signal?: AbortSignal): Promise<string | PlanResult> {
+	const cinder = session.cinder;
+	if (!cinder) {
+		return idOrName;
+	}
+
+	return byNameOrId('backup', idOrName, async () => cinder.findBackup(idOrName, {signal}), () => cinder.listBackups({signal}));
+}
+
+async function imageId(session: CloudSession, idOrName: string, signal?: AbortSignal): Promise<string | PlanResult> {
+	const glance = session.glance;
+	if (!glance) {
+		return idOrName;
+	}
+
+	return byNameOrId('image', idOrName, async () => glance.findImage(idOrName, {signal}), () => glance.listImages({signal}));
+}
+
+/** Plans a restore; names are resolved to IDs first. Nothing changes. */
+export async function planRestore(session: CloudSession, request: RestoreRequest, options: {signal?: AbortSignal; inventory?: Inventory} = {}): Promise<PlanResult> {
+	const {signal} = options;
+	switch (request.kind) {
+		case 'backup': {
+			const id = await backupId(session, request.backupId, signal);
+			return typeof id === 'string' ? planRestoreBackupToNewVolume(session, {...request, backupId: id}, signal) : id;
+		}
+
+		case 'onto': {
+			const backup = await backupId(session, request.backupId, signal);
+			if (typeof backup !== 'string') {
+				return backup;
+			}
+
+			const volume = await volumeId(session, request.volumeId, signal);
+			return typeof volume === 'string' ? planRestoreOntoVolume(session, {backupId: backup, volumeId: volume}, signal) : volume;
+		}
+
+		case 'volume-from-image': {
+			const id = await imageId(session, request.imageId, signal);
+			return typeof id === 'string' ? planVolumeFromImage(session, {...request, imageId: id}, signal) : id;
+		}
+
+		case 'image': {
+			return planImageFromFile(session, request);
+		}
+
+		case 'secret': {
+			return planSecretFromFile(session, {...request, inventory: request.inventory ?? options.inventory});
+		}
+	}
+}
+
+/** Plans a backup; names are resolved to IDs first. Nothing changes. */
+export async function planBackup(session: CloudSession, request: BackupRequest, options: {signal?: AbortSignal} = {}): Promise<PlanResult> {
+	const {signal} = options;
+	switch (request.kind) {
+		case 'volume': {
+			const id = await volumeId(session, request.volumeId, signal);
+			return typeof id === 'string' ? planVolumeBackup(session, {...request, volumeId: id}, signal) : id;
+		}
+
+		case 'volume-image': {
+			const id = await volumeId(session, request.volumeId, signal);
+			return typeof id === 'string' ? planVolumeToImage(session, {...request, volumeId: id}, signal) : id;
+		}
+
+		case 'server': {
+			return planServerImage(session, request, signal);
+		}
+
+		case 'image-download': {
+			const id = await imageId(session, request.imageId, signal);
+			return typeof id === 'string' ? planImageDownload(session, {...request, imageId: id}, signal) : id;
+		}
+
+		case 'secret': {
+			let id: string | PlanResult = request.from.id;
+			if (request.from.kind === 'volume') {
+				id = await volumeId(session, request.from.id, signal);
+			} else if (request.from.kind === 'backup') {
+				id = await backupId(session, request.from.id, signal);
+			} else if (request.from.kind === 'image') {
+				id = await imageId(session, request.from.id, signal);
+			}
+
+			return typeof id === 'string' ? planSecretExport(session, {...request, from: {kind: request.from.kind, id}}, signal) : id;
+		}
+
+		case 'protect': {
+			const ids: string[] = [];
+			for (const volume of request.volumeIds) {
+				// eslint-disable-next-line no-await-in-loop
+				const id = await volumeId(session, volume, signal);
+				if (typeof id !== 'string') {
+					return id;
+				}
+
+				ids.push(id);
+			}
+
+			return planProtectNow(session, {...request, volumeIds: ids}, signal);
+		}
+	}
+}
+
+export type Output = {write(chunk: string): unknown};
+
+function formatBytes(bytes: number): string {
+	const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+	let value = bytes;
+	let unit = 0;
+	while (value >= 1024 && unit < units.length - 1) {
+		value /= 1024;
+		unit++;
+	}
+
+	return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]!}`;
+}
+
+function clockTime(at: number): string {
+	return new Date(at).toISOString().slice(11, 19);
+}
+
+/**
+Text progress for pipes and CI: one line per event that matters; byte progress at most every 10 % or 10 s.
+Returns the function to feed events to.
+*/
+export function createTextRenderer(plan: Plan, output: Output): (event: PlanEvent) => void {
+	const numbers = new Map(plan.steps.map((step, index) => [step.id, index + 1]));
+	const titles = new Map(plan.steps.map(step => [step.id, step.title]));
+	const lastBytes = new Map<string, {at: number; share: number}>();
+	const line = (at: number, message: string) => {
+		output.write(`[${clockTime(at)}] ${message}\n`);
+	};
+
+	const stepName = (stepId: string) => `step ${numbers.get(stepId) ?? '?'}/${plan.steps.length}`;
+	return event => {
+		switch (event.type) {
+			case 'plan-start': {
+				line(event.at, `${event.resumed ? 'Resuming' : 'Starting'} plan ${plan.id}: ${plan.title}`);
+				break;
+			}
+
+			case 'check-failed': {
+				line(event.at, `check failed (${stepName(event.stepId)}): ${event.reason}`);
+				break;
+			}
+
+			case 'checks-passed': {
+				line(event.at, 'All checks passed.');
+				break;
+			}
+
+			case 'step-start': {
+				line(event.at, `${stepName(event.stepId)}: ${titles.get(event.stepId) ?? event.stepId}`);
+				break;
+			}
+
+			case 'request': {
+				line(event.at, `  ${event.summary}`);
+				break;
+			}
+
+			case 'created': {
+				line(event.at, `  created ${event.resource.temporary ? 'temporary ' : ''}${event.resource.kind} ${event.resource.id}${event.resource.name ? ` (${event.resource.name})` : ''}`);
+				break;
+			}
+
+			case 'status': {
+				line(event.at, `  ${event.resource} ${event.id}: ${event.status}`);
+				break;
+			}
+
+			case 'bytes': {
+				const share = event.total ? event.transferred / event.total : 0;
+				const previous = lastBytes.get(event.stepId);
+				const finished = event.total !== undefined && event.transferred >= event.total;
+				if (previous && !finished && share - previous.share < 0.1 && event.at - previous.at < 10_000) {
+					break;
+				}
+
+				lastBytes.set(event.stepId, {at: event.at, share});
+				const parts = [event.total ? `${Math.floor(share * 100)}% ${formatBytes(event.transferred)} of ${formatBytes(event.total)}` : formatBytes(event.transferred)];
+				if (event.rate !== undefined && event.rate > 0) {
+					parts.push(`${formatBytes(event.rate)}/s`);
+					if (event.total && !finished) {
+						parts.push(`about ${Math.ceil((event.total - event.transferred) / event.rate)} s left`);
+					}
+				}
+
+				line(event.at, `  ${parts.join(', ')}`);
+				break;
+			}
+
+			case 'step-done': {
+				line(event.at, `${stepName(event.stepId)} done.`);
+				break;
+			}
+
+			case 'step-failed': {
+				line(event.at, `${stepName(event.stepId)} FAILED: ${event.reason}`);
+				break;
+			}
+
+			case 'cleanup-start': {
+				line(event.at, `cleanup: removing ${event.resource.kind} ${event.resource.id}${event.resource.name ? ` (${event.resource.name})` : ''}`);
+				break;
+			}
+
+			case 'cleanup-done': {
+				line(event.at, `cleanup: removed ${event.resource.kind} ${event.resource.id}`);
+				break;
+			}
+
+			case 'cleanup-failed': {
+				line(event.at, `cleanup: could NOT remove ${event.resource.kind} ${event.resource.id}: ${event.reason}`);
+				break;
+			}
+
+			case 'cleanup-offered': {
+				line(event.at, `Left in place (remove with: backstack journal cleanup ${plan.id}): ${event.resources.map(resource => `${resource.kind} ${resource.id}${resource.name ? ` (${resource.name})` : ''}`).join(', ')}`);
+				break;
+			}
+
+			case 'plan-done': {
+				const results = Object.entries(event.results).map(([key, value]) => `${key} ${value}`).join(', ');
+				line(event.at, `Done.${results ? ` ${results}` : ''}`);
+				break;
+			}
+
+			case 'plan-failed': {
+				line(event.at, `FAILED: ${event.reason}`);
+				break;
+			}
+
+			case 'plan-cancelled': {
+				line(event.at, 'Cancelled.');
+				break;
+			}
+		}
+	};
+}
+
+export type PlanCommandOptions = {
+	stdout: Output;
+	stderr: Output;
+	signal?: AbortSignal;
+	/** --yes: run without asking. */
+	yes?: boolean;
+	/** --dry-run: print the preview only. */
+	dryRun?: boolean;
+	/** --export-cli: print the plan as openstack commands only. */
+	exportCli?: boolean;
+	/** --confirm: the typed confirmation of a destructive plan. */
+	confirm?: string;
+	/** Journal directory (e.g. under the config dir); recommended. */
+	journal?: string;
+	clock?: Clock;
+};
+
+/** Exit codes of a plan command. */
+export const exitCodes = {
+	ok: 0, failed: 1, usage: 2, refused: 3, needsInput: 4, notConfirmed: 5, cancelled: 130,
+} as const;
+
+/** Prints, exports or runs a planner's result, and returns the exit code. */
+export async function executePlanCommand(session: CloudSession, result: PlanResult, options: PlanCommandOptions): Promise<number> {
+	if (result.kind === 'refusal') {
+		options.stderr.write(`Refused (nothing was changed): ${result.reason}\n`);
+		return exitCodes.refused;
+	}
+
+	if (result.kind === 'needs-input') {
+		const flag = result.field.replaceAll(/[A-Z]/gv, letter => `-${letter.toLowerCase()}`);
+		options.stderr.write(`${result.question}\nAnswer with --${flag} <value>:\n${result.options.map(option => `  ${option.value}  ${option.label}`).join('\n')}\n`);
+		return exitCodes.needsInput;
+	}
+
+	const {plan} = result;
+	if (options.exportCli) {
+		options.stdout.write(toOpenstackCli(plan));
+		return exitCodes.ok;
+	}
+
+	const preview = formatPreview(describePlan(plan));
+	if (options.dryRun) {
+		options.stdout.write(`${preview}\n`);
+		return exitCodes.ok;
+	}
+
+	if (!options.yes) {
+		options.stderr.write(`${preview}\n\nNothing was done. Run again with --yes to carry out this plan${plan.confirmation ? ` (and --confirm ${plan.confirmation.text})` : ''}.\n`);
+		return exitCodes.notConfirmed;
+	}
+
+	if (needsConfirmation(plan) && options.confirm !== plan.confirmation?.text) {
+		options.stderr.write(`${preview}\n\nThis plan destroys data. Confirm with --confirm ${plan.confirmation?.text ?? '<name>'} (exactly).\n`);
+		return exitCodes.notConfirmed;
+	}
+
+	options.stderr.write(`${preview}\n\n`);
+	return runWithRenderer(plan, runPlan(plan, session, {
+		signal: options.signal, journal: options.journal, confirmation: options.confirm, clock: options.clock,
+	}), options.stdout);
+}
+
+async function runWithRenderer(plan: Plan, events: AsyncIterable<PlanEvent>, output: Output): Promise<number> {
+	const render = createTextRenderer(plan, output);
+	let code: number = exitCodes.failed;
+	for await (const event of events) {
+		render(event);
+		if (event.type === 'plan-done') {
+			code = exitCodes.ok;
+		} else if (event.type === 'plan-cancelled') {
+			code = exitCodes.cancelled;
+		} else if (event.type === 'plan-failed') {
+			code = exitCodes.failed;
+		}
+	}
+
+	return code;
+}
+
+export function formatUnfinished(plans: UnfinishedPlan[]): string {
+	if (plans.length === 0) {
+		return 'No unfinished plans.\n';
+	}
+
+	return plans.map(plan => {
+		const leftovers = plan.leftovers.map(resource => `${resource.kind} ${resource.id}${resource.name ? ` (${resource.name})` : ''}${resource.temporary ? ' [temporary]' : ''}`);
+		return [
+			`${plan.planId}  ${plan.running ? 'RUNNING' : plan.state}  ${plan.stepsDone}/${plan.stepsTotal} steps  updated ${plan.updatedAt}`,
+			`  ${plan.title}`,
+			...leftovers.map(item => `  created: ${item}`),
+			plan.running ? '' : `  backstack journal resume ${plan.planId}   |   backstack journal cleanup ${plan.planId}`,
+		].filter(Boolean).join('\n');
+	}).join('\n\n') + '\n';
+}
+
+/** `backstack journal [list | resume <id> | cleanup <id>]`. */
+export async function executeJournalCommand(session: CloudSession | undefined, args: string[], options: PlanCommandOptions & {journal: string}): Promise<number> {
+	const [action = 'list', planId] = args;
+	if (action === 'list') {
+		options.stdout.write(formatUnfinished(listUnfinished(options.journal)));
+		return exitCodes.ok;
+	}
+
+	if ((action !== 'resume' && action !== 'cleanup') || planId === undefined) {
+		options.stderr.write('Usage: backstack journal [list] | resume <plan id> | cleanup <plan id>\n');
+		return exitCodes.usage;
+	}
+
+	if (!session) {
+		options.stderr.write('A cloud session is needed to resume or clean up a plan.\n');
+		return exitCodes.usage;
+	}
+
+	const record = listUnfinished(options.journal).find(entry => entry.planId === planId);
+	if (!record) {
+		options.stderr.write(`Plan ${planId} is not unfinished in ${options.journal}.\n`);
+		return exitCodes.refused;
+	}
+
+	if (!options.yes) {
+		options.stderr.write(`${formatUnfinished([record])}\nNothing was done. Run again with --yes to ${action} it.\n`);
+		return exitCodes.notConfirmed;
+	}
+
+	try {
+		const plan = readJournal(options.journal, planId)!.plan;
+		if (action === 'resume') {
+			return await runWithRenderer(plan, resumePlan(options.journal, planId, session, {signal: options.signal, clock: options.clock, confirmation: options.confirm}), options.stdout);
+		}
+
+		const render = createTextRenderer(plan, options.stdout);
+		let failed = false;
+		for await (const event of cleanupPlan(options.journal, planId, session, {clock: options.clock})) {
+			render(event);
+			failed ||= event.type === 'cleanup-failed';
+		}
+
+		return failed ? exitCodes.failed : exitCodes.ok;
+	} catch (error) {
+		options.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+		return exitCodes.failed;
+	}
+}
