@@ -14,7 +14,9 @@ import type {Inventory} from '../core/model.js';
 
 export type CachedInventory = {
 	inventory: Inventory;
-	/** ISO time the entry was written. */
+	/**
+	ISO time the entry was written.
+	*/
 	savedAt: string;
 };
 
@@ -25,20 +27,22 @@ export type InventoryCache = {
 	close(): Promise<void>;
 };
 
-/** The directory backstack keeps its files in: `$BACKSTACK_CONFIG_DIR`, or `$XDG_CONFIG_HOME/backstack`, or `~/.config/backstack`. */
+/**
+The directory backstack keeps its files in: `$BACKSTACK_CONFIG_DIR`, or `$XDG_CONFIG_HOME/backstack`, or `~/.config/backstack`.
+*/
 export function configDirectory(env: Record<string, string | undefined>, home = os.homedir()): string {
 	const explicit = env['BACKSTACK_CONFIG_DIR'];
-	if (explicit) {
-		return explicit;
-	}
-
-	return path.join(env['XDG_CONFIG_HOME'] ?? path.join(home, '.config'), 'backstack');
+	return explicit !== undefined && explicit !== '' ? explicit : path.join(env['XDG_CONFIG_HOME'] ?? path.join(home, '.config'), 'backstack');
 }
 
-/** Keys of any object in a cached inventory that are dropped before writing, whatever their value. */
-const forbiddenKeys = /^(?:payload|payload_content_type|password|passphrase|token|auth_token|x[-_]auth[-_]token|x[-_]subject[-_]token|application_credential_secret|secret)$/i;
+/**
+Keys of any object in a cached inventory that are dropped before writing, whatever their value.
+*/
+const forbiddenKeys = /^(?:payload|payload_content_type|password|passphrase|token|auth_token|x[\-_]auth[\-_]token|x[\-_]subject[\-_]token|application_credential_secret|secret)$/iv;
 
-/** A deep copy of `value` without any field named like a credential or a payload. */
+/**
+A deep copy of `value` without any field named like a credential or a payload.
+*/
 export function scrub<T>(value: T): T {
 	if (Array.isArray(value)) {
 		return value.map(item => scrub(item as unknown)) as T;
@@ -59,10 +63,12 @@ export function scrub<T>(value: T): T {
 }
 
 function entryKey(cloud: string, projectId: string): string {
-	return createHash('sha256').update(`${cloud}\u0000${projectId}`).digest('hex');
+	return createHash('sha256').update(`${cloud}\u{0}${projectId}`).digest('hex');
 }
 
-/** A cache in `directory`/inventory-cache.json; a directory it has to create is readable by the user only (0700). */
+/**
+A cache in `directory`/inventory-cache.json; a directory it has to create is readable by the user only (0700).
+*/
 export function createInventoryCache(options: {directory: string; clock?: () => Date}): InventoryCache {
 	mkdirSync(options.directory, {recursive: true, mode: 0o700});
 	const store = new KeyvFile({

@@ -4,48 +4,80 @@ row, mode) and what each key does. Which key does what comes from keymap.ts, eve
 cloud-supplied string has passed through sanitize() before it gets here.
 */
 import {
-	type ReactNode, useCallback, useMemo, useState,
+	type ReactNode,
+	useCallback,
+	useMemo,
+	useState,
 } from 'react';
 import {
-	Box, Text, useApp, useInput, useWindowSize, type Key,
+	Box,
+	Text,
+	useApp,
+	useInput,
+	useWindowSize,
+	type Key,
 } from 'ink';
 import type {AppServices} from './services.js';
-import {activeBindings, findBinding, type Binding, type InputContext} from './keymap.js';
+import {
+	activeBindings,
+	findBinding,
+	type Binding,
+	type InputContext,
+} from './keymap.js';
 import {makeTheme, paint} from './theme.js';
 import {
-	arrange, layoutColumns, viewById, views, type Row, type ViewContext, type ViewId,
+	arrange,
+	layoutColumns,
+	viewById,
+	views,
+	type Row,
+	type ViewContext,
+	type ViewId,
 } from './views.js';
 import {sanitize} from './sanitize.js';
-import {age} from './format.js';
 import {useCloud, type CloudState} from './use-cloud.js';
 import {Table} from './components/table.js';
 import {Header} from './components/header.js';
 import {Footer} from './components/footer.js';
-import {DetailPane, detailLines} from './components/detail.js';
+import {detailLines} from './components/detail.js';
 import {ScrollText, type Line} from './components/scroll-text.js';
 import {Palette, paletteItems, type PaletteItem} from './components/palette.js';
 import {helpLines} from './components/help.js';
 import {fuzzyFilter} from './fuzzy.js';
 
 export type AppProps = {
-	services: AppServices;
-	/** Hide every action that changes the cloud (`--readonly`). */
-	isReadonly?: boolean;
-	/** Cloud to open (default: the connector's choice). */
-	cloud?: string;
-	/** Project name or ID to open (default: the token's). */
-	project?: string;
-	/** Set when the clouds are simulated: shown as a banner. */
-	demoReason?: string;
-	/** Fixed size (tests, media); default: the terminal's, following resizes. */
-	size?: {columns: number; rows: number};
-	/** First view (default: audit). */
-	initialView?: ViewId;
+	readonly services: AppServices;
+	/**
+	Hide every action that changes the cloud (`--readonly`).
+	*/
+	readonly isReadonly?: boolean;
+	/**
+	Cloud to open (default: the connector's choice).
+	*/
+	readonly cloud?: string;
+	/**
+	Project name or ID to open (default: the token's).
+	*/
+	readonly project?: string;
+	/**
+	Set when the clouds are simulated: shown as a banner.
+	*/
+	readonly demoReason?: string;
+	/**
+	Fixed size (tests, media); default: the terminal's, following resizes.
+	*/
+	readonly size?: {columns: number; rows: number};
+	/**
+	First view (default: audit).
+	*/
+	readonly initialView?: ViewId;
 };
 
 type Position = {selected: number; offset: number};
 
-/** Lines above and below the table: title, capabilities, tabs, table header, status, footer (+ the demo banner). */
+/**
+Lines above and below the table: title, capabilities, tabs, table header, status, footer (+ the demo banner).
+*/
 function chromeLines(hasBanner: boolean): number {
 	return 6 + (hasBanner ? 1 : 0);
 }
@@ -60,6 +92,22 @@ function jsonLines(value: unknown): string[] {
 
 	// JSON.stringify escapes control characters inside strings; sanitise anyway, this is cloud-supplied text.
 	return text.split('\n').map(line => sanitize(line));
+}
+
+function scrollTitle(mode: InputContext, row: Row | undefined): string {
+	if (mode === 'help') {
+		return 'Keys (Esc closes)';
+	}
+
+	return mode === 'raw' ? `Raw JSON of ${row?.ref?.kind ?? 'row'} ${row?.ref?.name ?? row?.ref?.id ?? ''} (Esc closes)` : 'Detail (Esc back, y raw JSON, c copy ID)';
+}
+
+function emptyText(cloud: CloudState, title: string, filter: string): string {
+	if (cloud.inventory === undefined && cloud.phase !== 'idle') {
+		return 'loading…';
+	}
+
+	return filter === '' ? `no ${title.toLowerCase()}` : 'no row matches the filter';
 }
 
 function statusLine(options: {cloud: CloudState; message?: string; filter: string; isFiltering: boolean; shown: number; total: number}): string {
@@ -108,7 +156,6 @@ export function App(props: AppProps) {
 		() => (inventory === undefined ? undefined : services.analyse(inventory, services.now(), services.policy)),
 		[inventory, services],
 	);
-	const token = session?.identity.token();
 	const view = viewById(viewId);
 	const sort = sorts[viewId] ?? {column: view.defaultSort.column, isDescending: view.defaultSort.descending};
 	const filter = filters[viewId] ?? '';
@@ -199,23 +246,37 @@ export function App(props: AppProps) {
 	const runPaletteItem = (item: PaletteItem) => {
 		setMode('list');
 		setQuery('');
-		if (item.type === 'view') {
-			switchView(item.view);
-		} else if (item.type === 'cloud') {
-			switchCloud(item.cloud);
-		} else if (item.type === 'project') {
-			switchProject(item.projectId);
-		} else {
-			runBinding(item.binding, 'list', '');
+		switch (item.type) {
+			case 'view': {
+				switchView(item.view);
+				break;
+			}
+
+			case 'cloud': {
+				switchCloud(item.cloud);
+				break;
+			}
+
+			case 'project': {
+				switchProject(item.projectId);
+				break;
+			}
+
+			case 'action': {
+				runBinding(item.binding, 'list', '');
+				break;
+			}
 		}
 	};
 
-	const isScrolling = mode === 'detail' || mode === 'help' || mode === 'raw';
+	const isScrolling = (['detail', 'help', 'raw'] as InputContext[]).includes(mode);
 	const scrollBy = (delta: number) => {
 		setScroll(value => Math.max(0, Math.min(Math.max(0, lines.length - bodyHeight), value + delta)));
 	};
 
-	/** Moves the list selection, or scrolls the text being read. */
+	/**
+	Moves the list selection, or scrolls the text being read.
+	*/
 	const move = (delta: number, absolute?: 'top' | 'bottom') => {
 		if (isScrolling) {
 			if (absolute === 'top') {
@@ -309,18 +370,22 @@ export function App(props: AppProps) {
 		},
 		'resource.copyId'() {
 			const id = target()?.copyId;
-			if (id !== undefined) {
-				services.copy(id);
-				setMessage(`copied ${sanitize(id)}`);
+			if (id === undefined) {
+				return;
 			}
+
+			services.copy(id);
+			setMessage(`copied ${sanitize(id)}`);
 		},
 		'resource.raw'() {
 			const row = target();
-			if (row !== undefined) {
-				setDetailRow(row);
-				setScroll(0);
-				setMode('raw');
+			if (row === undefined) {
+				return;
 			}
+
+			setDetailRow(row);
+			setScroll(0);
+			setMode('raw');
 		},
 		'app.refresh'() {
 			cloud.refresh();
@@ -386,26 +451,18 @@ export function App(props: AppProps) {
 		}
 
 		const binding = findBinding(bindings, mode, input, key);
-		if (binding !== undefined) {
-			setMessage(undefined);
-			runBinding(binding, mode, input);
+		if (binding === undefined) {
+			return;
 		}
+
+		setMessage(undefined);
+		runBinding(binding, mode, input);
 	});
 
 	let body: ReactNode;
 	if (mode === 'palette') {
 		body = <Palette query={query} items={matches} selected={paletteIndex} height={bodyHeight + 1} width={width} theme={theme}/>;
-	} else if (mode === 'detail' && detailRow !== undefined) {
-		body = <DetailPane lines={lines} offset={scroll} height={bodyHeight + 1} width={width} theme={theme}/>;
-	} else if (mode === 'help' || mode === 'raw') {
-		const about = `${detailRow?.ref?.kind ?? 'row'} ${detailRow?.ref?.name ?? detailRow?.ref?.id ?? ''}`;
-		body = <ScrollText title={mode === 'help' ? 'Keys (Esc closes)' : `Raw JSON of ${about} (Esc closes)`} lines={lines} offset={scroll} height={bodyHeight + 1} width={width} hasColor={theme.color}/>;
-	} else {
-		let empty = 'loading…';
-		if (inventory !== undefined || cloud.phase === 'idle') {
-			empty = filter === '' ? `no ${view.title.toLowerCase()}` : 'no row matches the filter';
-		}
-
+	} else if (mode === 'list' || mode === 'filter') {
 		body = (
 			<Table
 				columns={view.columns}
@@ -417,9 +474,11 @@ export function App(props: AppProps) {
 				sortColumn={sort.column}
 				isDescending={sort.isDescending}
 				theme={theme}
-				empty={empty}
+				empty={emptyText(cloud, view.title, filter)}
 			/>
 		);
+	} else {
+		body = <ScrollText title={scrollTitle(mode, detailRow)} lines={lines} offset={scroll} height={bodyHeight + 1} width={width} hasColor={theme.color}/>;
 	}
 
 	const status = statusLine({
@@ -430,14 +489,8 @@ export function App(props: AppProps) {
 			<Header
 				width={width}
 				theme={theme}
-				cloud={sanitize(session?.cloudName ?? cloud.cloud ?? '…')}
-				region={sanitize(session?.region ?? inventory?.region ?? '')}
-				project={sanitize(token?.projectName ?? '…')}
-				user={sanitize(token?.userName ?? '…')}
-				session={session}
-				inventory={inventory}
-				capabilities={cloud.capabilities}
-				cached={cloud.cachedAt === undefined ? undefined : age(cloud.cachedAt, now)}
+				cloud={cloud}
+				now={now}
 				demoReason={props.demoReason}
 				isReadonly={props.isReadonly ?? false}
 				tabs={views.map((candidate, index) => ({label: `${index + 1}${candidate.title}`, isActive: candidate.id === viewId}))}

@@ -6,7 +6,7 @@ Short, human ages and sizes for table cells.
 `45s`, `12m`, `3h`, `4d`, `7w`, `2y` between an ISO timestamp and now; `—` when there is none.
 */
 export function age(iso: string | undefined, now: Date): string {
-	if (!iso) {
+	if (iso === undefined || iso === '') {
 		return '—';
 	}
 
@@ -52,5 +52,5 @@ export function bytes(size: number | undefined): string {
 		unit++;
 	}
 
-	return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)}${units[unit] ?? ''}`;
+	return `${unit === 0 || value >= 10 ? Math.round(value) : value.toFixed(1)}${units[unit] ?? ''}`;
 }

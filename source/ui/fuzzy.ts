@@ -50,6 +50,6 @@ export function fuzzyFilter<T>(items: readonly T[], query: string, text: (item: 
 	return items
 		.map((item, index) => ({item, index, score: fuzzyScore(query, text(item))}))
 		.filter((entry): entry is {item: T; index: number; score: number} => entry.score !== undefined)
-		.sort((left, right) => (right.score - left.score) || (left.index - right.index))
+		.toSorted((left, right) => (right.score === left.score ? left.index - right.index : right.score - left.score))
 		.map(entry => entry.item);
 }

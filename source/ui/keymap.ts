@@ -139,7 +139,7 @@ const named: Record<string, (key: Key) => boolean> = {
 /**
 Whether one key spec matches what Ink reported.
 */
-export function matchesKey(spec: string, input: string, key: Key): boolean {
+export function isKeyMatch(spec: string, input: string, key: Key): boolean {
 	const test = named[spec];
 	if (test) {
 		return test(key);
@@ -152,7 +152,7 @@ export function matchesKey(spec: string, input: string, key: Key): boolean {
 The first binding that applies in `context` and matches the key press.
 */
 export function findBinding(bindings: readonly Binding[], context: InputContext, input: string, key: Key): Binding | undefined {
-	return bindings.find(binding => binding.when.includes(context) && binding.keys.some(spec => matchesKey(spec, input, key)));
+	return bindings.find(binding => binding.when.includes(context) && binding.keys.some(spec => isKeyMatch(spec, input, key)));
 }
 
 /**
@@ -164,7 +164,7 @@ export function keyLabel(spec: string): string {
 		enter: 'Enter', esc: 'Esc', tab: 'Tab', 'shift+tab': 'Shift+Tab', backspace: 'Bksp',
 	};
 	const label = labels[spec];
-	if (label) {
+	if (label !== undefined) {
 		return label;
 	}
 

@@ -2,6 +2,7 @@
 Copying without a clipboard tool: the OSC 52 escape asks the terminal itself to set the clipboard, which works over SSH and,
 with `set -g set-clipboard on`, inside tmux (k9s and lazygit do the same).
 */
+import {Buffer} from 'node:buffer';
 import {sanitize} from './sanitize.js';
 
 /**

@@ -3,7 +3,10 @@ The cloud side of the App's state: which cloud and project, the session, the inv
 projects and clouds to switch to, and the reading's progress. Switching cloud or project happens here, without a restart.
 */
 import {
-	useCallback, useEffect, useRef, useState,
+	useCallback,
+	useEffect,
+	useRef,
+	useState,
 } from 'react';
 import type {Inventory, InventoryProgress} from '../core/model.js';
 import type {CloudSession, Project} from '../core/types.js';
@@ -20,19 +23,27 @@ export type CloudState = {
 	projects: Project[];
 	capabilities: string[];
 	inventory?: Inventory;
-	/** When the inventory shown came from the cache: when it was saved. */
+	/**
+	When the inventory shown came from the cache: when it was saved.
+	*/
 	cachedAt?: string;
 	phase: LoadPhase;
-	/** What is happening, or what failed (sanitised). */
+	/**
+	What is happening, or what failed (sanitised).
+	*/
 	status?: string;
-	/** Resources read so far per list while reading. */
+	/**
+	Resources read so far per list while reading.
+	*/
 	progress: Record<string, number>;
 	refresh(): void;
 	switchProject(projectId: string): Promise<string>;
 	switchCloud(name: string): void;
 };
 
-/** Statuses of work under way: while any resource is in one, the inventory refreshes on its own. */
+/**
+Statuses of work under way: while any resource is in one, the inventory refreshes on its own.
+*/
 const busyStatus = /^(?:creating|attaching|detaching|deleting|backing-up|restoring|restoring-backup|downloading|uploading|saving|queued|importing|retyping|extending)$/iv;
 
 export function isSomethingInProgress(inventory: Inventory | undefined): boolean {
@@ -97,10 +108,12 @@ export function useCloud(services: AppServices, initial: {cloud?: string; projec
 				setCloud(current => current ?? opened.cloudName);
 			})
 			.catch((error: unknown) => {
-				if (!controller.signal.aborted) {
-					setPhase('failed');
-					setStatus(`cannot connect: ${errorText(error)}`);
+				if (controller.signal.aborted) {
+					return;
 				}
+
+				setPhase('failed');
+				setStatus(`cannot connect: ${errorText(error)}`);
 			});
 		return () => {
 			controller.abort();
@@ -149,10 +162,12 @@ export function useCloud(services: AppServices, initial: {cloud?: string; projec
 		if (generation === 0 && services.cache !== undefined) {
 			services.cache.get(...key)
 				.then(entry => {
-					if (entry !== undefined && !controller.signal.aborted) {
-						setInventory(current => current ?? entry.inventory);
-						setCachedAt(current => current ?? entry.savedAt);
+					if (entry === undefined || controller.signal.aborted) {
+						return;
 					}
+
+					setInventory(current => current ?? entry.inventory);
+					setCachedAt(current => current ?? entry.savedAt);
 				})
 				.catch(() => undefined);
 		}
@@ -177,10 +192,12 @@ export function useCloud(services: AppServices, initial: {cloud?: string; projec
 				void services.cache?.set(...key, fresh).catch(() => undefined);
 			})
 			.catch((error: unknown) => {
-				if (!controller.signal.aborted) {
-					setPhase('failed');
-					setStatus(`reading failed: ${errorText(error)}`);
+				if (controller.signal.aborted) {
+					return;
 				}
+
+				setPhase('failed');
+				setStatus(`reading failed: ${errorText(error)}`);
 			})
 			.finally(() => {
 				clearInterval(timer);

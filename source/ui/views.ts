@@ -98,8 +98,8 @@ const protectionRank: Record<ResourceSummary['protection'], number> = {
 	error: 0, unprotected: 1, unknown: 2, 'snapshot-only': 3, stale: 4, protected: 5, 'n/a': 6,
 };
 
-function status(summary: ResourceSummary | undefined): {text: string; style: CellStyle; rank: number} {
-	if (!summary) {
+function protectionCell(summary: ResourceSummary | undefined): {text: string; style: CellStyle; rank: number} {
+	if (summary === undefined) {
 		return {text: '… reading', style: {}, rank: 9};
 	}
 
@@ -107,8 +107,8 @@ function status(summary: ResourceSummary | undefined): {text: string; style: Cel
 	return {text: `${style.symbol} ${style.label}`, style: {color: style.color}, rank: protectionRank[summary.protection]};
 }
 
-function keyCell(summary: ResourceSummary | undefined, encrypted: boolean): {text: string; style: CellStyle} {
-	if (!encrypted && (!summary || summary.keyState === 'none')) {
+function keyCell(summary: ResourceSummary | undefined, isEncrypted: boolean): {text: string; style: CellStyle} {
+	if (!isEncrypted && (summary === undefined || summary.keyState === 'none')) {
 		return {text: '-', style: {}};
 	}
 
@@ -117,8 +117,31 @@ function keyCell(summary: ResourceSummary | undefined, encrypted: boolean): {tex
 	return {text: `${style.symbol} ${state}`, style: {color: style.color}};
 }
 
+function backupSymbol(status: string): string {
+	if (status.startsWith('error')) {
+		return '✖';
+	}
+
+	return status === 'available' ? '✔' : '◷';
+}
+
+function backupColor(status: string): string {
+	if (status.startsWith('error')) {
+		return 'red';
+	}
+
+	return status === 'available' ? 'green' : 'yellow';
+}
+
+/**
+The text, or the fallback when the text is empty.
+*/
+function orElse(text: string, fallback: string): string {
+	return text === '' ? fallback : text;
+}
+
 function time(iso: string | undefined): number {
-	const value = iso ? Date.parse(iso) : NaN;
+	const value = iso === undefined ? NaN : Date.parse(iso);
 	return Number.isNaN(value) ? 0 : value;
 }
 
@@ -127,7 +150,7 @@ function searchText(...parts: Array<string | undefined>): string {
 }
 
 function ref(kind: ResourceKind, id: string, name?: string): ResourceRef {
-	return {kind, id, name: name ? sanitize(name) : undefined};
+	return {kind, id, name: name === undefined ? undefined : sanitize(name)};
 }
 
 const auditView: ViewSpec = {
@@ -151,7 +174,7 @@ const auditView: ViewSpec = {
 			const reason = sanitize(finding.reason);
 			return {
 				key: `${finding.code}:${finding.resource.kind}:${finding.resource.id}:${index}`,
-				ref: {...finding.resource, name: finding.resource.name ? sanitize(finding.resource.name) : undefined},
+				ref: {...finding.resource, name: finding.resource.name === undefined ? undefined : sanitize(finding.resource.name)},
 				copyId: finding.resource.id,
 				cells: [`${style.symbol} ${style.label}`, finding.resource.kind, name, reason],
 				styles: [{color: style.color}],
@@ -189,15 +212,15 @@ const volumesView: ViewSpec = {
 	build({inventory, analysis, now}) {
 		return (inventory?.volumes ?? []).map(volume => {
 			const summary = analysis?.summaryOf(volume.id);
-			const protection = status(summary);
+			const protection = protectionCell(summary);
 			const key = keyCell(summary, volume.encrypted);
-			const name = sanitize(volume.name) || volume.id;
+			const name = orElse(sanitize(volume.name), volume.id);
 			const lastBackup = summary?.lastBackupAt;
 			return {
 				key: volume.id,
 				ref: ref('volume', volume.id, volume.name),
 				copyId: volume.id,
-				cells: [protection.text, name, gib(volume.size), sanitize(volume.volumeType) || '—', sanitize(volume.status), key.text, age(lastBackup, now)],
+				cells: [protection.text, name, gib(volume.size), orElse(sanitize(volume.volumeType), '—'), sanitize(volume.status), key.text, age(lastBackup, now)],
 				styles: [protection.style, undefined, undefined, undefined, undefined, key.style],
 				sort: [protection.rank, name.toLowerCase(), volume.size, volume.volumeType ?? '', volume.status, key.text, -time(lastBackup)],
 				search: searchText(name, volume.id, volume.volumeType, volume.status, summary?.protection, volume.encrypted ? 'encrypted' : ''),
@@ -231,20 +254,19 @@ const backupsView: ViewSpec = {
 	],
 	defaultSort: {column: 6, descending: false},
 	build({inventory, analysis, now}) {
-		const volumeNames = new Map((inventory?.volumes ?? []).map(volume => [volume.id, sanitize(volume.name) || volume.id]));
+		const volumeNames = new Map((inventory?.volumes ?? []).map(volume => [volume.id, orElse(sanitize(volume.name), volume.id)]));
 		return (inventory?.backups ?? []).map(backup => {
 			const summary = analysis?.summaryOf(backup.id);
-			const name = sanitize(backup.name) || backup.id;
+			const name = orElse(sanitize(backup.name), backup.id);
 			const volume = volumeNames.get(backup.volumeId) ?? `gone ${backup.volumeId.slice(0, 8)}`;
-			const isFailed = backup.status.startsWith('error');
 			const key = keyCell(summary, Boolean(backup.encryptionKeyId));
 			const when = backup.dataTimestamp ?? backup.createdAt;
 			return {
 				key: backup.id,
 				ref: ref('backup', backup.id, backup.name),
 				copyId: backup.id,
-				cells: [`${isFailed ? '✖' : (backup.status === 'available' ? '✔' : '◷')} ${sanitize(backup.status)}`, name, volume, gib(backup.size), backup.isIncremental ? 'incr' : 'full', key.text, age(when, now)],
-				styles: [{color: isFailed ? 'red' : (backup.status === 'available' ? 'green' : 'yellow')}, undefined, undefined, undefined, undefined, key.style],
+				cells: [`${backupSymbol(backup.status)} ${sanitize(backup.status)}`, name, volume, gib(backup.size), backup.isIncremental ? 'incr' : 'full', key.text, age(when, now)],
+				styles: [{color: backupColor(backup.status)}, undefined, undefined, undefined, undefined, key.style],
 				sort: [backup.status, name.toLowerCase(), volume.toLowerCase(), backup.size, backup.isIncremental ? 1 : 0, key.text, -time(when)],
 				search: searchText(name, backup.id, volume, backup.volumeId, backup.status, backup.isIncremental ? 'incremental' : 'full'),
 				raw: backup.raw,
@@ -273,9 +295,9 @@ const snapshotsView: ViewSpec = {
 	],
 	defaultSort: {column: 4, descending: false},
 	build({inventory, now}) {
-		const volumeNames = new Map((inventory?.volumes ?? []).map(volume => [volume.id, sanitize(volume.name) || volume.id]));
+		const volumeNames = new Map((inventory?.volumes ?? []).map(volume => [volume.id, orElse(sanitize(volume.name), volume.id)]));
 		return (inventory?.snapshots ?? []).map(snapshot => {
-			const name = sanitize(snapshot.name) || snapshot.id;
+			const name = orElse(sanitize(snapshot.name), snapshot.id);
 			const volume = volumeNames.get(snapshot.volumeId) ?? `gone ${snapshot.volumeId.slice(0, 8)}`;
 			return {
 				key: snapshot.id,
@@ -313,8 +335,8 @@ const serversView: ViewSpec = {
 	build({inventory, analysis, now}) {
 		return (inventory?.servers ?? []).map(server => {
 			const summary = analysis?.summaryOf(server.id);
-			const protection = status(summary);
-			const name = sanitize(server.name) || server.id;
+			const protection = protectionCell(summary);
+			const name = orElse(sanitize(server.name), server.id);
 			return {
 				key: server.id,
 				ref: ref('server', server.id, server.name),
@@ -355,9 +377,13 @@ const imagesView: ViewSpec = {
 	build({inventory, analysis, now}) {
 		return (inventory?.images ?? []).map(image => {
 			const summary = analysis?.summaryOf(image.id);
-			const name = sanitize(image.name) || image.id;
+			const name = orElse(sanitize(image.name), image.id);
 			const key = keyCell(summary, Boolean(image.cinderEncryptionKeyId));
-			const madeBy = image.imageType ? `nova ${sanitize(image.imageType)}` : (image.cinderEncryptionKeyId ? 'cinder' : '—');
+			let madeBy = image.cinderEncryptionKeyId === undefined ? '—' : 'cinder';
+			if (image.imageType !== undefined) {
+				madeBy = `nova ${sanitize(image.imageType)}`;
+			}
+
 			return {
 				key: image.id,
 				ref: ref('image', image.id, image.name),
@@ -395,7 +421,7 @@ const secretsView: ViewSpec = {
 	build({inventory, analysis, now}) {
 		return (inventory?.secrets ?? []).map(secret => {
 			const summary = analysis?.summaryOf(secret.id);
-			const name = sanitize(secret.name) || '(unnamed)';
+			const name = orElse(sanitize(secret.name), '(unnamed)');
 			const algorithm = [secret.algorithm, secret.bitLength, secret.mode].filter(Boolean).map(part => sanitize(part)).join('-');
 			const severity = summary?.severity ?? 'ok';
 			const use = severity === 'ok' ? 'in use' : (severity === 'info' ? 'orphan?' : severityStyle[severity].label);
@@ -403,7 +429,7 @@ const secretsView: ViewSpec = {
 				key: secret.id,
 				ref: ref('secret', secret.id, secret.name),
 				copyId: secret.id,
-				cells: [sanitize(secret.status), name, sanitize(secret.secretType), algorithm || '—', use, age(secret.createdAt, now)],
+				cells: [sanitize(secret.status), name, sanitize(secret.secretType), orElse(algorithm, '—'), use, age(secret.createdAt, now)],
 				styles: [undefined, undefined, undefined, undefined, {color: severityStyle[severity].color}],
 				sort: [secret.status, name.toLowerCase(), secret.secretType, algorithm, severityRank[severity], -time(secret.createdAt)],
 				search: searchText(name, secret.id, secret.secretType, algorithm, use),
@@ -429,7 +455,7 @@ const projectsView: ViewSpec = {
 	defaultSort: {column: 1, descending: false},
 	build({projects, projectId}) {
 		return projects.map(project => {
-			const name = sanitize(project.name) || project.id;
+			const name = orElse(sanitize(project.name), project.id);
 			const isCurrent = project.id === projectId;
 			return {
 				key: project.id,
@@ -489,7 +515,7 @@ export function arrange(rows: readonly Row[], options: {filter: string; sortColu
 	const direction = options.descending ? -1 : 1;
 	return kept
 		.map((row, index) => ({row, index}))
-		.sort((left, right) => {
+		.toSorted((left, right) => {
 			const a = left.row.sort[options.sortColumn];
 			const b = right.row.sort[options.sortColumn];
 			let order = 0;

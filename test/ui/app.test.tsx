@@ -138,7 +138,7 @@ test('with NO_COLOR the frames carry no colour, and the status still shows as a 
 	await app.waitFor('scratch');
 	const raw = app.rawFrame();
 	// No SGR colour codes (30–37, 90–97, 38;…) anywhere.
-	t.notRegex(raw, /\u001B\[(?:3[0-8]|9[0-7])[;m]/v);
+	t.notRegex(raw, /\u{1B}\[(?:3[0-8]|9[0-7])[;m]/v);
 	t.regex(app.frame(), /✔ protected/v);
 	t.regex(app.frame(), /✖ unprotected/v);
 	t.regex(app.frame(), /◷ stale/v);

@@ -12,7 +12,7 @@ const modeHints: Partial<Record<InputContext, string>> = {
 
 export function footerText(bindings: readonly Binding[], mode: InputContext): string {
 	const hint = modeHints[mode];
-	if (hint) {
+	if (hint !== undefined) {
 		return hint;
 	}
 

@@ -5,24 +5,20 @@ import {Box, Text} from 'ink';
 import type {Inventory} from '../../core/model.js';
 import type {CloudSession} from '../../core/types.js';
 import {
-	displayWidth, fit, sanitize, truncate,
+	displayWidth,
+	fit,
+	sanitize,
+	truncate,
 } from '../sanitize.js';
 import {paint, type Theme} from '../theme.js';
+import {age} from '../format.js';
+import type {CloudState} from '../use-cloud.js';
 
 export type HeaderProps = {
 	readonly width: number;
 	readonly theme: Theme;
-	readonly cloud: string;
-	readonly region: string;
-	readonly project: string;
-	readonly user: string;
-	readonly session?: CloudSession;
-	readonly inventory?: Inventory;
-	readonly capabilities: string[];
-	/**
-	Age of the cached inventory shown, when it is not yet refreshed.
-	*/
-	readonly cached?: string;
+	readonly cloud: CloudState;
+	readonly now: Date;
 	readonly demoReason?: string;
 	readonly isReadonly: boolean;
 	readonly tabs: Array<{label: string; isActive: boolean}>;
@@ -54,7 +50,9 @@ export function capabilityLine(session: CloudSession | undefined, inventory: Inv
 	return parts.join('  ');
 }
 
-/** The tabs that fit in `width`, the active one in brackets. */
+/**
+The tabs that fit in `width`, the active one in brackets.
+*/
 export function tabCells(tabs: ReadonlyArray<{label: string; isActive: boolean}>, width: number): Array<{label: string; text: string; isActive: boolean}> {
 	const cells: Array<{label: string; text: string; isActive: boolean}> = [];
 	let used = 0;
@@ -73,30 +71,34 @@ export function tabCells(tabs: ReadonlyArray<{label: string; isActive: boolean}>
 }
 
 export function Header(props: HeaderProps) {
+	const {cloud} = props;
+	const {session} = cloud;
+	const token = session?.identity.token();
+	const region = sanitize(session?.region ?? cloud.inventory?.region ?? '');
 	const where = [
-		`cloud ${props.cloud}`,
-		props.region ? `region ${props.region}` : '',
-		`project ${props.project}`,
-		`user ${props.user}`,
-	].filter(Boolean).join('  ');
-	const flags = [props.isReadonly ? 'READ-ONLY' : '', props.cached ? `cached ${props.cached} ago` : ''].filter(Boolean).join('  ');
-	const capabilities = props.capabilities.length > 0 ? props.capabilities.join('  ') : capabilityLine(props.session, props.inventory);
+		`cloud ${sanitize(session?.cloudName ?? cloud.cloud ?? '…')}`,
+		region === '' ? '' : `region ${region}`,
+		`project ${sanitize(token?.projectName ?? '…')}`,
+		`user ${sanitize(token?.userName ?? '…')}`,
+	].filter(part => part !== '').join('  ');
+	const flags = [props.isReadonly ? 'READ-ONLY' : '', cloud.cachedAt === undefined ? '' : `cached ${age(cloud.cachedAt, props.now)} ago`].filter(part => part !== '').join('  ');
+	const capabilities = cloud.capabilities.length > 0 ? cloud.capabilities.join('  ') : capabilityLine(session, cloud.inventory);
 	const title = `backstack  ${where}`;
-	const room = props.width - (flags ? flags.length + 2 : 0);
+	const room = props.width - (flags === '' ? 0 : flags.length + 2);
 	return (
 		<Box flexDirection='column'>
 			<Text wrap='truncate-end'>
 				<Text bold>{fit(title, Math.max(0, room))}</Text>
-				{flags ? <Text color={paint(props.theme, 'yellow')}>{`  ${flags}`}</Text> : ''}
+				{flags === '' ? '' : <Text color={paint(props.theme, 'yellow')}>{`  ${flags}`}</Text>}
 			</Text>
 			<Text dimColor wrap='truncate-end'>{truncate(sanitize(capabilities), props.width)}</Text>
-			{props.demoReason
-				? (
+			{props.demoReason === undefined
+				? undefined
+				: (
 					<Text bold wrap='truncate-end' color={paint(props.theme, 'black')} backgroundColor={paint(props.theme, 'yellow')}>
 						{fit(`⚠ ${sanitize(props.demoReason)} — no real cloud configured`, props.width)}
 					</Text>
-				)
-				: undefined}
+				)}
 			<Text wrap='truncate-end'>
 				{tabCells(props.tabs, props.width).map(tab => (tab.isActive
 					? <Text key={tab.label} bold inverse color={paint(props.theme, props.theme.accent)}>{tab.text}</Text>

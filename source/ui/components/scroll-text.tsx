@@ -6,7 +6,16 @@ import {fit, truncate} from '../sanitize.js';
 
 export type Line = {text: string; color?: string; bold?: boolean; dim?: boolean};
 
-export function ScrollText(props: {readonly title: string; readonly lines: ReadonlyArray<string | Line>; readonly offset: number; readonly height: number; readonly width: number; readonly hasColor?: boolean}) {
+export type ScrollTextProps = {
+	readonly title: string;
+	readonly lines: ReadonlyArray<string | Line>;
+	readonly offset: number;
+	readonly height: number;
+	readonly width: number;
+	readonly hasColor?: boolean;
+};
+
+export function ScrollText(props: ScrollTextProps) {
 	const room = Math.max(1, props.height - 1);
 	const visible = props.lines.slice(props.offset, props.offset + room);
 	const more = props.lines.length > props.offset + room ? ` ↓ ${props.lines.length - props.offset - room} more` : '';
@@ -18,7 +27,7 @@ export function ScrollText(props: {readonly title: string; readonly lines: Reado
 				return (
 					// eslint-disable-next-line react/no-array-index-key
 					<Text key={props.offset + index} wrap='truncate-end' bold={entry.bold} dimColor={entry.dim} color={props.hasColor === false ? undefined : entry.color}>
-						{truncate(entry.text, props.width) || ' '}
+						{entry.text === '' ? ' ' : truncate(entry.text, props.width)}
 					</Text>
 				);
 			})}

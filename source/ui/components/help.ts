@@ -9,7 +9,7 @@ export function helpLines(bindings: readonly Binding[], width: number): Line[] {
 	const lines: Line[] = [];
 	for (const binding of bindings) {
 		const keys = binding.id === 'view.jump' ? bindingKeys(binding) : binding.keys.map(spec => keyLabel(spec)).join(' ');
-		const flags = [binding.mutates ? 'changes the cloud' : '', binding.disabledReason ? `(${binding.disabledReason})` : ''].filter(Boolean).join(' ');
+		const flags = [binding.mutates ? 'changes the cloud' : '', binding.disabledReason === undefined ? '' : `(${binding.disabledReason})`].filter(part => part !== '').join(' ');
 		lines.push({
 			text: `${fit(keys, 18)} ${fit(binding.description, 26)} ${flags}`.slice(0, width),
 			color: binding.dangerous ? 'red' : undefined,
@@ -17,6 +17,10 @@ export function helpLines(bindings: readonly Binding[], width: number): Line[] {
 		});
 	}
 
-	lines.push({text: ''}, {text: 'Filter: / then type words; every word must match. Sort: s next column, S reverse.', dim: true}, {text: 'Command palette: : then type (views, clouds, projects, actions).', dim: true});
+	lines.push(
+		{text: ''},
+		{text: 'Filter: / then type words; every word must match. Sort: s next column, S reverse.', dim: true},
+		{text: 'Command palette: : then type (views, clouds, projects, actions).', dim: true},
+	);
 	return lines;
 }

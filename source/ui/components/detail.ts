@@ -6,21 +6,20 @@ import type {Inventory} from '../../core/model.js';
 import type {Analysis, LinkNode} from '../analysis.js';
 import {age} from '../format.js';
 import {sanitize} from '../sanitize.js';
-import {
-	keyStateStyle,
-	protectionStyle,
-	severityStyle,
-	type Theme,
-} from '../theme.js';
+import {keyStateStyle, protectionStyle, severityStyle} from '../theme.js';
 import type {Row} from '../views.js';
-import {ScrollText, type Line} from './scroll-text.js';
+import type {Line} from './scroll-text.js';
 
 function nodeLabel(node: LinkNode): string {
 	const what = [node.relation, node.kind].filter(Boolean).join(' ');
-	const name = node.name ? sanitize(node.name) : '';
-	const id = node.id ? (name ? ` (${node.id})` : node.id) : '';
-	const note = node.note ? `  [${sanitize(node.note)}]` : '';
-	return `${what ? `${what}: ` : ''}${name}${id}${note}`;
+	const name = sanitize(node.name);
+	let id = '';
+	if (node.id !== undefined) {
+		id = name === '' ? node.id : ` (${node.id})`;
+	}
+
+	const note = node.note === undefined ? '' : `  [${sanitize(node.note)}]`;
+	return `${what === '' ? '' : `${what}: `}${name}${id}${note}`;
 }
 
 /**
@@ -43,18 +42,22 @@ export function treeLines(root: LinkNode): Line[] {
 export function detailLines(options: {row: Row; inventory?: Inventory; analysis?: Analysis; now: Date; width: number}): Line[] {
 	const {row, analysis, now} = options;
 	const {ref} = row;
-	const lines: Line[] = [];
-	if (!ref) {
+	if (ref === undefined) {
 		return [{text: row.cells.join('  ')}];
 	}
 
-	lines.push({text: `${ref.kind} ${ref.name ?? ''}`.trim(), bold: true}, {text: `id ${ref.id}`, dim: true});
+	const lines: Line[] = [{text: `${ref.kind} ${ref.name ?? ''}`.trim(), bold: true}, {text: `id ${ref.id}`, dim: true}];
 	const summary = analysis?.summaryOf(ref.id);
-	if (summary) {
+	if (summary !== undefined) {
 		const protection = protectionStyle[summary.protection];
 		const key = keyStateStyle[summary.keyState];
 		lines.push({
-			text: `${protection.symbol} ${protection.label}   last backup ${age(summary.lastBackupAt, now)}${summary.lastBackupAt ? ' ago' : ''}   ${summary.encrypted ? 'encrypted' : 'not encrypted'}${summary.keyState === 'none' ? '' : `   ${key.symbol} key ${summary.keyState}`}`,
+			text: [
+				`${protection.symbol} ${protection.label}`,
+				`last backup ${age(summary.lastBackupAt, now)}${summary.lastBackupAt === undefined ? '' : ' ago'}`,
+				summary.encrypted ? 'encrypted' : 'not encrypted',
+				summary.keyState === 'none' ? '' : `${key.symbol} key ${summary.keyState}`,
+			].filter(part => part !== '').join(' '.repeat(3)),
 			color: protection.color,
 		});
 	}
@@ -74,14 +77,10 @@ export function detailLines(options: {row: Row; inventory?: Inventory; analysis?
 		const style = severityStyle[finding.severity];
 		const about = finding.resource.id === ref.id ? '' : ` (about ${finding.resource.kind} ${sanitize(finding.resource.name ?? finding.resource.id)})`;
 		lines.push({text: `${style.symbol} ${style.label} ${sanitize(finding.reason)}${about}`, color: style.color});
-		if (finding.action) {
+		if (finding.action !== '') {
 			lines.push({text: `    → ${sanitize(finding.action)}`, dim: true});
 		}
 	}
 
 	return lines;
-}
-
-export function DetailPane(props: {readonly lines: ReadonlyArray<string | Line>; readonly offset: number; readonly height: number; readonly width: number; readonly theme: Theme}) {
-	return <ScrollText title='Detail (Esc back, y raw JSON, c copy ID)' lines={props.lines} offset={props.offset} height={props.height} width={props.width} hasColor={props.theme.color}/>;
 }
