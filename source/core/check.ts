@@ -15,7 +15,9 @@ export type CheckLine = {
 	state: CheckState;
 	topic: string;
 	text: string;
-	/** What it means for backups and restores. */
+	/**
+	What it means for backups and restores.
+	*/
 	meaning: string;
 };
 
@@ -41,7 +43,7 @@ const missingMeaning: Record<ServiceName, string> = {
 };
 
 function versionParts(version: string): [number, number] {
-	const [major, minor] = version.split('.');
+	const [major, minor] = version.split('.', 2);
 	return [Number(major) || 0, Number(minor) || 0];
 }
 
@@ -53,11 +55,7 @@ function atLeast(version: string, wanted: string): boolean {
 
 function formatDuration(ms: number): string {
 	const minutes = Math.round(ms / 60_000);
-	if (Math.abs(minutes) < 120) {
-		return `${minutes} min`;
-	}
-
-	return `${Math.round(minutes / 60)} h`;
+	return Math.abs(minutes) < 120 ? `${minutes} min` : `${Math.round(minutes / 60)} h`;
 }
 
 function describeError(error: unknown): string {
@@ -121,7 +119,7 @@ function endpointLine(service: ServiceName, status: ServiceStatus): CheckLine {
 }
 
 function cinderVersionLine(range: Microversion): CheckLine {
-	const max = range.max;
+	const {max} = range;
 	const gaps: string[] = [];
 	if (!atLeast(max, '3.64')) {
 		gaps.push('no encryption_key_id on volumes/backups (< 3.64): key links cannot be checked');
@@ -144,22 +142,22 @@ function cinderVersionLine(range: Microversion): CheckLine {
 }
 
 function novaVersionLine(range: Microversion): CheckLine {
-	const modern = atLeast(range.max, '2.45');
+	const isModern = atLeast(range.max, '2.45');
 	return {
 		state: 'info',
 		topic: 'Nova API',
 		text: `microversions ${range.min}–${range.max}`,
-		meaning: modern ? 'server snapshots return their image ID directly' : 'server snapshot IDs come from a Location header (< 2.45)',
+		meaning: isModern ? 'server snapshots return their image ID directly' : 'server snapshot IDs come from a Location header (< 2.45)',
 	};
 }
 
 function isBackupServiceMissing(error: OpenStackError): boolean {
-	const mentionsBackup = /backup/i.test(error.serviceMessage ?? '');
-	return error.status === 404 || error.status === 501 || (error.status === 503 && mentionsBackup) || (error.status === 500 && mentionsBackup);
+	const isMentionsBackup = /backup/i.test(error.serviceMessage ?? '');
+	return error.status === 404 || error.status === 501 || (error.status === 503 && isMentionsBackup) || (error.status === 500 && isMentionsBackup);
 }
 
 async function backupServiceLine(session: CloudSession, signal?: AbortSignal): Promise<CheckLine> {
-	const cinder = session.cinder;
+	const {cinder} = session;
 	if (!cinder) {
 		return {
 			state: 'fail', topic: 'backup service', text: 'not checked: no Cinder endpoint', meaning: 'volume backups are impossible on this cloud as configured',
@@ -222,7 +220,7 @@ function payloadInference(roles: string[]): CheckLine {
 }
 
 async function barbicanLines(session: CloudSession, signal?: AbortSignal): Promise<CheckLine[]> {
-	const barbican = session.barbican;
+	const {barbican} = session;
 	if (!barbican) {
 		return [];
 	}
@@ -250,7 +248,9 @@ async function barbicanLines(session: CloudSession, signal?: AbortSignal): Promi
 	}
 }
 
-/** Capability check of one session: identity, endpoints, versions, backup service, key manager, TLS. */
+/**
+Capability check of one session: identity, endpoints, versions, backup service, key manager, TLS.
+*/
 export async function checkCloud(session: CloudSession, options: CheckOptions = {}): Promise<CheckLine[]> {
 	const now = options.now?.() ?? new Date();
 	const lines: CheckLine[] = [];

@@ -245,6 +245,8 @@ export type CloudSession = {
 	*/
 	switchProject(projectId: string, options?: CallOptions): Promise<CloudSession>;
 	close(): void;
-	/** True when TLS certificates are not verified (`verify: false` / `insecure`): report it loudly. */
+	/**
+	True when TLS certificates are not verified (`verify: false` / `insecure`): report it loudly.
+	*/
 	insecure?: boolean;
 };

@@ -162,7 +162,7 @@ export function requestIdOf(headers: Headers): string | undefined {
 Seconds to wait from a `Retry-After` value (delta-seconds or HTTP date), or undefined if absent or unreadable.
 */
 export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-	if (value === null) {
+	if (value === null || value === undefined) {
 		return undefined;
 	}
 
@@ -373,7 +373,7 @@ export class HttpClient {
 			}
 
 			if (isIdempotent && isReplayable && retryableStatuses.has(response.status) && attempt < this.retry.retries) {
-				const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+				const retryAfter = parseRetryAfter(response.headers.get('retry-after') ?? undefined);
 				const delay = retryAfter === undefined ? this.#backoff(attempt) : retryAfter * 1000;
 				if (delay <= this.retry.maxRetryAfterMs) {
 					// eslint-disable-next-line no-await-in-loop
@@ -471,8 +471,8 @@ function describeNetworkError(error: unknown, timeoutMs: number): string {
 			return `no answer within ${timeoutMs} ms`;
 		}
 
-		const cause = error.cause instanceof Error ? error.cause : undefined;
-		const code = (cause)?.code ?? (error as NodeJS.ErrnoException).code;
+		const cause: NodeJS.ErrnoException | undefined = error.cause instanceof Error ? error.cause : undefined;
+		const code = cause?.code ?? (error as NodeJS.ErrnoException).code;
 		const base = cause?.message ?? error.message;
 		return code && !base.includes(code) ? `${code}: ${base}` : base;
 	}
@@ -498,6 +498,6 @@ export async function errorFromResponse(service: ServiceName, method: string, ur
 		status: response.status,
 		requestId: requestIdOf(response.headers),
 		serviceMessage: parseServiceMessage(text.slice(0, 20_000), response.headers.get('content-type') ?? undefined),
-		retryAfter: parseRetryAfter(response.headers.get('retry-after')),
+		retryAfter: parseRetryAfter(response.headers.get('retry-after') ?? undefined),
 	});
 }

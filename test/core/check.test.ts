@@ -9,7 +9,7 @@ function line(lines: CheckLine[], topic: string): CheckLine | undefined {
 
 test('a healthy cloud: identity, endpoints, versions, backup service and key manager all reported', async t => {
 	const cloud = await createFakeCloud(t, {roles: ['member', 'reader', 'creator']});
-	cloud.route('GET', `/volume/v3/${cloud.projectId}/backups/detail`, {json: {backups: [fixture<{backup: object}>('cinder-backup.json').backup]}});
+	cloud.route('GET', `/volume/v3/${cloud.projectId}/backups/detail`, {json: {backups: [fixture<{backup: Record<string, unknown>}>('cinder-backup.json').backup]}});
 	cloud.route('GET', '/key-manager/v1/secrets', {json: {secrets: [], total: 0}});
 	const session = await openSession(cloud.config);
 	const now = new Date(Date.parse(session.identity.token().expiresAt) - (30 * 60_000));

@@ -7,7 +7,11 @@ keystonemiddleware does (401, Keystone error JSON) before the handler runs.
 import {readFileSync} from 'node:fs';
 import type {ResolvedCloudConfig} from '../../source/openstack/config.js';
 import {
-	createHttpServer, type Handler, type RecordedRequest, type Reply, type TestServer,
+	createHttpServer,
+	type Handler,
+	type RecordedRequest,
+	type Reply,
+	type TestServer,
 } from './http-server.js';
 
 export const password = 'pw-Secret-42';
@@ -17,13 +21,19 @@ export type FakeCloudOptions = {
 	projectId?: string;
 	projectName?: string;
 	roles?: string[];
-	/** Token lifetime; default one hour. */
+	/**
+	Token lifetime; default one hour.
+	*/
 	tokenLifetimeMs?: number;
 	cinderMax?: string;
 	novaMax?: string;
-	/** Services left out of the catalog. */
+	/**
+	Services left out of the catalog.
+	*/
 	without?: Array<'cinder' | 'glance' | 'nova' | 'barbican'>;
-	/** Extra projects the user may switch to. */
+	/**
+	Extra projects the user may switch to.
+	*/
 	projects?: Array<{id: string; name: string}>;
 	region?: string;
 };
@@ -33,15 +43,25 @@ export type FakeCloud = {
 	url: string;
 	config: ResolvedCloudConfig;
 	projectId: string;
-	/** Token IDs issued, in order. */
+	/**
+	Token IDs issued, in order.
+	*/
 	issued: string[];
-	/** Makes every token issued so far invalid (as after expiry): the next service call gets a 401. */
+	/**
+	Makes every token issued so far invalid (as after expiry): the next service call gets a 401.
+	*/
 	revokeAll(): void;
-	/** Keystone auth requests, in order. */
+	/**
+	Keystone auth requests, in order.
+	*/
 	authRequests(): RecordedRequest[];
-	/** Adds a service route that first checks X-Auth-Token. */
+	/**
+	Adds a service route that first checks X-Auth-Token.
+	*/
 	route(method: string, path: string, handler: Handler | Reply): void;
-	/** Base URLs as the catalog announces them. */
+	/**
+	Base URLs as the catalog announces them.
+	*/
 	endpoints: {identity: string; cinder: string; nova: string; glance: string; barbican: string};
 };
 
@@ -69,7 +89,7 @@ export async function createFakeCloud(t: Teardown, options: FakeCloudOptions = {
 	const region = options.region ?? 'RegionOne';
 	const valid = new Map<string, string>();
 	const issued: string[] = [];
-	const without = new Set(options.without ?? []);
+	const without = new Set(options.without);
 
 	const endpoints = {
 		identity: `${url}/identity/v3`,
@@ -89,7 +109,7 @@ export async function createFakeCloud(t: Teardown, options: FakeCloudOptions = {
 					id: `${type}-public`, interface: 'public', region_id: region, region, url: publicUrl,
 				},
 				{
-					id: `${type}-internal`, interface: 'internal', region_id: region, region, url: 'http://internal.invalid:1/',
+					id: `${type}-internal`, interface: 'internal', region_id: region, region, url: 'https://internal.invalid:1/',
 				},
 			],
 		});
@@ -140,29 +160,37 @@ export async function createFakeCloud(t: Teardown, options: FakeCloudOptions = {
 		const body = request.json() as {auth: {identity: Record<string, unknown> & {methods: string[]}; scope?: {project?: {id?: string; name?: string}}}};
 		const {identity, scope} = body.auth;
 		const method = identity.methods[0];
-		if (method === 'password') {
-			const user = (identity['password'] as {user: {password?: string}}).user;
-			if (user.password !== password) {
-				return keystoneError(401, 'Unauthorized', 'The request you have made requires authentication.');
-			}
-		} else if (method === 'application_credential') {
-			const credential = identity['application_credential'] as {secret?: string};
-			if (scope) {
-				return keystoneError(401, 'Unauthorized', 'Application credentials cannot request a scope.');
+		switch (method) {
+			case 'password': {
+				const {user} = (identity['password'] as {user: {password?: string}});
+				if (user.password !== password) {
+					return keystoneError(401, 'Unauthorized', 'The request you have made requires authentication.');
+				}
+
+				break;
 			}
 
-			if (credential.secret !== appCredentialSecret) {
-				return keystoneError(401, 'Unauthorized', 'The request you have made requires authentication.');
+			case 'application_credential': {
+				const credential = identity['application_credential'] as {secret?: string};
+				if (scope) {
+					return keystoneError(401, 'Unauthorized', 'Application credentials cannot request a scope.');
+				}
+
+				return credential.secret === appCredentialSecret ? issue(projects[0]!, ['application_credential']) : keystoneError(401, 'Unauthorized', 'The request you have made requires authentication.');
 			}
 
-			return issue(projects[0]!, ['application_credential']);
-		} else if (method === 'token') {
-			const tokenId = (identity['token'] as {id?: string}).id ?? '';
-			if (!valid.has(tokenId)) {
-				return keystoneError(404, 'Not Found', `Could not find token: ${tokenId.slice(0, 4)}…`);
+			case 'token': {
+				const tokenId = (identity['token'] as {id?: string}).id ?? '';
+				if (!valid.has(tokenId)) {
+					return keystoneError(404, 'Not Found', `Could not find token: ${tokenId.slice(0, 4)}…`);
+				}
+
+				break;
 			}
-		} else {
-			return keystoneError(401, 'Unauthorized', `unsupported method ${method}`);
+
+			default: {
+				return keystoneError(401, 'Unauthorized', `unsupported method ${method}`);
+			}
 		}
 
 		const wanted = scope?.project;
@@ -183,11 +211,7 @@ export async function createFakeCloud(t: Teardown, options: FakeCloudOptions = {
 		}
 
 		const project = projects.find(candidate => candidate.id === wanted.id || candidate.name === wanted.name);
-		if (!project) {
-			return keystoneError(401, 'Unauthorized', 'User has no access to project');
-		}
-
-		return issue(project, [method ?? 'password']);
+		return project ? issue(project, [method ?? 'password']) : keystoneError(401, 'Unauthorized', 'User has no access to project');
 	});
 
 	const checked = (handler: Handler | Reply): Handler => async request => {

@@ -11,7 +11,9 @@ import type {AddressInfo} from 'node:net';
 
 export type RecordedRequest = {
 	method: string;
-	/** Path without the query. */
+	/**
+	Path without the query.
+	*/
 	path: string;
 	query: URLSearchParams;
 	headers: http.IncomingHttpHeaders;
@@ -27,10 +29,14 @@ export type Reply = {
 	headers?: Record<string, string>;
 	json?: unknown;
 	body?: string | Uint8Array;
-	/** Sent in pieces, each after `chunkDelayMs` (for streaming tests). */
+	/**
+	Sent in pieces, each after `chunkDelayMs` (for streaming tests).
+	*/
 	chunks?: Uint8Array[];
 	chunkDelayMs?: number;
-	/** Close the socket without answering (connection error). */
+	/**
+	Close the socket without answering (connection error).
+	*/
 	destroy?: boolean;
 };
 
@@ -48,7 +54,9 @@ export type TestServer = {
 	requests: RecordedRequest[];
 	problems: string[];
 	route(method: string, path: string, handler: Handler | Reply): void;
-	/** Requests whose method and path (no query) match. */
+	/**
+	Requests whose method and path (no query) match.
+	*/
 	calls(method: string, path: string | RegExp): RecordedRequest[];
 	close(): Promise<void>;
 };
@@ -63,7 +71,7 @@ function compile(path: string): {pattern: RegExp; names: string[]} {
 			return '([^/]+)';
 		}
 
-		return segment.replaceAll(/[.*+?^${}()|[\]\\]/g, String.raw`\$&`);
+		return segment.replaceAll(/[$()*+.?[\\\]^{|}]/g, String.raw`\$&`);
 	}).join('/');
 	return {pattern: new RegExp(`^${source}$`), names};
 }
@@ -161,13 +169,13 @@ export async function createHttpServer(t?: Teardown): Promise<TestServer> {
 	server.listen(0, '127.0.0.1');
 	await once(server, 'listening');
 	const {port} = server.address() as AddressInfo;
-	let closed = false;
+	let isClosed = false;
 	const close = async () => {
-		if (closed) {
+		if (isClosed) {
 			return;
 		}
 
-		closed = true;
+		isClosed = true;
 		server.closeAllConnections();
 		await new Promise<void>(resolve => {
 			server.close(() => {

@@ -57,7 +57,9 @@ test('payload as bytes with Accept: application/octet-stream; store as base64 oc
 	cloud.route('DELETE', '/key-manager/v1/secrets/new-uuid', {status: 204});
 	const session = await openSession(cloud.config);
 	t.deepEqual([...await session.barbican!.getSecretPayload('k1')], [...key]);
-	const stored = await session.barbican!.storeSecret({payload: key, algorithm: 'aes', bitLength: 256, secretType: 'symmetric'});
+	const stored = await session.barbican!.storeSecret({
+		payload: key, algorithm: 'aes', bitLength: 256, secretType: 'symmetric',
+	});
 	t.deepEqual(stored, {id: 'new-uuid'});
 	t.deepEqual(cloud.server.calls('POST', '/key-manager/v1/secrets')[0]?.json(), {
 		payload: Buffer.from(key).toString('base64'),
@@ -77,5 +79,5 @@ test('a 403 on the payload (reader role) keeps Barbican\'s description and no pa
 	cloud.route('GET', '/key-manager/v1/secrets/k1/payload', {status: 403, json: {code: 403, title: 'Forbidden', description: 'SecretPayload retrieval attempt not allowed - please review your user/project privileges'}});
 	const session = await openSession(cloud.config);
 	const error = await t.throwsAsync(session.barbican!.getSecretPayload('k1'));
-	t.is(error!.message, 'barbican GET /key-manager/v1/secrets/k1/payload → 403 Forbidden: SecretPayload retrieval attempt not allowed - please review your user/project privileges');
+	t.is(error.message, 'barbican GET /key-manager/v1/secrets/k1/payload → 403 Forbidden: SecretPayload retrieval attempt not allowed - please review your user/project privileges');
 });

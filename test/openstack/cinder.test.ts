@@ -1,6 +1,7 @@
 import test from 'ava';
 import {isNotFound} from '../../source/openstack/errors.js';
 import {openSession} from '../../source/openstack/session.js';
+import {collect} from '../helpers/collect.js';
 import {createFakeCloud, fixture, type FakeCloud} from '../helpers/fake-cloud.js';
 import type {RecordedRequest} from '../helpers/http-server.js';
 
@@ -15,7 +16,9 @@ async function open(t: Parameters<typeof createFakeCloud>[0]) {
 	return {cloud, cinder: session.cinder!, base};
 }
 
-/** Serves `pages` in order through `<key>_links`, with links on a foreign host (which must not be followed). */
+/**
+Serves `pages` in order through `<key>_links`, with links on a foreign host (which must not be followed).
+*/
 function paged(cloud: FakeCloud, path: string, key: string, pages: Array<Array<Record<string, unknown>>>) {
 	cloud.route('GET', path, (request: RecordedRequest) => {
 		const index = Number(request.query.get('marker')?.replace('page', '') ?? '0');
@@ -24,24 +27,22 @@ function paged(cloud: FakeCloud, path: string, key: string, pages: Array<Array<R
 		const query = new URLSearchParams(request.query);
 		query.set('marker', `page${index + 1}`);
 		const next = index + 1 < pages.length ? [{rel: 'next', href: `http://cinder.internal:8776${path}?${query.toString()}`}] : undefined;
-		return {json: {[key]: items, ...(next ? {[`${key}_links`]: next} : {})}};
+		return {json: {[key]: items, ...(next && {[`${key}_links`]: next})}};
 	});
 }
 
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-	const items: T[] = [];
-	for await (const item of iterable) {
-		items.push(item);
-	}
-
-	return items;
-}
 
 test('volumes: two pages, mapped with UTC timestamps, string booleans and the 3.64 key ID', async t => {
 	const {cloud, cinder, base} = await open(t);
 	paged(cloud, `${base}/volumes/detail`, 'volumes', [
-		[volumeFixture, {...volumeFixture, id: 'v2', bootable: 'true', encrypted: false, encryption_key_id: undefined}],
-		[{...volumeFixture, id: 'v3', attachments: [{server_id: 's1', attachment_id: 'a1', device: '/dev/vdb', attached_at: '2026-11-23T11:52:00.000000'}]}],
+		[volumeFixture, {
+			...volumeFixture, id: 'v2', bootable: 'true', encrypted: false, encryption_key_id: undefined,
+		}],
+		[{
+			...volumeFixture, id: 'v3', attachments: [{
+				server_id: 's1', attachment_id: 'a1', device: '/dev/vdb', attached_at: '2026-11-23T11:52:00.000000',
+			}],
+		}],
 	]);
 	const volumes = await collect(cinder.listVolumes({pageSize: 2}));
 	t.deepEqual(volumes.map(volume => volume.id), ['2d05b8f3-5b06-4bf6-a5e8-88e255b680cb', 'v2', 'v3']);
@@ -56,7 +57,9 @@ test('volumes: two pages, mapped with UTC timestamps, string booleans and the 3.
 	t.is(first?.projectId, '8e1e6f12e0a74026a0698897be8cb876');
 	t.true(second?.bootable);
 	t.is(second?.encryptionKeyId, undefined);
-	t.deepEqual(third?.attachments, [{serverId: 's1', attachmentId: 'a1', device: '/dev/vdb', attachedAt: '2026-11-23T11:52:00.000Z'}]);
+	t.deepEqual(third?.attachments, [{
+		serverId: 's1', attachmentId: 'a1', device: '/dev/vdb', attachedAt: '2026-11-23T11:52:00.000Z',
+	}]);
 	const calls = cloud.server.calls('GET', `${base}/volumes/detail`);
 	t.deepEqual(calls.map(call => call.query.toString()), ['limit=2', 'limit=2&marker=page1']);
 	t.deepEqual(cloud.server.problems, []);
@@ -65,8 +68,16 @@ test('volumes: two pages, mapped with UTC timestamps, string booleans and the 3.
 test('backups, snapshots, volume types and messages: every list follows its links to the end', async t => {
 	const {cloud, cinder, base} = await open(t);
 	paged(cloud, `${base}/backups/detail`, 'backups', [[backupFixture], [{...backupFixture, id: 'b2', is_incremental: true}]]);
-	paged(cloud, `${base}/snapshots/detail`, 'snapshots', [[{id: 's1', volume_id: 'v', status: 'available', size: 1, created_at: '2026-01-01T00:00:00.000000'}], [{id: 's2', volume_id: 'v', status: 'creating', size: 1, created_at: '2026-01-02T00:00:00'}]]);
-	paged(cloud, `${base}/types`, 'volume_types', [[{id: 't1', name: '__DEFAULT__', is_public: true, extra_specs: {}}], [{id: 't2', name: 'LUKS', is_public: true, extra_specs: {volume_backend_name: 'nfs'}}]]);
+	paged(cloud, `${base}/snapshots/detail`, 'snapshots', [[{
+		id: 's1', volume_id: 'v', status: 'available', size: 1, created_at: '2026-01-01T00:00:00.000000',
+	}], [{
+		id: 's2', volume_id: 'v', status: 'creating', size: 1, created_at: '2026-01-02T00:00:00',
+	}]]);
+	paged(cloud, `${base}/types`, 'volume_types', [[{
+		id: 't1', name: '__DEFAULT__', is_public: true, extra_specs: {},
+	}], [{
+		id: 't2', name: 'LUKS', is_public: true, extra_specs: {volume_backend_name: 'nfs'},
+	}]]);
 	paged(cloud, `${base}/messages`, 'messages', [[messagesFixture[0]!], [messagesFixture[1]!]]);
 
 	const backups = await collect(cinder.listBackups());
@@ -102,17 +113,29 @@ test('get volume / find volume: 404 throws on get, is undefined on find', async 
 	t.is(await cinder.findVolume('gone'), undefined);
 	const error = await t.throwsAsync(cinder.getVolume('gone'));
 	t.true(isNotFound(error));
-	t.regex(error!.message, /Volume gone could not be found\./);
+	t.regex(error.message, /Volume gone could not be found\./);
 });
 
 test('create volume from a backup (3.47) with the source type: exact request body', async t => {
 	const {cloud, cinder, base} = await open(t);
-	cloud.route('POST', `${base}/volumes`, {status: 202, json: {volume: {...volumeFixture, id: 'new', status: 'creating', created_at: '2026-11-23T12:00:00.123456'}}});
-	const created = await cinder.createVolume({size: 1, name: 'restored', volumeType: 'vrf-LUKS', backupId: 'f55b'});
+	cloud.route('POST', `${base}/volumes`, {
+		status: 202, json: {
+			volume: {
+				...volumeFixture, id: 'new', status: 'creating', created_at: '2026-11-23T12:00:00.123456',
+			},
+		},
+	});
+	const created = await cinder.createVolume({
+		size: 1, name: 'restored', volumeType: 'vrf-LUKS', backupId: 'f55b',
+	});
 	t.is(created.id, 'new');
 	t.is(created.createdAt, '2026-11-23T12:00:00.123Z');
 	const [call] = cloud.server.calls('POST', `${base}/volumes`);
-	t.deepEqual(call?.json(), {volume: {size: 1, name: 'restored', volume_type: 'vrf-LUKS', backup_id: 'f55b'}});
+	t.deepEqual(call?.json(), {
+		volume: {
+			size: 1, name: 'restored', volume_type: 'vrf-LUKS', backup_id: 'f55b',
+		},
+	});
 	t.is(call?.header('content-type'), 'application/json');
 	t.is(call?.header('openstack-api-version'), 'volume 3.70');
 });
@@ -126,8 +149,14 @@ test('backup create with metadata (3.43), metadata update, restore into a volume
 		return {status: 202, json: {restore: {backup_id: request.params['id'], volume_id: body.restore.volume_id ?? 'auto-vol', volume_name: body.restore.name ?? 'target'}}};
 	});
 	const metadata = {'backstack:source_type': 'vrf-LUKS', 'backstack:encrypted': 'true'};
-	t.deepEqual(await cinder.createBackup({volumeId: 'v1', name: 'nightly', incremental: true, force: true, metadata}), {id: 'b-new'});
-	t.deepEqual(cloud.server.calls('POST', `${base}/backups`)[0]?.json(), {backup: {volume_id: 'v1', name: 'nightly', incremental: true, force: true, metadata}});
+	t.deepEqual(await cinder.createBackup({
+		volumeId: 'v1', name: 'nightly', incremental: true, force: true, metadata,
+	}), {id: 'b-new'});
+	t.deepEqual(cloud.server.calls('POST', `${base}/backups`)[0]?.json(), {
+		backup: {
+			volume_id: 'v1', name: 'nightly', incremental: true, force: true, metadata,
+		},
+	});
 	await cinder.updateBackupMetadata('b-new', {a: '1'});
 	t.deepEqual(cloud.server.calls('PUT', `${base}/backups/b-new`)[0]?.json(), {backup: {metadata: {a: '1'}}});
 	t.deepEqual(await cinder.restoreBackup('b-new', {volumeId: 'target-vol'}), {backupId: 'b-new', volumeId: 'target-vol', volumeName: 'target'});
@@ -142,11 +171,17 @@ test('encrypted volume type: type then encryption spec; the type is removed if t
 	cloud.route('POST', `${base}/types`, request => {
 		typeCount++;
 		const body = request.json() as {volume_type: {name: string}};
-		return {json: {volume_type: {id: `type-${typeCount}`, name: body.volume_type.name, is_public: true, extra_specs: {}, description: null}}};
+		return {
+			json: {
+				volume_type: {
+					id: `type-${typeCount}`, name: body.volume_type.name, is_public: true, extra_specs: {}, description: null,
+				},
+			},
+		};
 	});
 	cloud.route('POST', `${base}/types/:id/encryption`, request => request.params['id'] === 'type-2'
 		? {status: 403, json: {forbidden: {code: 403, message: 'Policy doesn\'t allow volume_extension:volume_type_encryption:create to be performed.'}}}
-		: {json: {encryption: {...(request.json() as {encryption: object}).encryption, volume_type_id: request.params['id'], encryption_id: 'e'}}});
+		: {json: {encryption: {...(request.json() as {encryption: Record<string, unknown>}).encryption, volume_type_id: request.params['id'], encryption_id: 'e'}}});
 	cloud.route('DELETE', `${base}/types/:id`, {status: 202});
 	const type = await cinder.createEncryptedVolumeType({name: 'LUKS', keySize: 512});
 	t.is(type.id, 'type-1');
@@ -169,7 +204,11 @@ test('volume encryption (flat body), type encryption ({} = none), upload to imag
 		},
 	});
 	cloud.route('GET', `${base}/types/plain/encryption`, {json: {}});
-	cloud.route('GET', `${base}/types/enc/encryption`, {json: {cipher: 'aes-xts-plain64', provider: 'luks', key_size: 256, control_location: 'front-end', volume_type_id: 'enc'}});
+	cloud.route('GET', `${base}/types/enc/encryption`, {
+		json: {
+			cipher: 'aes-xts-plain64', provider: 'luks', key_size: 256, control_location: 'front-end', volume_type_id: 'enc',
+		},
+	});
 	cloud.route('POST', `${base}/volumes/v1/action`, {status: 202, json: fixture('cinder-upload-to-image.json')});
 	t.deepEqual(await cinder.getVolumeEncryption('v1'), {
 		encryptionKeyId: 'k1', provider: 'luks', cipher: 'aes-xts-plain64', keySize: 256, controlLocation: 'front-end',
@@ -187,7 +226,13 @@ test('volume encryption (flat body), type encryption ({} = none), upload to imag
 test('volume type by name falls back to the list when GET by name is 404', async t => {
 	const {cloud, cinder, base} = await open(t);
 	cloud.route('GET', `${base}/types/:id`, {status: 404, json: {itemNotFound: {code: 404, message: 'Volume type LUKS could not be found.'}}});
-	cloud.route('GET', `${base}/types`, {json: {volume_types: [{id: 't9', name: 'LUKS', is_public: true, extra_specs: {}}]}});
+	cloud.route('GET', `${base}/types`, {
+		json: {
+			volume_types: [{
+				id: 't9', name: 'LUKS', is_public: true, extra_specs: {},
+			}],
+		},
+	});
 	t.is((await cinder.getVolumeType('LUKS')).id, 't9');
 	await t.throwsAsync(cinder.getVolumeType('nope'), {message: /Volume type LUKS could not be found/});
 });
@@ -200,6 +245,6 @@ test('Cinder 413 quota on backup create is not retried and reads as quota', asyn
 		json: {overLimit: {code: 413, message: 'Maximum number of backups allowed (10) exceeded', retryAfter: '0'}},
 	});
 	const error = await t.throwsAsync(cinder.createBackup({volumeId: 'v'}));
-	t.regex(error!.message, /413 Request Entity Too Large: Maximum number of backups allowed \(10\) exceeded/);
+	t.regex(error.message, /413 Request Entity Too Large: Maximum number of backups allowed \(10\) exceeded/);
 	t.is(cloud.server.calls('POST', `${base}/backups`).length, 1);
 });

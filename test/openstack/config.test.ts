@@ -1,4 +1,9 @@
-import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {
+	mkdir,
+	mkdtemp,
+	rm,
+	writeFile,
+} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import test from 'ava';
@@ -7,7 +12,9 @@ import {ConfigError} from '../../source/openstack/errors.js';
 
 type Layout = Record<string, string>;
 
-/** A temp tree with `cwd/`, `home/` and `etc/` and the given files; returns the location options for it. */
+/**
+A temp tree with `cwd/`, `home/` and `etc/` and the given files; returns the location options for it.
+*/
 async function tree(t: {teardown(fn: () => unknown): void}, files: Layout, env: Record<string, string> = {}) {
 	const root = await mkdtemp(path.join(tmpdir(), 'backstack-config-'));
 	t.teardown(async () => rm(root, {recursive: true, force: true}));
@@ -66,7 +73,15 @@ test('the first clouds file found wins: cwd before ~/.config/openstack before /e
 });
 
 test('clouds.yaml, then clouds.yml, then clouds.json in one directory; OS_CLIENT_CONFIG_FILE comes first', async t => {
-	const json = JSON.stringify({clouds: {fromjson: {auth: {auth_url: 'http://j:5000', username: 'u', password: 'p', project_id: 'pj'}}}});
+	const json = JSON.stringify({
+		clouds: {
+			fromjson: {
+				auth: {
+					auth_url: 'http://j:5000', username: 'u', password: 'p', project_id: 'pj',
+				},
+			},
+		},
+	});
 	const {location, root} = await tree(t, {
 		'home/.config/openstack/clouds.yml': 'clouds:\n  fromyml:\n    auth: {auth_url: "http://y:5000", username: u, password: p, project_id: py}\n',
 		'home/.config/openstack/clouds.json': json,

@@ -2,6 +2,7 @@ import {createHash, randomBytes} from 'node:crypto';
 import test from 'ava';
 import {ChecksumMismatchError} from '../../source/openstack/glance.js';
 import {openSession} from '../../source/openstack/session.js';
+import {collect} from '../helpers/collect.js';
 import {createFakeCloud, fixture} from '../helpers/fake-cloud.js';
 
 const imageFixture = fixture('glance-image.json');
@@ -12,14 +13,6 @@ async function open(t: Parameters<typeof createFakeCloud>[0]) {
 	return {cloud, glance: session.glance!};
 }
 
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-	const items: T[] = [];
-	for await (const item of iterable) {
-		items.push(item);
-	}
-
-	return items;
-}
 
 async function * from(...chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
 	for (const chunk of chunks) {
@@ -33,18 +26,28 @@ function concat(chunks: Uint8Array[]): Uint8Array {
 
 test('list = visible + hidden images, each query paged through relative `next` links on the endpoint\'s path prefix', async t => {
 	const {cloud, glance} = await open(t);
-	const image = (id: string, hidden = false) => ({...imageFixture, id, name: id, os_hidden: hidden});
+	const image = (id: string, hidden = false) => ({
+		...imageFixture, id, name: id, os_hidden: hidden,
+	});
 	cloud.route('GET', '/image/v2/images', request => {
-		const hidden = request.query.get('os_hidden') === 'true';
+		const isHidden = request.query.get('os_hidden') === 'true';
 		const marker = request.query.get('marker');
-		if (hidden) {
+		if (isHidden) {
 			return marker === null
-				? {json: {images: [image('h1', true)], first: '/v2/images?os_hidden=true', next: '/v2/images?os_hidden=true&marker=h1', schema: '/v2/schemas/images'}}
+				? {
+					json: {
+						images: [image('h1', true)], first: '/v2/images?os_hidden=true', next: '/v2/images?os_hidden=true&marker=h1', schema: '/v2/schemas/images',
+					},
+				}
 				: {json: {images: [image('h2', true)], first: '/v2/images?os_hidden=true', schema: '/v2/schemas/images'}};
 		}
 
 		return marker === null
-			? {json: {images: [image('a'), image('b')], first: '/v2/images?limit=2', next: '/v2/images?limit=2&marker=b', schema: '/v2/schemas/images'}}
+			? {
+				json: {
+					images: [image('a'), image('b')], first: '/v2/images?limit=2', next: '/v2/images?limit=2&marker=b', schema: '/v2/schemas/images',
+				},
+			}
 			: {json: {images: [image('c')], first: '/v2/images?limit=2', schema: '/v2/schemas/images'}};
 	});
 	const images = await collect(glance.listImages({pageSize: 2}));
@@ -81,10 +84,18 @@ test('image mapping: hash, checksum, extra properties, Cinder key, Nova BFV bloc
 
 test('create, streamed upload with size header and progress, property patch, delete', async t => {
 	const {cloud, glance} = await open(t);
-	cloud.route('POST', '/image/v2/images', request => ({status: 201, json: {...imageFixture, ...(request.json() as object), id: 'img-1', status: 'queued'}}));
+	cloud.route('POST', '/image/v2/images', request => ({
+		status: 201, json: {
+			...imageFixture, ...(request.json() as Record<string, unknown>), id: 'img-1', status: 'queued',
+		},
+	}));
 	cloud.route('PUT', '/image/v2/images/img-1/file', {status: 204});
 	cloud.route('GET', '/image/v2/images/img-1', {json: {...imageFixture, id: 'img-1', cinder_encryption_key_id: 'old-key'}});
-	cloud.route('PATCH', '/image/v2/images/img-1', {json: {...imageFixture, id: 'img-1', cinder_encryption_key_id: 'new-key', backstack_note: 'x'}});
+	cloud.route('PATCH', '/image/v2/images/img-1', {
+		json: {
+			...imageFixture, id: 'img-1', cinder_encryption_key_id: 'new-key', backstack_note: 'x',
+		},
+	});
 	cloud.route('DELETE', '/image/v2/images/img-1', {status: 204});
 
 	const created = await glance.createImage({
@@ -144,7 +155,7 @@ test('download fails loudly when the bytes do not match the hash, or the stream 
 	const {cloud, glance} = await open(t);
 	const data = new Uint8Array(randomBytes(1000));
 	const corrupted = new Uint8Array(data);
-	corrupted[500] ^= 0xFF;
+	corrupted[500] = (corrupted[500] ?? 0) ^ 0xFF;
 	cloud.route('GET', '/image/v2/images/bad', {json: imageWithData(data, {id: 'bad'})});
 	cloud.route('GET', '/image/v2/images/bad/file', {body: corrupted});
 	await t.throwsAsync(collect(glance.downloadImage('bad')), {instanceOf: ChecksumMismatchError, message: /image bad: downloaded data does not match its sha512/});

@@ -1,6 +1,10 @@
 import test from 'ava';
 import {
-	isForbidden, isNotFound, isOpenStackError, isQuota, OpenStackError,
+	isForbidden,
+	isNotFound,
+	isOpenStackError,
+	isQuota,
+	type OpenStackError,
 } from '../../source/openstack/errors.js';
 import {HttpClient, parseRetryAfter, redactUrl} from '../../source/openstack/http.js';
 import {createHttpServer, type Reply} from '../helpers/http-server.js';
@@ -28,7 +32,9 @@ test('GET is retried on 503 with exponential backoff and jitter, then succeeds',
 	const server = await createHttpServer(t);
 	server.route('GET', '/x', sequence([{status: 503, body: 'busy'}, {status: 502}, {status: 504}, {json: {ok: true}}]));
 	const {http, waits} = client();
-	const {data} = await http.json({service: 'cinder', method: 'GET', url: `${server.url}/x`, auth: false});
+	const {data} = await http.json({
+		service: 'cinder', method: 'GET', url: `${server.url}/x`, auth: false,
+	});
 	t.deepEqual(data, {ok: true});
 	t.is(server.requests.length, 4);
 	// Random 0.5 of 300, 600, 1200 ms.
@@ -44,7 +50,9 @@ test('GET is retried on 429 after Retry-After seconds, or an HTTP date', async t
 		{json: {}},
 	]));
 	const {http, waits} = client();
-	await http.send({service: 'nova', method: 'GET', url: `${server.url}/x`, auth: false});
+	await http.send({
+		service: 'nova', method: 'GET', url: `${server.url}/x`, auth: false,
+	});
 	t.is(waits[0], 2000);
 	t.true(waits[1]! > 25_000 && waits[1]! <= 30_000, String(waits[1]));
 });
@@ -53,7 +61,9 @@ test('a Retry-After longer than the limit is reported, not waited for', async t 
 	const server = await createHttpServer(t);
 	server.route('GET', '/x', {status: 429, headers: {'retry-after': '3600'}, json: {overLimit: {code: 429, message: 'Rate limited', retryAfter: '3600'}}});
 	const {http, waits} = client({maxRetryAfterMs: 10_000});
-	const error = await t.throwsAsync(http.send({service: 'nova', method: 'GET', url: `${server.url}/x`, auth: false}));
+	const error = await t.throwsAsync(http.send({
+		service: 'nova', method: 'GET', url: `${server.url}/x`, auth: false,
+	}));
 	t.true(isOpenStackError(error));
 	t.is((error as OpenStackError).retryAfter, 3600);
 	t.is((error as OpenStackError).serviceMessage, 'Rate limited');
@@ -70,7 +80,7 @@ test('POST is never retried on 503', async t => {
 	t.is(server.requests.length, 1);
 	t.deepEqual(waits, []);
 	t.is((error as OpenStackError).status, 503);
-	t.regex(error!.message, /cinder POST \/backups → 503 Service Unavailable: Service is unavailable at this time\./);
+	t.regex(error.message, /cinder POST \/backups → 503 Service Unavailable: Service is unavailable at this time\./);
 });
 
 test('413 with Retry-After: 0 is a quota error, reported at once (even for GET)', async t => {
@@ -79,12 +89,16 @@ test('413 with Retry-After: 0 is a quota error, reported at once (even for GET)'
 	server.route('POST', '/backups', {status: 413, headers: {'retry-after': '0'}, json: body});
 	server.route('GET', '/limits', {status: 413, headers: {'retry-after': '0'}, json: body});
 	const {http, waits} = client();
-	const post = await t.throwsAsync(http.send({service: 'cinder', method: 'POST', url: `${server.url}/backups`, json: {}, auth: false}));
-	const get = await t.throwsAsync(http.send({service: 'cinder', method: 'GET', url: `${server.url}/limits`, auth: false}));
+	const post = await t.throwsAsync(http.send({
+		service: 'cinder', method: 'POST', url: `${server.url}/backups`, json: {}, auth: false,
+	}));
+	const get = await t.throwsAsync(http.send({
+		service: 'cinder', method: 'GET', url: `${server.url}/limits`, auth: false,
+	}));
 	t.true(isQuota(post));
 	t.true(isQuota(get));
 	t.is((post as OpenStackError).retryAfter, 0);
-	t.regex(post!.message, /quota is 5G/);
+	t.regex(post.message, /quota is 5G/);
 	t.is(server.requests.length, 2);
 	t.deepEqual(waits, []);
 });
@@ -94,13 +108,17 @@ test('connection errors: GET retried, POST not', async t => {
 	server.route('GET', '/x', sequence([{destroy: true}, {json: {fine: 1}}]));
 	server.route('POST', '/y', {destroy: true});
 	const {http, waits} = client();
-	const {data} = await http.json({service: 'glance', method: 'GET', url: `${server.url}/x`, auth: false});
+	const {data} = await http.json({
+		service: 'glance', method: 'GET', url: `${server.url}/x`, auth: false,
+	});
 	t.deepEqual(data, {fine: 1});
 	t.is(waits.length, 1);
-	const error = await t.throwsAsync(http.send({service: 'glance', method: 'POST', url: `${server.url}/y`, json: {}, auth: false}));
+	const error = await t.throwsAsync(http.send({
+		service: 'glance', method: 'POST', url: `${server.url}/y`, json: {}, auth: false,
+	}));
 	t.true(isOpenStackError(error));
 	t.is((error as OpenStackError).status, undefined);
-	t.regex(error!.message, /^glance POST \/y failed: /);
+	t.regex(error.message, /^glance POST \/y failed: /);
 	t.is(server.calls('POST', '/y').length, 1);
 });
 
@@ -108,10 +126,12 @@ test('gives up after the configured retries with the last error', async t => {
 	const server = await createHttpServer(t);
 	server.route('GET', '/x', {status: 503, headers: {'x-openstack-request-id': 'req-503'}, body: '<html><body><h1>503 Service Unavailable</h1>No server is available to handle this request.</body></html>'});
 	const {http, waits} = client({retries: 2});
-	const error = await t.throwsAsync(http.send({service: 'barbican', method: 'GET', url: `${server.url}/x`, auth: false}));
+	const error = await t.throwsAsync(http.send({
+		service: 'barbican', method: 'GET', url: `${server.url}/x`, auth: false,
+	}));
 	t.is(server.requests.length, 3);
 	t.is(waits.length, 2);
-	t.is(error!.message, 'barbican GET /x → 503 Service Unavailable: No server is available to handle this request. (request req-503)');
+	t.is(error.message, 'barbican GET /x → 503 Service Unavailable: No server is available to handle this request. (request req-503)');
 });
 
 test('each service\'s error format becomes its own message, with the request ID', async t => {
@@ -153,15 +173,21 @@ test('each service\'s error format becomes its own message, with the request ID'
 	for (const [index, item] of cases.entries()) {
 		server.route('GET', `/e${index}`, item.reply);
 		// eslint-disable-next-line no-await-in-loop
-		const error = await t.throwsAsync(http.send({service: item.service, method: 'GET', url: `${server.url}/e${index}`, auth: false}));
+		const error = await t.throwsAsync(http.send({
+			service: item.service, method: 'GET', url: `${server.url}/e${index}`, auth: false,
+		}));
 		t.true(isOpenStackError(error), item.service);
 		t.is((error as OpenStackError).serviceMessage, item.message, `${item.service} #${index}`);
 		t.is((error as OpenStackError).requestId, item.requestId);
 		t.is((error as OpenStackError).service, item.service);
 	}
 
-	t.true(isNotFound(await http.send({service: 'barbican', method: 'GET', url: `${server.url}/e6`, auth: false}).catch(error => error as unknown)));
-	t.true(isForbidden(await http.send({service: 'glance', method: 'GET', url: `${server.url}/e4`, auth: false}).catch(error => error as unknown)));
+	t.true(isNotFound(await http.send({
+		service: 'barbican', method: 'GET', url: `${server.url}/e6`, auth: false,
+	}).catch(error => error as unknown)));
+	t.true(isForbidden(await http.send({
+		service: 'glance', method: 'GET', url: `${server.url}/e4`, auth: false,
+	}).catch(error => error as unknown)));
 	// Every request asked for JSON, so that Glance does not answer HTML.
 	t.true(server.requests.every(request => request.header('accept') === 'application/json'));
 });
@@ -170,8 +196,10 @@ test('a non-JSON success body where JSON was expected is a clear error', async t
 	const server = await createHttpServer(t);
 	server.route('GET', '/x', {headers: {'content-type': 'text/html'}, body: '<html><body>Welcome to nginx!</body></html>'});
 	const http = new HttpClient();
-	const error = await t.throwsAsync(http.json({service: 'nova', method: 'GET', url: `${server.url}/x`, auth: false}));
-	t.is(error!.message, 'nova GET /x → 200: expected JSON but got text/html: Welcome to nginx!');
+	const error = await t.throwsAsync(http.json({
+		service: 'nova', method: 'GET', url: `${server.url}/x`, auth: false,
+	}));
+	t.is(error.message, 'nova GET /x → 200: expected JSON but got text/html: Welcome to nginx!');
 });
 
 test('every request has a timeout', async t => {
@@ -183,8 +211,10 @@ test('every request has a timeout', async t => {
 		return {json: {}};
 	});
 	const {http} = client({retries: 0, timeoutMs: 100});
-	const error = await t.throwsAsync(http.send({service: 'cinder', method: 'GET', url: `${server.url}/slow`, auth: false}));
-	t.is(error!.message, 'cinder GET /slow failed: no answer within 100 ms');
+	const error = await t.throwsAsync(http.send({
+		service: 'cinder', method: 'GET', url: `${server.url}/slow`, auth: false,
+	}));
+	t.is(error.message, 'cinder GET /slow failed: no answer within 100 ms');
 });
 
 test('a caller\'s AbortSignal stops the request and the retries', async t => {
@@ -197,7 +227,9 @@ test('a caller\'s AbortSignal stops the request and the retries', async t => {
 			controller.abort();
 		},
 	});
-	await t.throwsAsync(http.send({service: 'cinder', method: 'GET', url: `${server.url}/x`, auth: false, signal: controller.signal}), {name: 'AbortError'});
+	await t.throwsAsync(http.send({
+		service: 'cinder', method: 'GET', url: `${server.url}/x`, auth: false, signal: controller.signal,
+	}), {name: 'AbortError'});
 	t.is(server.requests.length, 1);
 });
 
@@ -206,6 +238,6 @@ test('Retry-After parsing and URL redaction', t => {
 	t.is(parseRetryAfter('12'), 12);
 	t.is(parseRetryAfter('Wed, 21 Oct 2015 07:28:10 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT')), 10);
 	t.is(parseRetryAfter('soon'), undefined);
-	t.is(parseRetryAfter(null), undefined);
+	t.is(parseRetryAfter(undefined), undefined);
 	t.is(redactUrl('https://user:pw@h/v3?token=abc&limit=2&marker=m'), 'https://h/v3?token=REDACTED&limit=2&marker=m');
 });

@@ -1,5 +1,6 @@
 import test from 'ava';
 import {openSession} from '../../source/openstack/session.js';
+import {collect} from '../helpers/collect.js';
 import {createFakeCloud} from '../helpers/fake-cloud.js';
 
 const server = {
@@ -9,7 +10,9 @@ const server = {
 	'OS-EXT-STS:task_state': null,
 	'OS-EXT-STS:vm_state': 'active',
 	image: {id: 'img-1', links: []},
-	flavor: {original_name: 'm1.small', vcpus: 1, ram: 2048, disk: 20},
+	flavor: {
+		original_name: 'm1.small', vcpus: 1, ram: 2048, disk: 20,
+	},
 	'os-extended-volumes:volumes_attached': [{id: 'vol-a', delete_on_termination: false}],
 	'OS-EXT-AZ:availability_zone': 'nova',
 	tenant_id: 'p',
@@ -22,13 +25,16 @@ const server = {
 test('servers: two pages via servers_links (rebuilt on the catalog endpoint), BFV servers detected', async t => {
 	const cloud = await createFakeCloud(t);
 	cloud.route('GET', '/compute/v2.1/servers/detail', request => request.query.get('marker') === 's2'
-		? {json: {servers: [{...server, id: 's3', image: '', 'OS-EXT-STS:task_state': 'image_uploading'}]}}
+		? {
+			json: {
+				servers: [{
+					...server, id: 's3', image: '', 'OS-EXT-STS:task_state': 'image_uploading',
+				}],
+			},
+		}
 		: {json: {servers: [server, {...server, id: 's2'}], servers_links: [{rel: 'next', href: 'http://nova-internal:8774/v2.1/servers/detail?limit=2&marker=s2'}]}});
 	const session = await openSession(cloud.config);
-	const servers = [];
-	for await (const item of session.nova!.listServers({pageSize: 2})) {
-		servers.push(item);
-	}
+	const servers = await collect(session.nova!.listServers({pageSize: 2}));
 
 	t.deepEqual(servers.map(item => [item.id, item.bootFromVolume]), [['s1', false], ['s2', false], ['s3', true]]);
 	t.is(servers[0]?.imageId, 'img-1');
@@ -44,7 +50,7 @@ test('servers: two pages via servers_links (rebuilt on the catalog endpoint), BF
 test('createImage: image_id from the body (>= 2.45), else only the ID from Location (never its host)', async t => {
 	const cloud = await createFakeCloud(t);
 	cloud.route('POST', '/compute/v2.1/servers/new/action', {status: 202, json: {image_id: 'img-new'}});
-	cloud.route('POST', '/compute/v2.1/servers/old/action', {status: 202, headers: {location: 'http://glance.internal:9292/v2/images/img-old'}});
+	cloud.route('POST', '/compute/v2.1/servers/old/action', {status: 202, headers: {location: 'https://glance.internal:9292/v2/images/img-old'}});
 	const session = await openSession(cloud.config);
 	t.deepEqual(await session.nova!.createServerImage('new', {name: 'snap', metadata: {k: 'v'}}), {imageId: 'img-new'});
 	t.deepEqual(cloud.server.calls('POST', '/compute/v2.1/servers/new/action')[0]?.json(), {createImage: {name: 'snap', metadata: {k: 'v'}}});
@@ -61,6 +67,6 @@ test('a 409 from createImage is reported with Nova\'s message and not retried', 
 	});
 	const session = await openSession(cloud.config);
 	const error = await t.throwsAsync(session.nova!.createServerImage('busy', {name: 'x'}));
-	t.is(error!.message, 'nova POST /compute/v2.1/servers/busy/action → 409 Conflict: Cannot \'createImage\' instance busy while it is in task_state image_uploading (request req-nova-1)');
+	t.is(error.message, 'nova POST /compute/v2.1/servers/busy/action → 409 Conflict: Cannot \'createImage\' instance busy while it is in task_state image_uploading (request req-nova-1)');
 	t.is(cloud.server.calls('POST', '/compute/v2.1/servers/busy/action').length, 1);
 });

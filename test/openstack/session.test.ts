@@ -1,16 +1,20 @@
 import test from 'ava';
 import {openSession} from '../../source/openstack/session.js';
 import {isOpenStackError} from '../../source/openstack/errors.js';
+import {collect} from '../helpers/collect.js';
 import {
-	appCredentialSecret, createFakeCloud, fixture, password,
+	appCredentialSecret,
+	createFakeCloud,
+	fixture,
+	password,
 } from '../helpers/fake-cloud.js';
 
-const volume = fixture<{volume: Record<string, unknown>}>('cinder-volume.json').volume;
+const {volume} = fixture<{volume: Record<string, unknown>}>('cinder-volume.json');
 
 function volumesPage(ids: string[], next?: string) {
 	return {
 		volumes: ids.map(id => ({...volume, id, name: `vol-${id}`})),
-		...(next ? {volumes_links: [{href: next, rel: 'next'}]} : {}),
+		...(next && {volumes_links: [{href: next, rel: 'next'}]}),
 	};
 }
 
@@ -43,10 +47,7 @@ test('sends "volume 3.N" capped at 3.70 and "compute 2.N" capped at 2.96, with t
 	cloud.route('GET', `/volume/v3/${cloud.projectId}/volumes/detail`, {json: volumesPage(['a'])});
 	cloud.route('GET', '/compute/v2.1/servers/detail', {json: {servers: []}});
 	const session = await openSession(cloud.config);
-	const volumes = [];
-	for await (const item of session.cinder!.listVolumes()) {
-		volumes.push(item);
-	}
+	const volumes = await collect(session.cinder!.listVolumes());
 
 	for await (const _ of session.nova!.listServers()) {
 		t.fail('no servers expected');
@@ -125,14 +126,10 @@ test('token expiry in the middle of a paginated list: one re-auth, then the list
 		if (marker === null) {
 			// First page served; the token "expires" right after.
 			cloud.revokeAll();
-			return {json: volumesPage(['v1', 'v2'], `http://cinder.internal.example:8776/v3/${cloud.projectId}/volumes/detail?limit=2&marker=v2`)};
+			return {json: volumesPage(['v1', 'v2'], `https://cinder.internal.example:8776/v3/${cloud.projectId}/volumes/detail?limit=2&marker=v2`)};
 		}
 
-		if (marker === 'v2') {
-			return {json: volumesPage(['v3'], `http://cinder.internal.example:8776/v3/${cloud.projectId}/volumes/detail?limit=2&marker=v3`)};
-		}
-
-		return {json: volumesPage([])};
+		return marker === 'v2' ? {json: volumesPage(['v3'], `https://cinder.internal.example:8776/v3/${cloud.projectId}/volumes/detail?limit=2&marker=v3`)} : {json: volumesPage([])};
 	});
 	const session = await openSession(cloud.config);
 	const ids = [];
