@@ -16,6 +16,7 @@ import {
 	unlink,
 } from 'node:fs/promises';
 import type {CloudSession} from '../../openstack/api.js';
+import {ChecksumMismatchError} from '../../openstack/index.js';
 import {backoff, microversionAtLeast, systemClock} from './clock.js';
 import {isEncryptedBackup} from './encryption.js';
 import {httpStatusOf, PlanError} from './errors.js';
@@ -492,7 +493,7 @@ async function downloadImage(imageId: string, path: string, context: StepContext
 		}
 	} catch (error) {
 		await handle.close();
-		if (!context.signal.aborted && /checksum/i.test(messageOf(error))) {
+		if (error instanceof ChecksumMismatchError) {
 			// A partial file that does not match must not be resumed.
 			await unlink(partial);
 		}
