@@ -44,6 +44,10 @@ export type AllProjectsOptions = InventoryOptions & {
 	*/
 	projectConcurrency?: number;
 	/**
+	Like `onProgress`, with the project the event belongs to (projects are read in parallel).
+	*/
+	onProjectProgress?: (project: Project, event: InventoryProgress) => void;
+	/**
 	Called as each project's reading starts and ends.
 	*/
 	onProject?: (event: {project: Project; done: boolean; error?: string}) => void;
@@ -324,7 +328,13 @@ export async function readAllProjects(session: CloudSession, options: AllProject
 		let scoped: CloudSession | undefined;
 		try {
 			scoped = project.id === current ? session : await session.switchProject(project.id, signal === undefined ? {} : {signal});
-			const inventory = await readInventory(scoped, options);
+			const inventory = await readInventory(scoped, {
+				...options,
+				onProgress(event) {
+					options.onProgress?.(event);
+					options.onProjectProgress?.(project, event);
+				},
+			});
 			options.onProject?.({project, done: true});
 			return {project, inventory};
 		} catch (error) {

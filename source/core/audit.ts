@@ -1,0 +1,446 @@
+/*
+`backstack audit`: read one project (or every project), run the rules, and report in a stable, versioned shape.
+
+JSON report, schema version 1 (`auditJsonSchema` below is the machine-readable form):
+
+{
+  "schemaVersion": 1,
+  "cloud": "mini-demo", "region": "RegionOne",          // region only when the session has one
+  "generatedAt": "2026-11-23T12:00:00.000Z",            // the `now` the rules measured ages against
+  "policy": {"rpoHours": 24, "severities": {}},
+  "projects": [{
+    "project": {"id": "…", "name": "demo", "domainId": "default"},
+    "sources": {"identity": {"state": "ok"}, "cinder": {"state": "ok"}, "barbican": {"state": "forbidden", "reason": "…"}, …},
+    "error": "…",                                       // only when the project could not be read at all
+    "findings": [{"code": "volume.unprotected", "severity": "critical",
+                  "resource": {"kind": "volume", "id": "…", "name": "db"},
+                  "reason": "No backup", "action": "Create a Cinder backup of the volume",
+                  "related": [{"kind": "backup", "id": "…"}]}],          // related is optional
+    "counts": {"critical": 1, "warning": 0, "info": 0, "ok": 3}
+  }],
+  "totals": {"critical": 1, "warning": 0, "info": 0, "ok": 3, "projects": 1, "unreadableProjects": 0}
+}
+
+Additions that do not break readers (new optional fields, new finding codes) keep version 1; anything else bumps it.
+
+Exit codes (`exitCodeFor`): 0 nothing at or above the threshold and every project read; 1 a finding at or above the
+threshold; 2 nothing at or above the threshold but some project could not be read (the audit is incomplete).
+With `failOn: 'never'` always 0.
+*/
+import type {CloudSession} from '../openstack/api.js';
+import type {Project, ServiceName} from '../openstack/types.js';
+import {assess, compareSeverity, defaultPolicy} from './assessment.js';
+import {readAllProjects, readInventory} from './inventory.js';
+import type {
+	Finding,
+	InventoryProgress,
+	Policy,
+	ProjectInventory,
+	Severity,
+	SourceState,
+} from './model.js';
+
+export const auditSchemaVersion = 1;
+
+export type SeverityCounts = Record<Severity, number>;
+
+export type AuditProject = {
+	project: {id: string; name: string; domainId?: string};
+	sources: Record<ServiceName, SourceState>;
+	error?: string;
+	findings: Finding[];
+	counts: SeverityCounts;
+};
+
+export type AuditReport = {
+	schemaVersion: typeof auditSchemaVersion;
+	cloud: string;
+	region?: string;
+	generatedAt: string;
+	policy: Policy;
+	projects: AuditProject[];
+	totals: SeverityCounts & {projects: number; unreadableProjects: number};
+};
+
+export type AuditProgress = InventoryProgress & {project: string};
+
+export type AuditOptions = {
+	/**
+	Every project of `GET /v3/auth/projects`, each in its own session.
+	*/
+	allProjects?: boolean;
+	/**
+	One project by ID or name (default: the session's).
+	*/
+	project?: string;
+	policy?: Policy;
+	/**
+	The moment ages are measured against; default: now.
+	*/
+	now?: Date;
+	signal?: AbortSignal;
+	onProgress?: (event: AuditProgress) => void;
+};
+
+export type FailOn = 'critical' | 'warning' | 'never';
+
+const severities: Severity[] = ['critical', 'warning', 'info', 'ok'];
+const serviceNames: ServiceName[] = ['identity', 'cinder', 'glance', 'nova', 'barbican'];
+
+function emptyCounts(): SeverityCounts {
+	return {
+		critical: 0, warning: 0, info: 0, ok: 0,
+	};
+}
+
+function countFindings(findings: readonly Finding[]): SeverityCounts {
+	const counts = emptyCounts();
+	for (const finding of findings) {
+		counts[finding.severity]++;
+	}
+
+	return counts;
+}
+
+function notRead(reason: string): Record<ServiceName, SourceState> {
+	return Object.fromEntries(serviceNames.map(name => [name, {state: 'error', reason}])) as Record<ServiceName, SourceState>;
+}
+
+function projectRef(project: Project): AuditProject['project'] {
+	return {id: project.id, name: project.name, ...(project.domainId !== undefined && {domainId: project.domainId})};
+}
+
+/**
+Builds the report from inventories already read (what `runAudit` does after reading).
+*/
+export function buildAuditReport(
+	session: Pick<CloudSession, 'cloudName' | 'region'>,
+	results: readonly ProjectInventory[],
+	policy: Policy,
+	now: Date,
+): AuditReport {
+	const projects: AuditProject[] = results.map(result => {
+		if (result.inventory === undefined) {
+			const error = result.error ?? 'not read';
+			return {
+				project: projectRef(result.project), sources: notRead(error), error, findings: [], counts: emptyCounts(),
+			};
+		}
+
+		const findings = assess(result.inventory, now, policy);
+		return {
+			project: projectRef(result.inventory.project),
+			sources: result.inventory.sources,
+			findings,
+			counts: countFindings(findings),
+		};
+	});
+	const totals = {...emptyCounts(), projects: projects.length, unreadableProjects: 0};
+	for (const project of projects) {
+		for (const severity of severities) {
+			totals[severity] += project.counts[severity];
+		}
+
+		if (project.error !== undefined) {
+			totals.unreadableProjects++;
+		}
+	}
+
+	return {
+		schemaVersion: auditSchemaVersion,
+		cloud: session.cloudName,
+		...(session.region !== undefined && {region: session.region}),
+		generatedAt: now.toISOString(),
+		policy,
+		projects,
+		totals,
+	};
+}
+
+async function readRequested(session: CloudSession, options: AuditOptions): Promise<ProjectInventory[]> {
+	const {signal} = options;
+	if (options.allProjects === true) {
+		return readAllProjects(session, {
+			...(signal !== undefined && {signal}),
+			...(options.onProgress !== undefined && {
+				onProjectProgress(project: Project, event: InventoryProgress) {
+					options.onProgress?.({...event, project: project.name});
+				},
+			}),
+		});
+	}
+
+	const token = session.identity.token();
+	let scoped = session;
+	if (options.project !== undefined && options.project !== token.projectId && options.project !== token.projectName) {
+		const projects = await session.identity.listProjects(signal === undefined ? {} : {signal});
+		const match = projects.find(project => project.id === options.project) ?? projects.find(project => project.name === options.project);
+		if (match === undefined) {
+			throw new Error(`Project "${options.project}" is not one of yours on cloud "${session.cloudName}". Your projects: ${projects.length === 0 ? 'none' : projects.map(project => project.name).join(', ')}.`);
+		}
+
+		scoped = await session.switchProject(match.id, signal === undefined ? {} : {signal});
+	}
+
+	const project = scoped.identity.token().projectName;
+	try {
+		const inventory = await readInventory(scoped, {
+			...(signal !== undefined && {signal}),
+			...(options.onProgress !== undefined && {
+				onProgress(event: InventoryProgress) {
+					options.onProgress?.({...event, project});
+				},
+			}),
+		});
+		return [{project: inventory.project, inventory}];
+	} finally {
+		if (scoped !== session) {
+			scoped.close();
+		}
+	}
+}
+
+/**
+Reads, assesses and reports. Rejects only when cancelled or when `project` names no project of the user.
+*/
+export async function runAudit(session: CloudSession, options: AuditOptions = {}): Promise<AuditReport> {
+	const results = await readRequested(session, options);
+	return buildAuditReport(session, results, options.policy ?? defaultPolicy, options.now ?? new Date());
+}
+
+/**
+The report as pretty JSON (two-space indent, trailing newline).
+*/
+export function auditToJson(report: AuditReport): string {
+	return `${JSON.stringify(report, undefined, 2)}\n`;
+}
+
+/**
+Control characters other than tab, CR and LF (a terminal escape in a volume name) become U+FFFD.
+*/
+function withoutControls(value: string): string {
+	const kept = new Set(['\t', '\r', '\n']);
+	return value.replaceAll(/\p{Control}/gv, char => (kept.has(char) ? char : '\u{FFFD}'));
+}
+
+/**
+One CSV field, quoted per RFC 4180 when it holds a comma, a quote, CR or LF.
+*/
+export function csvField(value: string): string {
+	const clean = withoutControls(value);
+	return /[\n\r",]/v.test(clean) ? `"${clean.replaceAll('"', '""')}"` : clean;
+}
+
+export const auditCsvColumns = [
+	'cloud', 'project_id', 'project_name', 'severity', 'code', 'resource_kind', 'resource_id', 'resource_name', 'reason', 'action', 'related',
+] as const;
+
+/**
+The report as CSV (RFC 4180: CRLF line ends, a header row). One row per finding, `ok` ones included, plus one row with
+code `project.unreadable` per project that could not be read. `related` is a space-separated list of `kind:id`.
+*/
+export function auditToCsv(report: AuditReport): string {
+	const lines = [auditCsvColumns.join(',')];
+	for (const entry of report.projects) {
+		const base = [report.cloud, entry.project.id, entry.project.name];
+		if (entry.error !== undefined) {
+			lines.push([...base, 'warning', 'project.unreadable', 'project', entry.project.id, entry.project.name, entry.error, 'Check your role in this project', ''].map(value => csvField(value)).join(','));
+		}
+
+		for (const finding of entry.findings) {
+			lines.push([
+				...base,
+				finding.severity,
+				finding.code,
+				finding.resource.kind,
+				finding.resource.id,
+				finding.resource.name ?? '',
+				finding.reason,
+				finding.action,
+				(finding.related ?? []).map(ref => `${ref.kind}:${ref.id}`).join(' '),
+			].map(value => csvField(value)).join(','));
+		}
+	}
+
+	return `${lines.join('\r\n')}\r\n`;
+}
+
+export type AuditRow = {
+	project: string;
+	severity: Severity;
+	code: string;
+	kind: string;
+	/**
+	The resource's name, else its ID.
+	*/
+	resource: string;
+	id: string;
+	reason: string;
+	action: string;
+};
+
+/**
+Rows for a table: worst first, then by project, kind and resource. Without `includeOk` the `ok` findings are left out
+(they are the long list of what is fine). Projects that could not be read come as `project.unreadable` rows.
+Text is one line each, without control characters.
+*/
+export function auditRows(report: AuditReport, options: {includeOk?: boolean} = {}): AuditRow[] {
+	const line = (value: string) => withoutControls(value).replaceAll(/[\t\n\r]+/gv, ' ');
+	const rows: AuditRow[] = [];
+	for (const entry of report.projects) {
+		if (entry.error !== undefined) {
+			rows.push({
+				project: line(entry.project.name),
+				severity: 'warning',
+				code: 'project.unreadable',
+				kind: 'project',
+				resource: line(entry.project.name),
+				id: entry.project.id,
+				reason: line(entry.error),
+				action: 'Check your role in this project',
+			});
+		}
+
+		const shown = options.includeOk === true ? entry.findings : entry.findings.filter(finding => finding.severity !== 'ok');
+		for (const finding of shown) {
+			rows.push({
+				project: line(entry.project.name),
+				severity: finding.severity,
+				code: finding.code,
+				kind: finding.resource.kind,
+				resource: line(finding.resource.name ?? finding.resource.id),
+				id: finding.resource.id,
+				reason: line(finding.reason),
+				action: line(finding.action),
+			});
+		}
+	}
+
+	return rows.toSorted((a, b) => {
+		const bySeverity = compareSeverity(a.severity, b.severity);
+		if (bySeverity !== 0) {
+			return bySeverity;
+		}
+
+		for (const key of ['project', 'kind', 'resource', 'code'] as const) {
+			const order = a[key].localeCompare(b[key]);
+			if (order !== 0) {
+				return order;
+			}
+		}
+
+		return 0;
+	});
+}
+
+/**
+See the exit codes at the top of this file.
+*/
+export function exitCodeFor(report: AuditReport, failOn: FailOn): number {
+	if (failOn === 'never') {
+		return 0;
+	}
+
+	const failing = failOn === 'critical' ? report.totals.critical : report.totals.critical + report.totals.warning;
+	if (failing > 0) {
+		return 1;
+	}
+
+	return report.totals.unreadableProjects > 0 ? 2 : 0;
+}
+
+const sourceStateSchema = {
+	type: 'object',
+	required: ['state'],
+	properties: {
+		state: {enum: ['ok', 'missing', 'forbidden', 'error']},
+		reason: {type: 'string'},
+	},
+};
+
+const refSchema = {
+	type: 'object',
+	required: ['kind', 'id'],
+	properties: {
+		kind: {enum: ['volume', 'backup', 'snapshot', 'server', 'image', 'secret', 'volume-type', 'project']},
+		id: {type: 'string'},
+		name: {type: 'string'},
+	},
+};
+
+const countsProperties = {
+	critical: {type: 'integer', minimum: 0},
+	warning: {type: 'integer', minimum: 0},
+	info: {type: 'integer', minimum: 0},
+	ok: {type: 'integer', minimum: 0},
+};
+
+/**
+JSON Schema (draft 2020-12) of the report, schema version 1.
+*/
+export const auditJsonSchema = {
+	$schema: 'https://json-schema.org/draft/2020-12/schema',
+	$id: 'https://github.com/backstack/backstack/audit-report-1.json',
+	title: 'backstack audit report',
+	type: 'object',
+	required: ['schemaVersion', 'cloud', 'generatedAt', 'policy', 'projects', 'totals'],
+	properties: {
+		schemaVersion: {const: 1},
+		cloud: {type: 'string'},
+		region: {type: 'string'},
+		generatedAt: {type: 'string', format: 'date-time'},
+		policy: {
+			type: 'object',
+			required: ['rpoHours', 'severities'],
+			properties: {
+				rpoHours: {type: 'number', exclusiveMinimum: 0},
+				severities: {type: 'object', additionalProperties: {enum: severities}},
+			},
+		},
+		projects: {
+			type: 'array',
+			items: {
+				type: 'object',
+				required: ['project', 'sources', 'findings', 'counts'],
+				properties: {
+					project: {
+						type: 'object',
+						required: ['id', 'name'],
+						properties: {id: {type: 'string'}, name: {type: 'string'}, domainId: {type: 'string'}},
+					},
+					sources: {
+						type: 'object',
+						required: serviceNames,
+						properties: Object.fromEntries(serviceNames.map(name => [name, sourceStateSchema])),
+					},
+					error: {type: 'string'},
+					findings: {
+						type: 'array',
+						items: {
+							type: 'object',
+							required: ['code', 'severity', 'resource', 'reason', 'action'],
+							properties: {
+								code: {type: 'string'},
+								severity: {enum: severities},
+								resource: refSchema,
+								reason: {type: 'string'},
+								action: {type: 'string'},
+								related: {type: 'array', items: refSchema},
+							},
+						},
+					},
+					counts: {type: 'object', required: severities, properties: countsProperties},
+				},
+			},
+		},
+		totals: {
+			type: 'object',
+			required: [...severities, 'projects', 'unreadableProjects'],
+			properties: {
+				...countsProperties,
+				projects: {type: 'integer', minimum: 0},
+				unreadableProjects: {type: 'integer', minimum: 0},
+			},
+		},
+	},
+} as const;
