@@ -1,105 +1,20 @@
 /* eslint-disable @typescript-eslint/naming-convention -- response bodies are OpenStack's snake_case JSON */
-import {setTimeout as delay} from 'node:timers/promises';
 import test from 'ava';
 import {readAllProjects, readInventory} from '../../source/core/inventory.js';
 import type {InventoryProgress} from '../../source/core/model.js';
 import type {CloudSession} from '../../source/openstack/api.js';
-import {openSession} from '../../source/openstack/session.js';
 // eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {
-	createFakeCloud,
-	fixture,
-	type FakeCloud,
-	type FakeCloudOptions,
-} from '../helpers/fake-cloud.js';
-import type {RecordedRequest, Reply} from '../helpers/http-server.js';
-
-const volumeBody = fixture<{volume: Record<string, unknown>}>('cinder-volume.json').volume;
-const backupBody = fixture<{backup: Record<string, unknown>}>('cinder-backup.json').backup;
-const imageBody = fixture('glance-image.json');
-const secretBody = fixture('barbican-secret.json');
-
-const volumeKey = String(volumeBody['encryption_key_id']);
-const backupKey = String(backupBody['encryption_key_id']);
-const imageKey = String(imageBody['cinder_encryption_key_id']);
-
-const snapshotBody = {
-	id: 'snap-1',
-	name: 'before-upgrade',
-	status: 'available',
-	size: 1,
-	volume_id: volumeBody['id'],
-	metadata: {},
-	created_at: '2026-11-23T11:51:00.000000',
-};
-
-const typeBody = {
-	id: volumeBody['volume_type_id'], name: volumeBody['volume_type'], is_public: true, extra_specs: {},
-};
-
-const serverBody = {
-	id: 'srv-1',
-	name: 'web',
-	status: 'ACTIVE',
-	image: {id: 'img-base'},
-	flavor: {id: '1'},
-	'os-extended-volumes:volumes_attached': [],
-	created: '2026-11-23T11:40:00Z',
-	metadata: {},
-};
-
-type Routes = {
-	/**
-	Milliseconds every list answer waits, to see the lists overlap.
-	*/
-	wait?: number;
-	overrides?: Record<string, Reply>;
-};
-
-function serve(cloud: FakeCloud, routes: Routes = {}) {
-	let inFlight = 0;
-	let peak = 0;
-	const list = (path: string, body: Record<string, unknown>) => {
-		cloud.route('GET', path, async (request: RecordedRequest) => {
-			inFlight++;
-			peak = Math.max(peak, inFlight);
-			await delay(routes.wait ?? 0);
-			inFlight--;
-			const override = routes.overrides?.[path];
-			if (override) {
-				return override;
-			}
-
-			if (path.endsWith('/images')) {
-				// Glance: visible images by default, only hidden ones with os_hidden=true.
-				const isHidden = request.query.get('os_hidden') === 'true';
-				const image = isHidden ? {...imageBody, id: 'img-hidden', os_hidden: true} : imageBody;
-				return {json: {images: [image]}};
-			}
-
-			return {json: body};
-		});
-	};
-
-	const base = `/volume/v3/${cloud.projectId}`;
-	list(`${base}/volumes/detail`, {volumes: [volumeBody]});
-	list(`${base}/backups/detail`, {backups: [backupBody]});
-	list(`${base}/snapshots/detail`, {snapshots: [snapshotBody]});
-	list(`${base}/types`, {volume_types: [typeBody]});
-	list('/image/v2/images', {});
-	list('/compute/v2.1/servers/detail', {servers: [serverBody]});
-	list('/key-manager/v1/secrets', {secrets: [secretBody], total: 1});
-	return {peak: () => peak};
-}
-
-async function open(t: Parameters<typeof createFakeCloud>[0], options: FakeCloudOptions = {}) {
-	const cloud = await createFakeCloud(t, options);
-	const session = await openSession(cloud.config);
-	t.teardown(() => {
-		session.close();
-	});
-	return {cloud, session};
-}
+	backupBody,
+	backupKey,
+	imageBody,
+	imageKey,
+	open,
+	secretBody,
+	serve,
+	volumeBody,
+	volumeKey,
+} from './cloud.js';
 
 test('reads every list of every service, at the same time', async t => {
 	const {cloud, session} = await open(t);
