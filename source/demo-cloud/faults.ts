@@ -1,0 +1,87 @@
+/*
+Faults on demand: which requests they hit and what they do instead of (or on top of) the normal answer.
+*/
+import type {DemoService} from './http.js';
+
+export type FaultMatch = {
+	/**
+	Only requests to this service.
+	*/
+	service?: DemoService;
+	/**
+	Only this HTTP method (upper case).
+	*/
+	method?: string;
+	/**
+	Tested against the request path (with query), e.g. `/volume/v3/<project>/backups/detail?limit=5`.
+	*/
+	path?: string | RegExp;
+	/**
+	Probability (0..1) that a matching request is hit; default 1.
+	*/
+	rate?: number;
+	/**
+	Stop after hitting this many requests; default unlimited.
+	*/
+	times?: number;
+};
+
+export type FaultSpec = FaultMatch & (
+	/**
+	Answer with this status in the service's error format.
+	*/
+	| {kind: 'error'; status: number; message?: string}
+	/**
+	429 with `Retry-After` (seconds or an HTTP date), like a gateway's rate limiter.
+	*/
+	| {kind: 'rate-limit'; retryAfter?: number | string}
+	/**
+	Hold the request this long before answering normally (longer than a client's timeout).
+	*/
+	| {kind: 'stall'; ms: number}
+	/**
+	Extra latency for matching requests.
+	*/
+	| {kind: 'latency'; ms: number}
+	/**
+	Destroy the connection without answering.
+	*/
+	| {kind: 'reset'}
+	/**
+	Answer normally but cut the body in half (invalid JSON).
+	*/
+	| {kind: 'malformed'}
+);
+
+type ActiveFault = {spec: FaultSpec; hits: number};
+
+export class FaultTable {
+	private faults: ActiveFault[] = [];
+	private readonly random: () => number;
+
+	constructor(random: () => number = Math.random) {
+		this.random = random;
+	}
+
+	set(specs: FaultSpec[]): void {
+		this.faults = specs.map(spec => ({spec, hits: 0}));
+	}
+
+	/**
+	The faults that hit this request (each counted).
+	*/
+	pick(service: DemoService, method: string, path: string): FaultSpec[] {
+		const hit: FaultSpec[] = [];
+		for (const fault of this.faults) {
+			const {spec} = fault;
+			if ((spec.service !== undefined && spec.service !== service) || (spec.method !== undefined && spec.method.toUpperCase() !== method) || (spec.path !== undefined && !(typeof spec.path === 'string' ? path.includes(spec.path) : spec.path.test(path))) || (spec.times !== undefined && fault.hits >= spec.times) || (spec.rate !== undefined && this.random() >= spec.rate)) {
+				continue;
+			}
+
+			fault.hits++;
+			hit.push(spec);
+		}
+
+		return hit;
+	}
+}
