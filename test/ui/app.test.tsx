@@ -1,6 +1,15 @@
+// eslint-disable-next-line import-x/no-unassigned-import, import-x/order, node-test/no-import-test-files -- must run before Ink loads chalk
+import './force-color.js';
 import test from 'ava';
 import {App} from '../../source/ui/app.js';
-import {drive, keys, testServices} from './helpers.js';
+// eslint-disable-next-line node-test/no-import-test-files -- a helper module; ava runs only *.test.ts(x)
+import {
+	drive,
+	keys,
+	storyInventories,
+	testServices,
+	volume,
+} from './helpers.js';
 
 test('the first frame appears at once, before the cloud answers', t => {
 	const services = testServices();
@@ -132,13 +141,24 @@ test('a hostile resource name never reaches the terminal as an escape sequence',
 	t.regex(app.frame(), /evilname second-line/v);
 });
 
+const noColor: Record<string, string> = Object.fromEntries([['NO_COLOR', '1']]);
+
+test('without NO_COLOR the statuses are coloured', async t => {
+	const app = drive(<App services={testServices()} initialView='volumes'/>);
+	t.teardown(app.unmount);
+	await app.waitFor('scratch');
+	const sequences = app.rawFrame().split('\u{1B}').slice(1);
+	t.true(sequences.some(sequence => /^\[(?:3[0-8]|9[0-7])[;m]/v.test(sequence)));
+});
+
 test('with NO_COLOR the frames carry no colour, and the status still shows as a symbol', async t => {
-	const app = drive(<App services={testServices({env: {NO_COLOR: '1'}})} initialView='volumes'/>);
+	const app = drive(<App services={testServices({env: noColor})} initialView='volumes'/>);
 	t.teardown(app.unmount);
 	await app.waitFor('scratch');
 	const raw = app.rawFrame();
 	// No SGR colour codes (30–37, 90–97, 38;…) anywhere.
-	t.notRegex(raw, /\u{1B}\[(?:3[0-8]|9[0-7])[;m]/v);
+	const sequences = raw.split('\u{1B}').slice(1);
+	t.false(sequences.some(sequence => /^\[(?:3[0-8]|9[0-7])[;m]/v.test(sequence)));
 	t.regex(app.frame(), /✔ protected/v);
 	t.regex(app.frame(), /✖ unprotected/v);
 	t.regex(app.frame(), /◷ stale/v);
@@ -169,11 +189,8 @@ test('y shows the raw JSON of the selected resource', async t => {
 test('at 80×24 every line fits and long names are cut with an ellipsis', async t => {
 	const long = 'a-volume-with-a-name-far-too-long-for-any-column-in-an-eighty-column-terminal-really';
 	const services = testServices();
-	const inventories = await import('./helpers.js').then(helpers => {
-		const story = helpers.storyInventories();
-		story['p-web']!.volumes.push(helpers.volume('v-long', long));
-		return story;
-	});
+	const inventories = storyInventories();
+	inventories['p-web']!.volumes.push(volume('v-long', long));
 	const app = drive(<App services={{...services, readInventory: async session => inventories[session.identity.token().projectId]!}} initialView='volumes'/>, {columns: 80, rows: 24});
 	t.teardown(app.unmount);
 	const frame = await app.waitFor('a-volume-with');

@@ -19,26 +19,31 @@ import type {AppServices} from '../../source/ui/services.js';
 import type {Analysis} from '../../source/ui/analysis.js';
 import {analyseWithCore} from '../../source/ui/core-analysis.js';
 
+// Ink reads Node stream APIs (on/off/emit, isTTY, columns), so these fakes are EventEmitters, not EventTargets.
+// eslint-disable-next-line unicorn/prefer-event-target
 class FakeStdout extends EventEmitter {
 	frames: string[] = [];
+	// eslint-disable-next-line @typescript-eslint/naming-convention -- Node's name
 	isTTY = true;
 	columns: number;
 	rows: number;
+	write = (frame: string) => {
+		this.frames.push(frame);
+		return true;
+	};
+
 	constructor(columns: number, rows: number) {
 		super();
 		this.columns = columns;
 		this.rows = rows;
 	}
-
-	write = (frame: string) => {
-		this.frames.push(frame);
-		return true;
-	};
 }
 
+// eslint-disable-next-line unicorn/prefer-event-target
 class FakeStdin extends EventEmitter {
-	isTTY = true;
 	private data: string | undefined = undefined;
+	// eslint-disable-next-line @typescript-eslint/naming-convention -- Node's name
+	isTTY = true;
 	write(data: string) {
 		this.data = data;
 		this.emit('readable');
@@ -51,12 +56,29 @@ class FakeStdin extends EventEmitter {
 		return data ?? null;
 	}
 
-	setEncoding() {}
-	setRawMode() {}
-	resume() {}
-	pause() {}
-	ref() {}
-	unref() {}
+	setEncoding() {
+		// Strings already.
+	}
+
+	setRawMode() {
+		// No terminal to switch.
+	}
+
+	resume() {
+		// Always flowing.
+	}
+
+	pause() {
+		// Always flowing.
+	}
+
+	ref() {
+		// Keeps nothing alive.
+	}
+
+	unref() {
+		// Keeps nothing alive.
+	}
 }
 
 export const keys = {
@@ -91,10 +113,11 @@ const tick = async () => new Promise(resolve => {
 	setImmediate(resolve);
 });
 
-export function drive(tree: ReactElement, size = {columns: 100, rows: 30}): Driven {
-	const stdout = new FakeStdout(size.columns, size.rows);
+export function drive(tree: ReactElement, size?: {columns: number; rows: number}): Driven {
+	const initial = size ?? {columns: 100, rows: 30};
+	const stdout = new FakeStdout(initial.columns, initial.rows);
 	const stdin = new FakeStdin();
-	const stderr = new FakeStdout(size.columns, size.rows);
+	const stderr = new FakeStdout(initial.columns, initial.rows);
 	const instance = render(tree, {
 		stdout: stdout as unknown as NodeJS.WriteStream,
 		stdin: stdin as unknown as NodeJS.ReadStream,
@@ -111,6 +134,8 @@ export function drive(tree: ReactElement, size = {columns: 100, rows: 30}): Driv
 		stdout,
 		async press(...inputs) {
 			for (const input of inputs) {
+				// Keys go one at a time, each after the previous one's frame, as a person types.
+				// eslint-disable-next-line no-await-in-loop
 				await tick();
 				stdin.write(input);
 				// eslint-disable-next-line no-await-in-loop
@@ -275,7 +300,7 @@ export function testServices(options: {inventories?: Record<string, Inventory>; 
 			calls.push(`readInventory ${id}`);
 			return inventories[id]!;
 		},
-		analyse: options.analyse ? (inventory => options.analyse!(inventory)) : analyseWithCore,
+		analyse: options.analyse ? (read => options.analyse!(read)) : analyseWithCore,
 		policy: testPolicy,
 		refreshSeconds: 30,
 		now: () => now,

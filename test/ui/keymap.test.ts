@@ -20,11 +20,10 @@ test('binding ids are unique and namespaced', t => {
 test('no two bindings of one context share a key', t => {
 	for (const context of ['list', 'detail', 'help', 'raw', 'palette'] as const) {
 		const seen = new Map<string, string>();
-		for (const binding of keymap.filter(candidate => candidate.when.includes(context))) {
-			for (const key of binding.keys) {
-				t.false(seen.has(key), `${context}: ${key} is both ${seen.get(key) ?? ''} and ${binding.id}`);
-				seen.set(key, binding.id);
-			}
+		const pairs = keymap.filter(binding => binding.when.includes(context)).flatMap(binding => binding.keys.map(key => [key, binding.id] as const));
+		for (const [key, id] of pairs) {
+			t.false(seen.has(key), `${context}: ${key} is both ${seen.get(key) ?? ''} and ${id}`);
+			seen.set(key, id);
 		}
 	}
 });
