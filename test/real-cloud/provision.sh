@@ -791,12 +791,16 @@ stop_all() {
 }
 
 status_all() {
-	local name state
-	for name in $ALL_DAEMONS; do
-		[ -f "$PIDS/$name.pid" ] || continue
-		running "$name" && state=running || state=DEAD
+	local name state dead=0 expected=$ALL_DAEMONS
+	[ "$WITH_NOVA" = 1 ] || expected="mariadb rabbitmq keystone barbican glance $CINDER_DAEMONS"
+	for name in $expected; do
+		if [ ! -f "$PIDS/$name.pid" ]; then
+			printf '%-16s %s\n' "$name" 'not started'; dead=1; continue
+		fi
+		running "$name" && state=running || { state=DEAD; dead=1; }
 		printf '%-16s pid %-8s %s\n' "$name" "$(cat "$PIDS/$name.pid")" "$state"
 	done
+	[ $dead = 0 ] || { echo "some daemons are not running: run $0 (or $0 start)"; return 1; }
 	if [ -f "$ETC/clouds.yaml" ] && running keystone; then
 		if OS_CLIENT_CONFIG_FILE=$ETC/clouds.yaml OS_CLOUD=real-member $PY /usr/bin/openstack token issue -f value -c project_id > /dev/null 2>&1; then
 			echo "token for real-member: ok"

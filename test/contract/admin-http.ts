@@ -1,0 +1,69 @@
+/*
+Admin calls the suite needs for its setup but backstack's client deliberately does not offer (Cinder quota sets).
+Raw HTTP with a token of our own; the token and password never leave this module (errors carry status and path only).
+*/
+import type {BackstackSession, ResolvedCloudConfig} from '../../source/openstack/index.js';
+
+type Issued = {token: string; expires: number};
+
+const tokens = new WeakMap<ResolvedCloudConfig, Issued>();
+
+async function adminToken(config: ResolvedCloudConfig): Promise<string> {
+	const cached = tokens.get(config);
+	if (cached && cached.expires > Date.now() + 60_000) {
+		return cached.token;
+	}
+
+	const {auth} = config;
+	if (auth.password === undefined || (auth.username === undefined && auth.userId === undefined)) {
+		throw new Error(`cloud ${config.cloudName}: the contract suite needs a password cloud for admin calls`);
+	}
+
+	const user = auth.userId === undefined
+		? {name: auth.username, domain: auth.userDomainId === undefined ? {name: auth.userDomainName ?? 'Default'} : {id: auth.userDomainId}, password: auth.password}
+		: {id: auth.userId, password: auth.password};
+	const project = auth.projectId === undefined
+		? {name: auth.projectName, domain: auth.projectDomainId === undefined ? {name: auth.projectDomainName ?? 'Default'} : {id: auth.projectDomainId}}
+		: {id: auth.projectId};
+	const response = await fetch(`${auth.authUrl.replace(/\/$/v, '')}${auth.authUrl.includes('/v3') ? '' : '/v3'}/auth/tokens`, {
+		method: 'POST',
+		headers: {'content-type': 'application/json', accept: 'application/json'},
+		body: JSON.stringify({auth: {identity: {methods: ['password'], password: {user}}, scope: {project}}}),
+	});
+	const token = response.headers.get('x-subject-token');
+	await response.body?.cancel();
+	if (token === null || response.status !== 201) {
+		throw new Error(`admin login for ${config.cloudName}: HTTP ${response.status}`);
+	}
+
+	tokens.set(config, {token, expires: Date.now() + (30 * 60_000)});
+	return token;
+}
+
+/**
+`METHOD <cinder endpoint of the admin's project>/<path>` as admin; resolves to the parsed JSON body.
+*/
+export async function adminCinderRequest(admin: BackstackSession, config: ResolvedCloudConfig, request: {method: string; path: string; body?: unknown}): Promise<unknown> {
+	const {method, path, body} = request;
+	const endpoint = admin.identity.catalog().find(entry => (entry.serviceType === 'block-storage' || entry.serviceType === 'volumev3') && entry.interface === 'public');
+	if (!endpoint) {
+		throw new Error('the admin catalog has no block-storage endpoint');
+	}
+
+	const url = `${endpoint.url.replace(/\/$/v, '')}/${path}`;
+	const response = await fetch(url, {
+		method,
+		headers: {
+			accept: 'application/json',
+			'x-auth-token': await adminToken(config),
+			...(body !== undefined && {'content-type': 'application/json'}),
+		},
+		body: body === undefined ? undefined : JSON.stringify(body),
+	});
+	const text = await response.text();
+	if (!response.ok) {
+		throw new Error(`admin ${method} ${new URL(url).pathname}: HTTP ${response.status} ${text.slice(0, 300)}`);
+	}
+
+	return text === '' ? undefined : JSON.parse(text) as unknown;
+}

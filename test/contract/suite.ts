@@ -1,0 +1,709 @@
+/*
+The contract suite: what backstack relies on OpenStack to do, proved through backstack's own client.
+
+One suite, two targets: `test/contract/demo.test.ts` (the embedded demo cloud, fast suite) and
+`test/real-cloud/contract.test.ts` (the real Zed cloud of test/real-cloud/provision.sh, `npm run test:real`).
+Where they disagree, the real cloud is right.
+
+Tests are serial; everything they make is named `bs-contract-…` and removed by `t.teardown`, even when a test fails.
+*/
+import {Buffer} from 'node:buffer';
+import {createHash, randomBytes} from 'node:crypto';
+import {mkdtemp, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {setTimeout as sleep} from 'node:timers/promises';
+import type {ExecutionContext, TestFn} from 'ava';
+import {
+	isNotFound,
+	isOpenStackError,
+	isQuota,
+	loadCloudConfig,
+	openSession,
+	type BackstackSession,
+	type Backup,
+	type BarbicanApi,
+	type CinderApi,
+	type CloudSession,
+	type FetchFunction,
+	type GlanceApi,
+	type Image,
+	type ResolvedCloudConfig,
+	type Volume,
+} from '../../source/openstack/index.js';
+// eslint-disable-next-line node-test/no-import-test-files -- a helper module: the rule counts every path under test/ as a test.
+import {collect} from '../helpers/collect.js';
+// eslint-disable-next-line node-test/no-import-test-files -- a helper module, as above.
+import {adminCinderRequest} from './admin-http.js';
+
+/**
+A running cloud, as a target hands it to the suite.
+*/
+export type ContractCloud = {
+	/**
+	A clouds.yaml that defines the three clouds below.
+	*/
+	cloudsFile: string;
+	/**
+	Admin of the admin project.
+	*/
+	admin: string;
+	/**
+	A member (+ reader + creator) user in its first project.
+	*/
+	member: string;
+	/**
+	The same user, scoped to its second project.
+	*/
+	member2: string;
+	close(): Promise<void>;
+};
+
+export type ContractTarget = {
+	name: string;
+	start(): Promise<ContractCloud>;
+	/**
+	Between two polls of a status.
+	*/
+	pollMs: number;
+	/**
+	Longest wait for one status change.
+	*/
+	waitMs: number;
+	/**
+	Per test.
+	*/
+	testTimeoutMs: number;
+};
+
+type Context = {
+	cloud: ContractCloud;
+	/**
+	An empty directory for cwd/home, so that no user's clouds.yaml is read.
+	*/
+	scratch: string;
+	admin: BackstackSession;
+	member: BackstackSession;
+	member2: BackstackSession;
+	target: ContractTarget;
+	run: string;
+};
+
+type Services = {cinder: CinderApi; glance: GlanceApi; barbican: BarbicanApi};
+
+/**
+Statuses after which nothing more happens by itself.
+*/
+const settledVolume = new Set(['available', 'error', 'error_restoring', 'error_extending', 'error_deleting', 'in-use']);
+const settledBackup = new Set(['available', 'error', 'error_deleting']);
+
+export function registerContractSuite(test: TestFn, target: ContractTarget): void {
+	let shared: Context | undefined;
+	const context = (): Context => {
+		if (!shared) {
+			throw new Error('the contract cloud did not start');
+		}
+
+		return shared;
+	};
+
+	test.serial.before(async () => {
+		const cloud = await target.start();
+		const scratch = await mkdtemp(path.join(tmpdir(), 'bs-contract-'));
+		const open = async (name: string): Promise<BackstackSession> => openSession(await configFor(cloud, scratch, name));
+		shared = {
+			cloud,
+			scratch,
+			target,
+			admin: await open(cloud.admin),
+			member: await open(cloud.member),
+			member2: await open(cloud.member2),
+			run: randomBytes(3).toString('hex'),
+		};
+	});
+
+	test.after.always(async () => {
+		if (!shared) {
+			return;
+		}
+
+		for (const session of [shared.admin, shared.member, shared.member2]) {
+			session.close();
+		}
+
+		await rm(shared.scratch, {recursive: true, force: true});
+		await shared.cloud.close();
+	});
+
+	const contract = (title: string, body: (t: ExecutionContext, c: Context) => Promise<void>) => {
+		test.serial(`${target.name}: ${title}`, async t => {
+			t.timeout(target.testTimeoutMs);
+			await body(t, context());
+		});
+	};
+
+	contract('auth gives a project-scoped token with roles and a catalog of every service', async (t, c) => {
+		const token = c.member.identity.token();
+		t.truthy(token.projectId);
+		t.truthy(token.userId);
+		t.true(token.roles.includes('member'), `roles: ${token.roles.join(', ')}`);
+		t.true(token.roles.includes('creator'), 'Barbican\'s legacy policy needs creator');
+		t.true(Date.parse(token.expiresAt) > Date.now());
+		const types = new Set(c.member.identity.catalog().map(endpoint => endpoint.serviceType));
+		for (const type of ['identity', 'image', 'key-manager']) {
+			t.true(types.has(type), `catalog lacks ${type}`);
+		}
+
+		t.true(types.has('block-storage') || types.has('volumev3'), 'catalog lacks block storage');
+		const statuses = c.member.services();
+		for (const service of ['identity', 'cinder', 'glance', 'barbican'] as const) {
+			t.is(statuses[service].state, 'ok', `${service}: ${JSON.stringify(statuses[service])}`);
+		}
+
+		t.truthy(c.member.cinder);
+		t.truthy(c.member.glance);
+		t.truthy(c.member.barbican);
+	});
+
+	contract('microversion discovery finds Cinder 3.x with at least 3.64', async (t, c) => {
+		const {cinder} = services(c.member);
+		t.is(cinder.microversion.min, '3.0');
+		t.true(compareVersions(cinder.microversion.max, '3.64') >= 0, `max ${cinder.microversion.max}`);
+		const status = c.member.services().cinder;
+		t.is(status.state, 'ok');
+		if (status.state === 'ok') {
+			t.deepEqual(status.microversion, cinder.microversion);
+		}
+	});
+
+	contract('the member sees two projects and can switch to the other one', async (t, c) => {
+		const projects = await c.member.identity.listProjects();
+		const own = c.member.identity.token().projectId;
+		const other = c.member2.identity.token().projectId;
+		t.not(own, other);
+		t.deepEqual(ids(projects), [own, other].toSorted());
+		const switched = await c.member.switchProject(other);
+		t.teardown(() => {
+			switched.close();
+		});
+		t.is(switched.identity.token().projectId, other);
+		t.is(switched.identity.token().userId, c.member.identity.token().userId);
+		// The switched session's Cinder works on the other project.
+		const name = `bs-contract-${c.run}-switch`;
+		const volume = await makeVolume(t, c, services(switched).cinder, {size: 1, name});
+		const visibleThere = await collect(services(switched).cinder.listVolumes());
+		const visibleHere = await collect(services(c.member).cinder.listVolumes());
+		t.true(visibleThere.some(item => item.id === volume.id));
+		t.false(visibleHere.some(item => item.id === volume.id));
+	});
+
+	contract('a volume is created, becomes available, and is deleted', async (t, c) => {
+		const {cinder} = services(c.member);
+		const name = `bs-contract-${c.run}-plain`;
+		const created = await cinder.createVolume({size: 1, name, metadata: {purpose: 'contract'}});
+		let isDeleted = false;
+		t.teardown(async () => {
+			if (!isDeleted) {
+				await removeVolume(c, cinder, created.id);
+			}
+		});
+		t.is(created.name, name);
+		t.is(created.size, 1);
+		const volume = await waitVolume(c, cinder, created.id, ['available']);
+		t.false(volume.encrypted);
+		t.is(volume.encryptionKeyId, undefined);
+		t.is(volume.metadata['purpose'], 'contract');
+		t.truthy(volume.volumeType);
+		t.truthy(volume.volumeTypeId);
+		t.true(volume.createdAt.endsWith('Z'), `createdAt ${volume.createdAt}`);
+		await cinder.deleteVolume(volume.id);
+		await waitVolumeGone(c, cinder, volume.id);
+		isDeleted = true;
+		t.is(await cinder.findVolume(volume.id), undefined);
+		const error = await t.throwsAsync(cinder.getVolume(volume.id));
+		t.true(isNotFound(error));
+	});
+
+	contract('an admin makes an encrypted volume type; a member\'s volume of it has its own live key', async (t, c) => {
+		const type = await makeEncryptedType(t, c, 'luks');
+		const encryption = await services(c.admin).cinder.getVolumeTypeEncryption(type.id);
+		t.like(encryption, {
+			provider: 'luks', cipher: 'aes-xts-plain64', keySize: 256, controlLocation: 'front-end',
+		});
+		const {cinder, barbican} = services(c.member);
+		const listed = await cinder.listVolumeTypes();
+		t.true(listed.some(item => item.id === type.id), 'a public type is visible to members');
+		const memberView = await cinder.getVolumeTypeEncryption(type.id).then(() => 'allowed').catch((error: unknown) => (isOpenStackError(error) ? error.status : error));
+		t.is(memberView, 403, 'type encryption is admin-only');
+		const volume = await makeVolume(t, c, cinder, {size: 1, name: `bs-contract-${c.run}-encrypted`, volumeType: type.name});
+		t.true(volume.encrypted);
+		t.is(volume.volumeType, type.name);
+		t.is(volume.volumeTypeId, type.id);
+		t.truthy(volume.encryptionKeyId);
+		const keyId = volume.encryptionKeyId ?? '';
+		const viaEncryption = await cinder.getVolumeEncryption(volume.id);
+		t.is(viaEncryption.encryptionKeyId, keyId);
+		const secret = await barbican.getSecret(keyId);
+		t.like(secret, {
+			id: keyId, status: 'ACTIVE', secretType: 'symmetric', algorithm: 'aes', bitLength: 256,
+		});
+		t.is(secret.creatorId, c.member.identity.token().userId);
+	});
+
+	contract('full and incremental backups carry metadata and their own live keys; deleting a backup deletes its key', async (t, c) => {
+		const type = await makeEncryptedType(t, c, 'bk');
+		const {cinder, barbican} = services(c.member);
+		const volume = await makeVolume(t, c, cinder, {size: 1, name: `bs-contract-${c.run}-bk-src`, volumeType: type.name});
+		const metadata = {'backstack:source-type': type.name, 'backstack:source-type-id': type.id};
+		const full = await makeBackup(t, c, cinder, {volumeId: volume.id, name: `bs-contract-${c.run}-full`, metadata});
+		const incremental = await makeBackup(t, c, cinder, {
+			volumeId: volume.id, name: `bs-contract-${c.run}-incr`, incremental: true, metadata,
+		});
+		const fullNow = await cinder.getBackup(full.id);
+		t.false(fullNow.isIncremental);
+		t.true(fullNow.hasDependentBackups);
+		t.true(incremental.isIncremental);
+		t.false(incremental.hasDependentBackups);
+		t.deepEqual(fullNow.metadata, metadata);
+		t.deepEqual(incremental.metadata, metadata);
+		t.is(fullNow.volumeId, volume.id);
+		t.is(fullNow.size, 1);
+		const keys = [volume.encryptionKeyId, fullNow.encryptionKeyId, incremental.encryptionKeyId];
+		t.true(keys.every(key => typeof key === 'string' && key !== ''), `keys ${JSON.stringify(keys)}`);
+		t.is(new Set(keys).size, 3, 'every backup gets its own clone of the key');
+		for (const key of keys) {
+			// eslint-disable-next-line no-await-in-loop
+			const secret = await barbican.findSecret(key ?? '');
+			t.is(secret?.status, 'ACTIVE', `key ${key} is live`);
+		}
+
+		const listed = await collect(cinder.listBackups());
+		t.true(listed.some(item => item.id === full.id && item.encryptionKeyId === fullNow.encryptionKeyId));
+		const refused = await t.throwsAsync(cinder.deleteBackup(full.id));
+		t.is(isOpenStackError(refused) ? refused.status : undefined, 400, 'a backup with an incremental child cannot be deleted');
+		await cinder.deleteBackup(incremental.id);
+		await waitBackupGone(c, cinder, incremental.id);
+		t.is(await barbican.findSecret(incremental.encryptionKeyId ?? ''), undefined, 'the incremental\'s key is gone');
+		t.truthy(await barbican.findSecret(fullNow.encryptionKeyId ?? ''), 'the full backup\'s key stays');
+		await waitBackup(c, cinder, full.id, ['available']);
+		await cinder.deleteBackup(full.id);
+		await waitBackupGone(c, cinder, full.id);
+		t.is(await barbican.findSecret(fullNow.encryptionKeyId ?? ''), undefined, 'the full backup\'s key is gone');
+		t.truthy(await barbican.findSecret(volume.encryptionKeyId ?? ''), 'the volume keeps its key');
+	});
+
+	contract('an unencrypted backup restores to a new volume', async (t, c) => {
+		const {cinder} = services(c.member);
+		const volume = await makeVolume(t, c, cinder, {size: 1, name: `bs-contract-${c.run}-plain-src`});
+		const backup = await makeBackup(t, c, cinder, {volumeId: volume.id, name: `bs-contract-${c.run}-plain-bk`});
+		t.is(backup.encryptionKeyId, undefined);
+		const name = `bs-contract-${c.run}-plain-restored`;
+		const result = await cinder.restoreBackup(backup.id, {name});
+		t.teardown(async () => removeVolume(c, cinder, result.volumeId));
+		t.is(result.backupId, backup.id);
+		t.truthy(result.volumeId);
+		const restored = await waitVolume(c, cinder, result.volumeId, ['available']);
+		t.is(restored.metadata['src_backup_id'], backup.id);
+		t.false(restored.encrypted);
+		t.is(restored.size, 1);
+		await waitBackup(c, cinder, backup.id, ['available']);
+	});
+
+	contract('an encrypted backup of a non-default type restored to a NEW volume ends error_restoring', async (t, c) => {
+		const type = await makeEncryptedType(t, c, 'trap');
+		const {cinder} = services(c.member);
+		const volume = await makeVolume(t, c, cinder, {size: 1, name: `bs-contract-${c.run}-trap-src`, volumeType: type.name});
+		const backup = await makeBackup(t, c, cinder, {volumeId: volume.id, name: `bs-contract-${c.run}-trap-bk`});
+		const result = await cinder.restoreBackup(backup.id, {name: `bs-contract-${c.run}-trap-new`});
+		t.teardown(async () => removeVolume(c, cinder, result.volumeId));
+		const failed = await waitVolume(c, cinder, result.volumeId, ['error_restoring', 'error', 'available']);
+		t.is(failed.status, 'error_restoring');
+		t.is(failed.volumeType, '__DEFAULT__', 'Cinder made the new volume with the default type');
+		const after = await waitBackup(c, cinder, backup.id, ['available']);
+		t.is(after.status, 'available', 'the backup itself is unharmed');
+		const messages = await cinder.listMessages({resourceUuid: backup.id});
+		const message = messages.find(item => item.resourceUuid === backup.id);
+		t.like(message, {
+			eventId: 'VOLUME_VOLUME_BACKUP_015_026',
+			userMessage: 'restore backup:Backup driver failed to restore backup.',
+			messageLevel: 'ERROR',
+			resourceType: 'VOLUME_BACKUP',
+		});
+	});
+
+	contract('restoring onto a pre-created volume of the source type works and replaces its key', async (t, c) => {
+		const type = await makeEncryptedType(t, c, 'onto');
+		const {cinder, barbican} = services(c.member);
+		const source = await makeVolume(t, c, cinder, {size: 1, name: `bs-contract-${c.run}-onto-src`, volumeType: type.name});
+		const backup = await makeBackup(t, c, cinder, {volumeId: source.id, name: `bs-contract-${c.run}-onto-bk`});
+		const onto = await makeVolume(t, c, cinder, {size: 1, name: `bs-contract-${c.run}-onto-target`, volumeType: type.name});
+		const oldKey = onto.encryptionKeyId ?? '';
+		t.truthy(await barbican.findSecret(oldKey));
+		const result = await cinder.restoreBackup(backup.id, {volumeId: onto.id});
+		t.is(result.volumeId, onto.id);
+		const restored = await waitVolume(c, cinder, onto.id, ['available', 'error_restoring', 'error']);
+		t.is(restored.status, 'available');
+		t.is(restored.metadata['src_backup_id'], backup.id);
+		t.true(restored.encrypted);
+		t.is(restored.volumeTypeId, type.id);
+		const newKey = restored.encryptionKeyId ?? '';
+		t.truthy(newKey);
+		t.not(newKey, oldKey, 'the target got a new key');
+		t.not(newKey, backup.encryptionKeyId, 'a clone, not the backup\'s own key');
+		t.is(await statusOf(barbican, newKey), 'ACTIVE');
+		t.is(await barbican.findSecret(oldKey), undefined, 'the target\'s previous key was deleted');
+		await waitBackup(c, cinder, backup.id, ['available']);
+	});
+
+	contract('creating a volume from an encrypted backup with its type (3.47) reaches available', async (t, c) => {
+		const type = await makeEncryptedType(t, c, 'from');
+		const {cinder, barbican} = services(c.member);
+		const source = await makeVolume(t, c, cinder, {size: 1, name: `bs-contract-${c.run}-from-src`, volumeType: type.name});
+		const backup = await makeBackup(t, c, cinder, {volumeId: source.id, name: `bs-contract-${c.run}-from-bk`});
+		const created = await cinder.createVolume({
+			size: 1, name: `bs-contract-${c.run}-from-new`, backupId: backup.id, volumeType: type.name,
+		});
+		t.teardown(async () => removeVolume(c, cinder, created.id));
+		const volume = await waitVolume(c, cinder, created.id, ['available', 'error', 'error_restoring']);
+		t.is(volume.status, 'available');
+		t.is(volume.volumeTypeId, type.id);
+		t.true(volume.encrypted);
+		t.truthy(volume.encryptionKeyId);
+		t.not(volume.encryptionKeyId, backup.encryptionKeyId);
+		t.not(volume.encryptionKeyId, source.encryptionKeyId);
+		t.is(await statusOf(barbican, volume.encryptionKeyId ?? ''), 'ACTIVE');
+		await waitBackup(c, cinder, backup.id, ['available']);
+	});
+
+	contract('uploading an encrypted volume makes an image with its own key; the download matches the checksum', async (t, c) => {
+		const type = await makeEncryptedType(t, c, 'img');
+		const {cinder, glance, barbican} = services(c.member);
+		const volume = await makeVolume(t, c, cinder, {size: 1, name: `bs-contract-${c.run}-img-src`, volumeType: type.name});
+		const {imageId} = await cinder.uploadVolumeToImage(volume.id, {imageName: `bs-contract-${c.run}-img`, diskFormat: 'raw', containerFormat: 'bare'});
+		let isImageDeleted = false;
+		t.teardown(async () => {
+			if (!isImageDeleted) {
+				await removeImage(c, glance, imageId);
+			}
+		});
+		const image = await waitImage(c, glance, imageId, ['active']);
+		await waitVolume(c, cinder, volume.id, ['available']);
+		const imageKey = image.cinderEncryptionKeyId ?? '';
+		t.truthy(imageKey, 'the image carries cinder_encryption_key_id');
+		t.is(image.properties['cinder_encryption_key_id'], imageKey);
+		t.is(image.cinderEncryptionKeyDeletionPolicy, 'on_image_deletion');
+		t.not(imageKey, volume.encryptionKeyId, 'the image has its own clone of the key');
+		t.is(await statusOf(barbican, imageKey), 'ACTIVE');
+		t.is(image.diskFormat, 'raw');
+		t.truthy(image.checksum);
+		t.truthy(image.size);
+		const chunks = await collect(glance.downloadImage(imageId));
+
+		const bytes = Buffer.concat(chunks);
+		t.is(bytes.length, image.size ?? -1);
+		t.is(createHash('md5').update(bytes).digest('hex'), image.checksum ?? 'no checksum');
+		if (image.hashAlgo === 'sha512') {
+			t.is(createHash('sha512').update(bytes).digest('hex'), image.hashValue ?? 'no hash');
+		}
+
+		await glance.deleteImage(imageId);
+		isImageDeleted = true;
+		t.is(await glance.findImage(imageId), undefined);
+		t.is(await isSecretDeleted(c, barbican, imageKey), true, 'deleting the image deleted its key (on_image_deletion)');
+	});
+
+	contract('a secret stores and returns its payload as bytes', async (t, c) => {
+		const {barbican} = services(c.member);
+		const payload = new Uint8Array([0, 1, 2, 0x7F, 0x80, 0xFE, 0xFF, ...randomBytes(25)]);
+		const {id} = await barbican.storeSecret({name: `bs-contract-${c.run}-secret`, payload, secretType: 'opaque'});
+		let isDeleted = false;
+		t.teardown(async () => {
+			if (!isDeleted) {
+				await barbican.deleteSecret(id).catch(ignoreNotFound);
+			}
+		});
+		const secret = await barbican.getSecret(id);
+		t.is(secret.name, `bs-contract-${c.run}-secret`);
+		t.is(secret.status, 'ACTIVE');
+		t.false(JSON.stringify(secret.raw).includes(Buffer.from(payload).toString('base64')), 'metadata never carries the payload');
+		const back = await barbican.getSecretPayload(id);
+		t.deepEqual(Buffer.from(back), Buffer.from(payload));
+		await barbican.deleteSecret(id);
+		isDeleted = true;
+		t.is(await barbican.findSecret(id), undefined);
+	});
+
+	contract('a volume type with only backups left can be deleted, and those backups can no longer be restored', async (t, c) => {
+		const type = await makeEncryptedType(t, c, 'gone');
+		const {cinder} = services(c.member);
+		const adminCinder = services(c.admin).cinder;
+		const volume = await makeVolume(t, c, cinder, {size: 1, name: `bs-contract-${c.run}-gone-src`, volumeType: type.name});
+		const backup = await makeBackup(t, c, cinder, {volumeId: volume.id, name: `bs-contract-${c.run}-gone-bk`});
+		const inUse = await t.throwsAsync(adminCinder.deleteVolumeType(type.id));
+		t.is(isOpenStackError(inUse) ? inUse.status : undefined, 400, 'refused while a volume uses the type');
+		await cinder.deleteVolume(volume.id);
+		await waitVolumeGone(c, cinder, volume.id);
+		await adminCinder.deleteVolumeType(type.id);
+		const types = await adminCinder.listVolumeTypes();
+		t.false(types.some(item => item.id === type.id));
+		const orphan = await cinder.getBackup(backup.id);
+		t.is(orphan.status, 'available', 'the backup survives its type');
+		const result = await cinder.restoreBackup(backup.id, {name: `bs-contract-${c.run}-gone-new`});
+		t.teardown(async () => removeVolume(c, cinder, result.volumeId));
+		const failed = await waitVolume(c, cinder, result.volumeId, ['error_restoring', 'error', 'available']);
+		t.is(failed.status, 'error_restoring');
+		await waitBackup(c, cinder, backup.id, ['available']);
+	});
+
+	contract('over-quota requests fail with 413 (Retry-After 0 means quota, not rate limit)', async (t, c) => {
+		const {cinder} = services(c.member);
+		const huge = await t.throwsAsync(cinder.createVolume({size: 100_000, name: `bs-contract-${c.run}-huge`}));
+		t.true(isQuota(huge), String(huge));
+		t.is(isOpenStackError(huge) ? huge.status : undefined, 413);
+		t.is(isOpenStackError(huge) ? huge.retryAfter : undefined, 0);
+		t.regex(String(isOpenStackError(huge) ? huge.serviceMessage : ''), /quota/iv);
+
+		// A small volumes quota on the member's second project (set by the admin), restored afterwards.
+		const {projectId} = c.member2.identity.token();
+		const adminConfig = await configFor(c.cloud, c.scratch, c.cloud.admin);
+		const before = await adminCinderRequest(c.admin, adminConfig, {method: 'GET', path: `os-quota-sets/${projectId}?usage=true`});
+		const volumes = quotaUsage(before, 'volumes');
+		t.teardown(async () => {
+			await adminCinderRequest(c.admin, adminConfig, {method: 'PUT', path: `os-quota-sets/${projectId}`, body: cinderQuota(volumes.limit)});
+		});
+		await adminCinderRequest(c.admin, adminConfig, {method: 'PUT', path: `os-quota-sets/${projectId}`, body: cinderQuota(volumes.inUse)});
+		const second = services(c.member2).cinder;
+		const over = await t.throwsAsync(second.createVolume({size: 1, name: `bs-contract-${c.run}-over`}));
+		t.true(isQuota(over), String(over));
+		t.regex(String(isOpenStackError(over) ? over.serviceMessage : ''), /volume/iv);
+		const listed = await collect(second.listVolumes());
+		t.false(listed.some(item => item.name === `bs-contract-${c.run}-over`), 'nothing was created');
+	});
+
+	contract('lists follow the services\' pagination over several pages', async (t, c) => {
+		const requests: string[] = [];
+		const recording: FetchFunction = async (input, init) => {
+			requests.push(input instanceof Request ? input.url : String(input));
+			return fetch(input, init);
+		};
+
+		const paged = await openSession(await configFor(c.cloud, c.scratch, c.cloud.member), {fetch: recording});
+		t.teardown(() => {
+			paged.close();
+		});
+		const {cinder, glance, barbican} = services(paged);
+		const prefix = `bs-contract-${c.run}-page`;
+		const volumes = await Promise.all([1, 2, 3, 4, 5].map(async index => makeVolume(t, c, cinder, {size: 1, name: `${prefix}-vol-${index}`})));
+		const backups = await Promise.all(volumes.slice(0, 3).map(async (volume, index) => makeBackup(t, c, cinder, {volumeId: volume.id, name: `${prefix}-bk-${index}`})));
+		const images = await Promise.all([1, 2, 3].map(async index => {
+			const image = await glance.createImage({name: `${prefix}-img-${index}`, diskFormat: 'raw', containerFormat: 'bare'});
+			t.teardown(async () => removeImage(c, glance, image.id));
+			return image;
+		}));
+		const secrets = await Promise.all([1, 2, 3].map(async index => {
+			const secret = await barbican.storeSecret({name: `${prefix}-secret-${index}`, payload: randomBytes(16)});
+			t.teardown(async () => barbican.deleteSecret(secret.id).catch(ignoreNotFound));
+			return secret;
+		}));
+
+		const pagesOf = (part: string): number => requests.filter(url => url.includes(part) && /[&?]limit=2(?:&|$)/v.test(url)).length;
+		requests.length = 0;
+		const listedVolumes = await collect(cinder.listVolumes({pageSize: 2}));
+		t.deepEqual(ids(listedVolumes.filter(item => item.name.startsWith(prefix))), ids(volumes));
+		t.true(pagesOf('/volumes/detail') >= 3, `volume pages: ${pagesOf('/volumes/detail')}`);
+		t.is(new Set(ids(listedVolumes)).size, listedVolumes.length, 'no volume twice');
+
+		requests.length = 0;
+		const listedBackups = await collect(cinder.listBackups({pageSize: 2}));
+		t.deepEqual(ids(listedBackups.filter(item => item.name.startsWith(prefix))), ids(backups));
+		t.true(pagesOf('/backups/detail') >= 2, `backup pages: ${pagesOf('/backups/detail')}`);
+
+		requests.length = 0;
+		const listedImages = await collect(glance.listImages({pageSize: 2}));
+		t.deepEqual(ids(listedImages.filter(item => item.name.startsWith(prefix))), ids(images));
+		t.true(pagesOf('/images') >= 2, `image pages: ${pagesOf('/images')}`);
+
+		requests.length = 0;
+		const listedSecrets = await collect(barbican.listSecrets({pageSize: 2}));
+		t.deepEqual(ids(listedSecrets.filter(item => item.name?.startsWith(prefix))), ids(secrets));
+		t.true(pagesOf('/secrets') >= 2, `secret pages: ${pagesOf('/secrets')}`);
+		t.is(new Set(ids(listedSecrets)).size, listedSecrets.length, 'no secret twice');
+	});
+}
+
+// ------------------------------------------------------------------------------------------------ helpers
+
+async function configFor(cloud: ContractCloud, scratch: string, name: string): Promise<ResolvedCloudConfig> {
+	return loadCloudConfig({
+		cloud: name, env: {[configFileVariable]: cloud.cloudsFile}, cwd: scratch, home: scratch, systemDirs: [],
+	});
+}
+
+function services(session: CloudSession): Services {
+	const {cinder, glance, barbican} = session;
+	if (!cinder || !glance || !barbican) {
+		throw new Error(`${session.cloudName}: the catalog lacks cinder, glance or barbican`);
+	}
+
+	return {cinder, glance, barbican};
+}
+
+function compareVersions(a: string, b: string): number {
+	const [aMajor = 0, aMinor = 0] = a.split('.').map(Number);
+	const [bMajor = 0, bMinor = 0] = b.split('.').map(Number);
+	return aMajor === bMajor ? aMinor - bMinor : aMajor - bMajor;
+}
+
+function ids(items: Array<{id: string}>): string[] {
+	return items.map(item => item.id).toSorted();
+}
+
+async function statusOf(barbican: BarbicanApi, id: string): Promise<string | undefined> {
+	const secret = await barbican.findSecret(id);
+	return secret?.status;
+}
+
+function ignoreNotFound(error: unknown): void {
+	if (!isNotFound(error)) {
+		throw error;
+	}
+}
+
+type Quota = {limit: number; inUse: number};
+
+const configFileVariable = 'OS_CLIENT_CONFIG_FILE';
+
+/**
+The body of a Cinder quota-set update of the volumes count.
+*/
+function cinderQuota(volumes: number): Record<string, Record<string, number>> {
+	return Object.fromEntries([['quota_set', {volumes}]]);
+}
+
+function quotaUsage(body: unknown, resource: string): Quota {
+	const set = (body as {quota_set?: Record<string, unknown>} | undefined)?.quota_set;
+	const entry = set?.[resource] as {limit?: unknown; in_use?: unknown} | undefined;
+	if (typeof entry?.limit !== 'number' || typeof entry.in_use !== 'number') {
+		throw new TypeError(`no ${resource} usage in ${JSON.stringify(body)}`);
+	}
+
+	return {limit: entry.limit, inUse: entry.in_use};
+}
+
+async function poll<T>(c: Context, what: string, read: () => Promise<T>, isDone: (value: T) => boolean): Promise<T> {
+	const deadline = Date.now() + c.target.waitMs;
+	for (;;) {
+		// eslint-disable-next-line no-await-in-loop
+		const value = await read();
+		if (isDone(value)) {
+			return value;
+		}
+
+		if (Date.now() > deadline) {
+			throw new Error(`${what}: still not there after ${c.target.waitMs} ms (last: ${JSON.stringify(value, (key, item: unknown) => (key === 'raw' ? undefined : item))})`);
+		}
+
+		// eslint-disable-next-line no-await-in-loop
+		await sleep(c.target.pollMs);
+	}
+}
+
+async function waitVolume(c: Context, cinder: CinderApi, id: string, until: string[]): Promise<Volume> {
+	const volume = await poll(c, `volume ${id} → ${until.join('|')}`, async () => cinder.getVolume(id), value => until.includes(value.status) || value.status.startsWith('error'));
+	if (!until.includes(volume.status)) {
+		throw new Error(`volume ${id} ended ${volume.status}, expected ${until.join('|')}`);
+	}
+
+	return volume;
+}
+
+async function waitBackup(c: Context, cinder: CinderApi, id: string, until: string[]): Promise<Backup> {
+	const backup = await poll(c, `backup ${id} → ${until.join('|')}`, async () => cinder.getBackup(id), value => until.includes(value.status) || value.status.startsWith('error'));
+	if (!until.includes(backup.status)) {
+		throw new Error(`backup ${id} ended ${backup.status}${backup.failReason === undefined ? '' : ` (${backup.failReason})`}, expected ${until.join('|')}`);
+	}
+
+	return backup;
+}
+
+async function waitImage(c: Context, glance: GlanceApi, id: string, until: string[]): Promise<Image> {
+	const image = await poll(c, `image ${id} → ${until.join('|')}`, async () => glance.getImage(id), value => until.includes(value.status) || value.status === 'killed');
+	if (!until.includes(image.status)) {
+		throw new Error(`image ${id} ended ${image.status}`);
+	}
+
+	return image;
+}
+
+async function waitVolumeGone(c: Context, cinder: CinderApi, id: string): Promise<void> {
+	await poll(c, `volume ${id} deleted`, async () => cinder.findVolume(id), volume => volume === undefined || volume.status === 'error_deleting');
+	if (await cinder.findVolume(id)) {
+		throw new Error(`volume ${id} ended error_deleting`);
+	}
+}
+
+async function waitBackupGone(c: Context, cinder: CinderApi, id: string): Promise<void> {
+	await poll(c, `backup ${id} deleted`, async () => cinder.findBackup(id), backup => backup === undefined || backup.status === 'error_deleting');
+	if (await cinder.findBackup(id)) {
+		throw new Error(`backup ${id} ended error_deleting`);
+	}
+}
+
+/**
+Glance deletes the image's key after answering; true once the secret is gone.
+*/
+async function isSecretDeleted(c: Context, barbican: BarbicanApi, id: string): Promise<boolean> {
+	const secret = await poll(c, `secret ${id} deleted`, async () => barbican.findSecret(id), value => value === undefined).catch(() => 'still there');
+	return secret === undefined;
+}
+
+async function makeEncryptedType(t: ExecutionContext, c: Context, label: string) {
+	const {cinder} = services(c.admin);
+	const type = await cinder.createEncryptedVolumeType({name: `bs-contract-${c.run}-${label}`, description: 'backstack contract suite'});
+	t.teardown(async () => {
+		await cinder.deleteVolumeType(type.id).catch(ignoreNotFound);
+	});
+	return type;
+}
+
+async function makeVolume(t: ExecutionContext, c: Context, cinder: CinderApi, request: {size: number; name: string; volumeType?: string}): Promise<Volume> {
+	const created = await cinder.createVolume(request);
+	t.teardown(async () => removeVolume(c, cinder, created.id));
+	return waitVolume(c, cinder, created.id, ['available']);
+}
+
+async function makeBackup(t: ExecutionContext, c: Context, cinder: CinderApi, request: {volumeId: string; name: string; incremental?: boolean; metadata?: Record<string, string>}): Promise<Backup> {
+	const {id} = await cinder.createBackup(request);
+	t.teardown(async () => removeBackup(c, cinder, id));
+	const backup = await waitBackup(c, cinder, id, ['available']);
+	await waitVolume(c, cinder, request.volumeId, ['available']);
+	return backup;
+}
+
+/**
+Best effort, for teardowns: wait until the volume can be deleted, delete it, wait until it is gone.
+*/
+async function removeVolume(c: Context, cinder: CinderApi, id: string): Promise<void> {
+	const volume = await poll(c, `volume ${id} settled`, async () => cinder.findVolume(id), value => value === undefined || settledVolume.has(value.status));
+	if (!volume) {
+		return;
+	}
+
+	await cinder.deleteVolume(id).catch(ignoreNotFound);
+	await waitVolumeGone(c, cinder, id);
+}
+
+async function removeBackup(c: Context, cinder: CinderApi, id: string): Promise<void> {
+	const backup = await poll(c, `backup ${id} settled`, async () => cinder.findBackup(id), value => value === undefined || settledBackup.has(value.status));
+	if (!backup) {
+		return;
+	}
+
+	await cinder.deleteBackup(id).catch(ignoreNotFound);
+	await waitBackupGone(c, cinder, id);
+}
+
+async function removeImage(c: Context, glance: GlanceApi, id: string): Promise<void> {
+	await poll(c, `image ${id} settled`, async () => glance.findImage(id), value => value === undefined || !['saving', 'uploading', 'importing'].includes(value.status));
+	await glance.deleteImage(id).catch(ignoreNotFound);
+}
