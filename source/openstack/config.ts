@@ -13,7 +13,9 @@ Clouds.yaml / secure.yaml / OS_* read the way the `openstack` CLI (openstacksdk'
 Differences from OSC, on purpose: `str.format` interpolation of values is not done; `auth_type` is inferred as
 `v3applicationcredential` when only application-credential fields are given (OSC would fail later with a vaguer error).
 */
+/* eslint-disable @typescript-eslint/naming-convention -- clouds.yaml keys and OS_* variable names are snake_case by definition. */
 import {readFile} from 'node:fs/promises';
+import process from 'node:process';
 import path from 'node:path';
 import {parse as parseYaml} from 'yaml';
 import {ConfigError} from './errors.js';
@@ -233,22 +235,18 @@ function resolveWhere(options: ConfigLocation): Where {
 }
 
 function searchDirectories(where: Where): string[] {
-	const dirs = [where.cwd];
 	const xdg = where.env['XDG_CONFIG_HOME'];
-	if (xdg) {
-		dirs.push(path.join(xdg, 'openstack'));
-	}
-
-	dirs.push(path.join(where.home, '.config', 'openstack'), ...where.systemDirs);
+	const dirs = [
+		where.cwd,
+		...(xdg === undefined || xdg === '' ? [] : [path.join(xdg, 'openstack')]),
+		path.join(where.home, '.config', 'openstack'),
+		...where.systemDirs,
+	];
 	return [...new Set(dirs)];
 }
 
 function candidates(where: Where, base: 'clouds' | 'secure', override: string | undefined): string[] {
-	const files: string[] = [];
-	if (override) {
-		files.push(path.resolve(where.cwd, override));
-	}
-
+	const files: string[] = override === undefined || override === '' ? [] : [path.resolve(where.cwd, override)];
 	for (const dir of searchDirectories(where)) {
 		for (const extension of ['yaml', 'yml', 'json']) {
 			files.push(path.join(dir, `${base}.${extension}`));
@@ -258,31 +256,36 @@ function candidates(where: Where, base: 'clouds' | 'secure', override: string | 
 	return files;
 }
 
+/**
+A file that is absent, unreadable (as openstacksdk: EACCES) or not a file is skipped.
+*/
+const skippedErrors = new Set(['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR']);
+
 async function readFirst(files: string[]): Promise<LoadedFile | undefined> {
 	for (const file of files) {
-		let text: string;
+		let content: string;
 		try {
 			// eslint-disable-next-line no-await-in-loop -- the search order matters: first found wins.
-			text = await readFile(file, 'utf8');
+			content = await readFile(file, 'utf8');
 		} catch (error) {
 			const {code} = (error as NodeJS.ErrnoException);
-			if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR') {
+			if (code !== undefined && skippedErrors.has(code)) {
 				continue;
 			}
 
 			throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`, {file});
 		}
 
-		return {file, data: parseConfigText(text, file)};
+		return {file, data: parseConfigText(content, file)};
 	}
 
 	return undefined;
 }
 
-function parseConfigText(text: string, file: string): Dict {
+function parseConfigText(content: string, file: string): Dict {
 	let parsed: unknown;
 	try {
-		parsed = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text, {prettyErrors: true});
+		parsed = file.endsWith('.json') ? JSON.parse(content) as unknown : parseYaml(content, {prettyErrors: true}) as unknown;
 	} catch (error) {
 		const detail = (error as Error).message.split('\n', 1)[0] ?? '';
 		throw new ConfigError(`${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${detail}. Fix the file, or point OS_CLIENT_CONFIG_FILE at another one.`, {file});
@@ -304,7 +307,7 @@ function cloudsOf(loaded: LoadedFile | undefined): Dict {
 		return {};
 	}
 
-	const clouds = loaded.data['clouds'];
+	const {clouds} = loaded.data;
 	if (clouds === undefined || clouds === null) {
 		return {};
 	}
@@ -323,11 +326,12 @@ function environmentCloudVariables(env: Record<string, string | undefined>): str
 	return Object.keys(env)
 		.filter(name => name.startsWith('OS_') && env[name] !== undefined && env[name] !== '')
 		.filter(name => !selectorVariables.has(name) && ignoredPrefixes.every(prefix => !name.startsWith(prefix)))
-		.sort();
+		.toSorted();
 }
 
 function environmentCloudName(env: Record<string, string | undefined>): string {
-	return env['OS_CLOUD_NAME'] || 'envvars';
+	const name = env['OS_CLOUD_NAME'];
+	return name === undefined || name === '' ? 'envvars' : name;
 }
 
 type Sources = {
@@ -356,7 +360,7 @@ async function readSources(where: Where): Promise<Sources> {
 }
 
 function regionNames(entry: Dict): string[] {
-	const regions = entry['regions'];
+	const {regions} = entry;
 	if (Array.isArray(regions)) {
 		return regions
 			.map(region => typeof region === 'string' ? region : (isDict(region) && typeof region['name'] === 'string' ? region['name'] : undefined))
@@ -387,7 +391,7 @@ export async function listConfiguredClouds(options: ConfigLocation = {}): Promis
 
 	if (sources.envVariables.length > 0) {
 		const regionName = where.env['OS_REGION_NAME'];
-		result.push({name: sources.envCloudName, source: 'environment', ...(regionName && {regions: [regionName]})});
+		result.push({name: sources.envCloudName, source: 'environment', ...(regionName !== undefined && regionName !== '' && {regions: [regionName]})});
 	}
 
 	return result;
@@ -426,15 +430,15 @@ Renames legacy keys the way openstacksdk does.
 function fixLegacy(entry: Dict): Dict {
 	const result: Dict = {...entry};
 	const rename = (from: string, to: string, target: Dict) => {
-		if (!(from in target)) {
+		if (!Object.hasOwn(target, from)) {
 			return;
 		}
 
-		if (!(to in target)) {
+		if (!Object.hasOwn(target, to)) {
 			target[to] = target[from];
 		}
 
-		delete target[from];
+		Reflect.deleteProperty(target, from);
 	};
 
 	rename('auth_plugin', 'auth_type', result);
@@ -443,7 +447,7 @@ function fixLegacy(entry: Dict): Dict {
 	rename('tenant_id', 'project_id', result);
 	for (const key of Object.keys(result)) {
 		if (key.endsWith('_endpoint_type')) {
-			rename(key, key.replace(/_endpoint_type$/, '_interface'), result);
+			rename(key, `${key.slice(0, -'_endpoint_type'.length)}_interface`, result);
 		}
 	}
 
@@ -469,7 +473,7 @@ function liftAuth(entry: Dict): {top: Dict; auth: Dict} {
 		}
 
 		if (authKeys.has(key)) {
-			if (scopeKeys.has(key) || !(key in auth)) {
+			if (scopeKeys.has(key) || !Object.hasOwn(auth, key)) {
 				auth[key] = value;
 			}
 
@@ -488,16 +492,16 @@ function normaliseInterface(value: string): string {
 }
 
 function pickRegion(entry: Dict, requested: string | undefined, context: {file: string; cloud: string}): {regionName?: string; values: Dict} {
-	const regions = entry['regions'];
+	const {regions} = entry;
 	const names = regionNames(entry);
 	const chosen = requested ?? names[0];
-	if (requested && names.length > 0 && !names.includes(requested)) {
+	if (requested !== undefined && names.length > 0 && !names.includes(requested)) {
 		throw new ConfigError(`region '${requested}' is not one of cloud '${context.cloud}''s regions in ${context.file} (${names.join(', ')}); pick one of those or fix OS_REGION_NAME.`, {...context, field: 'region_name'});
 	}
 
 	let values: Dict = {};
 	if (Array.isArray(regions)) {
-		const match = regions.find(region => isDict(region) && region['name'] === chosen);
+		const match: unknown = regions.find(region => isDict(region) && region['name'] === chosen);
 		if (isDict(match) && isDict(match['values'])) {
 			values = normaliseKeys(match['values']);
 		}
@@ -518,7 +522,8 @@ export async function loadCloudConfig(options: ConfigLocation = {}): Promise<Res
 	const cloudsFile = sources.cloudsFile?.file;
 	const searched = cloudsFile ?? `clouds.yaml (looked in ${searchDirectories(where).join(', ')})`;
 
-	let cloudName = options.cloud ?? (env['OS_CLOUD'] || undefined);
+	const osCloud = env['OS_CLOUD'];
+	let cloudName = options.cloud ?? (osCloud === '' ? undefined : osCloud);
 	if (cloudName === undefined) {
 		if (hasEnvCloud) {
 			cloudName = sources.envCloudName;
@@ -547,8 +552,9 @@ export async function loadCloudConfig(options: ConfigLocation = {}): Promise<Res
 			environmentVariables.push(name);
 		}
 
-		if (env['OS_REGION_NAME']) {
-			entry['region_name'] = env['OS_REGION_NAME'];
+		const regionVariable = env['OS_REGION_NAME'];
+		if (regionVariable !== undefined && regionVariable !== '') {
+			entry['region_name'] = regionVariable;
 			environmentVariables.push('OS_REGION_NAME');
 		}
 	} else {
@@ -568,7 +574,7 @@ export async function loadCloudConfig(options: ConfigLocation = {}): Promise<Res
 		if (isDict(entry['profile']) || typeof entry['profile'] === 'string' || typeof entry['cloud'] === 'string') {
 			// Vendor profiles (clouds-public.yaml) are not read; say so rather than fail obscurely later.
 			const profile = text(entry['profile']) ?? text(entry['cloud']);
-			if (profile && !isDict(entry['auth'])) {
+			if (profile !== undefined && !isDict(entry['auth'])) {
 				throw new ConfigError(`cloud '${cloudName}' in ${source} uses vendor profile '${profile}', which backstack does not read; write auth_url and region_name into the cloud entry.`, {file: source, cloud: cloudName, field: 'profile'});
 			}
 		}
@@ -603,7 +609,7 @@ export async function loadCloudConfig(options: ConfigLocation = {}): Promise<Res
 			entry['auth'] = {...(isDict(entry['auth']) && entry['auth']), ...authOverride};
 			// Top-level scope keys would otherwise beat the environment in liftAuth.
 			for (const key of Object.keys(authOverride)) {
-				delete entry[key];
+				Reflect.deleteProperty(entry, key);
 			}
 		}
 	}
@@ -615,9 +621,10 @@ export async function loadCloudConfig(options: ConfigLocation = {}): Promise<Res
 	const authTypeRaw = text(top['auth_type'])?.toLowerCase().replaceAll('-', '_');
 	let authType: AuthType;
 	if (authTypeRaw === undefined) {
-		if (text(auth['application_credential_secret']) && !text(auth['password'])) {
+		const hasPassword = text(auth['password']) !== undefined;
+		if (!hasPassword && text(auth['application_credential_secret']) !== undefined) {
 			authType = 'v3applicationcredential';
-		} else if (text(auth['token']) && !text(auth['password'])) {
+		} else if (!hasPassword && text(auth['token']) !== undefined) {
 			authType = 'token';
 		} else {
 			authType = 'password';
@@ -629,12 +636,12 @@ export async function loadCloudConfig(options: ConfigLocation = {}): Promise<Res
 	}
 
 	const identityApiVersion = text(top['identity_api_version']);
-	if (identityApiVersion && !identityApiVersion.startsWith('3')) {
+	if (identityApiVersion !== undefined && !identityApiVersion.startsWith('3')) {
 		throw new ConfigError(`cloud '${cloudName}' in ${source} sets identity_api_version ${identityApiVersion}; backstack speaks Keystone v3 only: set it to 3.`, {...context, field: 'identity_api_version'});
 	}
 
 	const authUrl = text(auth['auth_url']);
-	if (!authUrl) {
+	if (authUrl === undefined) {
 		throw new ConfigError(`cloud '${cloudName}' in ${source} has no auth.auth_url; add it (e.g. auth_url: https://keystone.example.com:5000/v3) or set OS_AUTH_URL.`, {...context, field: 'auth.auth_url'});
 	}
 
@@ -674,20 +681,20 @@ export async function loadCloudConfig(options: ConfigLocation = {}): Promise<Res
 	const domainName = text(auth['domain_name']);
 	const hasUserDomain = () => options_.userDomainId !== undefined || options_.userDomainName !== undefined;
 	const hasProjectDomain = () => options_.projectDomainId !== undefined || options_.projectDomainName !== undefined;
-	if (domainId || domainName) {
+	if (domainId !== undefined || domainName !== undefined) {
 		if (!hasUserDomain()) {
-			if (domainId) {
-				options_.userDomainId = domainId;
-			} else {
+			if (domainId === undefined) {
 				options_.userDomainName = domainName;
+			} else {
+				options_.userDomainId = domainId;
 			}
 		}
 
-		if (!hasProjectDomain() && (options_.projectName || options_.projectId)) {
-			if (domainId) {
-				options_.projectDomainId = domainId;
-			} else {
+		if (!hasProjectDomain() && (options_.projectName !== undefined || options_.projectId !== undefined)) {
+			if (domainId === undefined) {
 				options_.projectDomainName = domainName;
+			} else {
+				options_.projectDomainId = domainId;
 			}
 		}
 	}
@@ -704,26 +711,26 @@ export async function loadCloudConfig(options: ConfigLocation = {}): Promise<Res
 			options_.projectDomainId = defaultDomain;
 		}
 
-		if (!options_.username && !options_.userId) {
+		if (options_.username === undefined && options_.userId === undefined) {
 			throw missing('auth.username', 'add username (or user_id) under auth:, or set OS_USERNAME');
 		}
 
-		if (!options_.password) {
+		if (options_.password === undefined) {
 			throw missing('auth.password', 'add it to secure.yaml next to clouds.yaml, or set OS_PASSWORD');
 		}
 	} else if (authType === 'v3applicationcredential') {
-		if (!options_.applicationCredentialSecret) {
+		if (options_.applicationCredentialSecret === undefined) {
 			throw missing('auth.application_credential_secret', 'add it (secure.yaml is a good place), or set OS_APPLICATION_CREDENTIAL_SECRET');
 		}
 
-		if (!options_.applicationCredentialId && !options_.applicationCredentialName) {
+		if (options_.applicationCredentialId === undefined && options_.applicationCredentialName === undefined) {
 			throw missing('auth.application_credential_id', 'add application_credential_id (or _name with username), or set OS_APPLICATION_CREDENTIAL_ID');
 		}
 
-		if (!options_.applicationCredentialId && !options_.username && !options_.userId) {
+		if (options_.applicationCredentialId === undefined && options_.username === undefined && options_.userId === undefined) {
 			throw missing('auth.username', 'an application credential given by name also needs username (or user_id) and user_domain_name');
 		}
-	} else if (!options_.token) {
+	} else if (options_.token === undefined) {
 		throw missing('auth.token', 'add token under auth:, or set OS_TOKEN (e.g. from `openstack token issue`)');
 	}
 
@@ -731,16 +738,18 @@ export async function loadCloudConfig(options: ConfigLocation = {}): Promise<Res
 	const endpointOverrides: Partial<Record<ServiceName, string>> = {};
 	const interfaceOverrides: Partial<Record<ServiceName, string>> = {};
 	for (const [key, value] of Object.entries(top)) {
-		const override = /^(.+)_endpoint_override$/.exec(key);
-		const serviceOfOverride = override?.[1] === undefined ? undefined : servicePrefixes[override[1]];
 		const valueText = text(value);
-		if (serviceOfOverride && valueText) {
+		if (valueText === undefined) {
+			continue;
+		}
+
+		const serviceOfOverride = key.endsWith('_endpoint_override') ? servicePrefixes[key.slice(0, -'_endpoint_override'.length)] : undefined;
+		if (serviceOfOverride !== undefined) {
 			endpointOverrides[serviceOfOverride] = valueText;
 		}
 
-		const serviceInterface = /^(.+)_interface$/.exec(key);
-		const serviceOfInterface = serviceInterface?.[1] === undefined ? undefined : servicePrefixes[serviceInterface[1]];
-		if (serviceOfInterface && valueText) {
+		const serviceOfInterface = key.endsWith('_interface') ? servicePrefixes[key.slice(0, -'_interface'.length)] : undefined;
+		if (serviceOfInterface !== undefined) {
 			interfaceOverrides[serviceOfInterface] = normaliseInterface(valueText);
 		}
 	}
@@ -751,47 +760,30 @@ export async function loadCloudConfig(options: ConfigLocation = {}): Promise<Res
 	const apiTimeoutText = text(top['api_timeout']);
 	const apiTimeout = apiTimeoutText === undefined ? undefined : Number(apiTimeoutText);
 
+	const secureFile = !isEnvCloud && isDict(sources.secureClouds[cloudName]) ? sources.secureFile?.file : undefined;
+	const resolvePath = (value: string | undefined) => value === undefined ? undefined : path.resolve(where.cwd, value);
+	const cacert = resolvePath(text(top['cacert']));
+	const cert = resolvePath(text(top['cert']));
+	const key = resolvePath(text(top['key']));
+	const hasTimeout = apiTimeout !== undefined && Number.isFinite(apiTimeout) && apiTimeout > 0;
 	const resolved: ResolvedCloudConfig = {
 		cloudName,
 		source,
+		...(secureFile !== undefined && {secureFile}),
 		authType,
 		auth: options_,
+		...(region.regionName !== undefined && {regionName: region.regionName}),
 		interface: interfaceValue,
+		...(identityApiVersion !== undefined && {identityApiVersion}),
+		...(cacert !== undefined && {cacert}),
+		...(cert !== undefined && {cert}),
+		...(key !== undefined && {key}),
 		verify: isVerify,
 		endpointOverrides,
 		interfaceOverrides,
-		environmentVariables: [...new Set(environmentVariables)].sort(),
+		...(hasTimeout && {apiTimeout}),
+		environmentVariables: [...new Set(environmentVariables)].toSorted(),
 	};
-	if (sources.secureFile && !isEnvCloud && isDict(sources.secureClouds[cloudName])) {
-		resolved.secureFile = sources.secureFile.file;
-	}
-
-	if (region.regionName) {
-		resolved.regionName = region.regionName;
-	}
-
-	if (identityApiVersion) {
-		resolved.identityApiVersion = identityApiVersion;
-	}
-
-	const cacert = text(top['cacert']);
-	if (cacert) {
-		resolved.cacert = path.resolve(where.cwd, cacert);
-	}
-
-	const cert = text(top['cert']);
-	if (cert) {
-		resolved.cert = path.resolve(where.cwd, cert);
-	}
-
-	const key = text(top['key']);
-	if (key) {
-		resolved.key = path.resolve(where.cwd, key);
-	}
-
-	if (apiTimeout !== undefined && Number.isFinite(apiTimeout) && apiTimeout > 0) {
-		resolved.apiTimeout = apiTimeout;
-	}
 
 	return resolved;
 }

@@ -72,13 +72,13 @@ function describe(details: OpenStackErrorDetails, summary?: string): string {
 		text = `${what} failed: ${summary ?? 'no response'}`;
 	} else {
 		const statusText = statusTexts[details.status];
-		text = `${what} → ${details.status}${statusText ? ` ${statusText}` : ''}`;
-		if (details.serviceMessage) {
+		text = `${what} → ${details.status}${statusText === undefined ? '' : ` ${statusText}`}`;
+		if (details.serviceMessage !== undefined && details.serviceMessage !== '') {
 			text += `: ${details.serviceMessage}`;
 		}
 	}
 
-	if (details.requestId) {
+	if (details.requestId !== undefined && details.requestId !== '') {
 		text += ` (request ${details.requestId})`;
 	}
 
@@ -139,17 +139,45 @@ export function isAbort(error: unknown): boolean {
 
 const maxMessageLength = 500;
 
+/**
+Drops HTML tags (each becomes a space); a linear scan, no backtracking.
+*/
+function stripTags(text: string): string {
+	let result = '';
+	let isInTag = false;
+	for (const character of text) {
+		if (character === '<') {
+			isInTag = true;
+			result += ' ';
+		} else if (character === '>' && isInTag) {
+			isInTag = false;
+		} else if (!isInTag) {
+			result += character;
+		}
+	}
+
+	return result;
+}
+
+/**
+Removes the first `open`…`close` span (case-insensitive), if any.
+*/
+function cutBetween(text: string, open: string, close: string): string {
+	const lower = text.toLowerCase();
+	const start = lower.indexOf(open);
+	const end = start === -1 ? -1 : lower.indexOf(close, start);
+	return end === -1 ? text : text.slice(0, start) + text.slice(end + close.length);
+}
+
 function clean(text: string): string {
-	const flat = text
-		.replaceAll(/<br\s*\/?>/gi, ' ')
-		.replaceAll(/<[^>]*>/g, ' ')
+	const flat = stripTags(text)
 		.replaceAll('&nbsp;', ' ')
 		.replaceAll('&lt;', '<')
 		.replaceAll('&gt;', '>')
 		.replaceAll('&quot;', '"')
 		.replaceAll('&#39;', '\'')
 		.replaceAll('&amp;', '&')
-		.replaceAll(/\s+/g, ' ')
+		.replaceAll(/\s+/gv, ' ')
 		.trim();
 	return flat.length > maxMessageLength ? `${flat.slice(0, maxMessageLength)}…` : flat;
 }
@@ -174,10 +202,10 @@ export function parseServiceMessage(body: string, contentType?: string): string 
 		return undefined;
 	}
 
-	if (trimmed.startsWith('{') || contentType?.includes('json')) {
+	if (trimmed.startsWith('{') || contentType?.includes('json') === true) {
 		let parsed: unknown;
 		try {
-			parsed = JSON.parse(trimmed);
+			parsed = JSON.parse(trimmed) as unknown;
 		} catch {
 			return clean(trimmed);
 		}
@@ -187,34 +215,28 @@ export function parseServiceMessage(body: string, contentType?: string): string 
 			return undefined;
 		}
 
-		// Barbican: description is the detail, title the summary.
-		const description = stringField(record, 'description');
-		if (description) {
-			return clean(description);
-		}
-
-		// Glance (and generic webob JSON).
-		const message = stringField(record, 'message');
-		if (message) {
-			return clean(message);
+		// Barbican: description is the detail, title the summary. Glance (webob JSON): message.
+		const direct = stringField(record, 'description') ?? stringField(record, 'message');
+		if (direct !== undefined) {
+			return clean(direct);
 		}
 
 		// Keystone `error`, Cinder/Nova fault wrappers: a single object-valued key holding message.
 		for (const value of Object.values(record)) {
 			const inner = asRecord(value);
 			const innerMessage = stringField(inner, 'message') ?? stringField(inner, 'description') ?? stringField(inner, 'explanation');
-			if (innerMessage) {
+			if (innerMessage !== undefined) {
 				return clean(innerMessage);
 			}
 		}
 
 		const title = stringField(record, 'title');
-		return title ? clean(title) : undefined;
+		return title === undefined ? undefined : clean(title);
 	}
 
-	if (contentType?.includes('html') || /<\/?[a-z][^>]*>/i.test(trimmed)) {
+	if (contentType?.includes('html') === true || trimmed.startsWith('<')) {
 		// Webob's HTML page: the title repeats in <h1>; keep the body text after it.
-		const withoutHead = trimmed.replace(/<head>[\s\S]*?<\/head>/i, '').replace(/<h1>[\s\S]*?<\/h1>/i, '');
+		const withoutHead = cutBetween(cutBetween(trimmed, '<head>', '</head>'), '<h1>', '</h1>');
 		const text = clean(withoutHead);
 		return text === '' ? clean(trimmed) : text;
 	}

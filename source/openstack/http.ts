@@ -130,7 +130,7 @@ export type HttpClientOptions = {
 
 const retryableStatuses = new Set([429, 502, 503, 504]);
 
-const secretParameter = /token|password|secret|passwd|credential|signature|key/i;
+const secretParameter = /token|password|secret|passwd|credential|signature|key/iv;
 
 /**
 The URL as it may be shown: no userinfo, no values of query parameters that look secret.
@@ -151,7 +151,7 @@ export function redactUrl(url: string): string {
 		}
 	}
 
-	return parsed.toString();
+	return parsed.href;
 }
 
 export function requestIdOf(headers: Headers): string | undefined {
@@ -162,12 +162,12 @@ export function requestIdOf(headers: Headers): string | undefined {
 Seconds to wait from a `Retry-After` value (delta-seconds or HTTP date), or undefined if absent or unreadable.
 */
 export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-	if (value === null || value === undefined) {
+	if (value === undefined) {
 		return undefined;
 	}
 
 	const trimmed = value.trim();
-	if (/^\d+(\.\d+)?$/.test(trimmed)) {
+	if (/^\d+(?:\.\d+)?$/v.test(trimmed)) {
 		return Number(trimmed);
 	}
 
@@ -216,9 +216,10 @@ A fetch over node:http(s), used only when TLS needs a CA bundle, a client certif
 cannot take those per request without the undici package.
 */
 export function createTlsFetch(tls: TlsOptions): FetchFunction {
-	const ca = tls.cacert ? readFileSync(tls.cacert) : undefined;
-	const cert = tls.cert ? readFileSync(tls.cert) : undefined;
-	const key = tls.key ? readFileSync(tls.key) : undefined;
+	const read = (file: string | undefined) => file === undefined || file === '' ? undefined : readFileSync(file);
+	const ca = read(tls.cacert);
+	const cert = read(tls.cert);
+	const key = read(tls.key);
 	const httpsAgent = new https.Agent({
 		keepAlive: true, ca, cert, key, rejectUnauthorized: tls.verify !== false,
 	});
@@ -229,7 +230,7 @@ export function createTlsFetch(tls: TlsOptions): FetchFunction {
 		const url = new URL(request.url);
 		const headers: Record<string, string> = Object.fromEntries(request.headers);
 
-		const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
+		const body = request.body === null ? undefined : new Uint8Array(await request.arrayBuffer());
 		const module_ = url.protocol === 'https:' ? https : http;
 		return new Promise<Response>((resolve, reject) => {
 			const outgoing = module_.request(url, {
@@ -259,25 +260,25 @@ export function createTlsFetch(tls: TlsOptions): FetchFunction {
 				resolve(new Response(stream, {status, statusText: incoming.statusMessage, headers: responseHeaders}));
 			});
 			outgoing.on('error', reject);
-			if (body) {
-				outgoing.end(body);
-			} else {
+			if (body === undefined) {
 				outgoing.end();
+			} else {
+				outgoing.end(body);
 			}
 		});
 	};
 }
 
 export class HttpClient {
+	readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+	readonly #random: () => number;
+	readonly #fetch?: FetchFunction;
+	readonly #options: HttpClientOptions;
 	readonly tokens?: TokenSource;
 	readonly debug?: DebugSink;
 	readonly timeoutMs: number;
 	readonly retry: RetryPolicy;
 	readonly tlsInsecure: boolean;
-	readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-	readonly #random: () => number;
-	readonly #fetch?: FetchFunction;
-	readonly #options: HttpClientOptions;
 
 	constructor(options: HttpClientOptions = {}) {
 		this.#options = options;
@@ -294,6 +295,55 @@ export class HttpClient {
 		} else if (tls && (tls.cacert !== undefined || tls.cert !== undefined || tls.key !== undefined || tls.verify === false)) {
 			this.#fetch = createTlsFetch(tls);
 		}
+	}
+
+	#backoff(attempt: number): number {
+		const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * (2 ** attempt));
+		return Math.round(this.#random() * ceiling);
+	}
+
+	#log(line: string): void {
+		if (this.debug) {
+			try {
+				this.debug(line);
+			} catch {
+				// A broken sink must not break the request.
+			}
+		}
+	}
+
+	async #fetchOnce(spec: RequestSpec, token: string | undefined): Promise<Response> {
+		const headers = new Headers(spec.headers);
+		if (!headers.has('accept')) {
+			headers.set('accept', 'application/json');
+		}
+
+		if (token !== undefined) {
+			headers.set('x-auth-token', token);
+		}
+
+		let body: BodyInit | undefined;
+		if (spec.json !== undefined) {
+			body = JSON.stringify(spec.json);
+			if (!headers.has('content-type')) {
+				headers.set('content-type', 'application/json');
+			}
+		} else if (spec.body !== undefined) {
+			body = spec.body as BodyInit;
+		}
+
+		const fetchFunction = this.#fetch;
+		return ky(spec.url, {
+			method: spec.method,
+			headers,
+			body,
+			signal: spec.signal,
+			timeout: spec.timeoutMs ?? this.timeoutMs,
+			retry: 0,
+			throwHttpErrors: false,
+			...((body instanceof ReadableStream) && {duplex: 'half'}),
+			...(fetchFunction && {fetch: fetchFunction}),
+		});
 	}
 
 	/**
@@ -357,13 +407,13 @@ export class HttpClient {
 
 			const ms = Math.round(performance.now() - started);
 			const requestId = requestIdOf(response.headers);
-			this.#log(`${spec.method} ${redactUrl(spec.url)} ${response.status} ${ms}ms${requestId ? ` ${requestId}` : ''}`);
+			this.#log(`${spec.method} ${redactUrl(spec.url)} ${response.status} ${ms}ms${requestId === undefined ? '' : ` ${requestId}`}`);
 
-			if (response.ok || spec.accept?.includes(response.status)) {
+			if (response.ok || spec.accept?.includes(response.status) === true) {
 				return response;
 			}
 
-			if (response.status === 401 && isUseAuth && !isReauthenticated && isReplayable && this.tokens) {
+			if (!isReauthenticated && isUseAuth && isReplayable && response.status === 401 && this.tokens !== undefined) {
 				isReauthenticated = true;
 				// eslint-disable-next-line no-await-in-loop
 				await response.body?.cancel();
@@ -414,55 +464,6 @@ export class HttpClient {
 			});
 		}
 	}
-
-	#backoff(attempt: number): number {
-		const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * (2 ** attempt));
-		return Math.round(this.#random() * ceiling);
-	}
-
-	#log(line: string): void {
-		if (this.debug) {
-			try {
-				this.debug(line);
-			} catch {
-				// A broken sink must not break the request.
-			}
-		}
-	}
-
-	async #fetchOnce(spec: RequestSpec, token: string | undefined): Promise<Response> {
-		const headers = new Headers(spec.headers);
-		if (!headers.has('accept')) {
-			headers.set('accept', 'application/json');
-		}
-
-		if (token !== undefined) {
-			headers.set('x-auth-token', token);
-		}
-
-		let body: BodyInit | undefined;
-		if (spec.json !== undefined) {
-			body = JSON.stringify(spec.json);
-			if (!headers.has('content-type')) {
-				headers.set('content-type', 'application/json');
-			}
-		} else if (spec.body !== undefined) {
-			body = spec.body as BodyInit;
-		}
-
-		const fetchFunction = this.#fetch;
-		return ky(spec.url, {
-			method: spec.method,
-			headers,
-			body,
-			signal: spec.signal,
-			timeout: spec.timeoutMs ?? this.timeoutMs,
-			retry: 0,
-			throwHttpErrors: false,
-			...((body instanceof ReadableStream) && {duplex: 'half'}),
-			...(fetchFunction && {fetch: fetchFunction}),
-		});
-	}
 }
 
 function describeNetworkError(error: unknown, timeoutMs: number): string {
@@ -474,7 +475,7 @@ function describeNetworkError(error: unknown, timeoutMs: number): string {
 		const cause: NodeJS.ErrnoException | undefined = error.cause instanceof Error ? error.cause : undefined;
 		const code = cause?.code ?? (error as NodeJS.ErrnoException).code;
 		const base = cause?.message ?? error.message;
-		return code && !base.includes(code) ? `${code}: ${base}` : base;
+		return code === undefined || base.includes(code) ? base : `${code}: ${base}`;
 	}
 
 	return String(error);

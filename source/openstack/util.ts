@@ -41,7 +41,7 @@ export function number(value: unknown): number | undefined {
 	return typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : undefined;
 }
 
-export function boolean(value: unknown): boolean {
+export function isTrue(value: unknown): boolean {
 	if (typeof value === 'boolean') {
 		return value;
 	}
@@ -67,7 +67,7 @@ export function stringRecord(value: unknown): Record<string, string> {
 	return result;
 }
 
-const hasZone = /(?:z|[+-]\d{2}:?\d{2})$/i;
+const zoneSuffix = /(?:z|[+\-]\d{2}:?\d{2})$/iv;
 
 /**
 An OpenStack timestamp as ISO 8601 UTC with `Z`. Cinder and Barbican send naive strings (`2023-06-23T11:56:02.509831`):
@@ -79,12 +79,12 @@ export function utc(value: unknown): string | undefined {
 	}
 
 	let text = value.trim().replace(' ', 'T');
-	if (!hasZone.test(text)) {
+	if (!zoneSuffix.test(text)) {
 		text += 'Z';
 	}
 
 	// Microseconds: JS Date takes milliseconds only.
-	text = text.replace(/(\.\d{3})\d+/, '$1');
+	text = text.replace(/(?<milliseconds>\.\d{3})\d+/v, '$<milliseconds>');
 	const date = new Date(text);
 	return Number.isNaN(date.getTime()) ? value : date.toISOString();
 }
@@ -97,15 +97,29 @@ export function utcRequired(value: unknown): string {
 }
 
 export function trimSlash(url: string): string {
-	return url.replace(/\/+$/, '');
+	let end = url.length;
+	while (end > 0 && url[end - 1] === '/') {
+		end--;
+	}
+
+	return url.slice(0, end);
+}
+
+function trimLeadingSlash(path: string): string {
+	let start = 0;
+	while (start < path.length && path[start] === '/') {
+		start++;
+	}
+
+	return path.slice(start);
 }
 
 /**
 Joins an endpoint and a path (the path's leading slash does not reset the endpoint's own path).
 */
 export function joinUrl(base: string, path: string, query?: Record<string, string | number | boolean | undefined>): string {
-	const url = new URL(`${trimSlash(base)}/${path.replace(/^\/+/, '')}`);
-	if (query) {
+	const url = new URL(`${trimSlash(base)}/${trimLeadingSlash(path)}`);
+	if (query !== undefined) {
 		for (const [key, value] of Object.entries(query)) {
 			if (value !== undefined) {
 				url.searchParams.set(key, String(value));
@@ -113,7 +127,7 @@ export function joinUrl(base: string, path: string, query?: Record<string, strin
 		}
 	}
 
-	return url.toString();
+	return url.href;
 }
 
 /**
@@ -126,8 +140,9 @@ export function lastSegment(reference: string): string {
 }
 
 export function parseVersion(version: string): [number, number] | undefined {
-	const match = /^v?(\d+)(?:\.(\d+))?$/.exec(version.trim());
-	return match ? [Number(match[1]), Number(match[2] ?? '0')] : undefined;
+	const match = /^v?(?<major>\d+)(?:\.(?<minor>\d+))?$/v.exec(version.trim());
+	const groups = match?.groups;
+	return groups === undefined ? undefined : [Number(groups['major']), Number(groups['minor'] ?? '0')];
 }
 
 export function compareVersions(a: string, b: string): number {
