@@ -15,10 +15,10 @@ const cli = meow(`
 	  (none)            The interactive view: what is backed up, which keys it needs, guided restores
 	  check             What this cloud lets you do for backups, one line per capability
 	  audit             Findings for one project or all of yours, for cron and CI
-	  restore <kind>    Guided restore: backup | backup-onto | image-volume | image-file | secret-file
-	  backup <kind>     Guided backup: volume | volume-image | server | image-download | secret-export | protect
+	  restore <kind>    Guided restore; kinds: backup, onto, volume-from-image, image, secret
+	  backup <kind>     Guided backup; kinds: volume, volume-image, server, image-download, secret, protect
 	  demo-cloud        Run the embedded demo cloud and print how to point any OpenStack client at it
-	  journal           Unfinished plans from an earlier run; --resume ID or --cleanup ID
+	  journal           Unfinished plans of an earlier run: journal [list] | resume ID | cleanup ID
 
 	Options
 	  --os-cloud NAME        Cloud from clouds.yaml (default: $OS_CLOUD, or the only one)
@@ -39,7 +39,7 @@ const cli = meow(`
 	  --confirm NAME         The name of the volume a restore will overwrite
 	  --dry-run              Print the plan, change nothing
 	  --export-cli           Print the plan as openstack commands, change nothing
-	  (each kind takes its own options: backstack restore --help)
+	  (each kind's arguments and options: backstack restore, backstack backup)
 
 	Demo cloud options
 	  --port N               Port for demo-cloud (default: random)
@@ -50,7 +50,8 @@ const cli = meow(`
 	  $ backstack --demo
 	  $ backstack check --os-cloud mycloud
 	  $ backstack audit --all-projects --format json --fail-on warning
-	  $ backstack restore backup 6f1c… --dry-run
+	  $ backstack restore backup nightly-db --dry-run
+	  $ backstack backup volume db-data --export-cli
 `, {
 	importMeta: import.meta,
 	allowUnknownFlags: true,

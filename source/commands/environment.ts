@@ -7,7 +7,7 @@ import {createWriteStream} from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import {createConnector, type Connector} from '../core/connection.js';
-import {type DebugSink, createDebugSink} from '../openstack/index.js';
+import type {DebugSink} from '../openstack/index.js';
 import type {CommandContext} from './context.js';
 
 export type Environment = {
@@ -21,11 +21,11 @@ export type Environment = {
 function debugSinkFor(context: CommandContext): {sink?: DebugSink; close(): void} {
 	if (context.flags.debugFile) {
 		const stream = createWriteStream(context.flags.debugFile, {flags: 'a', mode: 0o600});
-		return {sink: createDebugSink(line => stream.write(`${line}\n`)), close: () => stream.end()};
+		return {sink: line => stream.write(`${line}\n`), close: () => stream.end()};
 	}
 
 	if (context.flags.debug) {
-		return {sink: createDebugSink(line => context.stderr.write(`${line}\n`)), close() {}};
+		return {sink: line => context.stderr.write(`${line}\n`), close() {}};
 	}
 
 	return {close() {}};

@@ -1,0 +1,66 @@
+/*
+`backstack audit`: findings for one project or every project of the user's, as a table, JSON or CSV; the exit code
+follows --fail-on. Progress goes to stderr, and only when stderr is a terminal.
+*/
+import {auditRows, auditToCsv, auditToJson, exitCodeFor, runAudit} from '../core/audit.js';
+import {loadSettings} from '../store/settings.js';
+import {renderAuditTable} from '../ui/audit-table.js';
+import type {CommandContext} from './context.js';
+import {openEnvironment} from './environment.js';
+
+export async function runAuditCommand(context: CommandContext): Promise<number> {
+	const {flags} = context;
+	if (flags.allProjects && flags.project !== undefined) {
+		context.stderr.write('backstack: --all-projects and --project exclude each other; give one of them.\n');
+		return 2;
+	}
+
+	const {policy} = loadSettings({env: context.env, home: context.home});
+	const environment = await openEnvironment(context, {demoWhenUnconfigured: false});
+	try {
+		if (environment.demoReason) {
+			context.stderr.write(`(${environment.demoReason})\n`);
+		}
+
+		const session = await environment.connector.connect(flags.osCloud, {signal: context.signal});
+		const showProgress = context.stderr.isTTY === true;
+		try {
+			const report = await runAudit(session, {
+				allProjects: flags.allProjects,
+				project: flags.project,
+				policy: policy(),
+				signal: context.signal,
+				onProgress: showProgress
+					? event => {
+						context.stderr.write(`\r\u001B[2Kreading ${event.project}: ${event.service} ${event.resource} ${event.count}${event.done ? ' ✓' : ''}`);
+					}
+					: undefined,
+			});
+			if (showProgress) {
+				context.stderr.write('\r\u001B[2K');
+			}
+
+			switch (flags.format) {
+				case 'json': {
+					context.stdout.write(auditToJson(report));
+					break;
+				}
+
+				case 'csv': {
+					context.stdout.write(auditToCsv(report));
+					break;
+				}
+
+				default: {
+					context.stdout.write(renderAuditTable(report, auditRows(report), {columns: context.stdout.columns ?? 120, color: context.stdout.isTTY === true && context.env['NO_COLOR'] === undefined}));
+				}
+			}
+
+			return exitCodeFor(report, flags.failOn);
+		} finally {
+			session.close();
+		}
+	} finally {
+		await environment.close();
+	}
+}

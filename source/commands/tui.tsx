@@ -1,0 +1,57 @@
+/*
+The interactive view: wires the connector, core's reading and analysis, the cache and the terminal into <App/>.
+*/
+import {render} from 'ink';
+import {readInventory} from '../core/inventory.js';
+import {checkCloud} from '../core/check.js';
+import {createInventoryCache, configDirectory} from '../store/cache.js';
+import {loadSettings} from '../store/settings.js';
+import {App} from '../ui/app.js';
+import {analyseWithCore} from '../ui/core-analysis.js';
+import {osc52Writer} from '../ui/osc52.js';
+import type {AppServices} from '../ui/services.js';
+import type {CommandContext} from './context.js';
+import {openEnvironment} from './environment.js';
+import {formatCheckLine} from './check.js';
+
+export async function runTui(context: CommandContext): Promise<number> {
+	const environment = await openEnvironment(context, {demoWhenUnconfigured: true});
+	const directory = configDirectory(context.env, context.home);
+	const {settings, policy} = loadSettings({env: context.env, home: context.home});
+	// The demo cloud's data is made up afresh each run: caching it would only show stale fiction.
+	const cache = environment.demoReason ? undefined : createInventoryCache({directory});
+	const services: AppServices = {
+		connector: environment.connector,
+		readInventory,
+		analyse: analyseWithCore,
+		async checkCloud(session, options) {
+			const lines = await checkCloud(session, {signal: options?.signal});
+			return lines.map(line => formatCheckLine(line));
+		},
+		policy: policy(),
+		refreshSeconds: settings.refreshSeconds,
+		cache,
+		now: () => new Date(),
+		copy: osc52Writer(context.stdout),
+		env: context.env,
+		theme: settings.theme,
+	};
+	const instance = render(
+		<App
+			services={services}
+			isReadonly={context.flags.readonly}
+			cloud={context.flags.osCloud ?? settings.defaultCloud ?? environment.cloudName}
+			project={context.flags.project}
+			demoReason={environment.demoReason}
+		/>,
+		{stdout: context.stdout as NodeJS.WriteStream, stdin: context.stdin as NodeJS.ReadStream, exitOnCtrlC: true},
+	);
+	try {
+		await instance.waitUntilExit();
+	} finally {
+		await cache?.close();
+		await environment.close();
+	}
+
+	return 0;
+}
