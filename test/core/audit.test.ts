@@ -95,16 +95,12 @@ function validate(schema: unknown, value: unknown, path = '$'): string[] {
 `const` and `enum`.
 */
 function validateValue(rule: Record<string, unknown>, value: unknown, path: string): string[] {
-	const errors: string[] = [];
-	if ('const' in rule && rule['const'] !== value) {
-		errors.push(`${path}: not ${String(rule['const'])}`);
-	}
-
-	if (Array.isArray(rule['enum']) && !rule['enum'].includes(value)) {
-		errors.push(`${path}: ${String(value)} not in enum`);
-	}
-
-	return errors;
+	const isConstWrong = 'const' in rule && rule['const'] !== value;
+	const isEnumWrong = Array.isArray(rule['enum']) && !rule['enum'].includes(value);
+	return [
+		...(isConstWrong ? [`${path}: not ${String(rule['const'])}`] : []),
+		...(isEnumWrong ? [`${path}: ${String(value)} not in enum`] : []),
+	];
 }
 
 test('the report has schema version 1, the cloud, the policy, projects with counts, and totals', t => {
