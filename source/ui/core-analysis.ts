@@ -1,16 +1,58 @@
 /*
-The real `services.analyse`: core's rules (assess), row summaries (summarise) and key graph, behind the one object the
-screens read.
+The real `services.analyse`: core's rules (assess), row summaries (summarise) and key graph (buildKeyGraph), behind the one
+object the screens read. Link trees are converted to the UI's drawable nodes here.
 */
 import {assess, summarise} from '../core/assessment.js';
-import type {Analyse} from './analysis.js';
+import {buildKeyGraph, type LinkNode as CoreLinkNode} from '../core/keys.js';
+import type {Analyse, LinkNode} from './analysis.js';
+
+const relationLabels: Record<string, string> = {
+	type: 'type',
+	'type-of': 'type of',
+	key: 'key',
+	'used-by': 'used by',
+	snapshot: 'snapshot',
+	'snapshot-of': 'snapshot of',
+	backup: 'backup',
+	'source-volume': 'source volume',
+	'source-type': 'source type',
+	'backup-of-type': 'backup of this type',
+	'attached-to': 'attached to',
+	volume: 'volume',
+	'snapshot-image': 'snapshot image',
+	'image-of-server': 'image of server',
+	'image-snapshot': 'snapshot in image',
+	'in-image': 'in image',
+	'boot-image': 'boot image',
+	'booted-server': 'booted server',
+};
+
+/**
+A core link tree as the detail pane draws it.
+*/
+export function toLinkNode(node: CoreLinkNode): LinkNode {
+	return {
+		relation: node.relation === undefined ? undefined : (relationLabels[node.relation] ?? node.relation),
+		kind: node.ref.kind,
+		id: node.ref.id,
+		name: node.ref.name,
+		note: node.state === 'present' ? undefined : node.state,
+		problem: node.state === 'missing',
+		children: node.children.map(child => toLinkNode(child)),
+	};
+}
 
 export const analyseWithCore: Analyse = (inventory, now, policy) => {
 	const findings = assess(inventory, now, policy);
 	const summaries = summarise(inventory, findings);
+	let graph: ReturnType<typeof buildKeyGraph> | undefined;
 	return {
 		findings,
 		summaryOf: id => summaries[id],
-		linksOf: () => undefined,
+		linksOf(ref) {
+			// Built on first use: the tables do not need it, only the detail pane.
+			graph ??= buildKeyGraph(inventory);
+			return toLinkNode(graph.linksOf(ref));
+		},
 	};
 };

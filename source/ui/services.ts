@@ -8,6 +8,15 @@ import type {InventoryCache} from '../store/cache.js';
 import type {Analyse} from './analysis.js';
 import type {CloudEntry} from './views.js';
 
+/**
+One line of core's capability check (the fields the header reads).
+*/
+export type CapabilityCheck = {
+	state: 'ok' | 'warn' | 'fail' | 'info';
+	topic: string;
+	text: string;
+};
+
 export type AppConnector = {
 	/**
 	True when the clouds are those of the embedded demo cloud.
@@ -28,9 +37,9 @@ export type AppServices = {
 	*/
 	analyse: Analyse;
 	/**
-	Core/check.ts capability lines for the header; optional.
+	Core/check.ts `checkCloud`: the header summarises its lines (backup service, key manager…); optional.
 	*/
-	checkCloud?(session: CloudSession, options?: {signal?: AbortSignal}): Promise<string[]>;
+	checkCloud?(session: CloudSession, options?: {signal?: AbortSignal}): Promise<Array<string | CapabilityCheck>>;
 	policy: Policy;
 	/**
 	Seconds between automatic refreshes while something is in progress (creating, backing-up, restoring…).

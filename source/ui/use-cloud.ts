@@ -10,7 +10,7 @@ import {
 } from 'react';
 import type {Inventory, InventoryProgress} from '../core/model.js';
 import type {CloudSession, Project} from '../core/types.js';
-import type {AppServices} from './services.js';
+import type {AppServices, CapabilityCheck} from './services.js';
 import {sanitize} from './sanitize.js';
 import type {CloudEntry} from './views.js';
 
@@ -21,7 +21,10 @@ export type CloudState = {
 	session?: CloudSession;
 	clouds: CloudEntry[];
 	projects: Project[];
-	capabilities: string[];
+	/**
+	What core's capability check found (sanitised); empty until it answers.
+	*/
+	capabilities: CapabilityCheck[];
 	inventory?: Inventory;
 	/**
 	When the inventory shown came from the cache: when it was saved.
@@ -64,7 +67,7 @@ export function useCloud(services: AppServices, initial: {cloud?: string; projec
 	const [session, setSession] = useState<CloudSession | undefined>();
 	const [clouds, setClouds] = useState<CloudEntry[]>([]);
 	const [projects, setProjects] = useState<Project[]>([]);
-	const [capabilities, setCapabilities] = useState<string[]>([]);
+	const [capabilities, setCapabilities] = useState<CapabilityCheck[]>([]);
 	const [inventory, setInventory] = useState<Inventory | undefined>();
 	const [cachedAt, setCachedAt] = useState<string | undefined>();
 	const [phase, setPhase] = useState<LoadPhase>('connecting');
@@ -140,7 +143,9 @@ export function useCloud(services: AppServices, initial: {cloud?: string; projec
 			});
 		services.checkCloud?.(session, {signal: controller.signal})
 			.then(lines => {
-				setCapabilities(lines.map(line => sanitize(line)));
+				setCapabilities(lines.map(line => (typeof line === 'string'
+					? {state: 'info', topic: '', text: sanitize(line)}
+					: {state: line.state, topic: sanitize(line.topic), text: sanitize(line.text)})));
 			})
 			.catch(() => {
 				setCapabilities([]);

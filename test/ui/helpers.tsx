@@ -144,7 +144,7 @@ export function drive(tree: ReactElement, size?: {columns: number; rows: number}
 
 			await tick();
 		},
-		async waitFor(predicate, timeoutMs = 3000) {
+		async waitFor(predicate, timeoutMs = 10_000) {
 			const test = typeof predicate === 'string' ? (text: string) => text.includes(predicate) : predicate;
 			const started = Date.now();
 			while (!test(frame())) {

@@ -13,6 +13,7 @@ import {
 import {paint, type Theme} from '../theme.js';
 import {age} from '../format.js';
 import type {CloudState} from '../use-cloud.js';
+import type {CapabilityCheck} from '../services.js';
 
 export type HeaderProps = {
 	readonly width: number;
@@ -24,30 +25,51 @@ export type HeaderProps = {
 	readonly tabs: Array<{label: string; isActive: boolean}>;
 };
 
+const checkSymbols: Record<CapabilityCheck['state'], string> = {
+	ok: '✔', warn: '▲', fail: '✖', info: '·',
+};
+
+// Topics of core's check shown in the header, and their short names.
+const checkTopics: Record<string, string> = {
+	'backup service': 'backups',
+	'key manager': 'barbican',
+	'key payloads': 'payloads',
+};
+
+function symbolOf(state: string | undefined): string {
+	if (state === undefined) {
+		return '…';
+	}
+
+	return state === 'ok' ? '✔' : '✖';
+}
+
 /**
-One short capability line from the session's catalog and what the inventory could read.
+One short capability line: the catalog's services and microversions, then what the capability check found.
 */
-export function capabilityLine(session: CloudSession | undefined, inventory: Inventory | undefined): string {
-	if (!session) {
+export function capabilityLine(session: CloudSession | undefined, inventory: Inventory | undefined, checks: readonly CapabilityCheck[]): string {
+	if (session === undefined) {
 		return 'capabilities: …';
 	}
 
 	const services = session.services();
-	const parts: string[] = [];
-	const mark = (name: string, state: string | undefined, detail = '') => {
-		const symbol = state === 'ok' ? '✔' : (state === undefined ? '…' : '✖');
-		parts.push(`${name} ${symbol}${detail}`);
+	const checked = new Map(checks.filter(check => checkTopics[check.topic] !== undefined).map(check => [checkTopics[check.topic] ?? '', check]));
+	const show = (name: string, fallback: string | undefined) => {
+		const check = checked.get(name);
+		return `${name} ${check === undefined ? symbolOf(fallback) : checkSymbols[check.state]}`;
 	};
 
-	const {cinder} = services;
-	mark('cinder', cinder.state, cinder.state === 'ok' && cinder.microversion ? ` ${cinder.microversion.max}` : '');
-	const backups = inventory?.lists?.backups ?? (inventory ? inventory.sources.cinder : undefined);
-	mark('backups', backups?.state);
-	mark('barbican', inventory ? inventory.sources.barbican.state : services.barbican.state);
-	mark('glance', services.glance.state);
-	const {nova} = services;
-	mark('nova', nova.state, nova.state === 'ok' && nova.microversion ? ` ${nova.microversion.max}` : '');
-	return parts.join('  ');
+	const {cinder, nova} = services;
+	const parts = [
+		`cinder ${symbolOf(cinder.state)}${cinder.state === 'ok' && cinder.microversion !== undefined ? ` ${cinder.microversion.max}` : ''}`,
+		show('backups', (inventory?.lists?.backups ?? inventory?.sources.cinder)?.state),
+		show('barbican', inventory === undefined ? services.barbican.state : inventory.sources.barbican.state),
+		`glance ${symbolOf(services.glance.state)}`,
+		`nova ${symbolOf(nova.state)}${nova.state === 'ok' && nova.microversion !== undefined ? ` ${nova.microversion.max}` : ''}`,
+	];
+	const payloads = checked.has('payloads') ? [show('payloads', undefined)] : [];
+	const plain = checks.filter(check => check.topic === '').map(check => check.text);
+	return [...parts, ...payloads, ...plain].join('  ');
 }
 
 /**
@@ -82,7 +104,7 @@ export function Header(props: HeaderProps) {
 		`user ${sanitize(token?.userName ?? '…')}`,
 	].filter(part => part !== '').join('  ');
 	const flags = [props.isReadonly ? 'READ-ONLY' : '', cloud.cachedAt === undefined ? '' : `cached ${age(cloud.cachedAt, props.now)} ago`].filter(part => part !== '').join('  ');
-	const capabilities = cloud.capabilities.length > 0 ? cloud.capabilities.join('  ') : capabilityLine(session, cloud.inventory);
+	const capabilities = capabilityLine(session, cloud.inventory, cloud.capabilities);
 	const title = `backstack  ${where}`;
 	const room = props.width - (flags === '' ? 0 : flags.length + 2);
 	return (
