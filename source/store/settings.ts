@@ -1,0 +1,138 @@
+/*
+Backstack's settings: a small JSON file (`config.json`) kept by `conf`, checked against a schema when read and written.
+
+Where: `$BACKSTACK_CONFIG_DIR`, else `$XDG_CONFIG_HOME/backstack`, else `~/.config/backstack` (the same directory as the
+inventory cache). Tests point BACKSTACK_CONFIG_DIR at a temporary directory.
+
+Settings and their defaults (the README lists these):
+- `defaultCloud` (no default): the clouds.yaml cloud to open when neither --os-cloud nor OS_CLOUD names one.
+- `rpoHours` (24): recovery point objective in hours; a newest usable backup older than this is stale.
+- `severities` ({}): per finding code, a severity replacing the default one, e.g. {"volume.snapshot-only": "critical"}.
+- `refreshSeconds` (30): how often the TUI re-reads the cloud; 0 turns automatic refresh off.
+- `theme` ('auto'): 'auto' (follow the terminal), 'dark', 'light', or 'none' (no colours, as with NO_COLOR).
+
+A file that breaks the schema is not silently replaced by defaults: `loadSettings` throws, naming the file and the field.
+*/
+import process from 'node:process';
+import Conf, {type Schema} from 'conf';
+import {defaultPolicy, defaultSeverities} from '../core/assessment.js';
+import type {Policy, Severity} from '../core/model.js';
+import {configDirectory} from './cache.js';
+
+export type Theme = 'auto' | 'dark' | 'light' | 'none';
+
+export type Settings = {
+	defaultCloud?: string;
+	rpoHours: number;
+	severities: Partial<Record<string, Severity>>;
+	refreshSeconds: number;
+	theme: Theme;
+};
+
+export const defaultSettings: Readonly<Settings> = {
+	rpoHours: defaultPolicy.rpoHours,
+	severities: {},
+	refreshSeconds: 30,
+	theme: 'auto',
+};
+
+const severityValues: Severity[] = ['critical', 'warning', 'info', 'ok'];
+
+const schema: Schema<Settings> = {
+	defaultCloud: {type: 'string', minLength: 1},
+	rpoHours: {type: 'number', exclusiveMinimum: 0, default: defaultSettings.rpoHours},
+	severities: {
+		type: 'object',
+		additionalProperties: {enum: severityValues},
+		default: {},
+	},
+	refreshSeconds: {type: 'integer', minimum: 0, default: defaultSettings.refreshSeconds},
+	theme: {enum: ['auto', 'dark', 'light', 'none'], default: defaultSettings.theme},
+};
+
+export type SettingsOptions = {
+	/**
+	Environment to read BACKSTACK_CONFIG_DIR / XDG_CONFIG_HOME from; default `process.env`.
+	*/
+	env?: Record<string, string | undefined>;
+	home?: string;
+	/**
+	The directory itself, overriding the environment.
+	*/
+	directory?: string;
+};
+
+export type LoadedSettings = {
+	settings: Settings;
+	/**
+	The assessment policy the settings describe.
+	*/
+	policy(): Policy;
+	/**
+	The settings file.
+	*/
+	path: string;
+	/**
+	Finding codes in `severities` that no rule emits (likely typos).
+	*/
+	unknownCodes: string[];
+	/**
+	Changes and saves settings (validated against the schema; throws on a bad value).
+	*/
+	update(changes: Partial<Settings>): Settings;
+};
+
+function read(store: Conf<Settings>): Settings {
+	const defaultCloud = store.get('defaultCloud');
+	return {
+		...(defaultCloud !== undefined && {defaultCloud}),
+		rpoHours: store.get('rpoHours'),
+		severities: {...store.get('severities')},
+		refreshSeconds: store.get('refreshSeconds'),
+		theme: store.get('theme'),
+	};
+}
+
+/**
+Reads the settings file (creating nothing until something is saved).
+*/
+export function loadSettings(options: SettingsOptions = {}): LoadedSettings {
+	const directory = options.directory ?? configDirectory(options.env ?? process.env, options.home);
+	let store: Conf<Settings>;
+	try {
+		store = new Conf<Settings>({
+			projectName: 'backstack',
+			cwd: directory,
+			configName: 'config',
+			schema,
+			accessPropertiesByDotNotation: false,
+			clearInvalidConfig: false,
+		});
+	} catch (error) {
+		const message = error instanceof Error ? error.message : String(error);
+		throw new Error(`The settings file ${directory}/config.json is not valid (${message}). Fix it or delete it to get the defaults.`, {cause: error});
+	}
+
+	let settings = read(store);
+	const loaded: LoadedSettings = {
+		get settings() {
+			return settings;
+		},
+		policy: () => ({rpoHours: settings.rpoHours, severities: {...settings.severities}}),
+		path: store.path,
+		unknownCodes: Object.keys(settings.severities).filter(code => defaultSeverities[code] === undefined).toSorted(),
+		update(changes) {
+			for (const [key, value] of Object.entries(changes) as Array<[keyof Settings, Settings[keyof Settings] | undefined]>) {
+				if (value === undefined) {
+					store.delete(key);
+				} else {
+					store.set(key, value);
+				}
+			}
+
+			settings = read(store);
+			return settings;
+		},
+	};
+	return loaded;
+}
