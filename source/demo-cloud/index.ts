@@ -3,7 +3,10 @@ The embedded demo cloud: Keystone, Cinder, Glance, Nova and Barbican simulated i
 Used by `backstack --demo`, by `backstack demo-cloud` (runStandalone) and by tests.
 */
 import {writeFile} from 'node:fs/promises';
+import {createBarbican} from './barbican.js';
 import {createCinder} from './cinder.js';
+import {createGlance} from './glance.js';
+import {createNova} from './nova.js';
 import type {FaultSpec} from './faults.js';
 import type {DemoService} from './http.js';
 import {
@@ -130,6 +133,9 @@ export async function startDemoCloud(options: DemoCloudOptions = {}): Promise<De
 	const server = new DemoHttpServer({latencyMs: options.latencyMs, bandwidthBytesPerSecond: options.bandwidthBytesPerSecond});
 	server.use(createKeystone(state));
 	server.use(createCinder(state));
+	server.use(createGlance(state));
+	server.use(createNova(state));
+	server.use(createBarbican(state));
 
 	const seed = options.seed ?? 'story';
 	const scale = typeof seed === 'object' ? seed : undefined;

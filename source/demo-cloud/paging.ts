@@ -1,10 +1,11 @@
+/* eslint-disable @typescript-eslint/no-restricted-types -- OpenStack's JSON has nulls; records mirror it. */
 
 /*
 Marker/limit paging and sorting as Cinder and Nova do it (`*_links` with rel=next when a full page came back).
 */
 import {HttpError} from './http.js';
 
-export type Sortable = {id: string; createdAt: number; updatedAt?: number | undefined; name?: string | undefined; status?: string; size?: number | undefined};
+export type Sortable = {id: string; createdAt: number; updatedAt?: number | null; name?: string | null; status?: string; size?: number | null};
 
 type SortKey = {key: string; direction: 'asc' | 'desc'};
 

@@ -492,7 +492,9 @@ export class DemoState {
 		return backup;
 	}
 
-	/** A backup's bytes: what it copied, or (for seeded backups) what its volume held at first. */
+	/**
+	A backup's bytes: what it copied, or (for seeded backups) what its volume held at first.
+	*/
 	backupContentOf(backup: BackupRecord): Buffer {
 		backup.content ??= deterministicBytes(backup.volumeId, 4096);
 		return backup.content;
