@@ -5,16 +5,15 @@ From catalog entries to usable service base URLs and microversion ranges.
 - Unversioned Glance/Barbican endpoints get `/v2` / `/v1`; Cinder `volume`/`volumev2` entries are rewritten to `/v3`.
 - Version discovery is a GET on the service root without a token; 300 Multiple Choices is an answer.
 */
-import {OpenStackError} from './errors.js';
 import type {HttpClient} from './http.js';
 import type {Endpoint, Microversion, ServiceName} from './types.js';
 import {
-	asArray,
 	asObject,
 	compareVersions,
+	nonEmpty,
 	parseVersion,
-	string,
 	trimSlash,
+	type Json,
 } from './util.js';
 
 /**
@@ -59,66 +58,56 @@ export function selectEndpoint(catalog: Endpoint[], service: ServiceName, option
 export function describeMissingEndpoint(catalog: Endpoint[], service: ServiceName, options: {interface: string; region?: string}): string {
 	const types = serviceTypes[service];
 	const present = catalog.filter(endpoint => types.includes(endpoint.serviceType));
-	const where = `interface ${options.interface}${options.region ? `, region ${options.region}` : ''}`;
 	if (present.length === 0) {
 		return `no ${officialTypes[service]} service in the catalog`;
 	}
 
-	const offered = [...new Set(present.map(endpoint => `${endpoint.interface}${endpoint.region ? `@${endpoint.region}` : ''}`))].join(', ');
+	const where = `interface ${options.interface}${options.region === undefined ? '' : `, region ${options.region}`}`;
+	const offered = [...new Set(present.map(endpoint => `${endpoint.interface}${endpoint.region === undefined ? '' : `@${endpoint.region}`}`))].join(', ');
 	return `the catalog has ${officialTypes[service]} only for ${offered}, not for ${where}`;
 }
 
 type VersionEntry = {id: string; status?: string; version?: string; minVersion?: string; maxVersion?: string};
 
+function versionList(object: Json): unknown[] {
+	const {versions, version} = object;
+	if (Array.isArray(versions)) {
+		return versions;
+	}
+
+	// Keystone and Barbican 1.0: {"versions": {"values": [...]}}; a versioned root: {"version": {...}}.
+	const nested = asObject(versions)?.['values'];
+	if (Array.isArray(nested)) {
+		return nested;
+	}
+
+	return asObject(version) === undefined ? [] : [version];
+}
+
+function toVersionEntry(value: unknown): VersionEntry | undefined {
+	const entry = asObject(value);
+	const id = nonEmpty(entry?.['id']);
+	if (entry === undefined || id === undefined) {
+		return undefined;
+	}
+
+	const status = nonEmpty(entry['status']);
+	const version = nonEmpty(entry['version']);
+	const minVersion = nonEmpty(entry['min_version']);
+	const maxVersion = nonEmpty(entry['max_version']);
+	return {
+		id,
+		...(status !== undefined && {status}),
+		...(version !== undefined && {version}),
+		...(minVersion !== undefined && {minVersion}),
+		...(maxVersion !== undefined && {maxVersion}),
+	};
+}
+
 export function parseVersionDocument(body: unknown): VersionEntry[] {
 	const object = asObject(body);
-	if (!object) {
-		return [];
-	}
-
-	let list: unknown[] = [];
-	const versions = object['versions'];
-	if (Array.isArray(versions)) {
-		list = versions;
-	} else if (asObject(versions) && Array.isArray(asObject(versions)?.['values'])) {
-		list = asArray(asObject(versions)?.['values']);
-	} else if (asObject(object['version'])) {
-		list = [object['version']];
-	}
-
-	const entries: VersionEntry[] = [];
-	for (const value of list) {
-		const entry = asObject(value);
-		const id = string(entry?.['id']);
-		if (!entry || !id) {
-			continue;
-		}
-
-		const item: VersionEntry = {id};
-		const status = string(entry['status']);
-		if (status) {
-			item.status = status;
-		}
-
-		const version = string(entry['version']);
-		if (version) {
-			item.version = version;
-		}
-
-		const minVersion = string(entry['min_version']);
-		if (minVersion) {
-			item.minVersion = minVersion;
-		}
-
-		const maxVersion = string(entry['max_version']);
-		if (maxVersion) {
-			item.maxVersion = maxVersion;
-		}
-
-		entries.push(item);
-	}
-
-	return entries;
+	const list = object === undefined ? [] : versionList(object);
+	return list.map(value => toVersionEntry(value)).filter((entry): entry is VersionEntry => entry !== undefined);
 }
 
 export type Discovered = {
@@ -133,19 +122,23 @@ export type Discovered = {
 	warning?: string;
 };
 
-function splitVersion(url: string, pattern: RegExp): {origin: string; prefix: string; version?: string; suffix: string} {
+/**
+Splits a catalog URL around its API version segment (`/v3`, `/v2.1`…): what comes before is the service root (version
+discovery lives there), what comes after (e.g. a project ID) is kept.
+*/
+function splitVersion(url: string, versions: RegExp): {origin: string; prefix: string; suffix: string} {
 	const parsed = new URL(url);
-	const path = trimSlash(parsed.pathname);
-	const match = pattern.exec(path);
-	if (!match) {
-		return {origin: parsed.origin, prefix: path, suffix: ''};
+	const segments = trimSlash(parsed.pathname).split('/');
+	const index = segments.findIndex(segment => versions.test(segment));
+	if (index === -1) {
+		return {origin: parsed.origin, prefix: segments.join('/'), suffix: ''};
 	}
 
+	const suffix = segments.slice(index + 1).join('/');
 	return {
 		origin: parsed.origin,
-		prefix: path.slice(0, match.index),
-		version: match[1],
-		suffix: path.slice(match.index + match[0].length),
+		prefix: segments.slice(0, index).join('/'),
+		suffix: suffix === '' ? '' : `/${suffix}`,
 	};
 }
 
@@ -157,21 +150,21 @@ async function getVersions(http: HttpClient, service: ServiceName, url: string, 
 }
 
 function failure(error: unknown): string {
-	return (error instanceof OpenStackError) || (error instanceof Error) ? error.message : String(error);
+	return error instanceof Error ? error.message : String(error);
 }
 
 /**
 Cinder: `https://h:8776/v3/<project>`; the root lists `version` (max) and `min_version`.
 */
 export async function discoverCinder(http: HttpClient, catalogUrl: string, projectId: string, signal?: AbortSignal): Promise<Discovered> {
-	const parts = splitVersion(catalogUrl, /\/(v[123])(?=\/|$)/);
+	const parts = splitVersion(catalogUrl, /^v[123]$/v);
 	const suffix = parts.suffix === '' ? `/${projectId}` : parts.suffix;
 	const endpoint = `${parts.origin}${parts.prefix}/v3${suffix}`;
 	const base: Microversion = {min: '3.0', max: '3.0'};
 	try {
 		const entries = await getVersions(http, 'cinder', `${parts.origin}${parts.prefix}/`, signal);
 		const v3 = entries.find(entry => entry.id.startsWith('v3'));
-		return v3 ? {endpoint, microversion: {min: v3.minVersion ?? '3.0', max: v3.version ?? v3.maxVersion ?? '3.0'}} : {endpoint, microversion: base, warning: 'the version document lists no v3 API'};
+		return v3 === undefined ? {endpoint, microversion: base, warning: 'the version document lists no v3 API'} : {endpoint, microversion: {min: v3.minVersion ?? '3.0', max: v3.version ?? v3.maxVersion ?? '3.0'}};
 	} catch (error) {
 		signal?.throwIfAborted();
 		return {endpoint, microversion: base, warning: `version discovery failed: ${failure(error)}`};
@@ -182,13 +175,15 @@ export async function discoverCinder(http: HttpClient, catalogUrl: string, proje
 Nova: `https://h:8774/v2.1`; the root lists `v2.1` with `version` (max) and `min_version`.
 */
 export async function discoverNova(http: HttpClient, catalogUrl: string, signal?: AbortSignal): Promise<Discovered> {
-	const parts = splitVersion(catalogUrl, /\/(v2(?:\.\d+)?)(?=\/|$)/);
+	const parts = splitVersion(catalogUrl, /^v2(?:\.\d+)?$/v);
 	const endpoint = `${parts.origin}${parts.prefix}/v2.1${parts.suffix}`;
 	const base: Microversion = {min: '2.1', max: '2.1'};
 	try {
 		const entries = await getVersions(http, 'nova', `${parts.origin}${parts.prefix}/`, signal);
 		const v21 = entries.find(entry => entry.id === 'v2.1');
-		return v21?.version ? {endpoint, microversion: {min: v21.minVersion ?? '2.1', max: v21.version}} : {endpoint, microversion: base, warning: 'the version document lists no v2.1 microversions'};
+		return v21?.version === undefined
+			? {endpoint, microversion: base, warning: 'the version document lists no v2.1 microversions'}
+			: {endpoint, microversion: {min: v21.minVersion ?? '2.1', max: v21.version}};
 	} catch (error) {
 		signal?.throwIfAborted();
 		return {endpoint, microversion: base, warning: `version discovery failed: ${failure(error)}`};
@@ -199,18 +194,18 @@ export async function discoverNova(http: HttpClient, catalogUrl: string, signal?
 Glance: usually unversioned (`https://h:9292`); minor versions are informational, reported as a range.
 */
 export async function discoverGlance(http: HttpClient, catalogUrl: string, signal?: AbortSignal): Promise<Discovered> {
-	const parts = splitVersion(catalogUrl, /\/(v2(?:\.\d+)?)(?=\/|$)/);
+	const parts = splitVersion(catalogUrl, /^v2(?:\.\d+)?$/v);
 	const endpoint = `${parts.origin}${parts.prefix}/v2`;
 	const base: Microversion = {min: '2.0', max: '2.0'};
 	try {
 		const entries = await getVersions(http, 'glance', `${parts.origin}${parts.prefix}/`, signal);
-		const v2 = entries.map(entry => entry.id.replace(/^v/, '')).filter(id => id.startsWith('2') && parseVersion(id));
-		if (v2.length === 0) {
-			return {endpoint, microversion: base, warning: 'the version document lists no v2 API'};
-		}
-
-		v2.sort(compareVersions);
-		return {endpoint, microversion: {min: v2[0] ?? '2.0', max: v2.at(-1) ?? '2.0'}};
+		const v2 = entries
+			.map(entry => entry.id.startsWith('v') ? entry.id.slice(1) : entry.id)
+			.filter(id => id.startsWith('2') && parseVersion(id) !== undefined)
+			.toSorted(compareVersions);
+		return v2.length === 0
+			? {endpoint, microversion: base, warning: 'the version document lists no v2 API'}
+			: {endpoint, microversion: {min: v2[0] ?? '2.0', max: v2.at(-1) ?? '2.0'}};
 	} catch (error) {
 		signal?.throwIfAborted();
 		return {endpoint, microversion: base, warning: `version discovery failed: ${failure(error)}`};
@@ -221,13 +216,13 @@ export async function discoverGlance(http: HttpClient, catalogUrl: string, signa
 Barbican: unversioned (`https://h:9311`); ≥ 1.1 lists `max_version`, 1.0 the `{"versions":{"values":[…]}}` shape.
 */
 export async function discoverBarbican(http: HttpClient, catalogUrl: string, signal?: AbortSignal): Promise<Discovered> {
-	const parts = splitVersion(catalogUrl, /\/(v1)(?=\/|$)/);
+	const parts = splitVersion(catalogUrl, /^v1$/v);
 	const endpoint = `${parts.origin}${parts.prefix}/v1`;
 	const base: Microversion = {min: '1.0', max: '1.0'};
 	try {
 		const entries = await getVersions(http, 'barbican', `${parts.origin}${parts.prefix}/`, signal);
 		const v1 = entries.find(entry => entry.id.startsWith('v1'));
-		return v1 ? {endpoint, microversion: {min: v1.minVersion ?? '1.0', max: v1.maxVersion ?? v1.version ?? '1.0'}} : {endpoint, microversion: base, warning: 'the version document lists no v1 API'};
+		return v1 === undefined ? {endpoint, microversion: base, warning: 'the version document lists no v1 API'} : {endpoint, microversion: {min: v1.minVersion ?? '1.0', max: v1.maxVersion ?? v1.version ?? '1.0'}};
 	} catch (error) {
 		signal?.throwIfAborted();
 		return {endpoint, microversion: base, warning: `version discovery failed: ${failure(error)}`};

@@ -5,6 +5,7 @@ Keystone v3: issuing and renewing project-scoped tokens, the catalog, the user's
 - Renewed when fewer than 120 s remain (keystoneauth's rule) and once after a 401 (the HTTP layer asks).
 - Application credentials carry their own scope: no `scope` in the request (Keystone answers 401 otherwise).
 */
+/* eslint-disable @typescript-eslint/naming-convention -- Keystone's request bodies are snake_case JSON. */
 import type {AuthOptions, AuthType} from './config.js';
 import {ConfigError, OpenStackError} from './errors.js';
 import type {HttpClient, TokenSource} from './http.js';
@@ -13,7 +14,7 @@ import {
 	asArray,
 	asObject,
 	nameOf,
-	string,
+	nonEmpty,
 	trimSlash,
 	utcRequired,
 	type Json,
@@ -38,28 +39,25 @@ Where Keystone v3 lives: the auth_url with `/v3` when it is unversioned.
 export function identityBase(authUrl: string): string {
 	const url = new URL(authUrl);
 	const path = trimSlash(url.pathname);
-	if (/\/v3(?:\.\d+)?$/.test(path)) {
+	if (/\/v3(?:\.\d+)?$/v.test(path)) {
 		url.pathname = path;
-		return trimSlash(url.toString());
+	} else if (path.endsWith('/v2.0')) {
+		url.pathname = `${path.slice(0, -'/v2.0'.length)}/v3`;
+	} else {
+		url.pathname = `${path}/v3`;
 	}
 
-	if (path.endsWith('/v2.0')) {
-		url.pathname = path.replace(/\/v2\.0$/, '/v3');
-		return trimSlash(url.toString());
-	}
-
-	url.pathname = `${path}/v3`;
-	return trimSlash(url.toString());
+	return trimSlash(url.href);
 }
 
 export type Scope = 'none' | {projectId: string} | {projectName: string; domainId?: string; domainName?: string};
 
 function scopeOf(auth: AuthOptions): Scope {
-	if (auth.projectId) {
+	if (auth.projectId !== undefined) {
 		return {projectId: auth.projectId};
 	}
 
-	return auth.projectName ? {projectName: auth.projectName, domainId: auth.projectDomainId, domainName: auth.projectDomainName} : 'none';
+	return auth.projectName === undefined ? 'none' : {projectName: auth.projectName, domainId: auth.projectDomainId, domainName: auth.projectDomainName};
 }
 
 function scopeBody(scope: Scope): Json | undefined {
@@ -71,16 +69,16 @@ function scopeBody(scope: Scope): Json | undefined {
 		return {project: {id: scope.projectId}};
 	}
 
-	const domain = scope.domainId ? {id: scope.domainId} : {name: scope.domainName ?? 'Default'};
+	const domain = scope.domainId === undefined ? {name: scope.domainName ?? 'Default'} : {id: scope.domainId};
 	return {project: {name: scope.projectName, domain}};
 }
 
 function userBody(auth: AuthOptions): Json {
-	if (auth.userId) {
+	if (auth.userId !== undefined) {
 		return {id: auth.userId};
 	}
 
-	const domain = auth.userDomainId ? {id: auth.userDomainId} : {name: auth.userDomainName ?? 'Default'};
+	const domain = auth.userDomainId === undefined ? {name: auth.userDomainName ?? 'Default'} : {id: auth.userDomainId};
 	return {name: auth.username, domain};
 }
 
@@ -98,9 +96,9 @@ export function authRequestBody(authType: AuthType | 'rescope', auth: AuthOption
 		}
 
 		case 'v3applicationcredential': {
-			const credential: Json = auth.applicationCredentialId
-				? {id: auth.applicationCredentialId, secret: auth.applicationCredentialSecret}
-				: {name: auth.applicationCredentialName, secret: auth.applicationCredentialSecret, user: userBody(auth)};
+			const credential: Json = auth.applicationCredentialId === undefined
+				? {name: auth.applicationCredentialName, secret: auth.applicationCredentialSecret, user: userBody(auth)}
+				: {id: auth.applicationCredentialId, secret: auth.applicationCredentialSecret};
 			identity = {methods: ['application_credential'], application_credential: credential};
 			isScoped = false;
 			break;
@@ -127,64 +125,57 @@ export function authRequestBody(authType: AuthType | 'rescope', auth: AuthOption
 	return {auth: body};
 }
 
-function parseCatalog(value: unknown): Endpoint[] {
-	const endpoints: Endpoint[] = [];
-	for (const serviceValue of asArray(value)) {
-		const service = asObject(serviceValue);
-		const type = string(service?.['type']);
-		if (!service || !type) {
-			continue;
-		}
-
-		for (const endpointValue of asArray(service['endpoints'])) {
-			const endpoint = asObject(endpointValue);
-			const url = string(endpoint?.['url']);
-			if (!endpoint || !url) {
-				continue;
-			}
-
-			const item: Endpoint = {serviceType: type, interface: string(endpoint['interface']) ?? 'public', url};
-			const name = string(service['name']);
-			if (name) {
-				item.serviceName = name;
-			}
-
-			const region = string(endpoint['region_id']) ?? string(endpoint['region']);
-			if (region) {
-				item.region = region;
-			}
-
-			endpoints.push(item);
-		}
+function parseEndpoint(type: string, serviceName: string | undefined, value: unknown): Endpoint | undefined {
+	const endpoint = asObject(value);
+	const url = nonEmpty(endpoint?.['url']);
+	if (endpoint === undefined || url === undefined) {
+		return undefined;
 	}
 
-	return endpoints;
+	const region = nonEmpty(endpoint['region_id']) ?? nonEmpty(endpoint['region']);
+	return {
+		serviceType: type,
+		...(serviceName !== undefined && {serviceName}),
+		interface: nonEmpty(endpoint['interface']) ?? 'public',
+		...(region !== undefined && {region}),
+		url,
+	};
+}
+
+function parseCatalog(value: unknown): Endpoint[] {
+	return asArray(value).flatMap(serviceValue => {
+		const service = asObject(serviceValue);
+		const type = nonEmpty(service?.['type']);
+		if (service === undefined || type === undefined) {
+			return [];
+		}
+
+		const name = nonEmpty(service['name']);
+		return asArray(service['endpoints'])
+			.map(endpoint => parseEndpoint(type, name, endpoint))
+			.filter((endpoint): endpoint is Endpoint => endpoint !== undefined);
+	});
 }
 
 export function parseToken(id: string, body: unknown): IssuedToken {
 	const token = asObject(asObject(body)?.['token']) ?? {};
 	const user = asObject(token['user']) ?? {};
 	const project = asObject(token['project']);
-	const roles = asArray(token['roles']).map(role => string(asObject(role)?.['name'])).filter((name): name is string => Boolean(name));
+	const roles = asArray(token['roles']).map(role => nonEmpty(asObject(role)?.['name'])).filter((name): name is string => name !== undefined);
 	const expiresAt = utcRequired(token['expires_at']);
+	const userDomainId = nonEmpty(asObject(user['domain'])?.['id']);
+	const projectDomainId = nonEmpty(asObject(project?.['domain'])?.['id']);
 	const info: TokenInfo = {
 		userId: nameOf(user['id']),
 		userName: nameOf(user['name']),
+		...(userDomainId !== undefined && {userDomainId}),
 		projectId: nameOf(project?.['id']),
 		projectName: nameOf(project?.['name']),
+		...(projectDomainId !== undefined && {projectDomainId}),
 		roles,
 		expiresAt,
 		issuedAt: utcRequired(token['issued_at']),
 	};
-	const userDomain = string(asObject(user['domain'])?.['id']);
-	if (userDomain) {
-		info.userDomainId = userDomain;
-	}
-
-	const projectDomain = string(asObject(project?.['domain'])?.['id']);
-	if (projectDomain) {
-		info.projectDomainId = projectDomain;
-	}
 
 	return {
 		id,
@@ -215,7 +206,7 @@ export function createAuthenticator(http: HttpClient, authType: AuthType, auth: 
 			service: 'identity', method: 'POST', url: `${identityUrl}/auth/tokens`, json: body, auth: false, signal,
 		});
 		const id = response.headers.get('x-subject-token');
-		if (!id) {
+		if (id === null || id === '') {
 			throw new OpenStackError({
 				service: 'identity', method: 'POST', path: new URL(`${identityUrl}/auth/tokens`).pathname, status: response.status,
 				serviceMessage: 'Keystone answered without an X-Subject-Token header: is auth_url really a Keystone v3 endpoint?',
@@ -291,35 +282,36 @@ export class TokenManager implements TokenSource {
 	}
 }
 
+function toProject(value: unknown): Project | undefined {
+	const project = asObject(value);
+	if (project === undefined) {
+		return undefined;
+	}
+
+	const domainId = nonEmpty(project['domain_id']);
+	return {
+		id: nameOf(project['id']),
+		name: nameOf(project['name']),
+		...(domainId !== undefined && {domainId}),
+		enabled: project['enabled'] !== false,
+	};
+}
+
 export async function listUserProjects(http: HttpClient, identityUrl: string, signal?: AbortSignal): Promise<Project[]> {
 	const projects: Project[] = [];
 	let url: string | undefined = `${identityUrl}/auth/projects`;
 	const seen = new Set<string>();
-	while (url && !seen.has(url)) {
+	while (url !== undefined && !seen.has(url)) {
 		seen.add(url);
 		// eslint-disable-next-line no-await-in-loop -- pages are sequential.
 		const {data} = await http.json({
 			service: 'identity', method: 'GET', url, signal,
 		});
 		const body = asObject(data);
-		for (const value of asArray(body?.['projects'])) {
-			const project = asObject(value);
-			if (!project) {
-				continue;
-			}
-
-			const item: Project = {id: nameOf(project['id']), name: nameOf(project['name']), enabled: project['enabled'] !== false};
-			const domainId = string(project['domain_id']);
-			if (domainId) {
-				item.domainId = domainId;
-			}
-
-			projects.push(item);
-		}
-
-		const next = string(asObject(body?.['links'])?.['next']);
+		projects.push(...asArray(body?.['projects']).map(value => toProject(value)).filter((project): project is Project => project !== undefined));
+		const next = nonEmpty(asObject(body?.['links'])?.['next']);
 		// Keystone's next link carries its own host; keep only path + query on our identity endpoint.
-		url = next ? rebase(next, identityUrl) : undefined;
+		url = next === undefined ? undefined : rebase(next, identityUrl);
 	}
 
 	return projects;
@@ -333,7 +325,7 @@ function rebase(link: string, identityUrl: string): string {
 	const rest = v3 === -1 ? parsed.pathname : parsed.pathname.slice(v3 + 3);
 	base.pathname = `${basePath}${rest}`;
 	base.search = parsed.search;
-	return base.toString();
+	return base.href;
 }
 
 export function describeMissingProject(cloud: string, source: string, projects: Project[]): ConfigError {

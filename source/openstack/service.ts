@@ -59,7 +59,7 @@ export function rebuildNext(context: ServiceContext, listPath: string, next: str
 	const link = new URL(next, context.endpoint);
 	const target = new URL(url(context, listPath));
 	target.search = link.search;
-	return target.toString();
+	return target.href;
 }
 
 export function nextLink(links: unknown): string | undefined {
@@ -84,6 +84,8 @@ export function nextLink(links: unknown): string | undefined {
 /**
 Follows Cinder/Nova marker pagination: items under `key`, the next page in `<key>_links` (rel=next). The link's query is
 kept, its host and path are not: the URL is rebuilt on the catalog endpoint. Stops on an empty page or a repeated link.
+
+@yields Each raw item, page after page.
 */
 export async function * markerPages(context: ServiceContext, listPath: string, key: string, query: Query, signal?: AbortSignal): AsyncGenerator<Record<string, unknown>> {
 	let target: string | undefined = url(context, listPath, query);

@@ -83,7 +83,7 @@ type Built = {
 
 async function discover(built: Built, service: ServiceName, endpoint: Endpoint | undefined, override: string | undefined, signal?: AbortSignal): Promise<Discovered | undefined> {
 	const url = override ?? endpoint?.url;
-	if (!url) {
+	if (url === undefined || url === '') {
 		return undefined;
 	}
 
@@ -130,7 +130,7 @@ async function buildSession(built: Built, signal?: AbortSignal): Promise<Backsta
 		const result = await discover(built, service, endpoint, config.endpointOverrides[service], signal);
 		if (result) {
 			discovered[service] = result;
-			statuses[service] = result.warning
+			statuses[service] = result.warning !== undefined && result.warning !== ''
 				? {state: 'error', reason: result.warning}
 				: {state: 'ok', endpoint: result.endpoint, microversion: result.microversion};
 		} else {
@@ -151,10 +151,10 @@ async function buildSession(built: Built, signal?: AbortSignal): Promise<Backsta
 
 	const cinderResult = discovered.cinder;
 	const cinderVersion = cinderResult ? chooseMicroversion(cinderResult.microversion, cinderMicroversionCap) : undefined;
-	const cinderContext = context('cinder', cinderVersion ? {'OpenStack-API-Version': `volume ${cinderVersion}`} : {});
+	const cinderContext = context('cinder', cinderVersion === undefined ? {} : {'OpenStack-API-Version': `volume ${cinderVersion}`});
 	const novaResult = discovered.nova;
 	const novaVersion = novaResult ? chooseMicroversion(novaResult.microversion, novaMicroversionCap) : undefined;
-	const novaContext = context('nova', novaVersion ? {'OpenStack-API-Version': `compute ${novaVersion}`, 'X-OpenStack-Nova-API-Version': novaVersion} : {});
+	const novaContext = context('nova', novaVersion === undefined ? {} : {'OpenStack-API-Version': `compute ${novaVersion}`, 'X-OpenStack-Nova-API-Version': novaVersion});
 	const glanceContext = context('glance', {});
 	const barbicanContext = context('barbican', {});
 
@@ -166,6 +166,7 @@ async function buildSession(built: Built, signal?: AbortSignal): Promise<Backsta
 
 	const session: BackstackSession = {
 		cloudName: config.cloudName,
+		...(region !== undefined && {region}),
 		identity,
 		services: () => structuredClone(statuses),
 		async switchProject(projectId: string, options?: CallOptions) {
@@ -175,32 +176,16 @@ async function buildSession(built: Built, signal?: AbortSignal): Promise<Backsta
 			built.closer.abort(new DOMException('Session closed', 'AbortError'));
 		},
 		insecure: built.http.tlsInsecure,
+		...(cinderContext !== undefined && {cinder: createCinder(cinderContext)}),
+		...(glanceContext !== undefined && {glance: createGlance(glanceContext)}),
+		...(novaContext !== undefined && {nova: createNova(novaContext)}),
+		...(barbicanContext !== undefined && {barbican: createBarbican(barbicanContext)}),
 		details: {
 			tlsInsecure: built.http.tlsInsecure,
 			identityUrl: built.authenticator.identityUrl,
 			discovery: discovered,
 		},
 	};
-	if (region) {
-		session.region = region;
-	}
-
-	if (cinderContext) {
-		session.cinder = createCinder(cinderContext);
-	}
-
-	if (glanceContext) {
-		session.glance = createGlance(glanceContext);
-	}
-
-	if (novaContext) {
-		session.nova = createNova(novaContext);
-	}
-
-	if (barbicanContext) {
-		session.barbican = createBarbican(barbicanContext);
-	}
-
 	return session;
 }
 
