@@ -5,22 +5,25 @@ statuses and a trap that removes temporary resources.
 import {describeCheck} from './describe.js';
 import {isRef} from './refs.js';
 import type {
-	Action, Plan, Ref, Step, Value, WaitResource,
+	Action,
+	Plan,
+	Ref,
+	Step,
+	Value,
+	WaitResource,
 } from './types.js';
 
-const safeWord = /^[\w@%+=:,.\/\-]+$/v;
+const safeWord = /^[\w%+,\-.\/:=@]+$/v;
 
-/** A shell word for a literal value. */
+/**
+A shell word for a literal value.
+*/
 export function shellQuote(value: string): string {
-	if (value !== '' && safeWord.test(value)) {
-		return value;
-	}
-
-	return `'${value.replaceAll('\'', String.raw`'\''`)}'`;
+	return value !== '' && safeWord.test(value) ? value : `'${value.replaceAll('\'', String.raw`'\''`)}'`;
 }
 
 function snake(text: string): string {
-	return text.replaceAll(/([a-z\d])([A-Z])/gv, '$1_$2').replaceAll(/[^\dA-Za-z]+/gv, '_').toUpperCase();
+	return text.replaceAll(/(?<=[\da-z])(?=[A-Z])/gv, '_').replaceAll(/[^\dA-Za-z]+/gv, '_').toUpperCase();
 }
 
 export function variableFor(reference: Ref): string {
@@ -164,7 +167,7 @@ function commandFor(step: Step, action: Action, plan: Plan): string[] {
 				'# openstack image save cannot resume an interrupted download (backstack can: it keeps a .part file).',
 				`openstack image save --file ${word(a.path)} ${word(a.imageId)}`,
 				`expected="$(openstack image show ${word(a.imageId)} -c checksum -f value)"`,
-				`printf '%s  %s\\n' "$expected" ${word(a.path)} | md5sum --check --quiet - || { echo 'checksum mismatch: the file is damaged' >&2; exit 1; }`,
+				String.raw`printf '%s  %s\n' "$expected" ${word(a.path)} | md5sum --check --quiet - || { echo 'checksum mismatch: the file is damaged' >&2; exit 1; }`,
 			];
 		}
 
@@ -252,7 +255,9 @@ const deleteCommand: Partial<Record<string, {remove: string; show: string}>> = {
 	snapshot: {remove: 'openstack volume snapshot delete', show: 'openstack volume snapshot show'},
 };
 
-/** The plan as a bash script for runbooks. */
+/**
+The plan as a bash script for runbooks.
+*/
 export function toOpenstackCli(plan: Plan): string {
 	const lines = [
 		'#!/usr/bin/env bash',

@@ -5,22 +5,41 @@ planning, and running a plan with text progress (for pipes and CI). No argv, no 
 import type {CloudSession} from '../../openstack/api.js';
 import type {Inventory} from '../model.js';
 import {
-	planImageDownload, planProtectNow, planSecretExport, planServerImage, planVolumeBackup, planVolumeToImage,
-	type ImageDownloadRequest, type ProtectNowRequest, type SecretExportRequest, type ServerImageRequest,
-	type VolumeBackupRequest, type VolumeToImageRequest,
+	planImageDownload,
+	planProtectNow,
+	planSecretExport,
+	planServerImage,
+	planVolumeBackup,
+	planVolumeToImage,
+	type ImageDownloadRequest,
+	type ProtectNowRequest,
+	type SecretExportRequest,
+	type ServerImageRequest,
+	type VolumeBackupRequest,
+	type VolumeToImageRequest,
 } from './backup.js';
 import {toOpenstackCli} from './cli-export.js';
-import {describePlan, formatPreview, needsConfirmation} from './describe.js';
+import {describePlan, formatPreview, requiresConfirmation} from './describe.js';
 import {runPlan} from './execute.js';
 import {listUnfinished, readJournal, type UnfinishedPlan} from './journal.js';
 import {cleanupPlan, resumePlan} from './recover.js';
 import {
-	planImageFromFile, planRestoreBackupToNewVolume, planRestoreOntoVolume, planSecretFromFile, planVolumeFromImage,
-	type ImageFromFileRequest, type RestoreBackupRequest, type RestoreOntoVolumeRequest, type SecretFromFileRequest,
+	planImageFromFile,
+	planRestoreBackupToNewVolume,
+	planRestoreOntoVolume,
+	planSecretFromFile,
+	planVolumeFromImage,
+	type ImageFromFileRequest,
+	type RestoreBackupRequest,
+	type RestoreOntoVolumeRequest,
+	type SecretFromFileRequest,
 	type VolumeFromImageRequest,
 } from './restore.js';
 import type {
-	Clock, Plan, PlanEvent, PlanResult,
+	Clock,
+	Plan,
+	PlanEvent,
+	PlanResult,
 } from './types.js';
 
 export type RestoreRequest =
@@ -41,7 +60,9 @@ export type BackupRequest =
 export const restoreKinds = ['backup', 'onto', 'volume-from-image', 'image', 'secret'] as const;
 export const backupKinds = ['volume', 'volume-image', 'server', 'image-download', 'secret', 'protect'] as const;
 
-/** Usage text for `backstack restore` and `backstack backup` (for --help). */
+/**
+Usage text for `backstack restore` and `backstack backup` (for --help).
+*/
 export const planUsage = `Restore:
   backstack restore backup <backup> [--name N] [--volume-type T] [--method create-from-backup|create-then-restore]
   backstack restore onto <backup> <volume> --confirm <volume name>
@@ -184,7 +205,9 @@ export function restoreRequestFrom(args: string[], flags: Flags): RestoreRequest
 	}
 }
 
-/** `backstack backup <kind> <args…>` → a request (see restoreRequestFrom). */
+/**
+`backstack backup <kind> <args…>` → a request (see restoreRequestFrom).
+*/
 export function backupRequestFrom(args: string[], flags: Flags, version?: string): BackupRequest {
 	const [kind, ...rest] = args;
 	switch (kind) {
@@ -265,41 +288,27 @@ async function byNameOrId<T extends Named>(what: string, idOrName: string, find:
 		}
 	}
 
-	if (matches.length === 1) {
-		return matches[0]!.id;
-	}
-
-	return {kind: 'refusal', reason: matches.length === 0 ? `No ${what} is called ${idOrName}.` : `${matches.length} ${what}s are called ${idOrName}; use the ID (${matches.map(item => item.id).join(', ')}).`};
+	return matches.length === 1 ? matches[0]!.id : {kind: 'refusal', reason: matches.length === 0 ? `No ${what} is called ${idOrName}.` : `${matches.length} ${what}s are called ${idOrName}; use the ID (${matches.map(item => item.id).join(', ')}).`};
 }
 
 async function volumeId(session: CloudSession, idOrName: string, signal?: AbortSignal): Promise<string | PlanResult> {
-	const cinder = session.cinder;
-	if (!cinder) {
-		return idOrName;
-	}
-
-	return byNameOrId('volume', idOrName, async () => cinder.findVolume(idOrName, {signal}), () => cinder.listVolumes({signal}));
+	const {cinder} = session;
+	return cinder ? byNameOrId('volume', idOrName, async () => cinder.findVolume(idOrName, {signal}), () => cinder.listVolumes({signal})) : idOrName;
 }
 
 async function backupId(session: CloudSession, idOrName: string, signal?: AbortSignal): Promise<string | PlanResult> {
-	const cinder = session.cinder;
-	if (!cinder) {
-		return idOrName;
-	}
-
-	return byNameOrId('backup', idOrName, async () => cinder.findBackup(idOrName, {signal}), () => cinder.listBackups({signal}));
+	const {cinder} = session;
+	return cinder ? byNameOrId('backup', idOrName, async () => cinder.findBackup(idOrName, {signal}), () => cinder.listBackups({signal})) : idOrName;
 }
 
 async function imageId(session: CloudSession, idOrName: string, signal?: AbortSignal): Promise<string | PlanResult> {
-	const glance = session.glance;
-	if (!glance) {
-		return idOrName;
-	}
-
-	return byNameOrId('image', idOrName, async () => glance.findImage(idOrName, {signal}), () => glance.listImages({signal}));
+	const {glance} = session;
+	return glance ? byNameOrId('image', idOrName, async () => glance.findImage(idOrName, {signal}), () => glance.listImages({signal})) : idOrName;
 }
 
-/** Plans a restore; names are resolved to IDs first. Nothing changes. */
+/**
+Plans a restore; names are resolved to IDs first. Nothing changes.
+*/
 export async function planRestore(session: CloudSession, request: RestoreRequest, options: {signal?: AbortSignal; inventory?: Inventory} = {}): Promise<PlanResult> {
 	const {signal} = options;
 	switch (request.kind) {
@@ -333,7 +342,9 @@ export async function planRestore(session: CloudSession, request: RestoreRequest
 	}
 }
 
-/** Plans a backup; names are resolved to IDs first. Nothing changes. */
+/**
+Plans a backup; names are resolved to IDs first. Nothing changes.
+*/
 export async function planBackup(session: CloudSession, request: BackupRequest, options: {signal?: AbortSignal} = {}): Promise<PlanResult> {
 	const {signal} = options;
 	switch (request.kind) {
@@ -358,12 +369,25 @@ export async function planBackup(session: CloudSession, request: BackupRequest, 
 
 		case 'secret': {
 			let id: string | PlanResult = request.from.id;
-			if (request.from.kind === 'volume') {
-				id = await volumeId(session, request.from.id, signal);
-			} else if (request.from.kind === 'backup') {
-				id = await backupId(session, request.from.id, signal);
-			} else if (request.from.kind === 'image') {
-				id = await imageId(session, request.from.id, signal);
+			switch (request.from.kind) {
+				case 'volume': {
+					id = await volumeId(session, request.from.id, signal);
+
+					break;
+				}
+
+				case 'backup': {
+					id = await backupId(session, request.from.id, signal);
+
+					break;
+				}
+
+				case 'image': {
+					id = await imageId(session, request.from.id, signal);
+
+					break;
+				}
+			// No default
 			}
 
 			return typeof id === 'string' ? planSecretExport(session, {...request, from: {kind: request.from.kind, id}}, signal) : id;
@@ -457,8 +481,8 @@ export function createTextRenderer(plan: Plan, output: Output): (event: PlanEven
 			case 'bytes': {
 				const share = event.total ? event.transferred / event.total : 0;
 				const previous = lastBytes.get(event.stepId);
-				const finished = event.total !== undefined && event.transferred >= event.total;
-				if (previous && !finished && share - previous.share < 0.1 && event.at - previous.at < 10_000) {
+				const isFinished = event.total !== undefined && event.transferred >= event.total;
+				if (previous && !isFinished && share - previous.share < 0.1 && event.at - previous.at < 10_000) {
 					break;
 				}
 
@@ -466,7 +490,7 @@ export function createTextRenderer(plan: Plan, output: Output): (event: PlanEven
 				const parts = [event.total ? `${Math.floor(share * 100)}% ${formatBytes(event.transferred)} of ${formatBytes(event.total)}` : formatBytes(event.transferred)];
 				if (event.rate !== undefined && event.rate > 0) {
 					parts.push(`${formatBytes(event.rate)}/s`);
-					if (event.total && !finished) {
+					if (event.total && !isFinished) {
 						parts.push(`about ${Math.ceil((event.total - event.transferred) / event.rate)} s left`);
 					}
 				}
@@ -528,25 +552,39 @@ export type PlanCommandOptions = {
 	stdout: Output;
 	stderr: Output;
 	signal?: AbortSignal;
-	/** --yes: run without asking. */
+	/**
+	--yes: run without asking.
+	*/
 	yes?: boolean;
-	/** --dry-run: print the preview only. */
+	/**
+	--dry-run: print the preview only.
+	*/
 	dryRun?: boolean;
-	/** --export-cli: print the plan as openstack commands only. */
+	/**
+	--export-cli: print the plan as openstack commands only.
+	*/
 	exportCli?: boolean;
-	/** --confirm: the typed confirmation of a destructive plan. */
+	/**
+	--confirm: the typed confirmation of a destructive plan.
+	*/
 	confirm?: string;
-	/** Journal directory (e.g. under the config dir); recommended. */
+	/**
+	Journal directory (e.g. under the config dir); recommended.
+	*/
 	journal?: string;
 	clock?: Clock;
 };
 
-/** Exit codes of a plan command. */
+/**
+Exit codes of a plan command.
+*/
 export const exitCodes = {
 	ok: 0, failed: 1, usage: 2, refused: 3, needsInput: 4, notConfirmed: 5, cancelled: 130,
 } as const;
 
-/** Prints, exports or runs a planner's result, and returns the exit code. */
+/**
+Prints, exports or runs a planner's result, and returns the exit code.
+*/
 export async function executePlanCommand(session: CloudSession, result: PlanResult, options: PlanCommandOptions): Promise<number> {
 	if (result.kind === 'refusal') {
 		options.stderr.write(`Refused (nothing was changed): ${result.reason}\n`);
@@ -576,7 +614,7 @@ export async function executePlanCommand(session: CloudSession, result: PlanResu
 		return exitCodes.notConfirmed;
 	}
 
-	if (needsConfirmation(plan) && options.confirm !== plan.confirmation?.text) {
+	if (requiresConfirmation(plan) && options.confirm !== plan.confirmation?.text) {
 		options.stderr.write(`${preview}\n\nThis plan destroys data. Confirm with --confirm ${plan.confirmation?.text ?? '<name>'} (exactly).\n`);
 		return exitCodes.notConfirmed;
 	}
@@ -592,12 +630,25 @@ async function runWithRenderer(plan: Plan, events: AsyncIterable<PlanEvent>, out
 	let code: number = exitCodes.failed;
 	for await (const event of events) {
 		render(event);
-		if (event.type === 'plan-done') {
-			code = exitCodes.ok;
-		} else if (event.type === 'plan-cancelled') {
-			code = exitCodes.cancelled;
-		} else if (event.type === 'plan-failed') {
-			code = exitCodes.failed;
+		switch (event.type) {
+			case 'plan-done': {
+				code = exitCodes.ok;
+
+				break;
+			}
+
+			case 'plan-cancelled': {
+				code = exitCodes.cancelled;
+
+				break;
+			}
+
+			case 'plan-failed': {
+				code = exitCodes.failed;
+
+				break;
+			}
+		// No default
 		}
 	}
 
@@ -620,7 +671,9 @@ export function formatUnfinished(plans: UnfinishedPlan[]): string {
 	}).join('\n\n') + '\n';
 }
 
-/** `backstack journal [list | resume <id> | cleanup <id>]`. */
+/**
+`backstack journal [list | resume <id> | cleanup <id>]`.
+*/
 export async function executeJournalCommand(session: CloudSession | undefined, args: string[], options: PlanCommandOptions & {journal: string}): Promise<number> {
 	const [action = 'list', planId] = args;
 	if (action === 'list') {
@@ -650,19 +703,19 @@ export async function executeJournalCommand(session: CloudSession | undefined, a
 	}
 
 	try {
-		const plan = readJournal(options.journal, planId)!.plan;
+		const {plan} = (readJournal(options.journal, planId)!);
 		if (action === 'resume') {
 			return await runWithRenderer(plan, resumePlan(options.journal, planId, session, {signal: options.signal, clock: options.clock, confirmation: options.confirm}), options.stdout);
 		}
 
 		const render = createTextRenderer(plan, options.stdout);
-		let failed = false;
+		let isFailed = false;
 		for await (const event of cleanupPlan(options.journal, planId, session, {clock: options.clock})) {
 			render(event);
-			failed ||= event.type === 'cleanup-failed';
+			isFailed ||= event.type === 'cleanup-failed';
 		}
 
-		return failed ? exitCodes.failed : exitCodes.ok;
+		return isFailed ? exitCodes.failed : exitCodes.ok;
 	} catch (error) {
 		options.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
 		return exitCodes.failed;

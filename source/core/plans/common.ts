@@ -157,7 +157,9 @@ export function typeQuestion(types: VolumeType[], question: string): PlanResult 
 	};
 }
 
-/** Barbican, if the catalog has it and it answered discovery; a key cannot be checked otherwise. */
+/**
+Barbican, if the catalog has it and it answered discovery; a key cannot be checked otherwise.
+*/
 export function usableBarbican(session: CloudSession): BarbicanApi | undefined {
 	return session.barbican && session.services().barbican.state === 'ok' ? session.barbican : undefined;
 }

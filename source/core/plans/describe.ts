@@ -46,6 +46,13 @@ export type Preview = {
 
 type Show = (value: Value<string | number> | undefined) => string;
 
+/**
+A string that says something (neither undefined nor empty).
+*/
+export function hasText(value: string | undefined): value is string {
+	return value !== undefined && value !== '';
+}
+
 function quote(value: string): string {
 	return `"${value}"`;
 }
@@ -57,11 +64,15 @@ export function describeAction(action: Action, show: Show): string {
 	switch (action.op) {
 		case 'cinder.createVolume': {
 			const a = action.args;
-			const source = a.backupId === undefined
-				? (a.imageRef === undefined
-					? (a.snapshotId === undefined ? 'empty' : `from snapshot ${show(a.snapshotId)}`)
-					: `from image ${show(a.imageRef)}`)
-				: `from backup ${a.backupId} (microversion 3.47)`;
+			let source = 'empty';
+			if (a.backupId !== undefined) {
+				source = `from backup ${a.backupId} (microversion 3.47)`;
+			} else if (a.imageRef !== undefined) {
+				source = `from image ${show(a.imageRef)}`;
+			} else if (a.snapshotId !== undefined) {
+				source = `from snapshot ${show(a.snapshotId)}`;
+			}
+
 			const size = a.size === undefined ? 'size of the source' : `${show(a.size)} GiB`;
 			return `Create volume ${quote(a.name ?? '')} ${source}, ${size}, type ${a.volumeType ?? 'default'}`;
 		}
@@ -118,12 +129,12 @@ export function describeAction(action: Action, show: Show): string {
 
 		case 'barbican.storeSecret': {
 			const a = action.args;
-			const attributes = [a.secretType, a.algorithm, a.bitLength === undefined ? undefined : `${a.bitLength} bit`, a.mode].filter(Boolean).join(' ');
-			return `Store ${a.path} as a new Barbican secret ${quote(a.name ?? '')}${attributes ? ` (${attributes})` : ''}`;
+			const attributes = [a.secretType, a.algorithm, a.bitLength === undefined ? undefined : `${a.bitLength} bit`, a.mode].filter(value => hasText(value)).join(' ');
+			return `Store ${a.path} as a new Barbican secret ${quote(a.name ?? '')}${hasText(attributes) ? ` (${attributes})` : ''}`;
 		}
 
 		case 'barbican.exportSecret': {
-			return `Write the plaintext of secret ${action.args.secretId} to ${action.args.path} (mode 0600)${action.args.hexPath ? ` and its LUKS passphrase form to ${action.args.hexPath}` : ''}`;
+			return `Write the plaintext of secret ${action.args.secretId} to ${action.args.path} (mode 0600)${hasText(action.args.hexPath) ? ` and its LUKS passphrase form to ${action.args.hexPath}` : ''}`;
 		}
 	}
 }
@@ -208,7 +219,7 @@ export function describePlan(plan: Plan): Preview {
 	const rows = plan.steps.map((step, index): PreviewRow => {
 		counts[step.danger]++;
 		const creates = step.creates
-			? `${step.creates.temporary ? 'temporary ' : ''}${step.creates.kind}${step.creates.name ? ` "${step.creates.name}"` : ''}${step.creates.temporary ? ', removed at the end even on failure or cancel' : ', kept'}`
+			? `${step.creates.temporary ? 'temporary ' : ''}${step.creates.kind}${hasText(step.creates.name) ? ` "${step.creates.name}"` : ''}${step.creates.temporary ? ', removed at the end even on failure or cancel' : ', kept'}`
 			: undefined;
 		return {
 			number: index + 1,
@@ -250,15 +261,15 @@ export function formatPreview(preview: Preview): string {
 			lines.push(`     check: ${check}`);
 		}
 
-		if (row.wait) {
+		if (hasText(row.wait)) {
 			lines.push(`     ${row.wait}`);
 		}
 
-		if (row.creates) {
+		if (hasText(row.creates)) {
 			lines.push(`     creates: ${row.creates}`);
 		}
 
-		if (row.note) {
+		if (hasText(row.note)) {
 			lines.push(`     note: ${row.note}`);
 		}
 	}
@@ -277,13 +288,13 @@ export function confirmationFor(plan: Plan): Confirmation | undefined {
 	return plan.confirmation;
 }
 
-export function needsConfirmation(plan: Plan): boolean {
+export function requiresConfirmation(plan: Plan): boolean {
 	return plan.confirmation !== undefined || plan.steps.some(step => step.danger === 'destroy');
 }
 
 /**
 True when `typed` allows the plan to run. A destroy step without a confirmation never runs.
 */
-export function confirmationMatches(plan: Plan, typed: string | undefined): boolean {
-	return needsConfirmation(plan) ? plan.confirmation !== undefined && typed !== undefined && typed === plan.confirmation.text : true;
+export function isConfirmed(plan: Plan, typed: string | undefined): boolean {
+	return requiresConfirmation(plan) ? plan.confirmation !== undefined && typed !== undefined && typed === plan.confirmation.text : true;
 }

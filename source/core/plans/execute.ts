@@ -6,6 +6,7 @@ checks (nothing has changed yet), then the steps (one after the other, or a boun
 each resource to reach a done status and stopping at once on a failure status. Whatever happens, temporary resources
 are removed at the end; resources a failed or cancelled plan leaves behind are offered for cleanup.
 */
+import {Buffer} from 'node:buffer';
 import {createReadStream} from 'node:fs';
 import {
 	access,
@@ -15,12 +16,13 @@ import {
 	stat,
 	unlink,
 } from 'node:fs/promises';
+import process from 'node:process';
 import type {CloudSession} from '../../openstack/api.js';
 import {ChecksumMismatchError} from '../../openstack/index.js';
 import {backoff, microversionAtLeast, systemClock} from './clock.js';
 import {isEncryptedBackup} from './encryption.js';
 import {httpStatusOf, PlanError} from './errors.js';
-import {describeAction, describeCheck, confirmationMatches} from './describe.js';
+import {describeAction, describeCheck, isConfirmed} from './describe.js';
 import {JournalWriter, type JournalRecord} from './journal.js';
 import {
 	collectRefs,
@@ -39,6 +41,7 @@ import type {
 	PlanEvent,
 	Step,
 	StepState,
+	Value,
 	Wait,
 	WaitResource,
 } from './types.js';
@@ -112,6 +115,10 @@ class EventQueue<T> {
 	}
 }
 
+function shown(resource: {id: string; name?: string}): string {
+	return resource.name === undefined || resource.name === '' ? resource.id : resource.name;
+}
+
 function messageOf(error: unknown): string {
 	return error instanceof Error ? error.message : String(error);
 }
@@ -130,16 +137,19 @@ Current status of a resource, or undefined once it is gone.
 async function readStatus(session: CloudSession, resource: WaitResource | 'backup', id: string, signal?: AbortSignal): Promise<string | undefined> {
 	switch (resource) {
 		case 'volume': {
-			return (await need(session.cinder, 'Cinder').findVolume(id, {signal}))?.status;
+			const volume = await need(session.cinder, 'Cinder').findVolume(id, {signal});
+			return volume?.status;
 		}
 
 		case 'backup': {
-			return (await need(session.cinder, 'Cinder').findBackup(id, {signal}))?.status;
+			const backup = await need(session.cinder, 'Cinder').findBackup(id, {signal});
+			return backup?.status;
 		}
 
 		case 'snapshot': {
 			try {
-				return (await need(session.cinder, 'Cinder').getSnapshot(id, {signal})).status;
+				const snapshot = await need(session.cinder, 'Cinder').getSnapshot(id, {signal});
+				return snapshot.status;
 			} catch (error) {
 				if (httpStatusOf(error) === 404) {
 					return undefined;
@@ -150,12 +160,13 @@ async function readStatus(session: CloudSession, resource: WaitResource | 'backu
 		}
 
 		case 'image': {
-			return (await need(session.glance, 'Glance').findImage(id, {signal}))?.status;
+			const image = await need(session.glance, 'Glance').findImage(id, {signal});
+			return image?.status;
 		}
 	}
 }
 
-async function fileExists(path: string): Promise<boolean> {
+async function doesFileExist(path: string): Promise<boolean> {
 	try {
 		await stat(path);
 		return true;
@@ -180,7 +191,7 @@ export async function evaluateCheck(check: Check, session: CloudSession, signal?
 				return `Volume ${check.volumeId} does not exist.`;
 			}
 
-			return check.in.includes(volume.status) ? undefined : `Volume ${volume.name || volume.id} is ${volume.status}, not ${check.in.join(' or ')}.`;
+			return check.in.includes(volume.status) ? undefined : `Volume ${shown(volume)} is ${volume.status}, not ${check.in.join(' or ')}.`;
 		}
 
 		case 'volume-min-size': {
@@ -189,7 +200,7 @@ export async function evaluateCheck(check: Check, session: CloudSession, signal?
 				return `Volume ${check.volumeId} does not exist.`;
 			}
 
-			return volume.size >= check.size ? undefined : `Volume ${volume.name || volume.id} has ${volume.size} GiB; the backup needs ${check.size} GiB.`;
+			return volume.size >= check.size ? undefined : `Volume ${shown(volume)} has ${volume.size} GiB; the backup needs ${check.size} GiB.`;
 		}
 
 		case 'volume-type-is': {
@@ -200,7 +211,7 @@ export async function evaluateCheck(check: Check, session: CloudSession, signal?
 
 			return volume.volumeType === check.volumeType || volume.volumeTypeId === check.volumeType
 				? undefined
-				: `Volume ${volume.name || volume.id} has type ${volume.volumeType ?? 'unknown'}; it must be ${check.volumeType}.`;
+				: `Volume ${shown(volume)} has type ${volume.volumeType ?? 'unknown'}; it must be ${check.volumeType}.`;
 		}
 
 		case 'backup-status': {
@@ -209,7 +220,7 @@ export async function evaluateCheck(check: Check, session: CloudSession, signal?
 				return `Backup ${check.backupId} does not exist.`;
 			}
 
-			return check.in.includes(backup.status) ? undefined : `Backup ${backup.name || backup.id} is ${backup.status}, not ${check.in.join(' or ')}.`;
+			return check.in.includes(backup.status) ? undefined : `Backup ${shown(backup)} is ${backup.status}, not ${check.in.join(' or ')}.`;
 		}
 
 		case 'snapshot-status': {
@@ -239,12 +250,12 @@ export async function evaluateCheck(check: Check, session: CloudSession, signal?
 				return `Image ${check.imageId} does not exist.`;
 			}
 
-			return check.in.includes(image.status) ? undefined : `Image ${image.name || image.id} is ${image.status}, not ${check.in.join(' or ')}.`;
+			return check.in.includes(image.status) ? undefined : `Image ${shown(image)} is ${image.status}, not ${check.in.join(' or ')}.`;
 		}
 
 		case 'server-status': {
 			const server = await need(session.nova, 'Nova').getServer(check.serverId, options);
-			return check.in.includes(server.status) ? undefined : `Server ${server.name || server.id} is ${server.status}, not ${check.in.join(' or ')}.`;
+			return check.in.includes(server.status) ? undefined : `Server ${shown(server)} is ${server.status}, not ${check.in.join(' or ')}.`;
 		}
 
 		case 'available-full-backup': {
@@ -274,7 +285,7 @@ export async function evaluateCheck(check: Check, session: CloudSession, signal?
 		}
 
 		case 'file-absent': {
-			return await fileExists(check.path) ? `${check.path} already exists; it will not be overwritten.` : undefined;
+			return await doesFileExist(check.path) ? `${check.path} already exists; it will not be overwritten.` : undefined;
 		}
 	}
 }
@@ -305,9 +316,9 @@ function byteReporter(context: StepContext, total: number | undefined) {
 	let lastAt = context.clock.now();
 	let lastBytes = 0;
 	let rate: number | undefined;
-	return (transferred: number, final = false) => {
+	return (transferred: number, isFinal = false) => {
 		const now = context.clock.now();
-		if (!final && now - lastAt < 250) {
+		if (!isFinal && now - lastAt < 250) {
 			return;
 		}
 
@@ -448,12 +459,13 @@ async function perform(action: Action, context: StepContext): Promise<Record<str
 	}
 }
 
-function showResolved(value: unknown, outputs: Outputs): string {
+function showResolved(value: Value<string | number> | undefined, outputs: Outputs): string {
 	if (value === undefined) {
 		return '?';
 	}
 
-	return isRef(value) ? String(outputs[value.$ref]?.[value.output] ?? `<${value.output} of ${value.$ref}>`) : String(value);
+	const resolved = isRef(value) ? outputs[value.$ref]?.[value.output] ?? `<${value.output} of ${value.$ref}>` : value;
+	return String(resolved);
 }
 
 function resolveRefOr<T>(value: T | {$ref: string; output: string}, outputs: Outputs): T | string | number {
@@ -468,8 +480,9 @@ async function downloadImage(imageId: string, path: string, context: StepContext
 	const image = await glance.getImage(imageId, {signal: context.signal});
 	const partial = `${path}.part`;
 	let offset = 0;
-	if (await fileExists(partial)) {
-		offset = (await stat(partial)).size;
+	if (await doesFileExist(partial)) {
+		const partialFile = await stat(partial);
+		offset = partialFile.size;
 		if (image.size !== undefined && offset > image.size) {
 			await unlink(partial);
 			offset = 0;
@@ -537,18 +550,15 @@ async function exportSecret(args: {secretId: string; path: string; hexPath?: str
 async function failureReason(session: CloudSession, resource: WaitResource, id: string, status: string, step: Step): Promise<string> {
 	let reason = `${resource} ${id} ended ${status}.`;
 	const {cinder} = session;
-	if (cinder && (resource === 'volume' || resource === 'backup' || resource === 'snapshot')) {
+	if (cinder && resource !== 'image') {
 		// Cinder files a restore failure under the backup's ID, not the volume's.
-		const ids = new Set([id]);
-		if (step.action.op === 'cinder.restoreBackup') {
-			ids.add(step.action.args.backupId);
-		}
+		const ids = step.action.op === 'cinder.restoreBackup' ? [id, step.action.args.backupId] : [id];
 
 		for (const uuid of ids) {
 			try {
 				// eslint-disable-next-line no-await-in-loop
 				const messages = await cinder.listMessages({resourceUuid: uuid});
-				const latest = messages.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+				const latest = messages.toSorted((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
 				if (latest) {
 					reason += ` Cinder says: ${latest.userMessage}`;
 					break;
@@ -612,7 +622,7 @@ Deletes one created resource and waits until it is gone (volumes and snapshots) 
 */
 export async function removeResource(session: CloudSession, resource: CreatedResource, clock: Clock, timeoutMs: number): Promise<void> {
 	const deadline = clock.now() + timeoutMs;
-	const settle = async (kind: 'volume' | 'snapshot' | 'backup', settled: Set<string>): Promise<boolean> => {
+	const canDelete = async (kind: 'volume' | 'snapshot' | 'backup', settled: Set<string>): Promise<boolean> => {
 		const intervals = backoff();
 		for (;;) {
 			// eslint-disable-next-line no-await-in-loop
@@ -673,7 +683,7 @@ export async function removeResource(session: CloudSession, resource: CreatedRes
 	switch (resource.kind) {
 		case 'volume': {
 			const cinder = need(session.cinder, 'Cinder');
-			if (await settle('volume', settledVolume)) {
+			if (await canDelete('volume', settledVolume)) {
 				await ignoreMissing(async () => cinder.deleteVolume(resource.id));
 				await gone('volume');
 			}
@@ -683,7 +693,7 @@ export async function removeResource(session: CloudSession, resource: CreatedRes
 
 		case 'snapshot': {
 			const cinder = need(session.cinder, 'Cinder');
-			if (await settle('snapshot', settledSnapshotOrBackup)) {
+			if (await canDelete('snapshot', settledSnapshotOrBackup)) {
 				await ignoreMissing(async () => cinder.deleteSnapshot(resource.id));
 				await gone('snapshot');
 			}
@@ -693,7 +703,7 @@ export async function removeResource(session: CloudSession, resource: CreatedRes
 
 		case 'backup': {
 			const cinder = need(session.cinder, 'Cinder');
-			if (await settle('backup', settledSnapshotOrBackup)) {
+			if (await canDelete('backup', settledSnapshotOrBackup)) {
 				await ignoreMissing(async () => cinder.deleteBackup(resource.id));
 				await gone('backup');
 			}
@@ -732,6 +742,7 @@ export async function removeResource(session: CloudSession, resource: CreatedRes
 
 /**
 Removes resources in reverse order of creation, reporting each; returns those that could not be removed.
+@yields cleanup-start, then cleanup-done or cleanup-failed, for each resource.
 */
 export async function * removeAll(
 	session: CloudSession,
@@ -739,7 +750,7 @@ export async function * removeAll(
 	options: {clock: Clock; timeoutMs: number; onRemoved?: (resource: CreatedResource) => void},
 ): AsyncGenerator<PlanEvent, CreatedResource[]> {
 	const failed: CreatedResource[] = [];
-	for (const resource of [...resources].reverse()) {
+	for (const resource of resources.toReversed()) {
 		yield {type: 'cleanup-start', resource, at: options.clock.now()};
 		try {
 			// eslint-disable-next-line no-await-in-loop
@@ -788,6 +799,7 @@ function dependenciesOf(plan: Plan, step: Step, index: number): string[] {
 
 /**
 Runs a plan. The iterable ends with exactly one of plan-done, plan-failed or plan-cancelled.
+@yields The run's progress events, in order.
 */
 export async function * runPlan(plan: Plan, session: CloudSession, options: RunOptions = {}): AsyncGenerator<PlanEvent> {
 	const clock = options.clock ?? systemClock;
@@ -831,7 +843,7 @@ async function drive(plan: Plan, session: CloudSession, options: RunOptions, clo
 		return;
 	}
 
-	if (!confirmationMatches(plan, options.confirmation)) {
+	if (!isConfirmed(plan, options.confirmation)) {
 		const expected = plan.confirmation ? `type "${plan.confirmation.text}" to confirm` : 'it has no confirmation text';
 		emit({type: 'plan-failed', reason: `Refused: this plan destroys data and was not confirmed (${expected}). Nothing was changed.`, at: clock.now()});
 		return;
@@ -848,34 +860,31 @@ async function drive(plan: Plan, session: CloudSession, options: RunOptions, clo
 
 	// Checks: before anything changes. On resume, steps that already started are past their checks.
 	const failures: string[] = [];
-	for (const step of plan.steps) {
-		if (resumed && resumed.steps[step.id]?.state !== 'pending') {
+	const toCheck = plan.steps
+		.filter(step => !resumed || resumed.steps[step.id]?.state === 'pending')
+		.flatMap(step => step.checks.map(check => ({step, check})));
+	for (const {step, check} of toCheck) {
+		if (signal.aborted) {
+			emit({type: 'plan-cancelled', at: clock.now()});
+			return;
+		}
+
+		let reason: string | undefined;
+		try {
+			// eslint-disable-next-line no-await-in-loop
+			reason = await evaluateCheck(check, session, signal);
+		} catch (error) {
+			reason = `Could not check that ${describeCheck(check)}: ${messageOf(error)}`;
+		}
+
+		if (reason === undefined) {
 			continue;
 		}
 
-		for (const check of step.checks) {
-			if (signal.aborted) {
-				emit({type: 'plan-cancelled', at: clock.now()});
-				return;
-			}
-
-			let reason: string | undefined;
-			try {
-				// eslint-disable-next-line no-await-in-loop
-				reason = await evaluateCheck(check, session, signal);
-			} catch (error) {
-				reason = `Could not check that ${describeCheck(check)}: ${messageOf(error)}`;
-			}
-
-			if (reason === undefined) {
-				continue;
-			}
-
-			failures.push(reason);
-			emit({
-				type: 'check-failed', stepId: step.id, check, reason, at: clock.now(),
-			});
-		}
+		failures.push(reason);
+		emit({
+			type: 'check-failed', stepId: step.id, check, reason, at: clock.now(),
+		});
 	}
 
 	if (failures.length > 0) {
@@ -912,21 +921,26 @@ async function drive(plan: Plan, session: CloudSession, options: RunOptions, clo
 			accepted(values) {
 				outputs[step.id] = {...outputs[step.id], ...values};
 				record(step.id, {requested: true, outputs: outputs[step.id]});
-				if (step.creates) {
-					const id = values[step.creates.output];
-					if (id !== undefined && created.every(resource => !(resource.id === String(id) && resource.kind === step.creates?.kind))) {
-						const resource: CreatedResource = {
-							kind: step.creates.kind, id: String(id), name: step.creates.name, stepId: step.id, temporary: step.creates.temporary,
-						};
-						created.push(resource);
-						journal?.update(entry => {
-							entry.created.push(resource);
-						});
-						emit({
-							type: 'created', stepId: step.id, resource, at: clock.now(),
-						});
-					}
+				const {creates} = step;
+				if (!creates) {
+					return;
 				}
+
+				const id = values[creates.output];
+				if (id === undefined || created.some(resource => resource.id === String(id) && resource.kind === creates.kind)) {
+					return;
+				}
+
+				const resource: CreatedResource = {
+					kind: creates.kind, id: String(id), name: creates.name, stepId: step.id, temporary: creates.temporary,
+				};
+				created.push(resource);
+				journal?.update(entry => {
+					entry.created.push(resource);
+				});
+				emit({
+					type: 'created', stepId: step.id, resource, at: clock.now(),
+				});
 			},
 		};
 		try {
@@ -964,30 +978,31 @@ async function drive(plan: Plan, session: CloudSession, options: RunOptions, clo
 
 	const limit = plan.concurrency ?? 1;
 	const running = new Map<string, Promise<void>>();
-	for (;;) {
-		if (!failure && !signal.aborted) {
-			for (const [index, step] of plan.steps.entries()) {
-				if (running.size >= limit) {
-					break;
-				}
-
-				if (states.get(step.id) !== 'pending') {
-					continue;
-				}
-
-				const dependencies = dependenciesOf(plan, step, index);
-				if (dependencies.some(id => states.get(id) === 'failed' || states.get(id) === 'skipped')) {
-					states.set(step.id, 'skipped');
-					record(step.id, {state: 'skipped'});
-					continue;
-				}
-
-				if (dependencies.every(id => states.get(id) === 'done')) {
-					running.set(step.id, runStep(step).finally(() => {
-						running.delete(step.id);
-					}));
-				}
+	const startReady = () => {
+		for (const [index, step] of plan.steps.entries()) {
+			if (running.size >= limit) {
+				return;
 			}
+
+			if (states.get(step.id) !== 'pending') {
+				continue;
+			}
+
+			const dependencies = dependenciesOf(plan, step, index);
+			if (dependencies.some(id => states.get(id) === 'failed' || states.get(id) === 'skipped')) {
+				states.set(step.id, 'skipped');
+				record(step.id, {state: 'skipped'});
+			} else if (dependencies.every(id => states.get(id) === 'done')) {
+				running.set(step.id, runStep(step).finally(() => {
+					running.delete(step.id);
+				}));
+			}
+		}
+	};
+
+	for (;;) {
+		if (failure === undefined && !signal.aborted) {
+			startReady();
 		}
 
 		if (running.size === 0) {
@@ -1002,7 +1017,7 @@ async function drive(plan: Plan, session: CloudSession, options: RunOptions, clo
 	const temporaries = created.filter(resource => resource.temporary && !resource.removed);
 	const cleanup = removeAll(session, temporaries, {
 		clock,
-		timeoutMs: options.cleanupTimeoutMs ?? 15 * 60_000,
+		timeoutMs: options.cleanupTimeoutMs ?? (15 * 60_000),
 		onRemoved(resource) {
 			journal?.update(entry => {
 				const match = entry.created.find(item => item.id === resource.id && item.kind === resource.kind);
@@ -1021,7 +1036,7 @@ async function drive(plan: Plan, session: CloudSession, options: RunOptions, clo
 
 	const cleanupFailed = step.value;
 	const isIncomplete = plan.steps.some(candidate => states.get(candidate.id) !== 'done');
-	if (signal.aborted && isIncomplete) {
+	if (isIncomplete && signal.aborted) {
 		const leftovers = created.filter(resource => !resource.removed);
 		if (leftovers.length > 0) {
 			emit({type: 'cleanup-offered', resources: leftovers, at: clock.now()});
@@ -1034,7 +1049,7 @@ async function drive(plan: Plan, session: CloudSession, options: RunOptions, clo
 		return;
 	}
 
-	if (failure || isIncomplete) {
+	if (failure !== undefined || isIncomplete) {
 		const leftovers = created.filter(resource => !resource.removed);
 		if (leftovers.length > 0) {
 			emit({type: 'cleanup-offered', resources: leftovers, at: clock.now()});

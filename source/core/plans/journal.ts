@@ -11,6 +11,7 @@ import {
 	writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
+import process from 'node:process';
 import type {
 	CreatedResource,
 	Plan,
@@ -41,7 +42,7 @@ export type JournalRecord = {
 	error?: string;
 };
 
-const planIdPattern = /^[\w\-.]+$/;
+const planIdPattern = /^[\w\-.]+$/v;
 
 export function journalPath(directory: string, planId: string): string {
 	if (!planIdPattern.test(planId)) {
@@ -67,16 +68,6 @@ export function readJournal(directory: string, planId: string): JournalRecord | 
 Writes are synchronous and atomic (temporary file + rename): what the journal says happened, happened.
 */
 export class JournalWriter {
-	readonly record: JournalRecord;
-	readonly #file: string;
-
-	constructor(directory: string, record: JournalRecord) {
-		mkdirSync(directory, {recursive: true, mode: 0o700});
-		this.#file = journalPath(directory, record.plan.id);
-		this.record = record;
-		this.flush();
-	}
-
 	static start(directory: string, plan: Plan): JournalWriter {
 		const now = new Date().toISOString();
 		return new JournalWriter(directory, {
@@ -89,6 +80,16 @@ export class JournalWriter {
 			steps: Object.fromEntries(plan.steps.map(step => [step.id, {state: 'pending'}])),
 			created: [],
 		});
+	}
+
+	readonly #file: string;
+	readonly record: JournalRecord;
+
+	constructor(directory: string, record: JournalRecord) {
+		mkdirSync(directory, {recursive: true, mode: 0o700});
+		this.#file = journalPath(directory, record.plan.id);
+		this.record = record;
+		this.flush();
 	}
 
 	update(change: (record: JournalRecord) => void): void {
@@ -123,7 +124,7 @@ export type UnfinishedPlan = {
 	leftovers: CreatedResource[];
 };
 
-function processAlive(pid: number): boolean {
+function isProcessAlive(pid: number): boolean {
 	if (pid === process.pid) {
 		return true;
 	}
@@ -175,7 +176,7 @@ export function listUnfinished(directory: string): UnfinishedPlan[] {
 			title: record.plan.title,
 			kind: record.plan.kind,
 			state: record.state,
-			running: record.state === 'running' && processAlive(record.pid),
+			running: record.state === 'running' && isProcessAlive(record.pid),
 			startedAt: record.startedAt,
 			updatedAt: record.updatedAt,
 			stepsDone: steps.filter(step => step.state === 'done').length,
@@ -184,5 +185,5 @@ export function listUnfinished(directory: string): UnfinishedPlan[] {
 		});
 	}
 
-	return unfinished.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+	return unfinished.toSorted((a, b) => b.updatedAt.localeCompare(a.updatedAt));
 }

@@ -22,7 +22,10 @@ function loadUnfinished(directory: string, planId: string) {
 	return record;
 }
 
-/** Continues a plan from its journal: finished steps are skipped, a step whose call was accepted goes straight to its wait. */
+/**
+Continues a plan from its journal: finished steps are skipped, a step whose call was accepted goes straight to its wait.
+@yields The run's events, as `runPlan` reports them.
+*/
 export async function * resumePlan(directory: string, planId: string, session: CloudSession, options: Omit<RunOptions, 'journal' | 'resume'> = {}): AsyncGenerator<PlanEvent> {
 	const record = loadUnfinished(directory, planId);
 	if (record.state === 'done' || record.state === 'cleaned') {
@@ -32,7 +35,10 @@ export async function * resumePlan(directory: string, planId: string, session: C
 	yield * runPlan(record.plan, session, {...options, journal: directory, resume: record});
 }
 
-/** Deletes every resource the plan created and nothing removed yet (newest first), naming each one in its events. */
+/**
+Deletes every resource the plan created and nothing removed yet (newest first), naming each one in its events.
+@yields cleanup-start, cleanup-done or cleanup-failed for each resource.
+*/
 export async function * cleanupPlan(directory: string, planId: string, session: CloudSession, options: {clock?: RunOptions['clock']; timeoutMs?: number} = {}): AsyncGenerator<PlanEvent> {
 	const record = loadUnfinished(directory, planId);
 	if (record.state === 'done') {
@@ -44,7 +50,7 @@ export async function * cleanupPlan(directory: string, planId: string, session: 
 	const leftovers = record.created.filter(resource => !resource.removed);
 	const failed = yield * removeAll(session, leftovers, {
 		clock,
-		timeoutMs: options.timeoutMs ?? 15 * 60_000,
+		timeoutMs: options.timeoutMs ?? (15 * 60_000),
 		onRemoved(resource) {
 			journal.update(entry => {
 				const match = entry.created.find(item => item.id === resource.id && item.kind === resource.kind);

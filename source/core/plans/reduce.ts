@@ -2,7 +2,11 @@
 The UI reader of a run: a pure fold of events into what a progress screen shows.
 */
 import type {
-	Check, CreatedResource, Plan, PlanEvent, StepState,
+	Check,
+	CreatedResource,
+	Plan,
+	PlanEvent,
+	StepState,
 } from './types.js';
 
 export type StepProgress = {
@@ -11,12 +15,18 @@ export type StepProgress = {
 	state: StepState;
 	startedAt?: number;
 	endedAt?: number;
-	/** Milliseconds, up to the last event seen. */
+	/**
+	Milliseconds, up to the last event seen.
+	*/
 	elapsedMs: number;
-	/** Last status of the resource the step waits on. */
+	/**
+	Last status of the resource the step waits on.
+	*/
 	status?: string;
 	bytes?: {transferred: number; total?: number; rate?: number};
-	/** Seconds left, where the size and a rate are known. */
+	/**
+	Seconds left, where the size and a rate are known.
+	*/
 	etaSeconds?: number;
 	error?: string;
 	outputs?: Record<string, string | number>;
@@ -32,14 +42,18 @@ export type RunState = {
 	planId: string;
 	phase: 'idle' | 'checking' | 'running' | 'cleanup' | 'done' | 'failed' | 'cancelled';
 	startedAt?: number;
-	/** Time of the newest event. */
+	/**
+	Time of the newest event.
+	*/
 	now?: number;
 	elapsedMs: number;
 	steps: StepProgress[];
 	checkFailures: Array<{stepId: string; check: Check; reason: string}>;
 	created: CreatedResource[];
 	cleanup: CleanupProgress[];
-	/** Resources left in place that the user may remove (`cleanupPlan`). */
+	/**
+	Resources left in place that the user may remove (`cleanupPlan`).
+	*/
 	offered: CreatedResource[];
 	results?: Record<string, string | number>;
 	error?: string;
@@ -64,7 +78,9 @@ function updateStep(state: RunState, stepId: string, change: (step: StepProgress
 	return state.steps.map(step => step.id === stepId ? change(step) : step);
 }
 
-/** Elapsed times of running steps follow the newest event's time. */
+/**
+Elapsed times of running steps follow the newest event's time.
+*/
 function tick(state: RunState, at: number): RunState {
 	return {
 		...state,
@@ -157,13 +173,13 @@ export function reducePlan(previous: RunState, event: PlanEvent): RunState {
 
 		case 'cleanup-done':
 		case 'cleanup-failed': {
-			const done = event.type === 'cleanup-done';
+			const isDone = event.type === 'cleanup-done';
 			return {
 				...state,
 				cleanup: state.cleanup.map(item => item.resource.id === event.resource.id && item.state === 'running'
-					? {resource: item.resource, state: done ? 'done' : 'failed', reason: done ? undefined : event.reason}
+					? {resource: item.resource, state: isDone ? 'done' : 'failed', reason: isDone ? undefined : event.reason}
 					: item),
-				created: state.created.map(resource => resource.id === event.resource.id && done ? {...resource, removed: true} : resource),
+				created: state.created.map(resource => resource.id === event.resource.id && isDone ? {...resource, removed: true} : resource),
 			};
 		}
 

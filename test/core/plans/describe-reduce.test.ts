@@ -1,6 +1,9 @@
 import test from 'ava';
 import {
-	confirmationFor, confirmationMatches, describePlan, formatPreview,
+	confirmationFor,
+	isConfirmed,
+	describePlan,
+	formatPreview,
 } from '../../../source/core/plans/describe.js';
 import {initialRunState, reducePlan} from '../../../source/core/plans/reduce.js';
 import {ref, resolveAll, validatePlan} from '../../../source/core/plans/refs.js';
@@ -70,18 +73,18 @@ test('previews show refs as "<kind from step n>", danger and what is temporary',
 
 test('a destroy step without a confirmation never runs; with one, only the exact text does', t => {
 	const plan = detourPlan();
-	t.true(confirmationMatches(plan, undefined));
+	t.true(isConfirmed(plan, undefined));
 	const destructive: Plan = {...plan, steps: [{...plan.steps[0]!, danger: 'destroy'}]};
 	t.is(confirmationFor(destructive), undefined);
-	t.false(confirmationMatches(destructive, 'anything'));
+	t.false(isConfirmed(destructive, 'anything'));
 	const confirmed: Plan = {
 		...destructive,
 		confirmation: {text: 'scratch', resource: {kind: 'volume', id: 'vol-9', name: 'scratch'}, reason: 'overwrites'},
 	};
 	t.is(confirmationFor(confirmed)?.text, 'scratch');
-	t.false(confirmationMatches(confirmed, 'Scratch'));
-	t.false(confirmationMatches(confirmed, undefined));
-	t.true(confirmationMatches(confirmed, 'scratch'));
+	t.false(isConfirmed(confirmed, 'Scratch'));
+	t.false(isConfirmed(confirmed, undefined));
+	t.true(isConfirmed(confirmed, 'scratch'));
 });
 
 test('validatePlan finds refs to later or unknown steps', t => {

@@ -6,13 +6,24 @@ import test from 'ava';
 import {planVolumeBackup, planVolumeToImage} from '../../../source/core/plans/backup.js';
 import {shellQuote, toOpenstackCli} from '../../../source/core/plans/cli-export.js';
 import {
-	backupRequestFrom, executePlanCommand, exitCodes, planBackup, planRestore, restoreRequestFrom, UsageError,
+	backupRequestFrom,
+	executePlanCommand,
+	exitCodes,
+	planBackup,
+	planRestore,
+	restoreRequestFrom,
+	UsageError,
 } from '../../../source/core/plans/commands.js';
 import {planRestoreBackupToNewVolume, planRestoreOntoVolume} from '../../../source/core/plans/restore.js';
 import type {Plan, PlanResult} from '../../../source/core/plans/types.js';
 import type {CloudSession} from '../../../source/openstack/api.js';
 import {
-	demoCloud, fastClock, listAll, temporaryDirectory, until, type CloudForTest,
+	demoCloud,
+	fastClock,
+	listAll,
+	temporaryDirectory,
+	until,
+	type CloudForTest,
 } from './helpers.js';
 
 const run = promisify(execFile);
@@ -25,7 +36,9 @@ function planOf(result: PlanResult): Plan {
 	return result.plan;
 }
 
-/** Replaces IDs, plan ids and dates so that a script can be compared with a snapshot. */
+/**
+Replaces IDs, plan ids and dates so that a script can be compared with a snapshot.
+*/
 function normalise(script: string, plan: Plan): string {
 	const ids = new Map<string, string>();
 	return script
@@ -177,7 +190,9 @@ test('backstack backup/restore by name: --dry-run shows, no --yes changes nothin
 
 	const restore = await planRestore(session, restoreRequestFrom(['onto', 'web-now', 'web'], {}));
 	const refused = sink();
-	t.is(await executePlanCommand(session, restore, {stdout: sink(), stderr: refused, yes: true, confirm: 'wrong'}), exitCodes.notConfirmed);
+	t.is(await executePlanCommand(session, restore, {
+		stdout: sink(), stderr: refused, yes: true, confirm: 'wrong',
+	}), exitCodes.notConfirmed);
 	t.regex(refused.text, /--confirm web/v);
 	t.is((await volumeNamed(session, 'web'))[0]?.metadata['src_backup_id'], undefined);
 

@@ -4,7 +4,9 @@ Plans that move bytes between files and Glance/Barbican: the real client against
 */
 import {createHash, randomBytes} from 'node:crypto';
 import {
-	readFile, stat, writeFile,
+	readFile,
+	stat,
+	writeFile,
 } from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
@@ -15,7 +17,10 @@ import type {Plan, PlanResult} from '../../../source/core/plans/types.js';
 import {openSession} from '../../../source/openstack/index.js';
 import {createFakeCloud, fixture, type FakeCloud} from '../../helpers/fake-cloud.js';
 import {
-	collect, fastClock, last, temporaryDirectory,
+	collect,
+	fastClock,
+	last,
+	temporaryDirectory,
 } from './helpers.js';
 
 type Teardown = {teardown(fn: () => unknown): void};
@@ -76,7 +81,7 @@ function serveImage(cloud: FakeCloud, data: Uint8Array, options: {served?: Uint8
 				'content-type': 'application/octet-stream',
 				'content-length': String(served.byteLength - start),
 				'content-md5': createHash('md5').update(data).digest('hex'),
-				...(range ? {'content-range': `bytes ${start}-${data.byteLength - 1}/${data.byteLength}`} : {}),
+				...(range && {'content-range': `bytes ${start}-${data.byteLength - 1}/${data.byteLength}`}),
 			},
 			chunks,
 			chunkDelayMs: 20,
@@ -179,7 +184,7 @@ test('an encrypted image is restored: the key is stored anew and the image point
 	const newSecret = '0f6a2c9e-5d1b-4c3a-9e8f-7a6b5c4d3e2f';
 	const newImage = '8d3c2b1a-0f9e-4d8c-b7a6-5e4d3c2b1a09';
 	let status = 'queued';
-	cloud.route('GET', `/key-manager/v1/secrets/${newSecret}`, {json: {...fixture<Record<string, unknown>>('barbican-secret.json'), secret_ref: `http://localhost:9311/v1/secrets/${newSecret}`}});
+	cloud.route('GET', `/key-manager/v1/secrets/${newSecret}`, {json: {...(fixture('barbican-secret.json') as Record<string, unknown>), secret_ref: `http://localhost:9311/v1/secrets/${newSecret}`}});
 	cloud.route('POST', '/key-manager/v1/secrets', {status: 201, json: {secret_ref: `http://localhost:9311/v1/secrets/${newSecret}`}});
 	cloud.route('POST', '/image/v2/images', request => ({
 		status: 201,

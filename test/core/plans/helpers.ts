@@ -18,7 +18,9 @@ export async function temporaryDirectory(t: Teardown): Promise<string> {
 	return directory;
 }
 
-/** Real time for `now`, but sleeps `factor` times shorter: a 1 s poll interval takes 1000/factor ms. */
+/**
+Real time for `now`, but sleeps `factor` times shorter: a 1 s poll interval takes 1000/factor ms.
+*/
 export function fastClock(factor = 50): Clock {
 	return {
 		now: () => Date.now(),
@@ -36,7 +38,9 @@ export type CloudForTest = {
 	cloudsYamlPath: string;
 };
 
-/** A demo cloud (empty seed, statuses 100× faster) with sessions as `demo` and as `demo-admin`. */
+/**
+A demo cloud (empty seed, statuses 100× faster) with sessions as `demo` and as `demo-admin`.
+*/
 export async function demoCloud(t: Teardown, options: DemoCloudOptions = {}): Promise<CloudForTest> {
 	const cloud = await startDemoCloud({seed: 'empty', timeScale: 0.01, ...options});
 	const directory = await temporaryDirectory(t);
@@ -58,19 +62,16 @@ export async function demoCloud(t: Teardown, options: DemoCloudOptions = {}): Pr
 }
 
 export async function collect(events: AsyncIterable<PlanEvent>): Promise<PlanEvent[]> {
-	const all: PlanEvent[] = [];
-	for await (const event of events) {
-		all.push(event);
-	}
-
-	return all;
+	return listAll(events);
 }
 
 export function last(events: PlanEvent[]): PlanEvent | undefined {
 	return events.at(-1);
 }
 
-/** Polls `read` until `done` says so (for arranging the cloud). */
+/**
+Polls `read` until `done` says so (for arranging the cloud).
+*/
 export async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {

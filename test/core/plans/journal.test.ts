@@ -9,14 +9,23 @@ import {cleanupPlan, resumePlan} from '../../../source/core/plans/recover.js';
 import type {Plan} from '../../../source/core/plans/types.js';
 import {demoPassword} from '../../../source/demo-cloud/index.js';
 import {
-	collect, demoCloud, fastClock, last, listAll, temporaryDirectory, until, type CloudForTest,
+	collect,
+	demoCloud,
+	fastClock,
+	last,
+	listAll,
+	temporaryDirectory,
+	until,
+	type CloudForTest,
 } from './helpers.js';
 
 const luks = {
 	provider: 'luks', cipher: 'aes-xts-plain64', keySize: 256, controlLocation: 'front-end',
 };
 
-/** An encrypted backup and a two-step restore plan for it (empty volume of the type, then restore onto it). */
+/**
+An encrypted backup and a two-step restore plan for it (empty volume of the type, then restore onto it).
+*/
 async function arrange(context: CloudForTest): Promise<Plan> {
 	const {cloud, session} = context;
 	cloud.state.addVolumeType({name: 'LUKS', encryption: luks});
@@ -24,7 +33,9 @@ async function arrange(context: CloudForTest): Promise<Plan> {
 	await until(async () => session.cinder!.getVolume(volume.id), found => found.status === 'available');
 	const {id} = await session.cinder!.createBackup({volumeId: volume.id, name: 'db-backup'});
 	await until(async () => session.cinder!.getBackup(id), found => found.status === 'available');
-	const result = await planRestoreBackupToNewVolume(session, {backupId: id, volumeType: 'LUKS', name: 'db-restored', method: 'create-then-restore'});
+	const result = await planRestoreBackupToNewVolume(session, {
+		backupId: id, volumeType: 'LUKS', name: 'db-restored', method: 'create-then-restore',
+	});
 	if (result.kind !== 'plan') {
 		throw new Error(JSON.stringify(result));
 	}
@@ -32,7 +43,9 @@ async function arrange(context: CloudForTest): Promise<Plan> {
 	return result.plan;
 }
 
-/** Starts the plan in a child process and kills it (SIGKILL) once the journal records the first created volume. */
+/**
+Starts the plan in a child process and kills it (SIGKILL) once the journal records the first created volume.
+*/
 async function crashMidPlan(context: CloudForTest, plan: Plan, journal: string): Promise<void> {
 	const planFile = path.join(context.directory, 'plan.json');
 	await writeFile(planFile, JSON.stringify(plan));
@@ -78,7 +91,7 @@ test('a plan killed mid-run is listed as unfinished and resumes without repeatin
 	t.deepEqual(entry?.leftovers.map(resource => [resource.kind, resource.name]), [['volume', 'db-restored']]);
 	const text = JSON.stringify(readJournal(journal, plan.id));
 	t.false(text.includes(demoPassword));
-	t.false(/token/iv.test(text));
+	t.notRegex(text, /token/iv);
 
 	const events = await collect(resumePlan(journal, plan.id, context.session, {clock: fastClock()}));
 	t.is(last(events)?.type, 'plan-done', JSON.stringify(events));
@@ -87,7 +100,7 @@ test('a plan killed mid-run is listed as unfinished and resumes without repeatin
 	const restored = (await listAll(context.session.cinder!.listVolumes())).filter(volume => volume.name === 'db-restored');
 	t.is(restored.length, 1);
 	t.is(restored[0]?.status, 'available');
-	t.is(restored[0]?.metadata['src_backup_id'] !== undefined, true);
+	t.true(restored[0]?.metadata['src_backup_id'] !== undefined);
 	t.is(readJournal(journal, plan.id)?.state, 'done');
 	t.deepEqual(listUnfinished(journal), []);
 });

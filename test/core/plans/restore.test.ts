@@ -7,7 +7,13 @@ import {planRestoreBackupToNewVolume, planRestoreOntoVolume} from '../../../sour
 import type {Plan, PlanEvent, PlanResult} from '../../../source/core/plans/types.js';
 import type {CloudSession} from '../../../source/openstack/api.js';
 import {
-	collect, demoCloud, fastClock, last, listAll, until, type CloudForTest,
+	collect,
+	demoCloud,
+	fastClock,
+	last,
+	listAll,
+	until,
+	type CloudForTest,
 } from './helpers.js';
 
 const luks = {
@@ -26,7 +32,9 @@ async function available(session: CloudSession, volumeId: string) {
 	return until(async () => session.cinder!.getVolume(volumeId), volume => volume.status === 'available');
 }
 
-/** An encrypted volume of type LUKS and a backup of it made by backstack's own plan. */
+/**
+An encrypted volume of type LUKS and a backup of it made by backstack's own plan.
+*/
 async function encryptedBackup(context: CloudForTest, options: {viaPlan?: boolean} = {}) {
 	const {cloud, session} = context;
 	const type = cloud.state.addVolumeType({name: 'LUKS', encryption: luks});
@@ -93,7 +101,7 @@ test('the older way (empty volume of the type, then restore onto it) works too',
 	const {type, backupId} = await encryptedBackup(context);
 	const plan = planOf(await planRestoreBackupToNewVolume(session, {backupId, name: 'db-2', method: 'create-then-restore'}));
 	t.deepEqual(plan.steps.map(step => step.id), ['create-target', 'restore']);
-	t.deepEqual(describePlan(plan).rows[1]!.action.includes('<volume from step 1>'), true);
+	t.true(describePlan(plan).rows[1]!.action.includes('<volume from step 1>'));
 	const events = await collect(runPlan(plan, session, {clock: fastClock()}));
 	t.is(last(events)?.type, 'plan-done', JSON.stringify(events));
 	const target = events.find(event => event.type === 'created');

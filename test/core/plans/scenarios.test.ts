@@ -19,8 +19,8 @@ const served = await (async () => {
 })();
 
 for (const scenario of scenarios) {
-	const runnable = scenario.needs.every(service => served[service]);
-	(runnable ? test : test.skip)(scenario.name, async t => {
+	const isRunnable = scenario.needs.every(service => served[service]);
+	(isRunnable ? test : test.skip)(scenario.name, async t => {
 		const context = await demoCloud(t);
 		context.cloud.state.addVolumeType({
 			name: 'LUKS',
@@ -33,7 +33,7 @@ for (const scenario of scenarios) {
 			encryptedType: 'LUKS',
 			workDir: await temporaryDirectory(t),
 			clock: fastClock(),
-			log: line => {
+			log(line) {
 				t.log(line);
 			},
 		});

@@ -17,17 +17,27 @@ import {systemClock} from '../../../source/core/plans/clock.js';
 import {removeResource, runPlan} from '../../../source/core/plans/execute.js';
 import {planImageFromFile, planRestoreBackupToNewVolume, planSecretFromFile} from '../../../source/core/plans/restore.js';
 import type {
-	Clock, CreatedResource, Plan, PlanEvent, PlanResult,
+	Clock,
+	CreatedResource,
+	Plan,
+	PlanEvent,
+	PlanResult,
 } from '../../../source/core/plans/types.js';
 import type {CloudSession} from '../../../source/openstack/api.js';
 
 export type ScenarioContext = {
 	session: CloudSession;
-	/** Name of an encrypted volume type the project may use. */
+	/**
+	Name of an encrypted volume type the project may use.
+	*/
 	encryptedType: string;
-	/** A directory the scenario may write files to. */
+	/**
+	A directory the scenario may write files to.
+	*/
 	workDir: string;
-	/** Prefix for the names of everything created (to find leftovers). */
+	/**
+	Prefix for the names of everything created (to find leftovers).
+	*/
 	prefix?: string;
 	clock?: Clock;
 	log?: (line: string) => void;
@@ -66,7 +76,9 @@ type Tracker = {
 	run(plan: Plan): Promise<PlanEvent[]>;
 };
 
-/** Runs `body` with a tracker of created resources, and deletes them all afterwards (newest first). */
+/**
+Runs `body` with a tracker of created resources, and deletes them all afterwards (newest first).
+*/
 async function withCleanup(context: ScenarioContext, body: (tracker: Tracker) => Promise<void>): Promise<void> {
 	const clock = context.clock ?? systemClock;
 	const created: CreatedResource[] = [];
@@ -137,7 +149,9 @@ async function encryptedVolume(context: ScenarioContext, tracker: Tracker, name:
 	}
 }
 
-/** Backup of an encrypted volume by backstack's plan, then both restore ways into new volumes of the source type. */
+/**
+Backup of an encrypted volume by backstack's plan, then both restore ways into new volumes of the source type.
+*/
 export const encryptedBackupRoundTrip: Scenario = {
 	name: 'encrypted backup of a non-default type restores into a new volume, both ways',
 	needs: ['cinder'],
@@ -152,7 +166,7 @@ export const encryptedBackupRoundTrip: Scenario = {
 			expect(backup.metadata[backupMetaSourceTypeName] === source.volumeType, 'the backup metadata lacks the source type name');
 			expect(source.volumeTypeId === undefined || backup.metadata[backupMetaSourceTypeId] === source.volumeTypeId, 'the backup metadata lacks the source type id');
 
-			const methods = ['create-then-restore', ...(Number(cinder.microversion.max.split('.')[1]) >= 47 ? ['create-from-backup' as const] : [])] as const;
+			const methods = ['create-then-restore', ...(Number(cinder.microversion.max.split('.', 2)[1]) >= 47 ? ['create-from-backup' as const] : [])] as const;
 			for (const method of methods) {
 				// eslint-disable-next-line no-await-in-loop
 				const plan = planOf(await planRestoreBackupToNewVolume(context.session, {backupId, name: `${prefix}-restored-${method}`, method}));
@@ -169,7 +183,9 @@ export const encryptedBackupRoundTrip: Scenario = {
 	},
 };
 
-/** What the guide warns about: a default-type target for an encrypted backup ends error_restoring, and the run says so at once. */
+/**
+What the guide warns about: a default-type target for an encrypted backup ends error_restoring, and the run says so at once.
+*/
 export const restoreTrapFailsFast: Scenario = {
 	name: 'restoring an encrypted backup into the default type fails fast with error_restoring',
 	needs: ['cinder'],
@@ -232,7 +248,9 @@ export const restoreTrapFailsFast: Scenario = {
 	},
 };
 
-/** Key escrow: export a volume's key to a 0600 file, store it again (new ID), and read back the same bytes. */
+/**
+Key escrow: export a volume's key to a 0600 file, store it again (new ID), and read back the same bytes.
+*/
 export const keyExportRoundTrip: Scenario = {
 	name: 'a volume key exported to a 0600 file can be stored again as a new secret with the same bytes',
 	needs: ['cinder', 'barbican'],
@@ -251,7 +269,9 @@ export const keyExportRoundTrip: Scenario = {
 	},
 };
 
-/** An image uploaded from a file, then downloaded with checksum verification, is the same file. */
+/**
+An image uploaded from a file, then downloaded with checksum verification, is the same file.
+*/
 export const imageFileRoundTrip: Scenario = {
 	name: 'an image restored from a file downloads back byte for byte',
 	needs: ['glance'],
