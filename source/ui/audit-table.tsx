@@ -1,0 +1,98 @@
+/*
+`backstack audit --format table`: the audit's rows as a bordered table (@alcalzone/ink-table) rendered to a string, cut to
+the terminal's width, with a one-line summary under it. Non-interactive; the TUI has its own virtualised table.
+*/
+import type {PropsWithChildren} from 'react';
+import {Text, renderToString} from 'ink';
+import {Table, type CellProps} from '@alcalzone/ink-table';
+import type {AuditReport, AuditRow} from '../core/audit.js';
+import type {Severity} from '../core/model.js';
+import {sanitize, truncate} from './sanitize.js';
+import {severityStyle} from './theme.js';
+
+type TableRow = {
+	severity: string;
+	project?: string;
+	kind: string;
+	resource: string;
+	finding: string;
+	action?: string;
+};
+
+export type AuditTableOptions = {
+	/**
+	Terminal width; the table never gets wider.
+	*/
+	columns: number;
+	/**
+	Colour the severities (off for NO_COLOR and for pipes).
+	*/
+	color: boolean;
+};
+
+/**
+Widths of the text in each column (the table adds 3 cells per column: padding and border).
+*/
+function widths(columns: number, hasProject: boolean, hasAction: boolean): Record<keyof TableRow, number> {
+	const fixed = {
+		severity: 6, project: hasProject ? 14 : 0, kind: 8, resource: 22,
+	};
+	const count = 4 + (hasProject ? 1 : 0) + (hasAction ? 1 : 0);
+	const spare = Math.max(10, columns - 1 - (count * 3) - fixed.severity - fixed.project - fixed.kind - fixed.resource);
+	const finding = hasAction ? Math.ceil(spare * 0.55) : spare;
+	return {
+		...fixed, finding, action: hasAction ? spare - finding : 0,
+	};
+}
+
+/**
+The rows as the table shows them: sanitised, one line each, cut to their column.
+*/
+export function auditTableRows(rows: readonly AuditRow[], options: {columns: number; hasProject: boolean}): TableRow[] {
+	const hasAction = options.columns >= 150;
+	const width = widths(options.columns, options.hasProject, hasAction);
+	const cut = (text: string, size: number) => truncate(sanitize(text), size);
+	return rows.map(row => {
+		const style = severityStyle[row.severity];
+		// Key order is column order.
+		return {
+			severity: `${style.symbol} ${style.label}`,
+			...(options.hasProject && {project: cut(row.project, width.project)}),
+			kind: cut(row.kind, width.kind),
+			resource: cut(row.resource, width.resource),
+			finding: cut(row.reason, width.finding),
+			...(hasAction && {action: cut(row.action, width.action)}),
+		};
+	});
+}
+
+function severityOfLabel(text: string): Severity | undefined {
+	const label = text.trim().split(' ').at(-1);
+	return (Object.keys(severityStyle) as Severity[]).find(severity => severityStyle[severity].label === label);
+}
+
+function summary(report: AuditReport): string {
+	const {totals} = report;
+	const unreadable = totals.unreadableProjects > 0 ? `, ${totals.unreadableProjects} unreadable` : '';
+	return `${sanitize(report.cloud)}: ${totals.projects} project${totals.projects === 1 ? '' : 's'}${unreadable} — `
+		+ `${totals.critical} critical, ${totals.warning} warning, ${totals.info} info, ${totals.ok} ok`;
+}
+
+export function renderAuditTable(report: AuditReport, rows: readonly AuditRow[], options: AuditTableOptions): string {
+	const columns = Math.max(60, options.columns);
+	const hasProject = report.projects.length > 1;
+	const data = auditTableRows(rows, {columns, hasProject});
+	const header = ({children}: PropsWithChildren) => <Text bold>{children}</Text>;
+	// The first column holds the severity's label: it picks the colour.
+	const cell = ({children, column}: CellProps) => {
+		const text = typeof children === 'string' ? children : '';
+		const severity = column === 0 && options.color ? severityOfLabel(text) : undefined;
+		return <Text color={severity === undefined ? undefined : severityStyle[severity].color}>{children}</Text>;
+	};
+
+	const table = data.length === 0
+		? ''
+		: renderToString(<Table data={data} header={header} cell={cell}/>, {columns});
+	const footer = data.length === 0 ? `No findings to show. ${summary(report)}` : summary(report);
+	return `${table}${table === '' ? '' : '\n'}${footer}\n`;
+}

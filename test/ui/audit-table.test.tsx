@@ -1,0 +1,34 @@
+import test from 'ava';
+import {auditRows, buildAuditReport} from '../../source/core/audit.js';
+import {renderAuditTable} from '../../source/ui/audit-table.js';
+// eslint-disable-next-line node-test/no-import-test-files -- a helper module; ava runs only *.test.ts(x)
+import {now, storyInventories, testPolicy} from './helpers.js';
+
+function report() {
+	const inventories = storyInventories();
+	return buildAuditReport({cloudName: 'testcloud'}, Object.values(inventories).map(inventory => ({project: inventory.project, inventory})), testPolicy, now);
+}
+
+test('the audit table lists findings worst first with a summary, within the width', t => {
+	const audit = report();
+	const text = renderAuditTable(audit, auditRows(audit), {columns: 100, color: false});
+	const lines = text.trimEnd().split('\n');
+	for (const line of lines) {
+		t.true([...line].length <= 100, `too wide: ${line}`);
+	}
+
+	t.regex(text, /scratch/v);
+	t.regex(text, /web-shop/v);
+	t.regex(text, /testcloud: 2 projects — \d+ critical, \d+ warning/v);
+	const firstCritical = lines.findIndex(line => line.includes('CRIT'));
+	const firstInfo = lines.findIndex(line => line.includes('INFO') || line.includes('WARN'));
+	t.true(firstCritical !== -1);
+	t.true(firstInfo === -1 || firstCritical < firstInfo);
+});
+
+test('the audit table carries no escape sequence from a hostile name, and none at all without colour', t => {
+	const audit = report();
+	const text = renderAuditTable(audit, auditRows(audit), {columns: 120, color: false});
+	t.false(text.includes('\u{1B}'));
+	t.false(text.includes('\u{7}'));
+});
