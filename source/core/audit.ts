@@ -176,7 +176,8 @@ async function readRequested(session: CloudSession, options: AuditOptions): Prom
 		const projects = await session.identity.listProjects(signal === undefined ? {} : {signal});
 		const match = projects.find(project => project.id === options.project) ?? projects.find(project => project.name === options.project);
 		if (match === undefined) {
-			throw new Error(`Project "${options.project}" is not one of yours on cloud "${session.cloudName}". Your projects: ${projects.length === 0 ? 'none' : projects.map(project => project.name).join(', ')}.`);
+			const known = projects.length === 0 ? 'none' : projects.map(project => project.name).join(', ');
+			throw new Error(`Project "${options.project}" is not one of yours on cloud "${session.cloudName}". Your projects: ${known}.`);
 		}
 
 		scoped = await session.switchProject(match.id, signal === undefined ? {} : {signal});
@@ -244,7 +245,8 @@ export function auditToCsv(report: AuditReport): string {
 	for (const entry of report.projects) {
 		const base = [report.cloud, entry.project.id, entry.project.name];
 		if (entry.error !== undefined) {
-			lines.push([...base, 'warning', 'project.unreadable', 'project', entry.project.id, entry.project.name, entry.error, 'Check your role in this project', ''].map(value => csvField(value)).join(','));
+			const fields = [...base, 'warning', 'project.unreadable', 'project', entry.project.id, entry.project.name, entry.error, 'Check your role in this project', ''];
+			lines.push(fields.map(value => csvField(value)).join(','));
 		}
 
 		for (const finding of entry.findings) {

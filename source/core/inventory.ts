@@ -4,7 +4,7 @@ Reading a project's user data: every list of every service at once, each failing
 A service the catalog lacks, or one that refuses the user (403), is recorded in `sources` and the reading goes on:
 an audit of what could be read, with the gaps said out loud, beats no audit. Only cancellation (the signal) stops it.
 */
-import type {CloudSession} from '../openstack/api.js';
+import type {BarbicanApi, CinderApi, CloudSession} from '../openstack/api.js';
 import type {
 	Backup,
 	Image,
@@ -151,158 +151,177 @@ function combineStates(states: SourceState[]): SourceState {
 }
 
 /**
-Reads every user-data resource of the session's project: volumes, backups, snapshots and volume types (Cinder), images
-including hidden ones (Glance), servers (Nova) and secret metadata (Barbican), all lists at the same time.
+Encrypted volumes whose key ID Cinder did not show (microversion < 3.64): `/volumes/{id}/encryption` tells a reader.
+A volume whose lookup fails keeps an unknown key; the assessment says so.
 */
-export async function readInventory(session: CloudSession, options: InventoryOptions = {}): Promise<Inventory> {
-	const {signal, onProgress, pageSize} = options;
-	const concurrency = options.concurrency ?? 8;
-	signal?.throwIfAborted();
-	const serviceStates = session.services();
-	const listOptions = {
-		...(signal !== undefined && {signal}),
-		...(pageSize !== undefined && {pageSize}),
-	};
-
-	const absent = (service: ServiceName): SourceState => {
-		const status = serviceStates[service];
-		return status.state === 'ok' ? {state: 'missing', reason: `${service} is not available in this session`} : {state: status.state, reason: status.reason};
-	};
-
-	const collect = async <T>(list: InventoryList, read: (() => AsyncIterable<T>) | undefined): Promise<ListOutcome<T>> => {
-		const service = listServices[list];
-		if (read === undefined) {
-			onProgress?.({
-				service, resource: list, count: 0, done: true,
-			});
-			return {items: [], state: absent(service)};
-		}
-
-		const items: T[] = [];
+async function fillVolumeKeys(cinder: CinderApi, volumes: Volume[], concurrency: number, signal: AbortSignal | undefined): Promise<void> {
+	const unknownKeys = volumes.filter(volume => volume.encrypted && volume.encryptionKeyId === undefined);
+	await mapLimited(unknownKeys, concurrency, async volume => {
 		try {
-			for await (const item of read()) {
-				items.push(item);
-				onProgress?.({
-					service, resource: list, count: items.length, done: false,
-				});
+			const spec = await cinder.getVolumeEncryption(volume.id, signal === undefined ? {} : {signal});
+			if (spec.encryptionKeyId !== undefined) {
+				volume.encryptionKeyId = spec.encryptionKeyId;
+			}
+		} catch (error) {
+			if (isAbort(error, signal)) {
+				throw error;
+			}
+		}
+	});
+}
+
+/**
+Secrets referenced by a volume, backup or image but absent from the list (a list limited by ACLs, or really gone): asks
+for each by ID, adds those found to `secrets`, and says what each lookup answered.
+*/
+async function lookUpUnlistedSecrets(
+	barbican: BarbicanApi,
+	secrets: Secret[],
+	users: ReadonlyArray<{encryptionKeyId?: string; cinderEncryptionKeyId?: string}>,
+	{concurrency, signal}: {concurrency: number; signal: AbortSignal | undefined},
+): Promise<Record<string, SecretLookup>> {
+	const listed = new Set(secrets.map(secret => secret.id));
+	const referenced = new Set<string>();
+	for (const user of users) {
+		for (const id of [user.encryptionKeyId, user.cinderEncryptionKeyId]) {
+			if (id !== undefined && !listed.has(id)) {
+				referenced.add(id);
+			}
+		}
+	}
+
+	const lookups: Record<string, SecretLookup> = {};
+	await mapLimited([...referenced].toSorted(), concurrency, async id => {
+		try {
+			const found = await barbican.findSecret(id, signal === undefined ? {} : {signal});
+			lookups[id] = found ? 'found' : 'not-found';
+			if (found) {
+				secrets.push(found);
 			}
 		} catch (error) {
 			if (isAbort(error, signal)) {
 				throw error;
 			}
 
-			onProgress?.({
-				service, resource: list, count: items.length, done: true,
-			});
-			return {items: [], state: sourceStateOf(error, list)};
+			const status = httpStatusOf(error);
+			lookups[id] = status === 403 || status === 401 ? 'forbidden' : 'error';
+		}
+	});
+	return lookups;
+}
+
+type ListReader = {
+	signal: AbortSignal | undefined;
+	onProgress: InventoryOptions['onProgress'];
+	absent: (service: ServiceName) => SourceState;
+};
+
+/**
+Reads one list to its end; a failure other than cancellation becomes the list's state.
+*/
+async function collect<T>(reader: ListReader, list: InventoryList, read: (() => AsyncIterable<T>) | undefined): Promise<ListOutcome<T>> {
+	const service = listServices[list];
+	const report = (count: number, isDone: boolean) => {
+		reader.onProgress?.({
+			service, resource: list, count, done: isDone: isDone,
+		});
+	};
+
+	if (read === undefined) {
+		report(0, true);
+		return {items: [], state: reader.absent(service)};
+	}
+
+	const items: T[] = [];
+	try {
+		for await (const item of read()) {
+			items.push(item);
+			report(items.length, false);
+		}
+	} catch (error) {
+		if (isAbort(error, reader.signal)) {
+			throw error;
 		}
 
-		onProgress?.({
-			service, resource: list, count: items.length, done: true,
-		});
-		return {items, state: {state: 'ok'}};
+		report(items.length, true);
+		return {items: [], state: sourceStateOf(error, list)};
+	}
+
+	report(items.length, true);
+	return {items, state: {state: 'ok'}};
+}
+
+async function * yieldAll<T>(items: Promise<T[]>): AsyncIterable<T> {
+	yield * await items;
+}
+
+/**
+Reads every user-data resource of the session's project: volumes, backups, snapshots and volume types (Cinder), images
+including hidden ones (Glance), servers (Nova) and secret metadata (Barbican), all lists at the same time.
+*/
+export async function readInventory(session: CloudSession, options: InventoryOptions = {}): Promise<Inventory> {
+	const {signal, pageSize} = options;
+	const concurrency = options.concurrency ?? 8;
+	signal?.throwIfAborted();
+	const serviceStates = session.services();
+	const callOptions = signal === undefined ? {} : {signal};
+	const listOptions = pageSize === undefined ? callOptions : {...callOptions, pageSize};
+	const reader: ListReader = {
+		signal,
+		onProgress: options.onProgress,
+		absent(service) {
+			const status = serviceStates[service];
+			return status.state === 'ok' ? {state: 'missing', reason: `${service} is not available in this session`} : {state: status.state, reason: status.reason};
+		},
 	};
 
 	const {cinder, glance, nova, barbican} = session;
 	const [volumes, backups, snapshots, volumeTypes, images, servers, secrets] = await Promise.all([
-		collect<Volume>('volumes', cinder && (() => cinder.listVolumes(listOptions))),
-		collect<Backup>('backups', cinder && (() => cinder.listBackups(listOptions))),
-		collect<Snapshot>('snapshots', cinder && (() => cinder.listSnapshots(listOptions))),
-		collect<VolumeType>('volume-types', cinder && (() => (async function * () {
-			yield * await cinder.listVolumeTypes(signal === undefined ? {} : {signal});
-		})())),
-		collect<Image>('images', glance && (() => glance.listImages(listOptions))),
-		collect<Server>('servers', nova && (() => nova.listServers(listOptions))),
-		collect<Secret>('secrets', barbican && (() => barbican.listSecrets(listOptions))),
+		collect<Volume>(reader, 'volumes', cinder && (() => cinder.listVolumes(listOptions))),
+		collect<Backup>(reader, 'backups', cinder && (() => cinder.listBackups(listOptions))),
+		collect<Snapshot>(reader, 'snapshots', cinder && (() => cinder.listSnapshots(listOptions))),
+		collect<VolumeType>(reader, 'volume-types', cinder && (() => yieldAll(cinder.listVolumeTypes(callOptions)))),
+		collect<Image>(reader, 'images', glance && (() => glance.listImages(listOptions))),
+		collect<Server>(reader, 'servers', nova && (() => nova.listServers(listOptions))),
+		collect<Secret>(reader, 'secrets', barbican && (() => barbican.listSecrets(listOptions))),
 	]);
 
-	// Encrypted volumes whose key ID Cinder did not show (microversion < 3.64): `/volumes/{id}/encryption` tells a reader.
 	if (cinder && volumes.state.state === 'ok') {
-		const unknownKeys = volumes.items.filter(volume => volume.encrypted && volume.encryptionKeyId === undefined);
-		await mapLimited(unknownKeys, concurrency, async volume => {
-			try {
-				const spec = await cinder.getVolumeEncryption(volume.id, signal === undefined ? {} : {signal});
-				if (spec.encryptionKeyId !== undefined) {
-					volume.encryptionKeyId = spec.encryptionKeyId;
-				}
-			} catch (error) {
-				if (isAbort(error, signal)) {
-					throw error;
-				}
-				// The key stays unknown; the assessment says so.
-			}
-		});
+		await fillVolumeKeys(cinder, volumes.items, concurrency, signal);
 	}
 
-	// Secrets referenced but not listed (a list limited by ACLs, or really gone): ask for each by ID.
-	const secretLookups: Record<string, SecretLookup> = {};
-	if (barbican && secrets.state.state === 'ok') {
-		const listed = new Set(secrets.items.map(secret => secret.id));
-		const referenced = new Set<string>();
-		for (const item of [...volumes.items, ...backups.items]) {
-			if (item.encryptionKeyId !== undefined) {
-				referenced.add(item.encryptionKeyId);
-			}
-		}
-
-		for (const image of images.items) {
-			if (image.cinderEncryptionKeyId !== undefined) {
-				referenced.add(image.cinderEncryptionKeyId);
-			}
-		}
-
-		const unlisted = [...referenced].filter(id => !listed.has(id)).toSorted();
-		await mapLimited(unlisted, concurrency, async id => {
-			try {
-				const found = await barbican.findSecret(id, signal === undefined ? {} : {signal});
-				if (found) {
-					secretLookups[id] = 'found';
-					secrets.items.push(found);
-				} else {
-					secretLookups[id] = 'not-found';
-				}
-			} catch (error) {
-				if (isAbort(error, signal)) {
-					throw error;
-				}
-
-				const status = httpStatusOf(error);
-				secretLookups[id] = status === 403 || status === 401 ? 'forbidden' : 'error';
-			}
-		});
-	}
-
-	const lists: Partial<Record<InventoryList, SourceState>> = {
-		volumes: volumes.state,
-		backups: backups.state,
-		snapshots: snapshots.state,
-		'volume-types': volumeTypes.state,
-		images: images.state,
-		servers: servers.state,
-		secrets: secrets.state,
-	};
-
-	const sources: Record<ServiceName, SourceState> = {
-		identity: {state: 'ok'},
-		cinder: cinder ? combineStates([volumes.state, backups.state, snapshots.state, volumeTypes.state]) : absent('cinder'),
-		glance: glance ? images.state : absent('glance'),
-		nova: nova ? servers.state : absent('nova'),
-		barbican: barbican ? secrets.state : absent('barbican'),
-	};
+	const isBarbicanRead = barbican !== undefined && secrets.state.state === 'ok';
+	const secretLookups = isBarbicanRead
+		? await lookUpUnlistedSecrets(barbican, secrets.items, [...volumes.items, ...backups.items, ...images.items], {concurrency, signal})
+		: {};
 
 	return {
 		cloud: session.cloudName,
 		...(session.region !== undefined && {region: session.region}),
 		project: projectOf(session),
 		readAt: new Date().toISOString(),
-		sources,
-		lists,
+		sources: {
+			identity: {state: 'ok'},
+			cinder: cinder ? combineStates([volumes.state, backups.state, snapshots.state, volumeTypes.state]) : volumes.state,
+			glance: images.state,
+			nova: servers.state,
+			barbican: secrets.state,
+		},
+		lists: {
+			volumes: volumes.state,
+			backups: backups.state,
+			snapshots: snapshots.state,
+			'volume-types': volumeTypes.state,
+			images: images.state,
+			servers: servers.state,
+			secrets: secrets.state,
+		},
 		volumes: volumes.items,
 		backups: backups.items,
 		snapshots: snapshots.items,
 		servers: servers.items,
 		images: images.items,
-		...((secrets.state.state === 'ok') && {secrets: secrets.items}),
+		...(isBarbicanRead && {secrets: secrets.items}),
 		volumeTypes: volumeTypes.items,
 		...((Object.keys(secretLookups).length > 0) && {secretLookups}),
 	};
