@@ -223,7 +223,7 @@ async function collect<T>(reader: ListReader, list: InventoryList, read: (() => 
 	const service = listServices[list];
 	const report = (count: number, isDone: boolean) => {
 		reader.onProgress?.({
-			service, resource: list, count, done: isDone: isDone,
+			service, resource: list, count, done: isDone,
 		});
 	};
 
