@@ -3,6 +3,7 @@ import {
 	readFile,
 	rm,
 	stat,
+	writeFile,
 } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
