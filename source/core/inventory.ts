@@ -4,7 +4,13 @@ Reading a project's user data: every list of every service at once, each failing
 A service the catalog lacks, or one that refuses the user (403), is recorded in `sources` and the reading goes on:
 an audit of what could be read, with the gaps said out loud, beats no audit. Only cancellation (the signal) stops it.
 */
-import type {BarbicanApi, CinderApi, CloudSession} from '../openstack/api.js';
+import type {
+	BarbicanApi,
+	CallOptions,
+	CinderApi,
+	CloudSession,
+	ListOptions,
+} from '../openstack/api.js';
 import type {
 	Backup,
 	Image,
@@ -256,6 +262,25 @@ async function * yieldAll<T>(items: Promise<T[]>): AsyncIterable<T> {
 }
 
 /**
+Every list, all at once.
+*/
+async function readLists(session: CloudSession, reader: ListReader, listOptions: ListOptions, callOptions: CallOptions) {
+	const {cinder, glance, nova, barbican} = session;
+	const [volumes, backups, snapshots, volumeTypes, images, servers, secrets] = await Promise.all([
+		collect<Volume>(reader, 'volumes', cinder && (() => cinder.listVolumes(listOptions))),
+		collect<Backup>(reader, 'backups', cinder && (() => cinder.listBackups(listOptions))),
+		collect<Snapshot>(reader, 'snapshots', cinder && (() => cinder.listSnapshots(listOptions))),
+		collect<VolumeType>(reader, 'volume-types', cinder && (() => yieldAll(cinder.listVolumeTypes(callOptions)))),
+		collect<Image>(reader, 'images', glance && (() => glance.listImages(listOptions))),
+		collect<Server>(reader, 'servers', nova && (() => nova.listServers(listOptions))),
+		collect<Secret>(reader, 'secrets', barbican && (() => barbican.listSecrets(listOptions))),
+	]);
+	return {
+		volumes, backups, snapshots, volumeTypes, images, servers, secrets,
+	};
+}
+
+/**
 Reads every user-data resource of the session's project: volumes, backups, snapshots and volume types (Cinder), images
 including hidden ones (Glance), servers (Nova) and secret metadata (Barbican), all lists at the same time.
 */
@@ -275,16 +300,10 @@ export async function readInventory(session: CloudSession, options: InventoryOpt
 		},
 	};
 
-	const {cinder, glance, nova, barbican} = session;
-	const [volumes, backups, snapshots, volumeTypes, images, servers, secrets] = await Promise.all([
-		collect<Volume>(reader, 'volumes', cinder && (() => cinder.listVolumes(listOptions))),
-		collect<Backup>(reader, 'backups', cinder && (() => cinder.listBackups(listOptions))),
-		collect<Snapshot>(reader, 'snapshots', cinder && (() => cinder.listSnapshots(listOptions))),
-		collect<VolumeType>(reader, 'volume-types', cinder && (() => yieldAll(cinder.listVolumeTypes(callOptions)))),
-		collect<Image>(reader, 'images', glance && (() => glance.listImages(listOptions))),
-		collect<Server>(reader, 'servers', nova && (() => nova.listServers(listOptions))),
-		collect<Secret>(reader, 'secrets', barbican && (() => barbican.listSecrets(listOptions))),
-	]);
+	const {cinder, barbican} = session;
+	const {
+		volumes, backups, snapshots, volumeTypes, images, servers, secrets,
+	} = await readLists(session, reader, listOptions, callOptions);
 
 	if (cinder && volumes.state.state === 'ok') {
 		await fillVolumeKeys(cinder, volumes.items, concurrency, signal);
