@@ -10,7 +10,7 @@ import {
 	backupMetaSourceTypeName,
 	backupMetaVersion,
 } from '../model.js';
-import {microversionAtLeast} from './clock.js';
+import {isMicroversionAtLeast} from './clock.js';
 import {
 	backupFailOn,
 	usableBarbican,
@@ -121,7 +121,7 @@ async function backupStep(session: CloudSession, volume: Volume, request: Omit<V
 	}
 
 	let metadata: Record<string, string> | undefined;
-	if (microversionAtLeast(cinder.microversion.max, '3.43')) {
+	if (isMicroversionAtLeast(cinder.microversion.max, '3.43')) {
 		let typeId = volume.volumeTypeId;
 		if (typeId === undefined && volume.volumeType !== undefined) {
 			try {

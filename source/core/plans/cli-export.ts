@@ -45,6 +45,10 @@ const showCommand: Record<WaitResource, string> = {
 	image: 'openstack image show',
 };
 
+function option(flag: string, value: Value<string | number> | undefined): string[] {
+	return value === undefined ? [] : [`${flag} ${word(value)}`];
+}
+
 function propertyFlags(properties: Record<string, Value<string>> | undefined): string[] {
 	return Object.entries(properties ?? {}).map(([key, value]) => isRef(value) ? `--property ${key}="$${variableFor(value)}"` : `--property ${shellQuote(`${key}=${value}`)}`);
 }
@@ -57,38 +61,27 @@ function commandFor(step: Step, action: Action, plan: Plan): string[] {
 	switch (action.op) {
 		case 'cinder.createVolume': {
 			const a = action.args;
-			const parts = [a.backupId === undefined ? 'openstack volume create' : 'openstack --os-volume-api-version 3.47 volume create'];
-			if (a.size !== undefined) {
-				parts.push(`--size ${word(a.size)}`);
-			}
-
-			if (a.volumeType !== undefined) {
-				parts.push(`--type ${word(a.volumeType)}`);
-			}
-
-			if (a.backupId !== undefined) {
-				parts.push(`--backup ${word(a.backupId)}`);
-			}
-
-			if (a.imageRef !== undefined) {
-				parts.push(`--image ${word(a.imageRef)}`);
-			}
-
-			if (a.snapshotId !== undefined) {
-				parts.push(`--snapshot ${word(a.snapshotId)}`);
-			}
-
-			if (a.description !== undefined) {
-				parts.push(`--description ${word(a.description)}`);
-			}
-
-			parts.push(...propertyFlags(a.metadata), word(a.name ?? step.id), '-f value -c id');
-			const lines = [assign(step, 'volumeId', parts.join(' '))];
-			if (a.backupId !== undefined) {
-				lines.unshift('# Creating the volume from the backup with its type (microversion 3.47) avoids the restore-to-new-volume trap:', '# without a type Cinder uses the default one and an encrypted backup ends error_restoring.');
-			}
-
-			return lines;
+			const command = [
+				a.backupId === undefined ? 'openstack volume create' : 'openstack --os-volume-api-version 3.47 volume create',
+				...option('--size', a.size),
+				...option('--type', a.volumeType),
+				...option('--backup', a.backupId),
+				...option('--image', a.imageRef),
+				...option('--snapshot', a.snapshotId),
+				...option('--description', a.description),
+				...propertyFlags(a.metadata),
+				word(a.name ?? step.id),
+				'-f value -c id',
+			].join(' ');
+			return [
+				...(a.backupId === undefined
+					? []
+					: [
+						'# Creating the volume from the backup with its type (microversion 3.47) avoids the restore-to-new-volume trap:',
+						'# without a type Cinder uses the default one and an encrypted backup ends error_restoring.',
+					]),
+				assign(step, 'volumeId', command),
+			];
 		}
 
 		case 'cinder.restoreBackup': {
@@ -106,30 +99,20 @@ function commandFor(step: Step, action: Action, plan: Plan): string[] {
 
 		case 'cinder.createBackup': {
 			const a = action.args;
-			const parts = [a.metadata === undefined ? 'openstack volume backup create' : 'openstack --os-volume-api-version 3.43 volume backup create'];
-			if (a.name !== undefined) {
-				parts.push(`--name ${word(a.name)}`);
-			}
-
-			if (a.description !== undefined) {
-				parts.push(`--description ${word(a.description)}`);
-			}
-
-			if (a.incremental === true) {
-				parts.push('--incremental');
-			}
-
-			if (a.force === true) {
-				parts.push('--force');
-			}
-
-			parts.push(...propertyFlags(a.metadata), word(a.volumeId), '-f value -c id');
-			const lines = [assign(step, 'backupId', parts.join(' '))];
-			if (a.force === true) {
-				lines.unshift('# --force: the volume is in use; the backup is crash-consistent, not application-consistent.');
-			}
-
-			return lines;
+			const command = [
+				a.metadata === undefined ? 'openstack volume backup create' : 'openstack --os-volume-api-version 3.43 volume backup create',
+				...option('--name', a.name),
+				...option('--description', a.description),
+				...(a.incremental === true ? ['--incremental'] : []),
+				...(a.force === true ? ['--force'] : []),
+				...propertyFlags(a.metadata),
+				word(a.volumeId),
+				'-f value -c id',
+			].join(' ');
+			return [
+				...(a.force === true ? ['# --force: the volume is in use; the backup is crash-consistent, not application-consistent.'] : []),
+				assign(step, 'backupId', command),
+			];
 		}
 
 		case 'cinder.createSnapshot': {
@@ -182,50 +165,35 @@ function commandFor(step: Step, action: Action, plan: Plan): string[] {
 
 		case 'barbican.storeSecret': {
 			const a = action.args;
-			const parts = ['openstack secret store'];
-			if (a.algorithm !== undefined) {
-				parts.push(`--algorithm ${word(a.algorithm)}`);
-			}
-
-			if (a.bitLength !== undefined) {
-				parts.push(`--bit-length ${a.bitLength}`);
-			}
-
-			if (a.mode !== undefined) {
-				parts.push(`--mode ${word(a.mode)}`);
-			}
-
-			if (a.secretType !== undefined) {
-				parts.push(`--secret-type ${word(a.secretType)}`);
-			}
-
-			parts.push(`--file ${word(a.path)}`);
-			if (a.name !== undefined) {
-				parts.push(`--name ${word(a.name)}`);
-			}
-
+			const command = [
+				'openstack secret store',
+				...option('--algorithm', a.algorithm),
+				...option('--bit-length', a.bitLength),
+				...option('--mode', a.mode),
+				...option('--secret-type', a.secretType),
+				...option('--file', a.path),
+				...option('--name', a.name),
+			].join(' ');
 			const variable = variableFor({$ref: step.id, output: 'secretId'});
 			return [
 				'# The restored secret gets a NEW ID; the href printed by Barbican ends with it.',
-				`${variable}_HREF="$(${parts.join(' ')} -f value -c 'Secret href')"`,
+				`${variable}_HREF="$(${command} -f value -c 'Secret href')"`,
 				`${variable}="\${${variable}_HREF##*/}"`,
 			];
 		}
 
 		case 'barbican.exportSecret': {
 			const a = action.args;
-			const lines = [
+			return [
 				'# PLAINTEXT key: umask 077 makes the file readable by you only from the moment it exists.',
 				`(umask 077 && openstack secret get --file ${word(a.path)} --payload_content_type application/octet-stream ${word(a.secretId)})`,
+				...(a.hexPath === undefined
+					? []
+					: [
+						'# The LUKS passphrase form: OpenStack passes hexlify(key) to LUKS (SCS user data backup guide, appendix).',
+						`(umask 077 && python3 -c 'import binascii, sys; sys.stdout.write(binascii.hexlify(open(sys.argv[1], "rb").read()).decode())' ${word(a.path)} > ${word(a.hexPath)})`,
+					]),
 			];
-			if (a.hexPath !== undefined) {
-				lines.push(
-					'# The LUKS passphrase form: OpenStack passes hexlify(key) to LUKS (SCS user data backup guide, appendix).',
-					`(umask 077 && python3 -c 'import binascii, sys; sys.stdout.write(binascii.hexlify(open(sys.argv[1], "rb").read()).decode())' ${word(a.path)} > ${word(a.hexPath)})`,
-				);
-			}
-
-			return lines;
 		}
 	}
 }
@@ -240,7 +208,7 @@ function waitLines(step: Step): string[] {
 	const done = wait.until.map(status => `[ "$status" = ${shellQuote(status)} ]`).join(' || ');
 	const minutes = Math.round(wait.timeoutMs / 60_000);
 	return [
-		`# Wait until ${wait.resource} is ${wait.until.join(' or ')}; stop at once on ${wait.failOn.join(', ') || '(none)'}; give up after ${minutes} min.`,
+		`# Wait until ${wait.resource} is ${wait.until.join(' or ')}; stop at once on ${wait.failOn.length > 0 ? wait.failOn.join(', ') : '(none)'}; give up after ${minutes} min.`,
 		`deadline=$((SECONDS + ${Math.round(wait.timeoutMs / 1000)}))`,
 		`until status="$(${showCommand[wait.resource]} ${id} -c status -f value)" && { ${done}; }; do`,
 		...(wait.failOn.length > 0 ? [`\tcase "$status" in ${wait.failOn.map(status => shellQuote(status)).join('|')}) echo "${wait.resource} ${id.replaceAll('"', '')} is $status" >&2; exit 1;; esac`] : []),
@@ -250,7 +218,7 @@ function waitLines(step: Step): string[] {
 	];
 }
 
-const deleteCommand: Partial<Record<string, {remove: string; show: string}>> = {
+const removalCommands: Partial<Record<string, {remove: string; show: string}>> = {
 	volume: {remove: 'openstack volume delete', show: 'openstack volume show'},
 	snapshot: {remove: 'openstack volume snapshot delete', show: 'openstack volume snapshot show'},
 };
@@ -285,11 +253,13 @@ export function toOpenstackCli(plan: Plan): string {
 			'temporaries=()',
 			'cleanup() {',
 			'\tlocal i kind id',
+			// eslint-disable-next-line no-template-curly-in-string -- bash, not a template.
 			'\tfor ((i = ${#temporaries[@]} - 1; i >= 0; i--)); do',
+			// eslint-disable-next-line no-template-curly-in-string -- bash, not a template.
 			'\t\tkind="${temporaries[i]%% *}"; id="${temporaries[i]#* }"',
 			'\t\tcase "$kind" in',
 		);
-		for (const [kind, commands] of Object.entries(deleteCommand)) {
+		for (const [kind, commands] of Object.entries(removalCommands)) {
 			lines.push(
 				`\t\t\t${kind}) ${commands!.remove} "$id" || true`,
 				`\t\t\t\twhile ${commands!.show} "$id" >/dev/null 2>&1; do sleep 5; done ;;`,
@@ -309,7 +279,7 @@ export function toOpenstackCli(plan: Plan): string {
 			lines.push(`#   precondition: ${describeCheck(check)}`);
 		}
 
-		if (step.note) {
+		if (step.note !== undefined) {
 			lines.push(`#   ${step.note}`);
 		}
 
@@ -321,7 +291,7 @@ export function toOpenstackCli(plan: Plan): string {
 		lines.push(...waitLines(step), '');
 	}
 
-	const assigned = new Set(lines.map(line => /^(\w+)="/v.exec(line)?.[1]).filter(name => name !== undefined));
+	const assigned = new Set(lines.map(line => /^(?<name>\w+)="/v.exec(line)?.groups?.['name']).filter(name => name !== undefined));
 	for (const [label, reference] of Object.entries(plan.results ?? {})) {
 		if (assigned.has(variableFor(reference))) {
 			lines.push(`echo "${label}: $${variableFor(reference)}"`);

@@ -42,7 +42,7 @@ export function planned(plan: Plan): PlanResult {
 }
 
 export function label(resource: {id: string; name?: string}): string {
-	return resource.name ? `${resource.name} (${resource.id})` : resource.id;
+	return resource.name === undefined || resource.name === '' ? resource.id : `${resource.name} (${resource.id})`;
 }
 
 export {isEncryptedBackup} from './encryption.js';
@@ -81,9 +81,10 @@ export function matchType(types: VolumeType[], source: SourceType): {type?: Volu
 		}
 
 		const sameName = source.name === undefined ? undefined : types.find(type => type.name === source.name);
-		return sameName
-			? {problem: `The volume type "${source.name}" was deleted and re-created (ID ${source.id} is now ${sameName.id}); Cinder compares type IDs, so an encrypted backup of the old type cannot be restored into the new one.`}
-			: {problem: `The volume type ${source.name ?? ''} (${source.id}) no longer exists; an encrypted backup can only be restored into its own type.`};
+		const problem = sameName
+			? `The volume type "${source.name}" was deleted and re-created (ID ${source.id} is now ${sameName.id}); Cinder compares type IDs, so an encrypted backup of the old type cannot be restored into the new one.`
+			: `The volume type ${source.name ?? ''} (${source.id}) no longer exists; an encrypted backup can only be restored into its own type.`;
+		return {problem};
 	}
 
 	const byName = types.find(type => type.name === source.name || type.id === source.name);
@@ -153,7 +154,7 @@ export function typeQuestion(types: VolumeType[], question: string): PlanResult 
 		kind: 'needs-input',
 		field: 'volumeType',
 		question,
-		options: types.map(type => ({value: type.id, label: type.description ? `${type.name} — ${type.description}` : type.name})),
+		options: types.map(type => ({value: type.id, label: type.description === undefined || type.description === '' ? type.name : `${type.name} — ${type.description}`})),
 	};
 }
 

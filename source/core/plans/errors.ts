@@ -23,7 +23,12 @@ export function httpStatusOf(error: unknown): number | undefined {
 		}
 	}
 
-	const response = record['response'];
-	return typeof response === 'object' && response !== null && typeof (response as Record<string, unknown>)['status'] === 'number' ? ((response as Record<string, unknown>)['status'] as number) : undefined;
+	const {response} = record;
+	if (typeof response !== 'object' || response === null) {
+		return undefined;
+	}
+
+	const {status} = response as Record<string, unknown>;
+	return typeof status === 'number' ? status : undefined;
 }
 

@@ -19,7 +19,7 @@ import {
 import process from 'node:process';
 import type {CloudSession} from '../../openstack/api.js';
 import {ChecksumMismatchError} from '../../openstack/index.js';
-import {backoff, microversionAtLeast, systemClock} from './clock.js';
+import {backoff, isMicroversionAtLeast, systemClock} from './clock.js';
 import {isEncryptedBackup} from './encryption.js';
 import {httpStatusOf, PlanError} from './errors.js';
 import {describeAction, describeCheck, isConfirmed} from './describe.js';
@@ -270,7 +270,7 @@ export async function evaluateCheck(check: Check, session: CloudSession, signal?
 
 		case 'microversion': {
 			const api = check.service === 'cinder' ? need(session.cinder, 'Cinder') : need(session.nova, 'Nova');
-			return microversionAtLeast(api.microversion.max, check.atLeast)
+			return isMicroversionAtLeast(api.microversion.max, check.atLeast)
 				? undefined
 				: `${check.service} supports microversions up to ${api.microversion.max}; ${check.atLeast} is needed.`;
 		}

@@ -179,7 +179,7 @@ export function reducePlan(previous: RunState, event: PlanEvent): RunState {
 				cleanup: state.cleanup.map(item => item.resource.id === event.resource.id && item.state === 'running'
 					? {resource: item.resource, state: isDone ? 'done' : 'failed', reason: isDone ? undefined : event.reason}
 					: item),
-				created: state.created.map(resource => resource.id === event.resource.id && isDone ? {...resource, removed: true} : resource),
+				created: state.created.map(resource => isDone && resource.id === event.resource.id ? {...resource, removed: true} : resource),
 			};
 		}
 

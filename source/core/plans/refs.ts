@@ -115,21 +115,14 @@ export function validatePlan(plan: Plan): string[] {
 			problems.push(`Step id "${step.id}" is used twice.`);
 		}
 
-		for (const reference of [...collectRefs(step.action.args), ...collectRefs(step.wait?.id)]) {
-			if (reference.$ref === step.id && step.wait && collectRefs(step.wait.id).includes(reference)) {
-				continue;
-			}
-
-			if (!seen.has(reference.$ref)) {
-				problems.push(`Step "${step.id}" uses "${reference.$ref}", which does not come before it.`);
-			}
-		}
-
-		for (const dependency of step.after ?? []) {
-			if (!seen.has(dependency)) {
-				problems.push(`Step "${step.id}" waits for "${dependency}", which does not come before it.`);
-			}
-		}
+		// A wait may name the step's own output (the resource it just created).
+		const waitRefs = collectRefs(step.wait?.id).filter(reference => reference.$ref !== step.id);
+		const unknown = [...collectRefs(step.action.args), ...waitRefs].filter(reference => !seen.has(reference.$ref));
+		const missing = (step.after ?? []).filter(dependency => !seen.has(dependency));
+		problems.push(
+			...unknown.map(reference => `Step "${step.id}" uses "${reference.$ref}", which does not come before it.`),
+			...missing.map(dependency => `Step "${step.id}" waits for "${dependency}", which does not come before it.`),
+		);
 
 		seen.set(step.id, step);
 	}

@@ -6,7 +6,7 @@ import {stat} from 'node:fs/promises';
 import type {CloudSession} from '../../openstack/api.js';
 import type {Backup, Image, Volume} from '../../openstack/types.js';
 import type {Inventory} from '../model.js';
-import {microversionAtLeast} from './clock.js';
+import {isMicroversionAtLeast} from './clock.js';
 import {
 	checkKey,
 	encryptedTypes,
@@ -134,7 +134,7 @@ export async function planRestoreBackupToNewVolume(session: CloudSession, reques
 	const cinder = session.cinder!;
 	const name = request.name ?? `restore-${backup.name || backup.id}`;
 	const isEncrypted = isEncryptedBackup(backup);
-	const has347 = microversionAtLeast(cinder.microversion.max, '3.47');
+	const has347 = isMicroversionAtLeast(cinder.microversion.max, '3.47');
 
 	let source: SourceType | undefined = request.volumeType === undefined ? await findSourceType(session, backup, signal) : {name: request.volumeType, from: 'user'};
 	const types = await cinder.listVolumeTypes({signal});
