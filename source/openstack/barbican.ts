@@ -6,6 +6,8 @@ Barbican v1 (key-manager).
 - Lists page with offset/limit (max 100) until `total` is reached.
 - Payloads are bytes (`Accept: application/octet-stream`) and never appear in a log, an error or a `Secret`.
 */
+/* eslint-disable @typescript-eslint/naming-convention -- Barbican's request bodies are snake_case JSON. */
+import {Buffer} from 'node:buffer';
 import type {BarbicanApi, ListOptions, StoreSecretRequest} from './api.js';
 import {isNotFound} from './errors.js';
 import {
@@ -20,6 +22,7 @@ import type {Secret} from './types.js';
 import {
 	asArray,
 	asObject,
+	compact,
 	encodeId,
 	lastSegment,
 	nonEmpty,
@@ -34,9 +37,9 @@ import {
 export const maxSecretPage = 100;
 
 export function toSecret(raw: Json): Secret {
-	const reference = string(raw['secret_ref']) ?? '';
+	const reference = nonEmpty(raw['secret_ref']);
 	const secret: Secret = {
-		id: reference ? lastSegment(reference) : (string(raw['id']) ?? ''),
+		id: reference === undefined ? (string(raw['id']) ?? '') : lastSegment(reference),
 		status: string(raw['status']) ?? '',
 		secretType: string(raw['secret_type']) ?? 'opaque',
 		createdAt: utcRequired(raw['created']),
@@ -116,27 +119,20 @@ export function createBarbican(context: ServiceContext): BarbicanApi {
 			return stringRecord(body?.['metadata']);
 		},
 		async storeSecret(storeRequest: StoreSecretRequest, options) {
-			const body: Json = {
+			const body = compact({
 				payload: Buffer.from(storeRequest.payload).toString('base64'),
 				payload_content_type: 'application/octet-stream',
 				payload_content_encoding: 'base64',
 				secret_type: storeRequest.secretType ?? 'opaque',
-			};
-			const optional: Array<[string, unknown]> = [
-				['name', storeRequest.name],
-				['algorithm', storeRequest.algorithm],
-				['bit_length', storeRequest.bitLength],
-				['mode', storeRequest.mode],
-			];
-			for (const [key, value] of optional) {
-				if (value !== undefined) {
-					body[key] = value;
-				}
-			}
+				name: storeRequest.name,
+				algorithm: storeRequest.algorithm,
+				bit_length: storeRequest.bitLength,
+				mode: storeRequest.mode,
+			});
 
 			const {data} = await sendJson(context, 'POST', 'secrets', body, options);
-			const reference = string(asObject(data)?.['secret_ref']);
-			if (!reference) {
+			const reference = nonEmpty(asObject(data)?.['secret_ref']);
+			if (reference === undefined) {
 				throw new TypeError('Barbican stored the secret but returned no secret_ref');
 			}
 

@@ -2,6 +2,7 @@
 Cinder v3 (block-storage). Every request carries `OpenStack-API-Version: volume 3.N` (the word `volume`: Cinder does not
 recognise `block-storage`). Lists follow `<key>_links` to the end; timestamps are naive UTC and get their `Z` here.
 */
+/* eslint-disable @typescript-eslint/naming-convention -- Cinder's request bodies and query parameters are snake_case. */
 import type {
 	CinderApi,
 	CreateBackupRequest,
@@ -32,13 +33,13 @@ import type {
 import {
 	asArray,
 	asObject,
+	compact,
 	isTrue,
 	compareVersions,
 	encodeId,
 	nameOf,
 	nonEmpty,
 	number,
-	string,
 	stringRecord,
 	utc,
 	utcRequired,
@@ -55,8 +56,8 @@ export function toVolume(raw: Json): Volume {
 	const attachments: VolumeAttachment[] = [];
 	for (const value of asArray(raw['attachments'])) {
 		const attachment = asObject(value);
-		const serverId = string(attachment?.['server_id']);
-		if (!attachment || !serverId) {
+		const serverId = nonEmpty(attachment?.['server_id']);
+		if (attachment === undefined || serverId === undefined) {
 			continue;
 		}
 
@@ -177,7 +178,7 @@ function listQuery(options: ListOptions | undefined): Query {
 
 function required(body: unknown, key: string, what: string): Json {
 	const value = asObject(asObject(body)?.[key]);
-	if (!value) {
+	if (value === undefined) {
 		throw new TypeError(`Cinder answered without "${key}" for ${what}`);
 	}
 
@@ -185,12 +186,17 @@ function required(body: unknown, key: string, what: string): Json {
 }
 
 export function createCinder(context: ServiceContext): CinderApi & {requestedMicroversion: string} {
-	const requested = /volume (\S+)/.exec(context.headers['OpenStack-API-Version'] ?? '')?.[1] ?? '3.0';
+	// The header is `volume 3.N`.
+	const requested = context.headers['OpenStack-API-Version']?.split(' ', 2)[1] ?? '3.0';
 	const needs = (version: string, what: string) => {
 		if (compareVersions(requested, version) < 0) {
 			throw new Error(`${what} needs Cinder microversion ${version}; this cloud offers at most ${context.microversion.max}`);
 		}
 	};
+
+	async function getOne(path: string, key: string, what: string, options?: {signal?: AbortSignal}): Promise<Json> {
+		return required(await getJson(context, path, options), key, what);
+	}
 
 	async function * list<T>(path: string, key: string, map: (raw: Json) => T, options?: ListOptions): AsyncGenerator<T> {
 		for await (const raw of markerPages(context, path, key, listQuery(options), options?.signal)) {
@@ -216,7 +222,7 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 
 		listVolumes: options => list('volumes/detail', 'volumes', toVolume, options),
 		async getVolume(id, options) {
-			return toVolume(required(await getJson(context, `volumes/${encodeId(id)}`, options), 'volume', `volume ${id}`));
+			return toVolume(await getOne(`volumes/${encodeId(id)}`, 'volume', `volume ${id}`, options));
 		},
 		async findVolume(id, options) {
 			return find(async () => api.getVolume(id, options));
@@ -226,22 +232,16 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 				needs('3.47', 'Creating a volume from a backup');
 			}
 
-			const volume: Json = {size: request.size};
-			const optional: Array<[string, unknown]> = [
-				['name', request.name],
-				['description', request.description],
-				['volume_type', request.volumeType],
-				['backup_id', request.backupId],
-				['imageRef', request.imageRef],
-				['snapshot_id', request.snapshotId],
-				['metadata', request.metadata],
-			];
-			for (const [key, value] of optional) {
-				if (value !== undefined) {
-					volume[key] = value;
-				}
-			}
-
+			const volume = compact({
+				size: request.size,
+				name: request.name,
+				description: request.description,
+				volume_type: request.volumeType,
+				backup_id: request.backupId,
+				imageRef: request.imageRef,
+				snapshot_id: request.snapshotId,
+				metadata: request.metadata,
+			});
 			const {data} = await sendJson(context, 'POST', 'volumes', {volume}, options);
 			return toVolume(required(data, 'volume', 'the new volume'));
 		},
@@ -262,8 +262,9 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 				},
 			};
 			const {data} = await sendJson(context, 'POST', `volumes/${encodeId(volumeId)}/action`, body, options);
-			const imageId = string(asObject(asObject(data)?.['os-volume_upload_image'])?.['image_id']);
-			if (!imageId) {
+			const upload = asObject(asObject(data)?.['os-volume_upload_image']);
+			const imageId = nonEmpty(upload?.['image_id']);
+			if (imageId === undefined) {
 				throw new TypeError(`Cinder accepted the upload of volume ${volumeId} but returned no image_id`);
 			}
 
@@ -272,7 +273,7 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 
 		listBackups: options => list('backups/detail', 'backups', toBackup, options),
 		async getBackup(id, options) {
-			return toBackup(required(await getJson(context, `backups/${encodeId(id)}`, options), 'backup', `backup ${id}`));
+			return toBackup(await getOne(`backups/${encodeId(id)}`, 'backup', `backup ${id}`, options));
 		},
 		async findBackup(id, options) {
 			return find(async () => api.getBackup(id, options));
@@ -282,24 +283,18 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 				needs('3.43', 'Backup metadata');
 			}
 
-			const backup: Json = {volume_id: request.volumeId};
-			const optional: Array<[string, unknown]> = [
-				['name', request.name],
-				['description', request.description],
-				['incremental', request.incremental],
-				['force', request.force],
-				['snapshot_id', request.snapshotId],
-				['metadata', request.metadata],
-			];
-			for (const [key, value] of optional) {
-				if (value !== undefined) {
-					backup[key] = value;
-				}
-			}
-
+			const backup = compact({
+				volume_id: request.volumeId,
+				name: request.name,
+				description: request.description,
+				incremental: request.incremental,
+				force: request.force,
+				snapshot_id: request.snapshotId,
+				metadata: request.metadata,
+			});
 			const {data} = await sendJson(context, 'POST', 'backups', {backup}, options);
-			const id = string(required(data, 'backup', 'the new backup')['id']);
-			if (!id) {
+			const id = nonEmpty(required(data, 'backup', 'the new backup')['id']);
+			if (id === undefined) {
 				throw new TypeError('Cinder accepted the backup but returned no ID');
 			}
 
@@ -313,36 +308,23 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 			await sendEmpty(context, 'DELETE', `backups/${encodeId(id)}`, options);
 		},
 		async restoreBackup(id, target, options): Promise<RestoreResult> {
-			const restore: Json = {};
-			if (target.volumeId !== undefined) {
-				restore['volume_id'] = target.volumeId;
-			}
-
-			if (target.name !== undefined) {
-				restore['name'] = target.name;
-			}
-
+			const restore = compact({volume_id: target.volumeId, name: target.name});
 			const {data} = await sendJson(context, 'POST', `backups/${encodeId(id)}/restore`, {restore}, options);
 			const answer = required(data, 'restore', `the restore of backup ${id}`);
-			const result: RestoreResult = {backupId: string(answer['backup_id']) ?? id, volumeId: nameOf(answer['volume_id'])};
-			setIf(result, 'volumeName', nonEmpty(answer['volume_name']));
-			return result;
+			const volumeName = nonEmpty(answer['volume_name']);
+			return {
+				backupId: nonEmpty(answer['backup_id']) ?? id,
+				volumeId: nameOf(answer['volume_id']),
+				...(volumeName !== undefined && {volumeName}),
+			};
 		},
 
 		listSnapshots: options => list('snapshots/detail', 'snapshots', toSnapshot, options),
 		async getSnapshot(id, options) {
-			return toSnapshot(required(await getJson(context, `snapshots/${encodeId(id)}`, options), 'snapshot', `snapshot ${id}`));
+			return toSnapshot(await getOne(`snapshots/${encodeId(id)}`, 'snapshot', `snapshot ${id}`, options));
 		},
 		async createSnapshot(request, options) {
-			const snapshot: Json = {volume_id: request.volumeId};
-			if (request.name !== undefined) {
-				snapshot['name'] = request.name;
-			}
-
-			if (request.force !== undefined) {
-				snapshot['force'] = request.force;
-			}
-
+			const snapshot = compact({volume_id: request.volumeId, name: request.name, force: request.force});
 			const {data} = await sendJson(context, 'POST', 'snapshots', {snapshot}, options);
 			return toSnapshot(required(data, 'snapshot', 'the new snapshot'));
 		},
@@ -360,7 +342,8 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 		},
 		async getVolumeType(idOrName, options) {
 			try {
-				return toVolumeType(required(await getJson(context, `types/${encodeId(idOrName)}`, options), 'volume_type', `volume type ${idOrName}`));
+				const body = await getJson(context, `types/${encodeId(idOrName)}`, options);
+				return toVolumeType(required(body, 'volume_type', `volume type ${idOrName}`));
 			} catch (error) {
 				if (!isNotFound(error)) {
 					throw error;
@@ -368,7 +351,7 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 
 				const types = await api.listVolumeTypes(options);
 				const match = types.find(type => type.name === idOrName);
-				if (!match) {
+				if (match === undefined) {
 					throw error;
 				}
 
@@ -381,10 +364,7 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 			return Object.keys(spec).length === 0 || (spec['provider'] === undefined && spec['cipher'] === undefined) ? undefined : toEncryptionSpec(spec);
 		},
 		async createEncryptedVolumeType(request: CreateEncryptedTypeRequest, options) {
-			const volumeType: Json = {name: request.name, 'os-volume-type-access:is_public': true};
-			if (request.description !== undefined) {
-				volumeType['description'] = request.description;
-			}
+			const volumeType = compact({name: request.name, description: request.description, 'os-volume-type-access:is_public': true});
 
 			const {data} = await sendJson(context, 'POST', 'types', {volume_type: volumeType}, options);
 			const created = toVolumeType(required(data, 'volume_type', 'the new volume type'));

@@ -6,6 +6,7 @@ Glance v2 (image).
 - Downloads stream, resume with Range, and verify `os_hash_value` (else the MD5 `checksum`) over the whole image.
 - Errors: Glance answers HTML to a wildcard Accept; every request here asks for JSON.
 */
+/* eslint-disable @typescript-eslint/naming-convention -- Glance's request bodies and query parameters are snake_case. */
 import {createHash, getHashes, type Hash} from 'node:crypto';
 import type {
 	CreateImageRequest,
@@ -31,7 +32,7 @@ import {
 	nameOf,
 	nonEmpty,
 	number,
-	string,
+	compact,
 	trimSlash,
 	utc,
 	utcRequired,
@@ -81,7 +82,7 @@ export class ChecksumMismatchError extends Error {
 export function toImage(raw: Json): Image {
 	const properties: Record<string, string> = {};
 	for (const [key, value] of Object.entries(raw)) {
-		if (!baseKeys.has(key) && typeof value === 'string') {
+		if (typeof value === 'string' && !baseKeys.has(key)) {
 			properties[key] = value;
 		}
 	}
@@ -161,15 +162,65 @@ async function * chunksOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Ui
 	}
 }
 
+type Verifier = {hash: Hash; algorithm: string; expected: string};
+
+/**
+What the downloaded bytes must hash to: `os_hash_value` when Node knows the algorithm, else the MD5 `checksum`.
+*/
+function verifierFor(image: Image): Verifier | undefined {
+	const nodeName = image.hashAlgo === undefined ? undefined : nodeHashName(image.hashAlgo);
+	if (nodeName !== undefined && image.hashAlgo !== undefined && image.hashValue !== undefined) {
+		return {hash: createHash(nodeName), algorithm: image.hashAlgo, expected: image.hashValue.toLowerCase()};
+	}
+
+	return image.checksum === undefined ? undefined : {hash: createHash('md5'), algorithm: 'md5 checksum', expected: image.checksum.toLowerCase()};
+}
+
+/**
+Feeds the bytes already held (before a resume) to the hash; they must be exactly `offset` bytes.
+*/
+async function hashPrefix(id: string, verifier: Verifier, offset: number, prefix: AsyncIterable<Uint8Array> | undefined): Promise<void> {
+	if (prefix === undefined) {
+		throw new TypeError(`resuming image ${id} at byte ${offset} needs the bytes already held (prefix) to verify its ${verifier.algorithm}`);
+	}
+
+	let held = 0;
+	for await (const chunk of prefix) {
+		verifier.hash.update(chunk);
+		held += chunk.byteLength;
+	}
+
+	if (held !== offset) {
+		throw new TypeError(`resuming image ${id}: offset is ${offset} but the prefix holds ${held} bytes`);
+	}
+}
+
+/**
+Drops the first `count` bytes of a stream (a server that ignored Range sent the whole image).
+
+@yields The remaining chunks.
+*/
+async function * skipBytes(chunks: AsyncIterable<Uint8Array>, count: number): AsyncGenerator<Uint8Array> {
+	let remaining = count;
+	for await (const chunk of chunks) {
+		const dropped = Math.min(remaining, chunk.byteLength);
+		remaining -= dropped;
+		if (dropped < chunk.byteLength) {
+			yield chunk.subarray(dropped);
+		}
+	}
+}
+
 function escapePointer(key: string): string {
 	return key.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
 export function createGlance(context: ServiceContext): GlanceApi {
-	const root = trimSlash(context.endpoint).replace(/\/v2(?:\.\d+)?$/, '');
+	const base = trimSlash(context.endpoint);
+	const root = base.endsWith('/v2') ? base.slice(0, -'/v2'.length) : base;
 
-	async function * pages(hidden: boolean, options?: ListOptions): AsyncGenerator<Json> {
-		let target: string | undefined = url(context, 'images', {limit: options?.pageSize, os_hidden: hidden ? 'true' : undefined});
+	async function * pages(isHidden: boolean, options?: ListOptions): AsyncGenerator<Json> {
+		let target: string | undefined = url(context, 'images', {limit: options?.pageSize, os_hidden: isHidden ? 'true' : undefined});
 		const seen = new Set<string>();
 		while (target !== undefined) {
 			seen.add(target);
@@ -178,16 +229,10 @@ export function createGlance(context: ServiceContext): GlanceApi {
 				service: 'glance', method: 'GET', url: target, headers: context.headers, signal: options?.signal,
 			});
 			const body = asObject(data) ?? {};
-			const images = asArray(body['images']);
-			for (const value of images) {
-				const image = asObject(value);
-				if (image) {
-					yield image;
-				}
-			}
-
-			const next = string(body['next']);
-			if (!next || images.length === 0) {
+			const images = asArray(body['images']).map(value => asObject(value)).filter((image): image is Json => image !== undefined);
+			yield * images;
+			const next = nonEmpty(body['next']);
+			if (next === undefined || images.length === 0) {
 				return;
 			}
 
@@ -201,21 +246,24 @@ export function createGlance(context: ServiceContext): GlanceApi {
 	const api: GlanceApi = {
 		async * listImages(options) {
 			const seen = new Set<string>();
-			for (const isHidden of [false, true]) {
-				for await (const raw of pages(isHidden, options)) {
-					const image = toImage(raw);
-					if (seen.has(image.id)) {
-						continue;
-					}
+			const raws = async function * () {
+				yield * pages(false, options);
+				yield * pages(true, options);
+			};
 
-					seen.add(image.id);
-					yield image;
+			for await (const raw of raws()) {
+				const image = toImage(raw);
+				if (seen.has(image.id)) {
+					continue;
 				}
+
+				seen.add(image.id);
+				yield image;
 			}
 		},
 		async getImage(id, options) {
 			const body = asObject(await getJson(context, `images/${encodeId(id)}`, options));
-			if (!body) {
+			if (body === undefined) {
 				throw new TypeError(`Glance answered no image for ${id}`);
 			}
 
@@ -233,19 +281,16 @@ export function createGlance(context: ServiceContext): GlanceApi {
 			}
 		},
 		async createImage(imageRequest: CreateImageRequest, options) {
-			const body: Json = {
+			const body = compact({
 				...imageRequest.properties,
 				name: imageRequest.name,
 				disk_format: imageRequest.diskFormat,
 				container_format: imageRequest.containerFormat,
-			};
-			if (imageRequest.visibility !== undefined) {
-				body['visibility'] = imageRequest.visibility;
-			}
-
+				visibility: imageRequest.visibility,
+			});
 			const {data} = await sendJson(context, 'POST', 'images', body, options);
 			const image = asObject(data);
-			if (!image) {
+			if (image === undefined) {
 				throw new TypeError('Glance created an image but returned no body');
 			}
 
@@ -256,11 +301,13 @@ export function createGlance(context: ServiceContext): GlanceApi {
 			const iterator = data[Symbol.asyncIterator]();
 			const stream = new ReadableStream<Uint8Array>({
 				async pull(controller) {
-					const {done, value} = await iterator.next();
-					if (done) {
+					const result: IteratorResult<Uint8Array, unknown> = await iterator.next();
+					if (result.done === true) {
 						controller.close();
 						return;
 					}
+
+					const {value} = result;
 
 					transferred += value.byteLength;
 					options.onProgress?.({transferred, ...(options.size !== undefined && {total: options.size})});
@@ -270,10 +317,10 @@ export function createGlance(context: ServiceContext): GlanceApi {
 					await iterator.return?.();
 				},
 			});
-			const headers: Record<string, string> = {'content-type': 'application/octet-stream'};
-			if (options.size !== undefined) {
-				headers['x-openstack-image-size'] = String(options.size);
-			}
+			const headers: Record<string, string> = {
+				'content-type': 'application/octet-stream',
+				...(options.size !== undefined && {'x-openstack-image-size': String(options.size)}),
+			};
 
 			const response = await context.http.send(request(context, 'PUT', `images/${encodeId(id)}/file`, {
 				body: stream, headers, signal: options.signal, timeoutMs: false,
@@ -283,61 +330,25 @@ export function createGlance(context: ServiceContext): GlanceApi {
 		async * downloadImage(id, options: DownloadOptions = {}) {
 			const image = await api.getImage(id, options);
 			const offset = options.offset ?? 0;
-			let hash: Hash | undefined;
-			let algorithm = '';
-			let expected = '';
-			const nodeName = image.hashAlgo ? nodeHashName(image.hashAlgo) : undefined;
-			if (image.hashAlgo && image.hashValue && nodeName) {
-				hash = createHash(nodeName);
-				algorithm = image.hashAlgo;
-				expected = image.hashValue.toLowerCase();
-			} else if (image.checksum) {
-				hash = createHash('md5');
-				algorithm = 'md5 checksum';
-				expected = image.checksum.toLowerCase();
+			const verifier = verifierFor(image);
+			if (verifier !== undefined && offset > 0) {
+				await hashPrefix(id, verifier, offset, options.prefix);
 			}
 
-			if (offset > 0 && hash) {
-				if (!options.prefix) {
-					throw new TypeError(`resuming image ${id} at byte ${offset} needs the bytes already held (prefix) to verify its ${algorithm}`);
-				}
-
-				let held = 0;
-				for await (const chunk of options.prefix) {
-					hash.update(chunk);
-					held += chunk.byteLength;
-				}
-
-				if (held !== offset) {
-					throw new TypeError(`resuming image ${id}: offset is ${offset} but the prefix holds ${held} bytes`);
-				}
-			}
-
-			const headers: Record<string, string> = {accept: 'application/octet-stream'};
-			if (offset > 0) {
-				headers['range'] = `bytes=${offset}-`;
-			}
-
+			const headers: Record<string, string> = {
+				accept: 'application/octet-stream',
+				...(offset > 0 && {range: `bytes=${offset}-`}),
+			};
 			const response = await context.http.send(request(context, 'GET', `images/${encodeId(id)}/file`, {
 				headers, signal: options.signal, accept: [206],
 			}));
 			let transferred = offset;
 			const total = image.size;
-			// A server that ignored the Range header sends everything: skip what we already have.
-			let skip = offset > 0 && response.status === 200 ? offset : 0;
-			if (response.status !== 204 && response.body) {
-				for await (const received of chunksOf(response.body)) {
-					let chunk = received;
-					if (skip > 0) {
-						const dropped = Math.min(skip, chunk.byteLength);
-						chunk = chunk.subarray(dropped);
-						skip -= dropped;
-						if (chunk.byteLength === 0) {
-							continue;
-						}
-					}
-
-					hash?.update(chunk);
+			if (response.status !== 204 && response.body !== null) {
+				// A server that ignored the Range header sends everything: skip what we already have.
+				const skip = offset > 0 && response.status === 200 ? offset : 0;
+				for await (const chunk of skipBytes(chunksOf(response.body), skip)) {
+					verifier?.hash.update(chunk);
 					transferred += chunk.byteLength;
 					options.onProgress?.({transferred, ...(total !== undefined && {total})});
 					yield chunk;
@@ -345,23 +356,22 @@ export function createGlance(context: ServiceContext): GlanceApi {
 			}
 
 			if (total !== undefined && transferred !== total) {
+				const fileUrl = new URL(url(context, `images/${encodeId(id)}/file`));
 				throw new OpenStackError({
-					service: 'glance', method: 'GET', path: new URL(url(context, `images/${encodeId(id)}/file`)).pathname, status: response.status,
+					service: 'glance', method: 'GET', path: fileUrl.pathname, status: response.status,
 					serviceMessage: `download ended after ${transferred} of ${total} bytes; resume with offset ${transferred}`,
 				});
 			}
 
-			if (hash) {
-				const actual = hash.digest('hex');
-				if (actual !== expected) {
-					throw new ChecksumMismatchError(id, algorithm, `expected ${expected.slice(0, 16)}…, got ${actual.slice(0, 16)}…`);
-				}
+			const actual = verifier?.hash.digest('hex');
+			if (verifier !== undefined && actual !== verifier.expected) {
+				throw new ChecksumMismatchError(id, verifier.algorithm, `expected ${verifier.expected.slice(0, 16)}…, got ${actual?.slice(0, 16) ?? ''}…`);
 			}
 		},
 		async setImageProperties(id, properties, options) {
 			const current = await api.getImage(id, options);
 			const patch = Object.entries(properties).map(([key, value]) => ({
-				op: key in current.raw ? 'replace' : 'add',
+				op: Object.hasOwn(current.raw, key) ? 'replace' : 'add',
 				path: `/${escapePointer(key)}`,
 				value,
 			}));
@@ -370,7 +380,7 @@ export function createGlance(context: ServiceContext): GlanceApi {
 				headers: {'content-type': 'application/openstack-images-v2.1-json-patch'},
 			});
 			const image = asObject(data);
-			return image ? toImage(image) : api.getImage(id, options);
+			return image === undefined ? api.getImage(id, options) : toImage(image);
 		},
 		async deleteImage(id, options) {
 			await sendEmpty(context, 'DELETE', `images/${encodeId(id)}`, options);

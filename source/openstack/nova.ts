@@ -3,6 +3,7 @@ Nova v2.1 (compute). Requests carry `OpenStack-API-Version: compute 2.N` and the
 `createImage` returns the image ID in the body from 2.45, in a `Location` header before (a URL with Nova's own idea of
 Glance's host): only the ID is taken from it.
 */
+/* eslint-disable @typescript-eslint/naming-convention -- Nova's query parameters are snake_case. */
 import type {ListOptions, NovaApi} from './api.js';
 import {
 	getJson,
@@ -18,7 +19,7 @@ import {
 	lastSegment,
 	nameOf,
 	nonEmpty,
-	string,
+	compact,
 	stringRecord,
 	utc,
 	utcRequired,
@@ -26,16 +27,16 @@ import {
 } from './util.js';
 
 export function toServer(raw: Json): Server {
-	const image = raw['image'];
-	const imageId = string(asObject(image)?.['id']);
+	const {image} = raw;
+	const imageId = nonEmpty(asObject(image)?.['id']);
 	const attachedVolumeIds = asArray(raw['os-extended-volumes:volumes_attached'])
-		.map(item => string(asObject(item)?.['id']))
-		.filter((id): id is string => Boolean(id));
+		.map(item => nonEmpty(asObject(item)?.['id']))
+		.filter((id): id is string => id !== undefined);
 	const server: Server = {
 		id: nameOf(raw['id']),
 		name: nameOf(raw['name']),
 		status: nameOf(raw['status']),
-		bootFromVolume: !imageId,
+		bootFromVolume: imageId === undefined,
 		attachedVolumeIds,
 		createdAt: utcRequired(raw['created']),
 		metadata: stringRecord(raw['metadata']),
@@ -60,34 +61,31 @@ export function createNova(context: ServiceContext): NovaApi {
 	return {
 		microversion: context.microversion,
 		async * listServers(options?: ListOptions) {
-			const query = {limit: options?.pageSize, all_tenants: options?.allProjects ? 1 : undefined};
+			const query = {limit: options?.pageSize, all_tenants: options?.allProjects === true ? 1 : undefined};
 			for await (const raw of markerPages(context, 'servers/detail', 'servers', query, options?.signal)) {
 				yield toServer(raw);
 			}
 		},
 		async getServer(id, options) {
-			const server = asObject(asObject(await getJson(context, `servers/${encodeId(id)}`, options))?.['server']);
-			if (!server) {
+			const body = asObject(await getJson(context, `servers/${encodeId(id)}`, options));
+			const server = asObject(body?.['server']);
+			if (server === undefined) {
 				throw new TypeError(`Nova answered no server for ${id}`);
 			}
 
 			return toServer(server);
 		},
 		async createServerImage(id, request, options) {
-			const createImage: Json = {name: request.name};
-			if (request.metadata !== undefined) {
-				createImage['metadata'] = request.metadata;
-			}
-
-			const {data, response} = await sendJson(context, 'POST', `servers/${encodeId(id)}/action`, {createImage}, options);
-			const fromBody = string(asObject(data)?.['image_id']);
-			if (fromBody) {
+			const action = {createImage: compact({name: request.name, metadata: request.metadata})};
+			const {data, response} = await sendJson(context, 'POST', `servers/${encodeId(id)}/action`, action, options);
+			const fromBody = nonEmpty(asObject(data)?.['image_id']);
+			if (fromBody !== undefined) {
 				return {imageId: fromBody};
 			}
 
 			const location = response.headers.get('location');
-			const fromLocation = location ? lastSegment(location) : '';
-			if (!fromLocation) {
+			const fromLocation = location === null ? '' : lastSegment(location);
+			if (fromLocation === '') {
 				throw new TypeError(`Nova accepted createImage for server ${id} but gave neither image_id nor Location`);
 			}
 

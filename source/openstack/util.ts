@@ -165,3 +165,10 @@ export function encodeId(id: string): string {
 
 	return encodeURIComponent(id);
 }
+
+/**
+The entries whose value is not `undefined` (optional request fields are left out rather than sent as null).
+*/
+export function compact(entries: Record<string, unknown>): Json {
+	return Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined));
+}
