@@ -35,6 +35,8 @@ import {
 import {collect} from '../helpers/collect.js';
 // eslint-disable-next-line node-test/no-import-test-files -- a helper module, as above.
 import {adminCinderRequest} from './admin-http.js';
+// eslint-disable-next-line node-test/no-import-test-files -- a helper module, as above.
+import {fieldDifferences, realBody} from './fields.js';
 
 /**
 A running cloud, as a target hands it to the suite.
@@ -248,6 +250,9 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 			id: keyId, status: 'ACTIVE', secretType: 'symmetric', algorithm: 'aes', bitLength: 256,
 		});
 		t.is(secret.creatorId, c.member.identity.token().userId);
+		t.true(compareVersions(cinder.microversion.max, '3.70') >= 0, 'the client then speaks 3.70, the fixtures\' version');
+		t.deepEqual(fieldDifferences(realBody('cinder-volume-encrypted-3.70', 'volume'), volume.raw), [], 'volume fields as on the real cloud');
+		t.deepEqual(fieldDifferences(realBody('barbican-secret'), secret.raw), [], 'secret fields as on the real cloud');
 	});
 
 	contract('full and incremental backups carry metadata and their own live keys; deleting a backup deletes its key', async (t, c) => {
@@ -266,6 +271,7 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 		t.false(incremental.hasDependentBackups);
 		t.deepEqual(fullNow.metadata, metadata);
 		t.deepEqual(incremental.metadata, metadata);
+		t.deepEqual(fieldDifferences(realBody('cinder-backup-encrypted-incremental-3.70', 'backup'), incremental.raw), [], 'backup fields as on the real cloud');
 		t.is(fullNow.volumeId, volume.id);
 		t.is(fullNow.size, 1);
 		const keys = [volume.encryptionKeyId, fullNow.encryptionKeyId, incremental.encryptionKeyId];
@@ -329,6 +335,7 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 			messageLevel: 'ERROR',
 			resourceType: 'VOLUME_BACKUP',
 		});
+		t.deepEqual(fieldDifferences(realBody('cinder-messages', 'messages', 0), message?.raw ?? {}), [], 'message fields as on the real cloud');
 	});
 
 	contract('restoring onto a pre-created volume of the source type works and replaces its key', async (t, c) => {
@@ -395,6 +402,7 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 		t.not(imageKey, volume.encryptionKeyId, 'the image has its own clone of the key');
 		t.is(await statusOf(barbican, imageKey), 'ACTIVE');
 		t.is(image.diskFormat, 'raw');
+		t.deepEqual(fieldDifferences(realBody('glance-image-from-encrypted-volume'), image.raw), [], 'image fields as on the real cloud');
 		t.truthy(image.checksum);
 		t.truthy(image.size);
 		const chunks = await collect(glance.downloadImage(imageId));

@@ -259,6 +259,7 @@ async function main(): Promise<void> {
 	await waitFor(member, `${cinder}/volumes/${volumeId}`, 'volume', ['available'], ['error']);
 	await save('cinder-volume-encrypted', await call(member, 'GET', `${cinder}/volumes/${volumeId}`, {microversion: mv}));
 	await save('cinder-volume-encrypted-3.63', await call(member, 'GET', `${cinder}/volumes/${volumeId}`, {microversion: 'volume 3.63'}));
+	await save('cinder-volume-encrypted-3.70', await call(member, 'GET', `${cinder}/volumes/${volumeId}`, {microversion: 'volume 3.70'}));
 	await save('cinder-volume-encryption-metadata', await call(member, 'GET', `${cinder}/volumes/${volumeId}/encryption`, {microversion: mv}));
 
 	const backupIds: string[] = [];
@@ -289,6 +290,7 @@ async function main(): Promise<void> {
 	await waitFor(member, `${cinder}/volumes/${volumeId}`, 'volume', ['available'], ['error']);
 	await save('cinder-backup-encrypted-full', await call(member, 'GET', `${cinder}/backups/${fullId}`, {microversion: mv}));
 	await save('cinder-backup-encrypted-incremental', await call(member, 'GET', `${cinder}/backups/${incrementalId}`, {microversion: mv}));
+	await save('cinder-backup-encrypted-incremental-3.70', await call(member, 'GET', `${cinder}/backups/${incrementalId}`, {microversion: 'volume 3.70'}));
 	const firstPage = await call(member, 'GET', `${cinder}/backups/detail?limit=1`, {microversion: mv});
 	await save('cinder-backups-detail-page1', firstPage);
 	const next = (((expectStatus(firstPage, 200))['backups_links'] as Json[] | undefined) ?? [])[0]?.['href'];

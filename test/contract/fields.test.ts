@@ -1,0 +1,35 @@
+import test from 'ava';
+// eslint-disable-next-line node-test/no-import-test-files -- a helper module: the rule counts every path under test/ as a test.
+import {fieldDifferences, kindOf, realBody} from './fields.js';
+
+test('the real volume fixture compares equal to itself', t => {
+	const volume = realBody('cinder-volume-encrypted-3.70', 'volume');
+	t.deepEqual(fieldDifferences(volume, structuredClone(volume)), []);
+	t.true(volume['encrypted']);
+});
+
+test('missing, extra and differently typed fields are all reported', t => {
+	const real = realBody('cinder-backup-encrypted-incremental-3.70', 'backup');
+	const changed: Record<string, unknown> = {
+		...real, description: '', zone: 'nova', created_at: '2026-11-23T12:16:56Z',
+	};
+	delete changed['encryption_key_id'];
+	t.deepEqual(fieldDifferences(real, changed), [
+		'created_at: real time dddd-dd-ddTdd:dd:dd.dddddd, here time dddd-dd-ddTdd:dd:ddZ',
+		'description: real null, here string',
+		'extra zone (string)',
+		'missing encryption_key_id (real: string)',
+	]);
+});
+
+test('kinds tell arrays, nulls and timestamp formats apart', t => {
+	t.is(kindOf([]), 'array');
+	t.is(kindOf(null), 'null');
+	t.is(kindOf({}), 'object');
+	t.is(kindOf('2026-11-23T12:17:06Z'), 'time dddd-dd-ddTdd:dd:ddZ');
+	t.is(kindOf('not a time'), 'string');
+});
+
+test('a path that does not lead to an object is an error', t => {
+	t.throws(() => realBody('cinder-messages', 'messages', 5), {message: /no object at messages\.5/v});
+});
