@@ -116,14 +116,20 @@ export function createBarbican(state: DemoState): ServiceModule {
 			throw new HttpError(404, 'Not Found. Sorry but your secret has no payload.');
 		}
 
+		// Barbican converts to any supported type the client accepts (text/plain decodes the bytes as UTF-8).
 		const stored = secret.contentType ?? 'application/octet-stream';
 		const accept = header(call.context, 'accept');
-		const storedBase = stored.split(';', 1)[0] ?? stored;
-		if (accept !== undefined && accept !== '*/*' && accept.split(',').every(item => (item.split(';', 1)[0] ?? '').trim() !== storedBase)) {
-			throw new HttpError(406, `Wrong payload content-type: ${accept}`);
+		let type = stored;
+		if (accept !== undefined && accept.trim() !== '' && accept.trim() !== '*/*') {
+			const wanted = accept.split(',').map(item => (item.split(';', 1)[0] ?? '').trim()).find(item => payloadTypes.has(item));
+			if (wanted === undefined) {
+				throw new HttpError(406, `Wrong payload content-type: ${accept}`);
+			}
+
+			type = wanted;
 		}
 
-		return {status: 200, headers: {'Content-Type': stored.startsWith('text/plain') ? 'text/plain; charset=utf-8' : stored}, body: secret.payload};
+		return {status: 200, headers: {'Content-Type': type.startsWith('text/plain') ? 'text/plain; charset=utf-8' : type}, body: secret.payload};
 	};
 
 	router.add('GET', 'v1/secrets', call => {

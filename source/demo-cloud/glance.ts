@@ -350,7 +350,7 @@ export function createGlance(state: DemoState): ServiceModule {
 				continue;
 			}
 
-			if (key === 'owner' && call.auth.isAdmin && typeof value === 'string') {
+			if (key === 'owner' && typeof value === 'string' && call.auth.isAdmin) {
 				image.owner = value;
 				continue;
 			}

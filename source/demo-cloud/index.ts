@@ -20,6 +20,7 @@ import {createKeystone} from './keystone.js';
 import {DemoHttpServer} from './server.js';
 import {generateScale} from './scale.js';
 import {seedBase} from './base-seed.js';
+import {seedStory, storyProjects} from './story.js';
 import {serveStandalone, type StandaloneOptions, type StandaloneResult} from './standalone.js';
 import {DemoState, type Delays, type Quotas} from './state.js';
 
@@ -140,8 +141,12 @@ export async function startDemoCloud(options: DemoCloudOptions = {}): Promise<De
 	const seed = options.seed ?? 'story';
 	const scale = typeof seed === 'object' ? seed : undefined;
 	const extraProjects = Array.from({length: Math.max(0, (scale?.projects ?? 1) - 1)}, (_, index) => ({name: `scale-${String(index + 2).padStart(2, '0')}`, description: 'Generated load'}));
-	const identity: Identity = seedIdentity(state, scale ? extraProjects : []);
+	const identity: Identity = seedIdentity(state, scale ? extraProjects : (seed === 'story' ? storyProjects : []));
 	const base = seedBase(state, identity, seed === 'empty');
+	if (seed === 'story' && base) {
+		seedStory(state, identity, base);
+	}
+
 	if (scale && base) {
 		const projectIds = ['demo', ...extraProjects.map(project => project.name)].map(name => identity.projects[name]?.id ?? '');
 		generateScale(state, scale, projectIds, identity.users['demo']?.id ?? '', base.debianImageId, base.luksType);

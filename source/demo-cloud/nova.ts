@@ -25,6 +25,7 @@ import {markerPage} from './paging.js';
 import type {ServiceModule} from './server.js';
 import {
 	deterministicBytes,
+	deviceName,
 	setImageData,
 	type DemoState,
 	type ServerRecord,
@@ -206,7 +207,7 @@ export function createNova(state: DemoState): ServiceModule {
 			status: 200,
 			json: {
 				volumeAttachments: server.volumesAttached.map((volume, index) => ({
-					id: volume.id, volumeId: volume.id, serverId: server.id, device: index === 0 && server.imageId === '' ? '/dev/vda' : `/dev/vd${String.fromCodePoint(98 + index)}`,
+					id: volume.id, volumeId: volume.id, serverId: server.id, device: deviceName(index, server.imageId === ''),
 				})),
 			},
 		};
@@ -267,7 +268,7 @@ export function createNova(state: DemoState): ServiceModule {
 					volume_size: volume?.size ?? null,
 					boot_index: index === 0 ? 0 : null,
 					delete_on_termination: attached.deleteOnTermination,
-					device_name: index === 0 ? '/dev/vda' : `/dev/vd${String.fromCodePoint(98 + index)}`,
+					device_name: deviceName(index, true),
 					disk_bus: 'virtio',
 					device_type: 'disk',
 					guest_format: null,

@@ -631,3 +631,10 @@ function cipherAlgorithm(cipher: string): string {
 function keyBytes(keySizeBits: number): number {
 	return Math.max(1, Math.floor(keySizeBits / 8));
 }
+
+/**
+`/dev/vda` is the root disk: a boot-from-volume server's first volume, else the image's disk.
+*/
+export function deviceName(index: number, isBootFromVolume: boolean): string {
+	return `/dev/vd${String.fromCodePoint(97 + index + (isBootFromVolume ? 0 : 1))}`;
+}
