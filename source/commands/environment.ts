@@ -70,6 +70,7 @@ export async function openEnvironment(context: CommandContext, options: {demoWhe
 	}
 
 	env['OS_CLIENT_CONFIG_FILE'] = file;
+	env['OS_CLOUD'] = context.flags.osCloud ?? 'demo';
 	const connector = createConnector({env, cwd: directory, home: directory, debug: debug.sink, demo: true});
 	return {
 		connector,

@@ -532,7 +532,7 @@ export async function loadCloudConfig(options: ConfigLocation = {}): Promise<Res
 		} else if (fileCloudNames.length === 0) {
 			throw new ConfigError(`no cloud configured: no ${searched} and no OS_* variables. Create a clouds.yaml (e.g. ~/.config/openstack/clouds.yaml, downloadable from Horizon) or source an openrc file.`, {file: cloudsFile});
 		} else {
-			throw new ConfigError(`${cloudsFile} defines several clouds (${fileCloudNames.join(', ')}); choose one with --cloud or OS_CLOUD.`, {file: cloudsFile});
+			throw new ConfigError(`${cloudsFile} defines several clouds (${fileCloudNames.join(', ')}); choose one with --os-cloud NAME or OS_CLOUD=NAME.`, {file: cloudsFile});
 		}
 	}
 
