@@ -95,8 +95,24 @@ async function hasAvailableFull(session: CloudSession, volumeId: string, signal?
 	return false;
 }
 
+function nameOrId(resource: {id: string; name?: string}): string {
+	return resource.name === undefined || resource.name === '' ? resource.id : resource.name;
+}
+
+async function sourceTypeId(session: CloudSession, volume: Volume, signal?: AbortSignal): Promise<string | undefined> {
+	if (volume.volumeTypeId !== undefined || volume.volumeType === undefined) {
+		return volume.volumeTypeId;
+	}
+
+	try {
+		const type = await session.cinder!.getVolumeType(volume.volumeType, {signal});
+		return type.id;
+	} catch {
+		return undefined;
+	}
+}
+
 async function backupStep(session: CloudSession, volume: Volume, request: Omit<VolumeBackupRequest, 'volumeId'>, stepId: string, signal?: AbortSignal): Promise<BackupStepResult> {
-	const cinder = session.cinder!;
 	if (volume.status !== 'available' && volume.status !== 'in-use') {
 		return {refusal: `Volume ${label(volume)} is ${volume.status}; only an available or in-use volume can be backed up.`};
 	}
@@ -115,39 +131,27 @@ async function backupStep(session: CloudSession, volume: Volume, request: Omit<V
 
 	const isIncremental = wantIncremental === 'auto' ? isFullExists : wantIncremental;
 	const warnings: string[] = [];
-	const checks: Check[] = [{kind: 'volume-status', volumeId: volume.id, in: isForce ? ['available', 'in-use'] : ['available']}];
-	if (isIncremental) {
-		checks.push({kind: 'available-full-backup', volumeId: volume.id});
-	}
+	const checks: Check[] = [
+		{kind: 'volume-status', volumeId: volume.id, in: isForce ? ['available', 'in-use'] : ['available']},
+		...(isIncremental ? [{kind: 'available-full-backup', volumeId: volume.id} as const] : []),
+	];
 
+	const cinder = session.cinder!;
 	let metadata: Record<string, string> | undefined;
 	if (isMicroversionAtLeast(cinder.microversion.max, '3.43')) {
-		let typeId = volume.volumeTypeId;
-		if (typeId === undefined && volume.volumeType !== undefined) {
-			try {
-				typeId = (await cinder.getVolumeType(volume.volumeType, {signal})).id;
-			} catch {
-				typeId = undefined;
-			}
-		}
-
+		const typeId = await sourceTypeId(session, volume, signal);
 		metadata = {
 			[backupMetaEncrypted]: String(volume.encrypted),
 			[backupMetaSize]: String(volume.size),
 			[backupMetaVersion]: request.version ?? 'unknown',
+			...(volume.volumeType !== undefined && {[backupMetaSourceTypeName]: volume.volumeType}),
+			...(typeId !== undefined && {[backupMetaSourceTypeId]: typeId}),
 		};
-		if (volume.volumeType !== undefined) {
-			metadata[backupMetaSourceTypeName] = volume.volumeType;
-		}
-
-		if (typeId !== undefined) {
-			metadata[backupMetaSourceTypeId] = typeId;
-		}
 	} else {
 		warnings.push(`Cinder here stops at microversion ${cinder.microversion.max}: backup metadata needs 3.43, so the source type (${volume.volumeType ?? 'unknown'}) cannot be recorded on the backup. Note it down${volume.encrypted ? ': an encrypted backup can only be restored into that exact type' : ''}.`);
 	}
 
-	const name = request.name ?? `${volume.name || volume.id}-${isIncremental ? 'incr' : 'full'}-${new Date().toISOString().slice(0, 16).replaceAll(':', '')}`;
+	const name = request.name ?? `${nameOrId(volume)}-${isIncremental ? 'incr' : 'full'}-${new Date().toISOString().slice(0, 16).replaceAll(':', '')}`;
 	const step: Step = {
 		id: stepId,
 		title: `${isIncremental ? 'Incremental' : 'Full'} backup of volume ${label(volume)}${isForce && isInUse ? ' (forced, in use)' : ''}`,
@@ -251,8 +255,8 @@ export async function planVolumeToImage(session: CloudSession, request: VolumeTo
 	}
 
 	warnings.push('The volume is in use: the snapshot is crash-consistent, not application-consistent.');
-	const snapshotName = `backstack-tmp-${volume.name || volume.id}-snapshot`;
-	const temporaryName = `backstack-tmp-${volume.name || volume.id}-volume`;
+	const snapshotName = `backstack-tmp-${nameOrId(volume)}-snapshot`;
+	const temporaryName = `backstack-tmp-${nameOrId(volume)}-volume`;
 	const steps: Step[] = [
 		{
 			id: 'snapshot',
@@ -359,10 +363,9 @@ export async function planImageDownload(session: CloudSession, request: ImageDow
 		return refuse(`Image ${label(image)} has no data${image.blockDeviceMapping ? ' (it only references Cinder snapshots of a boot-from-volume server)' : ''}.`);
 	}
 
-	const warnings: string[] = [];
-	if (image.cinderEncryptionKeyId !== undefined) {
-		warnings.push(`The image holds LUKS-encrypted volume data: without its key (Barbican secret ${image.cinderEncryptionKeyId}) the file cannot be used. Export the key too.`);
-	}
+	const warnings = image.cinderEncryptionKeyId === undefined
+		? []
+		: [`The image holds LUKS-encrypted volume data: without its key (Barbican secret ${image.cinderEncryptionKeyId}) the file cannot be used. Export the key too.`];
 
 	const steps: Step[] = [{
 		id: 'download',
@@ -444,19 +447,23 @@ export async function planSecretExport(session: CloudSession, request: SecretExp
 	}
 
 	const hexPath = request.hex ? `${request.path}.hex` : undefined;
-	const checks: Check[] = [{kind: 'secret-exists', secretId}, {kind: 'file-absent', path: request.path}];
-	if (hexPath !== undefined) {
-		checks.push({kind: 'file-absent', path: hexPath});
-	}
+	const checks: Check[] = [
+		{kind: 'secret-exists', secretId},
+		{kind: 'file-absent', path: request.path},
+		...(hexPath === undefined ? [] : [{kind: 'file-absent', path: hexPath} as const]),
+	];
 
-	const attributes = [secret.secretType, secret.algorithm, secret.bitLength === undefined ? undefined : `${secret.bitLength} bit`, secret.mode ? `mode ${secret.mode}` : undefined].filter(Boolean).join(', ');
+	const attributes = [
+		secret.secretType,
+		secret.algorithm,
+		secret.bitLength === undefined ? undefined : `${secret.bitLength} bit`,
+		secret.mode === undefined || secret.mode === '' ? undefined : `mode ${secret.mode}`,
+	].filter(value => value !== undefined && value !== '').join(', ');
 	const warnings = [
 		`The key is written in PLAINTEXT to ${request.path}. Whoever reads that file can decrypt the data of ${owner}: keep it somewhere safe and offline.`,
 		`Note the secret's attributes for a later restore: ${attributes}.`,
+		...(hexPath === undefined ? [] : [`${hexPath} holds the LUKS passphrase form (hex of the key, as OpenStack passes it): cryptsetup luksOpen --key-file ${hexPath} image.raw name.`]),
 	];
-	if (hexPath !== undefined) {
-		warnings.push(`${hexPath} holds the LUKS passphrase form (hex of the key, as OpenStack passes it): cryptsetup luksOpen --key-file ${hexPath} image.raw name.`);
-	}
 
 	const steps: Step[] = [{
 		id: 'export',
@@ -511,9 +518,10 @@ export async function planProtectNow(session: CloudSession, request: ProtectNowR
 		warnings.unshift(`Not backed up: ${skipped.join(' ')}`);
 	}
 
+	const results = Object.fromEntries(steps.map(({id}) => [id, ref(id, 'backupId')]));
 	return planned(makePlan('protect-now', `Back up ${steps.length} volume${steps.length === 1 ? '' : 's'} now`, steps, {
 		concurrency: Math.max(1, request.concurrency ?? 2),
 		warnings,
-		results: Object.fromEntries(steps.map(step => [step.id, ref(step.id, 'backupId')])),
+		results,
 	}));
 }

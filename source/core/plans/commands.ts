@@ -37,6 +37,7 @@ import {
 } from './restore.js';
 import type {
 	Clock,
+	CreatedResource,
 	Plan,
 	PlanEvent,
 	PlanResult,
@@ -92,15 +93,19 @@ type Flags = Record<string, unknown>;
 
 function text(flags: Flags, name: string): string | undefined {
 	const value = flags[name];
-	if (value === undefined || value === null || value === '') {
-		return undefined;
+	if (typeof value === 'number') {
+		return String(value);
 	}
 
-	if (typeof value !== 'string' && typeof value !== 'number') {
+	if (typeof value === 'string') {
+		return value === '' ? undefined : value;
+	}
+
+	if (typeof value === 'boolean') {
 		throw new UsageError(`--${name} needs a value.`);
 	}
 
-	return String(value);
+	return undefined;
 }
 
 function integer(flags: Flags, name: string): number | undefined {
@@ -110,7 +115,7 @@ function integer(flags: Flags, name: string): number | undefined {
 	}
 
 	const number = Number(value);
-	if (!Number.isInteger(number) || number <= 0) {
+	if (!Number.isSafeInteger(number) || number <= 0) {
 		throw new UsageError(`--${name} must be a positive whole number, not "${value}".`);
 	}
 
@@ -199,6 +204,7 @@ export function restoreRequestFrom(args: string[], flags: Flags): RestoreRequest
 			};
 		}
 
+		case undefined:
 		default: {
 			throw new UsageError(`Unknown restore "${kind ?? ''}"; one of: ${restoreKinds.join(', ')}.`);
 		}
@@ -267,6 +273,7 @@ export function backupRequestFrom(args: string[], flags: Flags, version?: string
 			};
 		}
 
+		case undefined:
 		default: {
 			throw new UsageError(`Unknown backup "${kind ?? ''}"; one of: ${backupKinds.join(', ')}.`);
 		}
@@ -368,28 +375,10 @@ export async function planBackup(session: CloudSession, request: BackupRequest, 
 		}
 
 		case 'secret': {
-			let id: string | PlanResult = request.from.id;
-			switch (request.from.kind) {
-				case 'volume': {
-					id = await volumeId(session, request.from.id, signal);
-
-					break;
-				}
-
-				case 'backup': {
-					id = await backupId(session, request.from.id, signal);
-
-					break;
-				}
-
-				case 'image': {
-					id = await imageId(session, request.from.id, signal);
-
-					break;
-				}
-			// No default
-			}
-
+			const resolvers = {
+				volume: volumeId, backup: backupId, image: imageId, secret: async (_session: CloudSession, id: string) => id,
+			} as const;
+			const id = await resolvers[request.from.kind](session, request.from.id, signal);
 			return typeof id === 'string' ? planSecretExport(session, {...request, from: {kind: request.from.kind, id}}, signal) : id;
 		}
 
@@ -428,6 +417,103 @@ function clockTime(at: number): string {
 	return new Date(at).toISOString().slice(11, 19);
 }
 
+function resourceText(resource: CreatedResource): string {
+	return `${resource.kind} ${resource.id}${resource.name === undefined || resource.name === '' ? '' : ` (${resource.name})`}`;
+}
+
+type RendererContext = {plan: Plan; stepName: (stepId: string) => string; title: (stepId: string) => string};
+
+function bytesText(event: Extract<PlanEvent, {type: 'bytes'}>): string {
+	const {total, transferred, rate} = event;
+	const parts = [total === undefined || total === 0
+		? formatBytes(transferred)
+		: `${Math.floor(transferred * 100 / total)}% ${formatBytes(transferred)} of ${formatBytes(total)}`];
+	if (rate !== undefined && rate > 0) {
+		parts.push(`${formatBytes(rate)}/s`);
+		if (total !== undefined && transferred < total) {
+			parts.push(`about ${Math.ceil((total - transferred) / rate)} s left`);
+		}
+	}
+
+	return `  ${parts.join(', ')}`;
+}
+
+/**
+One line for an event, or undefined when it is not worth a line.
+*/
+function eventText(event: PlanEvent, context: RendererContext): string | undefined {
+	switch (event.type) {
+		case 'plan-start': {
+			return `${event.resumed ? 'Resuming' : 'Starting'} plan ${context.plan.id}: ${context.plan.title}`;
+		}
+
+		case 'check-failed': {
+			return `check failed (${context.stepName(event.stepId)}): ${event.reason}`;
+		}
+
+		case 'checks-passed': {
+			return 'All checks passed.';
+		}
+
+		case 'step-start': {
+			return `${context.stepName(event.stepId)}: ${context.title(event.stepId)}`;
+		}
+
+		case 'request': {
+			return `  ${event.summary}`;
+		}
+
+		case 'created': {
+			return `  created ${event.resource.temporary ? 'temporary ' : ''}${resourceText(event.resource)}`;
+		}
+
+		case 'status': {
+			return `  ${event.resource} ${event.id}: ${event.status}`;
+		}
+
+		case 'bytes': {
+			return bytesText(event);
+		}
+
+		case 'step-done': {
+			return `${context.stepName(event.stepId)} done.`;
+		}
+
+		case 'step-failed': {
+			return `${context.stepName(event.stepId)} FAILED: ${event.reason}`;
+		}
+
+		case 'cleanup-start': {
+			return `cleanup: removing ${resourceText(event.resource)}`;
+		}
+
+		case 'cleanup-done': {
+			return `cleanup: removed ${resourceText(event.resource)}`;
+		}
+
+		case 'cleanup-failed': {
+			return `cleanup: could NOT remove ${resourceText(event.resource)}: ${event.reason}`;
+		}
+
+		case 'cleanup-offered': {
+			return `Left in place (remove with: backstack journal cleanup ${context.plan.id}): ${event.resources.map(resource => resourceText(resource)).join(', ')}`;
+		}
+
+		case 'plan-done': {
+			const results = Object.entries(event.results).map(([key, value]) => `${key} ${value}`);
+			return results.length > 0 ? `Done. ${results.join(', ')}` : 'Done.';
+		}
+
+		case 'plan-failed': {
+			return `FAILED: ${event.reason}`;
+		}
+
+		case 'plan-cancelled': {
+			return 'Cancelled.';
+		}
+	}
+}
+
 /**
 Text progress for pipes and CI: one line per event that matters; byte progress at most every 10 % or 10 s.
 Returns the function to feed events to.
@@ -435,115 +521,32 @@ Returns the function to feed events to.
 export function createTextRenderer(plan: Plan, output: Output): (event: PlanEvent) => void {
 	const numbers = new Map(plan.steps.map((step, index) => [step.id, index + 1]));
 	const titles = new Map(plan.steps.map(step => [step.id, step.title]));
+	const context: RendererContext = {
+		plan,
+		stepName: stepId => `step ${numbers.get(stepId) ?? '?'}/${plan.steps.length}`,
+		title: stepId => titles.get(stepId) ?? stepId,
+	};
 	const lastBytes = new Map<string, {at: number; share: number}>();
-	const line = (at: number, message: string) => {
-		output.write(`[${clockTime(at)}] ${message}\n`);
+	const shouldPrint = (event: PlanEvent): boolean => {
+		if (event.type !== 'bytes') {
+			return true;
+		}
+
+		const share = event.total === undefined || event.total === 0 ? 0 : event.transferred / event.total;
+		const previous = lastBytes.get(event.stepId);
+		const isFinished = event.total !== undefined && event.transferred >= event.total;
+		if (previous && !isFinished && share - previous.share < 0.1 && event.at - previous.at < 10_000) {
+			return false;
+		}
+
+		lastBytes.set(event.stepId, {at: event.at, share});
+		return true;
 	};
 
-	const stepName = (stepId: string) => `step ${numbers.get(stepId) ?? '?'}/${plan.steps.length}`;
 	return event => {
-		switch (event.type) {
-			case 'plan-start': {
-				line(event.at, `${event.resumed ? 'Resuming' : 'Starting'} plan ${plan.id}: ${plan.title}`);
-				break;
-			}
-
-			case 'check-failed': {
-				line(event.at, `check failed (${stepName(event.stepId)}): ${event.reason}`);
-				break;
-			}
-
-			case 'checks-passed': {
-				line(event.at, 'All checks passed.');
-				break;
-			}
-
-			case 'step-start': {
-				line(event.at, `${stepName(event.stepId)}: ${titles.get(event.stepId) ?? event.stepId}`);
-				break;
-			}
-
-			case 'request': {
-				line(event.at, `  ${event.summary}`);
-				break;
-			}
-
-			case 'created': {
-				line(event.at, `  created ${event.resource.temporary ? 'temporary ' : ''}${event.resource.kind} ${event.resource.id}${event.resource.name ? ` (${event.resource.name})` : ''}`);
-				break;
-			}
-
-			case 'status': {
-				line(event.at, `  ${event.resource} ${event.id}: ${event.status}`);
-				break;
-			}
-
-			case 'bytes': {
-				const share = event.total ? event.transferred / event.total : 0;
-				const previous = lastBytes.get(event.stepId);
-				const isFinished = event.total !== undefined && event.transferred >= event.total;
-				if (previous && !isFinished && share - previous.share < 0.1 && event.at - previous.at < 10_000) {
-					break;
-				}
-
-				lastBytes.set(event.stepId, {at: event.at, share});
-				const parts = [event.total ? `${Math.floor(share * 100)}% ${formatBytes(event.transferred)} of ${formatBytes(event.total)}` : formatBytes(event.transferred)];
-				if (event.rate !== undefined && event.rate > 0) {
-					parts.push(`${formatBytes(event.rate)}/s`);
-					if (event.total && !isFinished) {
-						parts.push(`about ${Math.ceil((event.total - event.transferred) / event.rate)} s left`);
-					}
-				}
-
-				line(event.at, `  ${parts.join(', ')}`);
-				break;
-			}
-
-			case 'step-done': {
-				line(event.at, `${stepName(event.stepId)} done.`);
-				break;
-			}
-
-			case 'step-failed': {
-				line(event.at, `${stepName(event.stepId)} FAILED: ${event.reason}`);
-				break;
-			}
-
-			case 'cleanup-start': {
-				line(event.at, `cleanup: removing ${event.resource.kind} ${event.resource.id}${event.resource.name ? ` (${event.resource.name})` : ''}`);
-				break;
-			}
-
-			case 'cleanup-done': {
-				line(event.at, `cleanup: removed ${event.resource.kind} ${event.resource.id}`);
-				break;
-			}
-
-			case 'cleanup-failed': {
-				line(event.at, `cleanup: could NOT remove ${event.resource.kind} ${event.resource.id}: ${event.reason}`);
-				break;
-			}
-
-			case 'cleanup-offered': {
-				line(event.at, `Left in place (remove with: backstack journal cleanup ${plan.id}): ${event.resources.map(resource => `${resource.kind} ${resource.id}${resource.name ? ` (${resource.name})` : ''}`).join(', ')}`);
-				break;
-			}
-
-			case 'plan-done': {
-				const results = Object.entries(event.results).map(([key, value]) => `${key} ${value}`).join(', ');
-				line(event.at, `Done.${results ? ` ${results}` : ''}`);
-				break;
-			}
-
-			case 'plan-failed': {
-				line(event.at, `FAILED: ${event.reason}`);
-				break;
-			}
-
-			case 'plan-cancelled': {
-				line(event.at, 'Cancelled.');
-				break;
-			}
+		const message = shouldPrint(event) ? eventText(event, context) : undefined;
+		if (message !== undefined) {
+			output.write(`[${clockTime(event.at)}] ${message}\n`);
 		}
 	};
 }
@@ -625,31 +628,18 @@ export async function executePlanCommand(session: CloudSession, result: PlanResu
 	}), options.stdout);
 }
 
+const exitCodeOf: Partial<Record<PlanEvent['type'], number>> = {
+	'plan-done': exitCodes.ok,
+	'plan-failed': exitCodes.failed,
+	'plan-cancelled': exitCodes.cancelled,
+};
+
 async function runWithRenderer(plan: Plan, events: AsyncIterable<PlanEvent>, output: Output): Promise<number> {
 	const render = createTextRenderer(plan, output);
 	let code: number = exitCodes.failed;
 	for await (const event of events) {
 		render(event);
-		switch (event.type) {
-			case 'plan-done': {
-				code = exitCodes.ok;
-
-				break;
-			}
-
-			case 'plan-cancelled': {
-				code = exitCodes.cancelled;
-
-				break;
-			}
-
-			case 'plan-failed': {
-				code = exitCodes.failed;
-
-				break;
-			}
-		// No default
-		}
+		code = exitCodeOf[event.type] ?? code;
 	}
 
 	return code;
@@ -661,7 +651,7 @@ export function formatUnfinished(plans: UnfinishedPlan[]): string {
 	}
 
 	return plans.map(plan => {
-		const leftovers = plan.leftovers.map(resource => `${resource.kind} ${resource.id}${resource.name ? ` (${resource.name})` : ''}${resource.temporary ? ' [temporary]' : ''}`);
+		const leftovers = plan.leftovers.map(resource => `${resourceText(resource)}${resource.temporary ? ' [temporary]' : ''}`);
 		return [
 			`${plan.planId}  ${plan.running ? 'RUNNING' : plan.state}  ${plan.stepsDone}/${plan.stepsTotal} steps  updated ${plan.updatedAt}`,
 			`  ${plan.title}`,
@@ -681,7 +671,7 @@ export async function executeJournalCommand(session: CloudSession | undefined, a
 		return exitCodes.ok;
 	}
 
-	if ((action !== 'resume' && action !== 'cleanup') || planId === undefined) {
+	if (planId === undefined || !['resume', 'cleanup'].includes(action)) {
 		options.stderr.write('Usage: backstack journal [list] | resume <plan id> | cleanup <plan id>\n');
 		return exitCodes.usage;
 	}

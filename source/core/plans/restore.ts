@@ -108,17 +108,19 @@ async function getBackupOrRefuse(session: CloudSession, backupId: string, signal
 	return backup.status === 'available' ? backup : refuse(`Backup ${label(backup)} is ${backup.status}; only an available backup can be restored.`);
 }
 
+function nameOrId(resource: {id: string; name?: string}): string {
+	return resource.name === undefined || resource.name === '' ? resource.id : resource.name;
+}
+
 function isResult(value: unknown): value is PlanResult {
 	return typeof value === 'object' && value !== null && 'kind' in value && ['plan', 'refusal', 'needs-input'].includes((value as PlanResult).kind);
 }
 
 function backupChecks(backup: Backup, key: KeyCheck): Check[] {
-	const checks: Check[] = [{kind: 'backup-status', backupId: backup.id, in: ['available']}];
-	if (backup.encryptionKeyId !== undefined && key === 'present') {
-		checks.push({kind: 'secret-exists', secretId: backup.encryptionKeyId});
-	}
-
-	return checks;
+	return [
+		{kind: 'backup-status', backupId: backup.id, in: ['available']},
+		...(key === 'present' && backup.encryptionKeyId !== undefined ? [{kind: 'secret-exists', secretId: backup.encryptionKeyId} as const] : []),
+	];
 }
 
 /**
@@ -132,7 +134,7 @@ export async function planRestoreBackupToNewVolume(session: CloudSession, reques
 
 	const backup = found;
 	const cinder = session.cinder!;
-	const name = request.name ?? `restore-${backup.name || backup.id}`;
+	const name = request.name ?? `restore-${nameOrId(backup)}`;
 	const isEncrypted = isEncryptedBackup(backup);
 	const has347 = isMicroversionAtLeast(cinder.microversion.max, '3.47');
 
@@ -335,7 +337,7 @@ export async function planRestoreOntoVolume(session: CloudSession, request: Rest
 		checks.push({kind: 'volume-type-is', volumeId: target.id, volumeType: type.id});
 	}
 
-	const confirmationText = target.name || target.id;
+	const confirmationText = nameOrId(target);
 	const steps: Step[] = [{
 		id: 'restore',
 		title: `Overwrite volume ${label(target)} with backup ${label(backup)}`,
@@ -351,7 +353,7 @@ export async function planRestoreOntoVolume(session: CloudSession, request: Rest
 		warnings: [`All data on volume ${label(target)} (${target.size} GiB) will be overwritten.`],
 		confirmation: {
 			text: confirmationText,
-			resource: {kind: 'volume', id: target.id, name: target.name || undefined},
+			resource: {kind: 'volume', id: target.id, name: target.name === '' ? undefined : target.name},
 			reason: `Restoring overwrites every byte of volume ${label(target)}.`,
 		},
 		results: {volume: ref('restore', 'volumeId')},
@@ -424,7 +426,7 @@ export async function planVolumeFromImage(session: CloudSession, request: Volume
 		checks.push({kind: 'volume-type-exists', volumeType});
 	}
 
-	const name = request.name ?? `from-${image.name || image.id}`;
+	const name = request.name ?? `from-${nameOrId(image)}`;
 	const steps: Step[] = [{
 		id: 'create-volume-from-image',
 		title: `Create volume "${name}" (${size} GiB) from image ${label(image)}`,
@@ -455,7 +457,7 @@ export async function planImageFromFile(session: CloudSession, request: ImageFro
 
 	let size: number;
 	try {
-		size = (await stat(request.path)).size;
+		({size} = await stat(request.path));
 	} catch {
 		return refuse(`${request.path} cannot be read.`);
 	}
@@ -472,7 +474,7 @@ export async function planImageFromFile(session: CloudSession, request: ImageFro
 
 		let keyBytes: number;
 		try {
-			keyBytes = (await stat(request.keyFile)).size;
+			({size: keyBytes} = await stat(request.keyFile));
 		} catch {
 			return refuse(`${request.keyFile} cannot be read.`);
 		}
@@ -488,7 +490,7 @@ export async function planImageFromFile(session: CloudSession, request: ImageFro
 					path: request.keyFile,
 					name: `${request.name}-key`,
 					algorithm: request.keyAlgorithm ?? 'aes',
-					bitLength: request.keyBitLength ?? keyBytes * 8,
+					bitLength: request.keyBitLength ?? (keyBytes * 8),
 					mode: request.keyMode,
 					secretType: 'symmetric',
 				},
@@ -576,7 +578,7 @@ export async function planSecretFromFile(session: CloudSession, request: SecretF
 
 	let bytes: number;
 	try {
-		bytes = (await stat(request.path)).size;
+		({size: bytes} = await stat(request.path));
 	} catch {
 		return refuse(`${request.path} cannot be read.`);
 	}
@@ -595,7 +597,7 @@ export async function planSecretFromFile(session: CloudSession, request: SecretF
 
 	const steps: Step[] = [{
 		id: 'store-secret',
-		title: `Store ${request.path} as a new secret${request.name ? ` "${request.name}"` : ''}`,
+		title: `Store ${request.path} as a new secret${request.name === undefined || request.name === '' ? '' : ` "${request.name}"`}`,
 		danger: 'create',
 		checks: [{kind: 'file-readable', path: request.path}],
 		action: {
@@ -604,7 +606,7 @@ export async function planSecretFromFile(session: CloudSession, request: SecretF
 				path: request.path,
 				name: request.name,
 				algorithm: request.algorithm ?? 'aes',
-				bitLength: request.bitLength ?? bytes * 8,
+				bitLength: request.bitLength ?? (bytes * 8),
 				mode: request.mode,
 				secretType: request.secretType ?? 'symmetric',
 			},
