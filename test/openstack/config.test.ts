@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/naming-convention -- fixtures and request bodies are OpenStack's snake_case JSON. */
 import {
 	mkdir,
 	mkdtemp,
@@ -110,7 +111,7 @@ test('OS_CLOUD chooses; the cloud option beats it; several clouds and no choice 
 	t.is((await loadCloudConfig({...location, env: {OS_CLOUD: 'beta'}})).cloudName, 'beta');
 	t.is((await loadCloudConfig({...location, env: {OS_CLOUD: 'beta'}, cloud: 'alpha'})).cloudName, 'alpha');
 	await t.throwsAsync(loadCloudConfig(location), {
-		message: `${path.join(root, 'cwd/clouds.yaml')} defines several clouds (alpha, beta); choose one with --cloud or OS_CLOUD.`,
+		message: `${path.join(root, 'cwd/clouds.yaml')} defines several clouds (alpha, beta); choose one with --os-cloud NAME or OS_CLOUD=NAME.`,
 	});
 });
 
@@ -164,12 +165,12 @@ test('only OS_* variables: the envvars cloud (renamed by OS_CLOUD_NAME), openrc 
 test('selector variables alone make no envvars cloud', async t => {
 	const {location} = await tree(t, {}, {OS_REGION_NAME: 'R', OS_CLOUD_NAME: 'x'});
 	t.deepEqual(await listConfiguredClouds(location), []);
-	await t.throwsAsync(loadCloudConfig(location), {message: /^no cloud configured: no clouds\.yaml \(looked in .*\) and no OS_\* variables/});
+	await t.throwsAsync(loadCloudConfig(location), {message: /^no cloud configured: no clouds\.yaml \(looked in .*\) and no OS_\* variables/v});
 });
 
 test('a file cloud called envvars collides with OS_* variables', async t => {
 	const {location} = await tree(t, {'cwd/clouds.yaml': 'clouds:\n  envvars:\n    auth: {auth_url: "http://k"}\n'}, {OS_USERNAME: 'x'});
-	await t.throwsAsync(loadCloudConfig(location), {message: /defines a cloud called 'envvars'.*OS_CLOUD_NAME/});
+	await t.throwsAsync(loadCloudConfig(location), {message: /defines a cloud called 'envvars'.*OS_CLOUD_NAME/v});
 });
 
 test('the only cloud is used without being named; OSC fills the default domain', async t => {
@@ -225,7 +226,7 @@ test('application credential (explicit or inferred), token, and unsupported auth
 	t.is((await loadCloudConfig({...location, cloud: 'inferred'})).authType, 'v3applicationcredential');
 	t.is((await loadCloudConfig({...location, cloud: 'tok'})).auth.token, 'abc');
 	await t.throwsAsync(loadCloudConfig({...location, cloud: 'oidc'}), {
-		instanceOf: ConfigError, message: /cloud 'oidc' in .*clouds\.yaml uses auth_type 'v3oidcpassword', which backstack does not support; use one of password, v3password/,
+		instanceOf: ConfigError, message: /cloud 'oidc' in .*clouds\.yaml uses auth_type 'v3oidcpassword', which backstack does not support; use one of password, v3password/v,
 	});
 });
 
@@ -254,10 +255,10 @@ test('bad input ends in errors that name the file, the cloud, the field and what
 	t.is(noPassword?.field, 'auth.password');
 	t.is(noPassword?.cloud, 'nopw');
 	t.is(noPassword?.file, file);
-	t.regex(noPassword?.message ?? '', /secure\.yaml.*OS_PASSWORD/);
-	await t.throwsAsync(loadCloudConfig({...location, cloud: 'badurl'}), {message: /auth\.auth_url 'keystone:5000' is not an http\(s\) URL/});
+	t.regex(noPassword?.message ?? '', /secure\.yaml.*OS_PASSWORD/v);
+	await t.throwsAsync(loadCloudConfig({...location, cloud: 'badurl'}), {message: /auth\.auth_url 'keystone:5000' is not an http\(s\) URL/v});
 	t.is((await loadCloudConfig({...location, cloud: 'regions'})).regionName, 'R1');
-	await t.throwsAsync(loadCloudConfig({...location, cloud: 'regions', env: {OS_REGION_NAME: 'R3'}}), {message: /region 'R3' is not one of cloud 'regions''s regions .* \(R1, R2\)/});
+	await t.throwsAsync(loadCloudConfig({...location, cloud: 'regions', env: {OS_REGION_NAME: 'R3'}}), {message: /region 'R3' is not one of cloud 'regions''s regions .* \(R1, R2\)/v});
 });
 
 test('malformed YAML or JSON is an error naming the file', async t => {
@@ -265,13 +266,13 @@ test('malformed YAML or JSON is an error naming the file', async t => {
 	const error = await t.throwsAsync<ConfigError>(loadCloudConfig(location));
 	t.true(error instanceof ConfigError);
 	t.true(error?.message.startsWith(`${path.join(root, 'cwd/clouds.yaml')} is not valid YAML: `));
-	t.regex(error?.message ?? '', /Fix the file, or point OS_CLIENT_CONFIG_FILE at another one\.$/);
+	t.regex(error?.message ?? '', /Fix the file, or point OS_CLIENT_CONFIG_FILE at another one\.$/v);
 
 	const json = await tree(t, {'cwd/clouds.json': '{"clouds": '});
-	await t.throwsAsync(loadCloudConfig(json.location), {message: /clouds\.json is not valid JSON/});
+	await t.throwsAsync(loadCloudConfig(json.location), {message: /clouds\.json is not valid JSON/v});
 
 	const list = await tree(t, {'cwd/clouds.yaml': '- a\n- b\n'});
-	await t.throwsAsync(loadCloudConfig(list.location), {message: /must hold a mapping with a "clouds:" key at the top, not a list/});
+	await t.throwsAsync(loadCloudConfig(list.location), {message: /must hold a mapping with a "clouds:" key at the top, not a list/v});
 });
 
 test('listConfiguredClouds: names, source file and regions, plus the environment cloud', async t => {
