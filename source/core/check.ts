@@ -43,11 +43,11 @@ const missingMeaning: Record<ServiceName, string> = {
 };
 
 function versionParts(version: string): [number, number] {
-	const [major, minor] = version.split('.', 2);
-	return [Number(major) || 0, Number(minor) || 0];
+	const [major, minor] = version.split('.', 2).map(Number);
+	return [Number.isFinite(major) ? major ?? 0 : 0, Number.isFinite(minor) ? minor ?? 0 : 0];
 }
 
-function atLeast(version: string, wanted: string): boolean {
+function isAtLeast(version: string, wanted: string): boolean {
 	const [a, b] = versionParts(version);
 	const [c, d] = versionParts(wanted);
 	return a === c ? b >= d : a > c;
@@ -60,7 +60,8 @@ function formatDuration(ms: number): string {
 
 function describeError(error: unknown): string {
 	if (isOpenStackError(error)) {
-		return error.status === undefined ? error.message : `${error.status}${error.serviceMessage ? ` ${error.serviceMessage}` : ''}`;
+		const message = error.serviceMessage ?? '';
+		return error.status === undefined ? error.message : `${error.status}${message === '' ? '' : ` ${message}`}`;
 	}
 
 	return error instanceof Error ? error.message : String(error);
@@ -68,14 +69,17 @@ function describeError(error: unknown): string {
 
 function identityLines(session: CloudSession, now: Date): CheckLine[] {
 	const token = session.identity.token();
-	const lines: CheckLine[] = [{
+	const user = token.userName === '' ? token.userId : token.userName;
+	const project = token.projectName === '' ? token.projectId : token.projectName;
+	const region = session.region === undefined || session.region === '' ? '' : `, region ${session.region}`;
+	const roles = token.roles.length > 0 ? token.roles.join(', ') : 'none';
+	const remaining = Date.parse(token.expiresAt) - now.getTime();
+	return [{
 		state: 'ok',
 		topic: 'identity',
-		text: `user ${token.userName || token.userId} in project ${token.projectName || token.projectId} (${token.projectId}) on cloud ${session.cloudName}${session.region ? `, region ${session.region}` : ''}`,
+		text: `user ${user} in project ${project} (${token.projectId}) on cloud ${session.cloudName}${region}`,
 		meaning: 'everything below is about this project only; other projects need their own check',
-	}];
-	const roles = token.roles.length > 0 ? token.roles.join(', ') : 'none';
-	lines.push({
+	}, {
 		state: token.roles.length > 0 ? 'info' : 'warn',
 		topic: 'roles',
 		text: roles,
@@ -84,15 +88,25 @@ function identityLines(session: CloudSession, now: Date): CheckLine[] {
 			: (token.roles.some(role => role === 'member' || role === '_member_')
 				? 'member: backups can be created, restored and deleted'
 				: 'without member, backups can be listed but not created or restored'),
-	});
-	const remaining = Date.parse(token.expiresAt) - now.getTime();
-	lines.push({
+	}, {
 		state: remaining < 600_000 ? 'warn' : 'info',
 		topic: 'token',
 		text: `valid until ${token.expiresAt} (${remaining >= 0 ? `in ${formatDuration(remaining)}` : `expired ${formatDuration(-remaining)} ago`})`,
 		meaning: 'renewed automatically when less than 2 minutes remain, as long as the credentials still work',
-	});
-	return lines;
+	}];
+}
+
+/**
+The first item of a list, fetching only its first page.
+*/
+async function firstItem<T>(iterable: AsyncIterable<T>): Promise<{found: T} | undefined> {
+	const iterator = iterable[Symbol.asyncIterator]();
+	try {
+		const result: IteratorResult<T, unknown> = await iterator.next();
+		return result.done === true ? undefined : {found: result.value};
+	} finally {
+		await iterator.return?.();
+	}
 }
 
 function endpointLine(service: ServiceName, status: ServiceStatus): CheckLine {
@@ -120,18 +134,11 @@ function endpointLine(service: ServiceName, status: ServiceStatus): CheckLine {
 
 function cinderVersionLine(range: Microversion): CheckLine {
 	const {max} = range;
-	const gaps: string[] = [];
-	if (!atLeast(max, '3.64')) {
-		gaps.push('no encryption_key_id on volumes/backups (< 3.64): key links cannot be checked');
-	}
-
-	if (!atLeast(max, '3.47')) {
-		gaps.push('no volume-from-backup (< 3.47): restores go through a pre-created volume');
-	}
-
-	if (!atLeast(max, '3.43')) {
-		gaps.push('no backup metadata (< 3.43): the source volume type cannot be recorded with the backup');
-	}
+	const gaps = [
+		isAtLeast(max, '3.64') ? undefined : 'no encryption_key_id on volumes/backups (< 3.64): key links cannot be checked',
+		isAtLeast(max, '3.47') ? undefined : 'no volume-from-backup (< 3.47): restores go through a pre-created volume',
+		isAtLeast(max, '3.43') ? undefined : 'no backup metadata (< 3.43): the source volume type cannot be recorded with the backup',
+	].filter((gap): gap is string => gap !== undefined);
 
 	return {
 		state: gaps.length > 0 ? 'warn' : 'ok',
@@ -142,7 +149,7 @@ function cinderVersionLine(range: Microversion): CheckLine {
 }
 
 function novaVersionLine(range: Microversion): CheckLine {
-	const isModern = atLeast(range.max, '2.45');
+	const isModern = isAtLeast(range.max, '2.45');
 	return {
 		state: 'info',
 		topic: 'Nova API',
@@ -152,27 +159,22 @@ function novaVersionLine(range: Microversion): CheckLine {
 }
 
 function isBackupServiceMissing(error: OpenStackError): boolean {
-	const isMentionsBackup = /backup/i.test(error.serviceMessage ?? '');
+	const isMentionsBackup = (error.serviceMessage ?? '').toLowerCase().includes('backup');
 	return error.status === 404 || error.status === 501 || (error.status === 503 && isMentionsBackup) || (error.status === 500 && isMentionsBackup);
 }
 
 async function backupServiceLine(session: CloudSession, signal?: AbortSignal): Promise<CheckLine> {
 	const {cinder} = session;
-	if (!cinder) {
+	if (cinder === undefined) {
 		return {
 			state: 'fail', topic: 'backup service', text: 'not checked: no Cinder endpoint', meaning: 'volume backups are impossible on this cloud as configured',
 		};
 	}
 
 	try {
-		let count = 0;
-		for await (const _ of cinder.listBackups({pageSize: 1, signal})) {
-			count++;
-			break;
-		}
-
+		const first = await firstItem(cinder.listBackups({pageSize: 1, signal}));
 		return {
-			state: 'ok', topic: 'backup service', text: `GET /backups answers (${count === 0 ? 'no backups yet' : 'backups exist'})`, meaning: 'volume backups can be listed; creating one also needs the cinder-backup service, which only an admin can see',
+			state: 'ok', topic: 'backup service', text: `GET /backups answers (${first === undefined ? 'no backups yet' : 'backups exist'})`, meaning: 'volume backups can be listed; creating one also needs the cinder-backup service, which only an admin can see',
 		};
 	} catch (error) {
 		if (isOpenStackError(error) && isBackupServiceMissing(error)) {
@@ -194,21 +196,21 @@ async function backupServiceLine(session: CloudSession, signal?: AbortSignal): P
 }
 
 function payloadInference(roles: string[]): CheckLine {
-	const has = (role: string) => roles.includes(role);
+	const hasRole = (role: string) => roles.includes(role);
 	let state: CheckState;
 	let text: string;
-	if (has('admin')) {
+	if (hasRole('admin')) {
 		state = 'ok';
 		text = 'probably yes (admin role)';
-	} else if (has('creator')) {
+	} else if (hasRole('creator')) {
 		state = 'ok';
 		text = 'probably yes (creator role: allowed by both the legacy and the new Barbican policies)';
-	} else if (has('member') || has('_member_')) {
+	} else if (hasRole('member') || hasRole('_member_')) {
 		state = 'warn';
 		text = 'maybe (member role: allowed by the new Barbican policy for your own and non-private secrets; refused by the legacy policy, which needs creator)';
 	} else {
 		state = 'warn';
-		text = `probably not (roles ${roles.join(', ') || 'none'}: reader/observer cannot decrypt)`;
+		text = `probably not (roles ${roles.length === 0 ? 'none' : roles.join(', ')}: reader/observer cannot decrypt)`;
 	}
 
 	return {
@@ -221,19 +223,14 @@ function payloadInference(roles: string[]): CheckLine {
 
 async function barbicanLines(session: CloudSession, signal?: AbortSignal): Promise<CheckLine[]> {
 	const {barbican} = session;
-	if (!barbican) {
+	if (barbican === undefined) {
 		return [];
 	}
 
 	try {
-		let count = 0;
-		for await (const _ of barbican.listSecrets({pageSize: 1, signal})) {
-			count++;
-			break;
-		}
-
+		const first = await firstItem(barbican.listSecrets({pageSize: 1, signal}));
 		return [{
-			state: 'ok', topic: 'key manager', text: `GET /secrets answers (${count === 0 ? 'no secrets visible' : 'secrets visible'})`, meaning: 'the keys of encrypted resources can be checked for existence',
+			state: 'ok', topic: 'key manager', text: `GET /secrets answers (${first === undefined ? 'no secrets visible' : 'secrets visible'})`, meaning: 'the keys of encrypted resources can be checked for existence',
 		}, payloadInference(session.identity.token().roles)];
 	} catch (error) {
 		if (isForbidden(error)) {
@@ -248,68 +245,68 @@ async function barbicanLines(session: CloudSession, signal?: AbortSignal): Promi
 	}
 }
 
+function versionLines(statuses: Record<ServiceName, ServiceStatus>): CheckLine[] {
+	const range = (service: ServiceName): Microversion | undefined => {
+		const status = statuses[service];
+		return status.state === 'ok' ? status.microversion : undefined;
+	};
+
+	const cinder = range('cinder');
+	const nova = range('nova');
+	const glance = range('glance');
+	const barbican = range('barbican');
+	return [
+		...(cinder === undefined ? [] : [cinderVersionLine(cinder)]),
+		...(nova === undefined ? [] : [novaVersionLine(nova)]),
+		...(glance === undefined
+			? []
+			: [{
+				state: 'info' as const, topic: 'Glance API', text: `v${glance.max}`, meaning: 'image lists include hidden images (two queries)',
+			}]),
+		...(barbican === undefined
+			? []
+			: [{
+				state: 'info' as const,
+				topic: 'Barbican API',
+				text: `microversions ${barbican.min}–${barbican.max}`,
+				meaning: isAtLeast(barbican.max, '1.1') ? 'secret consumers are supported' : 'no secret consumers (< 1.1)',
+			}]),
+	];
+}
+
 /**
 Capability check of one session: identity, endpoints, versions, backup service, key manager, TLS.
 */
 export async function checkCloud(session: CloudSession, options: CheckOptions = {}): Promise<CheckLine[]> {
 	const now = options.now?.() ?? new Date();
-	const lines: CheckLine[] = [];
-	if (session.insecure) {
-		lines.push({
-			state: 'warn', topic: 'TLS', text: 'certificate verification is OFF (verify: false / insecure)', meaning: 'anyone on the network path could read the token and key payloads; fix cacert instead',
-		});
-	}
-
-	lines.push(...identityLines(session, now));
 	const statuses = session.services();
-	for (const service of ['cinder', 'glance', 'nova', 'barbican'] as const) {
-		lines.push(endpointLine(service, statuses[service]));
-	}
-
-	const cinderStatus = statuses.cinder;
-	if (cinderStatus.state === 'ok' && cinderStatus.microversion) {
-		lines.push(cinderVersionLine(cinderStatus.microversion));
-	}
-
-	const novaStatus = statuses.nova;
-	if (novaStatus.state === 'ok' && novaStatus.microversion) {
-		lines.push(novaVersionLine(novaStatus.microversion));
-	}
-
-	const glanceStatus = statuses.glance;
-	if (glanceStatus.state === 'ok' && glanceStatus.microversion) {
-		lines.push({
-			state: 'info', topic: 'Glance API', text: `v${glanceStatus.microversion.max}`, meaning: 'image lists include hidden images (two queries)',
-		});
-	}
-
-	const barbicanStatus = statuses.barbican;
-	if (barbicanStatus.state === 'ok' && barbicanStatus.microversion) {
-		lines.push({
-			state: 'info',
-			topic: 'Barbican API',
-			text: `microversions ${barbicanStatus.microversion.min}–${barbicanStatus.microversion.max}`,
-			meaning: atLeast(barbicanStatus.microversion.max, '1.1') ? 'secret consumers are supported' : 'no secret consumers (< 1.1)',
-		});
-	}
-
+	const services = ['cinder', 'glance', 'nova', 'barbican'] as const;
 	const [backup, keys] = await Promise.all([backupServiceLine(session, options.signal), barbicanLines(session, options.signal)]);
-	lines.push(backup, ...keys);
-
-	const missing = (['cinder', 'glance', 'nova', 'barbican'] as const).filter(service => statuses[service].state === 'missing').map(service => serviceLabels[service]);
-	if (backup.state === 'fail' && backup.topic === 'backup service' && backup.text.startsWith('missing')) {
-		missing.push('volume backup service');
-	}
-
-	lines.push(missing.length === 0
-		? {
-			state: 'ok', topic: 'summary', text: 'nothing missing', meaning: 'backups, images, servers and keys can all be audited',
-		}
-		: {
-			state: missing.includes(serviceLabels.cinder) || missing.includes('volume backup service') ? 'fail' : 'warn',
-			topic: 'summary',
-			text: `missing: ${missing.join(', ')}`,
-			meaning: 'the audit will mark what it cannot see as unknown, never as safe',
-		});
-	return lines;
+	const missing = [
+		...services.filter(service => statuses[service].state === 'missing').map(service => serviceLabels[service]),
+		...(backup.state === 'fail' && backup.text.startsWith('missing') ? ['volume backup service'] : []),
+	];
+	const isCritical = missing.includes(serviceLabels.cinder) || missing.includes('volume backup service');
+	return [
+		...(session.insecure === true
+			? [{
+				state: 'warn' as const, topic: 'TLS', text: 'certificate verification is OFF (verify: false / insecure)', meaning: 'anyone on the network path could read the token and key payloads; fix cacert instead',
+			}]
+			: []),
+		...identityLines(session, now),
+		...services.map(service => endpointLine(service, statuses[service])),
+		...versionLines(statuses),
+		backup,
+		...keys,
+		missing.length === 0
+			? {
+				state: 'ok', topic: 'summary', text: 'nothing missing', meaning: 'backups, images, servers and keys can all be audited',
+			}
+			: {
+				state: isCritical ? 'fail' : 'warn',
+				topic: 'summary',
+				text: `missing: ${missing.join(', ')}`,
+				meaning: 'the audit will mark what it cannot see as unknown, never as safe',
+			},
+	];
 }

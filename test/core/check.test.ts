@@ -1,6 +1,8 @@
+
 import test from 'ava';
 import {checkCloud, type CheckLine} from '../../source/core/check.js';
 import {openSession} from '../../source/openstack/session.js';
+// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {createFakeCloud, fixture} from '../helpers/fake-cloud.js';
 
 function line(lines: CheckLine[], topic: string): CheckLine | undefined {
@@ -16,14 +18,14 @@ test('a healthy cloud: identity, endpoints, versions, backup service and key man
 	const lines = await checkCloud(session, {now: () => now});
 	t.like(line(lines, 'identity'), {state: 'ok', text: `user demo in project demo (${cloud.projectId}) on cloud fake, region RegionOne`});
 	t.like(line(lines, 'roles'), {state: 'info', text: 'member, reader, creator'});
-	t.regex(line(lines, 'token')?.text ?? '', /\(in 30 min\)$/);
+	t.regex(line(lines, 'token')?.text ?? '', /\(in 30 min\)$/v);
 	t.like(line(lines, 'Cinder (block-storage)'), {state: 'ok', text: `endpoint ${cloud.endpoints.cinder}`});
 	t.like(line(lines, 'Cinder API'), {state: 'ok', text: 'microversions 3.0–3.70'});
 	t.like(line(lines, 'Nova API'), {text: 'microversions 2.1–2.93'});
 	t.like(line(lines, 'Barbican API'), {text: 'microversions 1.0–1.1'});
 	t.like(line(lines, 'backup service'), {state: 'ok', text: 'GET /backups answers (backups exist)'});
 	t.like(line(lines, 'key manager'), {state: 'ok'});
-	t.regex(line(lines, 'key payloads')?.text ?? '', /^readable: probably yes \(creator role.*judged from roles, no payload was read$/);
+	t.regex(line(lines, 'key payloads')?.text ?? '', /^readable: probably yes \(creator role.*judged from roles, no payload was read$/v);
 	t.like(line(lines, 'summary'), {state: 'ok', text: 'nothing missing'});
 	t.is(line(lines, 'TLS'), undefined);
 	t.true(lines.every(item => item.meaning.length > 0));
@@ -43,8 +45,8 @@ test('no backup service, no Barbican, an old Cinder and a reader: each said with
 	t.like(line(lines, 'Barbican (key-manager)'), {state: 'warn', text: 'missing: no key-manager service in the catalog'});
 	const cinderApi = line(lines, 'Cinder API');
 	t.is(cinderApi?.state, 'warn');
-	t.regex(cinderApi?.meaning ?? '', /< 3\.64.*< 3\.47.*< 3\.43/);
-	t.regex(line(lines, 'roles')?.meaning ?? '', /without member/);
+	t.regex(cinderApi?.meaning ?? '', /< 3\.64.*< 3\.47.*< 3\.43/v);
+	t.regex(line(lines, 'roles')?.meaning ?? '', /without member/v);
 	t.is(line(lines, 'key payloads'), undefined);
 	t.like(line(lines, 'summary'), {state: 'fail', text: 'missing: Barbican (key-manager), volume backup service'});
 });
@@ -57,7 +59,7 @@ test('Barbican that forbids listing, a member role, and TLS verification off', a
 	const lines = await checkCloud({...session, insecure: true});
 	t.like(lines[0], {state: 'warn', topic: 'TLS', text: 'certificate verification is OFF (verify: false / insecure)'});
 	t.like(line(lines, 'key manager'), {state: 'warn'});
-	t.regex(line(lines, 'key manager')?.text ?? '', /^forbidden: 403 Secret\(s\) retrieval attempt not allowed/);
+	t.regex(line(lines, 'key manager')?.text ?? '', /^forbidden: 403 Secret\(s\) retrieval attempt not allowed/v);
 	t.like(line(lines, 'backup service'), {state: 'ok', text: 'GET /backups answers (no backups yet)'});
 });
 
@@ -68,5 +70,5 @@ test('payload inference from member alone says it depends on the policy', async 
 	const session = await openSession(cloud.config);
 	const lines = await checkCloud(session);
 	t.like(line(lines, 'key payloads'), {state: 'warn'});
-	t.regex(line(lines, 'key payloads')?.text ?? '', /maybe \(member role.*legacy policy, which needs creator\)/);
+	t.regex(line(lines, 'key payloads')?.text ?? '', /maybe \(member role.*legacy policy, which needs creator\)/v);
 });

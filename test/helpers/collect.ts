@@ -1,9 +1,10 @@
+/* eslint-disable unicorn/prefer-array-from-async -- Array.fromAsync is not in the ES2023 lib this project compiles against. */
+
 /**
-Reads an async iterable to the end (`Array.fromAsync` is not in the project's TypeScript lib, ES2023).
+Reads an async iterable to the end.
 */
 export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 	const items: T[] = [];
-	// eslint-disable-next-line unicorn/prefer-array-from-async -- not in the ES2023 lib this project compiles against.
 	for await (const item of iterable) {
 		items.push(item);
 	}

@@ -4,8 +4,10 @@ server under path prefixes (/identity, /volume, /compute, /image, /key-manager),
 real services'. Service routes are added by each test with `cloud.route(...)`, which rejects a bad token the way
 keystonemiddleware does (401, Keystone error JSON) before the handler runs.
 */
+/* eslint-disable @typescript-eslint/naming-convention -- the fake services answer in OpenStack's snake_case JSON. */
 import {readFileSync} from 'node:fs';
 import type {ResolvedCloudConfig} from '../../source/openstack/config.js';
+// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {
 	createHttpServer,
 	type Handler,
@@ -113,23 +115,14 @@ export async function createFakeCloud(t: Teardown, options: FakeCloudOptions = {
 				},
 			],
 		});
-		const services = [entry('identity', 'keystone', endpoints.identity)];
-		if (!without.has('cinder')) {
-			services.push(entry('volumev3', 'cinderv3', `${url}/volume/v3/${project}`), entry('block-storage', 'cinder', `${url}/volume/v3/${project}`));
-		}
-
-		if (!without.has('nova')) {
-			services.push(entry('compute', 'nova', endpoints.nova));
-		}
-
-		if (!without.has('glance')) {
-			services.push(entry('image', 'glance', endpoints.glance));
-		}
-
-		if (!without.has('barbican')) {
-			services.push(entry('key-manager', 'barbican', endpoints.barbican));
-		}
-
+		const cinderUrl = `${url}/volume/v3/${project}`;
+		const services = [
+			entry('identity', 'keystone', endpoints.identity),
+			...(without.has('cinder') ? [] : [entry('volumev3', 'cinderv3', cinderUrl), entry('block-storage', 'cinder', cinderUrl)]),
+			...(without.has('nova') ? [] : [entry('compute', 'nova', endpoints.nova)]),
+			...(without.has('glance') ? [] : [entry('image', 'glance', endpoints.glance)]),
+			...(without.has('barbican') ? [] : [entry('key-manager', 'barbican', endpoints.barbican)]),
+		];
 		return services;
 	}
 
@@ -159,7 +152,7 @@ export async function createFakeCloud(t: Teardown, options: FakeCloudOptions = {
 	server.route('POST', '/identity/v3/auth/tokens', request => {
 		const body = request.json() as {auth: {identity: Record<string, unknown> & {methods: string[]}; scope?: {project?: {id?: string; name?: string}}}};
 		const {identity, scope} = body.auth;
-		const method = identity.methods[0];
+		const method = identity.methods[0] ?? '';
 		switch (method) {
 			case 'password': {
 				const {user} = (identity['password'] as {user: {password?: string}});
@@ -171,11 +164,11 @@ export async function createFakeCloud(t: Teardown, options: FakeCloudOptions = {
 			}
 
 			case 'application_credential': {
-				const credential = identity['application_credential'] as {secret?: string};
-				if (scope) {
+				if (scope !== undefined) {
 					return keystoneError(401, 'Unauthorized', 'Application credentials cannot request a scope.');
 				}
 
+				const credential = identity['application_credential'] as {secret?: string};
 				return credential.secret === appCredentialSecret ? issue(projects[0]!, ['application_credential']) : keystoneError(401, 'Unauthorized', 'The request you have made requires authentication.');
 			}
 

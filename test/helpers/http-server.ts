@@ -63,17 +63,19 @@ export type TestServer = {
 
 type Teardown = {teardown(fn: () => unknown): void};
 
+const regexSyntax = new Set(['^', '$', '\\', '.', '*', '+', '?', '(', ')', '[', ']', '{', '}', '|', '/']);
+
 function compile(path: string): {pattern: RegExp; names: string[]} {
 	const names: string[] = [];
 	const source = path.split('/').map(segment => {
 		if (segment.startsWith(':')) {
 			names.push(segment.slice(1));
-			return '([^/]+)';
+			return String.raw`([^\/]+)`;
 		}
 
-		return segment.replaceAll(/[$()*+.?[\\\]^{|}]/g, String.raw`\$&`);
+		return [...segment].map(character => regexSyntax.has(character) ? `\\${character}` : character).join('');
 	}).join('/');
-	return {pattern: new RegExp(`^${source}$`), names};
+	return {pattern: new RegExp(`^${source}$`, 'v'), names};
 }
 
 async function readBody(request: http.IncomingMessage): Promise<Uint8Array> {
@@ -82,7 +84,15 @@ async function readBody(request: http.IncomingMessage): Promise<Uint8Array> {
 		chunks.push(chunk as Uint8Array);
 	}
 
-	return new Uint8Array(Buffer.concat(chunks));
+	const total = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+	const body = new Uint8Array(total);
+	let offset = 0;
+	for (const chunk of chunks) {
+		body.set(chunk, offset);
+		offset += chunk.byteLength;
+	}
+
+	return body;
 }
 
 async function delay(ms: number): Promise<void> {
@@ -96,7 +106,7 @@ export async function createHttpServer(t?: Teardown): Promise<TestServer> {
 	const requests: RecordedRequest[] = [];
 	const problems: string[] = [];
 
-	const server = http.createServer(async (incoming, outgoing) => {
+	const handle = async (incoming: http.IncomingMessage, outgoing: http.ServerResponse) => {
 		const parsed = new URL(incoming.url ?? '/', 'http://127.0.0.1');
 		const body = await readBody(incoming);
 		const method = incoming.method ?? 'GET';
@@ -150,7 +160,7 @@ export async function createHttpServer(t?: Teardown): Promise<TestServer> {
 		if (reply.chunks) {
 			outgoing.writeHead(reply.status ?? 200, headers);
 			for (const chunk of reply.chunks) {
-				if (reply.chunkDelayMs) {
+				if (reply.chunkDelayMs !== undefined && reply.chunkDelayMs > 0) {
 					// eslint-disable-next-line no-await-in-loop -- chunks go out in order, spaced in time.
 					await delay(reply.chunkDelayMs);
 				}
@@ -164,6 +174,10 @@ export async function createHttpServer(t?: Teardown): Promise<TestServer> {
 
 		outgoing.writeHead(reply.status ?? 200, headers);
 		outgoing.end(payload);
+	};
+
+	const server = http.createServer((incoming, outgoing) => {
+		void handle(incoming, outgoing);
 	});
 
 	server.listen(0, '127.0.0.1');

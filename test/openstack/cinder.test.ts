@@ -1,7 +1,10 @@
+/* eslint-disable @typescript-eslint/naming-convention -- fixtures and request bodies are OpenStack's snake_case JSON. */
 import test from 'ava';
 import {isNotFound} from '../../source/openstack/errors.js';
 import {openSession} from '../../source/openstack/session.js';
+// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {collect} from '../helpers/collect.js';
+// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {createFakeCloud, fixture, type FakeCloud} from '../helpers/fake-cloud.js';
 import type {RecordedRequest} from '../helpers/http-server.js';
 
@@ -30,7 +33,6 @@ function paged(cloud: FakeCloud, path: string, key: string, pages: Array<Array<R
 		return {json: {[key]: items, ...(next && {[`${key}_links`]: next})}};
 	});
 }
-
 
 test('volumes: two pages, mapped with UTC timestamps, string booleans and the 3.64 key ID', async t => {
 	const {cloud, cinder, base} = await open(t);
@@ -113,7 +115,7 @@ test('get volume / find volume: 404 throws on get, is undefined on find', async 
 	t.is(await cinder.findVolume('gone'), undefined);
 	const error = await t.throwsAsync(cinder.getVolume('gone'));
 	t.true(isNotFound(error));
-	t.regex(error.message, /Volume gone could not be found\./);
+	t.regex(error.message, /Volume gone could not be found\./v);
 });
 
 test('create volume from a backup (3.47) with the source type: exact request body', async t => {
@@ -191,7 +193,7 @@ test('encrypted volume type: type then encryption spec; the type is removed if t
 			provider: 'luks', cipher: 'aes-xts-plain64', key_size: 512, control_location: 'front-end',
 		},
 	});
-	await t.throwsAsync(cinder.createEncryptedVolumeType({name: 'LUKS2'}), {message: /403 Forbidden: Policy doesn't allow/});
+	await t.throwsAsync(cinder.createEncryptedVolumeType({name: 'LUKS2'}), {message: /403 Forbidden: Policy doesn't allow/v});
 	t.is(cloud.server.calls('DELETE', `${base}/types/type-2`).length, 1);
 	t.is(cloud.server.calls('DELETE', `${base}/types/type-1`).length, 0);
 });
@@ -234,7 +236,7 @@ test('volume type by name falls back to the list when GET by name is 404', async
 		},
 	});
 	t.is((await cinder.getVolumeType('LUKS')).id, 't9');
-	await t.throwsAsync(cinder.getVolumeType('nope'), {message: /Volume type LUKS could not be found/});
+	await t.throwsAsync(cinder.getVolumeType('nope'), {message: /Volume type LUKS could not be found/v});
 });
 
 test('Cinder 413 quota on backup create is not retried and reads as quota', async t => {
@@ -245,6 +247,6 @@ test('Cinder 413 quota on backup create is not retried and reads as quota', asyn
 		json: {overLimit: {code: 413, message: 'Maximum number of backups allowed (10) exceeded', retryAfter: '0'}},
 	});
 	const error = await t.throwsAsync(cinder.createBackup({volumeId: 'v'}));
-	t.regex(error.message, /413 Request Entity Too Large: Maximum number of backups allowed \(10\) exceeded/);
+	t.regex(error.message, /413 Request Entity Too Large: Maximum number of backups allowed \(10\) exceeded/v);
 	t.is(cloud.server.calls('POST', `${base}/backups`).length, 1);
 });

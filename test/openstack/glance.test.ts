@@ -1,8 +1,12 @@
+/* eslint-disable @typescript-eslint/naming-convention -- fixtures and request bodies are OpenStack's snake_case JSON. */
+import {Buffer} from 'node:buffer';
 import {createHash, randomBytes} from 'node:crypto';
 import test from 'ava';
 import {ChecksumMismatchError} from '../../source/openstack/glance.js';
 import {openSession} from '../../source/openstack/session.js';
+// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {collect} from '../helpers/collect.js';
+// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {createFakeCloud, fixture} from '../helpers/fake-cloud.js';
 
 const imageFixture = fixture('glance-image.json');
@@ -12,7 +16,6 @@ async function open(t: Parameters<typeof createFakeCloud>[0]) {
 	const session = await openSession(cloud.config);
 	return {cloud, glance: session.glance!};
 }
-
 
 async function * from(...chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
 	for (const chunk of chunks) {
@@ -158,11 +161,11 @@ test('download fails loudly when the bytes do not match the hash, or the stream 
 	corrupted[500] = (corrupted[500] ?? 0) ^ 0xFF;
 	cloud.route('GET', '/image/v2/images/bad', {json: imageWithData(data, {id: 'bad'})});
 	cloud.route('GET', '/image/v2/images/bad/file', {body: corrupted});
-	await t.throwsAsync(collect(glance.downloadImage('bad')), {instanceOf: ChecksumMismatchError, message: /image bad: downloaded data does not match its sha512/});
+	await t.throwsAsync(collect(glance.downloadImage('bad')), {instanceOf: ChecksumMismatchError, message: /image bad: downloaded data does not match its sha512/v});
 
 	cloud.route('GET', '/image/v2/images/short', {json: imageWithData(data, {id: 'short'})});
 	cloud.route('GET', '/image/v2/images/short/file', {body: data.subarray(0, 600)});
-	await t.throwsAsync(collect(glance.downloadImage('short')), {message: /download ended after 600 of 1000 bytes; resume with offset 600/});
+	await t.throwsAsync(collect(glance.downloadImage('short')), {message: /download ended after 600 of 1000 bytes; resume with offset 600/v});
 });
 
 test('download resumes with Range from an offset, hashing the bytes already held; MD5 when there is no os_hash', async t => {
@@ -170,14 +173,14 @@ test('download resumes with Range from an offset, hashing the bytes already held
 	const data = new Uint8Array(randomBytes(5000));
 	cloud.route('GET', '/image/v2/images/r1', {json: imageWithData(data, {id: 'r1', os_hash_algo: null, os_hash_value: null})});
 	cloud.route('GET', '/image/v2/images/r1/file', request => {
-		const range = /^bytes=(\d+)-$/.exec(request.header('range') ?? '');
+		const range = /^bytes=(\d+)-$/v.exec(request.header('range') ?? '');
 		const start = Number(range?.[1] ?? 0);
 		return {status: 206, headers: {'content-range': `bytes ${start}-${data.byteLength - 1}/${data.byteLength}`}, body: data.subarray(start)};
 	});
 	const rest = await collect(glance.downloadImage('r1', {offset: 3000, prefix: from(data.subarray(0, 3000))}));
 	t.deepEqual(Buffer.from(concat(rest)), Buffer.from(data.subarray(3000)));
 	t.is(cloud.server.calls('GET', '/image/v2/images/r1/file')[0]?.header('range'), 'bytes=3000-');
-	await t.throwsAsync(collect(glance.downloadImage('r1', {offset: 3000})), {message: /needs the bytes already held \(prefix\) to verify its md5 checksum/});
+	await t.throwsAsync(collect(glance.downloadImage('r1', {offset: 3000})), {message: /needs the bytes already held \(prefix\) to verify its md5 checksum/v});
 });
 
 test('a server that ignores Range sends everything: the held part is skipped', async t => {

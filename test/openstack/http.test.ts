@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/naming-convention -- fixtures and request bodies are OpenStack's snake_case JSON. */
 import test from 'ava';
 import {
 	isForbidden,
@@ -7,7 +8,9 @@ import {
 	type OpenStackError,
 } from '../../source/openstack/errors.js';
 import {HttpClient, parseRetryAfter, redactUrl} from '../../source/openstack/http.js';
+// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {createHttpServer, type Reply} from '../helpers/http-server.js';
+// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {fixture} from '../helpers/fake-cloud.js';
 
 function client(options: {retries?: number; timeoutMs?: number; maxRetryAfterMs?: number} = {}) {
@@ -80,7 +83,7 @@ test('POST is never retried on 503', async t => {
 	t.is(server.requests.length, 1);
 	t.deepEqual(waits, []);
 	t.is((error as OpenStackError).status, 503);
-	t.regex(error.message, /cinder POST \/backups → 503 Service Unavailable: Service is unavailable at this time\./);
+	t.regex(error.message, /cinder POST \/backups → 503 Service Unavailable: Service is unavailable at this time\./v);
 });
 
 test('413 with Retry-After: 0 is a quota error, reported at once (even for GET)', async t => {
@@ -98,7 +101,7 @@ test('413 with Retry-After: 0 is a quota error, reported at once (even for GET)'
 	t.true(isQuota(post));
 	t.true(isQuota(get));
 	t.is((post as OpenStackError).retryAfter, 0);
-	t.regex(post.message, /quota is 5G/);
+	t.regex(post.message, /quota is 5G/v);
 	t.is(server.requests.length, 2);
 	t.deepEqual(waits, []);
 });
@@ -118,7 +121,7 @@ test('connection errors: GET retried, POST not', async t => {
 	}));
 	t.true(isOpenStackError(error));
 	t.is((error as OpenStackError).status, undefined);
-	t.regex(error.message, /^glance POST \/y failed: /);
+	t.regex(error.message, /^glance POST \/y failed: /v);
 	t.is(server.calls('POST', '/y').length, 1);
 });
 

@@ -1,7 +1,11 @@
+/* eslint-disable @typescript-eslint/naming-convention -- fixtures and request bodies are OpenStack's snake_case JSON. */
+import {Buffer} from 'node:buffer';
 import test from 'ava';
 import {openSession} from '../../source/openstack/session.js';
 import {isOpenStackError} from '../../source/openstack/errors.js';
+// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {collect} from '../helpers/collect.js';
+// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {
 	appCredentialSecret,
 	createFakeCloud,
@@ -32,7 +36,7 @@ test('opens a project-scoped session: password body, catalog, discovered microve
 	t.is(session.region, 'RegionOne');
 	t.is(session.identity.token().projectId, cloud.projectId);
 	t.deepEqual(session.identity.token().roles, ['member', 'reader']);
-	t.regex(session.identity.token().expiresAt, /Z$/);
+	t.regex(session.identity.token().expiresAt, /Z$/v);
 	const services = session.services();
 	t.deepEqual(services.cinder, {state: 'ok', endpoint: cloud.endpoints.cinder, microversion: {min: '3.0', max: '3.70'}});
 	t.deepEqual(services.nova, {state: 'ok', endpoint: cloud.endpoints.nova, microversion: {min: '2.1', max: '2.93'}});
@@ -72,7 +76,7 @@ test('an older Cinder gets its own maximum, not more', async t => {
 	}
 
 	t.is(cloud.server.calls('GET', `/volume/v3/${cloud.projectId}/volumes/detail`)[0]?.header('openstack-api-version'), 'volume 3.40');
-	await t.throwsAsync(session.cinder!.createVolume({size: 1, backupId: 'b'}), {message: /needs Cinder microversion 3\.47; this cloud offers at most 3\.40/});
+	await t.throwsAsync(session.cinder!.createVolume({size: 1, backupId: 'b'}), {message: /needs Cinder microversion 3\.47; this cloud offers at most 3\.40/v});
 	t.is(cloud.server.calls('POST', `/volume/v3/${cloud.projectId}/volumes`).length, 0);
 });
 
@@ -91,15 +95,15 @@ test('an endpoint only on another interface is missing, and the message says whi
 	t.is(session.glance, undefined);
 	const status = session.services().glance;
 	t.is(status.state, 'missing');
-	t.regex(status.state === 'missing' ? status.reason : '', /image only for public@RegionOne, internal@RegionOne, not for interface admin/);
+	t.regex(status.state === 'missing' ? status.reason : '', /image only for public@RegionOne, internal@RegionOne, not for interface admin/v);
 });
 
 test('wrong password: a 401 that names the cloud and its file, without the password', async t => {
 	const cloud = await createFakeCloud(t);
 	const error = await t.throwsAsync(openSession({...cloud.config, auth: {...cloud.config.auth, password: 'wrong-password-123'}}));
 	t.true(isOpenStackError(error));
-	t.regex(error.message, /401/);
-	t.regex(error.message, /cloud 'fake' \(\/tmp\/fake\/clouds\.yaml\)/);
+	t.regex(error.message, /401/v);
+	t.regex(error.message, /cloud 'fake' \(\/tmp\/fake\/clouds\.yaml\)/v);
 	t.false(error.message.includes('wrong-password-123'));
 });
 
@@ -194,7 +198,7 @@ test('without a configured project, the user\'s only project is used', async t =
 test('without a configured project and several projects: a ConfigError listing them', async t => {
 	const cloud = await createFakeCloud(t, {projects: [{id: 'p2', name: 'demo2'}]});
 	const {projectName: _, projectDomainName: __, ...auth} = cloud.config.auth;
-	await t.throwsAsync(openSession({...cloud.config, auth}), {name: 'ConfigError', message: /several \(demo, demo2\); add auth\.project_name/});
+	await t.throwsAsync(openSession({...cloud.config, auth}), {name: 'ConfigError', message: /several \(demo, demo2\); add auth\.project_name/v});
 });
 
 test('debug log: one line per request with status, duration and request ID; no token, password or payload', async t => {
@@ -209,7 +213,7 @@ test('debug log: one line per request with status, duration and request ID; no t
 	t.deepEqual([...payload], [0xDE, 0xAD, 0xBE, 0xEF]);
 	await session.barbican!.storeSecret({payload: new TextEncoder().encode('very-secret-key-bytes')});
 	t.is(lines.length, cloud.server.requests.length);
-	t.regex(lines[0] ?? '', /^POST http:\/\/127\.0\.0\.1:\d+\/identity\/v3\/auth\/tokens 201 \d+ms req-auth-1$/);
+	t.regex(lines[0] ?? '', /^POST http:\/\/127\.0\.0\.1:\d+\/identity\/v3\/auth\/tokens 201 \d+ms req-auth-1$/v);
 	t.true(lines.some(line => /^GET .*\/key-manager\/v1\/secrets\/s1\/payload 200 \d+ms req-pay-1$/.test(line)));
 	const all = lines.join('\n');
 	for (const secret of [password, ...cloud.issued, 'very-secret-key-bytes', Buffer.from('very-secret-key-bytes').toString('base64'), 'deadbeef']) {
