@@ -93,7 +93,7 @@ stop_daemon() {
 	if [ -n "$left" ]; then
 		# shellcheck disable=SC2086
 		kill $left 2>/dev/null || true
-		for i in $(seq 1 40); do left=$(session_pids); [ -z "$left" ] && break; sleep 0.5; done
+		for i in $(seq 1 30); do left=$(session_pids); [ -z "$left" ] && break; sleep 0.5; done
 		# shellcheck disable=SC2086
 		[ -z "$left" ] || { kill -9 $left 2>/dev/null || true; log "killed $name (did not stop on TERM)"; }
 		log "stopped $name ($pid)"
@@ -775,12 +775,14 @@ provision() {
 
 stop_all() {
 	local name rabbit_was_ours=0
-	if running rabbitmq; then rabbit_was_ours=1; rabbitmqctl -n rabbit@localhost stop > /dev/null 2>&1 || true; fi
-	# Dependents first, the database last.
+	# The OpenStack services first (they need RabbitMQ and the database to shut down cleanly), the database last.
 	for name in nova-compute nova-scheduler nova-conductor nova-api placement neutron \
-		cinder-backup cinder-volume cinder-scheduler cinder-api glance barbican keystone rabbitmq mariadb; do
+		cinder-backup cinder-volume cinder-scheduler cinder-api glance barbican keystone; do
 		stop_daemon "$name"
 	done
+	if running rabbitmq; then rabbit_was_ours=1; rabbitmqctl -n rabbit@localhost stop > /dev/null 2>&1 || true; fi
+	stop_daemon rabbitmq
+	stop_daemon mariadb
 	# rabbitmq-server started epmd as a daemon of its own (outside the session); it serves only our node.
 	if [ $rabbit_was_ours = 1 ]; then epmd -kill > /dev/null 2>&1 || true; fi
 	local mnt
