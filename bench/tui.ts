@@ -10,14 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import {performance} from 'node:perf_hooks';
 import {stripVTControlCharacters} from 'node:util';
-import {createElement} from 'react';
-import {render} from 'ink';
-import {startDemoCloud, type DemoCloudOptions} from '../source/demo-cloud/index.js';
-import {createConnector} from '../source/core/connection.js';
-import {readInventory} from '../source/core/inventory.js';
-import {defaultPolicy} from '../source/core/assessment.js';
-import {App} from '../source/ui/app.js';
-import {analyseWithCore} from '../source/ui/core-analysis.js';
+import process from 'node:process';
+import type {DemoCloudOptions} from '../source/demo-cloud/index.js';
 import type {AppServices} from '../source/ui/services.js';
 import type {ViewId} from '../source/ui/views.js';
 import type {BenchResult} from './run.js';
@@ -76,7 +70,37 @@ type Session = {
 	close(): Promise<void>;
 };
 
+/**
+React's production build, as users run it; loaded only after NODE_ENV is set.
+*/
+async function load() {
+	process.env['NODE_ENV'] ??= 'production';
+	const [react, ink, demoCloud, connection, inventory, assessment, app, analysis] = await Promise.all([
+		import('react'),
+		import('ink'),
+		import('../source/demo-cloud/index.js'),
+		import('../source/core/connection.js'),
+		import('../source/core/inventory.js'),
+		import('../source/core/assessment.js'),
+		import('../source/ui/app.js'),
+		import('../source/ui/core-analysis.js'),
+	]);
+	return {
+		createElement: react.createElement,
+		render: ink.render,
+		startDemoCloud: demoCloud.startDemoCloud,
+		createConnector: connection.createConnector,
+		readInventory: inventory.readInventory,
+		defaultPolicy: assessment.defaultPolicy,
+		app: app.App,
+		analyseWithCore: analysis.analyseWithCore,
+	};
+}
+
 async function openTui(seed: DemoCloudOptions['seed'], initialView: ViewId): Promise<Session> {
+	const {
+		createElement, render, startDemoCloud, createConnector, readInventory, defaultPolicy, app, analyseWithCore,
+	} = await load();
 	const demo = await startDemoCloud({seed});
 	const directory = await mkdtemp(path.join(os.tmpdir(), 'backstack-bench-'));
 	const file = path.join(directory, 'clouds.yaml');
@@ -100,7 +124,9 @@ async function openTui(seed: DemoCloudOptions['seed'], initialView: ViewId): Pro
 	const terminal = new Terminal();
 	const keyboard = new Keyboard();
 	const startedAt = performance.now();
-	const instance = render(createElement(App, {services, initialView, demoReason: 'benchmark'}), {
+	const instance = render(createElement(app, {
+		services, initialView, cloud: 'demo', demoReason: 'benchmark',
+	}), {
 		stdout: terminal as unknown as NodeJS.WriteStream,
 		stdin: keyboard as unknown as NodeJS.ReadStream,
 		stderr: new Terminal() as unknown as NodeJS.WriteStream,
@@ -210,6 +236,7 @@ export async function benchTui(): Promise<BenchResult> {
 		notes: [
 			`${latencies.length} key presses (down arrow, every tenth a page down), 40 ms apart; only the visible rows are rendered`,
 			'first frame is measured from render(), not from process start (add ~290 ms for node dist/cli.js to load)',
+			`React ${process.env['NODE_ENV'] === 'production' ? 'production' : 'development'} build`,
 		],
 	};
 }

@@ -5,6 +5,7 @@ projects and clouds to switch to, and the reading's progress. Switching cloud or
 import {
 	useCallback,
 	useEffect,
+	useMemo,
 	useRef,
 	useState,
 } from 'react';
@@ -220,7 +221,7 @@ export function useCloud(services: AppServices, initial: {cloud?: string; projec
 	}, []);
 
 	// Auto-refresh while something is in progress.
-	const isBusy = isSomethingInProgress(inventory);
+	const isBusy = useMemo(() => isSomethingInProgress(inventory), [inventory]);
 	useEffect(() => {
 		if (!isBusy || phase !== 'idle') {
 			return;

@@ -68,8 +68,7 @@ export function capabilityLine(session: CloudSession | undefined, inventory: Inv
 		`nova ${symbolOf(nova.state)}${nova.state === 'ok' && nova.microversion !== undefined ? ` ${nova.microversion.max}` : ''}`,
 	];
 	const payloads = checked.has('payloads') ? [show('payloads', undefined)] : [];
-	const plain = checks.filter(check => check.topic === '').map(check => check.text);
-	return [...parts, ...payloads, ...plain].join('  ');
+	return [...parts, ...payloads].join('  ');
 }
 
 /**

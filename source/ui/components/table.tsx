@@ -2,7 +2,7 @@
 A virtualised table: however many rows there are, only the `height` visible ones become Ink elements, so 10,000 volumes
 scroll as fast as ten. Each line is pre-cut to the terminal width, so a long name can never wrap and break the layout.
 */
-import {memo} from 'react';
+import {memo, useMemo} from 'react';
 import {Box, Text} from 'ink';
 import {displayWidth, fit} from '../sanitize.js';
 import {paint, type Theme} from '../theme.js';
@@ -25,7 +25,8 @@ export type TableProps = {
 };
 
 export function Table(props: TableProps) {
-	const layout = layoutColumns(props.columns, props.width - 1);
+	// One layout object per width and column set, so that unchanged rows skip rendering (memo).
+	const layout = useMemo(() => layoutColumns(props.columns, props.width - 1), [props.columns, props.width]);
 	const header = layout.map(({column, index, width}) => {
 		const arrow = index === props.sortColumn ? (props.isDescending ? '▼' : '▲') : '';
 		return fit(column.title + arrow, width, column.align);
@@ -61,19 +62,38 @@ type RowProps = {
 	readonly width: number;
 };
 
+/**
+A row's text in runs of one colour each: uncoloured neighbours merge, so a row is a handful of Ink nodes.
+*/
+function rowRuns({row, layout, isSelected, theme}: RowProps): Array<{text: string; color?: string}> {
+	const runs: Array<{text: string; color?: string}> = [{text: isSelected ? '›' : ' '}];
+	for (const [position, {column, index, width}] of layout.entries()) {
+		const text = fit(row.cells[index] ?? '', width, column.align) + (position < layout.length - 1 ? ' ' : '');
+		const color = isSelected ? undefined : paint(theme, row.styles?.[index]?.color);
+		const last = runs.at(-1);
+		if (last !== undefined && last.color === color) {
+			last.text += text;
+		} else {
+			runs.push({text, color});
+		}
+	}
+
+	return runs;
+}
+
 const TableRow = memo((props: RowProps) => {
-	const parts = props.layout.map(({column, index, width}, position) => ({
-		text: fit(props.row.cells[index] ?? '', width, column.align) + (position < props.layout.length - 1 ? ' ' : ''),
-		color: props.row.styles?.[index]?.color,
-	}));
-	const used = parts.reduce((sum, part) => sum + displayWidth(part.text), 0);
-	const tail = used + 1 < props.width ? ' '.repeat(props.width - used - 1) : '';
+	const runs = rowRuns({
+		row: props.row, layout: props.layout, isSelected: props.isSelected, theme: props.theme, width: props.width,
+	});
+	const used = runs.reduce((sum, run) => sum + displayWidth(run.text), 0);
+	const tail = used < props.width ? ' '.repeat(props.width - used) : '';
 	return (
 		<Text wrap='truncate-end' inverse={props.isSelected}>
-			{props.isSelected ? '›' : ' '}
-			{parts.map((part, position) => (
-				// eslint-disable-next-line react/no-array-index-key
-				<Text key={position} color={props.isSelected ? undefined : paint(props.theme, part.color)}>{part.text}</Text>
+			{runs.map((run, position) => (
+				run.color === undefined
+					? run.text
+					// eslint-disable-next-line react/no-array-index-key
+					: <Text key={position} color={run.color}>{run.text}</Text>
 			))}
 			{tail}
 		</Text>
