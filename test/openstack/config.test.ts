@@ -88,7 +88,7 @@ test('clouds.yaml, then clouds.yml, then clouds.json in one directory; OS_CLIENT
 		'home/.config/openstack/clouds.json': json,
 		'elsewhere/mine.json': json,
 	});
-	t.is((await loadCloudConfig(location)).cloudName, 'fromyml');
+	t.like(await loadCloudConfig(location), {cloudName: 'fromyml'});
 	const viaVariable = await loadCloudConfig({...location, env: {OS_CLIENT_CONFIG_FILE: path.join(root, 'elsewhere/mine.json')}});
 	t.is(viaVariable.cloudName, 'fromjson');
 	t.is(viaVariable.auth.projectId, 'pj');
@@ -108,8 +108,8 @@ test('secure.yaml is deep-merged over clouds.yaml', async t => {
 
 test('OS_CLOUD chooses; the cloud option beats it; several clouds and no choice is an error', async t => {
 	const {location, root} = await tree(t, {'cwd/clouds.yaml': twoClouds});
-	t.is((await loadCloudConfig({...location, env: {OS_CLOUD: 'beta'}})).cloudName, 'beta');
-	t.is((await loadCloudConfig({...location, env: {OS_CLOUD: 'beta'}, cloud: 'alpha'})).cloudName, 'alpha');
+	t.like(await loadCloudConfig({...location, env: {OS_CLOUD: 'beta'}}), {cloudName: 'beta'});
+	t.like(await loadCloudConfig({...location, env: {OS_CLOUD: 'beta'}, cloud: 'alpha'}), {cloudName: 'alpha'});
 	await t.throwsAsync(loadCloudConfig(location), {
 		message: `${path.join(root, 'cwd/clouds.yaml')} defines several clouds (alpha, beta); choose one with --os-cloud NAME or OS_CLOUD=NAME.`,
 	});
@@ -223,8 +223,8 @@ test('application credential (explicit or inferred), token, and unsupported auth
 	t.is(beta.authType, 'v3applicationcredential');
 	t.is(beta.auth.applicationCredentialSecret, 'beta-secret');
 	t.is(beta.interface, 'internal');
-	t.is((await loadCloudConfig({...location, cloud: 'inferred'})).authType, 'v3applicationcredential');
-	t.is((await loadCloudConfig({...location, cloud: 'tok'})).auth.token, 'abc');
+	t.like(await loadCloudConfig({...location, cloud: 'inferred'}), {authType: 'v3applicationcredential'});
+	t.like(await loadCloudConfig({...location, cloud: 'tok'}), {auth: {token: 'abc'}});
 	await t.throwsAsync(loadCloudConfig({...location, cloud: 'oidc'}), {
 		instanceOf: ConfigError, message: /cloud 'oidc' in .*clouds\.yaml uses auth_type 'v3oidcpassword', which backstack does not support; use one of password, v3password/v,
 	});
@@ -235,12 +235,12 @@ test('verify: false, insecure and OS_INSECURE turn verification off; cacert is r
 	const {location, root} = await tree(t, {
 		'cwd/clouds.yaml': `clouds:\n  a:\n    verify: false\n    ${base}\n  b:\n    insecure: true\n    verify: true\n    ${base}\n  c:\n    cacert: certs/ca.pem\n    ${base}\n`,
 	});
-	t.false((await loadCloudConfig({...location, cloud: 'a'})).verify);
-	t.false((await loadCloudConfig({...location, cloud: 'b'})).verify);
+	t.like(await loadCloudConfig({...location, cloud: 'a'}), {verify: false});
+	t.like(await loadCloudConfig({...location, cloud: 'b'}), {verify: false});
 	const c = await loadCloudConfig({...location, cloud: 'c'});
 	t.true(c.verify);
 	t.is(c.cacert, path.join(root, 'cwd/certs/ca.pem'));
-	t.false((await loadCloudConfig({...location, cloud: 'c', env: {OS_INSECURE: 'true'}})).verify);
+	t.like(await loadCloudConfig({...location, cloud: 'c', env: {OS_INSECURE: 'true'}}), {verify: false});
 });
 
 test('bad input ends in errors that name the file, the cloud, the field and what to do', async t => {
@@ -257,7 +257,7 @@ test('bad input ends in errors that name the file, the cloud, the field and what
 	t.is(noPassword?.file, file);
 	t.regex(noPassword?.message ?? '', /secure\.yaml.*OS_PASSWORD/v);
 	await t.throwsAsync(loadCloudConfig({...location, cloud: 'badurl'}), {message: /auth\.auth_url 'keystone:5000' is not an http\(s\) URL/v});
-	t.is((await loadCloudConfig({...location, cloud: 'regions'})).regionName, 'R1');
+	t.like(await loadCloudConfig({...location, cloud: 'regions'}), {regionName: 'R1'});
 	await t.throwsAsync(loadCloudConfig({...location, cloud: 'regions', env: {OS_REGION_NAME: 'R3'}}), {message: /region 'R3' is not one of cloud 'regions''s regions .* \(R1, R2\)/v});
 });
 

@@ -187,10 +187,10 @@ test('each service\'s error format becomes its own message, with the request ID'
 
 	t.true(isNotFound(await http.send({
 		service: 'barbican', method: 'GET', url: `${server.url}/e6`, auth: false,
-	}).catch(error => error as unknown)));
+	}).catch((error: unknown) => error)));
 	t.true(isForbidden(await http.send({
 		service: 'glance', method: 'GET', url: `${server.url}/e4`, auth: false,
-	}).catch(error => error as unknown)));
+	}).catch((error: unknown) => error)));
 	// Every request asked for JSON, so that Glance does not answer HTML.
 	t.true(server.requests.every(request => request.header('accept') === 'application/json'));
 });

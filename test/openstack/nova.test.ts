@@ -27,15 +27,13 @@ const server = {
 
 test('servers: two pages via servers_links (rebuilt on the catalog endpoint), BFV servers detected', async t => {
 	const cloud = await createFakeCloud(t);
-	cloud.route('GET', '/compute/v2.1/servers/detail', request => request.query.get('marker') === 's2'
-		? {
-			json: {
-				servers: [{
-					...server, id: 's3', image: '', 'OS-EXT-STS:task_state': 'image_uploading',
-				}],
-			},
-		}
-		: {json: {servers: [server, {...server, id: 's2'}], servers_links: [{rel: 'next', href: 'http://nova-internal:8774/v2.1/servers/detail?limit=2&marker=s2'}]}});
+	const firstPage = {servers: [server, {...server, id: 's2'}], servers_links: [{rel: 'next', href: 'http://nova-internal:8774/v2.1/servers/detail?limit=2&marker=s2'}]};
+	const lastPage = {
+		servers: [{
+			...server, id: 's3', image: '', 'OS-EXT-STS:task_state': 'image_uploading',
+		}],
+	};
+	cloud.route('GET', '/compute/v2.1/servers/detail', request => ({json: request.query.get('marker') === 's2' ? lastPage : firstPage}));
 	const session = await openSession(cloud.config);
 	const servers = await collect(session.nova!.listServers({pageSize: 2}));
 
