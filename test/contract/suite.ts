@@ -29,6 +29,7 @@ import {
 	type GlanceApi,
 	type Image,
 	type ResolvedCloudConfig,
+	type Snapshot,
 	type Volume,
 } from '../../source/openstack/index.js';
 // eslint-disable-next-line node-test/no-import-test-files -- a helper module: the rule counts every path under test/ as a test.
@@ -199,6 +200,58 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 		t.false(visibleHere.some(item => item.id === volume.id));
 	});
 
+	contract('errors carry each service\'s own message and status, never the password', async (t, c) => {
+		const missing = '00000000-0000-4000-8000-000000000000';
+		const memberConfig = await configFor(c.cloud, c.scratch, c.cloud.member);
+		const wrongPassword = `bs-contract-wrong-${randomBytes(8).toString('hex')}`;
+		const denied = await t.throwsAsync(openSession({...memberConfig, auth: {...memberConfig.auth, password: wrongPassword}}));
+		t.is(statusOf(denied), 401);
+		t.false(denied?.message.includes(wrongPassword), 'the password is not in the message');
+		t.regex(denied?.message, /requires authentication/v);
+
+		const {cinder, glance, barbican} = services(c.member);
+		const noVolume = await t.throwsAsync(cinder.getVolume(missing));
+		t.is(statusOf(noVolume), 404);
+		t.is(serviceMessageOf(noVolume), `Volume ${missing} could not be found.`);
+		const badSize = await t.throwsAsync(cinder.createVolume({size: 0, name: `bs-contract-${c.run}-size0`}));
+		t.is(statusOf(badSize), 400);
+		t.regex(serviceMessageOf(badSize) ?? '', /size/v);
+		const noBackupVolume = await t.throwsAsync(cinder.createBackup({volumeId: missing, name: `bs-contract-${c.run}-nothing`}));
+		t.is(statusOf(noBackupVolume), 404);
+		const noImage = await t.throwsAsync(glance.getImage(missing));
+		t.is(statusOf(noImage), 404);
+		t.regex(serviceMessageOf(noImage) ?? '', new RegExp(`No image found with ID ${missing}`, 'v'));
+		t.is(await glance.findImage(missing), undefined);
+		const noSecret = await t.throwsAsync(barbican.getSecret(missing));
+		t.is(statusOf(noSecret), 404);
+		t.is(serviceMessageOf(noSecret), 'Secret not found.');
+	});
+
+	contract('a snapshot of a volume is created, listed and deleted', async (t, c) => {
+		const {cinder} = services(c.member);
+		const volume = await makeVolume(t, c, cinder, {size: 1, name: `bs-contract-${c.run}-snap-src`});
+		const name = `bs-contract-${c.run}-snap`;
+		const created = await cinder.createSnapshot({volumeId: volume.id, name});
+		let isDeleted = false;
+		t.teardown(async () => {
+			if (!isDeleted) {
+				await removeSnapshot(c, cinder, created.id);
+			}
+		});
+		const snapshot = await poll(c, `snapshot ${created.id} available`, async () => cinder.getSnapshot(created.id), value => value.status === 'available' || value.status.startsWith('error'));
+		t.is(snapshot.status, 'available');
+		t.is(snapshot.volumeId, volume.id);
+		t.is(snapshot.size, 1);
+		t.is(snapshot.name, name);
+		const listed = await collect(cinder.listSnapshots());
+		t.true(listed.some(item => item.id === snapshot.id));
+		const blocked = await t.throwsAsync(cinder.deleteVolume(volume.id));
+		t.is(statusOf(blocked), 400, 'a volume with snapshots cannot be deleted');
+		await cinder.deleteSnapshot(snapshot.id);
+		await poll(c, `snapshot ${snapshot.id} deleted`, async () => findSnapshot(cinder, snapshot.id), value => value === undefined);
+		isDeleted = true;
+	});
+
 	contract('a volume is created, becomes available, and is deleted', async (t, c) => {
 		const {cinder} = services(c.member);
 		const name = `bs-contract-${c.run}-plain`;
@@ -357,7 +410,7 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 		t.truthy(newKey);
 		t.not(newKey, oldKey, 'the target got a new key');
 		t.not(newKey, backup.encryptionKeyId, 'a clone, not the backup\'s own key');
-		t.is(await statusOf(barbican, newKey), 'ACTIVE');
+		t.is(await secretStatus(barbican, newKey), 'ACTIVE');
 		t.is(await barbican.findSecret(oldKey), undefined, 'the target\'s previous key was deleted');
 		await waitBackup(c, cinder, backup.id, ['available']);
 	});
@@ -378,7 +431,7 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 		t.truthy(volume.encryptionKeyId);
 		t.not(volume.encryptionKeyId, backup.encryptionKeyId);
 		t.not(volume.encryptionKeyId, source.encryptionKeyId);
-		t.is(await statusOf(barbican, volume.encryptionKeyId ?? ''), 'ACTIVE');
+		t.is(await secretStatus(barbican, volume.encryptionKeyId ?? ''), 'ACTIVE');
 		await waitBackup(c, cinder, backup.id, ['available']);
 	});
 
@@ -400,7 +453,7 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 		t.is(image.properties['cinder_encryption_key_id'], imageKey);
 		t.is(image.cinderEncryptionKeyDeletionPolicy, 'on_image_deletion');
 		t.not(imageKey, volume.encryptionKeyId, 'the image has its own clone of the key');
-		t.is(await statusOf(barbican, imageKey), 'ACTIVE');
+		t.is(await secretStatus(barbican, imageKey), 'ACTIVE');
 		t.is(image.diskFormat, 'raw');
 		t.deepEqual(fieldDifferences(realBody('glance-image-from-encrypted-volume'), image.raw), [], 'image fields as on the real cloud');
 		t.truthy(image.checksum);
@@ -409,6 +462,14 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 
 		const bytes = Buffer.concat(chunks);
 		t.is(bytes.length, image.size ?? -1);
+		const half = Math.floor(bytes.length / 2);
+		const held = async function * () {
+			yield bytes.subarray(0, half);
+		};
+
+		const restChunks = await collect(glance.downloadImage(imageId, {offset: half, prefix: held()}));
+		const rest = Buffer.concat(restChunks);
+		t.true(rest.equals(bytes.subarray(half)), 'a download resumed at an offset (Range) returns exactly the rest');
 		t.is(createHash('md5').update(bytes).digest('hex'), image.checksum ?? 'no checksum');
 		if (image.hashAlgo === 'sha512') {
 			t.is(createHash('sha512').update(bytes).digest('hex'), image.hashValue ?? 'no hash');
@@ -566,9 +627,34 @@ function ids(items: Array<{id: string}>): string[] {
 	return items.map(item => item.id).toSorted();
 }
 
-async function statusOf(barbican: BarbicanApi, id: string): Promise<string | undefined> {
+async function secretStatus(barbican: BarbicanApi, id: string): Promise<string | undefined> {
 	const secret = await barbican.findSecret(id);
 	return secret?.status;
+}
+
+function statusOf(error: unknown): number | undefined {
+	return isOpenStackError(error) ? error.status : undefined;
+}
+
+function serviceMessageOf(error: unknown): string | undefined {
+	return isOpenStackError(error) ? error.serviceMessage : undefined;
+}
+
+async function findSnapshot(cinder: CinderApi, id: string): Promise<Snapshot | undefined> {
+	return cinder.getSnapshot(id).catch((error: unknown) => {
+		ignoreNotFound(error);
+		return undefined;
+	});
+}
+
+async function removeSnapshot(c: Context, cinder: CinderApi, id: string): Promise<void> {
+	const snapshot = await poll(c, `snapshot ${id} settled`, async () => findSnapshot(cinder, id), value => value === undefined || !['creating', 'deleting'].includes(value.status));
+	if (!snapshot) {
+		return;
+	}
+
+	await cinder.deleteSnapshot(id).catch(ignoreNotFound);
+	await poll(c, `snapshot ${id} deleted`, async () => findSnapshot(cinder, id), value => value === undefined);
 }
 
 function ignoreNotFound(error: unknown): void {
