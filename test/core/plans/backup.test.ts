@@ -8,13 +8,16 @@ import {describePlan} from '../../../source/core/plans/describe.js';
 import {runPlan} from '../../../source/core/plans/execute.js';
 import type {Plan, PlanEvent, PlanResult} from '../../../source/core/plans/types.js';
 import type {CloudSession} from '../../../source/openstack/api.js';
+// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {
 	collect,
 	demoCloud,
 	fastClock,
 	last,
 	listAll,
+	runToEnd,
 	until,
+	volumeNames,
 } from './helpers.js';
 
 function planOf(result: PlanResult): Plan {
@@ -39,7 +42,8 @@ test('incremental is refused without an available full backup, and chosen automa
 
 	const full = planOf(await planVolumeBackup(session, {volumeId: volume.id}));
 	t.false(full.steps[0]!.action.op === 'cinder.createBackup' && full.steps[0]!.action.args.incremental);
-	t.is(last(await collect(runPlan(full, session, {clock: fastClock()})))?.type, 'plan-done');
+	const fullEvents = await runToEnd(full, session, {clock: fastClock()});
+	t.is(last(fullEvents)?.type, 'plan-done');
 
 	const incremental = planOf(await planVolumeBackup(session, {volumeId: volume.id}));
 	t.true(incremental.steps[0]!.action.op === 'cinder.createBackup' && incremental.steps[0]!.action.args.incremental);
@@ -81,9 +85,7 @@ test('protect-now backs up every volume, never more at a time than the limit', a
 		if (event.type === 'step-start') {
 			running++;
 			most = Math.max(most, running);
-		}
-
-		if (event.type === 'step-done' || event.type === 'step-failed') {
+		} else if (event.type === 'step-done' || event.type === 'step-failed') {
 			running--;
 		}
 	}
@@ -120,8 +122,7 @@ test('the snapshot detour removes its temporary volume and snapshot when the use
 	const cleaned = events.filter(event => event.type === 'cleanup-done').map(event => event.type === 'cleanup-done' ? event.resource.kind : '');
 	t.deepEqual(cleaned, ['volume', 'snapshot']);
 	t.false(events.some(event => event.type === 'step-start' && event.stepId === 'upload'));
-	const names = (await listAll(session.cinder!.listVolumes())).map(item => item.name);
-	t.deepEqual(names, ['db']);
+	t.deepEqual(await volumeNames(session), ['db']);
 	t.deepEqual(await listAll(session.cinder!.listSnapshots()), []);
 });
 
@@ -138,7 +139,7 @@ test('the snapshot detour removes its temporaries when a step fails', async t =>
 	t.is(end?.type, 'plan-failed');
 	t.is(end?.type === 'plan-failed' ? end.stepId : undefined, 'upload');
 	t.is(events.filter(event => event.type === 'cleanup-done').length, 2);
-	t.deepEqual((await listAll(session.cinder!.listVolumes())).map(item => item.name), ['db']);
+	t.deepEqual(await volumeNames(session), ['db']);
 	t.deepEqual(await listAll(session.cinder!.listSnapshots()), []);
 });
 

@@ -1,7 +1,6 @@
-import {execFile} from 'node:child_process';
+import {execFileSync} from 'node:child_process';
 import {writeFile} from 'node:fs/promises';
 import path from 'node:path';
-import {promisify} from 'node:util';
 import test from 'ava';
 import {planVolumeBackup, planVolumeToImage} from '../../../source/core/plans/backup.js';
 import {shellQuote, toOpenstackCli} from '../../../source/core/plans/cli-export.js';
@@ -17,16 +16,16 @@ import {
 import {planRestoreBackupToNewVolume, planRestoreOntoVolume} from '../../../source/core/plans/restore.js';
 import type {Plan, PlanResult} from '../../../source/core/plans/types.js';
 import type {CloudSession} from '../../../source/openstack/api.js';
+// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {
 	demoCloud,
 	fastClock,
 	listAll,
 	temporaryDirectory,
 	until,
+	volumesOf,
 	type CloudForTest,
 } from './helpers.js';
-
-const run = promisify(execFile);
 
 function planOf(result: PlanResult): Plan {
 	if (result.kind !== 'plan') {
@@ -57,7 +56,7 @@ async function bashAccepts(t: {teardown(fn: () => unknown): void}, script: strin
 	const directory = await temporaryDirectory(t);
 	const file = path.join(directory, 'plan.sh');
 	await writeFile(file, script);
-	await run('bash', ['-n', file]);
+	execFileSync('bash', ['-n', file]);
 }
 
 async function arrangeEncrypted(context: CloudForTest) {
@@ -160,7 +159,8 @@ function sink() {
 }
 
 async function volumeNamed(session: CloudSession, name: string) {
-	return (await listAll(session.cinder!.listVolumes())).filter(volume => volume.name === name);
+	const volumes = await volumesOf(session);
+	return volumes.filter(volume => volume.name === name);
 }
 
 test('backstack backup/restore by name: --dry-run shows, no --yes changes nothing, --yes runs with text progress', async t => {
@@ -194,7 +194,8 @@ test('backstack backup/restore by name: --dry-run shows, no --yes changes nothin
 		stdout: sink(), stderr: refused, yes: true, confirm: 'wrong',
 	}), exitCodes.notConfirmed);
 	t.regex(refused.text, /--confirm web/v);
-	t.is((await volumeNamed(session, 'web'))[0]?.metadata['src_backup_id'], undefined);
+	const [web] = await volumeNamed(session, 'web');
+	t.is(web?.metadata['src_backup_id'], undefined);
 
 	const unknown = await planRestore(session, restoreRequestFrom(['backup', 'no-such-backup'], {}));
 	const message = sink();

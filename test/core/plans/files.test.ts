@@ -1,7 +1,9 @@
+/* eslint-disable @typescript-eslint/naming-convention -- OpenStack's own field names in the fake responses. */
 /*
 Plans that move bytes between files and Glance/Barbican: the real client against a small local HTTP server
 (the demo cloud does not serve Glance and Barbican yet).
 */
+import {Buffer} from 'node:buffer';
 import {createHash, randomBytes} from 'node:crypto';
 import {
 	readFile,
@@ -15,11 +17,16 @@ import {runPlan} from '../../../source/core/plans/execute.js';
 import {planImageFromFile, planSecretFromFile} from '../../../source/core/plans/restore.js';
 import type {Plan, PlanResult} from '../../../source/core/plans/types.js';
 import {openSession} from '../../../source/openstack/index.js';
+// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {createFakeCloud, fixture, type FakeCloud} from '../../helpers/fake-cloud.js';
+// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {
 	collect,
 	fastClock,
 	last,
+	permissionsOf,
+	runToEnd,
+	sizeOf,
 	temporaryDirectory,
 } from './helpers.js';
 
@@ -65,9 +72,9 @@ function serveImage(cloud: FakeCloud, data: Uint8Array, options: {served?: Uint8
 	let cut = options.cutAt;
 	cloud.route('GET', `/image/v2/images/${imageId}`, {json: imageBody(data)});
 	cloud.route('GET', `/image/v2/images/${imageId}/file`, request => {
-		const range = /^bytes=(\d+)-$/v.exec(request.header('range') ?? '');
-		const start = range ? Number(range[1]) : 0;
-		const end = range || cut === undefined ? served.byteLength : cut;
+		const range = /^bytes=(?<start>\d+)-$/v.exec(request.header('range') ?? '');
+		const start = range ? Number(range.groups?.['start']) : 0;
+		const end = range === null && cut !== undefined ? cut : served.byteLength;
 		cut = undefined;
 		const body = served.subarray(start, end);
 		const chunks: Uint8Array[] = [];
@@ -100,7 +107,7 @@ test('an interrupted image download resumes from the partial file with a Range r
 	const first = planOf(await planImageDownload(session, {imageId, path: file}));
 	const events = await collect(runPlan(first, session, {clock: fastClock()}));
 	t.is(last(events)?.type, 'plan-failed');
-	const partial = (await stat(`${file}.part`)).size;
+	const partial = await sizeOf(`${file}.part`);
 	t.is(partial, 400_000);
 	await t.throwsAsync(stat(file));
 
@@ -120,11 +127,12 @@ test('a download whose checksum does not match fails and leaves no partial file 
 	const cloud = await createFakeCloud(t);
 	const data = new Uint8Array(randomBytes(200_000));
 	const damaged = new Uint8Array(data);
-	damaged[1000] = damaged[1000]! ^ 0xFF;
+	damaged[1000] = 255 - damaged[1000]!;
 	serveImage(cloud, data, {served: damaged});
 	const session = await sessionOn(t, cloud);
 	const file = path.join(await temporaryDirectory(t), 'image.raw');
-	const events = await collect(runPlan(planOf(await planImageDownload(session, {imageId, path: file})), session, {clock: fastClock()}));
+	const plan = planOf(await planImageDownload(session, {imageId, path: file}));
+	const events = await runToEnd(plan, session, {clock: fastClock()});
 	const end = last(events);
 	t.is(end?.type, 'plan-failed');
 	t.regex(end?.type === 'plan-failed' ? end.reason : '', /checksum|sha512|md5/iv);
@@ -149,9 +157,9 @@ test('a key is exported to a new file with mode 0600, and its LUKS passphrase fo
 	const events = await collect(runPlan(plan, session, {clock: fastClock()}));
 	t.is(last(events)?.type, 'plan-done');
 	t.deepEqual(new Uint8Array(await readFile(file)), payload);
-	t.is((await stat(file)).mode & 0o777, 0o600);
+	t.is(await permissionsOf(file), 0o600);
 	t.is(await readFile(`${file}.hex`, 'utf8'), Buffer.from(payload).toString('hex'));
-	t.is((await stat(`${file}.hex`)).mode & 0o777, 0o600);
+	t.is(await permissionsOf(`${file}.hex`), 0o600);
 	// No event carries the key.
 	const hex = Buffer.from(payload).toString('hex');
 	const base64 = Buffer.from(payload).toString('base64');
@@ -184,7 +192,8 @@ test('an encrypted image is restored: the key is stored anew and the image point
 	const newSecret = '0f6a2c9e-5d1b-4c3a-9e8f-7a6b5c4d3e2f';
 	const newImage = '8d3c2b1a-0f9e-4d8c-b7a6-5e4d3c2b1a09';
 	let status = 'queued';
-	cloud.route('GET', `/key-manager/v1/secrets/${newSecret}`, {json: {...(fixture('barbican-secret.json') as Record<string, unknown>), secret_ref: `http://localhost:9311/v1/secrets/${newSecret}`}});
+	const secretJson: Record<string, unknown> = fixture('barbican-secret.json');
+	cloud.route('GET', `/key-manager/v1/secrets/${newSecret}`, {json: {...secretJson, secret_ref: `http://localhost:9311/v1/secrets/${newSecret}`}});
 	cloud.route('POST', '/key-manager/v1/secrets', {status: 201, json: {secret_ref: `http://localhost:9311/v1/secrets/${newSecret}`}});
 	cloud.route('POST', '/image/v2/images', request => ({
 		status: 201,

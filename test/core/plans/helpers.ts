@@ -1,14 +1,16 @@
 /*
 What the plan tests share: the demo cloud with a session on it, a clock that runs waits faster, collecting events.
 */
-import {mkdtemp, rm} from 'node:fs/promises';
+import {mkdtemp, rm, stat} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {setTimeout as delay} from 'node:timers/promises';
 import {startDemoCloud, type DemoCloud, type DemoCloudOptions} from '../../../source/demo-cloud/index.js';
 import {loadCloudConfig, openSession} from '../../../source/openstack/index.js';
 import type {CloudSession} from '../../../source/openstack/api.js';
-import type {Clock, PlanEvent} from '../../../source/core/plans/types.js';
+import {runPlan, type RunOptions} from '../../../source/core/plans/execute.js';
+import type {Clock, Plan, PlanEvent} from '../../../source/core/plans/types.js';
+import type {Volume} from '../../../source/openstack/types.js';
 
 type Teardown = {teardown(fn: () => unknown): void};
 
@@ -72,12 +74,12 @@ export function last(events: PlanEvent[]): PlanEvent | undefined {
 /**
 Polls `read` until `done` says so (for arranging the cloud).
 */
-export async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+export async function until<T>(read: () => Promise<T>, isDone: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		// eslint-disable-next-line no-await-in-loop
 		const value = await read();
-		if (done(value)) {
+		if (isDone(value)) {
 			return value;
 		}
 
@@ -90,6 +92,7 @@ export async function until<T>(read: () => Promise<T>, done: (value: T) => boole
 	}
 }
 
+/* eslint-disable unicorn/prefer-array-from-async -- Array.fromAsync is not in this project's TypeScript lib. */
 export async function listAll<T>(items: AsyncIterable<T>): Promise<T[]> {
 	const all: T[] = [];
 	for await (const item of items) {
@@ -97,4 +100,32 @@ export async function listAll<T>(items: AsyncIterable<T>): Promise<T[]> {
 	}
 
 	return all;
+}
+/* eslint-enable unicorn/prefer-array-from-async */
+
+export async function volumesOf(session: CloudSession): Promise<Volume[]> {
+	return listAll(session.cinder!.listVolumes());
+}
+
+export async function volumeNames(session: CloudSession): Promise<string[]> {
+	const volumes = await volumesOf(session);
+	return volumes.map(volume => volume.name);
+}
+
+/**
+The permission bits of a file (e.g. 0o600).
+*/
+export async function permissionsOf(file: string): Promise<number> {
+	const {mode} = await stat(file);
+	// eslint-disable-next-line no-bitwise -- masking the permission bits.
+	return mode & 0o777;
+}
+
+export async function sizeOf(file: string): Promise<number> {
+	const {size} = await stat(file);
+	return size;
+}
+
+export async function runToEnd(plan: Plan, session: CloudSession, options: RunOptions = {}): Promise<PlanEvent[]> {
+	return collect(runPlan(plan, session, options));
 }

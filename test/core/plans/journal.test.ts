@@ -8,14 +8,16 @@ import {readJournal, listUnfinished} from '../../../source/core/plans/journal.js
 import {cleanupPlan, resumePlan} from '../../../source/core/plans/recover.js';
 import type {Plan} from '../../../source/core/plans/types.js';
 import {demoPassword} from '../../../source/demo-cloud/index.js';
+// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {
 	collect,
 	demoCloud,
 	fastClock,
 	last,
-	listAll,
 	temporaryDirectory,
 	until,
+	volumeNames,
+	volumesOf,
 	type CloudForTest,
 } from './helpers.js';
 
@@ -97,7 +99,8 @@ test('a plan killed mid-run is listed as unfinished and resumes without repeatin
 	t.is(last(events)?.type, 'plan-done', JSON.stringify(events));
 	// The create call was accepted before the crash: the resume only waits for it, then restores.
 	t.deepEqual(events.filter(event => event.type === 'request').map(event => event.type === 'request' ? event.stepId : ''), ['restore']);
-	const restored = (await listAll(context.session.cinder!.listVolumes())).filter(volume => volume.name === 'db-restored');
+	const volumes = await volumesOf(context.session);
+	const restored = volumes.filter(volume => volume.name === 'db-restored');
 	t.is(restored.length, 1);
 	t.is(restored[0]?.status, 'available');
 	t.true(restored[0]?.metadata['src_backup_id'] !== undefined);
@@ -114,7 +117,7 @@ test('a plan killed mid-run can be cleaned up instead: what it created is delete
 	const events = await collect(cleanupPlan(journal, plan.id, context.session, {clock: fastClock()}));
 	t.deepEqual(events.map(event => event.type), ['cleanup-start', 'cleanup-done']);
 	t.is(events[1]?.type === 'cleanup-done' ? events[1].resource.name : undefined, 'db-restored');
-	t.deepEqual((await listAll(context.session.cinder!.listVolumes())).map(volume => volume.name), ['db']);
+	t.deepEqual(await volumeNames(context.session), ['db']);
 	t.is(readJournal(journal, plan.id)?.state, 'cleaned');
 	t.deepEqual(listUnfinished(journal), []);
 });

@@ -6,13 +6,15 @@ import {runPlan} from '../../../source/core/plans/execute.js';
 import {planRestoreBackupToNewVolume, planRestoreOntoVolume} from '../../../source/core/plans/restore.js';
 import type {Plan, PlanEvent, PlanResult} from '../../../source/core/plans/types.js';
 import type {CloudSession} from '../../../source/openstack/api.js';
+// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {
 	collect,
 	demoCloud,
 	fastClock,
 	last,
-	listAll,
 	until,
+	volumeNames,
+	volumesOf,
 	type CloudForTest,
 } from './helpers.js';
 
@@ -161,7 +163,7 @@ test('the executor refuses to restore an encrypted backup without a target volum
 	const context = await demoCloud(t);
 	const {session} = context;
 	const {backupId} = await encryptedBackup(context);
-	const before = (await listAll(session.cinder!.listVolumes())).length;
+	const before = await volumesOf(session);
 	const plan: Plan = {
 		id: 'no-target',
 		kind: 'test',
@@ -175,7 +177,8 @@ test('the executor refuses to restore an encrypted backup without a target volum
 	const events = await collect(runPlan(plan, session, {clock: fastClock()}));
 	t.is(last(events)?.type, 'plan-failed');
 	t.regex(JSON.stringify(events), /encrypted/v);
-	t.is((await listAll(session.cinder!.listVolumes())).length, before);
+	const after = await volumesOf(session);
+	t.is(after.length, before.length);
 });
 
 test('an unknown source type makes the planner ask, offering encrypted types only', async t => {
@@ -190,11 +193,8 @@ test('an unknown source type makes the planner ask, offering encrypted types onl
 	await available(session, other.id);
 
 	const result = await planRestoreBackupToNewVolume(session, {backupId});
-	t.is(result.kind, 'needs-input');
-	if (result.kind === 'needs-input') {
-		t.is(result.field, 'volumeType');
-		t.deepEqual(result.options.map(option => option.value), [type.id]);
-	}
+	t.like(result, {kind: 'needs-input', field: 'volumeType', options: [{value: type.id}]});
+	t.is(result.kind === 'needs-input' ? result.options.length : 0, 1);
 
 	const answered = planOf(await planRestoreBackupToNewVolume(session, {backupId, volumeType: 'LUKS'}));
 	const events = await collect(runPlan(answered, session, {clock: fastClock()}));
@@ -232,11 +232,13 @@ test('restoring onto an existing volume needs the typed name and checks size and
 
 	const refused = await collect(runPlan(plan, session, {clock: fastClock(), confirmation: 'scratc'}));
 	t.deepEqual(types(refused), ['plan-start', 'plan-failed']);
-	t.is((await session.cinder!.getVolume(target.id)).metadata['src_backup_id'], undefined);
+	const untouched = await session.cinder!.getVolume(target.id);
+	t.is(untouched.metadata['src_backup_id'], undefined);
 
 	const events = await collect(runPlan(plan, session, {clock: fastClock(), confirmation: 'scratch'}));
 	t.is(last(events)?.type, 'plan-done', JSON.stringify(events));
-	t.is((await session.cinder!.getVolume(target.id)).metadata['src_backup_id'], backupId);
+	const overwritten = await session.cinder!.getVolume(target.id);
+	t.is(overwritten.metadata['src_backup_id'], backupId);
 });
 
 test('a target smaller than the backup is refused', async t => {
@@ -267,6 +269,6 @@ test('checks run before anything changes: a plan whose backup vanished changes n
 	t.true(events.some(event => event.type === 'check-failed'));
 	t.false(events.some(event => event.type === 'request'));
 	t.is(last(events)?.type, 'plan-failed');
-	const names = (await listAll(session.cinder!.listVolumes())).map(item => item.name);
+	const names = await volumeNames(session);
 	t.false(names.includes('later'));
 });

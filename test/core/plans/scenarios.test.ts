@@ -4,13 +4,20 @@ are registered as skipped (and run once it does).
 */
 import test from 'ava';
 import {startDemoCloud} from '../../../source/demo-cloud/index.js';
+// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {scenarios} from './scenarios.js';
-import {demoCloud, fastClock, temporaryDirectory} from './helpers.js';
+// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
+import {
+	demoCloud,
+	fastClock,
+	temporaryDirectory,
+} from './helpers.js';
 
 const served = await (async () => {
 	const probe = await startDemoCloud({seed: 'empty'});
 	try {
-		const text = await (await fetch(`${probe.url}/image/`)).text();
+		const image = await fetch(`${probe.url}/image/`);
+		const text = await image.text();
 		const barbican = await fetch(`${probe.url}/key-manager/`);
 		return {cinder: true, glance: !text.includes('No service'), barbican: barbican.status < 400};
 	} finally {

@@ -8,6 +8,7 @@ suite's setup, e.g. `openstack volume type create --encryption-provider luks --e
 --encryption-key-size 256 --encryption-control-location front-end LUKS`). The key and image scenarios also need
 Barbican and Glance.
 */
+import {Buffer} from 'node:buffer';
 import {randomBytes} from 'node:crypto';
 import {readFile, stat, writeFile} from 'node:fs/promises';
 import path from 'node:path';
@@ -56,8 +57,8 @@ class ScenarioFailure extends Error {
 	}
 }
 
-function expect(condition: boolean, message: string): asserts condition {
-	if (!condition) {
+function expect(isTrue: boolean, message: string): asserts isTrue {
+	if (!isTrue) {
 		throw new ScenarioFailure(message);
 	}
 }
@@ -135,7 +136,7 @@ async function encryptedVolume(context: ScenarioContext, tracker: Tracker, name:
 	const clock = context.clock ?? systemClock;
 	const volume = await cinder.createVolume({size: 1, name, volumeType: context.encryptedType});
 	tracker.add({kind: 'volume', id: volume.id, name});
-	const deadline = clock.now() + 5 * 60_000;
+	const deadline = clock.now() + (5 * 60_000);
 	for (;;) {
 		// eslint-disable-next-line no-await-in-loop
 		const current = await cinder.getVolume(volume.id);
@@ -161,7 +162,8 @@ export const encryptedBackupRoundTrip: Scenario = {
 			const cinder = context.session.cinder!;
 			const source = await encryptedVolume(context, tracker, `${prefix}-src`);
 			expect(source.encrypted, 'the source volume is not encrypted: is the type really an encrypted one?');
-			const backupId = resultOf(await tracker.run(planOf(await planVolumeBackup(context.session, {volumeId: source.id, version: 'scenario'}))), 'backup');
+			const backupPlan = planOf(await planVolumeBackup(context.session, {volumeId: source.id, version: 'scenario'}));
+			const backupId = resultOf(await tracker.run(backupPlan), 'backup');
 			const backup = await cinder.getBackup(backupId);
 			expect(backup.metadata[backupMetaSourceTypeName] === source.volumeType, 'the backup metadata lacks the source type name');
 			expect(source.volumeTypeId === undefined || backup.metadata[backupMetaSourceTypeId] === source.volumeTypeId, 'the backup metadata lacks the source type id');
@@ -260,8 +262,11 @@ export const keyExportRoundTrip: Scenario = {
 			const volume = await encryptedVolume(context, tracker, `${prefix}-key-src`);
 			const file = path.join(context.workDir, `${prefix}-key.bin`);
 			await tracker.run(planOf(await planSecretExport(context.session, {from: {kind: 'volume', id: volume.id}, path: file, hex: true})));
-			expect(((await stat(file)).mode & 0o777) === 0o600, 'the key file is not mode 0600');
-			const secretId = resultOf(await tracker.run(planOf(await planSecretFromFile(context.session, {path: file, name: `${prefix}-restored-key`, oldSecretId: volume.encryptionKeyId}))), 'secret');
+			const {mode} = await stat(file);
+			// eslint-disable-next-line no-bitwise -- the permission bits.
+			expect((mode & 0o777) === 0o600, 'the key file is not mode 0600');
+			const storePlan = planOf(await planSecretFromFile(context.session, {path: file, name: `${prefix}-restored-key`, oldSecretId: volume.encryptionKeyId}));
+			const secretId = resultOf(await tracker.run(storePlan), 'secret');
 			expect(secretId !== volume.encryptionKeyId, 'the restored secret kept the old ID');
 			const payload = await context.session.barbican!.getSecretPayload(secretId);
 			expect(Buffer.from(payload).equals(await readFile(file)), 'the restored secret holds other bytes');
@@ -279,9 +284,10 @@ export const imageFileRoundTrip: Scenario = {
 		const prefix = context.prefix ?? 'backstack-scenario';
 		await withCleanup(context, async tracker => {
 			const source = path.join(context.workDir, `${prefix}-image.raw`);
-			const data = randomBytes(3 * 1024 * 1024 + 17);
+			const data = randomBytes((3 * 1024 * 1024) + 17);
 			await writeFile(source, data);
-			const imageId = resultOf(await tracker.run(planOf(await planImageFromFile(context.session, {path: source, name: `${prefix}-image`}))), 'image');
+			const uploadPlan = planOf(await planImageFromFile(context.session, {path: source, name: `${prefix}-image`}));
+			const imageId = resultOf(await tracker.run(uploadPlan), 'image');
 			const target = path.join(context.workDir, `${prefix}-image.copy`);
 			const events = await tracker.run(planOf(await planImageDownload(context.session, {imageId, path: target})));
 			expect(outcome(events)?.type === 'plan-done', `download failed: ${JSON.stringify(outcome(events))}`);
