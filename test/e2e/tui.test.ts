@@ -1,0 +1,62 @@
+/*
+End to end: the real program in tmux against the embedded demo cloud (`--demo`, story seed), driven by keys, read back from
+the pane. Skipped only when tmux is missing (CI installs it).
+*/
+import process from 'node:process';
+import test from 'ava';
+// eslint-disable-next-line node-test/no-import-test-files -- a helper module; ava runs only *.test.ts(x)
+import {hasTmux, startPane} from './tmux.js';
+
+const tmux = hasTmux() ? test.serial : test.skip;
+
+tmux('start, navigate, filter, open a detail, use the palette, switch project, quit', async t => {
+	const pane = await startPane({
+		name: `backstack-e2e-${process.pid}`, args: ['--demo'], columns: 120, rows: 36,
+	});
+	t.teardown(pane.close);
+
+	// The first frame, then the audit of project demo with its findings, worst first.
+	let screen = await pane.waitFor('CRIT', 60_000);
+	t.regex(screen, /demo cloud/v);
+	t.regex(screen, /project demo/v);
+	t.regex(screen, /\[1Audit\]/v);
+
+	// Volumes view; move down twice: the selection marker moves.
+	await pane.press('2');
+	screen = await pane.waitFor('PROTECTION');
+	const selected = (text: string) => text.split('\n').find(line => line.startsWith('›')) ?? '';
+	const first = selected(screen);
+	await pane.press('j', 'Down');
+	screen = await pane.waitFor(text => selected(text) !== first && selected(text) !== '');
+	t.not(selected(screen), first);
+
+	// Filter to one volume.
+	await pane.press('/');
+	await pane.type('shop-db-data');
+	await pane.press('Enter');
+	screen = await pane.waitFor(/1\/\d+ rows/v);
+	t.regex(screen, /shop-db-data/v);
+	t.notRegex(screen, /shop-redis-aof/v);
+
+	// Its detail: linkage and findings with reasons.
+	await pane.press('Enter');
+	screen = await pane.waitFor('Findings (');
+	t.regex(screen, /volume shop-db-data/v);
+	t.regex(screen, /Linkage/v);
+	t.regex(screen, /backup/v);
+	await pane.press('Escape');
+	await pane.waitFor('PROTECTION');
+
+	// The palette switches project, without a restart.
+	await pane.press(':');
+	await pane.type('project analytics');
+	screen = await pane.waitFor('› project: analytics');
+	await pane.press('Enter');
+	screen = await pane.waitFor('project analytics', 30_000);
+	t.regex(screen, /project analytics/v);
+
+	// Quit.
+	await pane.press('q');
+	screen = await pane.waitFor('EXITED rc=');
+	t.regex(screen, /EXITED rc=0/v);
+});
