@@ -13,7 +13,7 @@ async function execFile(file: string, args: string[]): Promise<{stdout: string}>
 	return new Promise((resolve, reject) => {
 		execFileCallback(file, args, {encoding: 'utf8'}, (error, stdout) => {
 			if (error) {
-				reject(error);
+				reject(new Error(`${file} ${args[0] ?? ''} failed: ${error.message}`, {cause: error}));
 			} else {
 				resolve({stdout});
 			}
