@@ -510,231 +510,280 @@ function pickRegion(entry: Dict, requested: string | undefined, context: {file: 
 	return {regionName: chosen, values};
 }
 
-/**
-Loads the cloud the `openstack` CLI would use, with the same files and OS_* variables.
-*/
-export async function loadCloudConfig(options: ConfigLocation = {}): Promise<ResolvedCloudConfig> {
-	const where = resolveWhere(options);
-	const {env} = where;
-	const sources = await readSources(where);
-	const fileCloudNames = Object.keys(sources.clouds);
-	const hasEnvCloud = sources.envVariables.length > 0;
+type Context = {file: string; cloud: string};
+
+function chooseCloudName(options: ConfigLocation, where: Where, sources: Sources): string {
+	const osCloud = where.env['OS_CLOUD'];
+	const requested = options.cloud ?? (osCloud === '' ? undefined : osCloud);
+	if (requested !== undefined) {
+		return requested;
+	}
+
+	if (sources.envVariables.length > 0) {
+		return sources.envCloudName;
+	}
+
+	const names = Object.keys(sources.clouds);
 	const cloudsFile = sources.cloudsFile?.file;
-	const searched = cloudsFile ?? `clouds.yaml (looked in ${searchDirectories(where).join(', ')})`;
+	const [only] = names;
+	if (only !== undefined && names.length === 1) {
+		return only;
+	}
 
-	const osCloud = env['OS_CLOUD'];
-	let cloudName = options.cloud ?? (osCloud === '' ? undefined : osCloud);
-	if (cloudName === undefined) {
-		if (hasEnvCloud) {
-			cloudName = sources.envCloudName;
-		} else if (fileCloudNames.length === 1) {
-			cloudName = fileCloudNames[0];
-		} else if (fileCloudNames.length === 0) {
-			throw new ConfigError(`no cloud configured: no ${searched} and no OS_* variables. Create a clouds.yaml (e.g. ~/.config/openstack/clouds.yaml, downloadable from Horizon) or source an openrc file.`, {file: cloudsFile});
+	if (names.length === 0) {
+		const searched = cloudsFile ?? `clouds.yaml (looked in ${searchDirectories(where).join(', ')})`;
+		throw new ConfigError(`no cloud configured: no ${searched} and no OS_* variables. Create a clouds.yaml (e.g. ~/.config/openstack/clouds.yaml, downloadable from Horizon) or source an openrc file.`, {file: cloudsFile});
+	}
+
+	throw new ConfigError(`${cloudsFile} defines several clouds (${names.join(', ')}); choose one with --os-cloud NAME or OS_CLOUD=NAME.`, {file: cloudsFile});
+}
+
+/**
+The cloud made of OS_* variables: `OS_FOO` becomes key `foo`.
+*/
+function environmentEntry(env: Record<string, string | undefined>, sources: Sources): {entry: Dict; variables: string[]} {
+	const entry: Dict = {};
+	const variables = [...sources.envVariables];
+	for (const name of sources.envVariables) {
+		entry[normaliseKey(name.slice(3))] = env[name];
+	}
+
+	const region = env['OS_REGION_NAME'];
+	if (region !== undefined && region !== '') {
+		entry['region_name'] = region;
+		variables.push('OS_REGION_NAME');
+	}
+
+	return {entry, variables};
+}
+
+/**
+A named cloud of the clouds file, with its secure.yaml part merged in.
+*/
+function fileEntry(cloudName: string, where: Where, sources: Sources): {entry: Dict; source: string} {
+	const cloudsFile = sources.cloudsFile?.file;
+	const raw = sources.clouds[cloudName];
+	if (raw === undefined) {
+		const known = [...Object.keys(sources.clouds), ...(sources.envVariables.length > 0 ? [sources.envCloudName] : [])];
+		const searched = cloudsFile ?? `clouds.yaml (looked in ${searchDirectories(where).join(', ')})`;
+		throw new ConfigError(`cloud '${cloudName}' not found in ${searched}; known clouds: ${known.length > 0 ? known.join(', ') : 'none'}.`, {file: cloudsFile, cloud: cloudName});
+	}
+
+	if (!isDict(raw)) {
+		throw new ConfigError(`cloud '${cloudName}' in ${cloudsFile} must be a mapping of settings (auth:, region_name:…).`, {file: cloudsFile, cloud: cloudName});
+	}
+
+	const secure = sources.secureClouds[cloudName];
+	const entry = normaliseKeys(isDict(secure) ? deepMerge(raw, secure) : raw);
+	const source = cloudsFile ?? 'clouds.yaml';
+	// Vendor profiles (clouds-public.yaml) are not read; say so rather than fail obscurely later.
+	const profile = text(entry['profile']) ?? text(entry['cloud']);
+	if (profile !== undefined && !isDict(entry['auth'])) {
+		throw new ConfigError(`cloud '${cloudName}' in ${source} uses vendor profile '${profile}', which backstack does not read; write auth_url and region_name into the cloud entry.`, {file: source, cloud: cloudName, field: 'profile'});
+	}
+
+	return {entry, source};
+}
+
+/**
+Osc-lib: auth options and a few connection options from the environment override a named cloud.
+*/
+function applyEnvironmentOverrides(entry: Dict, env: Record<string, string | undefined>): {entry: Dict; variables: string[]} {
+	const result: Dict = {...entry};
+	const authOverride: Dict = {};
+	const variables: string[] = [];
+	for (const [variable, key] of Object.entries(oscOverrides)) {
+		const value = env[variable];
+		if (value === undefined || value === '') {
+			continue;
+		}
+
+		variables.push(variable);
+		if (variable === 'OS_REGION_NAME') {
+			// Checked against the cloud's regions later, as openstacksdk does.
+			continue;
+		}
+
+		if (authKeys.has(key)) {
+			authOverride[key] = value;
+			// A top-level scope key would otherwise beat the environment in liftAuth.
+			Reflect.deleteProperty(result, key);
 		} else {
-			throw new ConfigError(`${cloudsFile} defines several clouds (${fileCloudNames.join(', ')}); choose one with --os-cloud NAME or OS_CLOUD=NAME.`, {file: cloudsFile});
+			result[key] = value;
 		}
 	}
 
-	if (cloudName === undefined) {
-		throw new ConfigError('no cloud selected');
+	if (Object.keys(authOverride).length > 0) {
+		result['auth'] = {...(isDict(result['auth']) && result['auth']), ...authOverride};
 	}
 
-	const isEnvCloud = hasEnvCloud && cloudName === sources.envCloudName;
-	let entry: Dict;
-	let source: string;
-	const environmentVariables: string[] = [];
-	if (isEnvCloud) {
-		source = 'environment';
-		entry = {};
-		for (const name of sources.envVariables) {
-			entry[normaliseKey(name.slice(3))] = env[name];
-			environmentVariables.push(name);
-		}
+	return {entry: result, variables};
+}
 
-		const regionVariable = env['OS_REGION_NAME'];
-		if (regionVariable !== undefined && regionVariable !== '') {
-			entry['region_name'] = regionVariable;
-			environmentVariables.push('OS_REGION_NAME');
-		}
-	} else {
-		const raw = sources.clouds[cloudName];
-		if (raw === undefined) {
-			const known = [...fileCloudNames, ...(hasEnvCloud ? [sources.envCloudName] : [])];
-			throw new ConfigError(`cloud '${cloudName}' not found in ${searched}; known clouds: ${known.length > 0 ? known.join(', ') : 'none'}.`, {file: cloudsFile, cloud: cloudName});
-		}
-
-		if (!isDict(raw)) {
-			throw new ConfigError(`cloud '${cloudName}' in ${cloudsFile} must be a mapping of settings (auth:, region_name:…).`, {file: cloudsFile, cloud: cloudName});
-		}
-
-		const secure = sources.secureClouds[cloudName];
-		entry = normaliseKeys(isDict(secure) ? deepMerge(raw, secure) : raw);
-		source = cloudsFile ?? 'clouds.yaml';
-		if (isDict(entry['profile']) || typeof entry['profile'] === 'string' || typeof entry['cloud'] === 'string') {
-			// Vendor profiles (clouds-public.yaml) are not read; say so rather than fail obscurely later.
-			const profile = text(entry['profile']) ?? text(entry['cloud']);
-			if (profile !== undefined && !isDict(entry['auth'])) {
-				throw new ConfigError(`cloud '${cloudName}' in ${source} uses vendor profile '${profile}', which backstack does not read; write auth_url and region_name into the cloud entry.`, {file: source, cloud: cloudName, field: 'profile'});
-			}
-		}
-	}
-
-	entry = fixLegacy(entry);
-	const context = {file: source, cloud: cloudName};
-
-	// Osc-lib: auth options and a few connection options from the environment override a named cloud.
-	if (!isEnvCloud) {
-		const authOverride: Dict = {};
-		for (const [variable, key] of Object.entries(oscOverrides)) {
-			const value = env[variable];
-			if (value === undefined || value === '') {
-				continue;
-			}
-
-			environmentVariables.push(variable);
-			if (variable === 'OS_REGION_NAME') {
-				// Checked against the cloud's regions below, as openstacksdk does.
-				continue;
-			}
-
-			if (authKeys.has(key)) {
-				authOverride[key] = value;
-			} else {
-				entry[key] = value;
-			}
-		}
-
-		if (Object.keys(authOverride).length > 0) {
-			entry['auth'] = {...(isDict(entry['auth']) && entry['auth']), ...authOverride};
-			// Top-level scope keys would otherwise beat the environment in liftAuth.
-			for (const key of Object.keys(authOverride)) {
-				Reflect.deleteProperty(entry, key);
-			}
-		}
-	}
-
-	const region = pickRegion(entry, isEnvCloud ? undefined : text(env['OS_REGION_NAME']), context);
-	entry = {...entry, ...region.values};
-	const {top, auth} = liftAuth(entry);
-
-	const authTypeRaw = text(top['auth_type'])?.toLowerCase().replaceAll('-', '_');
-	let authType: AuthType;
-	if (authTypeRaw === undefined) {
+function resolveAuthType(top: Dict, auth: Dict, context: Context): AuthType {
+	const raw = text(top['auth_type'])?.toLowerCase().replaceAll('-', '_');
+	if (raw === undefined) {
 		const hasPassword = text(auth['password']) !== undefined;
 		if (!hasPassword && text(auth['application_credential_secret']) !== undefined) {
-			authType = 'v3applicationcredential';
-		} else if (!hasPassword && text(auth['token']) !== undefined) {
-			authType = 'token';
-		} else {
-			authType = 'password';
+			return 'v3applicationcredential';
 		}
-	} else if ((supportedAuthTypes as readonly string[]).includes(authTypeRaw)) {
-		authType = authTypeRaw as AuthType;
-	} else {
-		throw new ConfigError(`cloud '${cloudName}' in ${source} uses auth_type '${authTypeRaw}', which backstack does not support; use one of ${supportedAuthTypes.join(', ')} (an application credential works for most federated/SSO accounts).`, {...context, field: 'auth_type'});
+
+		return !hasPassword && text(auth['token']) !== undefined ? 'token' : 'password';
 	}
 
-	const identityApiVersion = text(top['identity_api_version']);
-	if (identityApiVersion !== undefined && !identityApiVersion.startsWith('3')) {
-		throw new ConfigError(`cloud '${cloudName}' in ${source} sets identity_api_version ${identityApiVersion}; backstack speaks Keystone v3 only: set it to 3.`, {...context, field: 'identity_api_version'});
+	if ((supportedAuthTypes as readonly string[]).includes(raw)) {
+		return raw as AuthType;
 	}
 
+	throw new ConfigError(`cloud '${context.cloud}' in ${context.file} uses auth_type '${raw}', which backstack does not support; use one of ${supportedAuthTypes.join(', ')} (an application credential works for most federated/SSO accounts).`, {...context, field: 'auth_type'});
+}
+
+function checkAuthUrl(auth: Dict, context: Context): string {
 	const authUrl = text(auth['auth_url']);
 	if (authUrl === undefined) {
-		throw new ConfigError(`cloud '${cloudName}' in ${source} has no auth.auth_url; add it (e.g. auth_url: https://keystone.example.com:5000/v3) or set OS_AUTH_URL.`, {...context, field: 'auth.auth_url'});
+		throw new ConfigError(`cloud '${context.cloud}' in ${context.file} has no auth.auth_url; add it (e.g. auth_url: https://keystone.example.com:5000/v3) or set OS_AUTH_URL.`, {...context, field: 'auth.auth_url'});
 	}
 
+	let protocol = '';
 	try {
-		const url = new URL(authUrl);
-		if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-			throw new Error('not http(s)');
-		}
+		({protocol} = new URL(authUrl));
 	} catch {
-		throw new ConfigError(`cloud '${cloudName}' in ${source}: auth.auth_url '${authUrl}' is not an http(s) URL.`, {...context, field: 'auth.auth_url'});
+		// Reported below.
 	}
 
-	const options_: AuthOptions = {authUrl};
-	const assign = (key: keyof AuthOptions, from: string) => {
-		const value = text(auth[from]);
-		if (value !== undefined) {
-			options_[key] = value;
-		}
-	};
+	if (protocol !== 'http:' && protocol !== 'https:') {
+		throw new ConfigError(`cloud '${context.cloud}' in ${context.file}: auth.auth_url '${authUrl}' is not an http(s) URL.`, {...context, field: 'auth.auth_url'});
+	}
 
-	assign('username', 'username');
-	assign('userId', 'user_id');
-	assign('password', 'password');
-	assign('userDomainName', 'user_domain_name');
-	assign('userDomainId', 'user_domain_id');
-	assign('projectName', 'project_name');
-	assign('projectId', 'project_id');
-	assign('projectDomainName', 'project_domain_name');
-	assign('projectDomainId', 'project_domain_id');
-	assign('applicationCredentialId', 'application_credential_id');
-	assign('applicationCredentialName', 'application_credential_name');
-	assign('applicationCredentialSecret', 'application_credential_secret');
-	assign('token', 'token');
+	return authUrl;
+}
 
-	// Domain shorthand: domain_* fills both user_ and project_ domains that are not set.
+const authFields: Array<[keyof AuthOptions, string]> = [
+	['username', 'username'],
+	['userId', 'user_id'],
+	['password', 'password'],
+	['userDomainName', 'user_domain_name'],
+	['userDomainId', 'user_domain_id'],
+	['projectName', 'project_name'],
+	['projectId', 'project_id'],
+	['projectDomainName', 'project_domain_name'],
+	['projectDomainId', 'project_domain_id'],
+	['applicationCredentialId', 'application_credential_id'],
+	['applicationCredentialName', 'application_credential_name'],
+	['applicationCredentialSecret', 'application_credential_secret'],
+	['token', 'token'],
+];
+
+/**
+Domain shorthand: `domain_*` fills the user and project domains that are not set.
+*/
+function applyDomainShorthand(options: AuthOptions, auth: Dict): void {
 	const domainId = text(auth['domain_id']);
 	const domainName = text(auth['domain_name']);
-	const hasUserDomain = () => options_.userDomainId !== undefined || options_.userDomainName !== undefined;
-	const hasProjectDomain = () => options_.projectDomainId !== undefined || options_.projectDomainName !== undefined;
-	if (domainId !== undefined || domainName !== undefined) {
-		if (!hasUserDomain()) {
-			if (domainId === undefined) {
-				options_.userDomainName = domainName;
-			} else {
-				options_.userDomainId = domainId;
-			}
-		}
+	if (domainId === undefined && domainName === undefined) {
+		return;
+	}
 
-		if (!hasProjectDomain() && (options_.projectName !== undefined || options_.projectId !== undefined)) {
-			if (domainId === undefined) {
-				options_.projectDomainName = domainName;
-			} else {
-				options_.projectDomainId = domainId;
-			}
+	const domain = domainId === undefined ? {name: domainName} : {id: domainId};
+	if (options.userDomainId === undefined && options.userDomainName === undefined) {
+		options.userDomainId = domain.id;
+		options.userDomainName = domain.name;
+	}
+
+	const isProjectScoped = options.projectName !== undefined || options.projectId !== undefined;
+	if (!(isProjectScoped && options.projectDomainId === undefined && options.projectDomainName === undefined)) {
+		return;
+	}
+
+	options.projectDomainId = domain.id;
+	options.projectDomainName = domain.name;
+}
+
+function buildAuthOptions(authUrl: string, auth: Dict, authType: AuthType, env: Record<string, string | undefined>): AuthOptions {
+	const options: AuthOptions = {authUrl};
+	for (const [key, from] of authFields) {
+		const value = text(auth[from]);
+		if (value !== undefined) {
+			options[key] = value;
 		}
 	}
 
-	const missing = (field: string, hint: string) => new ConfigError(`cloud '${cloudName}' in ${source} has no ${field}; ${hint}.`, {...context, field});
+	applyDomainShorthand(options, auth);
 	if (authType === 'password' || authType === 'v3password') {
 		// Osc-lib: OS_DEFAULT_DOMAIN (default `default`) fills the domains a v3 password login needs.
 		const defaultDomain = text(auth['default_domain_id']) ?? env['OS_DEFAULT_DOMAIN'] ?? 'default';
-		if (!hasUserDomain() && options_.userId === undefined) {
-			options_.userDomainId = defaultDomain;
+		if (options.userDomainId === undefined && options.userDomainName === undefined && options.userId === undefined) {
+			options.userDomainId = defaultDomain;
 		}
 
-		if (!hasProjectDomain() && options_.projectName !== undefined && options_.projectId === undefined) {
-			options_.projectDomainId = defaultDomain;
+		if (options.projectDomainId === undefined && options.projectDomainName === undefined && options.projectName !== undefined && options.projectId === undefined) {
+			options.projectDomainId = defaultDomain;
 		}
-
-		if (options_.username === undefined && options_.userId === undefined) {
-			throw missing('auth.username', 'add username (or user_id) under auth:, or set OS_USERNAME');
-		}
-
-		if (options_.password === undefined) {
-			throw missing('auth.password', 'add it to secure.yaml next to clouds.yaml, or set OS_PASSWORD');
-		}
-	} else if (authType === 'v3applicationcredential') {
-		if (options_.applicationCredentialSecret === undefined) {
-			throw missing('auth.application_credential_secret', 'add it (secure.yaml is a good place), or set OS_APPLICATION_CREDENTIAL_SECRET');
-		}
-
-		if (options_.applicationCredentialId === undefined && options_.applicationCredentialName === undefined) {
-			throw missing('auth.application_credential_id', 'add application_credential_id (or _name with username), or set OS_APPLICATION_CREDENTIAL_ID');
-		}
-
-		if (options_.applicationCredentialId === undefined && options_.username === undefined && options_.userId === undefined) {
-			throw missing('auth.username', 'an application credential given by name also needs username (or user_id) and user_domain_name');
-		}
-	} else if (options_.token === undefined) {
-		throw missing('auth.token', 'add token under auth:, or set OS_TOKEN (e.g. from `openstack token issue`)');
 	}
 
-	const interfaceValue = normaliseInterface(text(top['interface']) ?? 'public');
+	// Drop the keys the shorthand left undefined.
+	return compactAuth(options);
+}
+
+function compactAuth(options: AuthOptions): AuthOptions {
+	const result: AuthOptions = {authUrl: options.authUrl};
+	for (const [key] of authFields) {
+		const value = options[key];
+		if (value !== undefined) {
+			result[key] = value;
+		}
+	}
+
+	return result;
+}
+
+function checkCredentials(options: AuthOptions, authType: AuthType, context: Context): void {
+	const missing = (field: string, hint: string) => new ConfigError(`cloud '${context.cloud}' in ${context.file} has no ${field}; ${hint}.`, {...context, field});
+	switch (authType) {
+		case 'password':
+		case 'v3password': {
+			if (options.username === undefined && options.userId === undefined) {
+				throw missing('auth.username', 'add username (or user_id) under auth:, or set OS_USERNAME');
+			}
+
+			if (options.password === undefined) {
+				throw missing('auth.password', 'add it to secure.yaml next to clouds.yaml, or set OS_PASSWORD');
+			}
+
+			break;
+		}
+
+		case 'v3applicationcredential': {
+			if (options.applicationCredentialSecret === undefined) {
+				throw missing('auth.application_credential_secret', 'add it (secure.yaml is a good place), or set OS_APPLICATION_CREDENTIAL_SECRET');
+			}
+
+			if (options.applicationCredentialId === undefined && options.applicationCredentialName === undefined) {
+				throw missing('auth.application_credential_id', 'add application_credential_id (or _name with username), or set OS_APPLICATION_CREDENTIAL_ID');
+			}
+
+			if (options.applicationCredentialId === undefined && options.username === undefined && options.userId === undefined) {
+				throw missing('auth.username', 'an application credential given by name also needs username (or user_id) and user_domain_name');
+			}
+
+			break;
+		}
+
+		case 'token':
+		case 'v3token': {
+			if (options.token === undefined) {
+				throw missing('auth.token', 'add token under auth:, or set OS_TOKEN (e.g. from `openstack token issue`)');
+			}
+
+			break;
+		}
+	}
+}
+
+/**
+`<service>_endpoint_override` and `<service>_interface`, service aliases included.
+*/
+function serviceOverrides(top: Dict): {endpointOverrides: Partial<Record<ServiceName, string>>; interfaceOverrides: Partial<Record<ServiceName, string>>} {
 	const endpointOverrides: Partial<Record<ServiceName, string>> = {};
 	const interfaceOverrides: Partial<Record<ServiceName, string>> = {};
 	for (const [key, value] of Object.entries(top)) {
@@ -754,38 +803,67 @@ export async function loadCloudConfig(options: ConfigLocation = {}): Promise<Res
 		}
 	}
 
-	const insecure = bool(top['insecure']);
-	const verifyValue = bool(top['verify']);
-	const isVerify = insecure === undefined ? verifyValue ?? true : !insecure;
-	const apiTimeoutText = text(top['api_timeout']);
-	const apiTimeout = apiTimeoutText === undefined ? undefined : Number(apiTimeoutText);
+	return {endpointOverrides, interfaceOverrides};
+}
 
+/**
+Loads the cloud the `openstack` CLI would use, with the same files and OS_* variables.
+*/
+export async function loadCloudConfig(options: ConfigLocation = {}): Promise<ResolvedCloudConfig> {
+	const where = resolveWhere(options);
+	const {env} = where;
+	const sources = await readSources(where);
+	const cloudName = chooseCloudName(options, where, sources);
+	const isEnvCloud = sources.envVariables.length > 0 && cloudName === sources.envCloudName;
+	let entry: Dict;
+	let source: string;
+	let environmentVariables: string[];
+	if (isEnvCloud) {
+		({entry, variables: environmentVariables} = environmentEntry(env, sources));
+		source = 'environment';
+		entry = fixLegacy(entry);
+	} else {
+		({entry, source} = fileEntry(cloudName, where, sources));
+		({entry, variables: environmentVariables} = applyEnvironmentOverrides(fixLegacy(entry), env));
+	}
+
+	const context: Context = {file: source, cloud: cloudName};
+	const region = pickRegion(entry, isEnvCloud ? undefined : text(env['OS_REGION_NAME']), context);
+	const {top, auth} = liftAuth({...entry, ...region.values});
+	const authType = resolveAuthType(top, auth, context);
+	const identityApiVersion = text(top['identity_api_version']);
+	if (identityApiVersion !== undefined && !identityApiVersion.startsWith('3')) {
+		throw new ConfigError(`cloud '${cloudName}' in ${source} sets identity_api_version ${identityApiVersion}; backstack speaks Keystone v3 only: set it to 3.`, {...context, field: 'identity_api_version'});
+	}
+
+	const authOptions = buildAuthOptions(checkAuthUrl(auth, context), auth, authType, env);
+	checkCredentials(authOptions, authType, context);
+
+	const insecure = bool(top['insecure']);
+	const isVerify = insecure === undefined ? bool(top['verify']) ?? true : !insecure;
+	const apiTimeout = Number(text(top['api_timeout']) ?? NaN);
 	const secureFile = !isEnvCloud && isDict(sources.secureClouds[cloudName]) ? sources.secureFile?.file : undefined;
 	const resolvePath = (value: string | undefined) => value === undefined ? undefined : path.resolve(where.cwd, value);
 	const cacert = resolvePath(text(top['cacert']));
 	const cert = resolvePath(text(top['cert']));
 	const key = resolvePath(text(top['key']));
-	const hasTimeout = apiTimeout !== undefined && Number.isFinite(apiTimeout) && apiTimeout > 0;
-	const resolved: ResolvedCloudConfig = {
+	return {
 		cloudName,
 		source,
 		...(secureFile !== undefined && {secureFile}),
 		authType,
-		auth: options_,
+		auth: authOptions,
 		...(region.regionName !== undefined && {regionName: region.regionName}),
-		interface: interfaceValue,
+		interface: normaliseInterface(text(top['interface']) ?? 'public'),
 		...(identityApiVersion !== undefined && {identityApiVersion}),
 		...(cacert !== undefined && {cacert}),
 		...(cert !== undefined && {cert}),
 		...(key !== undefined && {key}),
 		verify: isVerify,
-		endpointOverrides,
-		interfaceOverrides,
-		...(hasTimeout && {apiTimeout}),
+		...serviceOverrides(top),
+		...(Number.isFinite(apiTimeout) && apiTimeout > 0 && {apiTimeout}),
 		environmentVariables: [...new Set(environmentVariables)].toSorted(),
 	};
-
-	return resolved;
 }
 
 /**
