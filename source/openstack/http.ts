@@ -269,6 +269,19 @@ export function createTlsFetch(tls: TlsOptions): FetchFunction {
 	};
 }
 
+type AttemptRules = {
+	isIdempotent: boolean;
+	isAuthenticated: boolean;
+	isReplayable: boolean;
+	isReauthenticated: boolean;
+	/**
+	Retries done so far.
+	*/
+	attempt: number;
+};
+
+type Outcome = {kind: 'done'; response: Response} | {kind: 'reauthenticate'} | {kind: 'retry'; delayMs: number};
+
 export class HttpClient {
 	readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 	readonly #random: () => number;
@@ -295,6 +308,80 @@ export class HttpClient {
 		} else if (tls && (tls.cacert !== undefined || tls.cert !== undefined || tls.key !== undefined || tls.verify === false)) {
 			this.#fetch = createTlsFetch(tls);
 		}
+	}
+
+	/**
+	One request: its response, or what to do before the next attempt. Throws when there is no next attempt.
+	*/
+	async #attempt(spec: RequestSpec, rules: AttemptRules): Promise<Outcome> {
+		spec.signal?.throwIfAborted();
+		const token = rules.isAuthenticated ? await this.#token(spec.signal) : undefined;
+		const started = performance.now();
+		let response: Response;
+		try {
+			response = await this.#fetchOnce(spec, token);
+		} catch (error) {
+			return this.#afterNetworkError(spec, rules, error, Math.round(performance.now() - started));
+		}
+
+		const ms = Math.round(performance.now() - started);
+		const requestId = requestIdOf(response.headers);
+		this.#log(`${spec.method} ${redactUrl(spec.url)} ${response.status} ${ms}ms${requestId === undefined ? '' : ` ${requestId}`}`);
+		if (response.ok || spec.accept?.includes(response.status) === true) {
+			return {kind: 'done', response};
+		}
+
+		// A 401 is keystonemiddleware refusing the token before the service ran: re-authenticate once, then replay.
+		if (!rules.isReauthenticated && rules.isAuthenticated && rules.isReplayable && response.status === 401) {
+			await response.body?.cancel();
+			return {kind: 'reauthenticate'};
+		}
+
+		const delayMs = this.#retryDelay(response, rules);
+		if (delayMs !== undefined) {
+			await response.body?.cancel();
+			return {kind: 'retry', delayMs};
+		}
+
+		throw await errorFromResponse(spec.service, spec.method, spec.url, response);
+	}
+
+	async #token(signal: AbortSignal | undefined): Promise<string> {
+		if (this.tokens === undefined) {
+			throw new Error('HttpClient: authenticated request without a token source');
+		}
+
+		return this.tokens.token(signal);
+	}
+
+	#afterNetworkError(spec: RequestSpec, rules: AttemptRules, error: unknown, ms: number): Outcome {
+		if (spec.signal?.aborted === true) {
+			this.#log(`${spec.method} ${redactUrl(spec.url)} aborted ${ms}ms`);
+			throw spec.signal.reason instanceof Error ? spec.signal.reason : new DOMException('Aborted', 'AbortError');
+		}
+
+		const reason = describeNetworkError(error, this.timeoutMs);
+		this.#log(`${spec.method} ${redactUrl(spec.url)} failed (${reason}) ${ms}ms`);
+		if (rules.isIdempotent && rules.isReplayable && rules.attempt < this.retry.retries) {
+			return {kind: 'retry', delayMs: this.#backoff(rules.attempt)};
+		}
+
+		throw new OpenStackError({
+			service: spec.service, method: spec.method, path: pathOf(spec.url), cause: error,
+		}, reason);
+	}
+
+	/**
+	Wait before retrying this answer, or undefined when it must not be retried (writes, 413, too long a Retry-After).
+	*/
+	#retryDelay(response: Response, rules: AttemptRules): number | undefined {
+		if (!rules.isIdempotent || !rules.isReplayable || !retryableStatuses.has(response.status) || rules.attempt >= this.retry.retries) {
+			return undefined;
+		}
+
+		const retryAfter = parseRetryAfter(response.headers.get('retry-after') ?? undefined);
+		const delay = retryAfter === undefined ? this.#backoff(rules.attempt) : retryAfter * 1000;
+		return delay <= this.retry.maxRetryAfterMs ? delay : undefined;
 	}
 
 	#backoff(attempt: number): number {
@@ -361,82 +448,30 @@ export class HttpClient {
 	async send(request: RequestSpec): Promise<Response> {
 		const signals = [request.signal, this.#options.closeSignal].filter((signal): signal is AbortSignal => signal !== undefined);
 		const spec: RequestSpec = signals.length > 1 ? {...request, signal: AbortSignal.any(signals)} : {...request, signal: signals[0]};
-		const isIdempotent = spec.idempotent ?? (spec.method === 'GET' || spec.method === 'HEAD');
-		const isUseAuth = spec.auth !== false;
-		const isReplayable = !(spec.body instanceof ReadableStream);
-		let isReauthenticated = false;
-		let attempt = 0;
+		const rules: AttemptRules = {
+			isIdempotent: spec.idempotent ?? (spec.method === 'GET' || spec.method === 'HEAD'),
+			isAuthenticated: spec.auth !== false,
+			isReplayable: !(spec.body instanceof ReadableStream),
+			isReauthenticated: false,
+			attempt: 0,
+		};
 
 		for (;;) {
-			spec.signal?.throwIfAborted();
-			let token: string | undefined;
-			if (isUseAuth) {
-				if (!this.tokens) {
-					throw new Error('HttpClient: authenticated request without a token source');
-				}
-
-				// eslint-disable-next-line no-await-in-loop -- attempts are sequential by nature.
-				token = await this.tokens.token(spec.signal);
+			// eslint-disable-next-line no-await-in-loop -- attempts are sequential by nature.
+			const outcome = await this.#attempt(spec, rules);
+			if (outcome.kind === 'done') {
+				return outcome.response;
 			}
 
-			const started = performance.now();
-			let response: Response;
-			try {
+			if (outcome.kind === 'reauthenticate') {
+				rules.isReauthenticated = true;
 				// eslint-disable-next-line no-await-in-loop
-				response = await this.#fetchOnce(spec, token);
-			} catch (error) {
-				const ms = Math.round(performance.now() - started);
-				if (spec.signal?.aborted) {
-					this.#log(`${spec.method} ${redactUrl(spec.url)} aborted ${ms}ms`);
-					throw spec.signal.reason instanceof Error ? spec.signal.reason : new DOMException('Aborted', 'AbortError');
-				}
-
-				const reason = describeNetworkError(error, this.timeoutMs);
-				this.#log(`${spec.method} ${redactUrl(spec.url)} failed (${reason}) ${ms}ms`);
-				if (isIdempotent && isReplayable && attempt < this.retry.retries) {
-					// eslint-disable-next-line no-await-in-loop
-					await this.#sleep(this.#backoff(attempt), spec.signal);
-					attempt++;
-					continue;
-				}
-
-				throw new OpenStackError({
-					service: spec.service, method: spec.method, path: pathOf(spec.url), cause: error,
-				}, reason);
-			}
-
-			const ms = Math.round(performance.now() - started);
-			const requestId = requestIdOf(response.headers);
-			this.#log(`${spec.method} ${redactUrl(spec.url)} ${response.status} ${ms}ms${requestId === undefined ? '' : ` ${requestId}`}`);
-
-			if (response.ok || spec.accept?.includes(response.status) === true) {
-				return response;
-			}
-
-			if (!isReauthenticated && isUseAuth && isReplayable && response.status === 401 && this.tokens !== undefined) {
-				isReauthenticated = true;
+				await this.tokens?.reauthenticate(spec.signal);
+			} else {
+				rules.attempt++;
 				// eslint-disable-next-line no-await-in-loop
-				await response.body?.cancel();
-				// eslint-disable-next-line no-await-in-loop
-				await this.tokens.reauthenticate(spec.signal);
-				continue;
+				await this.#sleep(outcome.delayMs, spec.signal);
 			}
-
-			if (isIdempotent && isReplayable && retryableStatuses.has(response.status) && attempt < this.retry.retries) {
-				const retryAfter = parseRetryAfter(response.headers.get('retry-after') ?? undefined);
-				const delay = retryAfter === undefined ? this.#backoff(attempt) : retryAfter * 1000;
-				if (delay <= this.retry.maxRetryAfterMs) {
-					// eslint-disable-next-line no-await-in-loop
-					await response.body?.cancel();
-					// eslint-disable-next-line no-await-in-loop
-					await this.#sleep(delay, spec.signal);
-					attempt++;
-					continue;
-				}
-			}
-
-			// eslint-disable-next-line no-await-in-loop
-			throw await errorFromResponse(spec.service, spec.method, spec.url, response);
 		}
 	}
 
