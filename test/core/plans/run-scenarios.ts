@@ -16,6 +16,7 @@ import {scenarios} from './scenarios.js';
 
 const [cloudsFile = '/etc/backstack-real/clouds.yaml', memberCloud = 'real-member', adminCloud = 'real-admin', only] = process.argv.slice(2);
 const open = async (cloud: string) => openSession(await loadCloudConfig({
+	// eslint-disable-next-line @typescript-eslint/naming-convention -- the variable's real name.
 	cloud, env: {OS_CLIENT_CONFIG_FILE: cloudsFile}, cwd: tmpdir(), home: tmpdir(), systemDirs: [],
 }));
 
@@ -47,7 +48,7 @@ try {
 				encryptedType: type.name,
 				workDir,
 				prefix: `${run}-${scenarios.indexOf(scenario)}`,
-				log: line => {
+				log(line) {
 					console.log(`    ${line}`);
 				},
 			});
