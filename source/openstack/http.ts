@@ -502,18 +502,22 @@ export class HttpClient {
 }
 
 function describeNetworkError(error: unknown, timeoutMs: number): string {
-	if (error instanceof Error) {
-		if (error.name === 'TimeoutError') {
-			return `no answer within ${timeoutMs} ms`;
-		}
-
-		const cause: NodeJS.ErrnoException | undefined = error.cause instanceof Error ? error.cause : undefined;
-		const code = cause?.code ?? (error as NodeJS.ErrnoException).code;
-		const base = cause?.message ?? error.message;
-		return code === undefined || base.includes(code) ? base : `${code}: ${base}`;
+	if (!(error instanceof Error)) {
+		return String(error);
 	}
 
-	return String(error);
+	if (error.name === 'TimeoutError') {
+		return `no answer within ${timeoutMs} ms`;
+	}
+
+	// Ky and fetch wrap the real reason ("fetch failed" → ECONNREFUSED, a certificate error…): report the innermost one.
+	let innermost: NodeJS.ErrnoException = error;
+	for (let depth = 0; depth < 5 && innermost.cause instanceof Error; depth++) {
+		innermost = innermost.cause;
+	}
+
+	const {code, message} = innermost;
+	return code === undefined || message.includes(code) ? message : `${code}: ${message}`;
 }
 
 /**
