@@ -3,6 +3,7 @@ import {writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import process from 'node:process';
 import test from 'ava';
+import {executeJournalCommand, exitCodes} from '../../../source/core/plans/commands.js';
 import {planRestoreBackupToNewVolume} from '../../../source/core/plans/restore.js';
 import {readJournal, listUnfinished} from '../../../source/core/plans/journal.js';
 import {cleanupPlan, resumePlan} from '../../../source/core/plans/recover.js';
@@ -121,3 +122,42 @@ test('a plan killed mid-run can be cleaned up instead: what it created is delete
 	t.is(readJournal(journal, plan.id)?.state, 'cleaned');
 	t.deepEqual(listUnfinished(journal), []);
 });
+
+test('backstack journal lists a crashed plan, and cleans it up only with --yes', async t => {
+	const context = await demoCloud(t, slowCreate);
+	const plan = await arrange(context);
+	const journal = await temporaryDirectory(t);
+	await crashMidPlan(context, plan, journal);
+	const output = () => {
+		let text = '';
+		return {
+			write(chunk: string) {
+				text += chunk;
+			},
+			get text() {
+				return text;
+			},
+		};
+	};
+
+	const list = output();
+	t.is(await executeJournalCommand(context.session, [], {stdout: list, stderr: output(), journal}), exitCodes.ok);
+	t.regex(list.text, new RegExp(`${plan.id}  running  0/2 steps`, 'v'));
+	t.regex(list.text, /created: volume \S+ \(db-restored\)/v);
+
+	const unasked = output();
+	t.is(await executeJournalCommand(context.session, ['cleanup', plan.id], {stdout: output(), stderr: unasked, journal}), exitCodes.notConfirmed);
+	const names = await volumeNames(context.session);
+	t.deepEqual(names.toSorted(), ['db', 'db-restored']);
+
+	const cleaned = output();
+	t.is(await executeJournalCommand(context.session, ['cleanup', plan.id], {
+		stdout: cleaned, stderr: output(), journal, yes: true, clock: fastClock(),
+	}), exitCodes.ok);
+	t.regex(cleaned.text, /cleanup: removed volume \S+ \(db-restored\)/v);
+	t.deepEqual(await volumeNames(context.session), ['db']);
+	const after = output();
+	await executeJournalCommand(context.session, ['list'], {stdout: after, stderr: output(), journal});
+	t.is(after.text, 'No unfinished plans.\n');
+});
+
