@@ -8,9 +8,13 @@ export type BenchFigure = {
 	name: string;
 	value: number;
 	unit: string;
-	/** Lower is better unless said otherwise. */
+	/**
+	Lower is better unless said otherwise.
+	*/
 	target?: number;
-	/** A peer's figure for the same work, for a ratio. */
+	/**
+	A peer's figure for the same work, for a ratio.
+	*/
 	peer?: {name: string; value: number};
 };
 
@@ -21,11 +25,14 @@ export type BenchResult = {
 };
 
 function format(value: number, unit: string): string {
-	return `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
+	return `${Number.isSafeInteger(value) ? value : value.toFixed(1)} ${unit}`;
 }
 
-function print(result: BenchResult): boolean {
-	let met = true;
+/**
+Prints one suite's figures; true when every target was met.
+*/
+function isMetAfterPrinting(result: BenchResult): boolean {
+	let isMet = true;
 	console.log(`\n## ${result.title}`);
 	for (const figure of result.figures) {
 		let line = `  ${figure.name.padEnd(44)} ${format(figure.value, figure.unit).padStart(14)}`;
@@ -35,9 +42,9 @@ function print(result: BenchResult): boolean {
 		}
 
 		if (figure.target !== undefined) {
-			const ok = figure.value <= figure.target;
-			met &&= ok;
-			line += `   target ≤ ${format(figure.target, figure.unit)}: ${ok ? 'met' : 'MISSED'}`;
+			const isOk = figure.value <= figure.target;
+			isMet &&= isOk;
+			line += `   target ≤ ${format(figure.target, figure.unit)}: ${isOk ? 'met' : 'MISSED'}`;
 		}
 
 		console.log(line);
@@ -47,27 +54,36 @@ function print(result: BenchResult): boolean {
 		console.log(`  note: ${note}`);
 	}
 
-	return met;
+	return isMet;
 }
 
 const only = new Set(process.argv.slice(2));
 const suites: Array<[string, () => Promise<BenchResult>]> = [
-	['audit', async () => (await import('./audit.js')).benchAudit()],
-	['tui', async () => (await import('./tui.js')).benchTui()],
+	['audit', async () => {
+		const {benchAudit} = await import('./audit.js');
+		return benchAudit();
+	}],
+	['tui', async () => {
+		const {benchTui} = await import('./tui.js');
+		return benchTui();
+	}],
 ];
 
-let allMet = true;
+let isAllMet = true;
 for (const [name, run] of suites) {
 	if (only.size > 0 && !only.has(name)) {
 		continue;
 	}
 
 	try {
-		allMet = print(await run()) && allMet;
+		// Suites run one after another so that they do not disturb each other's timings.
+		// eslint-disable-next-line no-await-in-loop
+		const result = await run();
+		isAllMet = isMetAfterPrinting(result) && isAllMet;
 	} catch (error: unknown) {
-		allMet = false;
+		isAllMet = false;
 		console.log(`\n## ${name}: failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
 	}
 }
 
-console.log(`\n${allMet ? 'All targets met.' : 'Some targets missed (see above).'}`);
+console.log(`\n${isAllMet ? 'All targets met.' : 'Some targets missed (see above).'}`);

@@ -2,7 +2,13 @@
 `backstack audit`: findings for one project or every project of the user's, as a table, JSON or CSV; the exit code
 follows --fail-on. Progress goes to stderr, and only when stderr is a terminal.
 */
-import {auditRows, auditToCsv, auditToJson, exitCodeFor, runAudit} from '../core/audit.js';
+import {
+	auditRows,
+	auditToCsv,
+	auditToJson,
+	exitCodeFor,
+	runAudit,
+} from '../core/audit.js';
 import {loadSettings} from '../store/settings.js';
 import {renderAuditTable} from '../ui/audit-table.js';
 import type {CommandContext} from './context.js';
@@ -18,26 +24,26 @@ export async function runAuditCommand(context: CommandContext): Promise<number> 
 	const {policy} = loadSettings({env: context.env, home: context.home});
 	const environment = await openEnvironment(context, {demoWhenUnconfigured: false});
 	try {
-		if (environment.demoReason) {
+		if (environment.demoReason !== undefined) {
 			context.stderr.write(`(${environment.demoReason})\n`);
 		}
 
 		const session = await environment.connector.connect(flags.osCloud, {signal: context.signal});
-		const showProgress = context.stderr.isTTY === true;
+		const isShowProgress = context.stderr.isTTY === true;
 		try {
 			const report = await runAudit(session, {
 				allProjects: flags.allProjects,
 				project: flags.project,
 				policy: policy(),
 				signal: context.signal,
-				onProgress: showProgress
+				onProgress: isShowProgress
 					? event => {
-						context.stderr.write(`\r\u001B[2Kreading ${event.project}: ${event.service} ${event.resource} ${event.count}${event.done ? ' ✓' : ''}`);
+						context.stderr.write(`\r\u{1B}[2Kreading ${event.project}: ${event.service} ${event.resource} ${event.count}${event.done ? ' ✓' : ''}`);
 					}
 					: undefined,
 			});
-			if (showProgress) {
-				context.stderr.write('\r\u001B[2K');
+			if (isShowProgress) {
+				context.stderr.write('\r\u{1B}[2K');
 			}
 
 			switch (flags.format) {
@@ -51,7 +57,7 @@ export async function runAuditCommand(context: CommandContext): Promise<number> 
 					break;
 				}
 
-				default: {
+				case 'table': {
 					context.stdout.write(renderAuditTable(report, auditRows(report), {columns: context.stdout.columns ?? 120, color: context.stdout.isTTY === true && context.env['NO_COLOR'] === undefined}));
 				}
 			}

@@ -2,17 +2,19 @@ import {checkCloud, type CheckLine} from '../core/check.js';
 import type {CommandContext} from './context.js';
 import {openEnvironment} from './environment.js';
 
-const marks: Record<CheckLine['state'], string> = {ok: '✔', warn: '!', fail: '✘', info: '·'};
+const marks: Record<CheckLine['state'], string> = {
+	ok: '✔', warn: '!', fail: '✘', info: '·',
+};
 
 export function formatCheckLine(line: CheckLine): string {
-	const meaning = line.meaning ? ` — ${line.meaning}` : '';
+	const meaning = line.meaning === '' ? '' : ` — ${line.meaning}`;
 	return `${marks[line.state]} ${line.topic}: ${line.text}${meaning}`;
 }
 
 export async function runCheck(context: CommandContext): Promise<number> {
 	const environment = await openEnvironment(context, {demoWhenUnconfigured: false});
 	try {
-		if (environment.demoReason) {
+		if (environment.demoReason !== undefined) {
 			context.stdout.write(`(${environment.demoReason})\n`);
 		}
 

@@ -1,7 +1,9 @@
 import {runStandalone} from '../demo-cloud/index.js';
 import type {CommandContext} from './context.js';
 
-/** `backstack demo-cloud`: serves until interrupted. */
+/**
+`backstack demo-cloud`: serves until interrupted.
+*/
 export async function runDemoCloudCommand(context: CommandContext): Promise<number> {
 	await runStandalone({
 		port: context.flags.port,
@@ -10,7 +12,9 @@ export async function runDemoCloudCommand(context: CommandContext): Promise<numb
 		env: context.env,
 		home: context.home,
 		signal: context.signal,
-		write: (text: string) => context.stdout.write(text),
+		write(text: string) {
+			context.stdout.write(text);
+		},
 	});
 	return 0;
 }

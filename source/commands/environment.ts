@@ -12,28 +12,47 @@ import type {CommandContext} from './context.js';
 
 export type Environment = {
 	connector: Connector;
-	/** Why the demo cloud is in use, for the screen; undefined for a real cloud. */
+	/**
+	Why the demo cloud is in use, for the screen; undefined for a real cloud.
+	*/
 	demoReason?: string;
 	cloudName?: string;
 	close(): Promise<void>;
 };
 
+const nothing = () => undefined;
+
 function debugSinkFor(context: CommandContext): {sink?: DebugSink; close(): void} {
-	if (context.flags.debugFile) {
+	if (context.flags.debugFile !== undefined && context.flags.debugFile !== '') {
 		const stream = createWriteStream(context.flags.debugFile, {flags: 'a', mode: 0o600});
-		return {sink: line => stream.write(`${line}\n`), close: () => stream.end()};
+		return {
+			sink(line) {
+				stream.write(`${line}\n`);
+			},
+			close() {
+				stream.end();
+			},
+		};
 	}
 
-	if (context.flags.debug) {
-		return {sink: line => context.stderr.write(`${line}\n`), close() {}};
+	if (!context.flags.debug) {
+		return {close: nothing};
 	}
 
-	return {close() {}};
+	return {
+		sink(line) {
+			context.stderr.write(`${line}\n`);
+		},
+		close: nothing,
+	};
 }
 
-/** Without OS_* auth variables and without any clouds.yaml, there is nothing to connect to. */
-async function nothingConfigured(connector: Connector, env: Record<string, string | undefined>): Promise<boolean> {
-	if (env['OS_AUTH_URL'] || env['OS_CLOUD']) {
+/**
+Without OS_* auth variables and without any clouds.yaml, there is nothing to connect to.
+*/
+async function isNothingConfigured(connector: Connector, env: Record<string, string | undefined>): Promise<boolean> {
+	const isSet = (name: string) => (env[name] ?? '') !== '';
+	if (isSet('OS_AUTH_URL') || isSet('OS_CLOUD')) {
 		return false;
 	}
 
@@ -43,18 +62,22 @@ async function nothingConfigured(connector: Connector, env: Record<string, strin
 
 export async function openEnvironment(context: CommandContext, options: {demoWhenUnconfigured: boolean}): Promise<Environment> {
 	const debug = debugSinkFor(context);
-	const real = createConnector({env: context.env, cwd: context.cwd, home: context.home, debug: debug.sink});
+	const real = createConnector({
+		env: context.env, cwd: context.cwd, home: context.home, debug: debug.sink,
+	});
 	let demoReason: string | undefined;
 	if (context.flags.demo) {
 		demoReason = 'demo cloud (--demo)';
-	} else if (options.demoWhenUnconfigured && await nothingConfigured(real, context.env)) {
+	} else if (options.demoWhenUnconfigured && await isNothingConfigured(real, context.env)) {
 		demoReason = 'demo cloud: no clouds.yaml or OS_* variables found, so this is simulated data';
 	}
 
-	if (!demoReason) {
-		return {connector: real, cloudName: context.flags.osCloud, async close() {
-			debug.close();
-		}};
+	if (demoReason === undefined) {
+		return {
+			connector: real, cloudName: context.flags.osCloud, async close() {
+				debug.close();
+			},
+		};
 	}
 
 	const {startDemoCloud} = await import('../demo-cloud/index.js');
@@ -71,7 +94,9 @@ export async function openEnvironment(context: CommandContext, options: {demoWhe
 
 	env['OS_CLIENT_CONFIG_FILE'] = file;
 	env['OS_CLOUD'] = context.flags.osCloud ?? 'demo';
-	const connector = createConnector({env, cwd: directory, home: directory, debug: debug.sink, demo: true});
+	const connector = createConnector({
+		env, cwd: directory, home: directory, debug: debug.sink, demo: true,
+	});
 	return {
 		connector,
 		demoReason,

@@ -2,7 +2,6 @@
 The composition root: picks the command, builds the connector (a real cloud or the embedded demo cloud) and runs it.
 */
 import type {CommandContext} from './context.js';
-import {openEnvironment} from './environment.js';
 
 export type {CliFlags, CommandContext} from './context.js';
 
@@ -49,4 +48,3 @@ export async function runCommand(context: CommandContext): Promise<number> {
 	return command(context);
 }
 
-export {openEnvironment};

@@ -3,8 +3,16 @@
 */
 import path from 'node:path';
 import {
-	backupRequestFrom, executeJournalCommand, executePlanCommand, exitCodes, planBackup, planRestore, planUsage,
-	restoreRequestFrom, UsageError, type PlanCommandOptions,
+	backupRequestFrom,
+	executeJournalCommand,
+	executePlanCommand,
+	exitCodes,
+	planBackup,
+	planRestore,
+	planUsage,
+	restoreRequestFrom,
+	UsageError,
+	type PlanCommandOptions,
 } from '../core/plans/commands.js';
 import type {PlanResult} from '../core/plans/types.js';
 import type {CloudSession} from '../core/types.js';
@@ -32,7 +40,7 @@ function planOptions(context: CommandContext): PlanCommandOptions & {journal: st
 async function withSession(context: CommandContext, work: (session: CloudSession) => Promise<number>): Promise<number> {
 	const environment = await openEnvironment(context, {demoWhenUnconfigured: false});
 	try {
-		if (environment.demoReason) {
+		if (environment.demoReason !== undefined) {
 			context.stderr.write(`(${environment.demoReason})\n`);
 		}
 
@@ -82,9 +90,5 @@ export async function runJournalCommand(context: CommandContext): Promise<number
 	const args = context.input.slice(1);
 	const options = planOptions(context);
 	const [action = 'list'] = args;
-	if (action === 'list') {
-		return executeJournalCommand(undefined, args, options);
-	}
-
-	return withSession(context, async session => executeJournalCommand(session, args, options));
+	return action === 'list' ? executeJournalCommand(undefined, args, options) : withSession(context, async session => executeJournalCommand(session, args, options));
 }

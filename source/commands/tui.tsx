@@ -19,7 +19,7 @@ export async function runTui(context: CommandContext): Promise<number> {
 	const directory = configDirectory(context.env, context.home);
 	const {settings, policy} = loadSettings({env: context.env, home: context.home});
 	// The demo cloud's data is made up afresh each run: caching it would only show stale fiction.
-	const cache = environment.demoReason ? undefined : createInventoryCache({directory});
+	const cache = environment.demoReason === undefined ? createInventoryCache({directory}) : undefined;
 	const services: AppServices = {
 		connector: environment.connector,
 		readInventory,
@@ -44,7 +44,7 @@ export async function runTui(context: CommandContext): Promise<number> {
 			project={context.flags.project}
 			demoReason={environment.demoReason}
 		/>,
-		{stdout: context.stdout as NodeJS.WriteStream, stdin: context.stdin as NodeJS.ReadStream, exitOnCtrlC: true},
+		{stdout: context.stdout, stdin: context.stdin, exitOnCtrlC: true},
 	);
 	try {
 		await instance.waitUntilExit();
