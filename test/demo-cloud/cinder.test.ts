@@ -186,6 +186,21 @@ test('workaround (a): restore onto a volume of the source type works and replace
 	t.true(await hasSecret(demo, restored['encryption_key_id']));
 });
 
+test('restoring an encrypted backup onto an existing volume of another type also ends error_restoring', async t => {
+	const volume = await encryptedVolume('other-type-src');
+	const backup = await backupOf(volume['id'], 'other-type-full');
+	const created = await cinder(demo, 'POST', '/volumes', {volume: {size: 1, name: 'plain-target'}});
+	const target = await volumeStatus(demo, created.json['volume'].id, ['available']);
+	const restore = await cinder(demo, 'POST', `/backups/${backup['id']}/restore`, {restore: {volume_id: target['id']}});
+	t.is(restore.status, 202);
+	const after = await volumeStatus(demo, target['id'], ['available', 'error_restoring']);
+	t.is(after['status'], 'error_restoring');
+	t.deepEqual(after['metadata'], {});
+	t.is((await backupStatus(demo, backup['id'], ['available']))['status'], 'available');
+	const notAvailable = await cinder(demo, 'POST', `/backups/${backup['id']}/restore`, {restore: {volume_id: target['id']}});
+	t.is(notAvailable.status, 400);
+});
+
 test('workaround (b): POST /volumes with backup_id + volume_type (3.47) → restoring-backup → available', async t => {
 	const volume = await encryptedVolume('wb-src');
 	const backup = await backupOf(volume['id'], 'wb-full');
