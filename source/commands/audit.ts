@@ -58,7 +58,8 @@ export async function runAuditCommand(context: CommandContext): Promise<number> 
 				}
 
 				case 'table': {
-					context.stdout.write(renderAuditTable(report, auditRows(report), {columns: context.stdout.columns ?? 120, color: context.stdout.isTTY === true && context.env['NO_COLOR'] === undefined}));
+					const color = context.stdout.isTTY === true && context.env['NO_COLOR'] === undefined;
+					context.stdout.write(renderAuditTable(report, auditRows(report), {columns: context.stdout.columns ?? 120, color}));
 				}
 			}
 
