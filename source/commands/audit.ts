@@ -58,8 +58,8 @@ export async function runAuditCommand(context: CommandContext): Promise<number> 
 				}
 
 				case 'table': {
-					const color = context.stdout.isTTY === true && context.env['NO_COLOR'] === undefined;
-					context.stdout.write(renderAuditTable(report, auditRows(report), {columns: context.stdout.columns ?? 120, color}));
+					const isColored = context.stdout.isTTY === true && context.env['NO_COLOR'] === undefined;
+					context.stdout.write(renderAuditTable(report, auditRows(report), {columns: context.stdout.columns ?? 120, color: isColored}));
 				}
 			}
 
