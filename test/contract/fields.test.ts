@@ -24,6 +24,15 @@ test('missing, extra and differently typed fields are all reported', t => {
 	]);
 });
 
+test('a nullable field may be null on either side, but must be there', t => {
+	const real = realBody('cinder-volume-encrypted-3.70', 'volume');
+	const withNull = Object.fromEntries([...Object.entries(real), ['service_uuid', null]]);
+	t.deepEqual(fieldDifferences(real, withNull, {nullable: ['service_uuid']}), []);
+	t.deepEqual(fieldDifferences(real, withNull), ['service_uuid: real string, here null']);
+	const without = Object.fromEntries(Object.entries(real).filter(([key]) => key !== 'service_uuid'));
+	t.deepEqual(fieldDifferences(real, without, {nullable: ['service_uuid']}), ['missing service_uuid (real: string)']);
+});
+
 test('kinds tell arrays, nulls and timestamp formats apart', t => {
 	t.is(kindOf([]), 'array');
 	t.is(kindOf(null), 'null');

@@ -43,14 +43,16 @@ export function kindOf(value: unknown): string {
 
 /**
 How `actual` (a resource's `raw`, as a target returned it) differs from `real`: fields missing or extra, and fields of
-another kind. Sorted; empty when the shapes agree.
+another kind. Sorted; empty when the shapes agree. Fields in `nullable` may be null on either side (the real cloud itself
+returns null there at times).
 */
-export function fieldDifferences(real: Record<string, unknown>, actual: Record<string, unknown>): string[] {
+export function fieldDifferences(real: Record<string, unknown>, actual: Record<string, unknown>, options: {nullable?: string[]} = {}): string[] {
+	const nullable = new Set(options.nullable);
 	const differences: string[] = [];
 	for (const [key, value] of Object.entries(real)) {
 		if (!Object.hasOwn(actual, key)) {
 			differences.push(`missing ${key} (real: ${kindOf(value)})`);
-		} else if (kindOf(value) !== kindOf(actual[key])) {
+		} else if (kindOf(value) !== kindOf(actual[key]) && !(nullable.has(key) && (value === null || actual[key] === null))) {
 			differences.push(`${key}: real ${kindOf(value)}, here ${kindOf(actual[key])}`);
 		}
 	}

@@ -304,7 +304,8 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 		});
 		t.is(secret.creatorId, c.member.identity.token().userId);
 		t.true(compareVersions(cinder.microversion.max, '3.70') >= 0, 'the client then speaks 3.70, the fixtures\' version');
-		t.deepEqual(fieldDifferences(realBody('cinder-volume-encrypted-3.70', 'volume'), volume.raw), [], 'volume fields as on the real cloud');
+		// Service_uuid: null on the real cloud for volumes made just after cinder-volume started.
+		t.deepEqual(fieldDifferences(realBody('cinder-volume-encrypted-3.70', 'volume'), volume.raw, {nullable: ['service_uuid']}), [], 'volume fields as on the real cloud');
 		t.deepEqual(fieldDifferences(realBody('barbican-secret'), secret.raw), [], 'secret fields as on the real cloud');
 	});
 

@@ -4,7 +4,7 @@ const config = {
 	extensions: ['ts', 'tsx'],
 	files: ['test/real-cloud/**/*.test.ts'],
 	nodeArguments: ['--import=tsx'],
-	timeout: '10m',
+	timeout: '20m',
 	concurrency: 1,
 	failFast: false,
 };
