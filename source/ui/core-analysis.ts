@@ -52,7 +52,7 @@ export const analyseWithCore: Analyse = (inventory, now, policy) => {
 		linksOf(ref) {
 			// Built on first use: the tables do not need it, only the detail pane.
 			graph ??= buildKeyGraph(inventory);
-			return toLinkNode(graph.linksOf(ref));
+			return toLinkNode(graph.linksOf(ref, {depth: 2}));
 		},
 	};
 };

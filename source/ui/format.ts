@@ -54,3 +54,24 @@ export function bytes(size: number | undefined): string {
 
 	return `${unit === 0 || value >= 10 ? Math.round(value) : value.toFixed(1)}${units[unit] ?? ''}`;
 }
+
+/**
+Breaks text into lines of at most `width` characters at spaces (a word longer than the line is cut); `indent` starts every
+line after the first.
+*/
+export function wrap(text: string, width: number, indent = ''): string[] {
+	const lines: string[] = [];
+	let line = '';
+	for (const word of text.split(' ')) {
+		const candidate = line === '' ? word : `${line} ${word}`;
+		if (line === '' || line === indent || [...candidate].length <= width) {
+			line = candidate;
+		} else {
+			lines.push(line);
+			line = `${indent}${word}`;
+		}
+	}
+
+	lines.push(line);
+	return lines;
+}

@@ -1,9 +1,9 @@
 /*
-Drives the real program in a detached tmux session: keys in, the pane's text out. Uses the build (dist/cli.js) when there is
-one, else runs the source through tsx. Used by the end-to-end tests and by the media script.
+Drives the real program in a detached tmux session: keys in, the pane's text out. Uses the build (dist/cli.js) when it is up to
+date, else runs the source through tsx. Used by the end-to-end tests and by the media script.
 */
 import {execFile as execFileCallback, execFileSync} from 'node:child_process';
-import {existsSync} from 'node:fs';
+import {existsSync, readdirSync, statSync} from 'node:fs';
 import {mkdtemp, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,12 +32,23 @@ export function hasTmux(): boolean {
 	}
 }
 
+function newestSource(directory: string): number {
+	let newest = 0;
+	for (const entry of readdirSync(directory, {withFileTypes: true})) {
+		const full = path.join(directory, entry.name);
+		newest = Math.max(newest, entry.isDirectory() ? newestSource(full) : statSync(full).mtimeMs);
+	}
+
+	return newest;
+}
+
 /**
-The command line that starts backstack: the build when present, else the source through tsx.
+The command line that starts backstack: the build when it is newer than every source file, else the source through tsx.
 */
 export function backstackCommand(): string[] {
 	const built = path.join(root, 'dist/cli.js');
-	return existsSync(built)
+	const isFresh = existsSync(built) && statSync(built).mtimeMs >= newestSource(path.join(root, 'source'));
+	return isFresh
 		? [process.execPath, built]
 		: [process.execPath, '--import', 'tsx', path.join(root, 'source/cli.tsx')];
 }
@@ -53,6 +64,10 @@ export type Pane = {
 	*/
 	type(text: string): Promise<void>;
 	capture(): Promise<string>;
+	/**
+	The pane with its colours and attributes, as SGR escape sequences (`capture-pane -e`).
+	*/
+	captureAnsi(): Promise<string>;
 	waitFor(predicate: string | RegExp | ((screen: string) => boolean), timeoutMs?: number): Promise<string>;
 	close(): Promise<void>;
 };
@@ -72,7 +87,13 @@ export async function startPane(options: {name: string; args: string[]; columns:
 		return stdout;
 	};
 
+	const captureAnsi = async () => {
+		const {stdout} = await execFile('tmux', ['capture-pane', '-p', '-e', '-t', options.name]);
+		return stdout;
+	};
+
 	const pane: Pane = {
+		captureAnsi,
 		async press(...keys) {
 			for (const key of keys) {
 				// One key at a time, as a person types (and Ink holds a lone Escape 20 ms to see whether a sequence follows).

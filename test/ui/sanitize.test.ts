@@ -5,6 +5,7 @@ import {
 	sanitize,
 	truncate,
 } from '../../source/ui/sanitize.js';
+import {wrap} from '../../source/ui/format.js';
 
 test('CSI sequences (colours, cursor moves, screen clears) are removed', t => {
 	t.is(sanitize('a\u{1B}[31mred\u{1B}[0m b\u{1B}[2J\u{1B}[H c'), 'ared b c');
@@ -44,4 +45,10 @@ test('truncate and fit count terminal cells and mark a cut with an ellipsis', t 
 	t.is(fit('ab', 4, 'right'), '  ab');
 	t.is(fit('abcdef', 3), 'ab…');
 	t.is(truncate('x', 0), '');
+});
+
+test('wrap breaks at spaces, indents continuation lines, and cuts nothing', t => {
+	t.deepEqual(wrap('one two three four', 9, '  '), ['one two', '  three', '  four']);
+	t.deepEqual(wrap('averyveryverylongword x', 5), ['averyveryverylongword', 'x']);
+	t.deepEqual(wrap('', 5), ['']);
 });

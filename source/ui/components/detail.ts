@@ -4,14 +4,22 @@ source volume, type, key; image → key, server; secret ← its users) and the f
 */
 import type {Inventory} from '../../core/model.js';
 import type {Analysis, LinkNode} from '../analysis.js';
-import {age} from '../format.js';
+import {age, wrap} from '../format.js';
 import {sanitize} from '../sanitize.js';
 import {keyStateStyle, protectionStyle, severityStyle} from '../theme.js';
 import type {Row} from '../views.js';
 import type {Line} from './scroll-text.js';
 
+// Relations that already say what the linked resource is: `backup`, not `backup backup`.
+const namesItsKind = new Set(['key', 'backup', 'snapshot', 'type', 'source type', 'source volume', 'volume', 'snapshot image', 'boot image', 'image of server', 'booted server']);
+
 function nodeLabel(node: LinkNode): string {
-	const what = [node.relation, node.kind].filter(Boolean).join(' ');
+	const kind = node.kind === 'secret' ? 'key' : node.kind;
+	let what = kind ?? '';
+	if (node.relation !== undefined) {
+		what = namesItsKind.has(node.relation) ? node.relation : `${node.relation} ${kind ?? ''}`.trim();
+	}
+
 	const name = sanitize(node.name);
 	let id = '';
 	if (node.id !== undefined) {
@@ -62,24 +70,29 @@ export function detailLines(options: {row: Row; inventory?: Inventory; analysis?
 		});
 	}
 
-	const tree = analysis?.linksOf(ref);
-	lines.push({text: ''}, {text: 'Linkage', bold: true});
-	if (tree) {
-		lines.push(...treeLines(tree));
-	} else {
-		lines.push({text: analysis ? 'no links known' : 'reading…', dim: true});
-	}
-
 	const findings = (analysis?.findings ?? []).filter(finding => finding.resource.id === ref.id
 		|| finding.related?.some(related => related.id === ref.id));
 	lines.push({text: ''}, {text: `Findings (${findings.length})`, bold: true});
 	for (const finding of findings) {
 		const style = severityStyle[finding.severity];
 		const about = finding.resource.id === ref.id ? '' : ` (about ${finding.resource.kind} ${sanitize(finding.resource.name ?? finding.resource.id)})`;
-		lines.push({text: `${style.symbol} ${style.label} ${sanitize(finding.reason)}${about}`, color: style.color});
-		if (finding.action !== '') {
-			lines.push({text: `    → ${sanitize(finding.action)}`, dim: true});
+		for (const text of wrap(`${style.symbol} ${style.label} ${sanitize(finding.reason)}${about}`, options.width, ' '.repeat(7))) {
+			lines.push({text, color: style.color});
 		}
+
+		if (finding.action !== '') {
+			for (const text of wrap(`    → ${sanitize(finding.action)}`, options.width, ' '.repeat(6))) {
+				lines.push({text, dim: true});
+			}
+		}
+	}
+
+	const tree = analysis?.linksOf(ref);
+	lines.push({text: ''}, {text: 'Linkage', bold: true});
+	if (tree) {
+		lines.push(...treeLines(tree));
+	} else {
+		lines.push({text: analysis ? 'no links known' : 'reading…', dim: true});
 	}
 
 	return lines;
