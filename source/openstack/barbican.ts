@@ -130,7 +130,7 @@ export function createBarbican(context: ServiceContext): BarbicanApi {
 				mode: storeRequest.mode,
 			});
 
-			const {data} = await sendJson(context, 'POST', 'secrets', body, options);
+			const {data} = await sendJson(context, 'POST', 'secrets', {...options, json: body});
 			const reference = nonEmpty(asObject(data)?.['secret_ref']);
 			if (reference === undefined) {
 				throw new TypeError('Barbican stored the secret but returned no secret_ref');

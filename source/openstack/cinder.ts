@@ -199,7 +199,9 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 	}
 
 	async function * list<T>(path: string, key: string, map: (raw: Json) => T, options?: ListOptions): AsyncGenerator<T> {
-		for await (const raw of markerPages(context, path, key, listQuery(options), options?.signal)) {
+		for await (const raw of markerPages(context, {
+			path, key, query: listQuery(options), signal: options?.signal,
+		})) {
 			yield map(raw);
 		}
 	}
@@ -242,7 +244,7 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 				snapshot_id: request.snapshotId,
 				metadata: request.metadata,
 			});
-			const {data} = await sendJson(context, 'POST', 'volumes', {volume}, options);
+			const {data} = await sendJson(context, 'POST', 'volumes', {...options, json: {volume}});
 			return toVolume(required(data, 'volume', 'the new volume'));
 		},
 		async deleteVolume(id, options) {
@@ -261,7 +263,7 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 					container_format: request.containerFormat ?? 'bare',
 				},
 			};
-			const {data} = await sendJson(context, 'POST', `volumes/${encodeId(volumeId)}/action`, body, options);
+			const {data} = await sendJson(context, 'POST', `volumes/${encodeId(volumeId)}/action`, {...options, json: body});
 			const upload = asObject(asObject(data)?.['os-volume_upload_image']);
 			const imageId = nonEmpty(upload?.['image_id']);
 			if (imageId === undefined) {
@@ -292,7 +294,7 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 				snapshot_id: request.snapshotId,
 				metadata: request.metadata,
 			});
-			const {data} = await sendJson(context, 'POST', 'backups', {backup}, options);
+			const {data} = await sendJson(context, 'POST', 'backups', {...options, json: {backup}});
 			const id = nonEmpty(required(data, 'backup', 'the new backup')['id']);
 			if (id === undefined) {
 				throw new TypeError('Cinder accepted the backup but returned no ID');
@@ -302,14 +304,14 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 		},
 		async updateBackupMetadata(id, metadata, options) {
 			needs('3.43', 'Backup metadata');
-			await sendJson(context, 'PUT', `backups/${encodeId(id)}`, {backup: {metadata}}, options);
+			await sendJson(context, 'PUT', `backups/${encodeId(id)}`, {...options, json: {backup: {metadata}}});
 		},
 		async deleteBackup(id, options) {
 			await sendEmpty(context, 'DELETE', `backups/${encodeId(id)}`, options);
 		},
 		async restoreBackup(id, target, options): Promise<RestoreResult> {
 			const restore = compact({volume_id: target.volumeId, name: target.name});
-			const {data} = await sendJson(context, 'POST', `backups/${encodeId(id)}/restore`, {restore}, options);
+			const {data} = await sendJson(context, 'POST', `backups/${encodeId(id)}/restore`, {...options, json: {restore}});
 			const answer = required(data, 'restore', `the restore of backup ${id}`);
 			const volumeName = nonEmpty(answer['volume_name']);
 			return {
@@ -325,7 +327,7 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 		},
 		async createSnapshot(request, options) {
 			const snapshot = compact({volume_id: request.volumeId, name: request.name, force: request.force});
-			const {data} = await sendJson(context, 'POST', 'snapshots', {snapshot}, options);
+			const {data} = await sendJson(context, 'POST', 'snapshots', {...options, json: {snapshot}});
 			return toSnapshot(required(data, 'snapshot', 'the new snapshot'));
 		},
 		async deleteSnapshot(id, options) {
@@ -334,7 +336,9 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 
 		async listVolumeTypes(options) {
 			const types: VolumeType[] = [];
-			for await (const raw of markerPages(context, 'types', 'volume_types', {}, options?.signal)) {
+			for await (const raw of markerPages(context, {
+				path: 'types', key: 'volume_types', query: {}, signal: options?.signal,
+			})) {
 				types.push(toVolumeType(raw));
 			}
 
@@ -366,7 +370,7 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 		async createEncryptedVolumeType(request: CreateEncryptedTypeRequest, options) {
 			const volumeType = compact({name: request.name, description: request.description, 'os-volume-type-access:is_public': true});
 
-			const {data} = await sendJson(context, 'POST', 'types', {volume_type: volumeType}, options);
+			const {data} = await sendJson(context, 'POST', 'types', {...options, json: {volume_type: volumeType}});
 			const created = toVolumeType(required(data, 'volume_type', 'the new volume type'));
 			const encryption = {
 				provider: request.provider ?? 'luks',
@@ -375,7 +379,7 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 				control_location: request.controlLocation ?? 'front-end',
 			};
 			try {
-				await sendJson(context, 'POST', `types/${encodeId(created.id)}/encryption`, {encryption}, options);
+				await sendJson(context, 'POST', `types/${encodeId(created.id)}/encryption`, {...options, json: {encryption}});
 			} catch (error) {
 				// Do not leave an unencrypted type behind under a name that promises encryption.
 				await api.deleteVolumeType(created.id).catch(() => undefined);
@@ -391,7 +395,9 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 		async listMessages(filter, options) {
 			const messages: UserMessage[] = [];
 			const query: Query = {resource_uuid: filter?.resourceUuid};
-			for await (const raw of markerPages(context, 'messages', 'messages', query, options?.signal)) {
+			for await (const raw of markerPages(context, {
+				path: 'messages', key: 'messages', query, signal: options?.signal,
+			})) {
 				messages.push(toMessage(raw));
 			}
 

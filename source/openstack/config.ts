@@ -351,7 +351,11 @@ async function readSources(where: Where): Promise<Sources> {
 	const envVariables = environmentCloudVariables(where.env);
 	const envCloudName = environmentCloudName(where.env);
 	if (envVariables.length > 0 && Object.hasOwn(clouds, envCloudName)) {
-		throw new ConfigError(`${cloudsFile?.file ?? 'clouds.yaml'} defines a cloud called '${envCloudName}', the name reserved for the cloud made of OS_* variables; rename it, or set OS_CLOUD_NAME to another name.`, {file: cloudsFile?.file, cloud: envCloudName});
+		throw new ConfigError(
+			`${cloudsFile?.file ?? 'clouds.yaml'} defines a cloud called '${envCloudName}', the name reserved for the cloud made of OS_* variables; `
+			+ 'rename it, or set OS_CLOUD_NAME to another name.',
+			{file: cloudsFile?.file, cloud: envCloudName},
+		);
 	}
 
 	return {
@@ -496,7 +500,11 @@ function pickRegion(entry: Dict, requested: string | undefined, context: {file: 
 	const names = regionNames(entry);
 	const chosen = requested ?? names[0];
 	if (requested !== undefined && names.length > 0 && !names.includes(requested)) {
-		throw new ConfigError(`region '${requested}' is not one of cloud '${context.cloud}''s regions in ${context.file} (${names.join(', ')}); pick one of those or fix OS_REGION_NAME.`, {...context, field: 'region_name'});
+		throw new ConfigError(
+			`region '${requested}' is not one of cloud '${context.cloud}''s regions in ${context.file} (${names.join(', ')}); `
+			+ 'pick one of those or fix OS_REGION_NAME.',
+			{...context, field: 'region_name'},
+		);
 	}
 
 	let values: Dict = {};
@@ -532,7 +540,10 @@ function chooseCloudName(options: ConfigLocation, where: Where, sources: Sources
 
 	if (names.length === 0) {
 		const searched = cloudsFile ?? `clouds.yaml (looked in ${searchDirectories(where).join(', ')})`;
-		throw new ConfigError(`no cloud configured: no ${searched} and no OS_* variables. Create a clouds.yaml (e.g. ~/.config/openstack/clouds.yaml, downloadable from Horizon) or source an openrc file.`, {file: cloudsFile});
+		throw new ConfigError(
+			`no cloud configured: no ${searched} and no OS_* variables. Create a clouds.yaml (e.g. ~/.config/openstack/clouds.yaml, downloadable from Horizon) or source an openrc file.`,
+			{file: cloudsFile},
+		);
 	}
 
 	throw new ConfigError(`${cloudsFile} defines several clouds (${names.join(', ')}); choose one with --os-cloud NAME or OS_CLOUD=NAME.`, {file: cloudsFile});
@@ -579,7 +590,11 @@ function fileEntry(cloudName: string, where: Where, sources: Sources): {entry: D
 	// Vendor profiles (clouds-public.yaml) are not read; say so rather than fail obscurely later.
 	const profile = text(entry['profile']) ?? text(entry['cloud']);
 	if (profile !== undefined && !isDict(entry['auth'])) {
-		throw new ConfigError(`cloud '${cloudName}' in ${source} uses vendor profile '${profile}', which backstack does not read; write auth_url and region_name into the cloud entry.`, {file: source, cloud: cloudName, field: 'profile'});
+		throw new ConfigError(
+			`cloud '${cloudName}' in ${source} uses vendor profile '${profile}', which backstack does not read; `
+			+ 'write auth_url and region_name into the cloud entry.',
+			{file: source, cloud: cloudName, field: 'profile'},
+		);
 	}
 
 	return {entry, source};
@@ -635,13 +650,21 @@ function resolveAuthType(top: Dict, auth: Dict, context: Context): AuthType {
 		return raw as AuthType;
 	}
 
-	throw new ConfigError(`cloud '${context.cloud}' in ${context.file} uses auth_type '${raw}', which backstack does not support; use one of ${supportedAuthTypes.join(', ')} (an application credential works for most federated/SSO accounts).`, {...context, field: 'auth_type'});
+	throw new ConfigError(
+		`cloud '${context.cloud}' in ${context.file} uses auth_type '${raw}', which backstack does not support; `
+		+ `use one of ${supportedAuthTypes.join(', ')} (an application credential works for most federated/SSO accounts).`,
+		{...context, field: 'auth_type'},
+	);
 }
 
 function checkAuthUrl(auth: Dict, context: Context): string {
 	const authUrl = text(auth['auth_url']);
 	if (authUrl === undefined) {
-		throw new ConfigError(`cloud '${context.cloud}' in ${context.file} has no auth.auth_url; add it (e.g. auth_url: https://keystone.example.com:5000/v3) or set OS_AUTH_URL.`, {...context, field: 'auth.auth_url'});
+		throw new ConfigError(
+			`cloud '${context.cloud}' in ${context.file} has no auth.auth_url; `
+			+ 'add it (e.g. auth_url: https://keystone.example.com:5000/v3) or set OS_AUTH_URL.',
+			{...context, field: 'auth.auth_url'},
+		);
 	}
 
 	let protocol = '';
@@ -807,6 +830,25 @@ function serviceOverrides(top: Dict): {endpointOverrides: Partial<Record<Service
 }
 
 /**
+TLS files (resolved from cwd), verification and the request timeout.
+*/
+function connectionOptions(top: Dict, cwd: string): Pick<ResolvedCloudConfig, 'cacert' | 'cert' | 'key' | 'verify' | 'apiTimeout'> {
+	const insecure = bool(top['insecure']);
+	const apiTimeout = Number(text(top['api_timeout']) ?? NaN);
+	const resolvePath = (value: string | undefined) => value === undefined ? undefined : path.resolve(cwd, value);
+	const cacert = resolvePath(text(top['cacert']));
+	const cert = resolvePath(text(top['cert']));
+	const key = resolvePath(text(top['key']));
+	return {
+		...(cacert !== undefined && {cacert}),
+		...(cert !== undefined && {cert}),
+		...(key !== undefined && {key}),
+		verify: insecure === undefined ? bool(top['verify']) ?? true : !insecure,
+		...(Number.isFinite(apiTimeout) && apiTimeout > 0 && {apiTimeout}),
+	};
+}
+
+/**
 Loads the cloud the `openstack` CLI would use, with the same files and OS_* variables.
 */
 export async function loadCloudConfig(options: ConfigLocation = {}): Promise<ResolvedCloudConfig> {
@@ -833,20 +875,17 @@ export async function loadCloudConfig(options: ConfigLocation = {}): Promise<Res
 	const authType = resolveAuthType(top, auth, context);
 	const identityApiVersion = text(top['identity_api_version']);
 	if (identityApiVersion !== undefined && !identityApiVersion.startsWith('3')) {
-		throw new ConfigError(`cloud '${cloudName}' in ${source} sets identity_api_version ${identityApiVersion}; backstack speaks Keystone v3 only: set it to 3.`, {...context, field: 'identity_api_version'});
+		throw new ConfigError(
+			`cloud '${cloudName}' in ${source} sets identity_api_version ${identityApiVersion}; `
+			+ 'backstack speaks Keystone v3 only: set it to 3.',
+			{...context, field: 'identity_api_version'},
+		);
 	}
 
 	const authOptions = buildAuthOptions(checkAuthUrl(auth, context), auth, authType, env);
 	checkCredentials(authOptions, authType, context);
 
-	const insecure = bool(top['insecure']);
-	const isVerify = insecure === undefined ? bool(top['verify']) ?? true : !insecure;
-	const apiTimeout = Number(text(top['api_timeout']) ?? NaN);
 	const secureFile = !isEnvCloud && isDict(sources.secureClouds[cloudName]) ? sources.secureFile?.file : undefined;
-	const resolvePath = (value: string | undefined) => value === undefined ? undefined : path.resolve(where.cwd, value);
-	const cacert = resolvePath(text(top['cacert']));
-	const cert = resolvePath(text(top['cert']));
-	const key = resolvePath(text(top['key']));
 	return {
 		cloudName,
 		source,
@@ -856,12 +895,8 @@ export async function loadCloudConfig(options: ConfigLocation = {}): Promise<Res
 		...(region.regionName !== undefined && {regionName: region.regionName}),
 		interface: normaliseInterface(text(top['interface']) ?? 'public'),
 		...(identityApiVersion !== undefined && {identityApiVersion}),
-		...(cacert !== undefined && {cacert}),
-		...(cert !== undefined && {cert}),
-		...(key !== undefined && {key}),
-		verify: isVerify,
+		...connectionOptions(top, where.cwd),
 		...serviceOverrides(top),
-		...(Number.isFinite(apiTimeout) && apiTimeout > 0 && {apiTimeout}),
 		environmentVariables: [...new Set(environmentVariables)].toSorted(),
 	};
 }

@@ -164,7 +164,9 @@ export async function discoverCinder(http: HttpClient, catalogUrl: string, proje
 	try {
 		const entries = await getVersions(http, 'cinder', `${parts.origin}${parts.prefix}/`, signal);
 		const v3 = entries.find(entry => entry.id.startsWith('v3'));
-		return v3 === undefined ? {endpoint, microversion: base, warning: 'the version document lists no v3 API'} : {endpoint, microversion: {min: v3.minVersion ?? '3.0', max: v3.version ?? v3.maxVersion ?? '3.0'}};
+		return v3 === undefined
+			? {endpoint, microversion: base, warning: 'the version document lists no v3 API'}
+			: {endpoint, microversion: {min: v3.minVersion ?? '3.0', max: v3.version ?? v3.maxVersion ?? '3.0'}};
 	} catch (error) {
 		signal?.throwIfAborted();
 		return {endpoint, microversion: base, warning: `version discovery failed: ${failure(error)}`};
@@ -222,7 +224,9 @@ export async function discoverBarbican(http: HttpClient, catalogUrl: string, sig
 	try {
 		const entries = await getVersions(http, 'barbican', `${parts.origin}${parts.prefix}/`, signal);
 		const v1 = entries.find(entry => entry.id.startsWith('v1'));
-		return v1 === undefined ? {endpoint, microversion: base, warning: 'the version document lists no v1 API'} : {endpoint, microversion: {min: v1.minVersion ?? '1.0', max: v1.maxVersion ?? v1.version ?? '1.0'}};
+		return v1 === undefined
+			? {endpoint, microversion: base, warning: 'the version document lists no v1 API'}
+			: {endpoint, microversion: {min: v1.minVersion ?? '1.0', max: v1.maxVersion ?? v1.version ?? '1.0'}};
 	} catch (error) {
 		signal?.throwIfAborted();
 		return {endpoint, microversion: base, warning: `version discovery failed: ${failure(error)}`};

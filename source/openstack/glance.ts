@@ -211,6 +211,28 @@ async function * skipBytes(chunks: AsyncIterable<Uint8Array>, count: number): As
 	}
 }
 
+/**
+After the last byte: the whole image arrived, and it hashes to what Glance recorded.
+*/
+function checkComplete(download: {id: string; path: string; status: number; transferred: number; total?: number; verifier?: Verifier}): void {
+	const {id, transferred, total, verifier} = download;
+	if (total !== undefined && transferred !== total) {
+		throw new OpenStackError({
+			service: 'glance', method: 'GET', path: download.path, status: download.status,
+			serviceMessage: `download ended after ${transferred} of ${total} bytes; resume with offset ${transferred}`,
+		});
+	}
+
+	if (verifier === undefined) {
+		return;
+	}
+
+	const actual = verifier.hash.digest('hex');
+	if (actual !== verifier.expected) {
+		throw new ChecksumMismatchError(id, verifier.algorithm, `expected ${verifier.expected.slice(0, 16)}…, got ${actual.slice(0, 16)}…`);
+	}
+}
+
 function escapePointer(key: string): string {
 	return key.replaceAll('~', '~0').replaceAll('/', '~1');
 }
@@ -288,7 +310,7 @@ export function createGlance(context: ServiceContext): GlanceApi {
 				container_format: imageRequest.containerFormat,
 				visibility: imageRequest.visibility,
 			});
-			const {data} = await sendJson(context, 'POST', 'images', body, options);
+			const {data} = await sendJson(context, 'POST', 'images', {...options, json: body});
 			const image = asObject(data);
 			if (image === undefined) {
 				throw new TypeError('Glance created an image but returned no body');
@@ -355,18 +377,10 @@ export function createGlance(context: ServiceContext): GlanceApi {
 				}
 			}
 
-			if (total !== undefined && transferred !== total) {
-				const fileUrl = new URL(url(context, `images/${encodeId(id)}/file`));
-				throw new OpenStackError({
-					service: 'glance', method: 'GET', path: fileUrl.pathname, status: response.status,
-					serviceMessage: `download ended after ${transferred} of ${total} bytes; resume with offset ${transferred}`,
-				});
-			}
-
-			const actual = verifier?.hash.digest('hex');
-			if (verifier !== undefined && actual !== verifier.expected) {
-				throw new ChecksumMismatchError(id, verifier.algorithm, `expected ${verifier.expected.slice(0, 16)}…, got ${actual?.slice(0, 16) ?? ''}…`);
-			}
+			const path = new URL(url(context, `images/${encodeId(id)}/file`)).pathname;
+			checkComplete({
+				id, path, status: response.status, transferred, total, verifier,
+			});
 		},
 		async setImageProperties(id, properties, options) {
 			const current = await api.getImage(id, options);
@@ -375,8 +389,9 @@ export function createGlance(context: ServiceContext): GlanceApi {
 				path: `/${escapePointer(key)}`,
 				value,
 			}));
-			const {data} = await sendJson(context, 'PATCH', `images/${encodeId(id)}`, patch, {
+			const {data} = await sendJson(context, 'PATCH', `images/${encodeId(id)}`, {
 				...options,
+				json: patch,
 				headers: {'content-type': 'application/openstack-images-v2.1-json-patch'},
 			});
 			const image = asObject(data);

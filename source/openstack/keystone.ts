@@ -330,5 +330,9 @@ function rebase(link: string, identityUrl: string): string {
 
 export function describeMissingProject(cloud: string, source: string, projects: Project[]): ConfigError {
 	const names = projects.map(project => project.name).join(', ');
-	return new ConfigError(`cloud '${cloud}' in ${source} names no project and the user has ${projects.length === 0 ? 'none' : `several (${names})`}; add auth.project_name (or OS_PROJECT_NAME).`, {cloud, file: source, field: 'auth.project_name'});
+	return new ConfigError(
+		`cloud '${cloud}' in ${source} names no project and the user has ${projects.length === 0 ? 'none' : `several (${names})`}; `
+		+ 'add auth.project_name (or OS_PROJECT_NAME).',
+		{cloud, file: source, field: 'auth.project_name'},
+	);
 }

@@ -62,7 +62,9 @@ export function createNova(context: ServiceContext): NovaApi {
 		microversion: context.microversion,
 		async * listServers(options?: ListOptions) {
 			const query = {limit: options?.pageSize, all_tenants: options?.allProjects === true ? 1 : undefined};
-			for await (const raw of markerPages(context, 'servers/detail', 'servers', query, options?.signal)) {
+			for await (const raw of markerPages(context, {
+				path: 'servers/detail', key: 'servers', query, signal: options?.signal,
+			})) {
 				yield toServer(raw);
 			}
 		},
@@ -77,7 +79,7 @@ export function createNova(context: ServiceContext): NovaApi {
 		},
 		async createServerImage(id, request, options) {
 			const action = {createImage: compact({name: request.name, metadata: request.metadata})};
-			const {data, response} = await sendJson(context, 'POST', `servers/${encodeId(id)}/action`, action, options);
+			const {data, response} = await sendJson(context, 'POST', `servers/${encodeId(id)}/action`, {...options, json: action});
 			const fromBody = nonEmpty(asObject(data)?.['image_id']);
 			if (fromBody !== undefined) {
 				return {imageId: fromBody};

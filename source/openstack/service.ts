@@ -43,8 +43,10 @@ export async function getJson(context: ServiceContext, path: string, options: {q
 	return data;
 }
 
-export async function sendJson(context: ServiceContext, method: HttpMethod, path: string, json: unknown, options: {signal?: AbortSignal; headers?: Record<string, string>} = {}): Promise<{data: unknown; response: Response}> {
-	return context.http.json(request(context, method, path, {...options, json}));
+export type JsonRequestOptions = {json: unknown; signal?: AbortSignal; headers?: Record<string, string>};
+
+export async function sendJson(context: ServiceContext, method: HttpMethod, path: string, options: JsonRequestOptions): Promise<{data: unknown; response: Response}> {
+	return context.http.json(request(context, method, path, options));
 }
 
 export async function sendEmpty(context: ServiceContext, method: HttpMethod, path: string, options: {signal?: AbortSignal} = {}): Promise<void> {
@@ -87,7 +89,8 @@ kept, its host and path are not: the URL is rebuilt on the catalog endpoint. Sto
 
 @yields Each raw item, page after page.
 */
-export async function * markerPages(context: ServiceContext, listPath: string, key: string, query: Query, signal?: AbortSignal): AsyncGenerator<Record<string, unknown>> {
+export async function * markerPages(context: ServiceContext, list: {path: string; key: string; query?: Query; signal?: AbortSignal}): AsyncGenerator<Record<string, unknown>> {
+	const {path: listPath, key, query, signal} = list;
 	let target: string | undefined = url(context, listPath, query);
 	const seen = new Set<string>();
 	while (target !== undefined) {

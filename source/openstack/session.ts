@@ -31,7 +31,7 @@ import {
 } from './keystone.js';
 import {createNova} from './nova.js';
 import type {ServiceContext} from './service.js';
-import type {Endpoint, ServiceName} from './types.js';
+import type {ServiceName} from './types.js';
 import {chooseMicroversion} from './util.js';
 
 /**
@@ -81,8 +81,7 @@ type Built = {
 	closer: AbortController;
 };
 
-async function discover(built: Built, service: ServiceName, endpoint: Endpoint | undefined, override: string | undefined, signal?: AbortSignal): Promise<Discovered | undefined> {
-	const url = override ?? endpoint?.url;
+async function discover(built: Built, service: ServiceName, url: string | undefined, signal?: AbortSignal): Promise<Discovered | undefined> {
 	if (url === undefined || url === '') {
 		return undefined;
 	}
@@ -127,7 +126,7 @@ async function buildSession(built: Built, signal?: AbortSignal): Promise<Backsta
 	await Promise.all(services.map(async service => {
 		const selection = {interface: config.interfaceOverrides[service] ?? config.interface, region};
 		const endpoint = selectEndpoint(token.catalog, service, selection);
-		const result = await discover(built, service, endpoint, config.endpointOverrides[service], signal);
+		const result = await discover(built, service, config.endpointOverrides[service] ?? endpoint?.url, signal);
 		if (result) {
 			discovered[service] = result;
 			statuses[service] = result.warning !== undefined && result.warning !== ''
