@@ -1001,7 +1001,9 @@ async function drive(plan: Plan, session: CloudSession, options: RunOptions, clo
 	};
 
 	for (;;) {
-		if (failure === undefined && !signal.aborted) {
+		// One after the other, a failure stops the plan; side by side (protect-now), it only stops what depends on it.
+		const isStopped = signal.aborted || (failure !== undefined && plan.concurrency === undefined);
+		if (!isStopped) {
 			startReady();
 		}
 

@@ -97,6 +97,22 @@ test('protect-now backs up every volume, never more at a time than the limit', a
 	t.true(backups.every(backup => backup.status === 'available'));
 });
 
+test('in protect-now, one failed backup does not stop the others', async t => {
+	const {session, cloud} = await demoCloud(t);
+	const volumes = await Promise.all(['a', 'b', 'c'].map(async name => availableVolume(session, name)));
+	const plan = planOf(await planProtectNow(session, {volumeIds: volumes.map(volume => volume.id), concurrency: 1}));
+	cloud.setFaults([{
+		kind: 'error', status: 500, message: 'injected', service: 'volume', method: 'POST', path: /\/backups$/v, times: 1,
+	}]);
+	const events = await runToEnd(plan, session, {clock: fastClock()});
+	cloud.setFaults([]);
+	t.is(last(events)?.type, 'plan-failed');
+	t.is(events.filter(event => event.type === 'step-failed').length, 1);
+	t.is(events.filter(event => event.type === 'step-done').length, 2);
+	const backups = await listAll(session.cinder!.listBackups());
+	t.is(backups.length, 2);
+});
+
 async function inUseVolume(session: CloudSession, cloud: {state: {volumes: Map<string, {status: string}>}}) {
 	const volume = await availableVolume(session, 'db');
 	cloud.state.volumes.get(volume.id)!.status = 'in-use';
