@@ -161,6 +161,29 @@ test('a second 401 right after re-authenticating is reported, not looped on', as
 	t.is(cloud.authRequests().length, 2);
 });
 
+test('listProjects follows Keystone\'s links.next (its host ignored) over two pages', async t => {
+	const cloud = await createFakeCloud(t);
+	const lastPage = {projects: [{id: 'p3', name: 'gamma', domain_id: 'default', enabled: false}], links: {next: null}};
+	const firstPage = {
+		projects: [{id: 'p1', name: 'alpha', domain_id: 'default', enabled: true}, {id: 'p2', name: 'beta', enabled: true}],
+		links: {next: 'https://keystone.internal:5000/v3/auth/projects?limit=2&marker=p2'},
+	};
+	cloud.route('GET', '/identity/v3/auth/projects', request => ({json: request.query.get('marker') === 'p2' ? lastPage : firstPage}));
+	const session = await openSession(cloud.config);
+	const projects = await session.identity.listProjects();
+	t.deepEqual(projects, [
+		{
+			id: 'p1', name: 'alpha', domainId: 'default', enabled: true,
+		},
+		{id: 'p2', name: 'beta', enabled: true},
+		{
+			id: 'p3', name: 'gamma', domainId: 'default', enabled: false,
+		},
+	]);
+	t.deepEqual(cloud.server.calls('GET', '/identity/v3/auth/projects').map(call => call.query.toString()), ['', 'limit=2&marker=p2']);
+	t.deepEqual(cloud.server.problems, []);
+});
+
 test('switchProject re-scopes the current token (method token), never sending the password again', async t => {
 	const cloud = await createFakeCloud(t, {projects: [{id: 'p2', name: 'demo2'}]});
 	const session = await openSession(cloud.config);
