@@ -44,6 +44,7 @@ import {ScrollText, type Line} from './components/scroll-text.js';
 import {Palette, paletteItems, type PaletteItem} from './components/palette.js';
 import {helpLines} from './components/help.js';
 import {fuzzyFilter} from './fuzzy.js';
+import {RestoreScreen, type RestoreTarget} from './restore-screen.js';
 
 export type AppProps = {
 	readonly services: AppServices;
@@ -149,6 +150,7 @@ export function App(props: AppProps) {
 	const [paletteIndex, setPaletteIndex] = useState(0);
 	const [detailRow, setDetailRow] = useState<Row | undefined>();
 	const [message, setMessage] = useState<string | undefined>();
+	const [restoreTarget, setRestoreTarget] = useState<RestoreTarget | undefined>();
 
 	const now = services.now();
 	const {inventory, session} = cloud;
@@ -397,6 +399,15 @@ export function App(props: AppProps) {
 		'app.quit'() {
 			exit();
 		},
+		'restore.start'() {
+			const row = target();
+			if (session !== undefined && row?.ref?.kind === 'backup') {
+				setRestoreTarget({backupId: row.ref.id, name: row.ref.name ?? row.ref.id});
+				setMode('restore');
+			} else {
+				setMessage('select a backup to restore (view 3, Backups)');
+			}
+		},
 	};
 
 	function runBinding(binding: Binding, context: InputContext, input: string): void {
@@ -440,6 +451,11 @@ export function App(props: AppProps) {
 	};
 
 	useInput((input: string, key: Key) => {
+		if (mode === 'restore') {
+			// The restore screen reads its own keys.
+			return;
+		}
+
 		if (mode === 'filter') {
 			onFilterKey(input, key);
 			return;
@@ -460,7 +476,24 @@ export function App(props: AppProps) {
 	});
 
 	let body: ReactNode;
-	if (mode === 'palette') {
+	if (mode === 'restore' && restoreTarget !== undefined && session !== undefined) {
+		body = (
+			<RestoreScreen
+				session={session}
+				target={restoreTarget}
+				width={width}
+				height={bodyHeight + 1}
+				theme={theme}
+				onClose={hasChanged => {
+					setMode('list');
+					setRestoreTarget(undefined);
+					if (hasChanged) {
+						cloud.refresh();
+					}
+				}}
+			/>
+		);
+	} else if (mode === 'palette') {
 		body = <Palette query={query} items={matches} selected={paletteIndex} height={bodyHeight + 1} width={width} theme={theme}/>;
 	} else if (mode === 'list' || mode === 'filter') {
 		body = (

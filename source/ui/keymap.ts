@@ -7,7 +7,7 @@ import type {Key} from 'ink';
 /**
 Where the user is; a binding applies only in the contexts it lists.
 */
-export type InputContext = 'list' | 'detail' | 'filter' | 'palette' | 'help' | 'raw';
+export type InputContext = 'list' | 'detail' | 'filter' | 'palette' | 'help' | 'raw' | 'restore';
 
 export type Binding = {
 	/**
@@ -103,7 +103,7 @@ export const keymap: readonly Binding[] = [
 		id: 'backup.create', keys: ['b'], description: 'Back up the volume', when: browse, mutates: true, palette: true, disabledReason: 'backup screens are not built yet',
 	},
 	{
-		id: 'restore.start', keys: ['R'], description: 'Restore the backup', when: browse, mutates: true, dangerous: true, palette: true, disabledReason: 'restore screens are not built yet',
+		id: 'restore.start', keys: ['R'], description: 'Restore the backup (preview first)', when: browse, mutates: true, dangerous: true, palette: true,
 	},
 	{
 		id: 'app.help', keys: ['?'], description: 'Help', when: ['list', 'detail', 'help'], footer: true,

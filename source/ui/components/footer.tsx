@@ -8,6 +8,7 @@ import {truncate} from '../sanitize.js';
 const modeHints: Partial<Record<InputContext, string>> = {
 	filter: 'type to filter  Enter keep  Esc clear',
 	palette: 'type to search  ↑/↓ choose  Enter run  Esc close',
+	restore: 'guided restore: nothing changes before Enter on the preview  Esc cancels',
 };
 
 export function footerText(bindings: readonly Binding[], mode: InputContext): string {
