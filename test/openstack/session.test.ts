@@ -163,9 +163,15 @@ test('a second 401 right after re-authenticating is reported, not looped on', as
 
 test('listProjects follows Keystone\'s links.next (its host ignored) over two pages', async t => {
 	const cloud = await createFakeCloud(t);
-	const lastPage = {projects: [{id: 'p3', name: 'gamma', domain_id: 'default', enabled: false}], links: {next: null}};
+	const lastPage = {
+		projects: [{
+			id: 'p3', name: 'gamma', domain_id: 'default', enabled: false,
+		}], links: {next: null},
+	};
 	const firstPage = {
-		projects: [{id: 'p1', name: 'alpha', domain_id: 'default', enabled: true}, {id: 'p2', name: 'beta', enabled: true}],
+		projects: [{
+			id: 'p1', name: 'alpha', domain_id: 'default', enabled: true,
+		}, {id: 'p2', name: 'beta', enabled: true}],
 		links: {next: 'https://keystone.internal:5000/v3/auth/projects?limit=2&marker=p2'},
 	};
 	cloud.route('GET', '/identity/v3/auth/projects', request => ({json: request.query.get('marker') === 'p2' ? lastPage : firstPage}));
