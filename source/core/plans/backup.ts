@@ -148,7 +148,8 @@ async function backupStep(session: CloudSession, volume: Volume, request: Omit<V
 			...(typeId !== undefined && {[backupMetaSourceTypeId]: typeId}),
 		};
 	} else {
-		warnings.push(`Cinder here stops at microversion ${cinder.microversion.max}: backup metadata needs 3.43, so the source type (${volume.volumeType ?? 'unknown'}) cannot be recorded on the backup. Note it down${volume.encrypted ? ': an encrypted backup can only be restored into that exact type' : ''}.`);
+		warnings.push(`Cinder here stops at microversion ${cinder.microversion.max}: backup metadata needs 3.43, so the source type (${volume.volumeType ?? 'unknown'}) `
+			+ `cannot be recorded on the backup. Note it down${volume.encrypted ? ': an encrypted backup can only be restored into that exact type' : ''}.`);
 	}
 
 	const name = request.name ?? `${nameOrId(volume)}-${isIncremental ? 'incr' : 'full'}-${new Date().toISOString().slice(0, 16).replaceAll(':', '')}`;
@@ -172,7 +173,8 @@ async function backupStep(session: CloudSession, volume: Volume, request: Omit<V
 		note: isInUse ? 'The volume is in use: the backup is crash-consistent, not application-consistent (flush or stop the application for a clean copy).' : undefined,
 	};
 	if (volume.encrypted) {
-		warnings.push(`Volume ${label(volume)} is encrypted: Cinder gives the backup its own copy of the key in Barbican; the backup can only be restored while that secret exists and into type ${volume.volumeType ?? '(unknown)'}.`);
+		warnings.push(`Volume ${label(volume)} is encrypted: Cinder gives the backup its own copy of the key in Barbican; the `
+			+ `backup can only be restored while that secret exists and into type ${volume.volumeType ?? '(unknown)'}.`);
 	}
 
 	return {step, warnings};
@@ -223,7 +225,8 @@ export async function planVolumeToImage(session: CloudSession, request: VolumeTo
 			return refuse(`Volume ${label(volume)} is encrypted: Cinder uploads encrypted volumes as raw/bare only.`);
 		}
 
-		warnings.push('The volume is encrypted: the image holds its LUKS-encrypted blocks and gets its own key (image property cinder_encryption_key_id). Outside OpenStack the image is useless without that key: export it too (backstack backup secret --from image).');
+		warnings.push('The volume is encrypted: the image holds its LUKS-encrypted blocks and gets its own key (image property cinder_encryption_key_id). '
+			+ 'Outside OpenStack the image is useless without that key: export it too (backstack backup secret image <image> <file>).');
 	}
 
 	const upload = (stepId: string, volumeId: ReturnType<typeof ref> | string, checks: Check[]): Step => ({
@@ -318,7 +321,8 @@ export async function planServerImage(session: CloudSession, request: ServerImag
 
 	const warnings: string[] = [];
 	if (server.bootFromVolume) {
-		warnings.push(`Server ${label(server)} boots from a volume: the image would hold no data, only references to Cinder snapshots on the same storage. That is not a backup; back up its volumes instead (backstack backup volume).`);
+		warnings.push(`Server ${label(server)} boots from a volume: the image would hold no data, only references to Cinder `
+			+ 'snapshots on the same storage. That is not a backup; back up its volumes instead (backstack backup volume).');
 	} else if (server.attachedVolumeIds.length > 0) {
 		warnings.push(`Volumes attached to ${label(server)} are NOT in the image (${server.attachedVolumeIds.join(', ')}); Nova snapshots them in Cinder instead. Back them up separately.`);
 	}

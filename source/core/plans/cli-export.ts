@@ -122,7 +122,8 @@ function commandFor(step: Step, action: Action, plan: Plan): string[] {
 
 		case 'cinder.uploadVolumeToImage': {
 			const a = action.args;
-			return [assign(step, 'imageId', `openstack image create --volume ${word(a.volumeId)}${a.force ? ' --force' : ''} --disk-format ${word(a.diskFormat ?? 'raw')} --container-format ${word(a.containerFormat ?? 'bare')} ${word(a.imageName)} -f value -c image_id`)];
+			return [assign(step, 'imageId', `openstack image create --volume ${word(a.volumeId)}${a.force ? ' --force' : ''} --disk-format ${word(a.diskFormat ?? 'raw')} `
+				+ `--container-format ${word(a.containerFormat ?? 'bare')} ${word(a.imageName)} -f value -c image_id`)];
 		}
 
 		case 'cinder.deleteVolume': {
@@ -137,7 +138,8 @@ function commandFor(step: Step, action: Action, plan: Plan): string[] {
 			const a = action.args;
 			const upload = plan.steps.find(candidate => candidate.action.op === 'glance.uploadImageData' && isRef(candidate.action.args.imageId) && candidate.action.args.imageId.$ref === step.id);
 			const file = upload?.action.op === 'glance.uploadImageData' ? ` --file ${word(upload.action.args.path)}` : '';
-			return [assign(step, 'imageId', ['openstack image create', `--disk-format ${word(a.diskFormat)}`, `--container-format ${word(a.containerFormat)}`, ...propertyFlags(a.properties)].join(' ') + `${file} ${word(a.name)} -f value -c id`)];
+			return [assign(step, 'imageId', ['openstack image create', `--disk-format ${word(a.diskFormat)}`, '--container-format '
+				+ word(a.containerFormat), ...propertyFlags(a.properties)].join(' ') + `${file} ${word(a.name)} -f value -c id`)];
 		}
 
 		case 'glance.uploadImageData': {
@@ -211,7 +213,10 @@ function waitLines(step: Step): string[] {
 		`# Wait until ${wait.resource} is ${wait.until.join(' or ')}; stop at once on ${wait.failOn.length > 0 ? wait.failOn.join(', ') : '(none)'}; give up after ${minutes} min.`,
 		`deadline=$((SECONDS + ${Math.round(wait.timeoutMs / 1000)}))`,
 		`until status="$(${showCommand[wait.resource]} ${id} -c status -f value)" && { ${done}; }; do`,
-		...(wait.failOn.length > 0 ? [`\tcase "$status" in ${wait.failOn.map(status => shellQuote(status)).join('|')}) echo "${wait.resource} ${id.replaceAll('"', '')} is $status" >&2; exit 1;; esac`] : []),
+		...(wait.failOn.length > 0
+			? [`\tcase "$status" in ${wait.failOn.map(status => shellQuote(status)).join('|')}) `
+				+ `echo "${wait.resource} ${id.replaceAll('"', '')} is $status" >&2; exit 1;; esac`]
+			: []),
 		`\tif [ "$SECONDS" -ge "$deadline" ]; then echo "${wait.resource} ${id.replaceAll('"', '')} is still $status after ${minutes} min" >&2; exit 1; fi`,
 		'\tsleep 5',
 		'done',

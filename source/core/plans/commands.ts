@@ -295,7 +295,14 @@ async function byNameOrId<T extends Named>(what: string, idOrName: string, find:
 		}
 	}
 
-	return matches.length === 1 ? matches[0]!.id : {kind: 'refusal', reason: matches.length === 0 ? `No ${what} is called ${idOrName}.` : `${matches.length} ${what}s are called ${idOrName}; use the ID (${matches.map(item => item.id).join(', ')}).`};
+	return matches.length === 1
+		? matches[0]!.id
+		: {
+			kind: 'refusal', reason: matches.length === 0
+				? `No ${what} is called ${idOrName}.`
+				: `${matches.length} ${what}s are called ${idOrName}; use `
+					+ `the ID (${matches.map(item => item.id).join(', ')}).`,
+		};
 }
 
 async function volumeId(session: CloudSession, idOrName: string, signal?: AbortSignal): Promise<string | PlanResult> {

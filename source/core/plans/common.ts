@@ -82,7 +82,8 @@ export function matchType(types: VolumeType[], source: SourceType): {type?: Volu
 
 		const sameName = source.name === undefined ? undefined : types.find(type => type.name === source.name);
 		const problem = sameName
-			? `The volume type "${source.name}" was deleted and re-created (ID ${source.id} is now ${sameName.id}); Cinder compares type IDs, so an encrypted backup of the old type cannot be restored into the new one.`
+			? `The volume type "${source.name}" was deleted and re-created (ID ${source.id} is now ${sameName.id}); `
+			+ 'Cinder compares type IDs, so an encrypted backup of the old type cannot be restored into the new one.'
 			: `The volume type ${source.name ?? ''} (${source.id}) no longer exists; an encrypted backup can only be restored into its own type.`;
 		return {problem};
 	}
@@ -147,7 +148,8 @@ export async function encryptedTypes(session: CloudSession, signal?: AbortSignal
 
 export function typeQuestion(types: VolumeType[], question: string): PlanResult {
 	if (types.length === 0) {
-		return refuse(`${question} No encrypted volume type is visible to this project (or backstack cannot tell which types are encrypted); ask the cloud operator which type the data was encrypted with.`);
+		return refuse(`${question} No encrypted volume type is visible to this project (or backstack cannot tell `
+			+ 'which types are encrypted); ask the cloud operator which type the data was encrypted with.');
 	}
 
 	return {

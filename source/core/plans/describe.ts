@@ -134,7 +134,8 @@ export function describeAction(action: Action, show: Show): string {
 		}
 
 		case 'barbican.exportSecret': {
-			return `Write the plaintext of secret ${action.args.secretId} to ${action.args.path} (mode 0600)${hasText(action.args.hexPath) ? ` and its LUKS passphrase form to ${action.args.hexPath}` : ''}`;
+			return `Write the plaintext of secret ${action.args.secretId} to ${action.args.path} (mode `
+				+ `0600)${hasText(action.args.hexPath) ? ` and its LUKS passphrase form to ${action.args.hexPath}` : ''}`;
 		}
 	}
 }
@@ -219,7 +220,12 @@ export function describePlan(plan: Plan): Preview {
 	const rows = plan.steps.map((step, index): PreviewRow => {
 		counts[step.danger]++;
 		const creates = step.creates
-			? `${step.creates.temporary ? 'temporary ' : ''}${step.creates.kind}${hasText(step.creates.name) ? ` "${step.creates.name}"` : ''}${step.creates.temporary ? ', removed at the end even on failure or cancel' : ', kept'}`
+			? [
+				step.creates.temporary ? 'temporary ' : '',
+				step.creates.kind,
+				hasText(step.creates.name) ? ` "${step.creates.name}"` : '',
+				step.creates.temporary ? ', removed at the end even on failure or cancel' : ', kept',
+			].join('')
 			: undefined;
 		return {
 			number: index + 1,

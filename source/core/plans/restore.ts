@@ -144,7 +144,8 @@ export async function planRestoreBackupToNewVolume(session: CloudSession, reques
 
 	if (isEncrypted) {
 		if (source === undefined) {
-			return typeQuestion(await encryptedTypes(session, signal), `Backup ${label(backup)} is encrypted and its source volume type is unknown (the volume is gone and the backup has no backstack metadata). Which encrypted volume type did the source volume have?`);
+			return typeQuestion(await encryptedTypes(session, signal), `Backup ${label(backup)} is encrypted and its source volume type is unknown (the volume is gone `
+				+ 'and the backup has no backstack metadata). Which encrypted volume type did the source volume have?');
 		}
 
 		if (source.from === 'user') {
@@ -161,7 +162,8 @@ export async function planRestoreBackupToNewVolume(session: CloudSession, reques
 
 		const key = await checkKey(session, backup.encryptionKeyId, signal);
 		if (key === 'missing') {
-			return refuse(`Backup ${label(backup)} cannot be restored: its Barbican key ${backup.encryptionKeyId ?? ''} is gone, so its data cannot be decrypted (a project user cannot give a Cinder backup another key).`);
+			return refuse(`Backup ${label(backup)} cannot be restored: its Barbican key ${backup.encryptionKeyId ?? ''} is `
+				+ 'gone, so its data cannot be decrypted (a project user cannot give a Cinder backup another key).');
 		}
 
 		if (key === 'unknown') {
@@ -194,7 +196,8 @@ export async function planRestoreBackupToNewVolume(session: CloudSession, reques
 				wait: {
 					resource: 'volume', id: ref('create-volume-from-backup', 'volumeId'), until: ['available'], failOn: restoreFailOn, timeoutMs: 12 * hour,
 				},
-				note: `The type comes from ${source.from === 'user' ? 'your answer' : (source.from === 'backup-metadata' ? 'the backup\'s backstack metadata' : 'the source volume')}; a restore without it would use the default type and end error_restoring.`,
+				note: `The type comes from ${source.from === 'user' ? 'your answer' : (source.from === 'backup-metadata' ? 'the backup\'s backstack metadata' : 'the source volume')}; `
+					+ 'a restore without it would use the default type and end error_restoring.',
 			}];
 			return planned(makePlan('restore-backup', `Restore encrypted backup ${label(backup)} into a new ${type.name} volume`, steps, {
 				warnings,
@@ -314,7 +317,8 @@ export async function planRestoreOntoVolume(session: CloudSession, request: Rest
 	if (isEncryptedBackup(backup)) {
 		const source = await findSourceType(session, backup, signal);
 		if (!source) {
-			return refuse(`Backup ${label(backup)} is encrypted and its source volume type is unknown, so backstack cannot check that ${label(target)} has it; a mismatch ends error_restoring. Restore into a new volume instead (it asks for the type).`);
+			return refuse(`Backup ${label(backup)} is encrypted and its source volume type is unknown, so backstack cannot check that `
+				+ `${label(target)} has it; a mismatch ends error_restoring. Restore into a new volume instead (it asks for the type).`);
 		}
 
 		const {type, problem} = matchType(await cinder.listVolumeTypes({signal}), source);
@@ -400,7 +404,8 @@ export async function planVolumeFromImage(session: CloudSession, request: Volume
 	let {volumeType} = request;
 	if (image.cinderEncryptionKeyId !== undefined) {
 		if (volumeType === undefined) {
-			return typeQuestion(await encryptedTypes(session, signal), `Image ${label(image)} holds an encrypted volume (it has cinder_encryption_key_id). Which encrypted volume type should the new volume have? Another type leaves it unusable.`);
+			return typeQuestion(await encryptedTypes(session, signal), `Image ${label(image)} holds an encrypted volume (it has cinder_encryption_key_id). `
+				+ 'Which encrypted volume type should the new volume have? Another type leaves it unusable.');
 		}
 
 		const types = await session.cinder.listVolumeTypes({signal});
@@ -412,7 +417,8 @@ export async function planVolumeFromImage(session: CloudSession, request: Volume
 		volumeType = type.id;
 		const key = await checkKey(session, image.cinderEncryptionKeyId, signal);
 		if (key === 'missing') {
-			return refuse(`Image ${label(image)} cannot be restored: its Barbican key ${image.cinderEncryptionKeyId} is gone. Restore the key from its file and point the image at it first (backstack restore secret, then set cinder_encryption_key_id).`);
+			return refuse(`Image ${label(image)} cannot be restored: its Barbican key ${image.cinderEncryptionKeyId} is gone. Restore the `
+				+ 'key from its file and point the image at it first (backstack restore secret, then set cinder_encryption_key_id).');
 		}
 
 		if (key === 'present') {
@@ -587,7 +593,10 @@ export async function planSecretFromFile(session: CloudSession, request: SecretF
 		return refuse(`${request.path} is empty.`);
 	}
 
-	const warnings = ['The restored secret gets a NEW ID. Anything that refers to the old ID keeps doing so and cannot use the restored copy.', 'Barbican does not verify algorithm, bit length, mode or type: make them match the original secret.'];
+	const warnings = [
+		'The restored secret gets a NEW ID. Anything that refers to the old ID keeps doing so and cannot use the restored copy.',
+		'Barbican does not verify algorithm, bit length, mode or type: make them match the original secret.',
+	];
 	if (request.oldSecretId !== undefined) {
 		const references = request.inventory ? referencesTo(request.oldSecretId, request.inventory) : [];
 		warnings.push(references.length > 0
