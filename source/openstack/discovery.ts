@@ -142,9 +142,9 @@ function splitVersion(url: string, versions: RegExp): {origin: string; prefix: s
 	};
 }
 
-async function getVersions(http: HttpClient, service: ServiceName, url: string, signal?: AbortSignal): Promise<VersionEntry[]> {
+async function getVersions(http: HttpClient, service: ServiceName, url: string, options: {signal?: AbortSignal; isAuthenticated?: boolean} = {}): Promise<VersionEntry[]> {
 	const {data} = await http.json({
-		service, method: 'GET', url, auth: false, accept: [300], signal,
+		service, method: 'GET', url, auth: options.isAuthenticated ?? false, accept: [300], signal: options.signal,
 	});
 	return parseVersionDocument(data);
 }
@@ -162,7 +162,14 @@ export async function discoverCinder(http: HttpClient, catalogUrl: string, proje
 	const endpoint = `${parts.origin}${parts.prefix}/v3${suffix}`;
 	const base: Microversion = {min: '3.0', max: '3.0'};
 	try {
-		const entries = await getVersions(http, 'cinder', `${parts.origin}${parts.prefix}/`, signal);
+		// The root answers without a token; some deployments only expose the versioned root (`/v3/`), which needs one.
+		const entries = await getVersions(http, 'cinder', `${parts.origin}${parts.prefix}/`, {signal}).catch(async (error: unknown) => {
+			if (http.tokens === undefined) {
+				throw error;
+			}
+
+			return getVersions(http, 'cinder', `${parts.origin}${parts.prefix}/v3/`, {signal, isAuthenticated: true});
+		});
 		const v3 = entries.find(entry => entry.id.startsWith('v3'));
 		return v3 === undefined
 			? {endpoint, microversion: base, warning: 'the version document lists no v3 API'}
@@ -181,7 +188,7 @@ export async function discoverNova(http: HttpClient, catalogUrl: string, signal?
 	const endpoint = `${parts.origin}${parts.prefix}/v2.1${parts.suffix}`;
 	const base: Microversion = {min: '2.1', max: '2.1'};
 	try {
-		const entries = await getVersions(http, 'nova', `${parts.origin}${parts.prefix}/`, signal);
+		const entries = await getVersions(http, 'nova', `${parts.origin}${parts.prefix}/`, {signal});
 		const v21 = entries.find(entry => entry.id === 'v2.1');
 		return v21?.version === undefined
 			? {endpoint, microversion: base, warning: 'the version document lists no v2.1 microversions'}
@@ -200,7 +207,7 @@ export async function discoverGlance(http: HttpClient, catalogUrl: string, signa
 	const endpoint = `${parts.origin}${parts.prefix}/v2`;
 	const base: Microversion = {min: '2.0', max: '2.0'};
 	try {
-		const entries = await getVersions(http, 'glance', `${parts.origin}${parts.prefix}/`, signal);
+		const entries = await getVersions(http, 'glance', `${parts.origin}${parts.prefix}/`, {signal});
 		const v2 = entries
 			.map(entry => entry.id.startsWith('v') ? entry.id.slice(1) : entry.id)
 			.filter(id => id.startsWith('2') && parseVersion(id) !== undefined)
@@ -222,7 +229,7 @@ export async function discoverBarbican(http: HttpClient, catalogUrl: string, sig
 	const endpoint = `${parts.origin}${parts.prefix}/v1`;
 	const base: Microversion = {min: '1.0', max: '1.0'};
 	try {
-		const entries = await getVersions(http, 'barbican', `${parts.origin}${parts.prefix}/`, signal);
+		const entries = await getVersions(http, 'barbican', `${parts.origin}${parts.prefix}/`, {signal});
 		const v1 = entries.find(entry => entry.id.startsWith('v1'));
 		return v1 === undefined
 			? {endpoint, microversion: base, warning: 'the version document lists no v1 API'}

@@ -84,3 +84,26 @@ test('a root that does not answer leaves the endpoint usable at the base microve
 	t.deepEqual(result.microversion, {min: '3.0', max: '3.0'});
 	t.is(result.warning, 'version discovery failed: cinder GET / → 503 Service Unavailable: down');
 });
+
+test('Cinder behind a root that wants a token: the versioned root /v3/ is asked with the token', async t => {
+	const server = await createHttpServer(t);
+	server.route('GET', '/', {status: 401, json: {error: {code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.'}}});
+	server.route('GET', '/v3/', request => request.header('x-auth-token') === 'tok-1'
+		? {
+			json: {
+				versions: [{
+					id: 'v3.0', status: 'CURRENT', version: '3.70', min_version: '3.0',
+				}],
+			},
+		}
+		: {status: 401, json: {error: {code: 401, message: 'no token'}}});
+	const http = new HttpClient({
+		retry: {retries: 0},
+		tokens: {
+			token: async () => 'tok-1',
+			reauthenticate: async () => 'tok-1',
+		},
+	});
+	t.deepEqual(await discoverCinder(http, `${server.url}/v3/p`, 'p'), {endpoint: `${server.url}/v3/p`, microversion: {min: '3.0', max: '3.70'}});
+	t.is(server.calls('GET', '/').length, 1);
+});
