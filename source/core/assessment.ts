@@ -191,6 +191,12 @@ export type AssessmentIndex = {
 	Volumes attached to each server, from both sides (Nova's list and Cinder's attachments).
 	*/
 	serverVolumes: Map<string, Set<string>>;
+	/**
+	Images Nova made of each server (`instance_uuid`).
+	*/
+	imagesByServer: Map<string, Image[]>;
+	backups: Map<string, Backup>;
+	images: Map<string, Image>;
 };
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -211,11 +217,20 @@ export function indexInventory(inventory: Inventory): AssessmentIndex {
 		typesById: new Map(inventory.volumeTypes.map(type => [type.id, type])),
 		typesByName: new Map(inventory.volumeTypes.map(type => [type.name, type])),
 		serverVolumes: new Map(),
+		imagesByServer: new Map(),
+		backups: new Map(inventory.backups.map(backup => [backup.id, backup])),
+		images: new Map(inventory.images.map(image => [image.id, image])),
 		...(inventory.secrets !== undefined && {secretIds: new Set(inventory.secrets.map(secret => secret.id))}),
 	};
 
 	for (const backup of inventory.backups) {
 		push(index.backupsByVolume, backup.volumeId, backup);
+	}
+
+	for (const image of inventory.images) {
+		if (image.instanceUuid !== undefined) {
+			push(index.imagesByServer, image.instanceUuid, image);
+		}
 	}
 
 	for (const snapshot of inventory.snapshots) {
@@ -559,8 +574,8 @@ export function isSnapshotReferenceImage(image: Image): boolean {
 /**
 Server snapshot images of an image-backed server that hold data.
 */
-export function serverSnapshotImages(inventory: Inventory, server: Server): Image[] {
-	return inventory.images.filter(image => image.instanceUuid === server.id && image.status === 'active' && (image.size ?? 0) > 0);
+export function serverSnapshotImages(index: AssessmentIndex, server: Server): Image[] {
+	return (index.imagesByServer.get(server.id) ?? []).filter(image => image.status === 'active' && (image.size ?? 0) > 0);
 }
 
 function isOwnImage(inventory: Inventory, image: Image): boolean {
@@ -609,7 +624,7 @@ function assessImages(context: RuleContext): void {
 	}
 }
 
-function assessEphemeralDisk({inventory, now, rpo, emit}: RuleContext, server: Server): void {
+function assessEphemeralDisk({inventory, index, now, rpo, emit}: RuleContext, server: Server): void {
 	const ref = refOf('server', server);
 	if (!isListReadable(inventory, 'images')) {
 		emit({
@@ -618,7 +633,7 @@ function assessEphemeralDisk({inventory, now, rpo, emit}: RuleContext, server: S
 		return;
 	}
 
-	const newest = newestBy(serverSnapshotImages(inventory, server), image => Date.parse(image.createdAt));
+	const newest = newestBy(serverSnapshotImages(index, server), image => Date.parse(image.createdAt));
 	if (newest === undefined) {
 		emit({
 			code: 'server.ephemeral-unprotected',
@@ -853,7 +868,7 @@ function summariseServers(context: SummaryContext, volumeProtection: Map<string,
 
 		const lastBackupAt = server.bootFromVolume
 			? undefined
-			: serverSnapshotImages(context.inventory, server).map(image => image.createdAt).toSorted().at(-1);
+			: serverSnapshotImages(context.index, server).map(image => image.createdAt).toSorted().at(-1);
 		addSummary(context, ref, {
 			protection: values.length === 0 ? 'unknown' : worstProtection(values),
 			...(lastBackupAt !== undefined && {lastBackupAt}),

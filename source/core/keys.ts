@@ -2,11 +2,12 @@
 The key linkage graph: which resource depends on which Barbican secret, and how resources hang together.
 
 Every encrypted Cinder resource has its own secret (Cinder clones the key for each backup, each restored volume, each
-image upload); snapshots share their volume's key. The graph is built once from an inventory and can be walked from any
-side: from a volume to its backups and their keys, from a secret to everything that needs it.
+image upload); snapshots share their volume's key. The graph can be walked from any side: from a volume to its backups
+and their keys, from a secret to everything that needs it.
 
 `linksOf` returns plain data (a tree) that a screen can draw; each resource appears once, at its shallowest place.
 */
+import type {Server} from '../openstack/types.js';
 import {
 	indexInventory,
 	isBackupEncrypted,
@@ -81,121 +82,206 @@ export type KeyGraph = {
 
 type Edge = {relation: LinkRelation; to: ResourceRef};
 
-const keyOfRef = (ref: Pick<ResourceRef, 'kind' | 'id'>) => `${ref.kind}:${ref.id}`;
+type Ref = Pick<ResourceRef, 'kind' | 'id'>;
+
+const keyOfRef = (ref: Ref) => `${ref.kind}:${ref.id}`;
 
 function named(kind: ResourceKind, resource: {id: string; name?: string | undefined}): ResourceRef {
 	return resource.name === undefined || resource.name === '' ? {kind, id: resource.id} : {kind, id: resource.id, name: resource.name};
 }
 
+function pushTo<V>(map: Map<string, V[]>, key: string, value: V): void {
+	const list = map.get(key);
+	if (list) {
+		list.push(value);
+	} else {
+		map.set(key, [value]);
+	}
+}
+
+/**
+Reverse lookups that only some questions need, built on first use.
+*/
+type ReverseIndex = {
+	/**
+	Secret ID → every resource that uses it.
+	*/
+	secretUsers: Map<string, ResourceRef[]>;
+	secretNames: Map<string, string | undefined>;
+	/**
+	Snapshot ID → images whose block device mapping refers to it.
+	*/
+	imagesBySnapshot: Map<string, ResourceRef[]>;
+	/**
+	Image ID → servers booted from it.
+	*/
+	serversByImage: Map<string, ResourceRef[]>;
+	/**
+	Type ID → volumes, and backups whose source type it is.
+	*/
+	volumesByType: Map<string, ResourceRef[]>;
+	backupsByType: Map<string, ResourceRef[]>;
+	servers: Map<string, Server>;
+	/**
+	Volume ID → servers it is attached to (both sides: Cinder attachments and Nova's list).
+	*/
+	volumeServers: Map<string, string[]>;
+};
+
+/*
+Neighbours are computed when asked, from the assessment's indexes: building the graph costs nothing, and a question costs
+the size of its answer. (An eager edge list for 50,000 resources took seconds, mostly in garbage collection.)
+*/
 class Graph implements KeyGraph {
 	readonly #inventory: Inventory;
 	readonly #index: AssessmentIndex;
-	readonly #refs = new Map<string, ResourceRef>();
-	readonly #edges = new Map<string, Edge[]>();
-	/**
-	Resources present in the inventory (as opposed to only referenced).
-	*/
-	readonly #listed = new Set<string>();
+	#reverse: ReverseIndex | undefined;
 
 	constructor(inventory: Inventory) {
 		this.#inventory = inventory;
 		this.#index = indexInventory(inventory);
-		this.#collectRefs();
-		this.#volumeEdges();
-		this.#serverEdges();
-		this.#backupEdges();
-		this.#imageEdges();
 	}
 
 	/**
 	Adds the not yet seen neighbours of `node` as its children (breadth first: each resource once, at its shallowest).
 	*/
-	#expand(node: LinkNode, seen: Set<string>): LinkNode[] {
-		const edges = (this.#edges.get(keyOfRef(node.ref)) ?? []).filter(edge => !seen.has(keyOfRef(edge.to)));
-		for (const edge of edges) {
-			seen.add(keyOfRef(edge.to));
+	#expand(node: LinkNode, seen: Set<string>, isRoot: boolean): LinkNode[] {
+		// A type or a public image links to thousands of resources: walk those fans only from the type or image itself.
+		for (const edge of this.#neighbours(node.ref, isRoot)) {
+			const key = keyOfRef(edge.to);
+			if (seen.has(key)) {
+				continue;
+			}
+
+			seen.add(key);
 			node.children.push({
-				ref: this.#ref(edge.to), relation: edge.relation, state: this.#state(edge.to), children: [],
+				ref: edge.to, relation: edge.relation, state: this.#state(edge.to), children: [],
 			});
 		}
 
 		return node.children;
 	}
 
-	#ref(ref: Pick<ResourceRef, 'kind' | 'id'>): ResourceRef {
-		return this.#refs.get(keyOfRef(ref)) ?? {kind: ref.kind, id: ref.id};
-	}
-
-	#state(ref: Pick<ResourceRef, 'kind' | 'id'>): LinkState {
-		const inventory = this.#inventory;
-		if (ref.kind === 'secret') {
-			const state = keyStateOf(inventory, this.#index, ref.id, true);
-			return state === 'present' || state === 'missing' ? state : 'unknown';
-		}
-
-		if (this.#listed.has(keyOfRef(ref)) || (ref.kind === 'project')) {
-			return 'present';
-		}
-
-		const list = {
-			volume: 'volumes', backup: 'backups', snapshot: 'snapshots', 'volume-type': 'volume-types', image: 'images', server: 'servers',
-		} as const;
-		return isListReadable(inventory, list[ref.kind]) ? 'missing' : 'unknown';
-	}
-
-	#collectRefs(): void {
-		const inventory = this.#inventory;
-		const add = (ref: ResourceRef) => {
-			this.#refs.set(keyOfRef(ref), ref);
-			this.#listed.add(keyOfRef(ref));
-		};
-
-		for (const volume of inventory.volumes) {
-			add(named('volume', volume));
-		}
-
-		for (const backup of inventory.backups) {
-			add(named('backup', backup));
-		}
-
-		for (const snapshot of inventory.snapshots) {
-			add(named('snapshot', snapshot));
-		}
-
-		for (const type of inventory.volumeTypes) {
-			add(named('volume-type', type));
-		}
-
-		for (const image of inventory.images) {
-			add(named('image', image));
-		}
-
-		for (const server of inventory.servers) {
-			add(named('server', server));
-		}
-
-		for (const secret of inventory.secrets ?? []) {
-			add(named('secret', {id: secret.id, name: secret.name}));
-		}
-	}
-
-	#link(from: ResourceRef, relation: LinkRelation, to: ResourceRef, reverse: LinkRelation): void {
-		const add = (source: ResourceRef, edgeRelation: LinkRelation, target: ResourceRef) => {
-			const list = this.#edges.get(keyOfRef(source)) ?? [];
-			if (list.every(edge => !(edge.relation === edgeRelation && keyOfRef(edge.to) === keyOfRef(target)))) {
-				list.push({relation: edgeRelation, to: target});
+	#neighbours(ref: Ref, shouldWalkFans: boolean): Edge[] {
+		switch (ref.kind) {
+			case 'volume': {
+				return this.#volumeNeighbours(ref.id);
 			}
 
-			this.#edges.set(keyOfRef(source), list);
-		};
+			case 'snapshot': {
+				return this.#snapshotNeighbours(ref.id);
+			}
 
-		if (!this.#refs.has(keyOfRef(to))) {
-			// Referenced but not listed: a node of its own (missing or unknown), so that `linksOf` can show the gap.
-			this.#refs.set(keyOfRef(to), to);
+			case 'backup': {
+				return this.#backupNeighbours(ref.id);
+			}
+
+			case 'image': {
+				return this.#imageNeighbours(ref.id, shouldWalkFans);
+			}
+
+			case 'server': {
+				return this.#serverNeighbours(ref.id);
+			}
+
+			case 'secret': {
+				return (this.#reverseIndex().secretUsers.get(ref.id) ?? []).map(to => ({relation: 'used-by' as const, to}));
+			}
+
+			case 'volume-type': {
+				const reverse = this.#reverseIndex();
+				return shouldWalkFans
+					? [
+						...(reverse.volumesByType.get(ref.id) ?? []).map(to => ({relation: 'type-of' as const, to})),
+						...(reverse.backupsByType.get(ref.id) ?? []).map(to => ({relation: 'backup-of-type' as const, to})),
+					]
+					: [];
+			}
+
+			case 'project': {
+				return [];
+			}
+		}
+	}
+
+	#volumeNeighbours(id: string): Edge[] {
+		const index = this.#index;
+		const volume = index.volumes.get(id);
+		const edges: Edge[] = [];
+		const type = volume && this.#typeRef(volume.volumeTypeId, volume.volumeType);
+		if (type) {
+			edges.push({relation: 'type', to: type});
 		}
 
-		add(from, relation, to);
-		add(to, reverse, from);
+		if (volume?.encryptionKeyId !== undefined) {
+			edges.push({relation: 'key', to: this.#ref({kind: 'secret', id: volume.encryptionKeyId})});
+		}
+
+		for (const snapshot of index.snapshotsByVolume.get(id) ?? []) {
+			edges.push({relation: 'snapshot', to: named('snapshot', snapshot)});
+		}
+
+		for (const serverId of this.#reverseIndex().volumeServers.get(id) ?? []) {
+			edges.push({relation: 'attached-to', to: this.#ref({kind: 'server', id: serverId})});
+		}
+
+		for (const backup of index.backupsByVolume.get(id) ?? []) {
+			edges.push({relation: 'backup', to: named('backup', backup)});
+		}
+
+		return edges;
+	}
+
+	#snapshotNeighbours(id: string): Edge[] {
+		const snapshot = this.#index.snapshots.get(id);
+		if (snapshot === undefined) {
+			return [];
+		}
+
+		const volume = this.#index.volumes.get(snapshot.volumeId);
+		return [
+			{relation: 'snapshot-of', to: this.#ref({kind: 'volume', id: snapshot.volumeId})},
+			...(volume?.encryptionKeyId === undefined ? [] : [{relation: 'key' as const, to: this.#ref({kind: 'secret', id: volume.encryptionKeyId})}]),
+			...(this.#reverseIndex().imagesBySnapshot.get(id) ?? []).map(to => ({relation: 'in-image' as const, to})),
+		];
+	}
+
+	#backupNeighbours(id: string): Edge[] {
+		const backup = this.#index.backups.get(id);
+		if (backup === undefined) {
+			return [];
+		}
+
+		const source = sourceTypeOf(this.#inventory, this.#index, backup);
+		const type = source && this.#typeRef(source.id, source.name);
+		return [
+			{relation: 'source-volume', to: this.#ref({kind: 'volume', id: backup.volumeId})},
+			...(type ? [{relation: 'source-type' as const, to: type}] : []),
+			...(backup.encryptionKeyId === undefined ? [] : [{relation: 'key' as const, to: this.#ref({kind: 'secret', id: backup.encryptionKeyId})}]),
+		];
+	}
+
+	#imageNeighbours(id: string, shouldWalkFans: boolean): Edge[] {
+		const image = this.#index.images.get(id);
+		const reverse = this.#reverseIndex();
+		const snapshots = (image?.blockDeviceMapping ?? [])
+			.map(entry => entry['snapshot_id'])
+			.filter((snapshotId): snapshotId is string => typeof snapshotId === 'string');
+		return [
+			...(image?.cinderEncryptionKeyId === undefined ? [] : [{relation: 'key' as const, to: this.#ref({kind: 'secret', id: image.cinderEncryptionKeyId})}]),
+			...(image?.instanceUuid === undefined ? [] : [{relation: 'image-of-server' as const, to: this.#ref({kind: 'server', id: image.instanceUuid})}]),
+			...snapshots.map(snapshotId => ({relation: 'image-snapshot' as const, to: this.#ref({kind: 'snapshot', id: snapshotId})})),
+			...(shouldWalkFans ? reverse.serversByImage.get(id) ?? [] : []).map(to => ({relation: 'booted-server' as const, to})),
+		];
+	}
+
+	#serverNeighbours(id: string): Edge[] {
+		const imageId = this.#reverseIndex().servers.get(id)?.imageId;
+		return [
+			...[...this.#index.serverVolumes.get(id) ?? []].map(volumeId => ({relation: 'volume' as const, to: this.#ref({kind: 'volume', id: volumeId})})),
+			...(imageId === undefined ? [] : [{relation: 'boot-image' as const, to: this.#ref({kind: 'image', id: imageId})}]),
+			...(this.#index.imagesByServer.get(id) ?? []).map(image => ({relation: 'snapshot-image' as const, to: named('image', image)})),
+		];
 	}
 
 	#typeRef(id: string | undefined, name: string | undefined): ResourceRef | undefined {
@@ -205,105 +291,181 @@ class Graph implements KeyGraph {
 			return undefined;
 		}
 
-		const known = this.#refs.get(`volume-type:${typeId}`);
-		return known ?? (name === undefined ? {kind: 'volume-type', id: typeId} : {kind: 'volume-type', id: typeId, name});
+		const known = this.#index.typesById.get(typeId);
+		if (known) {
+			return named('volume-type', known);
+		}
+
+		return name === undefined ? {kind: 'volume-type', id: typeId} : {kind: 'volume-type', id: typeId, name};
 	}
 
-	#volumeEdges(): void {
+	/**
+	The resource behind a reference, when the inventory has it.
+	*/
+	#find(ref: Ref): {id: string; name?: string | undefined} | undefined {
+		const index = this.#index;
+		switch (ref.kind) {
+			case 'volume': {
+				return index.volumes.get(ref.id);
+			}
+
+			case 'backup': {
+				return index.backups.get(ref.id);
+			}
+
+			case 'snapshot': {
+				return index.snapshots.get(ref.id);
+			}
+
+			case 'image': {
+				return index.images.get(ref.id);
+			}
+
+			case 'volume-type': {
+				return index.typesById.get(ref.id);
+			}
+
+			case 'server': {
+				return this.#reverseIndex().servers.get(ref.id);
+			}
+
+			case 'secret': {
+				const names = this.#reverseIndex().secretNames;
+				return names.has(ref.id) ? {id: ref.id, name: names.get(ref.id)} : undefined;
+			}
+
+			case 'project': {
+				return ref.id === this.#inventory.project.id ? this.#inventory.project : undefined;
+			}
+		}
+	}
+
+	/**
+	The reference with its name when the inventory has the resource.
+	*/
+	#ref(ref: Ref): ResourceRef {
+		const found = this.#find(ref);
+		return found ? named(ref.kind, found) : {kind: ref.kind, id: ref.id};
+	}
+
+	#state(ref: Ref): LinkState {
+		const inventory = this.#inventory;
+		if (ref.kind === 'secret') {
+			const state = keyStateOf(inventory, this.#index, ref.id, true);
+			return state === 'present' || state === 'missing' ? state : 'unknown';
+		}
+
+		if (ref.kind === 'project' || this.#find(ref) !== undefined) {
+			return 'present';
+		}
+
+		const list = {
+			volume: 'volumes', backup: 'backups', snapshot: 'snapshots', 'volume-type': 'volume-types', image: 'images', server: 'servers',
+		} as const;
+		return isListReadable(inventory, list[ref.kind]) ? 'missing' : 'unknown';
+	}
+
+	#reverseIndex(): ReverseIndex {
+		this.#reverse ??= this.#buildReverseIndex();
+		return this.#reverse;
+	}
+
+	#buildReverseIndex(): ReverseIndex {
+		const inventory = this.#inventory;
+		const reverse: ReverseIndex = {
+			secretUsers: new Map(),
+			secretNames: new Map((inventory.secrets ?? []).map(secret => [secret.id, secret.name])),
+			imagesBySnapshot: new Map(),
+			serversByImage: new Map(),
+			volumesByType: new Map(),
+			backupsByType: new Map(),
+			servers: new Map(inventory.servers.map(server => [server.id, server])),
+			volumeServers: new Map(),
+		};
+		// Both sides of an attachment (Cinder's and Nova's) are already merged in the index as server → volumes.
+		for (const [serverId, volumeIds] of this.#index.serverVolumes) {
+			for (const volumeId of volumeIds) {
+				pushTo(reverse.volumeServers, volumeId, serverId);
+			}
+		}
+
+		this.#reverseVolumes(reverse);
+		this.#reverseBackups(reverse);
+		this.#reverseImages(reverse);
+		for (const server of inventory.servers) {
+			if (server.imageId !== undefined) {
+				pushTo(reverse.serversByImage, server.imageId, named('server', server));
+			}
+		}
+
+		return reverse;
+	}
+
+	#reverseVolumes(reverse: ReverseIndex): void {
 		for (const volume of this.#inventory.volumes) {
-			const self = this.#ref({kind: 'volume', id: volume.id});
-			const type = this.#typeRef(volume.volumeTypeId, volume.volumeType);
-			if (type) {
-				this.#link(self, 'type', type, 'type-of');
-			}
-
-			const key = volume.encryptionKeyId === undefined ? undefined : this.#ref({kind: 'secret', id: volume.encryptionKeyId});
-			if (key) {
-				this.#link(self, 'key', key, 'used-by');
-			}
-
-			for (const snapshot of this.#index.snapshotsByVolume.get(volume.id) ?? []) {
-				const snapshotRef = this.#ref({kind: 'snapshot', id: snapshot.id});
-				this.#link(self, 'snapshot', snapshotRef, 'snapshot-of');
-				if (key) {
-					this.#link(snapshotRef, 'key', key, 'used-by');
+			const ref = named('volume', volume);
+			if (volume.encryptionKeyId !== undefined) {
+				pushTo(reverse.secretUsers, volume.encryptionKeyId, ref);
+				for (const snapshot of this.#index.snapshotsByVolume.get(volume.id) ?? []) {
+					pushTo(reverse.secretUsers, volume.encryptionKeyId, named('snapshot', snapshot));
 				}
 			}
 
-			for (const attachment of volume.attachments) {
-				this.#link(self, 'attached-to', this.#ref({kind: 'server', id: attachment.serverId}), 'volume');
+			const type = this.#typeRef(volume.volumeTypeId, volume.volumeType);
+			if (type) {
+				pushTo(reverse.volumesByType, type.id, ref);
 			}
 		}
 	}
 
-	#serverEdges(): void {
-		for (const server of this.#inventory.servers) {
-			const self = this.#ref({kind: 'server', id: server.id});
-			for (const volumeId of server.attachedVolumeIds) {
-				this.#link(this.#ref({kind: 'volume', id: volumeId}), 'attached-to', self, 'volume');
-			}
-
-			if (server.imageId !== undefined) {
-				this.#link(self, 'boot-image', this.#ref({kind: 'image', id: server.imageId}), 'booted-server');
-			}
-		}
-	}
-
-	#backupEdges(): void {
+	#reverseBackups(reverse: ReverseIndex): void {
 		for (const backup of this.#inventory.backups) {
-			const self = this.#ref({kind: 'backup', id: backup.id});
-			this.#link(this.#ref({kind: 'volume', id: backup.volumeId}), 'backup', self, 'source-volume');
+			const ref = named('backup', backup);
+			if (backup.encryptionKeyId !== undefined) {
+				pushTo(reverse.secretUsers, backup.encryptionKeyId, ref);
+			}
+
 			const source = sourceTypeOf(this.#inventory, this.#index, backup);
 			const type = source && this.#typeRef(source.id, source.name);
 			if (type) {
-				this.#link(self, 'source-type', type, 'backup-of-type');
-			}
-
-			if (backup.encryptionKeyId !== undefined) {
-				this.#link(self, 'key', this.#ref({kind: 'secret', id: backup.encryptionKeyId}), 'used-by');
+				pushTo(reverse.backupsByType, type.id, ref);
 			}
 		}
 	}
 
-	#imageEdges(): void {
+	#reverseImages(reverse: ReverseIndex): void {
 		for (const image of this.#inventory.images) {
-			const self = this.#ref({kind: 'image', id: image.id});
+			const ref = named('image', image);
 			if (image.cinderEncryptionKeyId !== undefined) {
-				this.#link(self, 'key', this.#ref({kind: 'secret', id: image.cinderEncryptionKeyId}), 'used-by');
-			}
-
-			if (image.instanceUuid !== undefined) {
-				this.#link(this.#ref({kind: 'server', id: image.instanceUuid}), 'snapshot-image', self, 'image-of-server');
+				pushTo(reverse.secretUsers, image.cinderEncryptionKeyId, ref);
 			}
 
 			for (const entry of image.blockDeviceMapping ?? []) {
 				const snapshotId = entry['snapshot_id'];
 				if (typeof snapshotId === 'string') {
-					this.#link(self, 'image-snapshot', this.#ref({kind: 'snapshot', id: snapshotId}), 'in-image');
+					pushTo(reverse.imagesBySnapshot, snapshotId, ref);
 				}
 			}
 		}
 	}
 
-	linksOf(root: Pick<ResourceRef, 'kind' | 'id'>, options: {depth?: number} = {}): LinkNode {
+	linksOf(root: Ref, options: {depth?: number} = {}): LinkNode {
 		const depth = options.depth ?? 3;
 		const rootNode: LinkNode = {ref: this.#ref(root), state: this.#state(root), children: []};
 		const seen = new Set([keyOfRef(root)]);
 		let level: LinkNode[] = [rootNode];
 		for (let current = 0; current < depth && level.length > 0; current++) {
-			level = level.flatMap(node => this.#expand(node, seen));
+			level = level.flatMap(node => this.#expand(node, seen, node === rootNode));
 		}
 
 		return rootNode;
 	}
 
 	usersOfSecret(secretId: string): ResourceRef[] {
-		return (this.#edges.get(keyOfRef({kind: 'secret', id: secretId})) ?? [])
-			.filter(edge => edge.relation === 'used-by')
-			.map(edge => this.#ref(edge.to));
+		return [...this.#reverseIndex().secretUsers.get(secretId) ?? []];
 	}
 
-	keyOf(ref: Pick<ResourceRef, 'kind' | 'id'>): KeyInfo | undefined {
+	keyOf(ref: Ref): KeyInfo | undefined {
 		const inventory = this.#inventory;
 		const index = this.#index;
 		const info = (secretId: string | undefined, isEncrypted: boolean, inheritedFrom?: ResourceRef): KeyInfo => ({
@@ -319,21 +481,21 @@ class Graph implements KeyGraph {
 
 			case 'snapshot': {
 				const snapshot = index.snapshots.get(ref.id);
-				const volume = snapshot && index.volumes.get(snapshot.volumeId);
 				if (snapshot === undefined) {
 					return undefined;
 				}
 
-				return volume ? info(volume.encryptionKeyId, volume.encrypted, this.#ref({kind: 'volume', id: volume.id})) : {state: 'unknown'};
+				const volume = index.volumes.get(snapshot.volumeId);
+				return volume ? info(volume.encryptionKeyId, volume.encrypted, named('volume', volume)) : {state: 'unknown'};
 			}
 
 			case 'backup': {
-				const backup = inventory.backups.find(candidate => candidate.id === ref.id);
-				return backup === undefined ? undefined : info(backup.encryptionKeyId, isBackupEncrypted(backup, index.volumes.get(backup.volumeId)));
+				const backup = index.backups.get(ref.id);
+				return backup && info(backup.encryptionKeyId, isBackupEncrypted(backup, index.volumes.get(backup.volumeId)));
 			}
 
 			case 'image': {
-				const image = inventory.images.find(candidate => candidate.id === ref.id);
+				const image = index.images.get(ref.id);
 				return image && info(image.cinderEncryptionKeyId, image.cinderEncryptionKeyId !== undefined);
 			}
 
@@ -350,14 +512,8 @@ class Graph implements KeyGraph {
 	}
 
 	secretIds(): string[] {
-		const ids: string[] = [];
-		for (const ref of this.#refs.values()) {
-			if (ref.kind === 'secret') {
-				ids.push(ref.id);
-			}
-		}
-
-		return ids;
+		const reverse = this.#reverseIndex();
+		return [...new Set([...reverse.secretNames.keys(), ...reverse.secretUsers.keys()])];
 	}
 }
 

@@ -148,3 +148,17 @@ test('a boot-from-volume image links to its snapshots and, through them, the vol
 		'      attached-to server:s present',
 	]);
 });
+
+test('a volume type\'s many volumes show only from the type itself, not under every volume of it', t => {
+	const inv = inventory({
+		volumes: Array.from({length: 50}, (_, index) => volume({id: `v${index}`})),
+	});
+	const graph = buildKeyGraph(inv);
+	t.deepEqual(draw(graph.linksOf({kind: 'volume', id: 'v0'})), [
+		'root volume:v0 present',
+		'  type volume-type:type-default present',
+	]);
+	const fromType = graph.linksOf({kind: 'volume-type', id: 'type-default'}, {depth: 1});
+	t.is(fromType.children.length, 50);
+	t.true(fromType.children.every(child => child.relation === 'type-of'));
+});
