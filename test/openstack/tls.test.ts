@@ -15,14 +15,14 @@ import {collect} from '../helpers/collect.js';
 // eslint-disable-next-line node-test/no-import-test-files -- a helper, as above.
 import {createFakeCloud} from '../helpers/fake-cloud.js';
 
-/**
-A throwaway self-signed certificate for 127.0.0.1, made for this run only (never stored in the repository).
-*/
 function text(chunks: Uint8Array[]): string {
 	const decoder = new TextDecoder();
 	return chunks.map(chunk => decoder.decode(chunk, {stream: true})).join('') + decoder.decode();
 }
 
+/**
+A throwaway self-signed certificate for 127.0.0.1, made for this run only (never stored in the repository).
+*/
 async function selfSigned(t: {teardown(fn: () => unknown): void}): Promise<{cert: string; key: string; certFile: string}> {
 	const dir = await mkdtemp(path.join(tmpdir(), 'backstack-tls-'));
 	t.teardown(async () => {
