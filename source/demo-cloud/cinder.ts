@@ -769,6 +769,11 @@ export function createCinder(state: DemoState): ServiceModule {
 		volume.status = 'uploading';
 		touch(volume);
 		state.later('imageUpload', () => {
+			if (image.status === 'queued') {
+				image.status = 'saving';
+			}
+		}, 0.5);
+		state.later('imageUpload', () => {
 			if (state.volumes.has(volume.id)) {
 				volume.status = previous;
 				touch(volume);
