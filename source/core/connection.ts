@@ -1,12 +1,19 @@
 /*
 Which clouds the user has, and a session on one of them: the one door through which the UI reaches OpenStack.
 */
-import {listConfiguredClouds, loadCloudConfig, openSession, type DebugSink} from '../openstack/index.js';
+import {
+	listConfiguredClouds,
+	loadCloudConfig,
+	openSession,
+	type DebugSink,
+} from '../openstack/index.js';
 import type {CloudSession} from '../openstack/api.js';
 
 export type CloudEntry = {
 	name: string;
-	/** The file that defines it, or `environment` for the `envvars` cloud. */
+	/**
+	The file that defines it, or `environment` for the `envvars` cloud.
+	*/
 	source: string;
 };
 
@@ -15,14 +22,18 @@ export type ConnectorOptions = {
 	cwd: string;
 	home: string;
 	debug?: DebugSink;
-	/** True when the clouds are those of the embedded demo cloud. */
+	/**
+	True when the clouds are those of the embedded demo cloud.
+	*/
 	demo?: boolean;
 };
 
 export type Connector = {
 	demo: boolean;
 	listClouds(): Promise<CloudEntry[]>;
-	/** Without a name: the cloud the `openstack` CLI would pick (OS_CLOUD, the envvars cloud, or the only one). */
+	/**
+	Without a name: the cloud the `openstack` CLI would pick (OS_CLOUD, the envvars cloud, or the only one).
+	*/
 	connect(cloud?: string, options?: {project?: string; signal?: AbortSignal}): Promise<CloudSession>;
 };
 
@@ -46,7 +57,7 @@ export function createConnector(options: ConnectorOptions): Connector {
 			if (!match) {
 				const known = projects.map(candidate => candidate.name).join(', ');
 				session.close();
-				throw new Error(`Project "${project}" is not one of yours on cloud "${session.cloudName}". Your projects: ${known || 'none'}.`);
+				throw new Error(`Project "${project}" is not one of yours on cloud "${session.cloudName}". Your projects: ${known === '' ? 'none' : known}.`);
 			}
 
 			const switched = await session.switchProject(match.id, {signal: connectOptions?.signal});
