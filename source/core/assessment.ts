@@ -493,15 +493,26 @@ function assessVolumes(context: RuleContext): Map<string, VolumeVerdict> {
 }
 
 /**
+What to do when a key is gone. Cinder's key IDs cannot be changed through the API, so a re-stored key only helps images.
+*/
+const keyMissingActions: Partial<Record<ResourceRef['kind'], string>> = {
+	volume: 'Restore the volume from a backup whose key is present; a re-stored key gets a new ID that Cinder cannot use',
+	backup: 'Back up the source volume again; this backup cannot be restored by Cinder any more',
+	image: 'Re-store the key from an offline copy and point cinder_encryption_key_id at the new secret',
+};
+
+/**
 Findings about the key of an encrypted resource.
 */
 function assessKey({inventory, index, emit}: RuleContext, ref: ResourceRef, keyId: string | undefined, consequence: string): void {
 	const state = keyStateOf(inventory, index, keyId, true);
 	if (state === 'missing' && keyId !== undefined) {
 		emit({
-			code: ref.kind === 'image' ? 'image.key-missing' : 'key.missing', resource: ref, reason: `Its encryption key ${keyId} is gone from Barbican: ${consequence}`, action: ref.kind === 'image'
-				? 'Re-store the key from an offline copy and point cinder_encryption_key_id at the new secret'
-				: 'Restore impossible without the key; keep any offline copy of the data and key, recreate the resource', related: [{kind: 'secret', id: keyId}],
+			code: ref.kind === 'image' ? 'image.key-missing' : 'key.missing',
+			resource: ref,
+			reason: `Its encryption key ${keyId} is gone from Barbican: ${consequence}`,
+			action: keyMissingActions[ref.kind] ?? '',
+			related: [{kind: 'secret', id: keyId}],
 		});
 	} else if (state === 'unknown') {
 		const why = keyId === undefined
