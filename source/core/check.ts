@@ -174,7 +174,10 @@ async function backupServiceLine(session: CloudSession, signal?: AbortSignal): P
 	try {
 		const first = await firstItem(cinder.listBackups({pageSize: 1, signal}));
 		return {
-			state: 'ok', topic: 'backup service', text: `GET /backups answers (${first === undefined ? 'no backups yet' : 'backups exist'})`, meaning: 'volume backups can be listed; creating one also needs the cinder-backup service, which only an admin can see',
+			state: 'ok',
+			topic: 'backup service',
+			text: `GET /backups answers (${first === undefined ? 'no backups yet' : 'backups exist'})`,
+			meaning: 'volume backups can be listed; creating one also needs the cinder-backup service, which only an admin can see',
 		};
 	} catch (error) {
 		if (isOpenStackError(error) && isBackupServiceMissing(error)) {
@@ -230,12 +233,18 @@ async function barbicanLines(session: CloudSession, signal?: AbortSignal): Promi
 	try {
 		const first = await firstItem(barbican.listSecrets({pageSize: 1, signal}));
 		return [{
-			state: 'ok', topic: 'key manager', text: `GET /secrets answers (${first === undefined ? 'no secrets visible' : 'secrets visible'})`, meaning: 'the keys of encrypted resources can be checked for existence',
+			state: 'ok',
+			topic: 'key manager',
+			text: `GET /secrets answers (${first === undefined ? 'no secrets visible' : 'secrets visible'})`,
+			meaning: 'the keys of encrypted resources can be checked for existence',
 		}, payloadInference(session.identity.token().roles)];
 	} catch (error) {
 		if (isForbidden(error)) {
 			return [{
-				state: 'warn', topic: 'key manager', text: `forbidden: ${describeError(error)}`, meaning: 'keys cannot be listed; on legacy-policy Barbican a plain member can do nothing (creator is needed)',
+				state: 'warn',
+				topic: 'key manager',
+				text: `forbidden: ${describeError(error)}`,
+				meaning: 'keys cannot be listed; on legacy-policy Barbican a plain member can do nothing (creator is needed)',
 			}];
 		}
 
@@ -290,7 +299,10 @@ export async function checkCloud(session: CloudSession, options: CheckOptions = 
 	return [
 		...(session.insecure === true
 			? [{
-				state: 'warn' as const, topic: 'TLS', text: 'certificate verification is OFF (verify: false / insecure)', meaning: 'anyone on the network path could read the token and key payloads; fix cacert instead',
+				state: 'warn' as const,
+				topic: 'TLS',
+				text: 'certificate verification is OFF (verify: false / insecure)',
+				meaning: 'anyone on the network path could read the token and key payloads; fix cacert instead',
 			}]
 			: []),
 		...identityLines(session, now),

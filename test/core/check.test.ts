@@ -54,7 +54,8 @@ test('no backup service, no Barbican, an old Cinder and a reader: each said with
 test('Barbican that forbids listing, a member role, and TLS verification off', async t => {
 	const cloud = await createFakeCloud(t, {roles: ['member']});
 	cloud.route('GET', `/volume/v3/${cloud.projectId}/backups/detail`, {json: {backups: []}});
-	cloud.route('GET', '/key-manager/v1/secrets', {status: 403, json: {code: 403, title: 'Forbidden', description: 'Secret(s) retrieval attempt not allowed - please review your user/project privileges'}});
+	const description = 'Secret(s) retrieval attempt not allowed - please review your user/project privileges';
+	cloud.route('GET', '/key-manager/v1/secrets', {status: 403, json: {code: 403, title: 'Forbidden', description}});
 	const session = await openSession({...cloud.config});
 	const lines = await checkCloud({...session, insecure: true});
 	t.like(lines[0], {state: 'warn', topic: 'TLS', text: 'certificate verification is OFF (verify: false / insecure)'});

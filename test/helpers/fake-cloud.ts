@@ -169,7 +169,9 @@ export async function createFakeCloud(t: Teardown, options: FakeCloudOptions = {
 				}
 
 				const credential = identity['application_credential'] as {secret?: string};
-				return credential.secret === appCredentialSecret ? issue(projects[0]!, ['application_credential']) : keystoneError(401, 'Unauthorized', 'The request you have made requires authentication.');
+				return credential.secret === appCredentialSecret
+					? issue(projects[0]!, ['application_credential'])
+					: keystoneError(401, 'Unauthorized', 'The request you have made requires authentication.');
 			}
 
 			case 'token': {

@@ -79,7 +79,8 @@ test('payload as bytes with Accept: application/octet-stream; store as base64 oc
 
 test('a 403 on the payload (reader role) keeps Barbican\'s description and no payload in the message', async t => {
 	const cloud = await createFakeCloud(t);
-	cloud.route('GET', '/key-manager/v1/secrets/k1/payload', {status: 403, json: {code: 403, title: 'Forbidden', description: 'SecretPayload retrieval attempt not allowed - please review your user/project privileges'}});
+	const description = 'SecretPayload retrieval attempt not allowed - please review your user/project privileges';
+	cloud.route('GET', '/key-manager/v1/secrets/k1/payload', {status: 403, json: {code: 403, title: 'Forbidden', description}});
 	const session = await openSession(cloud.config);
 	const error = await t.throwsAsync(session.barbican!.getSecretPayload('k1'));
 	t.is(error.message, 'barbican GET /key-manager/v1/secrets/k1/payload → 403 Forbidden: SecretPayload retrieval attempt not allowed - please review your user/project privileges');

@@ -88,7 +88,9 @@ test('POST is never retried on 503', async t => {
 
 test('413 with Retry-After: 0 is a quota error, reported at once (even for GET)', async t => {
 	const server = await createHttpServer(t);
-	const body = {overLimit: {code: 413, message: 'VolumeBackupSizeExceedsAvailableQuota: Requested backup exceeds allowed Backup gigabytes quota. Requested 10G, quota is 5G and 0G has been consumed.', retryAfter: '0'}};
+	const message = 'VolumeBackupSizeExceedsAvailableQuota: Requested backup exceeds allowed Backup gigabytes quota. '
+		+ 'Requested 10G, quota is 5G and 0G has been consumed.';
+	const body = {overLimit: {code: 413, message, retryAfter: '0'}};
 	server.route('POST', '/backups', {status: 413, headers: {'retry-after': '0'}, json: body});
 	server.route('GET', '/limits', {status: 413, headers: {'retry-after': '0'}, json: body});
 	const {http, waits} = client();
@@ -127,7 +129,8 @@ test('connection errors: GET retried, POST not', async t => {
 
 test('gives up after the configured retries with the last error', async t => {
 	const server = await createHttpServer(t);
-	server.route('GET', '/x', {status: 503, headers: {'x-openstack-request-id': 'req-503'}, body: '<html><body><h1>503 Service Unavailable</h1>No server is available to handle this request.</body></html>'});
+	const page = '<html><body><h1>503 Service Unavailable</h1>No server is available to handle this request.</body></html>';
+	server.route('GET', '/x', {status: 503, headers: {'x-openstack-request-id': 'req-503'}, body: page});
 	const {http, waits} = client({retries: 2});
 	const error = await t.throwsAsync(http.send({
 		service: 'barbican', method: 'GET', url: `${server.url}/x`, auth: false,
@@ -136,6 +139,22 @@ test('gives up after the configured retries with the last error', async t => {
 	t.is(waits.length, 2);
 	t.is(error.message, 'barbican GET /x → 503 Service Unavailable: No server is available to handle this request. (request req-503)');
 });
+
+// Webob's HTML error page, as Glance sends it to a client that does not ask for JSON.
+const webobForbidden = [
+	'<html>',
+	' <head>',
+	'  <title>403 Forbidden</title>',
+	' </head>',
+	' <body>',
+	'  <h1>403 Forbidden</h1>',
+	'  You are not authorized to complete get_image_location action.<br /><br />',
+	'',
+	'',
+	'',
+	' </body>',
+	'</html>',
+].join('\n');
 
 test('each service\'s error format becomes its own message, with the request ID', async t => {
 	const server = await createHttpServer(t);
@@ -147,7 +166,10 @@ test('each service\'s error format becomes its own message, with the request ID'
 			requestId: 'req-k',
 		},
 		{
-			service: 'cinder', reply: {status: 400, json: fixture('cinder-error-400.json'), headers: {'x-openstack-request-id': 'req-c'}}, message: 'Target volume type is still in use.', requestId: 'req-c',
+			service: 'cinder',
+			reply: {status: 400, json: fixture('cinder-error-400.json'), headers: {'x-openstack-request-id': 'req-c'}},
+			message: 'Target volume type is still in use.',
+			requestId: 'req-c',
 		},
 		{
 			service: 'nova',
@@ -162,11 +184,13 @@ test('each service\'s error format becomes its own message, with the request ID'
 		},
 		{
 			service: 'glance',
-			reply: {status: 403, headers: {'content-type': 'text/html;charset=UTF-8'}, body: '<html>\n <head>\n  <title>403 Forbidden</title>\n </head>\n <body>\n  <h1>403 Forbidden</h1>\n  You are not authorized to complete get_image_location action.<br /><br />\n\n\n\n </body>\n</html>'},
+			reply: {status: 403, headers: {'content-type': 'text/html;charset=UTF-8'}, body: webobForbidden},
 			message: 'You are not authorized to complete get_image_location action.',
 		},
 		{
-			service: 'glance', reply: {status: 404, headers: {'content-type': 'text/plain'}, body: '404 Not Found\n\nNo image found with ID x\n\n   '}, message: '404 Not Found No image found with ID x',
+			service: 'glance',
+			reply: {status: 404, headers: {'content-type': 'text/plain'}, body: '404 Not Found\n\nNo image found with ID x\n\n   '},
+			message: '404 Not Found No image found with ID x',
 		},
 		{
 			service: 'barbican', reply: {status: 404, json: fixture('barbican-error-404.json')}, message: 'Secret not found.',
