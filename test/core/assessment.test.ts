@@ -269,6 +269,7 @@ test('an encrypted volume whose key is missing from Barbican is critical', t => 
 	});
 	const finding = only(findings, 'v1', 'key.missing');
 	t.is(finding.severity, 'critical');
+	t.regex(finding.action, /from a backup whose key is present/v);
 	t.deepEqual(finding.related, [{kind: 'secret', id: 'k-gone'}]);
 	t.deepEqual(codes(findings, 'b1'), []);
 });
