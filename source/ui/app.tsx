@@ -7,6 +7,7 @@ import {
 	type ReactNode,
 	useCallback,
 	useMemo,
+	useRef,
 	useState,
 } from 'react';
 import {
@@ -142,6 +143,17 @@ export function App(props: AppProps) {
 
 	const [viewId, setViewId] = useState<ViewId>(props.initialView ?? 'audit');
 	const [mode, setMode] = useState<InputContext>('list');
+	// Keys can arrive several in one read (a paste, tmux send-keys, a fast typist): each must see what the one before did,
+	// before React has re-rendered. These refs are updated at once; the state follows for drawing.
+	const latest = useRef({mode, viewId});
+	const enterMode = useCallback((next: InputContext) => {
+		latest.current.mode = next;
+		setMode(next);
+	}, []);
+	const goToView = useCallback((next: ViewId) => {
+		latest.current.viewId = next;
+		setViewId(next);
+	}, []);
 	const [positions, setPositions] = useState<Partial<Record<ViewId, Position>>>({});
 	const [filters, setFilters] = useState<Partial<Record<ViewId, string>>>({});
 	const [sorts, setSorts] = useState<Partial<Record<ViewId, {column: number; isDescending: boolean}>>>({});
@@ -178,10 +190,14 @@ export function App(props: AppProps) {
 	const offset = Math.min(position.offset, Math.max(0, rows.length - bodyHeight));
 	const current: Row | undefined = rows[selected];
 
-	const moveTo = useCallback((target: number) => {
+	/**
+	Selects a row: a number, or a function of the current selection (so that keys in one read add up).
+	*/
+	const moveTo = useCallback((target: number | ((selected: number) => number)) => {
 		setPositions(previous => {
-			const next = Math.max(0, Math.min(rows.length - 1, target));
 			const old = previous[viewId] ?? {selected: 0, offset: 0};
+			const base = Math.max(0, Math.min(rows.length - 1, old.selected));
+			const next = Math.max(0, Math.min(rows.length - 1, typeof target === 'number' ? target : target(base)));
 			let nextOffset = Math.min(old.offset, Math.max(0, rows.length - bodyHeight));
 			if (next < nextOffset) {
 				nextOffset = next;
@@ -217,8 +233,8 @@ export function App(props: AppProps) {
 	const matches = useMemo(() => fuzzyFilter(items, query, item => item.label), [items, query]);
 
 	const switchView = (id: ViewId) => {
-		setViewId(id);
-		setMode('list');
+		goToView(id);
+		enterMode('list');
 		setScroll(0);
 	};
 
@@ -241,12 +257,12 @@ export function App(props: AppProps) {
 		} else if (row !== undefined) {
 			setDetailRow(row);
 			setScroll(0);
-			setMode('detail');
+			enterMode('detail');
 		}
 	};
 
 	const runPaletteItem = (item: PaletteItem) => {
-		setMode('list');
+		enterMode('list');
 		setQuery('');
 		switch (item.type) {
 			case 'view': {
@@ -287,7 +303,7 @@ export function App(props: AppProps) {
 				scrollBy(absolute === 'bottom' ? lines.length : delta);
 			}
 		} else if (absolute === undefined) {
-			moveTo(selected + delta);
+			moveTo(previous => previous + delta);
 		} else {
 			moveTo(absolute === 'top' ? 0 : rows.length - 1);
 		}
@@ -336,7 +352,7 @@ export function App(props: AppProps) {
 		},
 		'nav.back'() {
 			setQuery('');
-			setMode('list');
+			enterMode('list');
 			setScroll(0);
 		},
 		'view.next'() {
@@ -356,10 +372,10 @@ export function App(props: AppProps) {
 		'app.palette'() {
 			setQuery('');
 			setPaletteIndex(0);
-			setMode('palette');
+			enterMode('palette');
 		},
 		'list.filter'() {
-			setMode('filter');
+			enterMode('filter');
 		},
 		'list.sort'() {
 			const shown = layoutColumns(view.columns, width - 1).map(entry => entry.index);
@@ -387,14 +403,14 @@ export function App(props: AppProps) {
 
 			setDetailRow(row);
 			setScroll(0);
-			setMode('raw');
+			enterMode('raw');
 		},
 		'app.refresh'() {
 			cloud.refresh();
 		},
 		'app.help'(context) {
 			setScroll(0);
-			setMode(context === 'help' ? 'list' : 'help');
+			enterMode(context === 'help' ? 'list' : 'help');
 		},
 		'app.quit'() {
 			exit();
@@ -403,7 +419,7 @@ export function App(props: AppProps) {
 			const row = target();
 			if (session !== undefined && row?.ref?.kind === 'backup') {
 				setRestoreTarget({backupId: row.ref.id, name: row.ref.name ?? row.ref.id});
-				setMode('restore');
+				enterMode('restore');
 			} else {
 				setMessage('select a backup to restore (view 3, Backups)');
 			}
@@ -422,15 +438,16 @@ export function App(props: AppProps) {
 	const isTyping = (input: string, key: Key) => !key.ctrl && !key.meta && input !== '' && !key.upArrow && !key.downArrow && !key.return && !key.escape;
 
 	const onFilterKey = (input: string, key: Key) => {
+		const filtered = latest.current.viewId;
 		if (key.return) {
-			setMode('list');
+			enterMode('list');
 		} else if (key.escape) {
-			setFilters(previous => ({...previous, [viewId]: ''}));
-			setMode('list');
+			setFilters(previous => ({...previous, [filtered]: ''}));
+			enterMode('list');
 		} else if (key.backspace || key.delete) {
-			setFilters(previous => ({...previous, [viewId]: [...(previous[viewId] ?? '')].slice(0, -1).join('')}));
+			setFilters(previous => ({...previous, [filtered]: [...(previous[filtered] ?? '')].slice(0, -1).join('')}));
 		} else if (isTyping(input, key)) {
-			setFilters(previous => ({...previous, [viewId]: (previous[viewId] ?? '') + sanitize(input)}));
+			setFilters(previous => ({...previous, [filtered]: (previous[filtered] ?? '') + sanitize(input)}));
 			moveTo(0);
 		}
 	};
@@ -450,29 +467,46 @@ export function App(props: AppProps) {
 		}
 	};
 
-	useInput((input: string, key: Key) => {
-		if (mode === 'restore') {
+	const onKey = (input: string, key: Key) => {
+		const active = latest.current.mode;
+		if (active === 'restore') {
 			// The restore screen reads its own keys.
 			return;
 		}
 
-		if (mode === 'filter') {
+		if (active === 'filter') {
 			onFilterKey(input, key);
 			return;
 		}
 
-		if (mode === 'palette') {
+		if (active === 'palette') {
 			onPaletteKey(input, key);
 			return;
 		}
 
-		const binding = findBinding(bindings, mode, input, key);
+		const binding = findBinding(bindings, active, input, key);
 		if (binding === undefined) {
 			return;
 		}
 
 		setMessage(undefined);
-		runBinding(binding, mode, input);
+		runBinding(binding, active, input);
+	};
+
+	useInput((input: string, key: Key) => {
+		// Ink hands over printable text that arrived in one read (a paste, a fast typist, tmux send-keys) as one string.
+		// Outside text entry each character is a key of its own, and each sees what the one before did.
+		const isText = !key.ctrl && !key.meta && !key.escape && !key.return && !key.tab;
+		const isEntry = ['filter', 'palette', 'restore'].includes(latest.current.mode);
+		if (isText && !isEntry && [...input].length > 1) {
+			for (const character of input) {
+				onKey(character, {...key, shift: character !== character.toLowerCase()});
+			}
+
+			return;
+		}
+
+		onKey(input, key);
 	});
 
 	let body: ReactNode;
@@ -485,7 +519,7 @@ export function App(props: AppProps) {
 				height={bodyHeight + 1}
 				theme={theme}
 				onClose={hasChanged => {
-					setMode('list');
+					enterMode('list');
 					setRestoreTarget(undefined);
 					if (hasChanged) {
 						cloud.refresh();

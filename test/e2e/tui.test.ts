@@ -60,3 +60,41 @@ tmux('start, navigate, filter, open a detail, use the palette, switch project, q
 	screen = await pane.waitFor('EXITED rc=');
 	t.regex(screen, /EXITED rc=0/v);
 });
+
+tmux('a guided restore of an encrypted backup of a non-default type ends with an available volume', async t => {
+	const pane = await startPane({
+		name: `backstack-e2e-restore-${process.pid}`, args: ['--demo'], columns: 120, rows: 40,
+	});
+	t.teardown(pane.close);
+	await pane.waitFor('CRIT', 60_000);
+
+	// The weekly full backup of the LUKS volume shop-db-data.
+	await pane.press('3');
+	await pane.waitFor('STATUS');
+	await pane.press('/');
+	await pane.type('shop-db-data-weekly');
+	await pane.press('Enter');
+	await pane.waitFor(/1\/\d+ rows/v);
+
+	// R plans the restore and previews it; nothing has changed yet.
+	await pane.press('R');
+	let screen = await pane.waitFor(/Enter runs the plan|Type .* to confirm|cannot be restored|↑\/↓ choose/v);
+	t.regex(screen, /Restore plan/v);
+	t.regex(screen, /LUKS/v);
+
+	// Enter runs it; every step ends done and the new volume is the result.
+	await pane.press('Enter');
+	screen = await pane.waitFor(/Running: (?:done|failed)/v, 120_000);
+	t.regex(screen, /Running: done/v);
+	t.notRegex(screen, /✖/v);
+
+	// Back to the lists, which re-read the inventory: the restored volume is there, and available.
+	await pane.press('Enter', 'Escape', '2');
+	await pane.press('/');
+	await pane.type('restore-');
+	await pane.press('Enter');
+	screen = await pane.waitFor(/restore-shop-db-data-weekly\S*\s+\d+G\s+LUKS\s+available/v, 60_000);
+	t.regex(screen, /LUKS/v);
+	await pane.press('q');
+	t.regex(await pane.waitFor('EXITED rc='), /EXITED rc=0/v);
+});

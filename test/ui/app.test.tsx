@@ -215,3 +215,22 @@ test('resizing the terminal re-lays the table out', async t => {
 		t.true([...line].length <= 60, `too wide: ${line}`);
 	}
 });
+
+test('keys that arrive in one read each see what the key before did (a paste, tmux send-keys, a fast typist)', async t => {
+	const app = drive(<App services={testServices()}/>);
+	t.teardown(app.unmount);
+	await app.waitFor('scratch');
+	// View 2, filter "log" and keep it: the printable keys in one chunk of input.
+	await app.press('2/log', '\r');
+	const frame = await app.waitFor('1/4 rows');
+	t.regex(frame, /\[2Volumes\]/v);
+	t.regex(frame, /logs/v);
+	t.notRegex(frame, /db-data/v);
+	// Two downs in one read move two rows.
+	await app.press('/\u{1B}');
+	await app.waitFor('db-data');
+	const before = app.frame().split('\n').findIndex(line => line.startsWith('›'));
+	await app.press('jj');
+	const after = app.frame().split('\n').findIndex(line => line.startsWith('›'));
+	t.is(after - before, 2);
+});
