@@ -814,8 +814,15 @@ export async function * runPlan(plan: Plan, session: CloudSession, options: RunO
 		internal.abort();
 	}
 
-	const driving = drive(plan, session, options, clock, internal.signal, event => {
-		queue.push(event);
+	const driving = drive({
+		plan,
+		session,
+		options,
+		clock,
+		signal: internal.signal,
+		emit(event) {
+			queue.push(event);
+		},
 	}).catch((error: unknown) => {
 		queue.push({type: 'plan-failed', reason: `Internal error: ${messageOf(error)}`, at: clock.now()});
 	}).finally(() => {
@@ -831,31 +838,32 @@ export async function * runPlan(plan: Plan, session: CloudSession, options: RunO
 	}
 }
 
-async function drive(plan: Plan, session: CloudSession, options: RunOptions, clock: Clock, signal: AbortSignal, emit: (event: PlanEvent) => void): Promise<void> {
-	const resumed = options.resume ? normaliseResume(options.resume) : undefined;
-	emit({
-		type: 'plan-start', planId: plan.id, at: clock.now(), resumed: resumed !== undefined,
-	});
+type Run = {
+	plan: Plan;
+	session: CloudSession;
+	options: RunOptions;
+	clock: Clock;
+	signal: AbortSignal;
+	emit: (event: PlanEvent) => void;
+};
 
+/**
+Validation, confirmation and every check, before anything changes; false when the plan must not run.
+*/
+async function canRun(run: Run, resumed: JournalRecord | undefined): Promise<boolean> {
+	const {
+		plan, session, options, clock, signal, emit,
+	} = run;
 	const problems = validatePlan(plan);
 	if (problems.length > 0) {
 		emit({type: 'plan-failed', reason: `The plan is invalid: ${problems.join(' ')}`, at: clock.now()});
-		return;
+		return false;
 	}
 
 	if (!isConfirmed(plan, options.confirmation)) {
 		const expected = plan.confirmation ? `type "${plan.confirmation.text}" to confirm` : 'it has no confirmation text';
 		emit({type: 'plan-failed', reason: `Refused: this plan destroys data and was not confirmed (${expected}). Nothing was changed.`, at: clock.now()});
-		return;
-	}
-
-	const states = new Map<string, StepState>(plan.steps.map(step => [step.id, resumed?.steps[step.id]?.state === 'done' ? 'done' : 'pending']));
-	const outputs: Outputs = {};
-	const created: CreatedResource[] = resumed ? resumed.created.map(resource => ({...resource})) : [];
-	for (const [id, step] of Object.entries(resumed?.steps ?? {})) {
-		if (step.outputs) {
-			outputs[id] = {...step.outputs};
-		}
+		return false;
 	}
 
 	// Checks: before anything changes. On resume, steps that already started are past their checks.
@@ -866,7 +874,7 @@ async function drive(plan: Plan, session: CloudSession, options: RunOptions, clo
 	for (const {step, check} of toCheck) {
 		if (signal.aborted) {
 			emit({type: 'plan-cancelled', at: clock.now()});
-			return;
+			return false;
 		}
 
 		let reason: string | undefined;
@@ -889,7 +897,31 @@ async function drive(plan: Plan, session: CloudSession, options: RunOptions, clo
 
 	if (failures.length > 0) {
 		emit({type: 'plan-failed', reason: `Nothing was changed: ${failures.join(' ')}`, at: clock.now()});
+		return false;
+	}
+
+	return true;
+}
+
+async function drive(run: Run): Promise<void> {
+	const {
+		plan, session, options, clock, signal, emit,
+	} = run;
+	const resumed = options.resume ? normaliseResume(options.resume) : undefined;
+	emit({
+		type: 'plan-start', planId: plan.id, at: clock.now(), resumed: resumed !== undefined,
+	});
+	if (!await canRun(run, resumed)) {
 		return;
+	}
+
+	const states = new Map<string, StepState>(plan.steps.map(step => [step.id, resumed?.steps[step.id]?.state === 'done' ? 'done' : 'pending']));
+	const outputs: Outputs = {};
+	const created: CreatedResource[] = resumed ? resumed.created.map(resource => ({...resource})) : [];
+	for (const [id, step] of Object.entries(resumed?.steps ?? {})) {
+		if (step.outputs) {
+			outputs[id] = {...step.outputs};
+		}
 	}
 
 	emit({type: 'checks-passed', at: clock.now()});
@@ -1015,6 +1047,29 @@ async function drive(plan: Plan, session: CloudSession, options: RunOptions, clo
 		await Promise.race(running.values());
 	}
 
+	await finish(run, {
+		states, created, outputs, journal, failure,
+	});
+}
+
+type Outcome = {
+	states: Map<string, StepState>;
+	created: CreatedResource[];
+	outputs: Outputs;
+	journal: JournalWriter | undefined;
+	failure: {reason: string; stepId?: string} | undefined;
+};
+
+/**
+Removes temporaries, offers what is left and reports how the plan ended.
+*/
+async function finish(run: Run, outcome: Outcome): Promise<void> {
+	const {
+		plan, session, options, clock, signal, emit,
+	} = run;
+	const {
+		states, created, outputs, journal, failure,
+	} = outcome;
 	// Cleanup of temporaries happens whatever the outcome, with its own time budget (not the cancelled signal).
 	const temporaries = created.filter(resource => resource.temporary && !resource.removed);
 	const cleanup = removeAll(session, temporaries, {
