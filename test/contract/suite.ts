@@ -138,8 +138,13 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 		await shared.cloud.close();
 	});
 
-	const contract = (title: string, body: (t: ExecutionContext, c: Context) => Promise<void>) => {
-		test.serial(`${target.name}: ${title}`, async t => {
+	/*
+	`knownOn`: targets known to disagree with the real cloud here. On those the test is registered as failing (ava's
+	`test.failing`): it passes while the target still disagrees and fails once it has been fixed, to be taken off the list.
+	*/
+	const contract = (title: string, body: (t: ExecutionContext, c: Context) => Promise<void>, options: {knownOn?: string[]} = {}) => {
+		const register = options.knownOn?.includes(target.name) ? test.serial.failing : test.serial;
+		register(`${target.name}: ${title}`, async t => {
 			t.timeout(target.testTimeoutMs);
 			await body(t, context());
 		});
@@ -368,6 +373,19 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 		t.is(restored.size, 1);
 		await waitBackup(c, cinder, backup.id, ['available']);
 	});
+
+	contract('a restore onto an existing volume replaces its metadata with the source volume\'s and keeps its name', async (t, c) => {
+		const {cinder} = services(c.member);
+		const source = await makeVolume(t, c, cinder, {size: 1, name: `bs-contract-${c.run}-meta-src`, metadata: {origin: 'source', shared: 'from-source'}});
+		const backup = await makeBackup(t, c, cinder, {volumeId: source.id, name: `bs-contract-${c.run}-meta-bk`});
+		const targetName = `bs-contract-${c.run}-meta-target`;
+		const onto = await makeVolume(t, c, cinder, {size: 1, name: targetName, metadata: {shared: 'from-target', mine: 'target'}});
+		await cinder.restoreBackup(backup.id, {volumeId: onto.id});
+		const restored = await waitVolume(c, cinder, onto.id, ['available']);
+		t.is(restored.name, targetName);
+		t.deepEqual(restored.metadata, Object.fromEntries([['origin', 'source'], ['shared', 'from-source'], ['src_backup_id', backup.id]]), 'the target\'s metadata is replaced by the source volume\'s, plus src_backup_id');
+		await waitBackup(c, cinder, backup.id, ['available']);
+	}, {knownOn: ['demo']});
 
 	contract('an encrypted backup of a non-default type restored to a NEW volume ends error_restoring', async (t, c) => {
 		const type = await makeEncryptedType(t, c, 'trap');
@@ -761,7 +779,7 @@ async function makeEncryptedType(t: ExecutionContext, c: Context, label: string)
 	return type;
 }
 
-async function makeVolume(t: ExecutionContext, c: Context, cinder: CinderApi, request: {size: number; name: string; volumeType?: string}): Promise<Volume> {
+async function makeVolume(t: ExecutionContext, c: Context, cinder: CinderApi, request: {size: number; name: string; volumeType?: string; metadata?: Record<string, string>}): Promise<Volume> {
 	const created = await cinder.createVolume(request);
 	t.teardown(async () => removeVolume(c, cinder, created.id));
 	return waitVolume(c, cinder, created.id, ['available']);

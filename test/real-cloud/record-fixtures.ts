@@ -45,10 +45,22 @@ type Recorded = {
 };
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const outDir = path.join(here, '..', 'fixtures', 'real');
+// The defaults record the real cloud into the repository; the variables let the same recording run against another
+// cloud (e.g. the demo cloud, to compare its answers with the real ones) into another directory.
+const outDir = process.env['FIXTURES_OUT'] ?? path.join(here, '..', 'fixtures', 'real');
 const cloudsFile = process.env['BACKSTACK_REAL_CLOUDS'] ?? '/etc/backstack-real/clouds.yaml';
+const adminCloudName = process.env['FIXTURES_ADMIN_CLOUD'] ?? 'real-admin';
+const memberCloudName = process.env['FIXTURES_MEMBER_CLOUD'] ?? 'real-member';
 const keptHeaders = new Set(['content-type', 'openstack-api-version', 'retry-after', 'location', 'www-authenticate', 'x-openstack-request-id', 'content-md5']);
 const secrets: string[] = [];
+
+/**
+Keystone's v3 base, whether clouds.yaml gives it versioned (`…/v3`) or not.
+*/
+function identityV3(authUrl: string): string {
+	const base = authUrl.endsWith('/') ? authUrl.slice(0, -1) : authUrl;
+	return base.endsWith('/v3') ? base : `${base}/v3`;
+}
 
 async function loadClouds(): Promise<Record<string, CloudEntry>> {
 	const parsed = parse(await readFile(cloudsFile, 'utf8')) as {clouds: Record<string, CloudEntry>};
@@ -57,7 +69,7 @@ async function loadClouds(): Promise<Record<string, CloudEntry>> {
 
 async function login(cloud: CloudEntry): Promise<{session: Session; recorded: Recorded}> {
 	secrets.push(cloud.auth.password);
-	const url = `${cloud.auth.auth_url}/auth/tokens`;
+	const url = `${identityV3(cloud.auth.auth_url)}/auth/tokens`;
 	const response = await fetch(url, {
 		method: 'POST',
 		headers: {'content-type': 'application/json', accept: 'application/json'},
@@ -192,22 +204,22 @@ const cleanups: Array<() => Promise<void>> = [];
 async function main(): Promise<void> {
 	await mkdir(outDir, {recursive: true});
 	const clouds = await loadClouds();
-	const adminCloud = clouds['real-admin'];
-	const memberCloud = clouds['real-member'];
+	const adminCloud = clouds[adminCloudName];
+	const memberCloud = clouds[memberCloudName];
 	if (!adminCloud || !memberCloud) {
-		throw new Error(`${cloudsFile} lacks real-admin or real-member`);
+		throw new Error(`${cloudsFile} lacks ${adminCloudName} or ${memberCloudName}`);
 	}
 
 	const {session: admin} = await login(adminCloud);
 	const {session: member, recorded: tokenRecord} = await login(memberCloud);
 	await save('keystone-token', tokenRecord);
-	await save('keystone-401', await call(undefined, 'POST', `${memberCloud.auth.auth_url}/auth/tokens`, {
+	await save('keystone-401', await call(undefined, 'POST', `${identityV3(memberCloud.auth.auth_url)}/auth/tokens`, {
 		body: {auth: {identity: {methods: ['password'], password: {user: {name: memberCloud.auth.username, domain: {name: 'Default'}, password: 'not-the-password'}}}}},
 	}));
-	await save('keystone-auth-projects', await call(member, 'GET', `${memberCloud.auth.auth_url}/auth/projects`));
+	await save('keystone-auth-projects', await call(member, 'GET', `${identityV3(memberCloud.auth.auth_url)}/auth/projects`));
 
 	const cinder = member.endpoint('block-storage');
-	const cinderRoot = new URL(cinder).origin;
+	const cinderRoot = cinder.replace(/\/v3\/[^\/]+$/v, '');
 	const adminCinder = admin.endpoint('block-storage');
 	const glance = member.endpoint('image');
 	const barbican = member.endpoint('key-manager');
@@ -215,8 +227,8 @@ async function main(): Promise<void> {
 
 	await save('cinder-versions', await call(undefined, 'GET', `${cinderRoot}/`));
 	await save('cinder-v3-root', await call(member, 'GET', `${cinderRoot}/v3/`));
-	await save('glance-versions', await call(undefined, 'GET', `${new URL(glance).origin}/`));
-	await save('barbican-versions', await call(undefined, 'GET', `${new URL(barbican).origin}/`));
+	await save('glance-versions', await call(undefined, 'GET', `${glance}/`));
+	await save('barbican-versions', await call(undefined, 'GET', `${barbican}/`));
 
 	// An encrypted volume type (admin).
 	const typeBody = expectStatus(await call(admin, 'POST', `${adminCinder}/types`, {microversion: mv, body: {volume_type: {name: 'bs-fixture-luks', description: 'fixture recording', 'os-volume-type-access:is_public': true}}}), 200);
