@@ -4,8 +4,12 @@ import test from 'ava';
 import {App} from '../../source/ui/app.js';
 // eslint-disable-next-line node-test/no-import-test-files -- a helper module; ava runs only *.test.ts(x)
 import {
+	backup,
 	drive,
+	inventory,
 	keys,
+	projects,
+	secret,
 	storyInventories,
 	testServices,
 	volume,
@@ -233,4 +237,27 @@ test('keys that arrive in one read each see what the key before did (a paste, tm
 	await app.press('jj');
 	const after = app.frame().split('\n').findIndex(line => line.startsWith('›'));
 	t.is(after - before, 2);
+});
+
+test('the detail of an encrypted volume shows its backups and the keys they need, a missing key marked', async t => {
+	const web = projects[0]!;
+	const vault = inventory(web, {
+		volumes: [volume('v-vault', 'vault-data', {encrypted: true, encryptionKeyId: 'k-vault', volumeType: 'LUKS'})],
+		backups: [
+			backup('b-vault-old', 'v-vault', 24 * 30, {encryptionKeyId: 'k-gone'}),
+			backup('b-vault', 'v-vault', 3, {encryptionKeyId: 'k-vault-backup'}),
+		],
+		secrets: [secret('k-vault'), secret('k-vault-backup')],
+	});
+	const services = testServices({inventories: {[web.id]: vault, [projects[1]!.id]: inventory(projects[1]!)}});
+	const app = drive(<App services={services} initialView='volumes'/>, {columns: 100, rows: 40});
+	t.teardown(app.unmount);
+	await app.waitFor('vault-data');
+	t.regex(app.frame(), /⚿ present/v);
+	await app.press(keys.enter);
+	const frame = await app.waitFor('Linkage');
+	t.regex(frame, /encrypted/v);
+	t.regex(frame, /├─ key: k-vault\b/v);
+	t.regex(frame, /backup: backup-b-vault \(b-vault\)\n\s+└─ key: k-vault-backup\n/v);
+	t.regex(frame, /└─ ✖ key: k-gone\s+\[missing\]/v);
 });

@@ -13,6 +13,7 @@ import type {
 	Project,
 	Volume,
 	Backup,
+	Secret,
 	ServiceStatus,
 } from '../../source/core/types.js';
 import type {AppServices} from '../../source/ui/services.js';
@@ -187,6 +188,12 @@ export function backup(id: string, volumeId: string, hours: number, extra: Parti
 	return {
 		id, name: `backup-${id}`, status: 'available', size: 10, volumeId, isIncremental: false, hasDependentBackups: false,
 		metadata: {}, createdAt: hoursAgo(hours), raw: {id}, ...extra,
+	};
+}
+
+export function secret(id: string): Secret {
+	return {
+		id, status: 'ACTIVE', secretType: 'symmetric', algorithm: 'aes', bitLength: 256, createdAt: hoursAgo(24 * 40), raw: {id},
 	};
 }
 
