@@ -24,7 +24,8 @@ JSON report, schema version 1 (`auditJsonSchema` below is the machine-readable f
 Additions that do not break readers (new optional fields, new finding codes) keep version 1; anything else bumps it.
 
 Exit codes (`exitCodeFor`): 0 nothing at or above the threshold and every project read; 1 a finding at or above the
-threshold; 2 nothing at or above the threshold but some project could not be read (the audit is incomplete).
+threshold; 2 nothing at or above the threshold but the audit is incomplete: a project could not be read, or a service
+refused or failed (a service the cloud does not have at all, such as no Barbican, is not a gap).
 With `failOn: 'never'` always 0.
 */
 import type {CloudSession} from '../openstack/api.js';
@@ -348,7 +349,8 @@ export function exitCodeFor(report: AuditReport, failOn: FailOn): number {
 		return 1;
 	}
 
-	return report.totals.unreadableProjects > 0 ? 2 : 0;
+	const isIncomplete = report.totals.unreadableProjects > 0 || report.projects.some(entry => Object.values(entry.sources).some(source => source.state === 'forbidden' || source.state === 'error'));
+	return isIncomplete ? 2 : 0;
 }
 
 const sourceStateSchema = {

@@ -241,6 +241,18 @@ test('exit codes: findings at or above the threshold, incomplete audits, never',
 	], defaultPolicy, now);
 	t.is(exitCodeFor(incomplete, 'critical'), 2);
 	t.is(exitCodeFor(incomplete, 'never'), 0);
+	const {sources} = inventory();
+	const refused = buildAuditReport(session, [{
+		project: {id: 'p-1', name: 'demo', enabled: true},
+		inventory: inventory({secrets: undefined, sources: {...sources, barbican: {state: 'forbidden', reason: '403'}}}),
+	}], defaultPolicy, now);
+	t.is(exitCodeFor(refused, 'critical'), 2, 'keys unchecked: not a clean audit');
+	t.is(exitCodeFor(refused, 'warning'), 1, 'the source.unavailable warning');
+	const noNova = buildAuditReport(session, [{
+		project: {id: 'p-1', name: 'demo', enabled: true},
+		inventory: inventory({sources: {...sources, nova: {state: 'missing', reason: 'no compute in the catalog'}}}),
+	}], defaultPolicy, now);
+	t.is(exitCodeFor(noNova, 'critical'), 0, 'a cloud without Nova is not an incomplete audit');
 });
 
 test('runAudit reads the session\'s project over HTTP and reports it, with progress tagged by project', async t => {
