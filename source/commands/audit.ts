@@ -18,7 +18,7 @@ export async function runAuditCommand(context: CommandContext): Promise<number> 
 	const {flags} = context;
 	if (flags.allProjects && flags.project !== undefined) {
 		context.stderr.write('backstack: --all-projects and --project exclude each other; give one of them.\n');
-		return 2;
+		return 64; // EX_USAGE: 2 is the audit's own "incomplete" code
 	}
 
 	const {policy} = loadSettings({env: context.env, home: context.home});
