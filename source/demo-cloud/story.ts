@@ -121,7 +121,7 @@ export function seedStory(state: DemoState, identity: Identity, base: NonNullabl
 		size: 100, ageDays: 180, type: 'LUKS', description: 'PostgreSQL data (encrypted)',
 	});
 	const dbFull = shop.backup(dbData, 'shop-db-data-weekly-full', 6, {description: 'Weekly full backup'});
-	shop.backup(dbData, 'shop-db-data-daily-incr', 1, {parentId: dbFull.id, objectCount: 12, description: 'Daily incremental'});
+	shop.backup(dbData, 'shop-db-data-daily-incr', 0.5, {parentId: dbFull.id, objectCount: 12, description: 'Daily incremental'});
 	shop.server('shop-db-01', {ageDays: 180, volumes: [dbRoot, dbData]});
 
 	const webStatic = shop.volume('shop-web-static', {size: 20, ageDays: 120});
@@ -217,7 +217,13 @@ export function seedStory(state: DemoState, identity: Identity, base: NonNullabl
 
 	// An encrypted backup whose volume type was deleted: no volume of the source type can be created any more.
 	const crm = shop.volume('crm-db', {size: 20, ageDays: 650, type: 'LUKS-2023'});
-	shop.backup(crm, 'crm-db-final', 200, {description: 'Before moving CRM to SaaS'});
+	// Made by backstack, so its metadata names the source type: the audit can tell that type is gone.
+	shop.backup(crm, 'crm-db-final', 200, {
+		description: 'Before moving CRM to SaaS',
+		metadata: {
+			backstack_source_type_name: 'LUKS-2023', backstack_source_type_id: legacy.id, backstack_encrypted: 'true', backstack_size: '20', backstack_version: '0.1.0',
+		},
+	});
 	state.volumes.delete(crm.id);
 	state.deleteSecret(crm.encryptionKeyId);
 	legacy.deleted = true;
