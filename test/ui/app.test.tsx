@@ -1,8 +1,7 @@
-// eslint-disable-next-line import-x/no-unassigned-import, import-x/order, node-test/no-import-test-files -- must run before Ink loads chalk
+// eslint-disable-next-line import-x/no-unassigned-import, import-x/order -- must run before Ink loads chalk
 import './force-color.js';
 import test from 'ava';
 import {App} from '../../source/ui/app.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper module; ava runs only *.test.ts(x)
 import {
 	backup,
 	drive,

@@ -1,7 +1,6 @@
 import test from 'ava';
 import {auditRows, buildAuditReport} from '../../source/core/audit.js';
 import {renderAuditTable} from '../../source/ui/audit-table.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper module; ava runs only *.test.ts(x)
 import {now, storyInventories, testPolicy} from './helpers.js';
 
 function report() {

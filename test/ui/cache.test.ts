@@ -9,7 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import {configDirectory, createInventoryCache, scrub} from '../../source/store/cache.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper module; ava runs only *.test.ts(x)
 import {now, storyInventories} from './helpers.js';
 
 async function temporaryDirectory(t: {teardown(fn: () => Promise<void>): void}): Promise<string> {

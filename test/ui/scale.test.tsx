@@ -1,6 +1,5 @@
 import test from 'ava';
 import {App} from '../../source/ui/app.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper module; ava runs only *.test.ts(x)
 import {
 	drive,
 	inventory,
