@@ -179,115 +179,103 @@ async function doesFileExist(path: string): Promise<boolean> {
 	}
 }
 
+type Checker<K extends Check['kind']> = (check: Extract<Check, {kind: K}>, session: CloudSession, signal?: AbortSignal) => Promise<string | undefined>;
+
+function statusProblem(what: string, resource: {id: string; name?: string; status: string} | undefined, id: string, allowed: string[]): string | undefined {
+	if (!resource) {
+		return `${what} ${id} does not exist.`;
+	}
+
+	return allowed.includes(resource.status) ? undefined : `${what} ${shown(resource)} is ${resource.status}, not ${allowed.join(' or ')}.`;
+}
+
+async function volumeOrProblem(session: CloudSession, volumeId: string, signal?: AbortSignal) {
+	const volume = await need(session.cinder, 'Cinder').findVolume(volumeId, {signal});
+	return volume ?? `Volume ${volumeId} does not exist.`;
+}
+
+const checkers: {[K in Check['kind']]: Checker<K>} = {
+	async 'volume-status'(check, session, signal) {
+		const volume = await need(session.cinder, 'Cinder').findVolume(check.volumeId, {signal});
+		return statusProblem('Volume', volume, check.volumeId, check.in);
+	},
+	async 'volume-min-size'(check, session, signal) {
+		const volume = await volumeOrProblem(session, check.volumeId, signal);
+		if (typeof volume === 'string') {
+			return volume;
+		}
+
+		return volume.size >= check.size ? undefined : `Volume ${shown(volume)} has ${volume.size} GiB; the backup needs ${check.size} GiB.`;
+	},
+	async 'volume-type-is'(check, session, signal) {
+		const volume = await volumeOrProblem(session, check.volumeId, signal);
+		if (typeof volume === 'string') {
+			return volume;
+		}
+
+		const isMatch = volume.volumeType === check.volumeType || volume.volumeTypeId === check.volumeType;
+		return isMatch ? undefined : `Volume ${shown(volume)} has type ${volume.volumeType ?? 'unknown'}; it must be ${check.volumeType}.`;
+	},
+	async 'backup-status'(check, session, signal) {
+		const backup = await need(session.cinder, 'Cinder').findBackup(check.backupId, {signal});
+		return statusProblem('Backup', backup, check.backupId, check.in);
+	},
+	async 'snapshot-status'(check, session, signal) {
+		const status = await readStatus(session, 'snapshot', check.snapshotId, signal);
+		return statusProblem('Snapshot', status === undefined ? undefined : {id: check.snapshotId, status}, check.snapshotId, check.in);
+	},
+	async 'volume-type-exists'(check, session, signal) {
+		const types = await need(session.cinder, 'Cinder').listVolumeTypes({signal});
+		return types.some(type => type.id === check.volumeType || type.name === check.volumeType)
+			? undefined
+			: `Volume type ${check.volumeType} does not exist (or is not visible to this project).`;
+	},
+	async 'secret-exists'(check, session, signal) {
+		const secret = await need(session.barbican, 'Barbican').findSecret(check.secretId, {signal});
+		return secret ? undefined : `Barbican secret ${check.secretId} does not exist: the encrypted data cannot be decrypted.`;
+	},
+	async 'image-status'(check, session, signal) {
+		const image = await need(session.glance, 'Glance').findImage(check.imageId, {signal});
+		return statusProblem('Image', image, check.imageId, check.in);
+	},
+	async 'server-status'(check, session, signal) {
+		const server = await need(session.nova, 'Nova').getServer(check.serverId, {signal});
+		return statusProblem('Server', server, check.serverId, check.in);
+	},
+	async 'available-full-backup'(check, session, signal) {
+		for await (const backup of need(session.cinder, 'Cinder').listBackups({signal})) {
+			if (backup.volumeId === check.volumeId && backup.status === 'available' && !backup.isIncremental) {
+				return undefined;
+			}
+		}
+
+		return `Volume ${check.volumeId} has no available full backup to build an incremental on.`;
+	},
+	async microversion(check, session) {
+		const api = check.service === 'cinder' ? need(session.cinder, 'Cinder') : need(session.nova, 'Nova');
+		return isMicroversionAtLeast(api.microversion.max, check.atLeast)
+			? undefined
+			: `${check.service} supports microversions up to ${api.microversion.max}; ${check.atLeast} is needed.`;
+	},
+	async 'file-readable'(check) {
+		try {
+			await access(check.path, constants.R_OK);
+			return undefined;
+		} catch {
+			return `${check.path} cannot be read.`;
+		}
+	},
+	async 'file-absent'(check) {
+		return await doesFileExist(check.path) ? `${check.path} already exists; it will not be overwritten.` : undefined;
+	},
+};
+
 /**
 Undefined when the check passes, else why not.
 */
 export async function evaluateCheck(check: Check, session: CloudSession, signal?: AbortSignal): Promise<string | undefined> {
-	const options = {signal};
-	switch (check.kind) {
-		case 'volume-status': {
-			const volume = await need(session.cinder, 'Cinder').findVolume(check.volumeId, options);
-			if (!volume) {
-				return `Volume ${check.volumeId} does not exist.`;
-			}
-
-			return check.in.includes(volume.status) ? undefined : `Volume ${shown(volume)} is ${volume.status}, not ${check.in.join(' or ')}.`;
-		}
-
-		case 'volume-min-size': {
-			const volume = await need(session.cinder, 'Cinder').findVolume(check.volumeId, options);
-			if (!volume) {
-				return `Volume ${check.volumeId} does not exist.`;
-			}
-
-			return volume.size >= check.size ? undefined : `Volume ${shown(volume)} has ${volume.size} GiB; the backup needs ${check.size} GiB.`;
-		}
-
-		case 'volume-type-is': {
-			const volume = await need(session.cinder, 'Cinder').findVolume(check.volumeId, options);
-			if (!volume) {
-				return `Volume ${check.volumeId} does not exist.`;
-			}
-
-			return volume.volumeType === check.volumeType || volume.volumeTypeId === check.volumeType
-				? undefined
-				: `Volume ${shown(volume)} has type ${volume.volumeType ?? 'unknown'}; it must be ${check.volumeType}.`;
-		}
-
-		case 'backup-status': {
-			const backup = await need(session.cinder, 'Cinder').findBackup(check.backupId, options);
-			if (!backup) {
-				return `Backup ${check.backupId} does not exist.`;
-			}
-
-			return check.in.includes(backup.status) ? undefined : `Backup ${shown(backup)} is ${backup.status}, not ${check.in.join(' or ')}.`;
-		}
-
-		case 'snapshot-status': {
-			const status = await readStatus(session, 'snapshot', check.snapshotId, signal);
-			if (status === undefined) {
-				return `Snapshot ${check.snapshotId} does not exist.`;
-			}
-
-			return check.in.includes(status) ? undefined : `Snapshot ${check.snapshotId} is ${status}, not ${check.in.join(' or ')}.`;
-		}
-
-		case 'volume-type-exists': {
-			const types = await need(session.cinder, 'Cinder').listVolumeTypes(options);
-			return types.some(type => type.id === check.volumeType || type.name === check.volumeType)
-				? undefined
-				: `Volume type ${check.volumeType} does not exist (or is not visible to this project).`;
-		}
-
-		case 'secret-exists': {
-			const secret = await need(session.barbican, 'Barbican').findSecret(check.secretId, options);
-			return secret ? undefined : `Barbican secret ${check.secretId} does not exist: the encrypted data cannot be decrypted.`;
-		}
-
-		case 'image-status': {
-			const image = await need(session.glance, 'Glance').findImage(check.imageId, options);
-			if (!image) {
-				return `Image ${check.imageId} does not exist.`;
-			}
-
-			return check.in.includes(image.status) ? undefined : `Image ${shown(image)} is ${image.status}, not ${check.in.join(' or ')}.`;
-		}
-
-		case 'server-status': {
-			const server = await need(session.nova, 'Nova').getServer(check.serverId, options);
-			return check.in.includes(server.status) ? undefined : `Server ${shown(server)} is ${server.status}, not ${check.in.join(' or ')}.`;
-		}
-
-		case 'available-full-backup': {
-			for await (const backup of need(session.cinder, 'Cinder').listBackups(options)) {
-				if (backup.volumeId === check.volumeId && backup.status === 'available' && !backup.isIncremental) {
-					return undefined;
-				}
-			}
-
-			return `Volume ${check.volumeId} has no available full backup to build an incremental on.`;
-		}
-
-		case 'microversion': {
-			const api = check.service === 'cinder' ? need(session.cinder, 'Cinder') : need(session.nova, 'Nova');
-			return isMicroversionAtLeast(api.microversion.max, check.atLeast)
-				? undefined
-				: `${check.service} supports microversions up to ${api.microversion.max}; ${check.atLeast} is needed.`;
-		}
-
-		case 'file-readable': {
-			try {
-				await access(check.path, constants.R_OK);
-				return undefined;
-			} catch {
-				return `${check.path} cannot be read.`;
-			}
-		}
-
-		case 'file-absent': {
-			return await doesFileExist(check.path) ? `${check.path} already exists; it will not be overwritten.` : undefined;
-		}
-	}
+	const checker = checkers[check.kind] as Checker<Check['kind']>;
+	return checker(check, session, signal);
 }
 
 type StepContext = {
@@ -341,18 +329,7 @@ async function perform(action: Action, context: StepContext): Promise<Record<str
 	const options = {};
 	switch (action.op) {
 		case 'cinder.createVolume': {
-			const args = resolveAll(action.args, outputs);
-			const volume = await need(session.cinder, 'Cinder').createVolume({
-				size: args.size === undefined ? 0 : Number(args.size),
-				name: args.name,
-				description: args.description,
-				volumeType: args.volumeType,
-				backupId: args.backupId,
-				imageRef: args.imageRef === undefined ? undefined : String(args.imageRef),
-				snapshotId: args.snapshotId === undefined ? undefined : String(args.snapshotId),
-				metadata: args.metadata,
-			}, options);
-			return {volumeId: volume.id};
+			return createVolumeFor(action.args, context);
 		}
 
 		case 'cinder.restoreBackup': {
@@ -439,18 +416,7 @@ async function perform(action: Action, context: StepContext): Promise<Record<str
 		}
 
 		case 'barbican.storeSecret': {
-			const {path, ...attributes} = action.args;
-			const handle = await open(path, 'r');
-			let payload: Uint8Array;
-			try {
-				payload = await handle.readFile();
-			} finally {
-				await handle.close();
-			}
-
-			const {id} = await need(session.barbican, 'Barbican').storeSecret({...attributes, payload}, options);
-			payload.fill(0);
-			return {secretId: id};
+			return storeSecretFromFile(action.args, session);
 		}
 
 		case 'barbican.exportSecret': {
@@ -520,6 +486,44 @@ async function downloadImage(imageId: string, path: string, context: StepContext
 	return {path, bytes: transferred};
 }
 
+/**
+Not aborted half-way (see perform).
+*/
+async function createVolumeFor(raw: Extract<Action, {op: 'cinder.createVolume'}>['args'], context: StepContext): Promise<Record<string, string | number>> {
+	const {session, outputs} = context;
+	const options = {};
+	const args = resolveAll(raw, outputs);
+	const volume = await need(session.cinder, 'Cinder').createVolume({
+		size: args.size === undefined ? 0 : Number(args.size),
+		name: args.name,
+		description: args.description,
+		volumeType: args.volumeType,
+		backupId: args.backupId,
+		imageRef: args.imageRef === undefined ? undefined : String(args.imageRef),
+		snapshotId: args.snapshotId === undefined ? undefined : String(args.snapshotId),
+		metadata: args.metadata,
+	}, options);
+	return {volumeId: volume.id};
+}
+
+async function storeSecretFromFile(args: Extract<Action, {op: 'barbican.storeSecret'}>['args'], session: CloudSession): Promise<Record<string, string | number>> {
+	const {path, ...attributes} = args;
+	const handle = await open(path, 'r');
+	let payload: Uint8Array;
+	try {
+		payload = await handle.readFile();
+	} finally {
+		await handle.close();
+	}
+
+	try {
+		const {id} = await need(session.barbican, 'Barbican').storeSecret({...attributes, payload});
+		return {secretId: id};
+	} finally {
+		payload.fill(0);
+	}
+}
+
 async function exportSecret(args: {secretId: string; path: string; hexPath?: string}, context: StepContext): Promise<Record<string, string | number>> {
 	const payload = await need(context.session.barbican, 'Barbican').getSecretPayload(args.secretId, {signal: context.signal});
 	try {
@@ -547,7 +551,8 @@ async function exportSecret(args: {secretId: string; path: string; hexPath?: str
 	return args.hexPath === undefined ? {path: args.path} : {path: args.path, hexPath: args.hexPath};
 }
 
-async function failureReason(session: CloudSession, resource: WaitResource, id: string, status: string, step: Step): Promise<string> {
+async function failureReason(session: CloudSession, step: Step, ended: {resource: WaitResource; id: string; status: string}): Promise<string> {
+	const {resource, id, status} = ended;
 	let reason = `${resource} ${id} ended ${status}.`;
 	const {cinder} = session;
 	if (cinder && resource !== 'image') {
@@ -598,7 +603,7 @@ async function waitFor(wait: Wait, context: StepContext): Promise<void> {
 
 		if (wait.failOn.includes(status)) {
 			// eslint-disable-next-line no-await-in-loop
-			throw new PlanError(await failureReason(context.session, wait.resource, id, status, context.step));
+			throw new PlanError(await failureReason(context.session, context.step, {resource: wait.resource, id, status}));
 		}
 
 		if (context.clock.now() >= deadline) {
