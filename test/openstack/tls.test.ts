@@ -46,7 +46,7 @@ async function selfSigned(t: {teardown(fn: () => unknown): void}): Promise<{cert
 		keyFile,
 		'-out',
 		certFile,
-	]);
+	], {stdio: 'ignore'});
 	return {cert: await readFile(certFile, 'utf8'), key: await readFile(keyFile, 'utf8'), certFile};
 }
 
