@@ -36,7 +36,12 @@ test('the cached inventory shows at once, marked with its age, until the live on
 	t.teardown(async () => rm(directory, {recursive: true, force: true}));
 	const cache = createInventoryCache({directory, clock: () => new Date(now.getTime() - (10 * 60_000))});
 	await cache.set('testcloud', 'p-web', storyInventories()['p-web']!);
-	const {promise: live, resolve: release} = Promise.withResolvers<Inventory>();
+	let release: (value: Inventory) => void = () => undefined;
+	// Promise.withResolvers is not in this project's TypeScript lib.
+	// eslint-disable-next-line unicorn/prefer-promise-with-resolvers
+	const live = new Promise<Inventory>(resolve => {
+		release = resolve;
+	});
 	const services = {...testServices(), cache, readInventory: async () => live};
 	const app = drive(<App services={services} initialView='volumes'/>);
 	t.teardown(app.unmount);
