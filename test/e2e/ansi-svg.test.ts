@@ -1,5 +1,4 @@
 import test from 'ava';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper module; ava runs only *.test.ts(x)
 import {ansiToSvg, applySgr, parseLine} from './ansi-svg.js';
 
 const escape = String.fromCodePoint(0x1B);

@@ -5,9 +5,7 @@ into SVG by ansi-svg.ts (no network, no browser). Run: node --import tsx test/e2
 import {mkdir, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import process from 'node:process';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper module, not a test
 import {ansiToSvg} from './ansi-svg.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper module, not a test
 import {hasTmux, startPane} from './tmux.js';
 
 if (!hasTmux()) {

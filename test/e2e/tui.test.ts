@@ -4,7 +4,6 @@ the pane. Skipped only when tmux is missing (CI installs it).
 */
 import process from 'node:process';
 import test from 'ava';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper module; ava runs only *.test.ts(x)
 import {hasTmux, startPane} from './tmux.js';
 
 const tmux = hasTmux() ? test.serial : test.skip;
