@@ -2,7 +2,6 @@
 import test from 'ava';
 import {checkCloud, type CheckLine} from '../../source/core/check.js';
 import {openSession} from '../../source/openstack/session.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {createFakeCloud, fixture} from '../helpers/fake-cloud.js';
 
 function line(lines: CheckLine[], topic: string): CheckLine | undefined {

@@ -7,7 +7,6 @@ keystonemiddleware does (401, Keystone error JSON) before the handler runs.
 /* eslint-disable @typescript-eslint/naming-convention -- the fake services answer in OpenStack's snake_case JSON. */
 import {readFileSync} from 'node:fs';
 import type {ResolvedCloudConfig} from '../../source/openstack/config.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {
 	createHttpServer,
 	type Handler,

@@ -2,7 +2,6 @@
 import {Buffer} from 'node:buffer';
 import test from 'ava';
 import {openSession} from '../../source/openstack/session.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {createFakeCloud, fixture} from '../helpers/fake-cloud.js';
 
 const secretFixture = fixture('barbican-secret.json');

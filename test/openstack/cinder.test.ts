@@ -2,9 +2,7 @@
 import test from 'ava';
 import {isNotFound} from '../../source/openstack/errors.js';
 import {openSession} from '../../source/openstack/session.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {collect} from '../helpers/collect.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {createFakeCloud, fixture, type FakeCloud} from '../helpers/fake-cloud.js';
 import type {RecordedRequest} from '../helpers/http-server.js';
 

@@ -11,7 +11,6 @@ import {
 import {HttpClient} from '../../source/openstack/http.js';
 import {identityBase} from '../../source/openstack/keystone.js';
 import type {Endpoint} from '../../source/openstack/types.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {createHttpServer} from '../helpers/http-server.js';
 
 const endpoint = (serviceType: string, url: string, extra: Partial<Endpoint> = {}): Endpoint => ({

@@ -4,9 +4,7 @@ import {createHash, randomBytes} from 'node:crypto';
 import test from 'ava';
 import {ChecksumMismatchError} from '../../source/openstack/glance.js';
 import {openSession} from '../../source/openstack/session.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {collect} from '../helpers/collect.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {createFakeCloud, fixture} from '../helpers/fake-cloud.js';
 
 const imageFixture = fixture('glance-image.json');

@@ -8,9 +8,7 @@ import {
 	type OpenStackError,
 } from '../../source/openstack/errors.js';
 import {HttpClient, parseRetryAfter, redactUrl} from '../../source/openstack/http.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {createHttpServer, type Reply} from '../helpers/http-server.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {fixture} from '../helpers/fake-cloud.js';
 
 function client(options: {retries?: number; timeoutMs?: number; maxRetryAfterMs?: number} = {}) {

@@ -1,9 +1,7 @@
 /* eslint-disable @typescript-eslint/naming-convention -- fixtures and request bodies are OpenStack's snake_case JSON. */
 import test from 'ava';
 import {openSession} from '../../source/openstack/session.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {collect} from '../helpers/collect.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {createFakeCloud} from '../helpers/fake-cloud.js';
 
 const server = {

@@ -3,9 +3,7 @@ import {Buffer} from 'node:buffer';
 import test from 'ava';
 import {openSession} from '../../source/openstack/session.js';
 import {isOpenStackError} from '../../source/openstack/errors.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {collect} from '../helpers/collect.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {
 	appCredentialSecret,
 	createFakeCloud,

@@ -10,9 +10,7 @@ import test from 'ava';
 import {isOpenStackError} from '../../source/openstack/errors.js';
 import {HttpClient} from '../../source/openstack/http.js';
 import {openSession} from '../../source/openstack/session.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {collect} from '../helpers/collect.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, as above.
 import {createFakeCloud} from '../helpers/fake-cloud.js';
 
 function text(chunks: Uint8Array[]): string {
