@@ -41,7 +41,16 @@ try {
 	await pane.press('Enter', 'Enter');
 	await pane.waitFor('Findings (');
 	await save('detail.svg', 'backstack: a volume\'s backups and the Barbican keys they depend on');
-	await pane.press('q');
+
+	// A guided restore of an encrypted backup of a non-default type: the preview, before anything changes.
+	await pane.press('Escape', '3');
+	await pane.waitFor('STATUS');
+	await pane.press('/');
+	await pane.type('shop-db-data-weekly');
+	await pane.press('Enter', 'R');
+	await pane.waitFor('Enter runs the plan');
+	await save('restore.svg', 'backstack: the preview of a guided restore of an encrypted backup');
+	await pane.press('Escape', 'q');
 	await pane.waitFor('EXITED rc=');
 } finally {
 	await pane.close();
