@@ -12,7 +12,6 @@ import {osc52Writer} from '../ui/osc52.js';
 import type {AppServices} from '../ui/services.js';
 import type {CommandContext} from './context.js';
 import {openEnvironment} from './environment.js';
-import {formatCheckLine} from './check.js';
 
 export async function runTui(context: CommandContext): Promise<number> {
 	const environment = await openEnvironment(context, {demoWhenUnconfigured: true});
@@ -25,8 +24,7 @@ export async function runTui(context: CommandContext): Promise<number> {
 		readInventory,
 		analyse: analyseWithCore,
 		async checkCloud(session, options) {
-			const lines = await checkCloud(session, {signal: options?.signal});
-			return lines.map(line => formatCheckLine(line));
+			return checkCloud(session, {signal: options?.signal});
 		},
 		policy: policy(),
 		refreshSeconds: settings.refreshSeconds,
@@ -44,7 +42,13 @@ export async function runTui(context: CommandContext): Promise<number> {
 			project={context.flags.project}
 			demoReason={environment.demoReason}
 		/>,
-		{stdout: context.stdout, stdin: context.stdin, exitOnCtrlC: true},
+		{
+			stdout: context.stdout,
+			stdin: context.stdin,
+			alternateScreen: true,
+			// Ctrl+C is a key of the app's own: it stops a running plan safely (and its cleanup) before quitting.
+			exitOnCtrlC: false,
+		},
 	);
 	try {
 		await instance.waitUntilExit();
