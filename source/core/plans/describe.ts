@@ -3,6 +3,8 @@ The preview reader: what a plan will create, change and destroy, before it runs.
 */
 import {describeRef, isRef} from './refs.js';
 import type {
+	OperationName,
+	Operations,
 	Action,
 	Check,
 	Confirmation,
@@ -57,87 +59,79 @@ function quote(value: string): string {
 	return `"${value}"`;
 }
 
+type DescribeInput<K extends OperationName> = {args: Operations[K]; show: Show};
+
+const actionDescriptions: {[K in OperationName]: (input: DescribeInput<K>) => string} = {
+	'cinder.createVolume'({args, show}) {
+		const a = args;
+		let source = 'empty';
+		if (a.backupId !== undefined) {
+			source = `from backup ${a.backupId} (microversion 3.47)`;
+		} else if (a.imageRef !== undefined) {
+			source = `from image ${show(a.imageRef)}`;
+		} else if (a.snapshotId !== undefined) {
+			source = `from snapshot ${show(a.snapshotId)}`;
+		}
+
+		const size = a.size === undefined ? 'size of the source' : `${show(a.size)} GiB`;
+		return `Create volume ${quote(a.name ?? '')} ${source}, ${size}, type ${a.volumeType ?? 'default'}`;
+	},
+	'cinder.restoreBackup'({args, show}) {
+		return args.volumeId === undefined
+			? `Restore backup ${args.backupId} to a new volume ${quote(args.name ?? '')} (default type)`
+			: `Restore backup ${args.backupId} onto volume ${show(args.volumeId)} (overwrites its data)`;
+	},
+	'cinder.createBackup'({args, show}) {
+		const a = args;
+		const flavour = [a.incremental ? 'incremental' : 'full', a.force ? 'forced (volume in use)' : ''].filter(Boolean).join(', ');
+		return `Back up volume ${show(a.volumeId)} (${flavour}) as ${quote(a.name ?? '')}`;
+	},
+	'cinder.createSnapshot'({args, show}) {
+		return `Snapshot volume ${show(args.volumeId)}${args.force ? ' (force, volume in use)' : ''} as ${quote(args.name ?? '')}`;
+	},
+	'cinder.uploadVolumeToImage'({args, show}) {
+		return `Upload volume ${show(args.volumeId)} to image ${quote(args.imageName)} (${args.diskFormat ?? 'raw'}/${args.containerFormat ?? 'bare'})`;
+	},
+	'cinder.deleteVolume'({args, show}) {
+		return `Delete volume ${show(args.volumeId)}`;
+	},
+	'cinder.deleteSnapshot'({args, show}) {
+		return `Delete snapshot ${show(args.snapshotId)}`;
+	},
+	'glance.createImage'({args, show}) {
+		const properties = Object.entries(args.properties ?? {}).map(([key, value]) => `${key}=${show(value)}`);
+		return `Create image ${quote(args.name)} (${args.diskFormat}/${args.containerFormat})${properties.length > 0 ? ` with ${properties.join(', ')}` : ''}`;
+	},
+	'glance.uploadImageData'({args, show}) {
+		return `Upload ${args.path} into image ${show(args.imageId)}`;
+	},
+	'glance.downloadImage'({args}) {
+		return `Download image ${args.imageId} to ${args.path} (resumable, checksum verified)`;
+	},
+	'glance.setImageProperties'({args, show}) {
+		const properties = Object.entries(args.properties).map(([key, value]) => `${key}=${show(value)}`);
+		return `Set ${properties.join(', ')} on image ${show(args.imageId)}`;
+	},
+	'nova.createServerImage'({args}) {
+		return `Create image ${quote(args.name)} of server ${args.serverId} (createImage)`;
+	},
+	'barbican.storeSecret'({args}) {
+		const a = args;
+		const attributes = [a.secretType, a.algorithm, a.bitLength === undefined ? undefined : `${a.bitLength} bit`, a.mode].filter(value => hasText(value)).join(' ');
+		return `Store ${a.path} as a new Barbican secret ${quote(a.name ?? '')}${hasText(attributes) ? ` (${attributes})` : ''}`;
+	},
+	'barbican.exportSecret'({args}) {
+		return `Write the plaintext of secret ${args.secretId} to ${args.path} (mode `
+			+ `0600)${hasText(args.hexPath) ? ` and its LUKS passphrase form to ${args.hexPath}` : ''}`;
+	},
+};
+
 /**
 One line for an action; `show` renders values (refs in previews, resolved values while running).
 */
 export function describeAction(action: Action, show: Show): string {
-	switch (action.op) {
-		case 'cinder.createVolume': {
-			const a = action.args;
-			let source = 'empty';
-			if (a.backupId !== undefined) {
-				source = `from backup ${a.backupId} (microversion 3.47)`;
-			} else if (a.imageRef !== undefined) {
-				source = `from image ${show(a.imageRef)}`;
-			} else if (a.snapshotId !== undefined) {
-				source = `from snapshot ${show(a.snapshotId)}`;
-			}
-
-			const size = a.size === undefined ? 'size of the source' : `${show(a.size)} GiB`;
-			return `Create volume ${quote(a.name ?? '')} ${source}, ${size}, type ${a.volumeType ?? 'default'}`;
-		}
-
-		case 'cinder.restoreBackup': {
-			return action.args.volumeId === undefined
-				? `Restore backup ${action.args.backupId} to a new volume ${quote(action.args.name ?? '')} (default type)`
-				: `Restore backup ${action.args.backupId} onto volume ${show(action.args.volumeId)} (overwrites its data)`;
-		}
-
-		case 'cinder.createBackup': {
-			const a = action.args;
-			const flavour = [a.incremental ? 'incremental' : 'full', a.force ? 'forced (volume in use)' : ''].filter(Boolean).join(', ');
-			return `Back up volume ${show(a.volumeId)} (${flavour}) as ${quote(a.name ?? '')}`;
-		}
-
-		case 'cinder.createSnapshot': {
-			return `Snapshot volume ${show(action.args.volumeId)}${action.args.force ? ' (force, volume in use)' : ''} as ${quote(action.args.name ?? '')}`;
-		}
-
-		case 'cinder.uploadVolumeToImage': {
-			return `Upload volume ${show(action.args.volumeId)} to image ${quote(action.args.imageName)} (${action.args.diskFormat ?? 'raw'}/${action.args.containerFormat ?? 'bare'})`;
-		}
-
-		case 'cinder.deleteVolume': {
-			return `Delete volume ${show(action.args.volumeId)}`;
-		}
-
-		case 'cinder.deleteSnapshot': {
-			return `Delete snapshot ${show(action.args.snapshotId)}`;
-		}
-
-		case 'glance.createImage': {
-			const properties = Object.entries(action.args.properties ?? {}).map(([key, value]) => `${key}=${show(value)}`);
-			return `Create image ${quote(action.args.name)} (${action.args.diskFormat}/${action.args.containerFormat})${properties.length > 0 ? ` with ${properties.join(', ')}` : ''}`;
-		}
-
-		case 'glance.uploadImageData': {
-			return `Upload ${action.args.path} into image ${show(action.args.imageId)}`;
-		}
-
-		case 'glance.downloadImage': {
-			return `Download image ${action.args.imageId} to ${action.args.path} (resumable, checksum verified)`;
-		}
-
-		case 'glance.setImageProperties': {
-			const properties = Object.entries(action.args.properties).map(([key, value]) => `${key}=${show(value)}`);
-			return `Set ${properties.join(', ')} on image ${show(action.args.imageId)}`;
-		}
-
-		case 'nova.createServerImage': {
-			return `Create image ${quote(action.args.name)} of server ${action.args.serverId} (createImage)`;
-		}
-
-		case 'barbican.storeSecret': {
-			const a = action.args;
-			const attributes = [a.secretType, a.algorithm, a.bitLength === undefined ? undefined : `${a.bitLength} bit`, a.mode].filter(value => hasText(value)).join(' ');
-			return `Store ${a.path} as a new Barbican secret ${quote(a.name ?? '')}${hasText(attributes) ? ` (${attributes})` : ''}`;
-		}
-
-		case 'barbican.exportSecret': {
-			return `Write the plaintext of secret ${action.args.secretId} to ${action.args.path} (mode `
-				+ `0600)${hasText(action.args.hexPath) ? ` and its LUKS passphrase form to ${action.args.hexPath}` : ''}`;
-		}
-	}
+	const describe = actionDescriptions[action.op] as (input: DescribeInput<OperationName>) => string;
+	return describe({args: action.args, show});
 }
 
 export function describeCheck(check: Check): string {

@@ -8,7 +8,6 @@ import {describePlan} from '../../../source/core/plans/describe.js';
 import {runPlan} from '../../../source/core/plans/execute.js';
 import type {Plan, PlanEvent, PlanResult} from '../../../source/core/plans/types.js';
 import type {CloudSession} from '../../../source/openstack/api.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {
 	collect,
 	demoCloud,

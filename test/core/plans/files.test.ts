@@ -17,9 +17,7 @@ import {runPlan} from '../../../source/core/plans/execute.js';
 import {planImageFromFile, planSecretFromFile} from '../../../source/core/plans/restore.js';
 import type {Plan, PlanResult} from '../../../source/core/plans/types.js';
 import {openSession} from '../../../source/openstack/index.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {createFakeCloud, fixture, type FakeCloud} from '../../helpers/fake-cloud.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {
 	collect,
 	fastClock,

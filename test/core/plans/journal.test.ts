@@ -9,7 +9,6 @@ import {readJournal, listUnfinished} from '../../../source/core/plans/journal.js
 import {cleanupPlan, resumePlan} from '../../../source/core/plans/recover.js';
 import type {Plan} from '../../../source/core/plans/types.js';
 import {demoPassword} from '../../../source/demo-cloud/index.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {
 	collect,
 	demoCloud,

@@ -6,7 +6,6 @@ import {runPlan} from '../../../source/core/plans/execute.js';
 import {planRestoreBackupToNewVolume, planRestoreOntoVolume} from '../../../source/core/plans/restore.js';
 import type {Plan, PlanEvent, PlanResult} from '../../../source/core/plans/types.js';
 import type {CloudSession} from '../../../source/openstack/api.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {
 	collect,
 	demoCloud,

@@ -11,7 +11,6 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import {loadCloudConfig, openSession} from '../../../source/openstack/index.js';
-// eslint-disable-next-line node-test/no-import-test-files -- the scenarios module, not a test file.
 import {scenarios} from './scenarios.js';
 
 const [cloudsFile = '/etc/backstack-real/clouds.yaml', memberCloud = 'real-member', adminCloud = 'real-admin', only] = process.argv.slice(2);

@@ -4,9 +4,7 @@ are registered as skipped (and run once it does).
 */
 import test from 'ava';
 import {startDemoCloud} from '../../../source/demo-cloud/index.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {scenarios} from './scenarios.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {
 	demoCloud,
 	fastClock,

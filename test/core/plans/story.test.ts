@@ -7,7 +7,6 @@ import {planVolumeFromImage} from '../../../source/core/plans/restore.js';
 import type {Plan, PlanResult} from '../../../source/core/plans/types.js';
 import type {CloudSession} from '../../../source/openstack/api.js';
 import type {Image, Server} from '../../../source/openstack/types.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {
 	demoCloud,
 	fastClock,
