@@ -30,6 +30,7 @@ With `failOn: 'never'` always 0.
 */
 import type {CloudSession} from '../openstack/api.js';
 import type {Project, ServiceName} from '../openstack/types.js';
+import {sanitize} from './text.js';
 import {assess, compareSeverity, defaultPolicy} from './assessment.js';
 import {readAllProjects, readInventory} from './inventory.js';
 import type {
@@ -288,7 +289,7 @@ Rows for a table: worst first, then by project, kind and resource. Without `incl
 Text is one line each, without control characters.
 */
 export function auditRows(report: AuditReport, options: {includeOk?: boolean} = {}): AuditRow[] {
-	const line = (value: string) => withoutControls(value).replaceAll(/[\t\n\r]+/gv, ' ');
+	const line = (value: string) => sanitize(value);
 	const rows: AuditRow[] = [];
 	for (const entry of report.projects) {
 		if (entry.error !== undefined) {
