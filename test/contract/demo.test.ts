@@ -9,7 +9,6 @@ import path from 'node:path';
 import test from 'ava';
 import {parse, stringify} from 'yaml';
 import {startDemoCloud} from '../../source/demo-cloud/index.js';
-// eslint-disable-next-line node-test/no-import-test-files -- the shared suite module, not a test file of its own.
 import {registerContractSuite} from './suite.js';
 
 type CloudsFile = {clouds: Record<string, {auth: Record<string, unknown>}>};

@@ -1,5 +1,4 @@
 import test from 'ava';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper module: the rule counts every path under test/ as a test.
 import {fieldDifferences, kindOf, realBody} from './fields.js';
 
 test('the real volume fixture compares equal to itself', t => {

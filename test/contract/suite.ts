@@ -32,11 +32,8 @@ import {
 	type Snapshot,
 	type Volume,
 } from '../../source/openstack/index.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper module: the rule counts every path under test/ as a test.
 import {collect} from '../helpers/collect.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper module, as above.
 import {adminCinderRequest} from './admin-http.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper module, as above.
 import {fieldDifferences, realBody} from './fields.js';
 
 /**

@@ -13,7 +13,6 @@ import {
 	backupMetaSourceTypeName,
 	type Finding,
 } from '../../source/core/model.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {
 	backup,
 	hoursAgo,

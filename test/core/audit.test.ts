@@ -13,7 +13,6 @@ import {
 	type AuditReport,
 } from '../../source/core/audit.js';
 import {defaultPolicy} from '../../source/core/assessment.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {
 	backup,
 	image,
@@ -22,7 +21,6 @@ import {
 	secret,
 	volume,
 } from './builders.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test.
 import {open, serve, volumeBody} from './cloud.js';
 
 const session = {cloudName: 'mini-demo', region: 'RegionOne'};

@@ -5,7 +5,6 @@ client reads it, the inventory code under test sees what it would see from a clo
 */
 import {setTimeout as delay} from 'node:timers/promises';
 import {openSession} from '../../source/openstack/session.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {
 	createFakeCloud,
 	fixture,

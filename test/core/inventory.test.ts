@@ -3,7 +3,6 @@ import test from 'ava';
 import {readAllProjects, readInventory} from '../../source/core/inventory.js';
 import type {InventoryProgress} from '../../source/core/model.js';
 import type {CloudSession} from '../../source/openstack/api.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {
 	backupBody,
 	backupKey,

@@ -1,7 +1,6 @@
 import test from 'ava';
 import {buildKeyGraph, type LinkNode} from '../../source/core/keys.js';
 import {backupMetaSourceTypeId, backupMetaSourceTypeName} from '../../source/core/model.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper, not a test: this rule counts every path under test/ as a test.
 import {
 	backup,
 	image,

@@ -4,7 +4,6 @@ import {Buffer} from 'node:buffer';
 import {randomBytes} from 'node:crypto';
 import test from 'ava';
 import {startDemoCloud, type DemoCloud} from '../../source/demo-cloud/index.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper module, not a test.
 import {
 	call,
 	login,

@@ -2,7 +2,6 @@
 /* eslint-disable @typescript-eslint/naming-convention -- OpenStack's wire format is snake_case. */
 import test from 'ava';
 import {startDemoCloud, type DemoCloud} from '../../source/demo-cloud/index.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper module, not a test.
 import {
 	call,
 	cinder,

@@ -16,7 +16,6 @@ import {
 	runStandalone,
 	startDemoCloud,
 } from '../../source/demo-cloud/index.js';
-// eslint-disable-next-line node-test/no-import-test-files -- a helper module, not a test.
 import {
 	call,
 	cinder,

@@ -5,7 +5,6 @@ The contract suite against the real OpenStack Zed cloud of provision.sh. Run by 
 import {access} from 'node:fs/promises';
 import process from 'node:process';
 import test from 'ava';
-// eslint-disable-next-line node-test/no-import-test-files -- the shared suite module, not a test file of its own.
 import {registerContractSuite} from '../contract/suite.js';
 
 const cloudsFile = process.env['BACKSTACK_REAL_CLOUDS'] ?? '/etc/backstack-real/clouds.yaml';
