@@ -213,7 +213,7 @@ test('table rows: worst first, no ok rows unless asked, one line each, unreadabl
 		'info secret.orphan k-spare',
 	]);
 	t.is(rows[2]?.resource, 'db, "primary" line2');
-	t.is(rows[0]?.resource, 'escapered'); // the whole escape sequence is gone, not just its ESC
+	t.is(rows[0]?.resource, 'escapered'); // The whole escape sequence is gone, not just its ESC
 	t.is(auditRows(sampleReport(), {includeOk: true}).length, 6);
 });
 
