@@ -112,7 +112,12 @@ async function sourceTypeId(session: CloudSession, volume: Volume, signal?: Abor
 	}
 }
 
-async function backupStep(session: CloudSession, volume: Volume, request: Omit<VolumeBackupRequest, 'volumeId'>, stepId: string, signal?: AbortSignal): Promise<BackupStepResult> {
+type BackupMode = {isForce: boolean; isIncremental: boolean} | {refusal: string};
+
+/**
+Force and incremental as the volume allows them, or why it cannot be backed up.
+*/
+async function backupMode(session: CloudSession, volume: Volume, request: Omit<VolumeBackupRequest, 'volumeId'>, signal?: AbortSignal): Promise<BackupMode> {
 	if (volume.status !== 'available' && volume.status !== 'in-use') {
 		return {refusal: `Volume ${label(volume)} is ${volume.status}; only an available or in-use volume can be backed up.`};
 	}
@@ -125,32 +130,58 @@ async function backupStep(session: CloudSession, volume: Volume, request: Omit<V
 
 	const isFullExists = await hasAvailableFull(session, volume.id, signal);
 	const wantIncremental = request.incremental ?? 'auto';
-	if (wantIncremental === true && !isFullExists) {
-		return {refusal: `Volume ${label(volume)} has no available full backup, so an incremental backup is not possible; make a full one.`};
+	const noFull = `Volume ${label(volume)} has no available full backup, so an incremental backup is not possible; make a full one.`;
+	return wantIncremental === true && !isFullExists ? {refusal: noFull} : {isForce, isIncremental: wantIncremental === 'auto' ? isFullExists : wantIncremental};
+}
+
+/**
+Backstack's provenance for the backup's metadata, or a warning when the cloud cannot store it (before 3.43).
+*/
+async function backupMetadata(session: CloudSession, volume: Volume, version: string | undefined, signal?: AbortSignal): Promise<{metadata?: Record<string, string>; warning?: string}> {
+	const cinder = session.cinder!;
+	if (!isMicroversionAtLeast(cinder.microversion.max, '3.43')) {
+		const consequence = volume.encrypted ? ': an encrypted backup can only be restored into that exact type' : '';
+		return {
+			warning: `Cinder here stops at microversion ${cinder.microversion.max}: backup metadata needs 3.43, so the source type (${volume.volumeType ?? 'unknown'}) `
+				+ `cannot be recorded on the backup. Note it down${consequence}.`,
+		};
 	}
 
-	const isIncremental = wantIncremental === 'auto' ? isFullExists : wantIncremental;
-	const warnings: string[] = [];
+	const typeId = await sourceTypeId(session, volume, signal);
+	return {
+		metadata: {
+			[backupMetaEncrypted]: String(volume.encrypted),
+			[backupMetaSize]: String(volume.size),
+			[backupMetaVersion]: version ?? 'unknown',
+			...(volume.volumeType !== undefined && {[backupMetaSourceTypeName]: volume.volumeType}),
+			...(typeId !== undefined && {[backupMetaSourceTypeId]: typeId}),
+		},
+	};
+}
+
+type BackupStepInput = {
+	session: CloudSession;
+	volume: Volume;
+	request: Omit<VolumeBackupRequest, 'volumeId'>;
+	stepId: string;
+};
+
+async function backupStep({
+	session, volume, request, stepId,
+}: BackupStepInput, signal?: AbortSignal): Promise<BackupStepResult> {
+	const mode = await backupMode(session, volume, request, signal);
+	if ('refusal' in mode) {
+		return mode;
+	}
+
+	const {isForce, isIncremental} = mode;
+	const isInUse = volume.status === 'in-use';
 	const checks: Check[] = [
 		{kind: 'volume-status', volumeId: volume.id, in: isForce ? ['available', 'in-use'] : ['available']},
 		...(isIncremental ? [{kind: 'available-full-backup', volumeId: volume.id} as const] : []),
 	];
-
-	const cinder = session.cinder!;
-	let metadata: Record<string, string> | undefined;
-	if (isMicroversionAtLeast(cinder.microversion.max, '3.43')) {
-		const typeId = await sourceTypeId(session, volume, signal);
-		metadata = {
-			[backupMetaEncrypted]: String(volume.encrypted),
-			[backupMetaSize]: String(volume.size),
-			[backupMetaVersion]: request.version ?? 'unknown',
-			...(volume.volumeType !== undefined && {[backupMetaSourceTypeName]: volume.volumeType}),
-			...(typeId !== undefined && {[backupMetaSourceTypeId]: typeId}),
-		};
-	} else {
-		warnings.push(`Cinder here stops at microversion ${cinder.microversion.max}: backup metadata needs 3.43, so the source type (${volume.volumeType ?? 'unknown'}) `
-			+ `cannot be recorded on the backup. Note it down${volume.encrypted ? ': an encrypted backup can only be restored into that exact type' : ''}.`);
-	}
+	const {metadata, warning} = await backupMetadata(session, volume, request.version, signal);
+	const warnings = warning === undefined ? [] : [warning];
 
 	const name = request.name ?? `${nameOrId(volume)}-${isIncremental ? 'incr' : 'full'}-${new Date().toISOString().slice(0, 16).replaceAll(':', '')}`;
 	const step: Step = {
@@ -193,7 +224,9 @@ export async function planVolumeBackup(session: CloudSession, request: VolumeBac
 		return refuse(`Volume ${request.volumeId} does not exist in this project.`);
 	}
 
-	const result = await backupStep(session, volume, request, 'backup', signal);
+	const result = await backupStep({
+		session, volume, request, stepId: 'backup',
+	}, signal);
 	if ('refusal' in result) {
 		return refuse(result.refusal);
 	}
@@ -385,6 +418,38 @@ export async function planImageDownload(session: CloudSession, request: ImageDow
 	return planned(makePlan('image-download', `Download image ${label(image)}`, steps, {warnings, results: {file: ref('download', 'path')}}));
 }
 
+type KeyOwner = {secretId: string | undefined; owner: string} | {refusal: string};
+
+/**
+The key a resource points at: volume/backup encryption_key_id, image cinder_encryption_key_id, or the secret itself.
+*/
+async function keyOf(session: CloudSession, from: SecretExportRequest['from'], signal?: AbortSignal): Promise<KeyOwner> {
+	switch (from.kind) {
+		case 'volume': {
+			const volume = await session.cinder?.findVolume(from.id, {signal});
+			if (!volume) {
+				return {refusal: `Volume ${from.id} does not exist in this project.`};
+			}
+
+			return volume.encrypted ? {secretId: volume.encryptionKeyId, owner: `volume ${label(volume)}`} : {refusal: `Volume ${label(volume)} is not encrypted; it has no key.`};
+		}
+
+		case 'backup': {
+			const backup = await session.cinder?.findBackup(from.id, {signal});
+			return backup ? {secretId: backup.encryptionKeyId, owner: `backup ${label(backup)}`} : {refusal: `Backup ${from.id} does not exist in this project.`};
+		}
+
+		case 'image': {
+			const image = await session.glance?.findImage(from.id, {signal});
+			return image ? {secretId: image.cinderEncryptionKeyId, owner: `image ${label(image)}`} : {refusal: `Image ${from.id} does not exist (or is not visible to this project).`};
+		}
+
+		case 'secret': {
+			return {secretId: from.id, owner: `secret ${from.id}`};
+		}
+	}
+}
+
 /**
 Backup 5: a Barbican secret written in plaintext to a file created with mode 0600.
 */
@@ -394,53 +459,12 @@ export async function planSecretExport(session: CloudSession, request: SecretExp
 		return refuse('Barbican (key-manager) cannot be reached on this cloud.');
 	}
 
-	let secretId: string | undefined;
-	let owner = '';
-	switch (request.from.kind) {
-		case 'volume': {
-			const volume = await session.cinder?.findVolume(request.from.id, {signal});
-			if (!volume) {
-				return refuse(`Volume ${request.from.id} does not exist in this project.`);
-			}
-
-			if (!volume.encrypted) {
-				return refuse(`Volume ${label(volume)} is not encrypted; it has no key.`);
-			}
-
-			secretId = volume.encryptionKeyId;
-			owner = `volume ${label(volume)}`;
-			break;
-		}
-
-		case 'backup': {
-			const backup = await session.cinder?.findBackup(request.from.id, {signal});
-			if (!backup) {
-				return refuse(`Backup ${request.from.id} does not exist in this project.`);
-			}
-
-			secretId = backup.encryptionKeyId;
-			owner = `backup ${label(backup)}`;
-			break;
-		}
-
-		case 'image': {
-			const image = await session.glance?.findImage(request.from.id, {signal});
-			if (!image) {
-				return refuse(`Image ${request.from.id} does not exist (or is not visible to this project).`);
-			}
-
-			secretId = image.cinderEncryptionKeyId;
-			owner = `image ${label(image)}`;
-			break;
-		}
-
-		case 'secret': {
-			secretId = request.from.id;
-			owner = `secret ${request.from.id}`;
-			break;
-		}
+	const found = await keyOf(session, request.from, signal);
+	if ('refusal' in found) {
+		return refuse(found.refusal);
 	}
 
+	const {secretId, owner} = found;
 	if (secretId === undefined) {
 		return refuse(`${owner} has no key reference (not encrypted, or the cloud is older than Cinder microversion 3.64, which shows encryption_key_id).`);
 	}
@@ -504,7 +528,9 @@ export async function planProtectNow(session: CloudSession, request: ProtectNowR
 		}
 
 		// eslint-disable-next-line no-await-in-loop
-		const result = await backupStep(session, volume, {incremental: request.incremental, version: request.version}, `backup-${index + 1}`, signal);
+		const result = await backupStep({
+			session, volume, request: {incremental: request.incremental, version: request.version}, stepId: `backup-${index + 1}`,
+		}, signal);
 		if ('refusal' in result) {
 			skipped.push(result.refusal);
 			continue;

@@ -424,8 +424,8 @@ function clockTime(at: number): string {
 	return new Date(at).toISOString().slice(11, 19);
 }
 
-function resourceText(resource: CreatedResource): string {
-	return `${resource.kind} ${resource.id}${resource.name === undefined || resource.name === '' ? '' : ` (${resource.name})`}`;
+function resourceText(resource: CreatedResource, shouldMarkTemporary = false): string {
+	return `${shouldMarkTemporary && resource.temporary ? 'temporary ' : ''}${resource.kind} ${resource.id}${resource.name === undefined || resource.name === '' ? '' : ` (${resource.name})`}`;
 }
 
 type RendererContext = {plan: Plan; stepName: (stepId: string) => string; title: (stepId: string) => string};
@@ -451,7 +451,8 @@ One line for an event, or undefined when it is not worth a line.
 function eventText(event: PlanEvent, context: RendererContext): string | undefined {
 	switch (event.type) {
 		case 'plan-start': {
-			return `${event.resumed ? 'Resuming' : 'Starting'} plan ${context.plan.id}: ${context.plan.title}`;
+			const verb = event.resumed ? 'Resuming' : 'Starting';
+			return `${verb} plan ${context.plan.id}: ${context.plan.title}`;
 		}
 
 		case 'check-failed': {
@@ -471,7 +472,7 @@ function eventText(event: PlanEvent, context: RendererContext): string | undefin
 		}
 
 		case 'created': {
-			return `  created ${event.resource.temporary ? 'temporary ' : ''}${resourceText(event.resource)}`;
+			return `  created ${resourceText(event.resource, true)}`;
 		}
 
 		case 'status': {

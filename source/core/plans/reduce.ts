@@ -98,6 +98,13 @@ function finishRunning(steps: StepProgress[], stateName: StepState, at: number):
 		: step);
 }
 
+/**
+Seconds until `total`, at `rate` bytes a second; undefined when either is unknown.
+*/
+export function secondsLeft(transferred: number, total: number | undefined, rate: number | undefined): number | undefined {
+	return total === undefined || rate === undefined || rate <= 0 ? undefined : Math.ceil((total - transferred) / rate);
+}
+
 export function reducePlan(previous: RunState, event: PlanEvent): RunState {
 	const state = tick(previous, event.at);
 	switch (event.type) {
@@ -138,9 +145,7 @@ export function reducePlan(previous: RunState, event: PlanEvent): RunState {
 		}
 
 		case 'bytes': {
-			const etaSeconds = event.total !== undefined && event.rate !== undefined && event.rate > 0
-				? Math.ceil((event.total - event.transferred) / event.rate)
-				: undefined;
+			const etaSeconds = secondsLeft(event.transferred, event.total, event.rate);
 			return {
 				...state,
 				steps: updateStep(state, event.stepId, step => ({
