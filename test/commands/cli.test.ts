@@ -1,0 +1,85 @@
+/*
+The built program as a user runs it: `node dist/cli.js …` in an empty home, with no OpenStack variables, so the only cloud is
+the demo cloud it is asked for. `npm test` builds dist/ before ava runs.
+*/
+import {execFile} from 'node:child_process';
+import {mkdtemp, readFile, rm} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
+import {promisify} from 'node:util';
+import test from 'ava';
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '../..');
+const cli = path.join(root, 'dist/cli.js');
+
+type Result = {code: number; stdout: string; stderr: string};
+
+async function backstack(t: {teardown(fn: () => Promise<void>): void}, ...args: string[]): Promise<Result> {
+	const home = await mkdtemp(path.join(os.tmpdir(), 'backstack-cli-'));
+	t.teardown(async () => {
+		await rm(home, {recursive: true, force: true});
+	});
+	const env: Record<string, string> = {};
+	env['PATH'] = process.env['PATH'] ?? '';
+	env['HOME'] = home;
+	env['BACKSTACK_CONFIG_DIR'] = path.join(home, 'config');
+	try {
+		const {stdout, stderr} = await run(process.execPath, [cli, ...args], {cwd: home, env, timeout: 60_000});
+		return {code: 0, stdout, stderr};
+	} catch (error: unknown) {
+		const failed = error as {code?: number; stdout?: string; stderr?: string};
+		return {code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? ''};
+	}
+}
+
+test('the README\'s usage section is the real --help text', async t => {
+	const [{stdout}, readme] = await Promise.all([backstack(t, '--help'), readFile(path.join(root, 'README.md'), 'utf8')]);
+	const help = stdout.split('\n').map(line => line.replace(/^ {2}/v, '').trimEnd()).join('\n').trim();
+	const usage = /## Usage\n\n```text\n(?<text>[\s\S]*?)\n```/v.exec(readme)?.groups?.['text'];
+	t.is(usage, help);
+});
+
+test('check against the demo cloud names each capability and exits 0', async t => {
+	const result = await backstack(t, 'check', '--demo');
+	t.is(result.code, 0, result.stderr);
+	for (const topic of ['identity', 'backup service', 'key manager', 'key payloads', 'Cinder API']) {
+		t.regex(result.stdout, new RegExp(`^. ${topic}: `, 'mv'), `no line about ${topic}`);
+	}
+});
+
+test('audit --format json follows schema 1 and --fail-on decides the exit code', async t => {
+	const never = await backstack(t, 'audit', '--demo', '--all-projects', '--format', 'json', '--fail-on', 'never');
+	t.is(never.code, 0, never.stderr);
+	const report = JSON.parse(never.stdout) as {schemaVersion: number; projects: Array<{project: {name: string}}>; totals: {critical: number}};
+	t.is(report.schemaVersion, 1);
+	t.deepEqual(report.projects.map(entry => entry.project.name).toSorted(), ['analytics', 'ci-runners', 'demo']);
+	t.true(report.totals.critical > 0);
+	const critical = await backstack(t, 'audit', '--demo', '--format', 'csv');
+	t.is(critical.code, 1);
+	t.true(critical.stdout.startsWith('cloud,project_id,project_name,severity,code,'));
+});
+
+test('contradictory audit options and unknown commands are usage errors that say what to do', async t => {
+	const both = await backstack(t, 'audit', '--demo', '--all-projects', '--project', 'x');
+	t.is(both.code, 64);
+	t.regex(both.stderr, /--all-projects and --project exclude each other/v);
+	const unknown = await backstack(t, 'restorez');
+	t.is(unknown.code, 2);
+	t.regex(unknown.stderr, /unknown command "restorez".*backstack --help/v);
+});
+
+test('without any cloud configured, check says so in one line instead of a stack trace', async t => {
+	const result = await backstack(t, 'check');
+	t.is(result.code, 1);
+	t.false(result.stderr.split('\n').some(line => line.trimStart().startsWith('at ')), 'no stack trace');
+	t.regex(result.stderr, /clouds\.yaml|OS_AUTH_URL|OS_CLOUD/v);
+});
+
+test('a dry run of the encrypted restore plans a volume of the source type from the backup and changes nothing', async t => {
+	const result = await backstack(t, 'restore', 'backup', 'shop-db-data-weekly-full', '--demo', '--dry-run');
+	t.is(result.code, 0, result.stderr);
+	t.regex(result.stdout, /LUKS/v);
+	t.notRegex(result.stdout, /error_restoring.*will/v);
+});
