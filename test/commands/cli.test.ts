@@ -7,10 +7,8 @@ import {mkdtemp, readFile, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
-import {promisify} from 'node:util';
 import test from 'ava';
 
-const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
 const cli = path.join(root, 'dist/cli.js');
 
@@ -21,17 +19,18 @@ async function backstack(t: {teardown(fn: () => Promise<void>): void}, ...args: 
 	t.teardown(async () => {
 		await rm(home, {recursive: true, force: true});
 	});
-	const env: Record<string, string> = {};
-	env['PATH'] = process.env['PATH'] ?? '';
-	env['HOME'] = home;
-	env['BACKSTACK_CONFIG_DIR'] = path.join(home, 'config');
-	try {
-		const {stdout, stderr} = await run(process.execPath, [cli, ...args], {cwd: home, env, timeout: 60_000});
-		return {code: 0, stdout, stderr};
-	} catch (error: unknown) {
-		const failed = error as {code?: number; stdout?: string; stderr?: string};
-		return {code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? ''};
-	}
+	// Nothing of the caller's environment but PATH: no OS_* variable, no clouds.yaml, no settings.
+	const env = Object.fromEntries([
+		['PATH', process.env['PATH'] ?? ''],
+		['HOME', home],
+		['BACKSTACK_CONFIG_DIR', path.join(home, 'config')],
+	]);
+	return new Promise(resolve => {
+		execFile(process.execPath, [cli, ...args], {cwd: home, env, timeout: 60_000}, (error, stdout, stderr) => {
+			const code = error === null ? 0 : (typeof error.code === 'number' ? error.code : -1);
+			resolve({code, stdout, stderr});
+		});
+	});
 }
 
 test('the README\'s usage section is the real --help text', async t => {
