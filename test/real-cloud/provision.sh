@@ -57,8 +57,7 @@ service_password() {
 	cat "$ETC/password"
 }
 
-# put FILE MODE < content: replace FILE only when the content differs; remember which files changed.
-CHANGED=""
+# put FILE MODE < content: replace FILE only when the content differs (so its mtime says when it last changed).
 put() {
 	local file=$1 mode=${2:-0644} tmp
 	tmp=$(mktemp)
@@ -66,10 +65,14 @@ put() {
 	if [ -f "$file" ] && cmp -s "$tmp" "$file"; then rm -f "$tmp"; return 0; fi
 	mkdir -p "$(dirname "$file")"
 	install -m "$mode" "$tmp" "$file"; rm -f "$tmp"
-	CHANGED="$CHANGED $file"
 }
-changed() { # changed PATTERN: was a file matching PATTERN rewritten in this run?
-	case " $CHANGED " in *"$1"*) return 0 ;; *) return 1 ;; esac
+# newer MARKER FILE...: is MARKER missing, or is one of the files newer than it? (Decides db syncs and restarts, so that
+# a run that died half-way is finished by the next one.)
+newer() {
+	local marker=$1 file; shift
+	[ -e "$marker" ] || return 0
+	for file in "$@"; do [ "$file" -nt "$marker" ] && return 0; done
+	return 1
 }
 
 running() { [ -f "$PIDS/$1.pid" ] && kill -0 "$(cat "$PIDS/$1.pid")" 2>/dev/null; }
@@ -325,7 +328,7 @@ setup_keystone() {
 	[credential]
 	key_repository = /etc/keystone/credential-keys/
 	EOF
-	if [ ! -f "$STATE/keystone.ready" ] || changed keystone.conf; then
+	if newer "$STATE/keystone.ready" /etc/keystone/keystone.conf; then
 		keystone-manage db_sync > "$LOGS/keystone-manage.log" 2>&1
 		[ -d /etc/keystone/fernet-keys ] || keystone-manage fernet_setup --keystone-user root --keystone-group root >> "$LOGS/keystone-manage.log" 2>&1
 		[ -d /etc/keystone/credential-keys ] || keystone-manage credential_setup --keystone-user root --keystone-group root >> "$LOGS/keystone-manage.log" 2>&1
@@ -449,7 +452,7 @@ setup_barbican() {
 	kek = '$(cat "$STATE/barbican-kek")'
 	$(authtoken barbican)
 	EOF
-	if [ ! -f "$STATE/barbican.ready" ] || changed barbican.conf; then
+	if newer "$STATE/barbican.ready" /etc/barbican/barbican.conf; then
 		barbican-manage db upgrade > /dev/null
 		touch "$STATE/barbican.ready"
 	fi
@@ -485,7 +488,7 @@ setup_glance() {
 	$(key_manager)
 	$(authtoken glance)
 	EOF
-	if [ ! -f "$STATE/glance.ready" ] || changed glance-api.conf; then
+	if newer "$STATE/glance.ready" /etc/glance/glance-api.conf; then
 		glance-manage --config-file /etc/glance/glance-api.conf db_sync > /dev/null 2>&1
 		touch "$STATE/glance.ready"
 	fi
@@ -544,9 +547,12 @@ setup_cinder() {
 	nfs_snapshot_support = true
 	nas_secure_file_operations = false
 	nas_secure_file_permissions = false
+	[service_user]
+	send_service_user_token = true
+	$(service_auth cinder)
 	$(authtoken cinder)
 	EOF
-	if [ ! -f "$STATE/cinder.ready" ] || changed cinder.conf; then
+	if newer "$STATE/cinder.ready" /etc/cinder/cinder.conf; then
 		cinder-manage --config-file /etc/cinder/cinder.conf db sync > "$LOGS/cinder-db-sync.log" 2>&1
 		touch "$STATE/cinder.ready"
 	fi
@@ -598,7 +604,7 @@ setup_neutron() {
 	[ml2_type_flat]
 	flat_networks = *
 	EOF
-	if [ ! -f "$STATE/neutron.ready" ] || changed neutron.conf || changed ml2_conf.ini; then
+	if newer "$STATE/neutron.ready" /etc/neutron/neutron.conf /etc/neutron/plugins/ml2/ml2_conf.ini; then
 		neutron-db-manage --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/ml2_conf.ini \
 			upgrade head > "$LOGS/neutron-db-manage.log" 2>&1
 		touch "$STATE/neutron.ready"
@@ -618,7 +624,7 @@ setup_placement() {
 	connection = $(dburl placement)
 	$(authtoken placement)
 	EOF
-	if [ ! -f "$STATE/placement.ready" ] || changed placement.conf; then
+	if newer "$STATE/placement.ready" /etc/placement/placement.conf; then
 		placement-manage --config-file /etc/placement/placement.conf db sync > /dev/null
 		touch "$STATE/placement.ready"
 	fi
@@ -666,14 +672,17 @@ setup_nova() {
 	$(service_auth placement)
 	[neutron]
 	$(service_auth neutron)
+	# Debian's Zed carries the fix for CVE-2023-2088: Cinder refuses to delete an attachment Nova uses
+	# (ConflictNovaUsingAttachment) unless Nova's request also carries a service token.
 	[service_user]
-	send_service_user_token = false
+	send_service_user_token = true
+	$(service_auth nova)
 	[vnc]
 	enabled = false
 	$(key_manager)
 	$(authtoken nova)
 	EOF
-	if [ ! -f "$STATE/nova.ready" ] || changed nova.conf; then
+	if newer "$STATE/nova.ready" /etc/nova/nova.conf; then
 		{
 			nova-manage api_db sync
 			nova-manage cell_v2 map_cell0
@@ -728,20 +737,32 @@ start_all() {
 	if [ "$WITH_NOVA" = 1 ] && [ -f "$STATE/nova.ready" ]; then step nova-compute wait_for 120 nova-compute nova_compute_up; fi
 }
 
-# Restart the daemons whose configuration this run rewrote while they were running.
+# The files each daemon reads at start.
+config_of() {
+	case $1 in
+		rabbitmq) echo /etc/rabbitmq/rabbitmq-env.conf ;;
+		keystone) echo /etc/keystone/keystone.conf ;;
+		barbican) echo /etc/barbican/barbican.conf ;;
+		glance) echo /etc/glance/glance-api.conf ;;
+		cinder-volume) echo /etc/cinder/cinder.conf /etc/cinder/nfs_shares /usr/local/lib/python3.11/dist-packages/backstack_real_nfs.py ;;
+		cinder-*) echo /etc/cinder/cinder.conf ;;
+		neutron) echo /etc/neutron/neutron.conf /etc/neutron/plugins/ml2/ml2_conf.ini ;;
+		placement) echo /etc/placement/placement.conf ;;
+		nova-*) echo /etc/nova/nova.conf ;;
+	esac
+}
+
+# Restart every running daemon whose configuration is newer than its pidfile (i.e. than its start).
 restart_changed() {
-	local pattern names
-	for pattern in keystone.conf:keystone barbican.conf:barbican glance-api.conf:glance \
-		"cinder.conf:$CINDER_DAEMONS" "backstack_real_nfs.py:cinder-volume" "neutron.conf:neutron" \
-		"placement.conf:placement" "nova.conf:nova-api nova-conductor nova-scheduler nova-compute"; do
-		names=${pattern#*:}
-		if changed "${pattern%%:*}"; then
-			for name in $names; do
-				if running "$name"; then log "configuration changed: restarting $name"; stop_daemon "$name"; fi
-			done
+	local name
+	for name in $ALL_DAEMONS; do
+		[ "$name" = mariadb ] && continue
+		# shellcheck disable=SC2046
+		if running "$name" && newer "$PIDS/$name.pid" $(config_of "$name"); then
+			log "configuration changed: restarting $name"
+			stop_daemon "$name"
 		fi
 	done
-	CHANGED=""
 }
 
 provision() {
