@@ -4,7 +4,12 @@ Nothing changes while planning.
 */
 import {stat} from 'node:fs/promises';
 import type {CloudSession} from '../../openstack/api.js';
-import type {Backup, Image, Volume} from '../../openstack/types.js';
+import type {
+	Backup,
+	Image,
+	Volume,
+	VolumeType,
+} from '../../openstack/types.js';
 import type {Inventory} from '../model.js';
 import {isMicroversionAtLeast} from './clock.js';
 import {
@@ -123,6 +128,122 @@ function backupChecks(backup: Backup, key: KeyCheck): Check[] {
 	];
 }
 
+type EncryptedRestoreInput = {
+	session: CloudSession;
+	backup: Backup;
+	request: RestoreBackupRequest;
+	source: SourceType | undefined;
+	types: VolumeType[];
+	name: string;
+	signal?: AbortSignal;
+};
+
+/**
+Restore 2: an encrypted backup can only go into a volume of its own source type.
+*/
+async function planEncryptedRestore(input: EncryptedRestoreInput): Promise<PlanResult> {
+	const {
+		session, backup, request, types, name, signal,
+	} = input;
+	let {source} = input;
+	if (source === undefined) {
+		return typeQuestion(await encryptedTypes(session, signal), `Backup ${label(backup)} is encrypted and its source volume type is unknown (the volume is gone `
+			+ 'and the backup has no backstack metadata). Which encrypted volume type did the source volume have?');
+	}
+
+	const cinder = session.cinder!;
+	const has347 = isMicroversionAtLeast(cinder.microversion.max, '3.47');
+	const warnings: string[] = [];
+
+	if (source.from === 'user') {
+		// The user may answer with a name or an ID.
+		const answer = types.find(type => type.id === request.volumeType || type.name === request.volumeType);
+		source = answer ? {name: answer.name, id: answer.id, from: 'user'} : source;
+		warnings.push('The volume type was chosen by you: if it is not the exact type of the source volume, Cinder ends the restore in error_restoring (the volume is left for you to delete).');
+	}
+
+	const {type, problem} = matchType(types, source);
+	if (!type) {
+		return refuse(`Backup ${label(backup)} cannot be restored: ${problem ?? 'its volume type is unknown.'}`);
+	}
+
+	const key = await checkKey(session, backup.encryptionKeyId, signal);
+	if (key === 'missing') {
+		return refuse(`Backup ${label(backup)} cannot be restored: its Barbican key ${backup.encryptionKeyId ?? ''} is `
+			+ 'gone, so its data cannot be decrypted (a project user cannot give a Cinder backup another key).');
+	}
+
+	if (key === 'unknown') {
+		warnings.push(backup.encryptionKeyId === undefined
+			? 'This cloud does not show the backup\'s key ID (microversion 3.64), so backstack cannot check that its Barbican secret still exists.'
+			: 'Barbican cannot be read here, so backstack cannot check that the backup\'s key still exists.');
+	}
+
+	const checks: Check[] = [...backupChecks(backup, key), {kind: 'volume-type-exists', volumeType: type.id}];
+	const method = request.method ?? (has347 ? 'create-from-backup' : 'create-then-restore');
+	if (method === 'create-from-backup') {
+		if (!has347) {
+			return refuse(`Cinder here supports microversions up to ${cinder.microversion.max}; creating a volume from a backup needs 3.47. Use the create-then-restore method.`);
+		}
+
+		const steps: Step[] = [{
+			id: 'create-volume-from-backup',
+			title: `Create volume "${name}" of type ${type.name} from the backup`,
+			danger: 'create',
+			checks: [...checks, {kind: 'microversion', service: 'cinder', atLeast: '3.47'}],
+			action: {
+				op: 'cinder.createVolume',
+				args: {
+					name, backupId: backup.id, volumeType: type.id, size: backup.size, description: `Restored by backstack from backup ${backup.id}`,
+				},
+			},
+			creates: {
+				kind: 'volume', output: 'volumeId', name, temporary: false,
+			},
+			wait: {
+				resource: 'volume', id: ref('create-volume-from-backup', 'volumeId'), until: ['available'], failOn: restoreFailOn, timeoutMs: 12 * hour,
+			},
+			note: `The type comes from ${source.from === 'user' ? 'your answer' : (source.from === 'backup-metadata' ? 'the backup\'s backstack metadata' : 'the source volume')}; `
+				+ 'a restore without it would use the default type and end error_restoring.',
+		}];
+		return planned(makePlan('restore-backup', `Restore encrypted backup ${label(backup)} into a new ${type.name} volume`, steps, {
+			warnings,
+			results: {volume: ref('create-volume-from-backup', 'volumeId')},
+		}));
+	}
+
+	const steps: Step[] = [
+		{
+			id: 'create-target',
+			title: `Create an empty ${backup.size} GiB volume "${name}" of type ${type.name}`,
+			danger: 'create',
+			checks,
+			action: {op: 'cinder.createVolume', args: {name, size: backup.size, volumeType: type.id}},
+			creates: {
+				kind: 'volume', output: 'volumeId', name, temporary: false,
+			},
+			wait: {
+				resource: 'volume', id: ref('create-target', 'volumeId'), until: ['available'], failOn: volumeFailOn, timeoutMs: 30 * minute,
+			},
+		},
+		{
+			id: 'restore',
+			title: 'Restore the backup onto it',
+			danger: 'mutate',
+			checks: [],
+			action: {op: 'cinder.restoreBackup', args: {backupId: backup.id, volumeId: ref('create-target', 'volumeId')}},
+			wait: {
+				resource: 'volume', id: ref('create-target', 'volumeId'), until: ['available'], failOn: restoreFailOn, timeoutMs: 12 * hour,
+			},
+			note: 'The volume goes restoring-backup, then available; its key is replaced by a clone of the backup\'s.',
+		},
+	];
+	return planned(makePlan('restore-backup', `Restore encrypted backup ${label(backup)} into a new ${type.name} volume`, steps, {
+		warnings,
+		results: {volume: ref('create-target', 'volumeId')},
+	}));
+}
+
 /**
 Restores 1 and 2: a backup into a new volume, of the source type where it matters.
 */
@@ -135,107 +256,16 @@ export async function planRestoreBackupToNewVolume(session: CloudSession, reques
 	const backup = found;
 	const cinder = session.cinder!;
 	const name = request.name ?? `restore-${nameOrId(backup)}`;
-	const isEncrypted = isEncryptedBackup(backup);
-	const has347 = isMicroversionAtLeast(cinder.microversion.max, '3.47');
-
-	let source: SourceType | undefined = request.volumeType === undefined ? await findSourceType(session, backup, signal) : {name: request.volumeType, from: 'user'};
+	const source: SourceType | undefined = request.volumeType === undefined ? await findSourceType(session, backup, signal) : {name: request.volumeType, from: 'user'};
 	const types = await cinder.listVolumeTypes({signal});
-	const warnings: string[] = [];
-
-	if (isEncrypted) {
-		if (source === undefined) {
-			return typeQuestion(await encryptedTypes(session, signal), `Backup ${label(backup)} is encrypted and its source volume type is unknown (the volume is gone `
-				+ 'and the backup has no backstack metadata). Which encrypted volume type did the source volume have?');
-		}
-
-		if (source.from === 'user') {
-			// The user may answer with a name or an ID.
-			const answer = types.find(type => type.id === request.volumeType || type.name === request.volumeType);
-			source = answer ? {name: answer.name, id: answer.id, from: 'user'} : source;
-			warnings.push('The volume type was chosen by you: if it is not the exact type of the source volume, Cinder ends the restore in error_restoring (the volume is left for you to delete).');
-		}
-
-		const {type, problem} = matchType(types, source);
-		if (!type) {
-			return refuse(`Backup ${label(backup)} cannot be restored: ${problem ?? 'its volume type is unknown.'}`);
-		}
-
-		const key = await checkKey(session, backup.encryptionKeyId, signal);
-		if (key === 'missing') {
-			return refuse(`Backup ${label(backup)} cannot be restored: its Barbican key ${backup.encryptionKeyId ?? ''} is `
-				+ 'gone, so its data cannot be decrypted (a project user cannot give a Cinder backup another key).');
-		}
-
-		if (key === 'unknown') {
-			warnings.push(backup.encryptionKeyId === undefined
-				? 'This cloud does not show the backup\'s key ID (microversion 3.64), so backstack cannot check that its Barbican secret still exists.'
-				: 'Barbican cannot be read here, so backstack cannot check that the backup\'s key still exists.');
-		}
-
-		const checks: Check[] = [...backupChecks(backup, key), {kind: 'volume-type-exists', volumeType: type.id}];
-		const method = request.method ?? (has347 ? 'create-from-backup' : 'create-then-restore');
-		if (method === 'create-from-backup') {
-			if (!has347) {
-				return refuse(`Cinder here supports microversions up to ${cinder.microversion.max}; creating a volume from a backup needs 3.47. Use the create-then-restore method.`);
-			}
-
-			const steps: Step[] = [{
-				id: 'create-volume-from-backup',
-				title: `Create volume "${name}" of type ${type.name} from the backup`,
-				danger: 'create',
-				checks: [...checks, {kind: 'microversion', service: 'cinder', atLeast: '3.47'}],
-				action: {
-					op: 'cinder.createVolume',
-					args: {
-						name, backupId: backup.id, volumeType: type.id, size: backup.size, description: `Restored by backstack from backup ${backup.id}`,
-					},
-				},
-				creates: {
-					kind: 'volume', output: 'volumeId', name, temporary: false,
-				},
-				wait: {
-					resource: 'volume', id: ref('create-volume-from-backup', 'volumeId'), until: ['available'], failOn: restoreFailOn, timeoutMs: 12 * hour,
-				},
-				note: `The type comes from ${source.from === 'user' ? 'your answer' : (source.from === 'backup-metadata' ? 'the backup\'s backstack metadata' : 'the source volume')}; `
-					+ 'a restore without it would use the default type and end error_restoring.',
-			}];
-			return planned(makePlan('restore-backup', `Restore encrypted backup ${label(backup)} into a new ${type.name} volume`, steps, {
-				warnings,
-				results: {volume: ref('create-volume-from-backup', 'volumeId')},
-			}));
-		}
-
-		const steps: Step[] = [
-			{
-				id: 'create-target',
-				title: `Create an empty ${backup.size} GiB volume "${name}" of type ${type.name}`,
-				danger: 'create',
-				checks,
-				action: {op: 'cinder.createVolume', args: {name, size: backup.size, volumeType: type.id}},
-				creates: {
-					kind: 'volume', output: 'volumeId', name, temporary: false,
-				},
-				wait: {
-					resource: 'volume', id: ref('create-target', 'volumeId'), until: ['available'], failOn: volumeFailOn, timeoutMs: 30 * minute,
-				},
-			},
-			{
-				id: 'restore',
-				title: 'Restore the backup onto it',
-				danger: 'mutate',
-				checks: [],
-				action: {op: 'cinder.restoreBackup', args: {backupId: backup.id, volumeId: ref('create-target', 'volumeId')}},
-				wait: {
-					resource: 'volume', id: ref('create-target', 'volumeId'), until: ['available'], failOn: restoreFailOn, timeoutMs: 12 * hour,
-				},
-				note: 'The volume goes restoring-backup, then available; its key is replaced by a clone of the backup\'s.',
-			},
-		];
-		return planned(makePlan('restore-backup', `Restore encrypted backup ${label(backup)} into a new ${type.name} volume`, steps, {
-			warnings,
-			results: {volume: ref('create-target', 'volumeId')},
-		}));
+	if (isEncryptedBackup(backup)) {
+		return planEncryptedRestore({
+			session, backup, request, source, types, name, signal,
+		});
 	}
+
+	const has347 = isMicroversionAtLeast(cinder.microversion.max, '3.47');
+	const warnings: string[] = [];
 
 	// Not encrypted: any type works; keep the source type where backstack knows it and the cloud can take it.
 	const checks = backupChecks(backup, 'unknown');
