@@ -67,7 +67,7 @@ export async function openEnvironment(context: CommandContext, options: {demoWhe
 	});
 	let demoReason: string | undefined;
 	if (context.flags.demo) {
-		demoReason = 'demo cloud (--demo)';
+		demoReason = 'demo cloud (--demo): simulated data, nothing here is a real cloud';
 	} else if (options.demoWhenUnconfigured && await isNothingConfigured(real, context.env)) {
 		demoReason = 'demo cloud: no clouds.yaml or OS_* variables found, so this is simulated data';
 	}

@@ -117,7 +117,7 @@ export function Header(props: HeaderProps) {
 				? undefined
 				: (
 					<Text bold wrap='truncate-end' color={paint(props.theme, 'black')} backgroundColor={paint(props.theme, 'yellow')}>
-						{fit(`⚠ ${sanitize(props.demoReason)} — no real cloud configured`, props.width)}
+						{fit(`⚠ ${sanitize(props.demoReason)}`, props.width)}
 					</Text>
 				)}
 			<Text wrap='truncate-end'>
