@@ -163,7 +163,9 @@ async function save(name: string, recorded: Recorded): Promise<void> {
 	console.log(`wrote ${name}.json (HTTP ${recorded.status})`);
 }
 
-async function waitFor(session: Session, url: string, key: string, done: string[], failed: string[], microversion = 'volume 3.64'): Promise<Json> {
+async function waitFor(session: Session, url: string, key: string, statuses: {done: string[]; failed: string[]}): Promise<Json> {
+	const {done, failed} = statuses;
+	const microversion = 'volume 3.64';
 	for (let attempt = 0; attempt < 240; attempt++) {
 		// eslint-disable-next-line no-await-in-loop
 		const body = expectStatus(await call(session, 'GET', url, {microversion}), 200);
@@ -231,7 +233,10 @@ async function main(): Promise<void> {
 	await save('barbican-versions', await call(undefined, 'GET', `${barbican}/`));
 
 	// An encrypted volume type (admin).
-	const typeBody = expectStatus(await call(admin, 'POST', `${adminCinder}/types`, {microversion: mv, body: {volume_type: {name: 'bs-fixture-luks', description: 'fixture recording', 'os-volume-type-access:is_public': true}}}), 200);
+	const typeBody = expectStatus(await call(admin, 'POST', `${adminCinder}/types`, {
+		microversion: mv,
+		body: {volume_type: {name: 'bs-fixture-luks', description: 'fixture recording', 'os-volume-type-access:is_public': true}},
+	}), 200);
 	const typeId = String((typeBody['volume_type'] as Json)['id']);
 	cleanups.push(async () => {
 		await call(admin, 'DELETE', `${adminCinder}/types/${typeId}`);
@@ -268,7 +273,7 @@ async function main(): Promise<void> {
 	await save('cinder-volume-create', {
 		request: {method: 'POST', url: `${cinder}/volumes`, microversion: mv}, status: 202, headers: {}, body: volumeBody,
 	});
-	await waitFor(member, `${cinder}/volumes/${volumeId}`, 'volume', ['available'], ['error']);
+	await waitFor(member, `${cinder}/volumes/${volumeId}`, 'volume', {done: ['available'], failed: ['error']});
 	await save('cinder-volume-encrypted', await call(member, 'GET', `${cinder}/volumes/${volumeId}`, {microversion: mv}));
 	await save('cinder-volume-encrypted-3.63', await call(member, 'GET', `${cinder}/volumes/${volumeId}`, {microversion: 'volume 3.63'}));
 	await save('cinder-volume-encrypted-3.70', await call(member, 'GET', `${cinder}/volumes/${volumeId}`, {microversion: 'volume 3.70'}));
@@ -283,12 +288,15 @@ async function main(): Promise<void> {
 			await waitGone(member, `${cinder}/backups/${id}`);
 		}
 	});
-	const fullCreate = await call(member, 'POST', `${cinder}/backups`, {microversion: mv, body: {backup: {volume_id: volumeId, name: 'bs-fixture-full', metadata: {'backstack:source-type': 'bs-fixture-luks'}}}});
+	const fullCreate = await call(member, 'POST', `${cinder}/backups`, {
+		microversion: mv,
+		body: {backup: {volume_id: volumeId, name: 'bs-fixture-full', metadata: {'backstack:source-type': 'bs-fixture-luks'}}},
+	});
 	await save('cinder-backup-create', fullCreate);
 	const fullId = String(((expectStatus(fullCreate, 202))['backup'] as Json)['id']);
 	backupIds.push(fullId);
-	await waitFor(member, `${cinder}/backups/${fullId}`, 'backup', ['available'], ['error']);
-	await waitFor(member, `${cinder}/volumes/${volumeId}`, 'volume', ['available'], ['error']);
+	await waitFor(member, `${cinder}/backups/${fullId}`, 'backup', {done: ['available'], failed: ['error']});
+	await waitFor(member, `${cinder}/volumes/${volumeId}`, 'volume', {done: ['available'], failed: ['error']});
 	const incrementalCreate = await call(member, 'POST', `${cinder}/backups`, {
 		microversion: mv, body: {
 			backup: {
@@ -298,8 +306,8 @@ async function main(): Promise<void> {
 	});
 	const incrementalId = String(((expectStatus(incrementalCreate, 202))['backup'] as Json)['id']);
 	backupIds.push(incrementalId);
-	await waitFor(member, `${cinder}/backups/${incrementalId}`, 'backup', ['available'], ['error']);
-	await waitFor(member, `${cinder}/volumes/${volumeId}`, 'volume', ['available'], ['error']);
+	await waitFor(member, `${cinder}/backups/${incrementalId}`, 'backup', {done: ['available'], failed: ['error']});
+	await waitFor(member, `${cinder}/volumes/${volumeId}`, 'volume', {done: ['available'], failed: ['error']});
 	await save('cinder-backup-encrypted-full', await call(member, 'GET', `${cinder}/backups/${fullId}`, {microversion: mv}));
 	await save('cinder-backup-encrypted-incremental', await call(member, 'GET', `${cinder}/backups/${incrementalId}`, {microversion: mv}));
 	await save('cinder-backup-encrypted-incremental-3.70', await call(member, 'GET', `${cinder}/backups/${incrementalId}`, {microversion: 'volume 3.70'}));
@@ -318,8 +326,8 @@ async function main(): Promise<void> {
 	await save('cinder-backup-restore-new', restore);
 	const restoredId = String(((expectStatus(restore, 202))['restore'] as Json)['volume_id']);
 	volumeIds.push(restoredId);
-	await waitFor(member, `${cinder}/volumes/${restoredId}`, 'volume', ['error_restoring', 'error'], []);
-	await waitFor(member, `${cinder}/backups/${fullId}`, 'backup', ['available'], ['error']);
+	await waitFor(member, `${cinder}/volumes/${restoredId}`, 'volume', {done: ['error_restoring', 'error'], failed: []});
+	await waitFor(member, `${cinder}/backups/${fullId}`, 'backup', {done: ['available'], failed: ['error']});
 	await save('cinder-volume-error-restoring', await call(member, 'GET', `${cinder}/volumes/${restoredId}`, {microversion: mv}));
 	await save('cinder-messages', await call(member, 'GET', `${cinder}/messages?resource_uuid=${fullId}`, {microversion: mv}));
 
@@ -327,11 +335,11 @@ async function main(): Promise<void> {
 	const targetBody = expectStatus(await call(member, 'POST', `${cinder}/volumes`, {microversion: mv, body: {volume: {size: 1, name: 'bs-fixture-target', volume_type: 'bs-fixture-luks'}}}), 202);
 	const targetId = String((targetBody['volume'] as Json)['id']);
 	volumeIds.push(targetId);
-	await waitFor(member, `${cinder}/volumes/${targetId}`, 'volume', ['available'], ['error']);
+	await waitFor(member, `${cinder}/volumes/${targetId}`, 'volume', {done: ['available'], failed: ['error']});
 	await save('cinder-backup-restore-existing', await call(member, 'POST', `${cinder}/backups/${fullId}/restore`, {microversion: mv, body: {restore: {volume_id: targetId}}}));
-	await waitFor(member, `${cinder}/volumes/${targetId}`, 'volume', ['available'], ['error_restoring', 'error']);
+	await waitFor(member, `${cinder}/volumes/${targetId}`, 'volume', {done: ['available'], failed: ['error_restoring', 'error']});
 	await save('cinder-volume-restored', await call(member, 'GET', `${cinder}/volumes/${targetId}`, {microversion: mv}));
-	await waitFor(member, `${cinder}/backups/${fullId}`, 'backup', ['available'], ['error']);
+	await waitFor(member, `${cinder}/backups/${fullId}`, 'backup', {done: ['available'], failed: ['error']});
 
 	// Error bodies.
 	await save('cinder-404', await call(member, 'GET', `${cinder}/volumes/00000000-0000-4000-8000-000000000000`, {microversion: mv}));
@@ -358,7 +366,7 @@ async function main(): Promise<void> {
 		}
 	});
 	await waitImage(member, `${glance}/v2/images/${imageId}`);
-	await waitFor(member, `${cinder}/volumes/${volumeId}`, 'volume', ['available'], ['error']);
+	await waitFor(member, `${cinder}/volumes/${volumeId}`, 'volume', {done: ['available'], failed: ['error']});
 	await save('glance-image-from-encrypted-volume', await call(member, 'GET', `${glance}/v2/images/${imageId}`));
 
 	// A second image with data, then a page of one.
@@ -370,7 +378,11 @@ async function main(): Promise<void> {
 	await save('glance-image-create', created);
 	const smallId = String((expectStatus(created, 201))['id']);
 	imageIds.push(smallId);
-	const put = await fetch(`${glance}/v2/images/${smallId}/file`, {method: 'PUT', headers: {'x-auth-token': member.token, 'content-type': 'application/octet-stream'}, body: Buffer.from('backstack fixture image bytes\n')});
+	const put = await fetch(`${glance}/v2/images/${smallId}/file`, {
+		method: 'PUT',
+		headers: {'x-auth-token': member.token, 'content-type': 'application/octet-stream'},
+		body: Buffer.from('backstack fixture image bytes\n'),
+	});
 	if (put.status !== 204) {
 		throw new Error(`image upload: HTTP ${put.status}`);
 	}
