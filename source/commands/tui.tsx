@@ -1,9 +1,11 @@
 /*
 The interactive view: wires the connector, core's reading and analysis, the cache and the terminal into <App/>.
 */
+import path from 'node:path';
 import {render} from 'ink';
 import {readInventory} from '../core/inventory.js';
 import {checkCloud} from '../core/check.js';
+import {listUnfinished} from '../core/plans/journal.js';
 import {createInventoryCache, configDirectory} from '../store/cache.js';
 import {loadSettings} from '../store/settings.js';
 import {App} from '../ui/app.js';
@@ -19,7 +21,10 @@ export async function runTui(context: CommandContext): Promise<number> {
 	const {settings, policy} = loadSettings({env: context.env, home: context.home});
 	// The demo cloud's data is made up afresh each run: caching it would only show stale fiction.
 	const cache = environment.demoReason === undefined ? createInventoryCache({directory}) : undefined;
+	const journal = path.join(directory, 'journal');
 	const services: AppServices = {
+		journal,
+		unfinishedPlans: listUnfinished(journal).filter(plan => !plan.running),
 		connector: environment.connector,
 		readInventory,
 		analyse: analyseWithCore,

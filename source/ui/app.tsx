@@ -112,6 +112,21 @@ function emptyText(cloud: CloudState, title: string, filter: string): string {
 	return filter === '' ? `no ${title.toLowerCase()}` : 'no row matches the filter';
 }
 
+/**
+The first status line when an earlier run left plans unfinished: what they created, and the command that resumes or
+removes it.
+*/
+function unfinishedNotice(plans: NonNullable<AppServices['unfinishedPlans']>): string | undefined {
+	if (plans.length === 0) {
+		return undefined;
+	}
+
+	const created = plans.flatMap(plan => plan.leftovers.map(resource => `${resource.kind} ${sanitize(resource.name ?? resource.id)}`));
+	const what = created.length === 0 ? 'nothing created yet' : `created ${created.join(', ')}`;
+	const more = plans.length > 1 ? `; ${plans.length - 1} more: backstack journal` : '';
+	return `⚠ unfinished plan from an earlier run: backstack journal resume|cleanup ${sanitize(plans[0]?.planId ?? '')} (${what}${more})`;
+}
+
 function statusLine(options: {cloud: CloudState; message?: string; filter: string; isFiltering: boolean; shown: number; total: number}): string {
 	const {cloud} = options;
 	let status = options.message ?? '';
@@ -161,7 +176,7 @@ export function App(props: AppProps) {
 	const [query, setQuery] = useState('');
 	const [paletteIndex, setPaletteIndex] = useState(0);
 	const [detailRow, setDetailRow] = useState<Row | undefined>();
-	const [message, setMessage] = useState<string | undefined>();
+	const [message, setMessage] = useState<string | undefined>(() => unfinishedNotice(services.unfinishedPlans ?? []));
 	const [restoreTarget, setRestoreTarget] = useState<RestoreTarget | undefined>();
 
 	const now = services.now();
@@ -518,6 +533,7 @@ export function App(props: AppProps) {
 				width={width}
 				height={bodyHeight + 1}
 				theme={theme}
+				journal={services.journal}
 				onClose={hasChanged => {
 					enterMode('list');
 					setRestoreTarget(undefined);

@@ -50,6 +50,10 @@ export type RestoreScreenProps = {
 	readonly height: number;
 	readonly theme: Theme;
 	/**
+	Directory of the plan journal: a restore that is killed half-way can then be resumed or cleaned up.
+	*/
+	readonly journal?: string;
+	/**
 	Back to the lists; `changed` when the run created or changed something (the inventory should be re-read).
 	*/
 	readonly onClose: (hasChanged: boolean) => void;
@@ -103,7 +107,7 @@ export function RestoreScreen(props: RestoreScreenProps) {
 		void (async () => {
 			let state = initialRunState(plan);
 			try {
-				for await (const event of runPlan(plan, session, {signal: abort.signal, confirmation: typed === '' ? undefined : typed})) {
+				for await (const event of runPlan(plan, session, {signal: abort.signal, journal: props.journal, confirmation: typed === '' ? undefined : typed})) {
 					state = reducePlan(state, event);
 					setPhase({step: 'running', plan, state});
 				}

@@ -42,6 +42,14 @@ export type AppServices = {
 	checkCloud?(session: CloudSession, options?: {signal?: AbortSignal}): Promise<Array<string | CapabilityCheck>>;
 	policy: Policy;
 	/**
+	Directory of the plan journal (core/plans/journal.ts); restores started here are recorded in it.
+	*/
+	journal?: string;
+	/**
+	Plans an earlier run left unfinished, for a notice at start: `backstack journal` resumes or cleans them up.
+	*/
+	unfinishedPlans?: Array<{planId: string; title: string; leftovers: Array<{kind: string; id: string; name?: string}>}>;
+	/**
 	Seconds between automatic refreshes while something is in progress (creating, backing-up, restoring…).
 	*/
 	refreshSeconds: number;

@@ -78,3 +78,14 @@ test('the palette switches cloud without a restart', async t => {
 	t.deepEqual(services.calls.filter(call => call.startsWith('connect')), ['connect testcloud', 'connect othercloud']);
 	t.true(services.calls.includes('close p-web'));
 });
+
+test('a plan an earlier run left unfinished is announced at start, with what it created and how to resume or clean it up', async t => {
+	const services = {
+		...testServices(),
+		unfinishedPlans: [{planId: 'restore-backup-abc', title: 'Restore backup db-full', leftovers: [{kind: 'volume', id: 'v-9', name: 'restore-db-full'}]}],
+	};
+	const app = drive(<App services={services} initialView='volumes'/>, {columns: 160, rows: 30});
+	t.teardown(app.unmount);
+	const frame = await app.waitFor('unfinished plan');
+	t.regex(frame, /unfinished plan from an earlier run: backstack journal resume\|cleanup restore-backup-abc \(created volume restore-db-full\)/v);
+});
