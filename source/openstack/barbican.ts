@@ -12,6 +12,8 @@ import type {BarbicanApi, ListOptions, StoreSecretRequest} from './api.js';
 import {isNotFound} from './errors.js';
 import {
 	getJson,
+	orderedPages,
+	pageConcurrency,
 	request,
 	sendEmpty,
 	sendJson,
@@ -70,23 +72,53 @@ export function createBarbican(context: ServiceContext): BarbicanApi {
 	const api: BarbicanApi = {
 		async * listSecrets(options?: ListOptions) {
 			const limit = Math.min(options?.pageSize ?? maxSecretPage, maxSecretPage);
-			let offset = 0;
-			for (;;) {
-				// eslint-disable-next-line no-await-in-loop -- pages are sequential.
-				const body = asObject(await getJson(context, 'secrets', {query: {offset, limit}, signal: options?.signal})) ?? {};
-				const secrets = asArray(body['secrets']);
-				for (const value of secrets) {
-					const secret = asObject(value);
-					if (secret) {
-						yield toSecret(secret);
+			const signal = options?.signal;
+			const seen = new Set<string>();
+			const page = async (offset: number, pageSignal?: AbortSignal) => {
+				const body = asObject(await getJson(context, 'secrets', {query: {offset, limit}, signal: pageSignal})) ?? {};
+				return {secrets: asArray(body['secrets']), total: number(body['total'])};
+			};
+
+			// Secrets not seen before (a secret created while the list is read moves the others down one offset).
+			function * fresh(values: unknown[]): Generator<Secret> {
+				for (const value of values) {
+					const raw = asObject(value);
+					if (raw === undefined) {
+						continue;
 					}
+
+					const secret = toSecret(raw);
+					if (seen.has(secret.id)) {
+						continue;
+					}
+
+					seen.add(secret.id);
+					yield secret;
+				}
+			}
+
+			const first = await page(0, signal);
+			yield * fresh(first.secrets);
+			// The first page says how many there are: the other pages are fetched a few at a time, handed over in order.
+			const step = first.secrets.length;
+			let offset = step;
+			let last = first;
+			if (first.total !== undefined && step > 0 && offset < first.total) {
+				const count = Math.ceil((first.total - offset) / step);
+				for await (const next of orderedPages(count, pageConcurrency, async (index, pageSignal) => page(offset + (index * step), pageSignal), signal)) {
+					yield * fresh(next.secrets);
+					last = next;
 				}
 
-				offset += secrets.length;
-				const total = number(body['total']);
-				if (secrets.length === 0 || (total === undefined ? secrets.length < limit : offset >= total)) {
-					return;
-				}
+				offset += count * step;
+			}
+
+			// Then one page after another while there is more than the first answer promised (or no `total` at all).
+			while (last.secrets.length > 0 && (last.total === undefined ? last.secrets.length >= limit : offset < last.total)) {
+				// eslint-disable-next-line no-await-in-loop -- what is left is not known in advance.
+				last = await page(offset, signal);
+				yield * fresh(last.secrets);
+				offset += last.secrets.length;
 			}
 		},
 		async getSecret(id, options) {

@@ -86,12 +86,13 @@ export function nextLink(links: unknown): string | undefined {
 /**
 Follows Cinder/Nova marker pagination: items under `key`, the next page in `<key>_links` (rel=next). The link's query is
 kept, its host and path are not: the URL is rebuilt on the catalog endpoint. Stops on an empty page or a repeated link.
+`from` (a next link already received) starts there instead of at the first page.
 
 @yields Each raw item, page after page.
 */
-export async function * markerPages(context: ServiceContext, list: {path: string; key: string; query?: Query; signal?: AbortSignal}): AsyncGenerator<Record<string, unknown>> {
+export async function * markerPages(context: ServiceContext, list: {path: string; key: string; query?: Query; from?: string; signal?: AbortSignal}): AsyncGenerator<Record<string, unknown>> {
 	const {path: listPath, key, query, signal} = list;
-	let target: string | undefined = url(context, listPath, query);
+	let target: string | undefined = list.from === undefined ? url(context, listPath, query) : rebuildNext(context, listPath, list.from);
 	const seen = new Set<string>();
 	while (target !== undefined) {
 		seen.add(target);
@@ -114,5 +115,48 @@ export async function * markerPages(context: ServiceContext, list: {path: string
 
 		const rebuilt = rebuildNext(context, listPath, next);
 		target = seen.has(rebuilt) ? undefined : rebuilt;
+	}
+}
+
+/**
+How many pages of one list are fetched at once once their number is known (Barbican `total`, Cinder `count`).
+*/
+export const pageConcurrency = 6;
+
+/**
+Fetches `count` pages with `fetchPage(index, signal)`, at most `limit` at a time, and yields them in index order. At most
+`limit` pages are held, fetched or waiting, at once. When the consumer stops early or a page fails, the pages still in
+flight are aborted (their signal is tied to the caller's).
+
+@yields Each page's result, in index order.
+*/
+export async function * orderedPages<T>(count: number, limit: number, fetchPage: (index: number, signal: AbortSignal) => Promise<T>, signal?: AbortSignal): AsyncGenerator<T> {
+	const controller = new AbortController();
+	const inner = signal === undefined ? controller.signal : AbortSignal.any([signal, controller.signal]);
+	const window: Array<Promise<T>> = [];
+	let next = 0;
+	const start = () => {
+		const page = fetchPage(next++, inner);
+		// Rejections are seen when the page's turn comes; until then they must not count as unhandled.
+		page.catch(() => undefined);
+		window.push(page);
+	};
+
+	try {
+		for (let started = 0; started < Math.min(count, limit); started++) {
+			start();
+		}
+
+		while (window.length > 0) {
+			// eslint-disable-next-line no-await-in-loop -- pages are handed over in order.
+			const page = await window.shift()!;
+			if (next < count) {
+				start();
+			}
+
+			yield page;
+		}
+	} finally {
+		controller.abort(new DOMException('The list was left before its end', 'AbortError'));
 	}
 }
