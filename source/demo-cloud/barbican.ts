@@ -29,18 +29,34 @@ const maxMinor = 1;
 const payloadTypes = new Set(['text/plain', 'text/plain;charset=utf-8', 'text/plain; charset=utf-8', 'application/octet-stream', 'application/pkcs8', 'application/pkix-cert', 'application/pkcs10']);
 const secretTypes = new Set(['symmetric', 'public', 'private', 'passphrase', 'certificate', 'opaque']);
 
-function versionEntry(origin: string): Record<string, unknown> {
+/**
+The v1 entry of a version document. Real Barbican (Zed) answers in the 1.0 shape (`status: stable`, media types, no
+version range) unless the request asks for `key-manager 1.1` or `latest`.
+*/
+function versionEntry(origin: string, mv: number): Record<string, unknown> {
+	const links = [
+		{rel: 'self', href: `${origin}/key-manager/v1/`},
+		{rel: 'describedby', type: 'text/html', href: 'https://docs.openstack.org/'},
+	];
+	if (mv >= 1) {
+		return {
+			id: 'v1', status: 'CURRENT', min_version: '1.0', max_version: `1.${maxMinor}`, links,
+		};
+	}
+
 	return {
 		id: 'v1',
-		status: 'CURRENT',
-		min_version: '1.0',
-		max_version: `1.${maxMinor}`,
-		links: [
-			{rel: 'self', href: `${origin}/key-manager/v1/`},
-			{rel: 'describedby', type: 'text/html', href: 'https://docs.openstack.org/'},
-		],
+		status: 'stable',
+		links,
 		'media-types': [{base: 'application/json', type: 'application/vnd.openstack.key-manager-v1+json'}],
 	};
+}
+
+/**
+Real Barbican names the version it answered in on every response: `key-manager 1.0` unless 1.1 was asked for.
+*/
+function versionHeaders(mv: number): Record<string, string> {
+	return {'OpenStack-API-Version': `key-manager 1.${mv}`, Vary: 'OpenStack-API-Version'};
 }
 
 function keyManagerMicroversion(context: RequestContext): number {
@@ -373,39 +389,54 @@ export function createBarbican(state: DemoState): ServiceModule {
 		return {status: 200, json: {consumers: [], total: 0}};
 	});
 
+	const answer = async (context: RequestContext, mv: number): Promise<Reply> => {
+		const {segments, origin} = context;
+		if (segments.length === 0) {
+			const entry = versionEntry(origin, mv);
+			return {status: 300, json: {versions: mv >= 1 ? [entry] : {values: [entry]}}};
+		}
+
+		if (segments[0] !== 'v1') {
+			throw new HttpError(404, 'The resource could not be found.');
+		}
+
+		if (segments.length === 1) {
+			// Unlike the root, real Barbican's /v1/ wants a token.
+			authenticate(state, context);
+			return {status: 200, json: {version: versionEntry(origin, mv)}};
+		}
+
+		const auth = authenticate(state, context);
+		const match = router.match(context.method, segments);
+		if (match === undefined) {
+			throw new HttpError(404, 'The resource could not be found.');
+		}
+
+		if (match === 'method') {
+			throw new HttpError(405, 'The method specified is not allowed for this resource.');
+		}
+
+		return match.handler({
+			context, auth, mv, host: `${origin}/key-manager`,
+		}, match.parameters);
+	};
+
 	return {
 		service: 'key-manager',
 		prefix: '/key-manager',
 		async handle(context) {
-			const {segments, origin} = context;
-			if (segments.length === 0) {
-				return {status: 300, json: {versions: [versionEntry(origin)]}};
-			}
-
-			if (segments[0] !== 'v1') {
-				throw new HttpError(404, 'The resource could not be found.');
-			}
-
-			if (segments.length === 1) {
-				return {status: 200, json: {version: versionEntry(origin)}};
-			}
-
-			const auth = authenticate(state, context);
 			const mv = keyManagerMicroversion(context);
-			const match = router.match(context.method, segments);
-			if (match === undefined) {
-				throw new HttpError(404, 'The resource could not be found.');
-			}
-
-			if (match === 'method') {
-				throw new HttpError(405, 'The method specified is not allowed for this resource.');
-			}
-
-			return match.handler({
-				context, auth, mv, host: `${origin}/key-manager`,
-			}, match.parameters);
+			const reply = await answer(context, mv);
+			return {...reply, headers: {...versionHeaders(mv), ...reply.headers}};
 		},
-		errorReply: (error, _context) => barbicanErrorReply(error.status, error.message, error.headers),
+		errorReply(error, context) {
+			let headers: Record<string, string> = {};
+			try {
+				headers = versionHeaders(keyManagerMicroversion(context));
+			} catch {}
+
+			return barbicanErrorReply(error.status, error.message, {...headers, ...error.headers});
+		},
 	};
 }
 

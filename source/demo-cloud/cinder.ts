@@ -97,7 +97,8 @@ export function volumeMicroversion(context: RequestContext): number {
 	const major = Number(match.groups?.['major']);
 	const minor = Number(match.groups?.['minor']);
 	if (major !== 3 || minor > cinderMaxMinor) {
-		throw new HttpError(406, `Version ${version} is not supported by the API. Minimum is 3.0 and maximum is 3.${cinderMaxMinor}.`);
+		// Real Cinder echoes the version asked for in the 406's OpenStack-API-Version header.
+		throw new HttpError(406, `Version ${version} is not supported by the API. Minimum is 3.0 and maximum is 3.${cinderMaxMinor}.`, {'OpenStack-API-Version': `volume ${version}`});
 	}
 
 	return minor;
@@ -472,7 +473,8 @@ export function createCinder(state: DemoState): ServiceModule {
 			}
 
 			volume.content = Buffer.from(state.backupContentOf(backup));
-			volume.metadata = {...volume.metadata, src_backup_id: backup.id};
+			// The backup driver replaces the target's metadata with the source volume's; the manager then adds src_backup_id.
+			volume.metadata = {...backup.sourceMetadata, src_backup_id: backup.id};
 			volume.status = 'available';
 			touch(volume);
 			backup.status = 'available';
@@ -1398,8 +1400,10 @@ export function createCinder(state: DemoState): ServiceModule {
 		prefix: '/volume',
 		async handle(context) {
 			const {segments, origin} = context;
+			// Real Cinder labels its version documents `volume 3.0`, whatever the request asked for.
+			const documentHeaders = {'OpenStack-API-Version': 'volume 3.0'};
 			if (segments.length === 0) {
-				return {status: 300, json: {versions: [versionDocument(origin)]}};
+				return {status: 300, json: {versions: [versionDocument(origin)]}, headers: documentHeaders};
 			}
 
 			if (segments[0] !== 'v3') {
@@ -1407,7 +1411,7 @@ export function createCinder(state: DemoState): ServiceModule {
 			}
 
 			if (segments.length === 1) {
-				return {status: 200, json: {versions: [versionDocument(origin)]}};
+				return {status: 200, json: {versions: [versionDocument(origin)]}, headers: documentHeaders};
 			}
 
 			const auth = authenticate(state, context);

@@ -28,7 +28,7 @@ const diskFormats = new Set(['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 
 const containerFormats = new Set(['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker', 'compressed']);
 const listParameters = new Set(['limit', 'marker', 'sort_key', 'sort_dir', 'sort', 'visibility', 'os_hidden', 'member_status']);
 
-const versions = (origin: string): unknown[] => ['2.16', '2.15', '2.14', '2.13', '2.12', '2.11', '2.10', '2.9', '2.8', '2.7', '2.6', '2.5', '2.4', '2.3', '2.2', '2.1', '2.0'].map((version, index) => ({
+const versions = (origin: string): unknown[] => ['2.15', '2.13', '2.12', '2.11', '2.10', '2.9', '2.8', '2.7', '2.6', '2.5', '2.4', '2.3', '2.2', '2.1', '2.0'].map((version, index) => ({
 	id: `v${version}`,
 	status: index === 0 ? 'CURRENT' : 'SUPPORTED',
 	links: [{rel: 'self', href: `${origin}/image/v2/`}],

@@ -139,9 +139,11 @@ export async function startDemoCloud(options: DemoCloudOptions = {}): Promise<De
 	server.use(createBarbican(state));
 
 	const seed = options.seed ?? 'story';
+	// Like the real cloud's member user, demo has a second project in every seed (the story has three).
+	const emptyProjects = [{name: 'sandbox', description: 'Second project of user demo'}];
 	const scale = typeof seed === 'object' ? seed : undefined;
 	const extraProjects = Array.from({length: Math.max(0, (scale?.projects ?? 1) - 1)}, (_, index) => ({name: `scale-${String(index + 2).padStart(2, '0')}`, description: 'Generated load'}));
-	const identity: Identity = seedIdentity(state, scale ? extraProjects : (seed === 'story' ? storyProjects : []));
+	const identity: Identity = seedIdentity(state, scale ? extraProjects : (seed === 'story' ? storyProjects : emptyProjects));
 	const base = seedBase(state, identity, seed === 'empty');
 	if (seed === 'story' && base) {
 		seedStory(state, identity, base);

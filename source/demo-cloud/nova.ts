@@ -31,7 +31,7 @@ import {
 	type ServerRecord,
 } from './state.js';
 
-export const novaMaxMinor = 96;
+export const novaMaxMinor = 93;
 
 type Call = {context: RequestContext; auth: AuthInfo; mv: number; base: string};
 

@@ -124,6 +124,11 @@ export type BackupRecord = {
 	What cinder-backup stores inside the backup: the source's type, used by restore.
 	*/
 	sourceTypeId: string;
+	/**
+	Also stored inside the backup: the source volume's metadata when it was backed up. A restore replaces the target's
+	metadata with it (plus `src_backup_id`), as Cinder's backup driver does.
+	*/
+	sourceMetadata: Record<string, string>;
 	metadata: Record<string, string>;
 	objectCount: number;
 	availabilityZone: string | null;
@@ -476,6 +481,7 @@ export class DemoState {
 			snapshotId: null,
 			parentId: null,
 			sourceTypeId: volume.typeId,
+			sourceMetadata: {...volume.metadata},
 			metadata: {},
 			objectCount: 1,
 			availabilityZone: null,

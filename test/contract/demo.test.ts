@@ -1,7 +1,7 @@
 /*
 The contract suite against the embedded demo cloud (fast: statuses advance at 1/100 of their real delays).
-The real cloud gives the member user two projects; the demo's `empty` seed gives it one, so a second project is added
-through the simulator's state, and a `demo2` cloud for it is written next to the demo's clouds.yaml.
+The member user has two projects on both clouds (the `empty` seed's `demo` and `sandbox`); a `demo-sandbox` cloud for
+the second one is written next to the demo's clouds.yaml.
 */
 import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
@@ -20,27 +20,24 @@ registerContractSuite(test, {
 	async start() {
 		const cloud = await startDemoCloud({seed: 'empty', timeScale: 0.01});
 		const directory = await mkdtemp(path.join(tmpdir(), 'bs-contract-demo-'));
-		const member = cloud.users['demo'];
-		if (!member) {
-			throw new Error('the demo cloud has no user demo');
+		if (!cloud.users['demo']?.roles['sandbox']) {
+			throw new Error('the empty seed gives user demo no second project sandbox');
 		}
 
-		const second = cloud.state.addProject('demo2', 'contract suite: the member\'s second project');
-		cloud.state.grant(member.id, second.id, ['member', 'reader', 'creator']);
 		const clouds = parse(cloud.cloudsYaml()) as CloudsFile;
 		const first = clouds.clouds['demo'];
 		if (!first) {
 			throw new Error('the demo clouds.yaml has no cloud demo');
 		}
 
-		clouds.clouds['demo2'] = {...first, auth: {...first.auth, [projectNameKey]: 'demo2'}};
+		clouds.clouds['demo-sandbox'] = {...first, auth: {...first.auth, [projectNameKey]: 'sandbox'}};
 		const cloudsFile = path.join(directory, 'clouds.yaml');
 		await writeFile(cloudsFile, stringify(clouds), {mode: 0o600});
 		return {
 			cloudsFile,
 			admin: 'demo-admin',
 			member: 'demo',
-			member2: 'demo2',
+			member2: 'demo-sandbox',
 			async close() {
 				await cloud.close();
 				await rm(directory, {recursive: true, force: true});

@@ -382,7 +382,7 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 		t.is(restored.name, targetName);
 		t.deepEqual(restored.metadata, Object.fromEntries([['origin', 'source'], ['shared', 'from-source'], ['src_backup_id', backup.id]]), 'the target\'s metadata is replaced by the source volume\'s, plus src_backup_id');
 		await waitBackup(c, cinder, backup.id, ['available']);
-	}, {knownOn: ['demo']});
+	});
 
 	contract('an encrypted backup of a non-default type restored to a NEW volume ends error_restoring', async (t, c) => {
 		const type = await makeEncryptedType(t, c, 'trap');

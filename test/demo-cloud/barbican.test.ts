@@ -25,12 +25,31 @@ test.after.always(async () => {
 
 const secrets = (session: Session, path = ''): string => `${session.endpoints['key-manager']}/v1/secrets${path}`;
 
-test('version document: 300 with max_version 1.1', async t => {
+test('version document: the 1.0 shape without a version header, max_version 1.1 when asked for 1.1 or latest', async t => {
 	const root = await call(undefined, 'GET', `${cloud.url}/key-manager`);
 	t.is(root.status, 300);
-	t.like(root.json['versions'][0], {
-		id: 'v1', status: 'CURRENT', min_version: '1.0', max_version: '1.1',
-	});
+	t.is(root.headers.get('openstack-api-version'), 'key-manager 1.0');
+	t.like(root.json['versions'].values[0], {id: 'v1', status: 'stable'});
+	t.false('max_version' in root.json['versions'].values[0]);
+	for (const asked of ['key-manager 1.1', 'key-manager latest']) {
+		// eslint-disable-next-line no-await-in-loop
+		const modern = await call(undefined, 'GET', `${cloud.url}/key-manager`, {headers: {'OpenStack-API-Version': asked}});
+		t.is(modern.status, 300);
+		t.is(modern.headers.get('openstack-api-version'), 'key-manager 1.1', `asked for ${asked}`);
+		t.like(modern.json['versions'][0], {
+			id: 'v1', status: 'CURRENT', min_version: '1.0', max_version: '1.1',
+		}, `asked for ${asked}`);
+	}
+
+	t.is((await call(undefined, 'GET', `${cloud.url}/key-manager/v1/`)).status, 401, 'v1 wants a token');
+	const versioned = await call(demo, 'GET', `${cloud.url}/key-manager/v1/`);
+	t.like(versioned.json['version'], {id: 'v1', status: 'stable'});
+	t.is(versioned.headers.get('openstack-api-version'), 'key-manager 1.0');
+	const missing = await call(demo, 'GET', secrets(demo, '/00000000-0000-4000-8000-000000000000'));
+	t.is(missing.status, 404);
+	t.is(missing.headers.get('openstack-api-version'), 'key-manager 1.0', 'errors name the version too');
+	const tooNew = await call(demo, 'GET', secrets(demo), {headers: {'OpenStack-API-Version': 'key-manager 1.5'}});
+	t.is(tooNew.status, 406);
 });
 
 test('one-step store with base64 payload; metadata view; payload bytes back; delete', async t => {

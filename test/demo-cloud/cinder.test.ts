@@ -62,6 +62,10 @@ test('version documents: 300 at the root, 3.0..3.70', async t => {
 	t.like(root.json['versions'][0], {
 		id: 'v3.0', status: 'CURRENT', version: '3.70', min_version: '3.0',
 	});
+	t.is(root.headers.get('openstack-api-version'), 'volume 3.0', 'version documents are labelled 3.0, as on the real cloud');
+	const v3 = await call(undefined, 'GET', `${cloud.url}/volume/v3/`, {headers: {'OpenStack-API-Version': 'volume 3.64'}});
+	t.is(v3.status, 200);
+	t.is(v3.headers.get('openstack-api-version'), 'volume 3.0', 'whatever the request asked for');
 });
 
 test('microversions: echo header, 406 above 3.70, fields by version', async t => {
@@ -79,6 +83,7 @@ test('microversions: echo header, 406 above 3.70, fields by version', async t =>
 	const tooHigh = await cinder(demo, 'GET', '/volumes', undefined, '3.71');
 	t.is(tooHigh.status, 406);
 	t.is(tooHigh.json['computeFault'].message, 'Version 3.71 is not supported by the API. Minimum is 3.0 and maximum is 3.70.');
+	t.is(tooHigh.headers.get('openstack-api-version'), 'volume 3.71', 'a 406 echoes the version asked for');
 	t.regex(at64.json['volume'].created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/v);
 	t.is(at64.json['volume'].bootable, 'false');
 });

@@ -101,7 +101,7 @@ test('unscoped token lists the user\'s projects and re-scopes with the token met
 		token, projectId: '', userId: '', endpoints: {}, body: {},
 	}, 'GET', `${cloud.authUrl}/v3/auth/projects`);
 	t.is(projects.status, 200);
-	t.deepEqual((projects.json['projects'] as Json[]).map(project => project['name'] as string).toSorted(), ['admin', 'demo']);
+	t.deepEqual((projects.json['projects'] as Json[]).map(project => project['name'] as string).toSorted(), ['admin', 'demo', 'sandbox']);
 
 	const rescoped = await call(undefined, 'POST', `${cloud.authUrl}/v3/auth/tokens`, {
 		body: {auth: {identity: {methods: ['token'], token: {id: token}}, scope: {project: {id: cloud.projects['demo']?.id}}}},
