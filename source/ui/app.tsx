@@ -109,7 +109,12 @@ function emptyText(cloud: CloudState, title: string, filter: string): string {
 		return 'loading…';
 	}
 
-	return filter === '' ? `no ${title.toLowerCase()}` : 'no row matches the filter';
+	if (filter !== '') {
+		return 'no row matches the filter';
+	}
+
+	// Every resource that holds data gives at least one finding (even "protected"): none means nothing to protect.
+	return title === 'Audit' ? 'no findings: this project holds no volumes, servers, images or secrets' : `no ${title.toLowerCase()}`;
 }
 
 /**
