@@ -9,7 +9,7 @@ Tests are serial; everything they make is named `bs-contract-…` and removed by
 */
 import {Buffer} from 'node:buffer';
 import {createHash, randomBytes} from 'node:crypto';
-import {mkdtemp, rm} from 'node:fs/promises';
+import {mkdir, mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
@@ -32,6 +32,8 @@ import {
 	type Snapshot,
 	type Volume,
 } from '../../source/openstack/index.js';
+import type {Clock} from '../../source/core/plans/types.js';
+import {scenarios} from '../core/plans/scenarios.js';
 import {collect} from '../helpers/collect.js';
 import {adminCinderRequest} from './admin-http.js';
 import {fieldDifferences, realBody} from './fields.js';
@@ -614,9 +616,106 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 		t.true(pagesOf('/secrets') >= 2, `secret pages: ${pagesOf('/secrets')}`);
 		t.is(new Set(ids(listedSecrets)).size, listedSecrets.length, 'no secret twice');
 	});
+
+	/*
+	The guided backup/restore journeys of test/core/plans/scenarios.ts, run by backstack's planner and executor as the
+	member, with an encrypted type the admin makes for each. A scenario removes what it made; the test then checks that
+	nothing named after it is left, and its teardown removes whatever is.
+	*/
+	for (const [index, scenario] of scenarios.entries()) {
+		contract(`scenario: ${scenario.name}`, async (t, c) => {
+			const type = await makeEncryptedType(t, c, `sc${index}`);
+			const prefix = `bs-contract-${c.run}-sc${index}`;
+			const workDir = path.join(c.scratch, prefix);
+			await mkdir(workDir, {mode: 0o700});
+			t.teardown(async () => rm(workDir, {recursive: true, force: true}));
+			t.teardown(async () => removeNamed(c, c.member, prefix));
+			const statuses = c.member.services();
+			for (const service of scenario.needs) {
+				t.is(statuses[service].state, 'ok', `the scenario needs ${service}`);
+			}
+
+			await scenario.run({
+				session: c.member,
+				encryptedType: type.name,
+				workDir,
+				prefix,
+				clock: pollingClock(c),
+				log(line) {
+					t.log(line);
+				},
+			});
+			t.deepEqual(await namedLeftovers(c.member, prefix), [], 'the scenario removed everything it made');
+		});
+	}
 }
 
 // ------------------------------------------------------------------------------------------------ helpers
+
+/**
+The system clock, except that waits are no longer than the target's poll interval (the demo cloud runs 100× fast).
+*/
+function pollingClock(c: Context): Clock {
+	return {
+		now: () => Date.now(),
+		async sleep(ms, signal) {
+			await sleep(Math.min(ms, c.target.pollMs), undefined, {signal});
+		},
+	};
+}
+
+/**
+`kind id name` of every volume, backup, image and secret of the session's project whose name starts with `prefix`.
+*/
+async function namedLeftovers(session: CloudSession, prefix: string): Promise<string[]> {
+	const {cinder, glance, barbican} = services(session);
+	const named = (kind: string, items: Array<{id: string; name?: string | undefined}>): string[] => items
+		.filter(item => item.name?.startsWith(prefix))
+		.map(item => `${kind} ${item.id} ${item.name ?? ''}`);
+	return [
+		...named('volume', await collect(cinder.listVolumes())),
+		...named('backup', await collect(cinder.listBackups())),
+		...named('image', await collect(glance.listImages())),
+		...named('secret', await collect(barbican.listSecrets())),
+	];
+}
+
+/**
+Best effort, for teardowns: removes what `namedLeftovers` finds (images and secrets, then backups, then volumes).
+*/
+async function removeNamed(c: Context, session: CloudSession, prefix: string): Promise<void> {
+	const {cinder, glance, barbican} = services(session);
+	const isNamed = (item: {name?: string | undefined}): boolean => item.name?.startsWith(prefix) ?? false;
+	const images = await collect(glance.listImages());
+	const secrets = await collect(barbican.listSecrets());
+	const backups = await collect(cinder.listBackups());
+	const volumes = await collect(cinder.listVolumes());
+	/* eslint-disable no-await-in-loop -- one at a time, in this order. */
+	for (const image of images) {
+		if (isNamed(image)) {
+			await removeImage(c, glance, image.id);
+		}
+	}
+
+	for (const secret of secrets) {
+		if (isNamed(secret)) {
+			await barbican.deleteSecret(secret.id).catch(ignoreNotFound);
+		}
+	}
+
+	for (const backup of backups) {
+		if (isNamed(backup)) {
+			await removeBackup(c, cinder, backup.id);
+		}
+	}
+
+	for (const volume of volumes) {
+		if (isNamed(volume)) {
+			await removeVolume(c, cinder, volume.id);
+		}
+	}
+	/* eslint-enable no-await-in-loop */
+}
 
 async function configFor(cloud: ContractCloud, scratch: string, name: string): Promise<ResolvedCloudConfig> {
 	return loadCloudConfig({
