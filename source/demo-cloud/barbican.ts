@@ -196,7 +196,8 @@ export function createBarbican(state: DemoState): ServiceModule {
 		items = items.toSorted((a, b) => {
 			const left = sortValue(a);
 			const right = sortValue(b);
-			const order = left < right ? -1 : (left > right ? 1 : a.id.localeCompare(b.id));
+			// Ties (same second on the real cloud) keep the order the secrets were stored in, as the database's rows do.
+			const order = left < right ? -1 : (left > right ? 1 : 0);
 			return direction === 'desc' ? -order : order;
 		});
 		const total = items.length;
