@@ -9,14 +9,25 @@ suite's setup, e.g. `openstack volume type create --encryption-provider luks --e
 Barbican and Glance.
 */
 import {Buffer} from 'node:buffer';
-import {randomBytes} from 'node:crypto';
+import {createHash, randomBytes} from 'node:crypto';
 import {readFile, stat, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {backupMetaSourceTypeId, backupMetaSourceTypeName} from '../../../source/core/model.js';
-import {planImageDownload, planSecretExport, planVolumeBackup} from '../../../source/core/plans/backup.js';
+import {
+	planImageDownload,
+	planSecretExport,
+	planVolumeBackup,
+	planVolumeToImage,
+} from '../../../source/core/plans/backup.js';
 import {systemClock} from '../../../source/core/plans/clock.js';
 import {removeResource, runPlan} from '../../../source/core/plans/execute.js';
-import {planImageFromFile, planRestoreBackupToNewVolume, planSecretFromFile} from '../../../source/core/plans/restore.js';
+import {
+	planImageFromFile,
+	planRestoreBackupToNewVolume,
+	planRestoreOntoVolume,
+	planSecretFromFile,
+	planVolumeFromImage,
+} from '../../../source/core/plans/restore.js';
 import type {
 	Clock,
 	CreatedResource,
@@ -74,7 +85,7 @@ function planOf(result: PlanResult): Plan {
 type Tracker = {
 	created: CreatedResource[];
 	add(resource: Omit<CreatedResource, 'stepId' | 'temporary'>): void;
-	run(plan: Plan): Promise<PlanEvent[]>;
+	run(plan: Plan, confirmation?: string): Promise<PlanEvent[]>;
 };
 
 /**
@@ -88,9 +99,9 @@ async function withCleanup(context: ScenarioContext, body: (tracker: Tracker) =>
 		add(resource) {
 			created.push({...resource, stepId: 'scenario', temporary: false});
 		},
-		async run(plan) {
+		async run(plan, confirmation) {
 			const events: PlanEvent[] = [];
-			for await (const event of runPlan(plan, context.session, {clock})) {
+			for await (const event of runPlan(plan, context.session, {clock, confirmation})) {
 				context.log?.(`${plan.kind}: ${event.type}${'reason' in event ? ` ${event.reason}` : ''}`);
 				events.push(event);
 				if (event.type === 'created') {
@@ -297,4 +308,286 @@ export const imageFileRoundTrip: Scenario = {
 	},
 };
 
-export const scenarios: Scenario[] = [encryptedBackupRoundTrip, restoreTrapFailsFast, keyExportRoundTrip, imageFileRoundTrip];
+type Status = {status: string};
+
+/**
+Polls `read` until the status is one of `until`; throws on an error status or after 15 minutes.
+*/
+async function settle<T extends Status>(context: ScenarioContext, what: string, read: () => Promise<T>, until: string[]): Promise<T> {
+	const timeoutMs = 15 * 60_000;
+	const clock = context.clock ?? systemClock;
+	const deadline = clock.now() + timeoutMs;
+	for (;;) {
+		// eslint-disable-next-line no-await-in-loop
+		const current = await read();
+		if (until.includes(current.status)) {
+			return current;
+		}
+
+		expect(!current.status.startsWith('error') && current.status !== 'killed' && current.status !== 'deleted', `${what} is ${current.status}`);
+		expect(clock.now() < deadline, `${what} is still ${current.status} after ${timeoutMs / 1000} s`);
+		// eslint-disable-next-line no-await-in-loop
+		await clock.sleep(2000);
+	}
+}
+
+/**
+Polls until `find` finds nothing any more.
+*/
+async function vanish(context: ScenarioContext, what: string, find: () => Promise<unknown>, timeoutMs = 5 * 60_000): Promise<void> {
+	const clock = context.clock ?? systemClock;
+	const deadline = clock.now() + timeoutMs;
+	for (;;) {
+		// eslint-disable-next-line no-await-in-loop
+		if (await find() === undefined) {
+			return;
+		}
+
+		expect(clock.now() < deadline, `${what} is still there after ${timeoutMs / 1000} s`);
+		// eslint-disable-next-line no-await-in-loop
+		await clock.sleep(2000);
+	}
+}
+
+/**
+A raw image of `data`, made by backstack's own upload plan (the tracker deletes it afterwards).
+*/
+async function imageOf(context: ScenarioContext, tracker: Tracker, name: string, data: Uint8Array): Promise<string> {
+	const file = path.join(context.workDir, `${name}.raw`);
+	await writeFile(file, data);
+	const plan = planOf(await planImageFromFile(context.session, {path: file, name}));
+	const imageId = resultOf(await tracker.run(plan), 'image');
+	const image = await context.session.glance!.getImage(imageId);
+	expect(image.status === 'active' && image.size === data.length, `image ${name} is ${image.status} with ${image.size ?? '?'} bytes, not active with ${data.length}`);
+	return imageId;
+}
+
+async function plainVolume(context: ScenarioContext, tracker: Tracker, name: string, extra: {imageRef?: string; metadata?: Record<string, string>} = {}) {
+	const cinder = context.session.cinder!;
+	const volume = await cinder.createVolume({size: 1, name, ...extra});
+	tracker.add({kind: 'volume', id: volume.id, name});
+	return settle(context, `volume ${name}`, async () => cinder.getVolume(volume.id), ['available']);
+}
+
+async function backupBy(context: ScenarioContext, tracker: Tracker, volumeId: string): Promise<string> {
+	const plan = planOf(await planVolumeBackup(context.session, {volumeId, version: 'scenario'}));
+	return resultOf(await tracker.run(plan), 'backup');
+}
+
+/**
+Streams an image and compares it with `expected`: the first bytes equal it, every byte after it is zero. Returns the image's length.
+*/
+async function compareImage(context: ScenarioContext, imageId: string, original: Uint8Array): Promise<number> {
+	const expected = Buffer.from(original.buffer, original.byteOffset, original.byteLength);
+	let position = 0;
+	for await (const chunk of context.session.glance!.downloadImage(imageId)) {
+		const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+		const head = Math.max(0, Math.min(bytes.length, expected.length - position));
+		if (head > 0) {
+			expect(bytes.subarray(0, head).equals(expected.subarray(position, position + head)), `the restored data differs within bytes ${position}..${position + head}`);
+		}
+
+		const tail = bytes.subarray(head);
+		const nonZero = tail.findIndex(byte => byte !== 0);
+		expect(nonZero === -1, `the restored volume has a non-zero byte at ${position + head + nonZero}, after the original data`);
+		position += bytes.length;
+	}
+
+	expect(position >= expected.length, `the restored image has ${position} bytes, fewer than the ${expected.length} written`);
+	return position;
+}
+
+/**
+Restore 1 with the data read back: image of known bytes → volume → backstack backup → backstack restore into a new
+volume → upload that to an image → download: the original bytes, then zeros.
+*/
+export const restoredDataReadBack: Scenario = {
+	name: 'a volume restored from a backup into a new volume holds the original bytes',
+	needs: ['cinder', 'glance'],
+	async run(context) {
+		const prefix = context.prefix ?? 'backstack-scenario';
+		await withCleanup(context, async tracker => {
+			const cinder = context.session.cinder!;
+			const data = randomBytes((256 * 1024) + 13);
+			const sourceImage = await imageOf(context, tracker, `${prefix}-data-image`, data);
+			const source = await plainVolume(context, tracker, `${prefix}-data-src`, {imageRef: sourceImage});
+			const backupId = await backupBy(context, tracker, source.id);
+			const restorePlan = planOf(await planRestoreBackupToNewVolume(context.session, {backupId, name: `${prefix}-data-restored`}));
+			const restoredId = resultOf(await tracker.run(restorePlan), 'volume');
+			const restored = await cinder.getVolume(restoredId);
+			expect(restored.status === 'available' && restored.id !== source.id, `restored volume is ${restored.status}`);
+			const imageName = `${prefix}-data-readback`;
+			const {imageId} = await cinder.uploadVolumeToImage(restoredId, {imageName, diskFormat: 'raw', containerFormat: 'bare'});
+			tracker.add({kind: 'image', id: imageId, name: imageName});
+			await settle(context, `image ${imageName}`, async () => context.session.glance!.getImage(imageId), ['active']);
+			await settle(context, `volume ${restored.name}`, async () => cinder.getVolume(restoredId), ['available']);
+			const length = await compareImage(context, imageId, data);
+			context.log?.(`read back ${length} bytes: ${data.length} original, the rest zeros`);
+		});
+	},
+};
+
+/**
+Backup 1 + restore 2 with the source gone: the type comes from the backup's metadata alone.
+*/
+export const restoreWithSourceGone: Scenario = {
+	name: 'an encrypted backup restores into a new volume of its type after the source volume is deleted',
+	needs: ['cinder'],
+	async run(context) {
+		const prefix = context.prefix ?? 'backstack-scenario';
+		await withCleanup(context, async tracker => {
+			const cinder = context.session.cinder!;
+			const source = await encryptedVolume(context, tracker, `${prefix}-gone-src`);
+			expect(source.encrypted, 'the source volume is not encrypted: is the type really an encrypted one?');
+			const backupId = await backupBy(context, tracker, source.id);
+			const backup = await cinder.getBackup(backupId);
+			expect(backup.metadata[backupMetaSourceTypeName] === source.volumeType, 'the backup metadata lacks the source type name');
+			await cinder.deleteVolume(source.id);
+			await vanish(context, `volume ${source.name}`, async () => cinder.findVolume(source.id));
+			const tracked = tracker.created.find(resource => resource.id === source.id);
+			if (tracked) {
+				tracked.removed = true;
+			}
+
+			const plan = planOf(await planRestoreBackupToNewVolume(context.session, {backupId, name: `${prefix}-gone-restored`}));
+			const volumeId = resultOf(await tracker.run(plan), 'volume');
+			const restored = await cinder.getVolume(volumeId);
+			expect(restored.status === 'available', `restored volume is ${restored.status}`);
+			expect(restored.encrypted, 'restored volume is not encrypted');
+			expect(restored.volumeType === source.volumeType, `restored volume has type ${restored.volumeType ?? '?'}, not ${source.volumeType ?? '?'}`);
+		});
+	},
+};
+
+/**
+Restore 3: onto an existing volume, refused without the typed confirmation (nothing changes), done with it.
+*/
+export const restoreOntoExisting: Scenario = {
+	name: 'restoring onto an existing volume needs the typed confirmation',
+	needs: ['cinder'],
+	async run(context) {
+		const prefix = context.prefix ?? 'backstack-scenario';
+		await withCleanup(context, async tracker => {
+			const cinder = context.session.cinder!;
+			const source = await plainVolume(context, tracker, `${prefix}-onto-src`);
+			const backupId = await backupBy(context, tracker, source.id);
+			const target = await plainVolume(context, tracker, `${prefix}-onto-target`, {metadata: {scenario: 'untouched'}});
+			const plan = planOf(await planRestoreOntoVolume(context.session, {backupId, volumeId: target.id}));
+			expect(plan.confirmation !== undefined, 'the plan asks for no confirmation');
+			const refused = await tracker.run(plan);
+			expect(outcome(refused)?.type === 'plan-failed', `without confirmation the plan ended ${JSON.stringify(outcome(refused))}`);
+			expect(refused.every(event => event.type !== 'request'), 'without confirmation the plan still sent a request');
+			const after = await cinder.getVolume(target.id);
+			expect(after.status === 'available', `the target became ${after.status} without confirmation`);
+			expect(JSON.stringify(after.metadata) === JSON.stringify(target.metadata), `the target's metadata changed without confirmation: ${JSON.stringify(after.metadata)}`);
+			const wrong = await tracker.run(plan, `${plan.confirmation.text}x`);
+			expect(outcome(wrong)?.type === 'plan-failed', 'a wrong confirmation text was accepted');
+			const done = await tracker.run(plan, plan.confirmation.text);
+			expect(outcome(done)?.type === 'plan-done', `with confirmation the plan ended ${JSON.stringify(outcome(done))}`);
+			const restored = await cinder.getVolume(target.id);
+			expect(restored.status === 'available', `the target is ${restored.status}`);
+			expect(restored.metadata['src_backup_id'] === backupId, `the target lacks src_backup_id: ${JSON.stringify(restored.metadata)}`);
+		});
+	},
+};
+
+/**
+Restore 4: a volume from an image, at least as large as the image needs.
+*/
+export const volumeFromImage: Scenario = {
+	name: 'a volume restored from an image is available with the size the image needs',
+	needs: ['cinder', 'glance'],
+	async run(context) {
+		const prefix = context.prefix ?? 'backstack-scenario';
+		await withCleanup(context, async tracker => {
+			const data = randomBytes((1024 * 1024) + 5);
+			const imageId = await imageOf(context, tracker, `${prefix}-fromimage-image`, data);
+			const image = await context.session.glance!.getImage(imageId);
+			const minDisk = typeof image.raw['min_disk'] === 'number' ? image.raw['min_disk'] : 0;
+			const tooSmall = await planVolumeFromImage(context.session, {imageId, size: 0});
+			expect(tooSmall.kind === 'refusal', `a 0 GiB volume from the image was not refused: ${tooSmall.kind}`);
+			const plan = planOf(await planVolumeFromImage(context.session, {imageId, name: `${prefix}-fromimage-volume`}));
+			const volumeId = resultOf(await tracker.run(plan), 'volume');
+			const volume = await context.session.cinder!.getVolume(volumeId);
+			expect(volume.status === 'available', `the volume is ${volume.status}`);
+			expect(volume.size >= Math.max(1, minDisk, Math.ceil(data.length / (1024 ** 3))), `the volume has ${volume.size} GiB, less than the image needs`);
+			expect(volume.bootable, 'the volume made from an image is not bootable');
+		});
+	},
+};
+
+/**
+Backup 4: an image download that resumes from a partial file ends with the whole image, checksums verified.
+*/
+export const imageDownloadResumes: Scenario = {
+	name: 'an interrupted image download resumes from its partial file and matches the image\'s checksums',
+	needs: ['glance'],
+	async run(context) {
+		const prefix = context.prefix ?? 'backstack-scenario';
+		await withCleanup(context, async tracker => {
+			const data = randomBytes((3 * 1024 * 1024) + 101);
+			const imageId = await imageOf(context, tracker, `${prefix}-resume-image`, data);
+			const image = await context.session.glance!.getImage(imageId);
+			const target = path.join(context.workDir, `${prefix}-resume.raw`);
+			const held = (1024 * 1024) + 7;
+			// What an interrupted run leaves: the first bytes in <path>.part.
+			await writeFile(`${target}.part`, data.subarray(0, held), {mode: 0o600});
+			const events = await tracker.run(planOf(await planImageDownload(context.session, {imageId, path: target})));
+			expect(outcome(events)?.type === 'plan-done', `download failed: ${JSON.stringify(outcome(events))}`);
+			const progress = events.find(event => event.type === 'bytes');
+			expect(progress?.transferred === held, `the download did not start at the partial file's ${held} bytes: ${JSON.stringify(progress)}`);
+			const file = await readFile(target);
+			expect(file.equals(data), 'the resumed file differs from the uploaded bytes');
+			expect(image.checksum === undefined || createHash('md5').update(file).digest('hex') === image.checksum, 'md5 differs from the image\'s checksum');
+			expect(image.hashAlgo !== 'sha512' || createHash('sha512').update(file).digest('hex') === image.hashValue, 'sha512 differs from the image\'s os_hash_value');
+			expect(image.checksum !== undefined || image.hashValue !== undefined, 'the image has no checksum to compare with');
+		});
+	},
+};
+
+/**
+Backup 2: an available volume is uploaded directly; no temporary snapshot or volume is made or left.
+*/
+export const volumeToImageAvailable: Scenario = {
+	name: 'an available volume is copied into an image without leaving a temporary snapshot or volume',
+	needs: ['cinder', 'glance'],
+	async run(context) {
+		const prefix = context.prefix ?? 'backstack-scenario';
+		await withCleanup(context, async tracker => {
+			const cinder = context.session.cinder!;
+			const source = await plainVolume(context, tracker, `${prefix}-toimage-src`);
+			const plan = planOf(await planVolumeToImage(context.session, {volumeId: source.id, imageName: `${prefix}-toimage-image`}));
+			const imageId = resultOf(await tracker.run(plan), 'image');
+			const image = await settle(context, 'the volume image', async () => context.session.glance!.getImage(imageId), ['active']);
+			expect(image.diskFormat === 'raw' && image.containerFormat === 'bare', `the image is ${image.diskFormat ?? '?'}/${image.containerFormat ?? '?'}`);
+			await settle(context, 'the source volume', async () => cinder.getVolume(source.id), ['available']);
+			const leftovers: string[] = [];
+			for await (const snapshot of cinder.listSnapshots()) {
+				if (snapshot.volumeId === source.id || snapshot.name.includes(`${prefix}-toimage`)) {
+					leftovers.push(`snapshot ${snapshot.name}`);
+				}
+			}
+
+			for await (const volume of cinder.listVolumes()) {
+				if (volume.id !== source.id && volume.name.includes(`${prefix}-toimage`)) {
+					leftovers.push(`volume ${volume.name}`);
+				}
+			}
+
+			expect(leftovers.length === 0, `temporary resources left: ${leftovers.join(', ')}`);
+		});
+	},
+};
+
+export const scenarios: Scenario[] = [
+	encryptedBackupRoundTrip,
+	restoreTrapFailsFast,
+	keyExportRoundTrip,
+	imageFileRoundTrip,
+	restoredDataReadBack,
+	restoreWithSourceGone,
+	restoreOntoExisting,
+	volumeFromImage,
+	imageDownloadResumes,
+	volumeToImageAvailable,
+];
