@@ -358,7 +358,7 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 
 	contract('an unencrypted backup restores to a new volume', async (t, c) => {
 		const {cinder} = services(c.member);
-		const volume = await makeVolume(t, c, cinder, {size: 1, name: `bs-contract-${c.run}-plain-src`});
+		const volume = await makeVolume(t, c, cinder, {size: 1, name: `bs-contract-${c.run}-plain-src`, metadata: {origin: 'source'}});
 		const backup = await makeBackup(t, c, cinder, {volumeId: volume.id, name: `bs-contract-${c.run}-plain-bk`});
 		t.is(backup.encryptionKeyId, undefined);
 		const name = `bs-contract-${c.run}-plain-restored`;
@@ -367,7 +367,7 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 		t.is(result.backupId, backup.id);
 		t.truthy(result.volumeId);
 		const restored = await waitVolume(c, cinder, result.volumeId, ['available']);
-		t.is(restored.metadata['src_backup_id'], backup.id);
+		t.deepEqual(restored.metadata, Object.fromEntries([['origin', 'source'], ['src_backup_id', backup.id]]), 'the source volume\'s metadata, plus src_backup_id');
 		t.false(restored.encrypted);
 		t.is(restored.size, 1);
 		await waitBackup(c, cinder, backup.id, ['available']);
