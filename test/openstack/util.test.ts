@@ -45,6 +45,32 @@ test('naive timestamps (Cinder, Barbican) are read as UTC even on a machine far 
 	t.deepEqual(utcIn('America/Los_Angeles', naive).results, expected);
 });
 
+test('timestamps: the common shapes rewritten as text, the rest as Date reads them', t => {
+	const cases: Array<[string, string]> = [
+		['2026-11-23T11:50:12.509831', '2026-11-23T11:50:12.509Z'],
+		['2026-11-23T11:50:12', '2026-11-23T11:50:12.000Z'],
+		['2026-11-23 11:50:12', '2026-11-23T11:50:12.000Z'],
+		['2024-02-29T00:00:00.1', '2024-02-29T00:00:00.100Z'],
+		['2026-01-01T00:00:00.9999999Z', '2026-01-01T00:00:00.999Z'],
+		['2026-01-02 03:04:05+00:00', '2026-01-02T03:04:05.000Z'],
+		['2026-01-02T03:04:05+0000', '2026-01-02T03:04:05.000Z'],
+		// Not the common shape: Date decides (other zones, days past the month's end, hour 24).
+		['2026-01-02T03:04:05+05:30', '2026-01-01T21:34:05.000Z'],
+		['2026-02-29T00:00:00', '2026-03-01T00:00:00.000Z'],
+		['2026-04-31T00:00:00', '2026-05-01T00:00:00.000Z'],
+		['2026-01-01T24:00:00', '2026-01-02T00:00:00.000Z'],
+		['2026-01-01T00:00:00.', '2026-01-01T00:00:00.'],
+		['2026-13-01T00:00:00', '2026-13-01T00:00:00'],
+	];
+	t.deepEqual(cases.map(([value]) => [value, utc(value)]), cases);
+	// Every millisecond-precision instant comes out as Date prints it.
+	for (let ms = 0; ms < 4e12; ms += 7_777_777_777) {
+		const iso = new Date(ms).toISOString();
+		t.is(utc(iso.slice(0, 23)), iso);
+		t.is(utc(`${iso.slice(0, 23)}456`), iso);
+	}
+});
+
 test('absent or unreadable timestamps', t => {
 	t.is(utc(null), undefined);
 	t.is(utc(''), undefined);
