@@ -146,24 +146,34 @@ function plainUtc(value: string): string | undefined {
 		return undefined;
 	}
 
-	const date = value.slice(0, 10);
-	const time = value.slice(11, 19);
-	return isPlainValid(date, time) ? `${date}T${time}.${milliseconds}Z` : undefined;
+	return isPlainValid(value) ? `${value.slice(0, 10)}T${value.slice(11, 19)}.${milliseconds}Z` : undefined;
 }
 
 const daysInMonth = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
+The number written by the (checked) digits from `start` to `end`.
+*/
+function digitsValue(text: string, start: number, end: number): number {
+	let value = 0;
+	for (let index = start; index < end; index++) {
+		value = (value * 10) + (text.codePointAt(index) ?? 48) - 48;
+	}
+
+	return value;
+}
+
+/**
 The fields are in range (Feb 29 only in leap years; hour 24 is left to Date, which reads it as the next day's midnight).
 */
-function isPlainValid(date: string, time: string): boolean {
-	const year = Number(date.slice(0, 4));
-	const month = Number(date.slice(5, 7));
-	const day = Number(date.slice(8, 10));
+function isPlainValid(value: string): boolean {
+	const year = digitsValue(value, 0, 4);
+	const month = digitsValue(value, 5, 7);
+	const day = digitsValue(value, 8, 10);
 	const isLeap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 	const monthDays = month === 2 && !isLeap ? 28 : daysInMonth[month - 1];
 	return monthDays !== undefined && day >= 1 && day <= monthDays
-		&& Number(time.slice(0, 2)) < 24 && Number(time.slice(3, 5)) < 60 && Number(time.slice(6, 8)) < 60;
+		&& digitsValue(value, 11, 13) < 24 && digitsValue(value, 14, 16) < 60 && digitsValue(value, 17, 19) < 60;
 }
 
 /**
