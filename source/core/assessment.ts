@@ -45,6 +45,7 @@ import {
 	backupMetaEncrypted,
 	backupMetaSourceTypeId,
 	backupMetaSourceTypeName,
+	listServices,
 	type Finding,
 	type FindingCode,
 	type Inventory,
@@ -155,20 +156,7 @@ Whether a list of the inventory could be read. Hand-built inventories without `l
 */
 export function isListReadable(inventory: Inventory, list: InventoryList): boolean {
 	const state = inventory.lists?.[list];
-	if (state !== undefined) {
-		return state.state === 'ok';
-	}
-
-	const service: Record<InventoryList, ServiceName> = {
-		volumes: 'cinder',
-		backups: 'cinder',
-		snapshots: 'cinder',
-		'volume-types': 'cinder',
-		images: 'glance',
-		servers: 'nova',
-		secrets: 'barbican',
-	};
-	return (list !== 'secrets' || inventory.secrets !== undefined) && inventory.sources[service[list]].state === 'ok';
+	return state === undefined ? (list !== 'secrets' || inventory.secrets !== undefined) && inventory.sources[listServices[list]].state === 'ok' : state.state === 'ok';
 }
 
 /**

@@ -138,6 +138,19 @@ The lists an inventory is made of; each is read on its own and may fail on its o
 export type InventoryList = 'volumes' | 'backups' | 'snapshots' | 'volume-types' | 'images' | 'servers' | 'secrets';
 
 /**
+The service each list of an inventory comes from.
+*/
+export const listServices: Readonly<Record<InventoryList, ServiceName>> = {
+	volumes: 'cinder',
+	backups: 'cinder',
+	snapshots: 'cinder',
+	'volume-types': 'cinder',
+	images: 'glance',
+	servers: 'nova',
+	secrets: 'barbican',
+};
+
+/**
 One step of reading an inventory: `count` resources of `resource` read so far, `done` when that list is complete (or failed).
 */
 export type InventoryProgress = {
