@@ -4,7 +4,7 @@ Benchmark: `backstack audit` on one big project, side by side with the `openstac
 The demo cloud runs in a child process (this same file, started with BACKSTACK_BENCH_ROLE=cloud): one project with
 10,000 volumes, 30,000 backups, 5,000 images, 3,000 secrets and 2,000 servers, 20 ms added to every request.
 
-backstack is measured as the real program: `node dist/cli.js audit --format json --fail-on never` (built by
+backstack is measured as the real program: `dist/cli.js audit --format json --fail-on never`, run through its #! line as the installed command is (built by
 `npm run bench`) in its own process, pointed at the demo cloud's clouds.yaml. Its wall time is from spawn to exit (Node's
 start-up, authentication, every list, the rules and the JSON on stdout), its peak RSS is the kernel's (`/usr/bin/time -f
 %M`, or VmHWM from /proc while it runs), its requests are counted by the demo cloud. Then the same audit runs once more
@@ -162,7 +162,8 @@ function highWaterKb(pid: number): number {
 Runs the built program as a user would (its own process, its own Node start-up) and measures it from outside.
 */
 async function runProgram(cloudsFile: string, home: string): Promise<ProgramRun> {
-	const command = [process.execPath, builtCli, 'audit', '--format', 'json', '--fail-on', 'never'];
+	// As installed: the `backstack` command is dist/cli.js run through its #! line (with its V8 options), not `node dist/cli.js`.
+	const command = [builtCli, 'audit', '--format', 'json', '--fail-on', 'never'];
 	const hasGnuTime = existsSync(gnuTime);
 	// GNU time writes the peak RSS (KiB) as the last line of stderr, after the program's own stderr.
 	const [file, ...arguments_] = hasGnuTime ? [gnuTime, '-f', '%M', ...command] : command;
@@ -293,7 +294,7 @@ export async function benchAudit(options: BenchAuditOptions = {}): Promise<Bench
 		const cliName = `openstack CLI, ${cli.length} lists`;
 		const figures: BenchFigure[] = [
 			{
-				name: 'backstack audit wall time (node dist/cli.js)',
+				name: 'backstack audit wall time (dist/cli.js)',
 				value: program.milliseconds / 1000,
 				unit: 's',
 				target: auditTargets.seconds,

@@ -1,5 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 /*
+The #! line caps V8's young generation at 4 MB per semi-space: a big audit then peaks near 280 MB instead of 380 MB at
+the same speed (its objects are short-lived page bodies; measured with npm run bench).
+
 The only file that reads argv, the environment's choice of command, or exits. Everything it runs lives in core/ and ui/.
 */
 import process from 'node:process';

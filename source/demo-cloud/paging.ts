@@ -3,6 +3,7 @@
 /*
 Marker/limit paging and sorting as Cinder and Nova do it (`*_links` with rel=next when a full page came back).
 */
+import {createHash} from 'node:crypto';
 import {HttpError} from './http.js';
 
 export type Sortable = {id: string; createdAt: number; updatedAt?: number | null; name?: string | null; status?: string; size?: number | null};
@@ -80,7 +81,45 @@ function value(item: Sortable, key: string): string | number {
 	}
 }
 
+/**
+Sort orders already computed, by sort keys and the identity of the item set. Only orders by fields that never change
+(created_at, id) are kept, so a cached order stays right for as long as the same items are listed: a big list read page by
+page is sorted once, not once per page (the real services answer from an index).
+*/
+const sortedOrders = new Map<string, string[]>();
+const immutableSortKeys = new Set(['created_at', 'id']);
+
+function fingerprint(items: readonly Sortable[]): string {
+	const hash = createHash('sha1');
+	for (const item of items) {
+		hash.update(item.id);
+	}
+
+	return `${items.length}:${hash.digest('hex')}`;
+}
+
 export function sortItems<T extends Sortable>(items: T[], keys: SortKey[]): T[] {
+	if (items.length < 1000 || keys.some(key => !immutableSortKeys.has(key.key))) {
+		return sortUncached(items, keys);
+	}
+
+	const cacheKey = `${keys.map(key => `${key.key}:${key.direction}`).join(',')}|${fingerprint(items)}`;
+	const order = sortedOrders.get(cacheKey);
+	if (order !== undefined) {
+		const byId = new Map(items.map(item => [item.id, item]));
+		return order.map(id => byId.get(id)!);
+	}
+
+	const sorted = sortUncached(items, keys);
+	if (sortedOrders.size >= 16) {
+		sortedOrders.delete(sortedOrders.keys().next().value!);
+	}
+
+	sortedOrders.set(cacheKey, sorted.map(item => item.id));
+	return sorted;
+}
+
+function sortUncached<T extends Sortable>(items: T[], keys: SortKey[]): T[] {
 	return items.toSorted((a, b) => {
 		for (const {key, direction} of keys) {
 			const left = value(a, key);
