@@ -10,7 +10,6 @@ import {
 	runAudit,
 } from '../core/audit.js';
 import {loadSettings} from '../store/settings.js';
-import {renderAuditTable} from '../ui/audit-table.js';
 import type {CommandContext} from './context.js';
 import {openEnvironment} from './environment.js';
 
@@ -58,6 +57,8 @@ export async function runAuditCommand(context: CommandContext): Promise<number> 
 				}
 
 				case 'table': {
+					// Ink, React and Yoga are loaded only for the table: JSON and CSV runs (cron, CI) stay lean.
+					const {renderAuditTable} = await import('../ui/audit-table.js');
 					const isColored = context.stdout.isTTY === true && context.env['NO_COLOR'] === undefined;
 					context.stdout.write(renderAuditTable(report, auditRows(report), {columns: context.stdout.columns ?? 120, color: isColored}));
 				}
