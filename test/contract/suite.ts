@@ -33,6 +33,7 @@ import {
 	type Volume,
 } from '../../source/openstack/index.js';
 import type {Clock} from '../../source/core/plans/types.js';
+import {runAudit} from '../../source/core/audit.js';
 import {scenarios} from '../core/plans/scenarios.js';
 import {collect} from '../helpers/collect.js';
 import {adminCinderRequest} from './admin-http.js';
@@ -615,6 +616,40 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 		t.deepEqual(ids(listedSecrets.filter(item => item.name?.startsWith(prefix))), ids(secrets));
 		t.true(pagesOf('/secrets') >= 2, `secret pages: ${pagesOf('/secrets')}`);
 		t.is(new Set(ids(listedSecrets)).size, listedSecrets.length, 'no secret twice');
+	});
+
+	contract('the audit of a project judges what is really there: unprotected, snapshot-only, protected, and an encrypted backup with its key', async (t, c) => {
+		const session = c.member2;
+		const {cinder} = services(session);
+		const prefix = `bs-contract-${c.run}-audit`;
+		const type = await makeEncryptedType(t, c, 'audit');
+		const bare = await makeVolume(t, c, cinder, {size: 1, name: `${prefix}-bare`});
+		const snapped = await makeVolume(t, c, cinder, {size: 1, name: `${prefix}-snapped`});
+		const snapshot = await cinder.createSnapshot({volumeId: snapped.id, name: `${prefix}-snap`});
+		t.teardown(async () => removeSnapshot(c, cinder, snapshot.id));
+		await poll(c, `snapshot ${snapshot.id} available`, async () => cinder.getSnapshot(snapshot.id), value => value.status === 'available' || value.status.startsWith('error'));
+		const backedUp = await makeVolume(t, c, cinder, {size: 1, name: `${prefix}-backed-up`});
+		await makeBackup(t, c, cinder, {volumeId: backedUp.id, name: `${prefix}-backup`});
+		const encrypted = await makeVolume(t, c, cinder, {size: 1, name: `${prefix}-encrypted`, volumeType: type.name});
+		const encryptedBackup = await makeBackup(t, c, cinder, {volumeId: encrypted.id, name: `${prefix}-encrypted-backup`});
+
+		const report = await runAudit(session, {policy: {rpoHours: 24, severities: {}}});
+		t.is(report.projects.length, 1);
+		const [project] = report.projects;
+		t.is(project?.error, undefined);
+		const mine = new Set([bare.id, snapped.id, backedUp.id, encrypted.id, encryptedBackup.id]);
+		const judged = (project?.findings ?? [])
+			.filter(finding => mine.has(finding.resource.id))
+			.map(finding => `${finding.severity} ${finding.code} ${finding.resource.name ?? finding.resource.id}`)
+			.toSorted();
+		t.deepEqual(judged, [
+			`critical volume.unprotected ${prefix}-bare`,
+			`ok volume.protected ${prefix}-backed-up`,
+			`ok volume.protected ${prefix}-encrypted`,
+			`warning volume.snapshot-only ${prefix}-snapped`,
+		]);
+		// The encrypted backup's own key is live in Barbican: nothing about a missing or unknown key.
+		t.false((project?.findings ?? []).some(finding => finding.code.startsWith('key.') && mine.has(finding.resource.id)));
 	});
 
 	/*
