@@ -2,8 +2,13 @@
 The built program as a user runs it: `node dist/cli.js …` in an empty home, with no OpenStack variables, so the only cloud is
 the demo cloud it is asked for. `npm test` builds dist/ before ava runs.
 */
-import {execFile} from 'node:child_process';
-import {mkdtemp, readFile, rm} from 'node:fs/promises';
+import {execFile, spawn} from 'node:child_process';
+import {
+	mkdtemp,
+	readFile,
+	rm,
+	stat,
+} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
@@ -81,4 +86,34 @@ test('a dry run of the encrypted restore plans a volume of the source type from 
 	t.is(result.code, 0, result.stderr);
 	t.regex(result.stdout, /LUKS/v);
 	t.notRegex(result.stdout, /error_restoring.*will/v);
+});
+
+test('demo-cloud writes its clouds.yaml into backstack\'s own config directory and prints how to use it', async t => {
+	const home = await mkdtemp(path.join(os.tmpdir(), 'backstack-cli-'));
+	t.teardown(async () => {
+		await rm(home, {recursive: true, force: true});
+	});
+	const config = path.join(home, 'config');
+	const env = Object.fromEntries([['PATH', process.env['PATH'] ?? ''], ['HOME', home], ['BACKSTACK_CONFIG_DIR', config]]);
+	const child = spawn(process.execPath, [cli, 'demo-cloud', '--scale', 'small'], {cwd: home, env});
+	t.teardown(() => {
+		child.kill('SIGKILL');
+	});
+	let output = '';
+	await new Promise<void>((resolve, reject) => {
+		child.stdout.on('data', (chunk: Uint8Array) => {
+			output += String(chunk);
+			if (output.includes('OS_CLOUD=demo')) {
+				resolve();
+			}
+		});
+		child.on('exit', code => {
+			reject(new Error(`demo-cloud exited early (${code ?? 'signal'}): ${output}`));
+		});
+	});
+	const file = path.join(config, 'demo-cloud', 'clouds.yaml');
+	t.true(output.includes(`export OS_CLIENT_CONFIG_FILE=${file}`), output);
+	const {mode} = await stat(file);
+	t.is((mode % 0o1000).toString(8), '600', 'readable by the user only');
+	t.regex(await readFile(file, 'utf8'), /auth_url: http:\/\/127\.0\.0\.1:\d+\/identity/v);
 });
