@@ -22,13 +22,14 @@ import type {
 	Volume,
 	VolumeType,
 } from '../openstack/types.js';
-import type {
-	Inventory,
-	InventoryList,
-	InventoryProgress,
-	ProjectInventory,
-	SecretLookup,
-	SourceState,
+import {
+	listServices,
+	type Inventory,
+	type InventoryList,
+	type InventoryProgress,
+	type ProjectInventory,
+	type SecretLookup,
+	type SourceState,
 } from './model.js';
 
 export type InventoryOptions = {
@@ -58,16 +59,6 @@ export type AllProjectsOptions = InventoryOptions & {
 	Called as each project's reading starts and ends.
 	*/
 	onProject?: (event: {project: Project; done: boolean; error?: string}) => void;
-};
-
-const listServices: Record<InventoryList, ServiceName> = {
-	volumes: 'cinder',
-	backups: 'cinder',
-	snapshots: 'cinder',
-	'volume-types': 'cinder',
-	images: 'glance',
-	servers: 'nova',
-	secrets: 'barbican',
 };
 
 /**
