@@ -34,6 +34,7 @@ import {
 	utc,
 	utcRequired,
 	type Json,
+	optionalSetter,
 } from './util.js';
 
 export const maxSecretPage = 100;
@@ -47,11 +48,7 @@ export function toSecret(raw: Json): Secret {
 		createdAt: utcRequired(raw['created']),
 		raw,
 	};
-	const set = <K extends keyof Secret>(key: K, value: Secret[K] | undefined) => {
-		if (value !== undefined) {
-			secret[key] = value;
-		}
-	};
+	const set = optionalSetter(secret);
 
 	set('name', nonEmpty(raw['name']));
 	set('algorithm', nonEmpty(raw['algorithm']));

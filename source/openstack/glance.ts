@@ -37,6 +37,7 @@ import {
 	utc,
 	utcRequired,
 	type Json,
+	optionalSetter,
 } from './util.js';
 
 const baseKeys = new Set([
@@ -98,11 +99,7 @@ export function toImage(raw: Json): Image {
 		properties,
 		raw,
 	};
-	const set = <K extends keyof Image>(key: K, value: Image[K] | undefined) => {
-		if (value !== undefined) {
-			image[key] = value;
-		}
-	};
+	const set = optionalSetter(image);
 
 	set('owner', nonEmpty(raw['owner']));
 	set('size', number(raw['size']));

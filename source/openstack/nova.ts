@@ -24,6 +24,7 @@ import {
 	utc,
 	utcRequired,
 	type Json,
+	optionalSetter,
 } from './util.js';
 
 export function toServer(raw: Json): Server {
@@ -42,11 +43,7 @@ export function toServer(raw: Json): Server {
 		metadata: stringRecord(raw['metadata']),
 		raw,
 	};
-	const set = <K extends keyof Server>(key: K, value: Server[K] | undefined) => {
-		if (value !== undefined) {
-			server[key] = value;
-		}
-	};
+	const set = optionalSetter(server);
 
 	set('imageId', imageId);
 	set('taskState', nonEmpty(raw['OS-EXT-STS:task_state']));

@@ -259,3 +259,15 @@ The entries whose value is not `undefined` (optional request fields are left out
 export function compact(entries: Record<string, unknown>): Json {
 	return Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined));
 }
+
+/**
+A setter for the optional fields of `target`: an `undefined` value leaves the field out (absent, not `undefined`), as the
+result types promise.
+*/
+export function optionalSetter<T extends Record<string, unknown>>(target: T): <K extends keyof T>(key: K, value: T[K] | undefined) => void {
+	return (key, value) => {
+		if (value !== undefined) {
+			target[key] = value;
+		}
+	};
+}
