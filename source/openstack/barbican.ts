@@ -9,7 +9,7 @@ Barbican v1 (key-manager).
 /* eslint-disable @typescript-eslint/naming-convention -- Barbican's request bodies are snake_case JSON. */
 import {Buffer} from 'node:buffer';
 import type {BarbicanApi, ListOptions, StoreSecretRequest} from './api.js';
-import {isNotFound} from './errors.js';
+import {undefinedIfNotFound} from './errors.js';
 import {
 	getJson,
 	orderedPages,
@@ -127,15 +127,7 @@ export function createBarbican(context: ServiceContext): BarbicanApi {
 			return toSecret(body);
 		},
 		async findSecret(id, options) {
-			try {
-				return await api.getSecret(id, options);
-			} catch (error) {
-				if (isNotFound(error)) {
-					return undefined;
-				}
-
-				throw error;
-			}
+			return undefinedIfNotFound(async () => api.getSecret(id, options));
 		},
 		async getSecretPayload(id, options) {
 			const response = await context.http.send(request(context, 'GET', `secrets/${encodeId(id)}/payload`, {

@@ -12,7 +12,7 @@ import type {
 	RestoreResult,
 	UploadToImageRequest,
 } from './api.js';
-import {isNotFound} from './errors.js';
+import {isNotFound, undefinedIfNotFound} from './errors.js';
 import {
 	getJson,
 	markerPages,
@@ -283,18 +283,6 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 		}
 	}
 
-	async function find<T>(get: () => Promise<T>): Promise<T | undefined> {
-		try {
-			return await get();
-		} catch (error) {
-			if (isNotFound(error)) {
-				return undefined;
-			}
-
-			throw error;
-		}
-	}
-
 	const api: CinderApi & {requestedMicroversion: string} = {
 		microversion: context.microversion,
 		requestedMicroversion: requested,
@@ -304,7 +292,7 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 			return toVolume(await getOne(`volumes/${encodeId(id)}`, 'volume', `volume ${id}`, options));
 		},
 		async findVolume(id, options) {
-			return find(async () => api.getVolume(id, options));
+			return undefinedIfNotFound(async () => api.getVolume(id, options));
 		},
 		async createVolume(request: CreateVolumeRequest, options) {
 			if (request.backupId !== undefined) {
@@ -355,7 +343,7 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 			return toBackup(await getOne(`backups/${encodeId(id)}`, 'backup', `backup ${id}`, options));
 		},
 		async findBackup(id, options) {
-			return find(async () => api.getBackup(id, options));
+			return undefinedIfNotFound(async () => api.getBackup(id, options));
 		},
 		async createBackup(request: CreateBackupRequest, options) {
 			if (request.metadata !== undefined) {

@@ -243,3 +243,18 @@ export function parseServiceMessage(body: string, contentType?: string): string 
 
 	return clean(trimmed);
 }
+
+/**
+What `get` returns, or `undefined` when the service answered 404: the `find…` calls of every service.
+*/
+export async function undefinedIfNotFound<T>(get: () => Promise<T>): Promise<T | undefined> {
+	try {
+		return await get();
+	} catch (error) {
+		if (isNotFound(error)) {
+			return undefined;
+		}
+
+		throw error;
+	}
+}

@@ -14,7 +14,7 @@ import type {
 	GlanceApi,
 	ListOptions,
 } from './api.js';
-import {isNotFound, OpenStackError} from './errors.js';
+import {OpenStackError, undefinedIfNotFound} from './errors.js';
 import {
 	getJson,
 	request,
@@ -289,15 +289,7 @@ export function createGlance(context: ServiceContext): GlanceApi {
 			return toImage(body);
 		},
 		async findImage(id, options) {
-			try {
-				return await api.getImage(id, options);
-			} catch (error) {
-				if (isNotFound(error)) {
-					return undefined;
-				}
-
-				throw error;
-			}
+			return undefinedIfNotFound(async () => api.getImage(id, options));
 		},
 		async createImage(imageRequest: CreateImageRequest, options) {
 			const body = compact({
