@@ -5,7 +5,7 @@ it. Before anything is written, fields that could carry a credential or a secret
 the client never puts them in an inventory in the first place).
 */
 import {createHash} from 'node:crypto';
-import {mkdirSync} from 'node:fs';
+import {mkdirSync, readFileSync, rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Keyv from 'keyv';
@@ -67,12 +67,33 @@ function entryKey(cloud: string, projectId: string): string {
 }
 
 /**
+A cache file that is not JSON (cut short by a crash, edited by hand) is removed: it is only a cache, and keyv-file would
+otherwise print its parse error to the terminal, across the TUI's first frame.
+*/
+function discardDamaged(file: string): void {
+	let text: string;
+	try {
+		text = readFileSync(file, 'utf8');
+	} catch {
+		return;
+	}
+
+	try {
+		JSON.parse(text);
+	} catch {
+		rmSync(file, {force: true});
+	}
+}
+
+/**
 A cache in `directory`/inventory-cache.json; a directory it has to create is readable by the user only (0700).
 */
 export function createInventoryCache(options: {directory: string; clock?: () => Date}): InventoryCache {
 	mkdirSync(options.directory, {recursive: true, mode: 0o700});
+	const filename = path.join(options.directory, 'inventory-cache.json');
+	discardDamaged(filename);
 	const store = new KeyvFile({
-		filename: path.join(options.directory, 'inventory-cache.json'),
+		filename,
 		writeDelay: 50,
 	});
 	const keyv = new Keyv<CachedInventory>({store, namespace: 'inventory'});
