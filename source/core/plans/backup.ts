@@ -49,6 +49,11 @@ export type VolumeToImageRequest = {
 	imageName: string;
 	diskFormat?: string;
 	containerFormat?: string;
+	/**
+	Take the snapshot detour for an available volume too: the volume stays usable (attachable) during the upload instead
+	of sitting in `uploading`. An in-use volume always takes it.
+	*/
+	viaSnapshot?: boolean;
 };
 
 export type ServerImageRequest = {
@@ -280,26 +285,29 @@ export async function planVolumeToImage(session: CloudSession, request: VolumeTo
 		},
 	});
 
-	if (volume.status === 'available') {
+	if (volume.status === 'available' && request.viaSnapshot !== true) {
 		return planned(makePlan('volume-image', `Copy volume ${label(volume)} into image "${request.imageName}"`, [
 			upload('upload', volume.id, [{kind: 'volume-status', volumeId: volume.id, in: ['available']}]),
 		], {warnings, results: {image: ref('upload', 'imageId')}}));
 	}
 
-	if (volume.status !== 'in-use') {
+	if (volume.status !== 'in-use' && volume.status !== 'available') {
 		return refuse(`Volume ${label(volume)} is ${volume.status}; only an available or in-use volume can be copied into an image.`);
 	}
 
-	warnings.push('The volume is in use: the snapshot is crash-consistent, not application-consistent.');
+	const isInUse = volume.status === 'in-use';
+	warnings.push(isInUse
+		? 'The volume is in use: the snapshot is crash-consistent, not application-consistent.'
+		: 'Through a snapshot (--via-snapshot): the volume stays available and usable while the copy is uploaded; a temporary snapshot and volume are made and removed.');
 	const snapshotName = `backstack-tmp-${nameOrId(volume)}-snapshot`;
 	const temporaryName = `backstack-tmp-${nameOrId(volume)}-volume`;
 	const steps: Step[] = [
 		{
 			id: 'snapshot',
-			title: `Snapshot the in-use volume ${label(volume)} (force)`,
+			title: isInUse ? `Snapshot the in-use volume ${label(volume)} (force)` : `Snapshot volume ${label(volume)}`,
 			danger: 'create',
 			checks: [{kind: 'volume-status', volumeId: volume.id, in: ['in-use', 'available']}],
-			action: {op: 'cinder.createSnapshot', args: {volumeId: volume.id, name: snapshotName, force: true}},
+			action: {op: 'cinder.createSnapshot', args: {volumeId: volume.id, name: snapshotName, force: isInUse || undefined}},
 			creates: {
 				kind: 'snapshot', output: 'snapshotId', name: snapshotName, temporary: true,
 			},
@@ -326,7 +334,7 @@ export async function planVolumeToImage(session: CloudSession, request: VolumeTo
 		},
 		upload('upload', ref('temporary-volume', 'volumeId'), []),
 	];
-	return planned(makePlan('volume-image', `Copy in-use volume ${label(volume)} into image "${request.imageName}" (snapshot detour)`, steps, {
+	return planned(makePlan('volume-image', `Copy ${isInUse ? 'in-use ' : ''}volume ${label(volume)} into image "${request.imageName}" (snapshot detour)`, steps, {
 		warnings,
 		results: {image: ref('upload', 'imageId')},
 	}));

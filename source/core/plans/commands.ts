@@ -73,7 +73,7 @@ export const planUsage = `Restore:
   backstack restore secret <file> [--name N] [--algorithm aes] [--bit-length 256] [--mode M] [--secret-type symmetric] [--old-secret ID]
 Backup:
   backstack backup volume <volume> [--name N] [--incremental | --full] [--force]
-  backstack backup volume-image <volume> --name IMAGE [--disk-format raw] [--container-format bare]
+  backstack backup volume-image <volume> --name IMAGE [--disk-format raw] [--container-format bare] [--via-snapshot]
   backstack backup server <server> --name IMAGE
   backstack backup image-download <image> <file>
   backstack backup secret <volume|backup|image|secret> <id> <file> [--hex]
@@ -235,7 +235,12 @@ export function backupRequestFrom(args: string[], flags: Flags, version?: string
 			}
 
 			return {
-				kind, volumeId: positional(rest, 0, 'the volume (name or ID)'), imageName, diskFormat: text(flags, 'diskFormat'), containerFormat: text(flags, 'containerFormat'),
+				kind,
+				volumeId: positional(rest, 0, 'the volume (name or ID)'),
+				imageName,
+				diskFormat: text(flags, 'diskFormat'),
+				containerFormat: text(flags, 'containerFormat'),
+				viaSnapshot: flags['viaSnapshot'] === true ? true : undefined,
 			};
 		}
 

@@ -4,7 +4,9 @@ import {
 	planVolumeBackup,
 	planVolumeToImage,
 } from '../../../source/core/plans/backup.js';
-import {describePlan} from '../../../source/core/plans/describe.js';
+import {toOpenstackCli} from '../../../source/core/plans/cli-export.js';
+import {backupRequestFrom, planUsage} from '../../../source/core/plans/commands.js';
+import {describePlan, formatPreview} from '../../../source/core/plans/describe.js';
 import {runPlan} from '../../../source/core/plans/execute.js';
 import type {Plan, PlanEvent, PlanResult} from '../../../source/core/plans/types.js';
 import type {CloudSession} from '../../../source/openstack/api.js';
@@ -163,4 +165,58 @@ test('an available volume goes straight to an image, without the detour', async 
 	const volume = await availableVolume(session, 'quiet');
 	const plan = planOf(await planVolumeToImage(session, {volumeId: volume.id, imageName: 'quiet-image'}));
 	t.deepEqual(plan.steps.map(step => step.action.op), ['cinder.uploadVolumeToImage']);
+});
+
+test('--via-snapshot sends an available volume through the detour: it stays available, the temporaries go, the preview and export say so', async t => {
+	const {session} = await demoCloud(t);
+	const volume = await availableVolume(session, 'busy-but-detached');
+	const plan = planOf(await planVolumeToImage(session, {volumeId: volume.id, imageName: 'detour-image', viaSnapshot: true}));
+	t.deepEqual(plan.steps.map(step => step.id), ['snapshot', 'temporary-volume', 'upload']);
+	const snapshotStep = plan.steps[0]!;
+	t.true(snapshotStep.action.op === 'cinder.createSnapshot' && snapshotStep.action.args.force === undefined, 'an available volume needs no force');
+	t.true(plan.title.includes('snapshot detour'));
+	t.false(plan.title.includes('in-use'));
+	t.true(plan.warnings.some(warning => warning.includes('stays available')));
+	t.false(plan.warnings.some(warning => warning.includes('crash-consistent')));
+	const preview = formatPreview(describePlan(plan));
+	t.regex(preview, /temporary/v);
+	t.regex(preview, /stays available/v);
+	const script = toOpenstackCli(plan);
+	t.regex(script, /openstack volume snapshot create --volume \S+ /v);
+	t.notRegex(script, /snapshot create[^\n]*--force/v);
+	t.regex(script, /trap cleanup EXIT/v);
+
+	const sourceStatuses = new Set<string>();
+	const events: PlanEvent[] = [];
+	for await (const event of runPlan(plan, session, {clock: fastClock()})) {
+		events.push(event);
+		if (event.type === 'status' || event.type === 'step-start') {
+			const {status} = await session.cinder!.getVolume(volume.id);
+			sourceStatuses.add(status);
+		}
+	}
+
+	const end = last(events);
+	t.is(end?.type, 'plan-done', JSON.stringify(end));
+	t.deepEqual([...sourceStatuses], ['available'], 'the source volume never left available');
+	const imageId = String(end?.type === 'plan-done' ? end.results['image'] : '');
+	const image = await session.glance!.getImage(imageId);
+	t.is(image.status, 'active');
+	t.deepEqual(await volumeNames(session), ['busy-but-detached']);
+	t.deepEqual(await listAll(session.cinder!.listSnapshots()), []);
+});
+
+test('without --via-snapshot an in-use volume still takes the detour with force; backupRequestFrom reads --via-snapshot', async t => {
+	const {session, cloud} = await demoCloud(t);
+	const volume = await inUseVolume(session, cloud);
+	for (const viaSnapshot of [undefined, false, true]) {
+		// eslint-disable-next-line no-await-in-loop
+		const plan = planOf(await planVolumeToImage(session, {volumeId: volume.id, imageName: 'db-image', viaSnapshot}));
+		const first = plan.steps[0]!;
+		t.true(first.action.op === 'cinder.createSnapshot' && first.action.args.force === true, `viaSnapshot ${String(viaSnapshot)}`);
+	}
+
+	t.like(backupRequestFrom(['volume-image', 'db'], {name: 'db-image', viaSnapshot: true}), {kind: 'volume-image', viaSnapshot: true});
+	t.is((backupRequestFrom(['volume-image', 'db'], {name: 'db-image'}) as {viaSnapshot?: boolean}).viaSnapshot, undefined);
+	t.regex(planUsage, /volume-image <volume> --name IMAGE .*\[--via-snapshot\]/v);
 });
