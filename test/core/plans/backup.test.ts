@@ -190,10 +190,12 @@ test('--via-snapshot sends an available volume through the detour: it stays avai
 	const events: PlanEvent[] = [];
 	for await (const event of runPlan(plan, session, {clock: fastClock()})) {
 		events.push(event);
-		if (event.type === 'status' || event.type === 'step-start') {
-			const {status} = await session.cinder!.getVolume(volume.id);
-			sourceStatuses.add(status);
+		if (event.type !== 'status' && event.type !== 'step-start') {
+			continue;
 		}
+
+		const {status} = await session.cinder!.getVolume(volume.id);
+		sourceStatuses.add(status);
 	}
 
 	const end = last(events);
