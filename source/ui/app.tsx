@@ -45,7 +45,23 @@ import {ScrollText, type Line} from './components/scroll-text.js';
 import {Palette, paletteItems, type PaletteItem} from './components/palette.js';
 import {helpLines} from './components/help.js';
 import {fuzzyFilter} from './fuzzy.js';
-import {RestoreScreen, type RestoreTarget} from './restore-screen.js';
+import {PlanScreen} from './plan-screen.js';
+import {
+	imageDownload,
+	imageFromFile,
+	keyExport,
+	protectNow,
+	restoreOntoFromBackup,
+	restoreOntoFromVolume,
+	restoreToNewVolume,
+	secretFromFile,
+	serverImage,
+	volumeBackup,
+	volumeFromImage,
+	volumeToImage,
+	type Flow,
+	type FlowResult,
+} from './flows.js';
 
 export type AppProps = {
 	readonly services: AppServices;
@@ -132,7 +148,7 @@ function unfinishedNotice(plans: NonNullable<AppServices['unfinishedPlans']>): s
 	return `⚠ unfinished plan from an earlier run: backstack journal resume|cleanup ${sanitize(plans[0]?.planId ?? '')} (${what}${more})`;
 }
 
-function statusLine(options: {cloud: CloudState; message?: string; filter: string; isFiltering: boolean; shown: number; total: number}): string {
+function statusLine(options: {cloud: CloudState; message?: string; filter: string; isFiltering: boolean; shown: number; total: number; marked: number}): string {
 	const {cloud} = options;
 	let status = options.message ?? '';
 	if (cloud.phase === 'connecting' || cloud.phase === 'failed') {
@@ -145,6 +161,11 @@ function statusLine(options: {cloud: CloudState; message?: string; filter: strin
 	if (options.isFiltering || options.filter !== '') {
 		const cursor = options.isFiltering ? '█' : '';
 		status = `/${options.filter}${cursor}  ${options.shown}/${options.total} rows${status === '' ? '' : `  ${status}`}`;
+	}
+
+	if (options.marked > 0) {
+		const marks = `● ${options.marked} marked · P protects now`;
+		status = status === '' ? marks : `${marks}  ${status}`;
 	}
 
 	return status === '' ? ' ' : status;
@@ -182,7 +203,9 @@ export function App(props: AppProps) {
 	const [paletteIndex, setPaletteIndex] = useState(0);
 	const [detailRow, setDetailRow] = useState<Row | undefined>();
 	const [message, setMessage] = useState<string | undefined>(() => unfinishedNotice(services.unfinishedPlans ?? []));
-	const [restoreTarget, setRestoreTarget] = useState<RestoreTarget | undefined>();
+	const [flow, setFlow] = useState<Flow | undefined>();
+	// Volumes marked for protect-now (Space), by ID.
+	const [marks, setMarks] = useState<ReadonlySet<string>>(() => new Set());
 
 	const now = services.now();
 	const {inventory, session} = cloud;
@@ -195,10 +218,10 @@ export function App(props: AppProps) {
 	const filter = filters[viewId] ?? '';
 	const built = useMemo(() => {
 		const context: ViewContext = {
-			inventory, analysis, now: services.now(), projects: cloud.projects, clouds: cloud.clouds, cloud: session?.cloudName ?? cloud.cloud, projectId: session?.identity.token().projectId,
+			inventory, analysis, now: services.now(), projects: cloud.projects, clouds: cloud.clouds, cloud: session?.cloudName ?? cloud.cloud, projectId: session?.identity.token().projectId, marks,
 		};
 		return view.build(context);
-	}, [view, inventory, analysis, cloud.projects, cloud.clouds, session, cloud.cloud, services]);
+	}, [view, inventory, analysis, cloud.projects, cloud.clouds, session, cloud.cloud, services, marks]);
 	const rows = useMemo(
 		() => arrange(built, {filter, sortColumn: sort.column, descending: sort.isDescending}),
 		[built, filter, sort.column, sort.isDescending],
@@ -260,11 +283,13 @@ export function App(props: AppProps) {
 
 	const switchProject = (projectId: string) => {
 		setPositions({});
+		setMarks(new Set());
 		void cloud.switchProject(projectId).then(setMessage);
 	};
 
 	const switchCloud = (name: string) => {
 		setPositions({});
+		setMarks(new Set());
 		setMessage(`cloud ${sanitize(name)}`);
 		cloud.switchCloud(name);
 	};
@@ -437,14 +462,150 @@ export function App(props: AppProps) {
 		},
 		'restore.start'() {
 			const row = target();
-			if (session !== undefined && row?.ref?.kind === 'backup') {
-				setRestoreTarget({backupId: row.ref.id, name: row.ref.name ?? row.ref.id});
-				enterMode('restore');
+			const kind = row?.ref?.kind;
+			if (kind === 'backup') {
+				startFlow(withResource('backup', row, backup => restoreToNewVolume(backup)));
+			} else if (kind === 'image') {
+				startFlow(withResource('image', row, image => volumeFromImage(image)));
+			} else if (kind === 'secret' || latest.current.viewId === 'secrets') {
+				const secret = kind === 'secret' ? inventory?.secrets?.find(candidate => candidate.id === row?.ref?.id) : undefined;
+				startFlow(secretFromFile(inventory, secret));
 			} else {
-				setMessage('select a backup to restore (view 3, Backups)');
+				setMessage('R restores the selected backup (view 3) or image (view 6), or a secret from a file (view 7)');
 			}
 		},
+		'restore.onto'() {
+			const row = target();
+			if (row?.ref?.kind === 'backup') {
+				startFlow(withResource('backup', row, backup => restoreOntoFromBackup(inventory!, backup)));
+			} else if (row?.ref?.kind === 'volume') {
+				startFlow(withResource('volume', row, volume => restoreOntoFromVolume(inventory!, volume)));
+			} else {
+				setMessage('O restores onto an existing volume: select a backup (view 3) or the target volume (view 2)');
+			}
+		},
+		'restore.imageFile'() {
+			startFlow(imageFromFile());
+		},
+		'backup.create'() {
+			const row = target();
+			if (row?.ref?.kind === 'volume') {
+				startFlow(withResource('volume', row, volume => volumeBackup(volume, services.version)));
+			} else if (row?.ref?.kind === 'server') {
+				startFlow(withResource('server', row, server => serverImage(server)));
+			} else {
+				setMessage('b backs up the selected volume (view 2) or makes an image of the selected server (view 5)');
+			}
+		},
+		'backup.toImage'() {
+			const row = target();
+			if (row?.ref?.kind === 'volume') {
+				startFlow(withResource('volume', row, volume => volumeToImage(volume)));
+			} else {
+				setMessage('i copies the selected volume into an image: select a volume (view 2)');
+			}
+		},
+		'backup.download'() {
+			const row = target();
+			if (row?.ref?.kind === 'image') {
+				startFlow(withResource('image', row, image => imageDownload(image)));
+			} else {
+				setMessage('d downloads the selected image: select an image (view 6)');
+			}
+		},
+		'backup.exportKey'() {
+			const row = target();
+			switch (row?.ref?.kind) {
+				case 'volume': {
+					startFlow(withResource('volume', row, resource => keyExport({kind: 'volume', resource})));
+					break;
+				}
+
+				case 'backup': {
+					startFlow(withResource('backup', row, resource => keyExport({kind: 'backup', resource})));
+					break;
+				}
+
+				case 'image': {
+					startFlow(withResource('image', row, resource => keyExport({kind: 'image', resource})));
+					break;
+				}
+
+				case 'secret': {
+					startFlow(withResource('secret', row, resource => keyExport({kind: 'secret', resource})));
+					break;
+				}
+
+				case 'project':
+				case 'server':
+				case 'snapshot':
+				case 'volume-type':
+				case undefined: {
+					setMessage('K exports a key: select an encrypted volume, backup or image, or a secret');
+				}
+			}
+		},
+		'backup.mark'() {
+			const row = current;
+			const id = row?.ref?.kind === 'volume' ? row.ref.id : undefined;
+			if (id === undefined || !inventory?.volumes.some(volume => volume.id === id)) {
+				setMessage('only volumes can be marked for protect-now');
+				return;
+			}
+
+			setMarks(previous => {
+				const next = new Set(previous);
+				if (next.has(id)) {
+					next.delete(id);
+				} else {
+					next.add(id);
+				}
+
+				return next;
+			});
+			move(1);
+		},
+		'backup.protect'() {
+			const marked = (inventory?.volumes ?? []).filter(volume => marks.has(volume.id));
+			startFlow(protectNow(marked, services.version));
+		},
 	};
+
+	type Found = {
+		volume: NonNullable<typeof inventory>['volumes'][number];
+		backup: NonNullable<typeof inventory>['backups'][number];
+		image: NonNullable<typeof inventory>['images'][number];
+		server: NonNullable<typeof inventory>['servers'][number];
+		secret: NonNullable<NonNullable<typeof inventory>['secrets']>[number];
+	};
+
+	/**
+	The selected resource as the inventory holds it, handed to a flow builder.
+	*/
+	function withResource<K extends keyof Found>(kind: K, row: Row | undefined, build: (resource: Found[K]) => FlowResult): FlowResult {
+		const id = row?.ref?.id;
+		const lists: {[P in keyof Found]: ReadonlyArray<Found[P]> | undefined} = {
+			volume: inventory?.volumes, backup: inventory?.backups, image: inventory?.images, server: inventory?.servers, secret: inventory?.secrets,
+		};
+		const list = lists[kind] as ReadonlyArray<{id: string}> | undefined;
+		const resource = list?.find(candidate => candidate.id === id) as Found[K] | undefined;
+		return resource === undefined ? `${kind} ${sanitize(row?.ref?.name ?? id ?? '')} is not in the inventory (yet): r refreshes` : build(resource);
+	}
+
+	function startFlow(result: FlowResult): void {
+		if (session === undefined || inventory === undefined) {
+			setMessage('not connected yet');
+			return;
+		}
+
+		if (typeof result === 'string') {
+			setMessage(result);
+			return;
+		}
+
+		setFlow(result);
+		enterMode('restore');
+	}
 
 	function runBinding(binding: Binding, context: InputContext, input: string): void {
 		const handler = handlers[binding.id];
@@ -530,21 +691,29 @@ export function App(props: AppProps) {
 	});
 
 	let body: ReactNode;
-	if (mode === 'restore' && restoreTarget !== undefined && session !== undefined) {
+	if (mode === 'restore' && flow !== undefined && session !== undefined) {
 		body = (
-			<RestoreScreen
+			<PlanScreen
 				session={session}
-				target={restoreTarget}
+				flow={flow}
 				width={width}
 				height={bodyHeight + 1}
 				theme={theme}
 				journal={services.journal}
-				onClose={hasChanged => {
+				clock={services.planClock}
+				onClose={(hasChanged, note) => {
 					enterMode('list');
-					setRestoreTarget(undefined);
-					if (hasChanged) {
-						cloud.refresh();
+					setFlow(undefined);
+					setMessage(note);
+					if (!hasChanged) {
+						return;
 					}
+
+					if (flow.title.startsWith('Protect now')) {
+						setMarks(new Set());
+					}
+
+					cloud.refresh();
 				}}
 			/>
 		);
@@ -569,8 +738,9 @@ export function App(props: AppProps) {
 		body = <ScrollText title={scrollTitle(mode, detailRow)} lines={lines} offset={scroll} height={bodyHeight + 1} width={width} hasColor={theme.color}/>;
 	}
 
+	const markCount = inventory === undefined ? 0 : inventory.volumes.filter(volume => marks.has(volume.id)).length;
 	const status = statusLine({
-		cloud, message, filter, isFiltering: mode === 'filter', shown: rows.length, total: built.length,
+		cloud, message, filter, isFiltering: mode === 'filter', shown: rows.length, total: built.length, marked: mode === 'restore' ? 0 : markCount,
 	});
 	return (
 		<Box flexDirection='column' width={width} height={height - 1}>
@@ -585,7 +755,7 @@ export function App(props: AppProps) {
 			/>
 			{body}
 			<Text wrap='truncate-end' color={cloud.phase === 'failed' ? paint(theme, 'red') : undefined}>{status}</Text>
-			<Footer bindings={bindings} mode={mode} width={width}/>
+			<Footer bindings={bindings} mode={mode} width={width} view={viewId}/>
 		</Box>
 	);
 }

@@ -3,6 +3,7 @@ Every key binding as data (lazygit/gemini-cli style): the footer, the `?` help, 
 read this one list. A binding that changes the cloud is `mutates`; `--readonly` removes those everywhere.
 */
 import type {Key} from 'ink';
+import type {ViewId} from './views.js';
 
 /**
 Where the user is; a binding applies only in the contexts it lists.
@@ -40,6 +41,19 @@ export type Binding = {
 	Why the binding does nothing right now (shown instead of hiding it).
 	*/
 	disabledReason?: string;
+	/**
+	The views whose rows it acts on: listed first in those views' footers (and named in the help).
+	*/
+	views?: ViewId[];
+	/**
+	The footer's shorter words for it.
+	*/
+	short?: string;
+	/**
+	Only writes a local file the user named in the preview (a download, a key export): kept in read-only mode,
+	which promises that nothing in the cloud is modified.
+	*/
+	localOnly?: boolean;
 };
 
 const browse: InputContext[] = ['list', 'detail'];
@@ -100,10 +114,40 @@ export const keymap: readonly Binding[] = [
 		id: 'app.refresh', keys: ['r', 'ctrl+r'], description: 'Refresh', when: browse, footer: true, palette: true,
 	},
 	{
-		id: 'backup.create', keys: ['b'], description: 'Back up the volume', when: browse, mutates: true, palette: true, disabledReason: 'backup screens are not built yet',
+		id: 'restore.start', keys: ['R'], description: 'Restore as a new resource', when: browse, mutates: true, palette: true, footer: true,
+		views: ['backups', 'images', 'secrets'], short: 'restore',
 	},
 	{
-		id: 'restore.start', keys: ['R'], description: 'Restore the backup (preview first)', when: browse, mutates: true, dangerous: true, palette: true,
+		id: 'restore.onto', keys: ['O'], description: 'Restore onto a volume', when: browse, mutates: true, dangerous: true, palette: true, footer: true,
+		views: ['backups', 'volumes'], short: 'restore onto',
+	},
+	{
+		id: 'restore.imageFile', keys: ['I'], description: 'New image from a file', when: browse, mutates: true, palette: true, footer: true,
+		views: ['images'], short: 'image from file',
+	},
+	{
+		id: 'backup.create', keys: ['b'], description: 'Back up (volume, server)', when: browse, mutates: true, palette: true, footer: true,
+		views: ['volumes', 'servers', 'audit'], short: 'back up',
+	},
+	{
+		id: 'backup.toImage', keys: ['i'], description: 'Copy volume to an image', when: browse, mutates: true, palette: true, footer: true,
+		views: ['volumes'], short: 'to image',
+	},
+	{
+		id: 'backup.download', keys: ['d'], description: 'Download image to a file', when: browse, localOnly: true, palette: true, footer: true,
+		views: ['images'], short: 'download',
+	},
+	{
+		id: 'backup.exportKey', keys: ['K'], description: 'Export a key to a file', when: browse, localOnly: true, palette: true, footer: true,
+		views: ['volumes', 'backups', 'images', 'secrets'], short: 'export key',
+	},
+	{
+		id: 'backup.mark', keys: ['space'], description: 'Mark volume (protect-now)', when: ['list'], mutates: true, footer: true,
+		views: ['volumes', 'audit'], short: 'mark',
+	},
+	{
+		id: 'backup.protect', keys: ['P'], description: 'Protect marked volumes now', when: browse, mutates: true, palette: true, footer: true,
+		views: ['volumes', 'audit'], short: 'protect marked',
 	},
 	{
 		id: 'app.help', keys: ['?'], description: 'Help', when: ['list', 'detail', 'help'], footer: true,
@@ -120,7 +164,8 @@ export function activeBindings(options: {readonly: boolean}): Binding[] {
 	return keymap.filter(binding => !(options.readonly && binding.mutates));
 }
 
-const named: Record<string, (key: Key) => boolean> = {
+const named: Record<string, (key: Key, input: string) => boolean> = {
+	space: (key, input) => input === ' ' && !key.ctrl && !key.meta,
 	up: key => key.upArrow,
 	down: key => key.downArrow,
 	left: key => key.leftArrow && !key.shift,
@@ -142,7 +187,7 @@ Whether one key spec matches what Ink reported.
 export function isKeyMatch(spec: string, input: string, key: Key): boolean {
 	const test = named[spec];
 	if (test) {
-		return test(key);
+		return test(key, input);
 	}
 
 	return spec.startsWith('ctrl+') ? key.ctrl && input === spec.slice('ctrl+'.length) : !key.ctrl && !key.meta && input === spec;
@@ -161,7 +206,7 @@ How a key spec is shown to people: `↓`, `Enter`, `Ctrl+D`.
 export function keyLabel(spec: string): string {
 	const labels: Record<string, string> = {
 		up: '↑', down: '↓', left: '←', right: '→', pageup: 'PgUp', pagedown: 'PgDn', home: 'Home', end: 'End',
-		enter: 'Enter', esc: 'Esc', tab: 'Tab', 'shift+tab': 'Shift+Tab', backspace: 'Bksp',
+		enter: 'Enter', esc: 'Esc', tab: 'Tab', 'shift+tab': 'Shift+Tab', backspace: 'Bksp', space: 'Space',
 	};
 	const label = labels[spec];
 	if (label !== undefined) {

@@ -4,6 +4,7 @@ clouds, core's reading and analysis, the cache, the clock and the clipboard.
 */
 import type {Inventory, InventoryProgress, Policy} from '../core/model.js';
 import type {CloudSession} from '../core/types.js';
+import type {Clock} from '../core/plans/types.js';
 import type {InventoryCache} from '../store/cache.js';
 import type {Analyse} from './analysis.js';
 import type {CloudEntry} from './views.js';
@@ -45,6 +46,14 @@ export type AppServices = {
 	Directory of the plan journal (core/plans/journal.ts); restores started here are recorded in it.
 	*/
 	journal?: string;
+	/**
+	How plans started here wait and poll (default: real time); tests run the demo cloud's waits faster.
+	*/
+	planClock?: Clock;
+	/**
+	Backstack's version, written into the metadata of the backups it makes.
+	*/
+	version?: string;
 	/**
 	Plans an earlier run left unfinished, for a notice at start: `backstack journal` resumes or cleans them up.
 	*/

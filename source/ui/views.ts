@@ -78,6 +78,10 @@ export type ViewContext = {
 	clouds: CloudEntry[];
 	cloud?: string;
 	projectId?: string;
+	/**
+	Volumes marked for protect-now: shown with a ● before the name.
+	*/
+	marks?: ReadonlySet<string>;
 };
 
 export type ViewSpec = {
@@ -153,6 +157,13 @@ function ref(kind: ResourceKind, id: string, name?: string): ResourceRef {
 	return {kind, id, name: name === undefined ? undefined : sanitize(name)};
 }
 
+/**
+A name with the protect-now mark in front.
+*/
+function markedName(name: string, isMarked: boolean): string {
+	return isMarked ? `● ${name}` : name;
+}
+
 const auditView: ViewSpec = {
 	id: 'audit',
 	title: 'Audit',
@@ -167,16 +178,17 @@ const auditView: ViewSpec = {
 		},
 	],
 	defaultSort: {column: 0, descending: false},
-	build({analysis}) {
+	build({analysis, marks}) {
 		return (analysis?.findings ?? []).map((finding, index) => {
 			const style = severityStyle[finding.severity];
 			const name = sanitize(finding.resource.name ?? finding.resource.id);
+			const isMarked = finding.resource.kind === 'volume' && (marks?.has(finding.resource.id) ?? false);
 			const reason = sanitize(finding.reason);
 			return {
 				key: `${finding.code}:${finding.resource.kind}:${finding.resource.id}:${index}`,
 				ref: {...finding.resource, name: finding.resource.name === undefined ? undefined : sanitize(finding.resource.name)},
 				copyId: finding.resource.id,
-				cells: [`${style.symbol} ${style.label}`, finding.resource.kind, name, reason],
+				cells: [`${style.symbol} ${style.label}`, finding.resource.kind, markedName(name, isMarked), reason],
 				styles: [{color: style.color}],
 				sort: [severityRank[finding.severity], finding.resource.kind, name.toLowerCase(), reason],
 				search: searchText(finding.severity, finding.code, finding.resource.kind, name, finding.resource.id, reason),
@@ -209,7 +221,9 @@ const volumesView: ViewSpec = {
 		},
 	],
 	defaultSort: {column: 0, descending: false},
-	build({inventory, analysis, now}) {
+	build({
+		inventory, analysis, now, marks,
+	}) {
 		return (inventory?.volumes ?? []).map(volume => {
 			const summary = analysis?.summaryOf(volume.id);
 			const protection = protectionCell(summary);
@@ -220,7 +234,7 @@ const volumesView: ViewSpec = {
 				key: volume.id,
 				ref: ref('volume', volume.id, volume.name),
 				copyId: volume.id,
-				cells: [protection.text, name, gib(volume.size), orElse(sanitize(volume.volumeType), '—'), sanitize(volume.status), key.text, age(lastBackup, now)],
+				cells: [protection.text, markedName(name, marks?.has(volume.id) ?? false), gib(volume.size), orElse(sanitize(volume.volumeType), '—'), sanitize(volume.status), key.text, age(lastBackup, now)],
 				styles: [protection.style, undefined, undefined, undefined, undefined, key.style],
 				sort: [protection.rank, name.toLowerCase(), volume.size, volume.volumeType ?? '', volume.status, key.text, -time(lastBackup)],
 				search: searchText(name, volume.id, volume.volumeType, volume.status, summary?.protection, volume.encrypted ? 'encrypted' : ''),

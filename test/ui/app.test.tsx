@@ -117,7 +117,8 @@ test('the help lists the keymap, and read-only mode hides every action that chan
 	await normal.press('?');
 	const help = await normal.waitFor('Keys (Esc closes)');
 	t.regex(help, /Command palette/v);
-	t.regex(help, /Restore the backup/v);
+	t.regex(help, /Restore as a new resource/v);
+	t.regex(help, /Restore onto a volume/v);
 	t.regex(help, /changes the cloud/v);
 
 	const readonly = drive(<App isReadonly services={testServices()}/>);
@@ -126,8 +127,11 @@ test('the help lists the keymap, and read-only mode hides every action that chan
 	await readonly.press('?');
 	const readonlyHelp = await readonly.waitFor('Keys (Esc closes)');
 	t.regex(readonlyHelp, /Command palette/v);
-	t.notRegex(readonlyHelp, /Restore the backup/v);
-	t.notRegex(readonlyHelp, /Back up the volume/v);
+	t.notRegex(readonlyHelp, /Restore/v);
+	t.notRegex(readonlyHelp, /Back up/v);
+	// A download and a key export only read the cloud and write a local file: read-only mode keeps them.
+	t.regex(readonlyHelp, /Download image to a file/v);
+	t.regex(readonlyHelp, /Export a key to a file/v);
 	t.notRegex(readonlyHelp, /changes the cloud/v);
 	await readonly.press(keys.escape, ':', 'r', 'e', 's', 't');
 	t.notRegex(readonly.frame(), /Restore/v);

@@ -1,28 +1,34 @@
 /*
-The keys that apply now, from the keymap (the same data the help shows).
+The keys that apply now, from the keymap (the same data the help shows): the current view's actions first, in their
+short words, then the general keys.
 */
 import {Text} from 'ink';
 import {bindingKeys, type Binding, type InputContext} from '../keymap.js';
 import {truncate} from '../sanitize.js';
+import type {ViewId} from '../views.js';
 
 const modeHints: Partial<Record<InputContext, string>> = {
 	filter: 'type to filter  Enter keep  Esc clear',
 	palette: 'type to search  ↑/↓ choose  Enter run  Esc close',
-	restore: 'guided restore: nothing changes before Enter on the preview  Esc cancels',
+	restore: 'guided plan: nothing changes before Enter on the preview  Esc cancels  Ctrl+C stops a run safely',
 };
 
-export function footerText(bindings: readonly Binding[], mode: InputContext): string {
+export function footerText(bindings: readonly Binding[], mode: InputContext, view?: ViewId): string {
 	const hint = modeHints[mode];
 	if (hint !== undefined) {
 		return hint;
 	}
 
-	return bindings
-		.filter(binding => binding.footer && binding.when.includes(mode))
-		.map(binding => `${bindingKeys(binding)} ${binding.description.toLowerCase()}`)
-		.join('  ');
+	const shown = bindings.filter(binding => binding.footer && binding.when.includes(mode));
+	const actions = shown.filter(binding => view !== undefined && binding.views?.includes(view));
+	const general = shown.filter(binding => binding.views === undefined);
+	return [
+		...actions.map(binding => `${bindingKeys(binding, 1)} ${binding.short ?? binding.description.toLowerCase()}`),
+		...general.filter(binding => binding.id === 'app.help'),
+		...general.filter(binding => binding.id !== 'app.help').map(binding => `${bindingKeys(binding)} ${binding.description.toLowerCase()}`),
+	].map(entry => typeof entry === 'string' ? entry : `${bindingKeys(entry)} ${entry.description.toLowerCase()}`).join('  ');
 }
 
-export function Footer(props: {readonly bindings: readonly Binding[]; readonly mode: InputContext; readonly width: number}) {
-	return <Text dimColor wrap='truncate-end'>{truncate(footerText(props.bindings, props.mode), props.width)}</Text>;
+export function Footer(props: {readonly bindings: readonly Binding[]; readonly mode: InputContext; readonly width: number; readonly view?: ViewId}) {
+	return <Text dimColor wrap='truncate-end'>{truncate(footerText(props.bindings, props.mode, props.view), props.width)}</Text>;
 }
