@@ -155,7 +155,8 @@ function statusLine(options: {cloud: CloudState; message?: string; filter: strin
 		status = cloud.status ?? '';
 	} else if (cloud.phase === 'reading') {
 		const counts = Object.entries(cloud.progress).map(([name, count]) => `${name} ${count}`).join(' · ');
-		status = `${cloud.inventory === undefined ? 'reading' : 'refreshing'}… ${counts}`;
+		const reading = `${cloud.inventory === undefined ? 'reading' : 'refreshing'}… ${counts}`;
+		status = options.message === undefined ? reading : `${options.message}  ${reading}`;
 	}
 
 	if (options.isFiltering || options.filter !== '') {

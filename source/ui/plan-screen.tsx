@@ -296,7 +296,7 @@ export function PlanScreen(props: PlanScreenProps) {
 	};
 
 	const keepNote = (plan: Plan, state: RunState): string => {
-		const kept = leftoversOf(state).map(resource => resourceText(resource)).join(', ');
+		const kept = leftoversOf(state).map(resource => `${resource.kind} ${sanitize(resource.name ?? resource.id)}`).join(', ');
 		return props.journal === undefined
 			? `kept ${kept}: remove it yourself when you no longer need it`
 			: `kept ${kept}: backstack journal resume|cleanup ${plan.id}`;
@@ -491,25 +491,41 @@ function previewLines(plan: Plan, typed: string, width: number): Line[] {
 	return lines;
 }
 
+/**
+Bytes so far of a transfer, with its total, rate and time left where known.
+*/
+function transferText(step: RunState['steps'][number]): string | undefined {
+	if (step.bytes === undefined) {
+		return undefined;
+	}
+
+	const total = step.bytes.total === undefined ? '' : ` of ${bytes(step.bytes.total)}`;
+	const rate = step.bytes.rate === undefined ? '' : `, ${bytes(step.bytes.rate)}/s`;
+	const eta = step.etaSeconds === undefined ? '' : `, ~${step.etaSeconds} s left`;
+	return `${bytes(step.bytes.transferred)}${total}${rate}${eta}`;
+}
+
 function stepLines(state: RunState, width: number): Line[] {
 	const lines: Line[] = [];
 	for (const step of state.steps) {
 		const style = stateSymbols[step.state];
-		const status = step.status === undefined ? '' : `  (${sanitize(step.status)})`;
-		const elapsed = step.state === 'pending' ? '' : `  ${Math.round(step.elapsedMs / 1000)} s`;
-		let transfer = '';
-		if (step.bytes !== undefined) {
-			const total = step.bytes.total === undefined ? '' : ` of ${bytes(step.bytes.total)}`;
-			const rate = step.bytes.rate === undefined ? '' : `, ${bytes(step.bytes.rate)}/s`;
-			const eta = step.etaSeconds === undefined ? '' : `, ~${step.etaSeconds} s left`;
-			transfer = `  ${bytes(step.bytes.transferred)}${total}${rate}${eta}`;
+		const details = [
+			step.status === undefined ? undefined : `status ${sanitize(step.status)}`,
+			transferText(step),
+			step.state === 'pending' || step.state === 'skipped' ? undefined : `${Math.round(step.elapsedMs / 1000)} s`,
+		].filter(part => part !== undefined);
+		lines.push({text: `${style.symbol} ${sanitize(step.title)}`, color: style.color});
+		if (details.length > 0) {
+			lines.push({text: `   ${details.join(' · ')}`, dim: step.state !== 'running'});
 		}
 
-		lines.push({text: `${style.symbol} ${sanitize(step.title)}${status}${transfer}${elapsed}`, color: style.color});
 		if (step.error !== undefined) {
 			lines.push(...wrap(`   ${sanitize(step.error)}`, width, ' '.repeat(3)).map(text => ({text, color: 'red'})));
 		}
 	}
+
+	const created = state.created.filter(item => !item.removed && !item.temporary);
+	lines.push(...created.map(resource => ({text: `+ created ${resourceText(resource)}`, color: 'cyan'})));
 
 	for (const failure of state.checkFailures) {
 		lines.push(...wrap(`✖ check failed: ${sanitize(failure.reason)}`, width, ' '.repeat(3)).map(text => ({text, color: 'red'})));

@@ -85,6 +85,8 @@ class FakeStdin extends EventEmitter {
 export const keys = {
 	down: '\u{1B}[B',
 	up: '\u{1B}[A',
+	right: '\u{1B}[C',
+	left: '\u{1B}[D',
 	enter: '\r',
 	escape: '\u{1B}',
 	pageDown: '\u{1B}[6~',

@@ -1,0 +1,448 @@
+/*
+Every guided restore and backup of the TUI, driven by keys against the embedded demo cloud (story seed), each checked in
+the cloud's state afterwards: what the plan made exists, with the right type, bytes, mode or metadata.
+*/
+import {Buffer} from 'node:buffer';
+import {readFile, stat} from 'node:fs/promises';
+import path from 'node:path';
+import test from 'ava';
+import {App} from '../../source/ui/app.js';
+import {listUnfinished} from '../../source/core/plans/journal.js';
+import type {CloudSession} from '../../source/core/types.js';
+import {drive, keys, type Driven} from './helpers.js';
+import {
+	clearField,
+	ctrlC,
+	demoForUi,
+	select,
+} from './demo.js';
+
+/* eslint-disable unicorn/prefer-array-from-async -- Array.fromAsync is not in this project's TypeScript lib. */
+async function listAll<T>(items: AsyncIterable<T>): Promise<T[]> {
+	const all: T[] = [];
+	for await (const item of items) {
+		all.push(item);
+	}
+
+	return all;
+}
+/* eslint-enable unicorn/prefer-array-from-async */
+
+async function bytesOf(items: AsyncIterable<Uint8Array>) {
+	const chunks = await listAll(items);
+	return Buffer.concat(chunks);
+}
+
+async function modeOf(file: string): Promise<number> {
+	const {mode} = await stat(file);
+	// eslint-disable-next-line no-bitwise -- the permission bits
+	return mode & 0o777;
+}
+
+async function volumeNamed(session: CloudSession, name: string) {
+	const volumes = await listAll(session.cinder!.listVolumes());
+	return volumes.find(volume => volume.name === name);
+}
+
+/**
+Enter on the preview, then the run's end; returns the last frame.
+*/
+async function runPlanned(app: Driven): Promise<string> {
+	await app.waitFor('Enter runs the plan');
+	await app.press(keys.enter);
+	return app.waitFor(text => /Running: (?:done|failed|cancelled)/v.test(text), 30_000);
+}
+
+/**
+Moves the › of a pick list to the option whose text includes `text`.
+*/
+async function chooseOption(app: Driven, text: string): Promise<void> {
+	for (let tries = 0; tries < 40; tries++) {
+		if (app.frame().split('\n').some(line => line.startsWith('›') && line.includes(text))) {
+			return;
+		}
+
+		// eslint-disable-next-line no-await-in-loop
+		await app.press('j');
+	}
+
+	throw new Error(`no option ${text}:\n${app.frame()}`);
+}
+
+const size = {columns: 80, rows: 24};
+
+test('Volumes view, b: a volume backup with backstack\'s metadata, automatic mode; the footer names the view\'s keys', async t => {
+	const demo = await demoForUi(t);
+	const app = drive(<App cloud='demo' services={demo.services} initialView='volumes'/>, size);
+	t.teardown(app.unmount);
+	let frame = await app.waitFor('shop-redis-aof');
+	t.regex(frame, /b back up {2}i to image/v);
+	await select(app, 'shop-redis-aof');
+	await app.press('b');
+	frame = await app.waitFor('Back up volume shop-redis-aof');
+	t.regex(frame, /automatic \(incremental where a full backup exists\)/v);
+	await app.press(keys.enter);
+	frame = await runPlanned(app);
+	t.regex(frame, /Running: done/v);
+	t.regex(frame, /Result: backup /v);
+	const volume = await volumeNamed(demo.session, 'shop-redis-aof');
+	const all = await listAll(demo.session.cinder!.listBackups());
+	const backups = all.filter(backup => backup.volumeId === volume?.id);
+	t.is(backups.length, 1);
+	t.is(backups[0]?.status, 'available');
+	t.false(backups[0]?.isIncremental);
+	t.is(backups[0]?.metadata['backstack_version'], '9.9.9-test');
+	t.is(backups[0]?.metadata['backstack_size'], '10');
+	await app.press(keys.enter);
+	await app.waitFor('PROTECTION');
+});
+
+test('Backups view, O: restore onto an existing volume picks a volume that fits and does nothing until its exact name is typed', async t => {
+	const demo = await demoForUi(t);
+	const app = drive(<App cloud='demo' services={demo.services} initialView='backups'/>, size);
+	t.teardown(app.unmount);
+	await app.waitFor('shop-web-static-2d');
+	await select(app, 'shop-web-static-2d');
+	await app.press('O');
+	let frame = await app.waitFor('Which volume gets the data');
+	// Only available volumes of at least the backup's 20 GiB: the 10 GiB redis volume is not offered.
+	t.notRegex(frame, /shop-redis-aof/v);
+	await chooseOption(app, 'shop-search-index');
+	await app.press(keys.enter);
+	frame = await app.waitFor('to confirm, then Enter');
+	t.regex(frame, /Type shop-search-index to confirm/v);
+	const target = await volumeNamed(demo.session, 'shop-search-index');
+	// Enter without the name, then with a wrong one: still the preview, the volume untouched.
+	await app.press(keys.enter);
+	await app.press('shop-search', keys.enter);
+	frame = app.frame();
+	t.regex(frame, /> shop-search█/v);
+	t.notRegex(frame, /Running:/v);
+	const untouched = await demo.session.cinder!.getVolume(target!.id);
+	t.is(untouched.status, 'available');
+	t.is(untouched.metadata['src_backup_id'], undefined);
+	await app.press('-index', keys.enter);
+	frame = await app.waitFor(text => /Running: (?:done|failed|cancelled)/v.test(text), 30_000);
+	t.regex(frame, /Running: done/v);
+	const restored = await demo.session.cinder!.getVolume(target!.id);
+	t.is(restored.status, 'available');
+	const backups = await listAll(demo.session.cinder!.listBackups());
+	t.is(restored.metadata['src_backup_id'], backups.find(backup => backup.name === 'shop-web-static-2d')?.id);
+});
+
+test('Volumes view, O: restore onto this volume offers only backups that fit it, and runs with the typed name', async t => {
+	const demo = await demoForUi(t);
+	const app = drive(<App cloud='demo' services={demo.services} initialView='volumes'/>, size);
+	t.teardown(app.unmount);
+	await app.waitFor('shop-search');
+	await select(app, 'shop-search-index');
+	await app.press('O');
+	let frame = await app.waitFor('Which backup goes onto shop-search-index');
+	// 30 GiB: the 100 GiB database backups do not fit.
+	t.notRegex(frame, /shop-db-data-weekly-full/v);
+	await chooseOption(app, 'shop-web-static-2d');
+	await app.press(keys.enter);
+	await app.waitFor('Type shop-search-index to confirm');
+	await app.press('shop-search-index', keys.enter);
+	frame = await app.waitFor(text => /Running: (?:done|failed|cancelled)/v.test(text), 30_000);
+	t.regex(frame, /Running: done/v);
+	const restored = await volumeNamed(demo.session, 'shop-search-index');
+	t.truthy(restored?.metadata['src_backup_id']);
+});
+
+test('Images view, R on an encrypted image: core asks for an encrypted type, the new volume is available with it', async t => {
+	const demo = await demoForUi(t);
+	const app = drive(<App cloud='demo' services={demo.services} initialView='images'/>, size);
+	t.teardown(app.unmount);
+	await app.waitFor('shop-db-data-export');
+	await select(app, 'shop-db-data-export');
+	await app.press('R');
+	let frame = await app.waitFor('↑/↓ choose');
+	t.regex(frame, /LUKS/v);
+	await chooseOption(app, 'LUKS');
+	const chosen = app.frame().split('\n').find(line => line.startsWith('›')) ?? '';
+	const type = /LUKS(?:-2023)?/v.exec(chosen)?.[0];
+	await app.press(keys.enter);
+	frame = await runPlanned(app);
+	t.regex(frame, /Running: done/v);
+	const volumeId = /volume (?<id>\S+)/v.exec(frame.slice(frame.indexOf('Result:')))?.groups?.['id'];
+	t.truthy(volumeId);
+	const volume = await demo.session.cinder!.getVolume(volumeId!);
+	t.is(volume.status, 'available');
+	t.is(volume.volumeType, type);
+	t.true(volume.encrypted);
+});
+
+test('Images view, d then I: an image downloaded to a file (bytes as Glance has them) comes back as a new image from that file', async t => {
+	const demo = await demoForUi(t);
+	const app = drive(<App cloud='demo' services={demo.services} initialView='images'/>, size);
+	t.teardown(app.unmount);
+	await app.waitFor('Ubuntu');
+	await select(app, 'Ubuntu');
+	await app.press('d');
+	let frame = await app.waitFor('Download image Ubuntu 24.04 LTS to a file');
+	// The default is a file in the current directory, named after the image; the user edits it.
+	t.regex(frame, /\.\/Ubuntu_24\.04_LTS\.qcow2/v);
+	const file = path.join(demo.directory, 'ubuntu.qcow2');
+	await app.press(clearField, file, keys.enter);
+	frame = await runPlanned(app);
+	t.regex(frame, /Running: done/v);
+	const images = await listAll(demo.session.glance!.listImages());
+	const ubuntu = images.find(image => image.name === 'Ubuntu 24.04 LTS');
+	const original = await bytesOf(demo.session.glance!.downloadImage(ubuntu!.id));
+	t.deepEqual(await readFile(file), original);
+
+	await app.press(keys.enter);
+	await app.waitFor('MADE BY');
+	await app.press('I');
+	await app.waitFor('New image from a file');
+	// Enter with the required fields empty: the form says so and nothing is planned.
+	await app.press(keys.enter);
+	t.regex(await app.waitFor('is needed'), /Image file is needed/v);
+	await app.press(file, keys.down, 'ubuntu-restored', keys.down, keys.right, keys.enter);
+	frame = await runPlanned(app);
+	t.regex(frame, /Running: done/v);
+	const after = await listAll(demo.session.glance!.listImages());
+	const restored = after.find(image => image.name === 'ubuntu-restored');
+	t.is(restored?.status, 'active');
+	t.is(restored?.diskFormat, 'qcow2');
+	t.deepEqual(await bytesOf(demo.session.glance!.downloadImage(restored!.id)), original);
+});
+
+test('Secrets view, K then R: a secret exported to a 0600 file, then stored again from it under a new ID', async t => {
+	const demo = await demoForUi(t);
+	const app = drive(<App cloud='demo' services={demo.services} initialView='secrets'/>, size);
+	t.teardown(app.unmount);
+	await app.waitFor('shop-tls-private-key');
+	await select(app, 'shop-tls-private-key');
+	await app.press('K');
+	let frame = await app.waitFor('Export secret shop-tls-private-key to a file');
+	t.regex(frame, /\.\/shop-tls-private-key\.key/v);
+	const file = path.join(demo.directory, 'tls.key');
+	await app.press(clearField, file, keys.enter);
+	frame = await app.waitFor('Enter runs the plan');
+	t.regex(frame, /PLAINTEXT/v);
+	t.true(frame.includes(file.slice(0, 20)));
+	frame = await runPlanned(app);
+	t.regex(frame, /Running: done/v);
+	const secrets = await listAll(demo.session.barbican!.listSecrets());
+	const old = secrets.find(secret => secret.name === 'shop-tls-private-key')!;
+	const payload = Buffer.from(await demo.session.barbican!.getSecretPayload(old.id));
+	t.deepEqual(await readFile(file), payload);
+	t.is(await modeOf(file), 0o600);
+
+	await app.press(keys.enter);
+	await app.waitFor('ALGORITHM');
+	await app.press('R');
+	frame = await app.waitFor('Store secret shop-tls-private-key again');
+	await app.press(clearField, file, keys.down, clearField, 'tls-again', keys.enter);
+	frame = await app.waitFor('Enter runs the plan');
+	t.regex(frame, /new id/iv);
+	frame = await runPlanned(app);
+	t.regex(frame, /Running: done/v);
+	const after = await listAll(demo.session.barbican!.listSecrets());
+	const again = after.find(secret => secret.name === 'tls-again');
+	t.truthy(again);
+	t.not(again?.id, old.id);
+	t.deepEqual(Buffer.from(await demo.session.barbican!.getSecretPayload(again!.id)), payload);
+});
+
+test('K on an encrypted volume and an encrypted backup writes each key; an unencrypted volume has none to export', async t => {
+	const demo = await demoForUi(t);
+	const app = drive(<App cloud='demo' services={demo.services} initialView='volumes'/>, size);
+	t.teardown(app.unmount);
+	await app.waitFor('shop-redis-aof');
+	await select(app, 'shop-redis-aof');
+	await app.press('K');
+	t.regex(await app.waitFor('not encrypted'), /shop-redis-aof is not encrypted/v);
+
+	await app.press('/', keys.escape);
+	await select(app, 'shop-db-data');
+	await app.press('K');
+	await app.waitFor('Export the key of volume shop-db-data');
+	const volumeKey = path.join(demo.directory, 'db.key');
+	await app.press(clearField, volumeKey, keys.down, keys.right, keys.enter);
+	let frame = await runPlanned(app);
+	t.regex(frame, /Running: done/v);
+	const volume = await volumeNamed(demo.session, 'shop-db-data');
+	const written = await readFile(volumeKey);
+	t.deepEqual(written, Buffer.from(await demo.session.barbican!.getSecretPayload(volume!.encryptionKeyId!)));
+	// The hex form as well, both 0600.
+	const hex = await readFile(`${volumeKey}.hex`, 'utf8');
+	t.is(hex.trim(), written.toString('hex'));
+	t.is(await modeOf(volumeKey), 0o600);
+	t.is(await modeOf(`${volumeKey}.hex`), 0o600);
+
+	await app.press(keys.enter, '3');
+	await app.waitFor('INCR');
+	await select(app, 'payments-db-final');
+	await app.press('K');
+	await app.waitFor('Export the key of backup payments-db-final');
+	const backupKey = path.join(demo.directory, 'payments.key');
+	await app.press(clearField, backupKey, keys.enter);
+	frame = await runPlanned(app);
+	t.regex(frame, /Running: done/v);
+	const backups = await listAll(demo.session.cinder!.listBackups());
+	const backup = backups.find(item => item.name === 'payments-db-final');
+	t.deepEqual(await readFile(backupKey), Buffer.from(await demo.session.barbican!.getSecretPayload(backup!.encryptionKeyId!)));
+});
+
+test('Volumes view, i: the volume is copied into an image; Servers view, b: an image of the server, warning about its volumes', async t => {
+	const demo = await demoForUi(t);
+	const app = drive(<App cloud='demo' services={demo.services} initialView='volumes'/>, size);
+	t.teardown(app.unmount);
+	await app.waitFor('shop-redis-aof');
+	await select(app, 'shop-redis-aof');
+	await app.press('i');
+	await app.waitFor('Copy volume shop-redis-aof into an image');
+	await app.press(keys.enter);
+	let frame = await runPlanned(app);
+	t.regex(frame, /Running: done/v);
+	let images = await listAll(demo.session.glance!.listImages());
+	t.is(images.find(image => image.name === 'shop-redis-aof-image')?.status, 'active');
+
+	await app.press(keys.enter, '5');
+	await app.waitFor('BOOT');
+	await select(app, 'shop-db-01');
+	await app.press('b');
+	await app.waitFor('Image of server shop-db-01');
+	await app.press(keys.enter);
+	frame = await app.waitFor('Enter runs the plan');
+	// The server boots from a volume: core's warning is in the preview.
+	t.regex(frame, /boots from a volume/v);
+	await app.press(keys.escape);
+	await app.waitFor('BOOT');
+	await app.press('/', keys.escape);
+	await select(app, 'shop-web-01');
+	await app.press('b');
+	await app.waitFor('Image of server shop-web-01');
+	await app.press(keys.enter);
+	frame = await runPlanned(app);
+	t.regex(frame, /Running: done/v);
+	images = await listAll(demo.session.glance!.listImages());
+	t.is(images.find(image => image.name === 'shop-web-01-image')?.status, 'active');
+});
+
+test('Audit and Volumes views: Space marks volumes (● and a count), P backs up each marked one, two at a time', async t => {
+	const demo = await demoForUi(t);
+	const app = drive(<App cloud='demo' services={demo.services} initialView='audit'/>, size);
+	t.teardown(app.unmount);
+	await app.waitFor('shop-redis-aof');
+	await select(app, 'shop-redis-aof');
+	await app.press(' ');
+	let frame = await app.waitFor('1 marked');
+	t.regex(frame, /● shop-redis-aof/v);
+	await app.press('/', keys.escape, '2');
+	await app.waitFor('PROTECTION');
+	await select(app, 'shop-search-index');
+	await app.press(' ');
+	frame = await app.waitFor('2 marked');
+	t.regex(frame, /● shop-search/v);
+	// Space again unmarks, once more marks.
+	await app.press('/', keys.escape);
+	await select(app, 'shop-search-index');
+	await app.press(' ');
+	await app.waitFor('1 marked');
+	await app.press(' ');
+	await app.waitFor('2 marked');
+	await app.press('P');
+	frame = await app.waitFor('How many at once');
+	t.regex(frame, /Protect now: back up 2 marked volumes/v);
+	await app.press(keys.enter);
+	frame = await runPlanned(app);
+	t.regex(frame, /Running: done/v);
+	const volumes = await listAll(demo.session.cinder!.listVolumes());
+	const backups = await listAll(demo.session.cinder!.listBackups());
+	for (const name of ['shop-redis-aof', 'shop-search-index']) {
+		const volume = volumes.find(item => item.name === name);
+		const made = backups.filter(backup => backup.volumeId === volume?.id && backup.metadata['backstack_version'] === '9.9.9-test');
+		t.is(made.length, 1, `one backup of ${name}`);
+		t.is(made[0]?.status, 'available');
+	}
+
+	// After the run the marks are gone.
+	await app.press(keys.enter);
+	await app.waitFor(text => text.includes('PROTECTION') && !text.includes('marked'));
+});
+
+test('Ctrl+C during a restore stops it, names the volume it created and cleans it up on c', async t => {
+	// The volume takes a while to become available, so that the stop lands half-way.
+	const demo = await demoForUi(t, {timeScale: 1, delays: {restore: 4000, volumeCreate: 4000}});
+	const app = drive(<App cloud='demo' services={demo.services} initialView='backups'/>, size);
+	t.teardown(app.unmount);
+	await app.waitFor('shop-web-static-2d');
+	await select(app, 'shop-web-static-2d');
+	await app.press('R');
+	await app.waitFor('Enter runs the plan');
+	await app.press(keys.enter);
+	await app.waitFor('+ created volume', 20_000);
+	await app.press(ctrlC);
+	let frame = await app.waitFor('clean up now', 30_000);
+	t.regex(frame, /Running: cancelled/v);
+	const id = /• volume \S+ \((?<id>\S+)\)/v.exec(frame)?.groups?.['id'];
+	t.truthy(id);
+	t.truthy(await demo.session.cinder!.findVolume(id!));
+	await app.press('c');
+	frame = await app.waitFor(text => /Cleaning up plan \S+: finished/v.test(text), 60_000);
+	t.regex(frame, /✔ deleted volume/v);
+	t.is(await demo.session.cinder!.findVolume(id!), undefined);
+	t.deepEqual(listUnfinished(demo.journal), []);
+	// The app is still running: back to the lists, with the cleanup said in the status line.
+	await app.press(keys.enter);
+	t.regex(await app.waitFor('INCR'), /cleaned up 1 resource/v);
+});
+
+test('Ctrl+C during a restore, then k keeps the volume: the journal lists it for later', async t => {
+	const demo = await demoForUi(t, {timeScale: 1, delays: {restore: 4000, volumeCreate: 4000}});
+	const app = drive(<App cloud='demo' services={demo.services} initialView='backups'/>, {columns: 160, rows: 24});
+	t.teardown(app.unmount);
+	await app.waitFor('shop-web-static-2d');
+	await select(app, 'shop-web-static-2d');
+	await app.press('R');
+	await app.waitFor('Enter runs the plan');
+	await app.press(keys.enter);
+	await app.waitFor('+ created volume', 20_000);
+	await app.press(ctrlC);
+	let frame = await app.waitFor('clean up now', 30_000);
+	const id = /• volume \S+ \((?<id>\S+)\)/v.exec(frame)?.groups?.['id'];
+	await app.press('k');
+	frame = await app.waitFor('INCR');
+	t.regex(frame, /kept volume .*backstack journal/v);
+	const unfinished = listUnfinished(demo.journal);
+	t.is(unfinished.length, 1);
+	t.is(unfinished[0]?.state, 'cancelled');
+	t.deepEqual(unfinished[0]?.leftovers.map(resource => resource.id), [id]);
+	t.truthy(await demo.session.cinder!.findVolume(id!));
+});
+
+test('read-only mode: b and O do nothing, d (a local file only) still opens its form', async t => {
+	const demo = await demoForUi(t);
+	const app = drive(<App isReadonly cloud='demo' services={demo.services} initialView='volumes'/>, size);
+	t.teardown(app.unmount);
+	await app.waitFor('shop-redis-aof');
+	await select(app, 'shop-redis-aof');
+	await app.press('b', 'O', ' ', 'P');
+	const frame = app.frame();
+	t.notRegex(frame, /Back up volume|Which backup|marked/v);
+	t.regex(frame, /PROTECTION/v);
+	await app.press('6');
+	await app.waitFor('MADE BY');
+	await select(app, 'Debian');
+	await app.press('d');
+	await app.waitFor('Download image Debian');
+});
+
+test('a file to restore from that is missing is refused before anything changes', async t => {
+	const demo = await demoForUi(t);
+	const app = drive(<App cloud='demo' services={demo.services} initialView='images'/>, size);
+	t.teardown(app.unmount);
+	await app.waitFor('Debian');
+	await app.press('I');
+	await app.waitFor('New image from a file');
+	const missing = path.join(demo.directory, 'nothing-here.raw');
+	await app.press(missing, keys.down, 'never', keys.enter);
+	const frame = await app.waitFor(text => /not possible as it is|Planning failed|check failed/v.test(text));
+	t.notRegex(frame, /Running: done/v);
+	const images = await listAll(demo.session.glance!.listImages());
+	t.false(images.some(image => image.name === 'never'));
+});
