@@ -261,22 +261,88 @@ qemu_img_retry() {
 	EOF
 }
 
-# Zed's NFS driver keeps an encrypted volume as a qcow2 file with LUKS inside and converts it to raw without
-# the key on upload-to-image, which fails. This subclass hands such a file to Glance as it is (what a block
-# driver does with its LUKS device); key cloning and image properties remain Cinder's own code.
+# Zed's NFS driver keeps an encrypted volume as a qcow2 file with qcow2's own LUKS encryption (encrypt.format=luks).
+# Stock Zed then fails every data path between such a volume and Glance: upload-to-image converts it to raw without
+# the key, and a volume made from an image is overwritten by the image's raw bytes and resized without the key.
+# This subclass moves the data the way a block driver (LVM, Ceph) does, with the volume's own passphrase (hex of its
+# Barbican key, as os-brick passes it):
+#  - upload: the volume as a raw LUKS container (Glance gets `raw`; Cinder treats luks as raw);
+#  - volume from an encrypted image (its key already cloned to the volume by Cinder): the LUKS container opened with
+#    that passphrase, written into the volume's qcow2+LUKS file; a wrong key fails here, as it would for a real volume;
+#  - encrypted volume from a plain image: the image's bytes encrypted into the volume's qcow2+LUKS file.
+# Known consequence: a LUKS image holds the whole volume plus a ~2 MiB header, so Glance's virtual_size exceeds the
+# volume's size and a volume made from it needs one GiB more (a block driver's LUKS header lives inside the volume).
+# Key cloning, image properties and every API answer remain Cinder's own code; only the data path differs.
 nfs_driver_shim() {
 	put /usr/local/lib/python3.11/dist-packages/backstack_real_nfs.py 0644 <<-'EOF'
-	"""backstack-real: Cinder NFS driver that uploads encrypted volumes without converting them."""
+	"""backstack-real: Cinder NFS driver whose encrypted volumes move to and from Glance as raw LUKS, like a block driver's."""
+	import binascii
+	import contextlib
+	import os
+	import tempfile
+
+	from castellan import key_manager
+	from oslo_config import cfg
+
+	from cinder.image import image_utils
 	from cinder.volume.drivers import nfs
-	from cinder.volume.drivers import remotefs
+	from cinder.volume import volume_utils
+
+	LUKS_MAGIC = b'LUKS\xba\xbe'
 
 
 	class NfsDriver(nfs.NfsDriver):
+	    @contextlib.contextmanager
+	    def _work_with_passphrase(self, context, volume):
+	        """A private directory holding the volume's LUKS passphrase as file `passphrase` (mode 0600)."""
+	        key = key_manager.API(cfg.CONF).get(context, volume.encryption_key_id)
+	        with tempfile.TemporaryDirectory(dir=volume_utils.image_conversion_dir()) as work:
+	            secret = os.path.join(work, 'passphrase')
+	            with open(os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), 'wb') as handle:
+	                handle.write(binascii.hexlify(key.get_encoded()))
+	            yield work, secret
+
 	    def copy_volume_to_image(self, context, volume, image_service, image_meta):
 	        if not volume.encryption_key_id:
 	            return super().copy_volume_to_image(context, volume, image_service, image_meta)
-	        generic = remotefs.RemoteFSDriver.copy_volume_to_image
-	        return generic(self, context, volume, image_service, image_meta)
+	        path = self.local_path(volume)
+	        with self._work_with_passphrase(context, volume) as (work, secret):
+	            luks = os.path.join(work, 'volume.luks')
+	            self._execute('qemu-img', 'convert',
+	                          '--object', 'secret,id=sec0,format=raw,file=' + secret,
+	                          '--image-opts', 'driver=qcow2,encrypt.key-secret=sec0,file.filename=' + path,
+	                          '-O', 'luks', '-o', 'key-secret=sec0', luks,
+	                          run_as_root=self._execute_as_root)
+	            volume_utils.upload_volume(context, image_service, image_meta, luks, volume,
+	                                       run_as_root=self._execute_as_root)
+
+	    def _image_into_encrypted_volume(self, context, volume, image_service, image_id):
+	        path = self.local_path(volume)
+	        with self._work_with_passphrase(context, volume) as (work, secret):
+	            fetched = os.path.join(work, 'image')
+	            image_utils.fetch_verify_image(context, image_service, image_id, fetched)
+	            with open(fetched, 'rb') as handle:
+	                is_luks = handle.read(len(LUKS_MAGIC)) == LUKS_MAGIC
+	            source = ('driver=luks,key-secret=sec0,file.filename=' if is_luks else 'driver=raw,file.filename=') + fetched
+	            self._execute('qemu-img', 'convert',
+	                          '--object', 'secret,id=sec0,format=raw,file=' + secret,
+	                          '--image-opts', source,
+	                          '-O', 'qcow2', '-o', 'encrypt.format=luks,encrypt.key-secret=sec0', path,
+	                          run_as_root=self._execute_as_root)
+	            self._execute('qemu-img', 'resize',
+	                          '--object', 'secret,id=sec0,format=raw,file=' + secret,
+	                          '--image-opts', 'driver=qcow2,encrypt.key-secret=sec0,file.filename=' + path,
+	                          '%dG' % volume.size,
+	                          run_as_root=self._execute_as_root)
+	        self._set_rw_permissions(path)
+
+	    def copy_image_to_volume(self, context, volume, image_service, image_id):
+	        if not volume.encryption_key_id:
+	            return super().copy_image_to_volume(context, volume, image_service, image_id)
+	        return self._image_into_encrypted_volume(context, volume, image_service, image_id)
+
+	    def copy_image_to_encrypted_volume(self, context, volume, image_service, image_id):
+	        return self._image_into_encrypted_volume(context, volume, image_service, image_id)
 	EOF
 }
 

@@ -10,15 +10,33 @@ Barbican and Glance.
 */
 import {Buffer} from 'node:buffer';
 import {createHash, randomBytes} from 'node:crypto';
-import {readFile, stat, writeFile} from 'node:fs/promises';
+import {execFile} from 'node:child_process';
+import {createReadStream, createWriteStream} from 'node:fs';
+import {
+	open,
+	readFile,
+	rm,
+	stat,
+	writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
-import {backupMetaSourceTypeId, backupMetaSourceTypeName} from '../../../source/core/model.js';
+import {Readable} from 'node:stream';
+import {pipeline} from 'node:stream/promises';
+import {
+	backupMetaEncrypted,
+	backupMetaSize,
+	backupMetaSourceTypeId,
+	backupMetaSourceTypeName,
+	backupMetaVersion,
+} from '../../../source/core/model.js';
+import {runAudit} from '../../../source/core/audit.js';
 import {
 	planImageDownload,
 	planSecretExport,
 	planVolumeBackup,
 	planVolumeToImage,
 } from '../../../source/core/plans/backup.js';
+import {planBackup, planRestore} from '../../../source/core/plans/commands.js';
 import {systemClock} from '../../../source/core/plans/clock.js';
 import {removeResource, runPlan} from '../../../source/core/plans/execute.js';
 import {
@@ -60,6 +78,21 @@ export type Scenario = {
 	needs: Array<'cinder' | 'glance' | 'barbican'>;
 	run(context: ScenarioContext): Promise<void>;
 };
+
+/**
+Runs qemu-img; rejects with its stderr.
+*/
+async function qemuImg(args: string[]): Promise<void> {
+	await new Promise<void>((resolve, reject) => {
+		execFile('qemu-img', args, (error, _stdout, stderr) => {
+			if (error) {
+				reject(new Error(`${error.message} ${stderr}`));
+			} else {
+				resolve();
+			}
+		});
+	});
+}
 
 class ScenarioFailure extends Error {
 	constructor(message: string) {
@@ -362,7 +395,7 @@ async function imageOf(context: ScenarioContext, tracker: Tracker, name: string,
 	return imageId;
 }
 
-async function plainVolume(context: ScenarioContext, tracker: Tracker, name: string, extra: {imageRef?: string; metadata?: Record<string, string>} = {}) {
+async function plainVolume(context: ScenarioContext, tracker: Tracker, name: string, extra: {imageRef?: string; metadata?: Record<string, string>; volumeType?: string} = {}) {
 	const cinder = context.session.cinder!;
 	const volume = await cinder.createVolume({size: 1, name, ...extra});
 	tracker.add({kind: 'volume', id: volume.id, name});
@@ -579,6 +612,345 @@ export const volumeToImageAvailable: Scenario = {
 	},
 };
 
+const luksMagic = Buffer.from([0x4C, 0x55, 0x4B, 0x53, 0xBA, 0xBE]);
+
+/**
+The plaintext of an image, as a file in the work directory. Where the image is a LUKS container (what a block driver
+uploads for an encrypted volume, and what the real test cloud's NFS driver now uploads too), it is opened with the
+image's own key from Barbican by `qemu-img` (the passphrase is the key's hex, as os-brick passes it; it lives in a 0600
+file only while qemu-img runs). Elsewhere (the demo cloud) the image's bytes are the volume's bytes as they are.
+*/
+export async function plaintextOfImage(context: ScenarioContext, imageId: string, name: string): Promise<string> {
+	const glance = context.session.glance!;
+	const file = path.join(context.workDir, `${name}.image`);
+	await pipeline(Readable.from(glance.downloadImage(imageId)), createWriteStream(file, {mode: 0o600}));
+	const handle = await open(file, 'r');
+	const head = Buffer.alloc(luksMagic.length);
+	try {
+		await handle.read(head, 0, head.length, 0);
+	} finally {
+		await handle.close();
+	}
+
+	if (!head.equals(luksMagic)) {
+		return file;
+	}
+
+	const image = await glance.getImage(imageId);
+	expect(image.cinderEncryptionKeyId !== undefined, `image ${imageId} is a LUKS container without cinder_encryption_key_id`);
+	const key = await context.session.barbican!.getSecretPayload(image.cinderEncryptionKeyId);
+	const passphrase = path.join(context.workDir, `${name}.passphrase`);
+	const plaintext = path.join(context.workDir, `${name}.plain`);
+	await writeFile(passphrase, Buffer.from(key).toString('hex'), {mode: 0o600});
+	try {
+		await qemuImg([
+			'convert',
+			'--object',
+			`secret,id=sec0,format=raw,file=${passphrase}`,
+			'--image-opts',
+			`driver=luks,key-secret=sec0,file.filename=${file}`,
+			'-O',
+			'raw',
+			plaintext,
+		]);
+	} catch (error) {
+		throw new ScenarioFailure(`qemu-img could not open the LUKS image ${imageId} with its key: ${error instanceof Error ? error.message.split('\n').slice(0, 3).join(' ') : String(error)}`);
+	} finally {
+		await rm(passphrase, {force: true});
+		await rm(file, {force: true});
+	}
+
+	return plaintext;
+}
+
+/**
+Compares a file with `original`: the first bytes equal it, every byte after it is zero. Deletes the file; returns its length.
+*/
+export async function compareFile(file: string, original: Uint8Array, what: string): Promise<number> {
+	const expected = Buffer.from(original.buffer, original.byteOffset, original.byteLength);
+	let position = 0;
+	try {
+		for await (const chunk of createReadStream(file)) {
+			const bytes = Buffer.from(chunk as Uint8Array);
+			const head = Math.max(0, Math.min(bytes.length, expected.length - position));
+			if (head > 0) {
+				expect(bytes.subarray(0, head).equals(expected.subarray(position, position + head)), `${what} differs within bytes ${position}..${position + head}`);
+			}
+
+			const nonZero = bytes.subarray(head).findIndex(byte => byte !== 0);
+			expect(nonZero === -1, `${what} has a non-zero byte at ${position + head + nonZero}, after the original data`);
+			position += bytes.length;
+		}
+	} finally {
+		await rm(file, {force: true});
+	}
+
+	expect(position >= expected.length, `${what} has ${position} bytes, fewer than the ${expected.length} written`);
+	return position;
+}
+
+/**
+Uploads a volume to an image (Cinder's own call, as the read-back of the other scenarios) and waits until both settle.
+*/
+export async function readBackImage(context: ScenarioContext, tracker: Pick<Tracker, 'add'>, volumeId: string, imageName: string): Promise<string> {
+	const cinder = context.session.cinder!;
+	const {imageId} = await cinder.uploadVolumeToImage(volumeId, {imageName, diskFormat: 'raw', containerFormat: 'bare'});
+	tracker.add({kind: 'image', id: imageId, name: imageName});
+	await settle(context, `image ${imageName}`, async () => context.session.glance!.getImage(imageId), ['active']);
+	await settle(context, `volume ${volumeId}`, async () => cinder.getVolume(volumeId), ['available']);
+	return imageId;
+}
+
+/**
+An encrypted volume of the scenario's type holding `data`, uploaded to an image by backstack's plan. Checks that the
+image has its own key and, opened, holds the data.
+
+The volume that is uploaded must not itself come from an image: Cinder (Zed) copies the volume's image metadata into
+the uploaded image, including `signature_verified`, and a volume made from such an image ends `error`
+(GlanceMetadataExists: key signature_verified exists; see the contract suite). So the data goes image → encrypted
+volume → backstack backup → backstack restore into a new volume (a restore carries no image metadata) → upload.
+*/
+async function encryptedImage(context: ScenarioContext, tracker: Tracker, prefix: string, data: Uint8Array) {
+	const dataImage = await imageOf(context, tracker, `${prefix}-data`, data);
+	const holder = await plainVolume(context, tracker, `${prefix}-holder`, {imageRef: dataImage, volumeType: context.encryptedType});
+	expect(holder.encrypted, 'the volume is not encrypted: is the type really an encrypted one?');
+	const backupId = await backupBy(context, tracker, holder.id);
+	const restorePlan = planOf(await planRestoreBackupToNewVolume(context.session, {backupId, name: `${prefix}-src`}));
+	const sourceId = resultOf(await tracker.run(restorePlan), 'volume');
+	const source = await context.session.cinder!.getVolume(sourceId);
+	expect(source.encrypted && source.volumeType === context.encryptedType, `the restored source is ${source.volumeType ?? '?'}, encrypted: ${String(source.encrypted)}`);
+	const plan = planOf(await planVolumeToImage(context.session, {volumeId: source.id, imageName: `${prefix}-image`}));
+	const imageId = resultOf(await tracker.run(plan), 'image');
+	const image = await settle(context, 'the encrypted volume\'s image', async () => context.session.glance!.getImage(imageId), ['active']);
+	await settle(context, 'the source volume', async () => context.session.cinder!.getVolume(source.id), ['available']);
+	expect(image.cinderEncryptionKeyId !== undefined && image.cinderEncryptionKeyId !== source.encryptionKeyId, `the image has no key of its own: ${image.cinderEncryptionKeyId ?? 'none'}`);
+	expect(image.properties['signature_verified'] === undefined, 'the image carries signature_verified: a volume cannot be made of it on Zed');
+	await compareFile(await plaintextOfImage(context, imageId, `${prefix}-image`), data, 'the encrypted volume\'s image');
+	return {source, image};
+}
+
+/**
+Restore 4 from an encrypted image, through `backstack restore volume-from-image`'s planner: it asks for an encrypted type
+and offers only those; the answer gives a volume of that type with its own key, whose data is the image's.
+*/
+export const encryptedImageToVolume: Scenario = {
+	name: 'an encrypted volume\'s image restores into a volume of the encrypted type with its own key and the same bytes',
+	needs: ['cinder', 'glance', 'barbican'],
+	async run(context) {
+		const prefix = `${context.prefix ?? 'backstack-scenario'}-encimg`;
+		await withCleanup(context, async tracker => {
+			const cinder = context.session.cinder!;
+			const data = randomBytes((160 * 1024) + 3);
+			const {image} = await encryptedImage(context, tracker, prefix, data);
+			const imageKey = image.cinderEncryptionKeyId!;
+			const request = {kind: 'volume-from-image', imageId: image.id, name: `${prefix}-restored`} as const;
+			const question = await planRestore(context.session, request);
+			expect(question.kind === 'needs-input', `the planner did not ask for a type: ${JSON.stringify(question)}`);
+			expect(question.field === 'volumeType', `it asks for ${question.field}`);
+			expect(question.options.some(option => option.value === context.encryptedType || option.label.includes(context.encryptedType)), `the encrypted type ${context.encryptedType} is not offered: ${JSON.stringify(question.options)}`);
+			const types = await cinder.listVolumeTypes();
+			const plainTypes = new Set(types.flatMap(type => (type.name === '__DEFAULT__' ? [type.id, type.name] : [])));
+			expect(question.options.every(option => !plainTypes.has(option.value)), `an unencrypted type is offered: ${JSON.stringify(question.options)}`);
+
+			const plan = planOf(await planRestore(context.session, {...request, volumeType: context.encryptedType}));
+			const volumeId = resultOf(await tracker.run(plan), 'volume');
+			const volume = await cinder.getVolume(volumeId);
+			expect(volume.status === 'available', `the volume is ${volume.status}`);
+			expect(volume.encrypted, 'the volume is not encrypted');
+			expect(volume.volumeType === context.encryptedType, `the volume has type ${volume.volumeType ?? '?'}, not ${context.encryptedType}`);
+			expect(volume.encryptionKeyId !== undefined && volume.encryptionKeyId !== imageKey, `the volume's key ${volume.encryptionKeyId ?? 'none'} is not its own (image key ${imageKey})`);
+			const key = await context.session.barbican!.findSecret(volume.encryptionKeyId);
+			expect(key?.status === 'ACTIVE', `the volume's key is ${key?.status ?? 'missing'}`);
+			const readBack = await readBackImage(context, tracker, volumeId, `${prefix}-readback`);
+			const length = await compareFile(await plaintextOfImage(context, readBack, `${prefix}-readback`), data, 'the restored volume');
+			context.log?.(`read back ${length} bytes: the original ${data.length}, the rest zeros`);
+		});
+	},
+};
+
+/**
+Backups 4 + 5 and restore 5: an encrypted volume's image and its key go to files; the image (and so its key) is
+deleted; backstack restores the image with the key as a NEW secret holding the same bytes, and a volume made of the
+restored image becomes available (the key works).
+*/
+export const encryptedImageFromFiles: Scenario = {
+	name: 'a deleted encrypted image comes back from its file and exported key: new secret, same key bytes, a volume of it works',
+	needs: ['cinder', 'glance', 'barbican'],
+	async run(context) {
+		const prefix = `${context.prefix ?? 'backstack-scenario'}-encfile`;
+		await withCleanup(context, async tracker => {
+			const glance = context.session.glance!;
+			const barbican = context.session.barbican!;
+			const data = randomBytes((96 * 1024) + 1);
+			const {image} = await encryptedImage(context, tracker, prefix, data);
+			const oldKey = image.cinderEncryptionKeyId!;
+			const imageFile = path.join(context.workDir, `${prefix}.raw`);
+			const keyFile = path.join(context.workDir, `${prefix}.key`);
+			const download = await tracker.run(planOf(await planBackup(context.session, {kind: 'image-download', imageId: image.id, path: imageFile})));
+			expect(outcome(download)?.type === 'plan-done', `the download ended ${JSON.stringify(outcome(download))}`);
+			const downloaded = await stat(imageFile);
+			expect(downloaded.size === image.size, 'the downloaded file is not the image\'s size');
+			await tracker.run(planOf(await planBackup(context.session, {kind: 'secret', from: {kind: 'image', id: image.id}, path: keyFile})));
+			const keyBytes = await readFile(keyFile);
+			expect(keyBytes.length === 32, `the exported key has ${keyBytes.length} bytes, not 32 (AES-256)`);
+
+			await glance.deleteImage(image.id);
+			const tracked = tracker.created.find(resource => resource.id === image.id);
+			if (tracked) {
+				tracked.removed = true;
+			}
+
+			await vanish(context, 'the deleted image', async () => glance.findImage(image.id));
+			await vanish(context, 'the deleted image\'s key', async () => barbican.findSecret(oldKey));
+
+			const restorePlan = planOf(await planRestore(context.session, {
+				kind: 'image', path: imageFile, name: `${prefix}-restored`, keyFile,
+			}));
+			const events = await tracker.run(restorePlan);
+			const imageId = resultOf(events, 'image');
+			const secretId = resultOf(events, 'secret');
+			const restored = await settle(context, 'the restored image', async () => glance.getImage(imageId), ['active']);
+			expect(restored.cinderEncryptionKeyId === secretId, `the restored image points at ${restored.cinderEncryptionKeyId ?? 'nothing'}, not the new secret ${secretId}`);
+			expect(secretId !== oldKey, 'the restored secret kept the old ID');
+			const payload = await barbican.getSecretPayload(secretId);
+			expect(Buffer.from(payload).equals(keyBytes), 'the new secret holds other bytes than the exported key');
+			expect(restored.size === image.size && restored.checksum === image.checksum && restored.hashValue === image.hashValue, 'the restored image\'s checksums differ from the original\'s');
+
+			const volumePlan = planOf(await planRestore(context.session, {
+				kind: 'volume-from-image', imageId, name: `${prefix}-volume`, volumeType: context.encryptedType,
+			}));
+			const volumeId = resultOf(await tracker.run(volumePlan), 'volume');
+			const volume = await context.session.cinder!.getVolume(volumeId);
+			expect(volume.status === 'available' && volume.encrypted, `the volume of the restored image is ${volume.status}, encrypted: ${String(volume.encrypted)}`);
+			expect(volume.encryptionKeyId !== undefined && volume.encryptionKeyId !== secretId, 'the volume has no key of its own');
+			const readBack = await readBackImage(context, tracker, volumeId, `${prefix}-readback`);
+			const length = await compareFile(await plaintextOfImage(context, readBack, `${prefix}-readback`), data, 'the volume of the restored image');
+			context.log?.(`read back ${length} bytes: the original ${data.length}, the rest zeros`);
+		});
+	},
+};
+
+/**
+Backup 2 with `viaSnapshot` on an available volume: the volume stays available all along, the image holds its bytes,
+and the temporary snapshot and volume are gone afterwards.
+*/
+export const volumeToImageViaSnapshot: Scenario = {
+	name: 'an available volume copied into an image through a snapshot stays available; the image holds its bytes; no temporaries are left',
+	needs: ['cinder', 'glance'],
+	async run(context) {
+		const prefix = `${context.prefix ?? 'backstack-scenario'}-detour`;
+		await withCleanup(context, async tracker => {
+			const cinder = context.session.cinder!;
+			const data = randomBytes((192 * 1024) + 9);
+			const dataImage = await imageOf(context, tracker, `${prefix}-data`, data);
+			const source = await plainVolume(context, tracker, `${prefix}-src`, {imageRef: dataImage});
+			const plan = planOf(await planBackup(context.session, {
+				kind: 'volume-image', volumeId: source.id, imageName: `${prefix}-image`, viaSnapshot: true,
+			}));
+			expect(plan.steps.map(step => step.id).join(',') === 'snapshot,temporary-volume,upload', `not the detour: ${plan.steps.map(step => step.id).join(',')}`);
+			const statuses = new Set<string>();
+			const events: PlanEvent[] = [];
+			for await (const event of runPlan(plan, context.session, {clock: context.clock ?? systemClock})) {
+				context.log?.(`${plan.kind}: ${event.type}`);
+				events.push(event);
+				if (event.type === 'created') {
+					tracker.created.push(event.resource);
+				} else if (event.type === 'status' || event.type === 'step-start') {
+					const {status} = await cinder.getVolume(source.id);
+					statuses.add(status);
+				}
+			}
+
+			const imageId = resultOf(events, 'image');
+			expect([...statuses].join(',') === 'available', `the source volume was ${[...statuses].join(', ')} during the copy`);
+			const temporaries = events.filter(event => event.type === 'created' && event.resource.temporary);
+			expect(temporaries.length === 2, `expected a temporary snapshot and volume, got ${temporaries.length}`);
+			expect(events.filter(event => event.type === 'cleanup-done').length === 2, 'the temporaries were not both removed');
+			const length = await compareImage(context, imageId, data);
+			context.log?.(`the image holds ${length} bytes: the volume's ${data.length}, the rest zeros`);
+			const leftovers: string[] = [];
+			for await (const snapshot of cinder.listSnapshots()) {
+				if (snapshot.volumeId === source.id || snapshot.name.includes(prefix)) {
+					leftovers.push(`snapshot ${snapshot.id} ${snapshot.name} ${snapshot.status}`);
+				}
+			}
+
+			for await (const volume of cinder.listVolumes()) {
+				if (volume.id !== source.id && volume.name.includes(`${prefix}-src`)) {
+					leftovers.push(`volume ${volume.id} ${volume.name} ${volume.status}`);
+				}
+			}
+
+			expect(leftovers.length === 0, `temporary resources left: ${leftovers.join(', ')}`);
+		});
+	},
+};
+
+/**
+Backup 6 from the audit: the audit finds two volumes unprotected; protect-now with one at a time backs both up with
+backstack's metadata, never two at once; the audit then calls them protected.
+*/
+export const protectNowFromAudit: Scenario = {
+	name: 'protect-now backs up the audit\'s unprotected volumes one at a time, with backstack\'s metadata',
+	needs: ['cinder'],
+	async run(context) {
+		const prefix = `${context.prefix ?? 'backstack-scenario'}-protect`;
+		await withCleanup(context, async tracker => {
+			const cinder = context.session.cinder!;
+			const volumes = [await plainVolume(context, tracker, `${prefix}-a`), await plainVolume(context, tracker, `${prefix}-b`)];
+			const ids = new Set(volumes.map(volume => volume.id));
+			const judge = async () => {
+				const report = await runAudit(context.session, {policy: {rpoHours: 24, severities: {}}});
+				return (report.projects[0]?.findings ?? []).filter(finding => ids.has(finding.resource.id)).map(finding => `${finding.code} ${finding.resource.id}`).toSorted();
+			};
+
+			const before = await judge();
+			const unprotected = volumes.map(volume => `volume.unprotected ${volume.id}`).toSorted();
+			expect(JSON.stringify(before) === JSON.stringify(unprotected), `the audit did not find both unprotected: ${JSON.stringify(before)}`);
+			const plan = planOf(await planBackup(context.session, {
+				kind: 'protect', volumeIds: volumes.map(volume => volume.name), concurrency: 1, version: 'scenario',
+			}));
+			expect(plan.concurrency === 1 && plan.steps.length === 2, `plan: concurrency ${plan.concurrency ?? '?'}, ${plan.steps.length} steps`);
+			const events = await tracker.run(plan);
+			let running = 0;
+			let most = 0;
+			for (const event of events) {
+				if (event.type === 'step-start') {
+					running++;
+					most = Math.max(most, running);
+				} else if (event.type === 'step-done' || event.type === 'step-failed') {
+					running--;
+				}
+			}
+
+			expect(most === 1, `${most} backups ran at once with a limit of 1`);
+			const end = outcome(events);
+			expect(end?.type === 'plan-done', `protect-now ended ${JSON.stringify(end)}`);
+			for (const volume of volumes) {
+				const backups: Array<{id: string; status: string; metadata: Record<string, string>}> = [];
+				// eslint-disable-next-line no-await-in-loop
+				for await (const backup of cinder.listBackups()) {
+					if (backup.volumeId === volume.id) {
+						backups.push(backup);
+					}
+				}
+
+				expect(backups.length === 1, `volume ${volume.name} has ${backups.length} backups`);
+				const [backup] = backups;
+				expect(backup?.status === 'available', `the backup of ${volume.name} is ${backup?.status ?? '?'}`);
+				const {metadata} = backup;
+				expect(metadata[backupMetaSourceTypeName] === volume.volumeType && metadata[backupMetaEncrypted] === 'false'
+					&& metadata[backupMetaSize] === String(volume.size) && metadata[backupMetaVersion] === 'scenario'
+					&& (volume.volumeTypeId === undefined || metadata[backupMetaSourceTypeId] === volume.volumeTypeId), `the backup of ${volume.name} lacks backstack's metadata: ${JSON.stringify(metadata)}`);
+			}
+
+			const after = await judge();
+			const protectedNow = volumes.map(volume => `volume.protected ${volume.id}`).toSorted();
+			expect(JSON.stringify(after) === JSON.stringify(protectedNow), `after protect-now the audit says ${JSON.stringify(after)}`);
+		});
+	},
+};
+
 export const scenarios: Scenario[] = [
 	encryptedBackupRoundTrip,
 	restoreTrapFailsFast,
@@ -590,4 +962,8 @@ export const scenarios: Scenario[] = [
 	volumeFromImage,
 	imageDownloadResumes,
 	volumeToImageAvailable,
+	encryptedImageToVolume,
+	encryptedImageFromFiles,
+	volumeToImageViaSnapshot,
+	protectNowFromAudit,
 ];
