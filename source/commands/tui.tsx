@@ -38,6 +38,8 @@ export async function runTui(context: CommandContext): Promise<number> {
 		copy: osc52Writer(context.stdout),
 		env: context.env,
 		theme: settings.theme,
+		// Written into the metadata of the backups made here, as `backstack backup` does.
+		version: context.version,
 	};
 	const instance = render(
 		<App

@@ -147,3 +147,14 @@ export async function startPane(options: {name: string; args: string[]; columns:
 	return pane;
 }
 
+/**
+The `/` filter, kept: types the text, waits until the screen shows it (so that Enter arrives as a key of its own, not in the
+same read as the text), then Enter, and waits for the filter to be kept.
+*/
+export async function filterRows(pane: Pane, text: string): Promise<string> {
+	await pane.press('/');
+	await pane.type(text);
+	await pane.waitFor(`/${text}█`);
+	await pane.press('Enter');
+	return pane.waitFor(screen => / \d+\/\d+ rows/v.test(screen) && !screen.includes(`/${text}█`));
+}

@@ -4,7 +4,7 @@ the pane. Skipped only when tmux is missing (CI installs it).
 */
 import process from 'node:process';
 import test from 'ava';
-import {hasTmux, startPane} from './tmux.js';
+import {filterRows, hasTmux, startPane} from './tmux.js';
 
 const tmux = hasTmux() ? test.serial : test.skip;
 
@@ -30,10 +30,7 @@ tmux('start, navigate, filter, open a detail, use the palette, switch project, q
 	t.not(selected(screen), first);
 
 	// Filter to one volume.
-	await pane.press('/');
-	await pane.type('shop-db-data');
-	await pane.press('Enter');
-	screen = await pane.waitFor(/1\/\d+ rows/v);
+	screen = await filterRows(pane, 'shop-db-data');
 	t.regex(screen, /shop-db-data/v);
 	t.notRegex(screen, /shop-redis-aof/v);
 
@@ -70,15 +67,12 @@ tmux('a guided restore of an encrypted backup of a non-default type ends with an
 	// The weekly full backup of the LUKS volume shop-db-data.
 	await pane.press('3');
 	await pane.waitFor('STATUS');
-	await pane.press('/');
-	await pane.type('shop-db-data-weekly');
-	await pane.press('Enter');
-	await pane.waitFor(/1\/\d+ rows/v);
+	await filterRows(pane, 'shop-db-data-weekly');
 
 	// R plans the restore and previews it; nothing has changed yet.
 	await pane.press('R');
 	let screen = await pane.waitFor(/Enter runs the plan|Type .* to confirm|cannot be restored|↑\/↓ choose/v);
-	t.regex(screen, /Restore plan/v);
+	t.regex(screen, /Plan: Restore/v);
 	t.regex(screen, /LUKS/v);
 
 	// Enter runs it; every step ends done and the new volume is the result.
@@ -89,9 +83,7 @@ tmux('a guided restore of an encrypted backup of a non-default type ends with an
 
 	// Back to the lists, which re-read the inventory: the restored volume is there, and available.
 	await pane.press('Enter', 'Escape', '2');
-	await pane.press('/');
-	await pane.type('restore-');
-	await pane.press('Enter');
+	await filterRows(pane, 'restore-');
 	screen = await pane.waitFor(/restore-shop-db-data-weekly\S*\s+\d+G\s+LUKS\s+available/v, 60_000);
 	t.regex(screen, /LUKS/v);
 	await pane.press('q');
