@@ -1,5 +1,6 @@
 /*
-Admin calls the suite needs for its setup but backstack's client deliberately does not offer (Cinder quota sets).
+Calls the suite needs for its setup but backstack's client deliberately does not offer (Cinder quota sets as admin; Nova
+server create, attach and delete as the member).
 Raw HTTP with a token of our own; the token and password never leave this module (errors carry status and path only).
 */
 import type {BackstackSession, ResolvedCloudConfig} from '../../source/openstack/index.js';
@@ -66,4 +67,34 @@ export async function adminCinderRequest(admin: BackstackSession, config: Resolv
 	}
 
 	return text === '' ? undefined : JSON.parse(text) as unknown;
+}
+
+/**
+`METHOD <compute endpoint>/<path>` as the cloud's user (Nova's server create/attach/delete, which backstack's client does
+not offer), at compute microversion 2.74 (`networks: 'none'`). Resolves to the parsed JSON body, or undefined.
+*/
+export async function computeRequest(session: BackstackSession, config: ResolvedCloudConfig, request: {method: string; path: string; body?: unknown}): Promise<{status: number; body: unknown}> {
+	const {method, path, body} = request;
+	const endpoint = session.identity.catalog().find(entry => entry.serviceType === 'compute' && entry.interface === 'public');
+	if (!endpoint) {
+		throw new Error('the catalog has no compute endpoint');
+	}
+
+	const url = `${endpoint.url.replace(/\/$/v, '')}/${path}`;
+	const response = await fetch(url, {
+		method,
+		headers: {
+			accept: 'application/json',
+			'x-auth-token': await adminToken(config),
+			'openstack-api-version': 'compute 2.74',
+			...(body !== undefined && {'content-type': 'application/json'}),
+		},
+		body: body === undefined ? undefined : JSON.stringify(body),
+	});
+	const text = await response.text();
+	if (!response.ok && response.status !== 404) {
+		throw new Error(`${method} ${new URL(url).pathname}: HTTP ${response.status} ${text.slice(0, 300)}`);
+	}
+
+	return {status: response.status, body: text === '' ? undefined : JSON.parse(text) as unknown};
 }

@@ -3,13 +3,14 @@ The contract suite against the embedded demo cloud (fast: statuses advance at 1/
 The member user has two projects on both clouds (the `empty` seed's `demo` and `sandbox`); a `demo-sandbox` cloud for
 the second one is written next to the demo's clouds.yaml.
 */
+import {randomUUID} from 'node:crypto';
 import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import {parse, stringify} from 'yaml';
-import {startDemoCloud} from '../../source/demo-cloud/index.js';
-import {registerContractSuite} from './suite.js';
+import {startDemoCloud, type DemoCloud} from '../../source/demo-cloud/index.js';
+import {registerContractSuite, type ServerMaker} from './suite.js';
 
 type CloudsFile = {clouds: Record<string, {auth: Record<string, unknown>}>};
 
@@ -38,6 +39,7 @@ registerContractSuite(test, {
 			admin: 'demo-admin',
 			member: 'demo',
 			member2: 'demo-sandbox',
+			servers: stateServers(cloud),
 			async close() {
 				await cloud.close();
 				await rm(directory, {recursive: true, force: true});
@@ -48,3 +50,62 @@ registerContractSuite(test, {
 	waitMs: 20_000,
 	testTimeoutMs: 60_000,
 });
+
+/**
+The demo cloud has no POST /servers (no Neutron): servers are written into its state, volumes attached as Nova would
+(in-use, an attachment each; a boot volume first as /dev/vda).
+*/
+function stateServers(cloud: DemoCloud): ServerMaker {
+	const {state} = cloud;
+	return {
+		async create(request) {
+			const now = Date.now();
+			const id = randomUUID();
+			const isBootFromVolume = request.bootVolumeId !== undefined;
+			const volumes = [...(isBootFromVolume ? [request.bootVolumeId] : []), ...request.attachVolumeIds];
+			state.servers.set(id, {
+				id,
+				projectId: request.projectId,
+				userId: request.userId,
+				name: request.name,
+				status: 'ACTIVE',
+				vmState: 'active',
+				taskState: null,
+				imageId: request.imageId ?? '',
+				flavorId: '1',
+				availabilityZone: 'nova',
+				metadata: {},
+				volumesAttached: volumes.map(volumeId => ({id: volumeId ?? '', deleteOnTermination: false})),
+				createdAt: now,
+				updatedAt: now,
+				launchedAt: now,
+			});
+			for (const [index, volumeId] of volumes.entries()) {
+				const volume = state.volumes.get(volumeId ?? '');
+				if (!volume) {
+					throw new Error(`no volume ${volumeId ?? ''} in the demo cloud`);
+				}
+
+				volume.status = 'in-use';
+				volume.attachments.push({
+					serverId: id, attachmentId: randomUUID(), device: `/dev/vd${String.fromCodePoint(97 + index + (isBootFromVolume ? 0 : 1))}`, attachedAt: now,
+				});
+			}
+
+			return id;
+		},
+		async remove(id) {
+			const server = state.servers.get(id);
+			state.servers.delete(id);
+			for (const {id: volumeId} of server?.volumesAttached ?? []) {
+				const volume = state.volumes.get(volumeId);
+				if (!volume) {
+					continue;
+				}
+
+				volume.attachments = volume.attachments.filter(attachment => attachment.serverId !== id);
+				volume.status = volume.attachments.length > 0 ? 'in-use' : 'available';
+			}
+		},
+	};
+}
