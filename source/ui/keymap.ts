@@ -114,24 +114,12 @@ export const keymap: readonly Binding[] = [
 		id: 'app.refresh', keys: ['r', 'ctrl+r'], description: 'Refresh', when: browse, footer: true, palette: true,
 	},
 	{
-		id: 'restore.start', keys: ['R'], description: 'Restore as a new resource', when: browse, mutates: true, palette: true, footer: true,
-		views: ['backups', 'images', 'secrets'], short: 'restore',
-	},
-	{
-		id: 'restore.onto', keys: ['O'], description: 'Restore onto a volume', when: browse, mutates: true, dangerous: true, palette: true, footer: true,
-		views: ['backups', 'volumes'], short: 'restore onto',
-	},
-	{
-		id: 'restore.imageFile', keys: ['I'], description: 'New image from a file', when: browse, mutates: true, palette: true, footer: true,
-		views: ['images'], short: 'image from file',
-	},
-	{
 		id: 'backup.create', keys: ['b'], description: 'Back up (volume, server)', when: browse, mutates: true, palette: true, footer: true,
-		views: ['volumes', 'servers', 'audit'], short: 'back up',
+		views: ['volumes', 'servers', 'audit'], short: 'backup',
 	},
 	{
 		id: 'backup.toImage', keys: ['i'], description: 'Copy volume to an image', when: browse, mutates: true, palette: true, footer: true,
-		views: ['volumes'], short: 'to image',
+		views: ['volumes'], short: '→image',
 	},
 	{
 		id: 'backup.download', keys: ['d'], description: 'Download image to a file', when: browse, localOnly: true, palette: true, footer: true,
@@ -139,7 +127,7 @@ export const keymap: readonly Binding[] = [
 	},
 	{
 		id: 'backup.exportKey', keys: ['K'], description: 'Export a key to a file', when: browse, localOnly: true, palette: true, footer: true,
-		views: ['volumes', 'backups', 'images', 'secrets'], short: 'export key',
+		views: ['volumes', 'backups', 'images', 'secrets'], short: 'key→file',
 	},
 	{
 		id: 'backup.mark', keys: ['space'], description: 'Mark volume (protect-now)', when: ['list'], mutates: true, footer: true,
@@ -147,7 +135,19 @@ export const keymap: readonly Binding[] = [
 	},
 	{
 		id: 'backup.protect', keys: ['P'], description: 'Protect marked volumes now', when: browse, mutates: true, palette: true, footer: true,
-		views: ['volumes', 'audit'], short: 'protect marked',
+		views: ['volumes', 'audit'], short: 'protect',
+	},
+	{
+		id: 'restore.start', keys: ['R'], description: 'Restore as a new resource', when: browse, mutates: true, palette: true, footer: true,
+		views: ['backups', 'images', 'secrets'], short: 'restore',
+	},
+	{
+		id: 'restore.onto', keys: ['O'], description: 'Restore onto a volume', when: browse, mutates: true, dangerous: true, palette: true, footer: true,
+		views: ['backups', 'volumes'], short: 'onto vol',
+	},
+	{
+		id: 'restore.imageFile', keys: ['I'], description: 'New image from a file', when: browse, mutates: true, palette: true, footer: true,
+		views: ['images'], short: 'file→image',
 	},
 	{
 		id: 'app.help', keys: ['?'], description: 'Help', when: ['list', 'detail', 'help'], footer: true,

@@ -117,8 +117,8 @@ test('the help lists the keymap, and read-only mode hides every action that chan
 	await normal.press('?');
 	const help = await normal.waitFor('Keys (Esc closes)');
 	t.regex(help, /Command palette/v);
-	t.regex(help, /Restore as a new resource/v);
-	t.regex(help, /Restore onto a volume/v);
+	t.regex(help, /Back up \(volume, server\)/v);
+	t.regex(help, /Copy volume to an image/v);
 	t.regex(help, /changes the cloud/v);
 
 	const readonly = drive(<App isReadonly services={testServices()}/>);

@@ -45,12 +45,29 @@ async function volumeNamed(session: CloudSession, name: string) {
 }
 
 /**
-Enter on the preview, then the run's end; returns the last frame.
+Every line of the frame fits the 80×24 terminal.
+*/
+function doesFit(frame: string): boolean {
+	const lines = frame.split('\n');
+	return lines.length <= 24 && lines.every(line => [...line].length <= 80);
+}
+
+/**
+Enter on the preview, then the run's end; returns the last frame. Both fit 80×24.
 */
 async function runPlanned(app: Driven): Promise<string> {
-	await app.waitFor('Enter runs the plan');
+	const preview = await app.waitFor('Enter runs the plan');
+	if (!doesFit(preview)) {
+		throw new Error(`the preview does not fit 80×24:\n${preview}`);
+	}
+
 	await app.press(keys.enter);
-	return app.waitFor(text => /Running: (?:done|failed|cancelled)/v.test(text), 30_000);
+	const frame = await app.waitFor(text => /Running: (?:done|failed|cancelled)/v.test(text), 30_000);
+	if (app.stdout.columns === 80 && !doesFit(frame)) {
+		throw new Error(`the run does not fit 80×24:\n${frame}`);
+	}
+
+	return frame;
 }
 
 /**
@@ -76,11 +93,12 @@ test('Volumes view, b: a volume backup with backstack\'s metadata, automatic mod
 	const app = drive(<App cloud='demo' services={demo.services} initialView='volumes'/>, size);
 	t.teardown(app.unmount);
 	let frame = await app.waitFor('shop-redis-aof');
-	t.regex(frame, /b back up {2}i to image/v);
+	t.regex(frame, /b backup {2}i →image {2}K key→file {2}Space mark {2}P protect {2}O onto vol {2}\? help/v);
 	await select(app, 'shop-redis-aof');
 	await app.press('b');
 	frame = await app.waitFor('Back up volume shop-redis-aof');
 	t.regex(frame, /automatic \(incremental where a full backup exists\)/v);
+	t.true(doesFit(frame));
 	await app.press(keys.enter);
 	frame = await runPlanned(app);
 	t.regex(frame, /Running: done/v);
@@ -445,4 +463,65 @@ test('a file to restore from that is missing is refused before anything changes'
 	t.notRegex(frame, /Running: done/v);
 	const images = await listAll(demo.session.glance!.listImages());
 	t.false(images.some(image => image.name === 'never'));
+});
+
+test('an in-use volume is backed up with force, and the preview says the backup is crash-consistent', async t => {
+	const demo = await demoForUi(t);
+	const app = drive(<App cloud='demo' services={demo.services} initialView='volumes'/>, size);
+	t.teardown(app.unmount);
+	await app.waitFor('shop-db-data');
+	await select(app, 'shop-db-data');
+	await app.press('b', keys.enter);
+	const frame = await app.waitFor('Enter runs the plan');
+	t.regex(frame, /forced \(volume\s+in use\)/v);
+	t.regex(frame, /crash-consistent/v);
+	t.true(doesFit(frame));
+	await app.press(keys.escape);
+	await app.waitFor('PROTECTION');
+	const backups = await listAll(demo.session.cinder!.listBackups());
+	t.false(backups.some(backup => backup.metadata['backstack_version'] === '9.9.9-test'));
+});
+
+test('a restore that fails on its own names what it created and offers the same cleanup', async t => {
+	const demo = await demoForUi(t);
+	const app = drive(<App cloud='demo' services={demo.services} initialView='backups'/>, size);
+	t.teardown(app.unmount);
+	await app.waitFor('shop-web-static-2d');
+	await select(app, 'shop-web-static-2d');
+	await app.press('R');
+	await app.waitFor('Enter runs the plan');
+	// From now on Cinder cannot show a single volume: the wait for the new volume fails.
+	demo.cloud.setFaults([{
+		kind: 'error', status: 500, service: 'volume', method: 'GET', path: /\/volumes\/[\d\-a-f]{36}$/v, message: 'injected',
+	}]);
+	await app.press(keys.enter);
+	let frame = await app.waitFor('clean up now', 30_000);
+	t.regex(frame, /Running: failed/v);
+	t.true(doesFit(frame));
+	const id = /• volume \S+ \((?<id>\S+)\)/v.exec(frame)?.groups?.['id'];
+	t.truthy(id);
+	demo.cloud.setFaults([]);
+	t.truthy(await demo.session.cinder!.findVolume(id!));
+	await app.press('c');
+	frame = await app.waitFor(text => /Cleaning up plan \S+: finished/v.test(text), 30_000);
+	t.regex(frame, /✔ deleted volume/v);
+	t.is(await demo.session.cinder!.findVolume(id!), undefined);
+});
+
+test('the palette lists the new actions, and runs one on the selected row', async t => {
+	const demo = await demoForUi(t);
+	const app = drive(<App cloud='demo' services={demo.services} initialView='volumes'/>, size);
+	t.teardown(app.unmount);
+	await app.waitFor('shop-redis-aof');
+	await select(app, 'shop-redis-aof');
+	await app.press(':', 'protect');
+	t.regex(app.frame(), /action: Protect marked volumes now \(P\)/v);
+	await app.press(keys.escape, ':', 'onto');
+	t.regex(app.frame(), /action: Restore onto a volume \(O\)/v);
+	await app.press(keys.escape, ':', 'key to');
+	t.regex(app.frame(), /action: Export a key to a file \(K\)/v);
+	await app.press(keys.escape, ':', 'action: back up');
+	t.regex(app.frame(), /› action: Back up \(volume, server\) \(b\)/v);
+	await app.press(keys.enter);
+	t.regex(await app.waitFor('Back up volume shop-redis-aof'), /Kind/v);
 });
