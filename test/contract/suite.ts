@@ -723,11 +723,19 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 
 	/**
 	The Cinder snapshot a boot-from-volume server's image points at. Teardown: on the real cloud it stays `creating`
-	(the fake driver never finishes Nova-assisted snapshots), so the admin resets it to error before it is deleted.
+	(the fake driver never finishes Nova-assisted snapshots), so after 15 s the admin resets it to error and deletes it.
 	*/
 	const removeMappedSnapshot = async (c: Context, snapshotId: string) => {
 		const {cinder} = services(c.member);
-		const snapshot = await findSnapshot(cinder, snapshotId);
+		const deadline = Date.now() + Math.min(c.target.waitMs, 15_000);
+		let snapshot = await findSnapshot(cinder, snapshotId);
+		while (snapshot?.status === 'creating' && Date.now() < deadline) {
+			// eslint-disable-next-line no-await-in-loop
+			await sleep(c.target.pollMs);
+			// eslint-disable-next-line no-await-in-loop
+			snapshot = await findSnapshot(cinder, snapshotId);
+		}
+
 		if (snapshot?.status === 'creating') {
 			await adminCinderRequest(c.admin, await configFor(c.cloud, c.scratch, c.cloud.admin), {
 				method: 'POST', path: `snapshots/${snapshotId}/action`, body: Object.fromEntries([['os-reset_status', {status: 'error'}]]),
