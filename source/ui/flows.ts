@@ -3,7 +3,7 @@ What each guided restore and backup asks before core plans it, built from the se
 a pick from a list (only candidates that could work), a small form with sensible, editable defaults, and the request for
 core (commands.ts `planRestore` / `planBackup`). Pure: the plan screen (plan-screen.tsx) asks, core decides.
 */
-import type {Inventory} from '../core/model.js';
+import {backupMetaSourceTypeId, backupMetaSourceTypeName, type Inventory} from '../core/model.js';
 import type {BackupRequest, RestoreRequest} from '../core/plans/commands.js';
 import type {
 	Backup,
@@ -82,11 +82,34 @@ export function restoreToNewVolume(backup: Backup): Flow {
 }
 
 /**
-Volumes a backup could be restored onto: available (not in use, not busy) and at least as large; core checks type too.
+The volume type an encrypted backup must go back into, where it is known: backstack's metadata, else the source volume's.
+*/
+function encryptedSourceType(inventory: Inventory, backup: Backup): {id?: string; name?: string} | undefined {
+	if (backup.encryptionKeyId === undefined) {
+		return undefined;
+	}
+
+	const id = backup.metadata[backupMetaSourceTypeId];
+	const name = backup.metadata[backupMetaSourceTypeName];
+	if (id !== undefined || name !== undefined) {
+		return {id, name};
+	}
+
+	const source = inventory.volumes.find(volume => volume.id === backup.volumeId);
+	return source === undefined ? undefined : {id: source.volumeTypeId, name: source.volumeType};
+}
+
+/**
+Volumes a backup could be restored onto: available (not in use, not busy), at least as large, and for an encrypted backup
+of a known source type, of that type (core checks size and type again before anything changes).
 */
 export function targetVolumes(inventory: Inventory, backup: Backup): Volume[] {
+	const type = encryptedSourceType(inventory, backup);
+	const isOfType = (volume: Volume) => type === undefined
+		|| (type.id !== undefined && volume.volumeTypeId === type.id)
+		|| (type.name !== undefined && volume.volumeType === type.name);
 	return inventory.volumes
-		.filter(volume => volume.status === 'available' && volume.size >= backup.size)
+		.filter(volume => volume.status === 'available' && volume.size >= backup.size && isOfType(volume))
 		.toSorted((a, b) => nameOf(a).localeCompare(nameOf(b)));
 }
 
@@ -100,7 +123,9 @@ export function restoreOntoFromBackup(inventory: Inventory, backup: Backup): Flo
 
 	const candidates = targetVolumes(inventory, backup);
 	if (candidates.length === 0) {
-		return `no available volume of at least ${backup.size} GiB to restore ${nameOf(backup)} onto`;
+		const type = encryptedSourceType(inventory, backup);
+		const ofType = type === undefined ? '' : ` of type ${sanitize(type.name ?? type.id ?? '')}`;
+		return `no available volume${ofType} of at least ${backup.size} GiB to restore ${nameOf(backup)} onto`;
 	}
 
 	return {
@@ -126,7 +151,7 @@ export function restoreOntoFromVolume(inventory: Inventory, volume: Volume): Flo
 	}
 
 	const candidates = inventory.backups
-		.filter(backup => backup.status === 'available' && backup.size <= volume.size)
+		.filter(backup => backup.status === 'available' && backup.size <= volume.size && targetVolumes(inventory, backup).includes(volume))
 		.toSorted((a, b) => {
 			const own = Number(b.volumeId === volume.id) - Number(a.volumeId === volume.id);
 			return own === 0 ? (b.createdAt ?? '').localeCompare(a.createdAt ?? '') : own;

@@ -548,6 +548,10 @@ function runningLines(state: RunState, isStopping: boolean, width: number): Line
 		lines.push(...wrap(`Result: ${results.join('  ')}`, width, '  ').map(text => ({text, color: 'green'})));
 	}
 
+	if (state.phase === 'done' && state.offered.length > 0) {
+		lines.push(...wrap(`▲ could not remove the temporary ${state.offered.map(resource => resourceText(resource)).join(', ')}: delete it by hand`, width, '  ').map(text => ({text, color: 'yellow'})));
+	}
+
 	const leftovers = leftoversOf(state);
 	if (leftovers.length > 0) {
 		lines.push(
