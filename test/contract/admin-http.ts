@@ -1,6 +1,6 @@
 /*
 Calls the suite needs for its setup but backstack's client deliberately does not offer (Cinder quota sets as admin; Nova
-server create, attach and delete as the member).
+server create, attach and delete, Glance image property removal, as the member).
 Raw HTTP with a token of our own; the token and password never leave this module (errors carry status and path only).
 */
 import type {BackstackSession, ResolvedCloudConfig} from '../../source/openstack/index.js';
@@ -70,24 +70,28 @@ export async function adminCinderRequest(admin: BackstackSession, config: Resolv
 }
 
 /**
-`METHOD <compute endpoint>/<path>` as the cloud's user (Nova's server create/attach/delete, which backstack's client does
-not offer), at compute microversion 2.74 (`networks: 'none'`). Resolves to the parsed JSON body, or undefined.
+`METHOD <service endpoint>/<path>` as the cloud's user, for calls backstack's client does not offer: Nova's server
+create, attach and delete (at compute microversion 2.74, which allows `networks: 'none'`), and Glance's removal of an
+image property (a JSON patch). Resolves to the status and the parsed JSON body (a 404 is returned, not thrown).
 */
-export async function computeRequest(session: BackstackSession, config: ResolvedCloudConfig, request: {method: string; path: string; body?: unknown}): Promise<{status: number; body: unknown}> {
-	const {method, path, body} = request;
-	const endpoint = session.identity.catalog().find(entry => entry.serviceType === 'compute' && entry.interface === 'public');
+export async function userRequest(session: BackstackSession, config: ResolvedCloudConfig, request: {service: 'compute' | 'image'; method: string; path: string; body?: unknown; contentType?: string}): Promise<{status: number; body: unknown}> {
+	const {
+		service, method, path, body,
+	} = request;
+	const endpoint = session.identity.catalog().find(entry => entry.serviceType === service && entry.interface === 'public');
 	if (!endpoint) {
-		throw new Error('the catalog has no compute endpoint');
+		throw new Error(`the catalog has no ${service} endpoint`);
 	}
 
-	const url = `${endpoint.url.replace(/\/$/v, '')}/${path}`;
+	const base = endpoint.url.replace(/\/$/v, '');
+	const url = `${service === 'image' && !base.endsWith('/v2') ? `${base}/v2` : base}/${path}`;
 	const response = await fetch(url, {
 		method,
 		headers: {
 			accept: 'application/json',
 			'x-auth-token': await adminToken(config),
-			'openstack-api-version': 'compute 2.74',
-			...(body !== undefined && {'content-type': 'application/json'}),
+			...(service === 'compute' && {'openstack-api-version': 'compute 2.74'}),
+			...(body !== undefined && {'content-type': request.contentType ?? 'application/json'}),
 		},
 		body: body === undefined ? undefined : JSON.stringify(body),
 	});
