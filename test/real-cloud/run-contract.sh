@@ -18,4 +18,10 @@ else
 	fi
 fi
 
+# The kill tests run backstack as installed (dist/cli.js): build it when it is missing or older than the sources.
+if [ ! -f dist/cli.js ] || [ -n "$(find source -newer dist/cli.js -print -quit)" ]; then
+	echo "# building dist/ for the CLI tests"
+	npm run build --silent 2>&1 | sed -u 's/^/# /'
+fi
+
 exec ava --config test/real-cloud/ava.config.js "$@"
