@@ -168,7 +168,9 @@ export function restoreOntoFromVolume(inventory: Inventory, volume: Volume): Flo
 			question: `Which backup goes onto ${nameOf(volume)} (${volume.size} GiB)? Its own backups first, newest first.`,
 			options: candidates.map(backup => ({
 				value: backup.id,
-				label: `${nameOf(backup)}  of ${volumeNames.get(backup.volumeId) ?? 'a deleted volume'}  ${backup.size} GiB  ${backup.isIncremental ? 'incr' : 'full'}  ${(backup.createdAt ?? '').slice(0, 16)}`,
+				label: [
+					nameOf(backup), `of ${volumeNames.get(backup.volumeId) ?? 'a deleted volume'}`, `${backup.size} GiB`, backup.isIncremental ? 'incr' : 'full', (backup.createdAt ?? '').slice(0, 16),
+				].join('  '),
 			})),
 		},
 		request: values => ({type: 'restore', request: {kind: 'onto', backupId: values['backupId'] ?? '', volumeId: volume.id}}),

@@ -158,6 +158,37 @@ function formProblem(fields: readonly FlowField[], values: FormValues): string |
 	return undefined;
 }
 
+/**
+A text field after one key: Ctrl+U clears, Backspace deletes, printable text is added; undefined for other keys.
+*/
+function editText(value: string, input: string, key: Key): string | undefined {
+	if (input === 'u' && key.ctrl) {
+		return '';
+	}
+
+	if (key.backspace || key.delete) {
+		return [...value].slice(0, -1).join('');
+	}
+
+	const isText = input !== '' && !key.ctrl && !key.meta && !key.leftArrow && !key.rightArrow && !key.upArrow && !key.downArrow;
+	return isText ? value + sanitize(input) : undefined;
+}
+
+/**
+A choice field after one key: →, l or Space the next option, ← or h the one before; undefined for other keys.
+*/
+function cycleChoice(options: readonly FlowOption[], value: string, input: string, key: Key): string | undefined {
+	const position = Math.max(0, options.findIndex(option => option.value === value));
+	let step = 0;
+	if (input === ' ' || input === 'l' || key.rightArrow) {
+		step = 1;
+	} else if (input === 'h' || key.leftArrow) {
+		step = options.length - 1;
+	}
+
+	return step === 0 ? undefined : options[(position + step) % options.length]?.value;
+}
+
 async function planFor(session: CloudSession, flow: Flow, values: FormValues, signal: AbortSignal): Promise<PlanResult> {
 	const request = flow.request(values);
 	return request.type === 'restore'
@@ -323,46 +354,79 @@ export function PlanScreen(props: PlanScreenProps) {
 	};
 
 	const onForm = (current: Extract<Phase, {step: 'form'}>, input: string, key: Key) => {
-		const isCtrlC = input === 'c' && key.ctrl;
 		const fields = flow.fields ?? [];
 		const field = fields[current.index];
 		if (field === undefined) {
 			return;
 		}
 
-		const value = current.values[field.id] ?? '';
-		const set = (next: string) => {
-			update({...current, values: {...current.values, [field.id]: next}, error: undefined});
-		};
-
-		if (isCtrlC || key.escape) {
+		if ((input === 'c' && key.ctrl) || key.escape) {
 			props.onClose(false);
 		} else if (key.return) {
 			const problem = formProblem(fields, current.values);
 			update(problem === undefined ? {step: 'planning', values: current.values} : {...current, error: problem});
-		} else if (key.downArrow || (key.tab && !key.shift)) {
-			update({...current, index: (current.index + 1) % fields.length});
-		} else if (key.upArrow || (key.tab && key.shift)) {
-			update({...current, index: (current.index + fields.length - 1) % fields.length});
-		} else if (field.kind === 'choice') {
-			const position = Math.max(0, field.options.findIndex(option => option.value === value));
-			if (input === ' ' || input === 'l' || key.rightArrow) {
-				set(field.options[(position + 1) % field.options.length]?.value ?? value);
-			} else if (input === 'h' || key.leftArrow) {
-				set(field.options[(position + field.options.length - 1) % field.options.length]?.value ?? value);
+		} else if (key.downArrow || key.upArrow || key.tab) {
+			const step = key.downArrow || (key.tab && !key.shift) ? 1 : fields.length - 1;
+			update({...current, index: (current.index + step) % fields.length});
+		} else {
+			const value = current.values[field.id] ?? '';
+			const next = field.kind === 'choice' ? cycleChoice(field.options, value, input, key) : editText(value, input, key);
+			if (next !== undefined) {
+				update({...current, values: {...current.values, [field.id]: next}, error: undefined});
 			}
-		} else if (input === 'u' && key.ctrl) {
-			set('');
-		} else if (key.backspace || key.delete) {
-			set([...value].slice(0, -1).join(''));
-		} else if (input !== '' && !key.ctrl && !key.meta && !key.leftArrow && !key.rightArrow) {
-			set(value + sanitize(input));
 		}
+	};
+
+	const onPreview = (current: Extract<Phase, {step: 'preview'}>, input: string, key: Key) => {
+		if ((input === 'c' && key.ctrl) || key.escape) {
+			props.onClose(false);
+		} else if (key.return) {
+			if (isConfirmed(current.plan, current.typed)) {
+				run(current.plan, current.typed);
+			}
+		} else if (requiresConfirmation(current.plan)) {
+			const typed = editText(current.typed, input, key);
+			if (typed !== undefined) {
+				update({...current, typed});
+			}
+		}
+	};
+
+	const onRunning = (current: Extract<Phase, {step: 'running'}>, input: string, key: Key) => {
+		if (!isOver(current.state)) {
+			// Ctrl+C or Esc: stop safely; the run goes on until the executor has settled and cleaned up its temporaries.
+			if ((input === 'c' && key.ctrl) || key.escape) {
+				controller.current?.abort();
+				update({...current, isStopping: true});
+			}
+
+			return;
+		}
+
+		const hasLeftovers = leftoversOf(current.state).length > 0;
+		if (hasLeftovers && input === 'c' && !key.ctrl) {
+			cleanUp(current.plan, current.state);
+		} else if (hasLeftovers && (input === 'k' || key.escape)) {
+			update({step: 'kept', plan: current.plan, state: current.state});
+			props.onClose(true, keepNote(current.plan, current.state));
+		} else if (!hasLeftovers && (key.escape || key.return)) {
+			props.onClose(current.state.created.length > 0 || current.state.phase === 'done');
+		}
+	};
+
+	const onCleanup = (current: Extract<Phase, {step: 'cleanup'}>, key: Key) => {
+		if (!current.isOver || !(key.escape || key.return)) {
+			return;
+		}
+
+		const isComplete = current.error === undefined && current.progress.every(item => item.state === 'done');
+		props.onClose(true, isComplete
+			? `cleaned up ${current.progress.length} resource(s) of plan ${current.plan.id}`
+			: `cleanup incomplete: backstack journal cleanup ${current.plan.id}`);
 	};
 
 	useInput((input, key) => {
 		const {current} = latest;
-		const isCtrlC = input === 'c' && key.ctrl;
 		switch (current.step) {
 			case 'choose': {
 				onChoose(current, input, key);
@@ -375,52 +439,17 @@ export function PlanScreen(props: PlanScreenProps) {
 			}
 
 			case 'preview': {
-				if (isCtrlC || key.escape) {
-					props.onClose(false);
-				} else if (key.return) {
-					if (isConfirmed(current.plan, current.typed)) {
-						run(current.plan, current.typed);
-					}
-				} else if (requiresConfirmation(current.plan)) {
-					if (key.backspace || key.delete) {
-						update({...current, typed: [...current.typed].slice(0, -1).join('')});
-					} else if (input !== '' && !key.ctrl && !key.meta) {
-						update({...current, typed: current.typed + sanitize(input)});
-					}
-				}
-
+				onPreview(current, input, key);
 				break;
 			}
 
 			case 'running': {
-				if (!isOver(current.state)) {
-					if (isCtrlC || key.escape) {
-						controller.current?.abort();
-						update({...current, isStopping: true});
-					}
-
-					break;
-				}
-
-				const leftovers = leftoversOf(current.state);
-				if (input === 'c' && !key.ctrl && leftovers.length > 0) {
-					cleanUp(current.plan, current.state);
-				} else if ((input === 'k' || key.escape) && leftovers.length > 0) {
-					update({step: 'kept', plan: current.plan, state: current.state});
-					props.onClose(true, keepNote(current.plan, current.state));
-				} else if ((key.escape || key.return) && leftovers.length === 0) {
-					props.onClose(current.state.created.length > 0 || current.state.phase === 'done');
-				}
-
+				onRunning(current, input, key);
 				break;
 			}
 
 			case 'cleanup': {
-				if (current.isOver && (key.escape || key.return)) {
-					const failed = current.progress.filter(item => item.state === 'failed').length;
-					props.onClose(true, failed === 0 && current.error === undefined ? `cleaned up ${current.progress.length} resource(s) of plan ${current.plan.id}` : `cleanup incomplete: backstack journal cleanup ${current.plan.id}`);
-				}
-
+				onCleanup(current, key);
 				break;
 			}
 
@@ -428,7 +457,7 @@ export function PlanScreen(props: PlanScreenProps) {
 			case 'refused':
 			case 'failed-to-plan':
 			case 'kept': {
-				if (isCtrlC || key.escape) {
+				if ((input === 'c' && key.ctrl) || key.escape) {
 					props.onClose(false);
 				}
 
@@ -532,7 +561,8 @@ function stepLines(state: RunState, width: number): Line[] {
 	}
 
 	for (const item of state.cleanup) {
-		lines.push({text: `${item.state === 'done' ? '✔ removed' : (item.state === 'failed' ? '✖ could not remove' : '◷ removing')} temporary ${resourceText(item.resource)}`, dim: item.state === 'done'});
+		const verbs = {running: '◷ removing', done: '✔ removed', failed: '✖ could not remove'} as const;
+		lines.push({text: `${verbs[item.state]} temporary ${resourceText(item.resource)}`, dim: item.state === 'done'});
 	}
 
 	return lines;
@@ -549,7 +579,8 @@ function runningLines(state: RunState, isStopping: boolean, width: number): Line
 	}
 
 	if (state.phase === 'done' && state.offered.length > 0) {
-		lines.push(...wrap(`▲ could not remove the temporary ${state.offered.map(resource => resourceText(resource)).join(', ')}: delete it by hand`, width, '  ').map(text => ({text, color: 'yellow'})));
+		const temporaries = state.offered.map(resource => resourceText(resource)).join(', ');
+		lines.push(...wrap(`▲ could not remove the temporary ${temporaries}: delete it by hand`, width, '  ').map(text => ({text, color: 'yellow'})));
 	}
 
 	const leftovers = leftoversOf(state);
@@ -656,7 +687,12 @@ function screenLines(phase: Phase, flow: Flow, width: number, height: number): L
 		}
 
 		case 'refused': {
-			return [{text: `${sanitize(flow.title)}: not possible as it is`, bold: true}, ...wrap(phase.reason, width).map(text => ({text, color: 'red'})), {text: ''}, {text: 'Esc: back (nothing was changed)', dim: true}];
+			return [
+				{text: `${sanitize(flow.title)}: not possible as it is`, bold: true},
+				...wrap(phase.reason, width).map(text => ({text, color: 'red'})),
+				{text: ''},
+				{text: 'Esc: back (nothing was changed)', dim: true},
+			];
 		}
 
 		case 'failed-to-plan': {
