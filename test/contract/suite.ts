@@ -871,8 +871,8 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 	volume_image_metadata plus Cinder's own `signature_verified`; uploading that volume copies them all into the new
 	image; a volume made of THAT image ends `error` (cinder-volume: GlanceMetadataExists, key signature_verified
 	exists), because Cinder writes signature_verified itself before it copies the image's properties. Unsetting the
-	property on the image (its owner may) is enough. The demo cloud keeps no volume_image_metadata, so its images never
-	carry the property: known there.
+	property on the image (its owner may) is enough. The demo cloud neither adds signature_verified nor copies a volume's
+	image metadata into the images it uploads, so its images never carry the property: known there.
 	*/
 	contract('an image uploaded from a volume that came from an image cannot become a volume until its signature_verified property is removed', async (t, c) => {
 		const {cinder, glance} = services(c.member);
