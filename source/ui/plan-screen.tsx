@@ -104,8 +104,7 @@ export function leftoversOf(state: RunState): CreatedResource[] {
 }
 
 function resourceText(resource: CreatedResource): string {
-	const name = resource.name === undefined || resource.name === '' ? '' : ` ${sanitize(resource.name)}`;
-	return `${resource.kind}${name} (${sanitize(resource.id)})`;
+	return resource.name === undefined || resource.name === '' || resource.name === resource.id ? `${resource.kind} ${sanitize(resource.id)}` : `${resource.kind} ${sanitize(resource.name)} (${sanitize(resource.id)})`;
 }
 
 export type PlanScreenProps = {
@@ -251,6 +250,22 @@ export function PlanScreen(props: PlanScreenProps) {
 	useEffect(() => () => {
 		controller.current?.abort();
 	}, []);
+
+	// While a run goes on, the clock on screen moves even between events (a long wait polls quietly).
+	const [now, setNow] = useState(() => clock.now());
+	const isRunning = phase.step === 'running' && !isOver(phase.state);
+	useEffect(() => {
+		if (!isRunning) {
+			return;
+		}
+
+		const timer = setInterval(() => {
+			setNow(clock.now());
+		}, 1000);
+		return () => {
+			clearInterval(timer);
+		};
+	}, [isRunning, clock]);
 
 	const run = (plan: Plan, typed: string) => {
 		const abort = new AbortController();
@@ -466,7 +481,7 @@ export function PlanScreen(props: PlanScreenProps) {
 		}
 	});
 
-	const lines = screenLines(phase, flow, props.width, props.height);
+	const lines = screenLines(phase, flow, {width: props.width, height: props.height, now});
 	const visible = lines.slice(Math.max(0, lines.length - props.height));
 	return (
 		<Box flexDirection='column' height={props.height}>
@@ -532,6 +547,21 @@ function transferText(step: RunState['steps'][number]): string | undefined {
 	const rate = step.bytes.rate === undefined ? '' : `, ${bytes(step.bytes.rate)}/s`;
 	const eta = step.etaSeconds === undefined ? '' : `, ~${step.etaSeconds} s left`;
 	return `${bytes(step.bytes.transferred)}${total}${rate}${eta}`;
+}
+
+/**
+The run's state with the elapsed times of what is still running moved on to `now` (only forward).
+*/
+function advanced(state: RunState, now: number): RunState {
+	if (isOver(state) || state.startedAt === undefined || now <= (state.now ?? 0)) {
+		return state;
+	}
+
+	return {
+		...state,
+		elapsedMs: now - state.startedAt,
+		steps: state.steps.map(step => step.state === 'running' && step.startedAt !== undefined ? {...step, elapsedMs: now - step.startedAt} : step),
+	};
 }
 
 function stepLines(state: RunState, width: number): Line[] {
@@ -672,7 +702,8 @@ function chooseLines(phase: Choose, flow: Flow, width: number, height: number): 
 	return [...head, ...shown, {text: ''}, {text: `↑/↓ choose (${phase.choice + 1}/${phase.options.length}) · Enter take it · Esc cancel`, dim: true}];
 }
 
-function screenLines(phase: Phase, flow: Flow, width: number, height: number): Line[] {
+function screenLines(phase: Phase, flow: Flow, size: {width: number; height: number; now: number}): Line[] {
+	const {width, height} = size;
 	switch (phase.step) {
 		case 'choose': {
 			return chooseLines(phase, flow, width, height);
@@ -704,7 +735,7 @@ function screenLines(phase: Phase, flow: Flow, width: number, height: number): L
 		}
 
 		case 'running': {
-			return runningLines(phase.state, phase.isStopping, width);
+			return runningLines(advanced(phase.state, size.now), phase.isStopping, width);
 		}
 
 		case 'cleanup': {

@@ -10,7 +10,7 @@ import type {ViewId} from '../views.js';
 const modeHints: Partial<Record<InputContext, string>> = {
 	filter: 'type to filter  Enter keep  Esc clear',
 	palette: 'type to search  ↑/↓ choose  Enter run  Esc close',
-	restore: 'guided plan: nothing changes before Enter on the preview  Esc cancels  Ctrl+C stops a run safely',
+	restore: 'nothing changes before Enter on the preview · Esc or Ctrl+C: back, or stop a run',
 };
 
 export function footerText(bindings: readonly Binding[], mode: InputContext, view?: ViewId): string {
