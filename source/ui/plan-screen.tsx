@@ -104,7 +104,8 @@ export function leftoversOf(state: RunState): CreatedResource[] {
 }
 
 function resourceText(resource: CreatedResource): string {
-	return resource.name === undefined || resource.name === '' || resource.name === resource.id ? `${resource.kind} ${sanitize(resource.id)}` : `${resource.kind} ${sanitize(resource.name)} (${sanitize(resource.id)})`;
+	const {kind, id, name = ''} = resource;
+	return ['', id].includes(name) ? `${kind} ${sanitize(id)}` : `${kind} ${sanitize(name)} (${sanitize(id)})`;
 }
 
 export type PlanScreenProps = {
