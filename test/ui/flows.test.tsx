@@ -3,7 +3,7 @@ Every guided restore and backup of the TUI, driven by keys against the embedded 
 the cloud's state afterwards: what the plan made exists, with the right type, bytes, mode or metadata.
 */
 import {Buffer} from 'node:buffer';
-import {readFile, stat} from 'node:fs/promises';
+import {readFile, stat, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
 import {App} from '../../source/ui/app.js';
@@ -524,4 +524,60 @@ test('the palette lists the new actions, and runs one on the selected row', asyn
 	t.regex(app.frame(), /› action: Back up \(volume, server\) \(b\)/v);
 	await app.press(keys.enter);
 	t.regex(await app.waitFor('Back up volume shop-redis-aof'), /Kind/v);
+});
+
+test('Secrets view, R on a volume\'s key: the preview names the volume that still points at the old ID', async t => {
+	const demo = await demoForUi(t);
+	const volume = await volumeNamed(demo.session, 'shop-db-data');
+	const keyId = volume!.encryptionKeyId!;
+	const file = path.join(demo.directory, 'db.key');
+	await writeFile(file, await demo.session.barbican!.getSecretPayload(keyId), {mode: 0o600});
+	const app = drive(<App cloud='demo' services={demo.services} initialView='secrets'/>, {columns: 120, rows: 40});
+	t.teardown(app.unmount);
+	await app.waitFor('shop-tls-private-key');
+	// The filter also searches IDs.
+	await select(app, keyId);
+	await app.press('R');
+	await app.waitFor('again from a key file');
+	await app.press(clearField, file, keys.enter);
+	const frame = await app.waitFor('Enter runs the plan');
+	t.regex(frame, new RegExp(`Still pointing at the old ID ${keyId}`, 'v'));
+	t.regex(frame, /shop-db-data/v);
+	await app.press(keys.escape);
+	await app.waitFor('ALGORITHM');
+});
+
+test('Images view, K then d then I with the key file: an image of an encrypted volume comes back with a new key of the same bytes', async t => {
+	const demo = await demoForUi(t);
+	const app = drive(<App cloud='demo' services={demo.services} initialView='images'/>, size);
+	t.teardown(app.unmount);
+	await app.waitFor('shop-db-data-export');
+	await select(app, 'shop-db-data-export');
+	const keyFile = path.join(demo.directory, 'export.key');
+	const imageFile = path.join(demo.directory, 'export.raw');
+	await app.press('K');
+	await app.waitFor('Export the key of image shop-db-data-export');
+	await app.press(clearField, keyFile, keys.enter);
+	t.regex(await runPlanned(app), /Running: done/v);
+	await app.press(keys.enter, 'd');
+	await app.waitFor('Download image shop-db-data-export');
+	await app.press(clearField, imageFile, keys.enter);
+	let frame = await app.waitFor('Enter runs the plan');
+	// The download's preview says the file is useless without the key.
+	t.regex(frame, /without its key .* the file cannot be used/sv);
+	t.regex(await runPlanned(app), /Running: done/v);
+	await app.press(keys.enter, 'I');
+	await app.waitFor('New image from a file');
+	await app.press(imageFile, keys.down, 'export-again', keys.down, keys.down, keys.down, keyFile, keys.enter);
+	frame = await runPlanned(app);
+	t.regex(frame, /Running: done/v);
+	const images = await listAll(demo.session.glance!.listImages());
+	const original = images.find(image => image.name === 'shop-db-data-export')!;
+	const again = images.find(image => image.name === 'export-again');
+	t.is(again?.status, 'active');
+	t.truthy(again?.cinderEncryptionKeyId);
+	t.not(again?.cinderEncryptionKeyId, original.cinderEncryptionKeyId);
+	const newKey = await demo.session.barbican!.getSecretPayload(again!.cinderEncryptionKeyId!);
+	t.deepEqual(Buffer.from(newKey), await readFile(keyFile));
+	t.deepEqual(await bytesOf(demo.session.glance!.downloadImage(again!.id)), await readFile(imageFile));
 });
