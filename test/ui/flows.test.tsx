@@ -581,3 +581,27 @@ test('Images view, K then d then I with the key file: an image of an encrypted v
 	t.deepEqual(Buffer.from(newKey), await readFile(keyFile));
 	t.deepEqual(await bytesOf(demo.session.glance!.downloadImage(again!.id)), await readFile(imageFile));
 });
+
+test('Volumes view, i on an in-use volume: the snapshot detour, and no temporary snapshot or volume is left', async t => {
+	const demo = await demoForUi(t);
+	const app = drive(<App cloud='demo' services={demo.services} initialView='volumes'/>, size);
+	t.teardown(app.unmount);
+	await app.waitFor('shop-db-01-ro');
+	await select(app, 'shop-db-01-root');
+	await app.press('i');
+	await app.waitFor('Copy volume shop-db-01-root into an image');
+	await app.press(keys.enter);
+	const preview = await app.waitFor('Enter runs the plan');
+	t.regex(preview, /Snapshot the in-use volume shop-db-01-root/v);
+	t.regex(preview, /Create a temporary volume from the snapshot/v);
+	const frame = await runPlanned(app);
+	t.regex(frame, /Running: done/v);
+	t.regex(frame, /✔ removed temporary snapshot/v);
+	t.regex(frame, /✔ removed temporary volume/v);
+	const images = await listAll(demo.session.glance!.listImages());
+	t.is(images.find(image => image.name === 'shop-db-01-root-image')?.status, 'active');
+	const volumes = await listAll(demo.session.cinder!.listVolumes());
+	const snapshots = await listAll(demo.session.cinder!.listSnapshots());
+	t.false(volumes.some(volume => volume.name.startsWith('backstack-tmp-')));
+	t.false(snapshots.some(snapshot => snapshot.name.startsWith('backstack-tmp-')));
+});

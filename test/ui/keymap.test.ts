@@ -52,3 +52,31 @@ test('the footer shows the footer bindings of the current context', t => {
 	t.notRegex(list, /Esc/v);
 	t.regex(footerText(keymap, 'detail'), /Esc back/v);
 });
+
+test('Space marks a volume; the plan actions have their keys, and read-only mode keeps only the local-file ones', t => {
+	t.is(findBinding(keymap, 'list', ' ', none)?.id, 'backup.mark');
+	t.is(findBinding(keymap, 'list', 'O', {...none, shift: true})?.id, 'restore.onto');
+	t.is(findBinding(keymap, 'list', 'K', {...none, shift: true})?.id, 'backup.exportKey');
+	const readonly = new Set(activeBindings({readonly: true}).map(binding => binding.id));
+	t.true(readonly.has('backup.download'));
+	t.true(readonly.has('backup.exportKey'));
+	for (const id of ['backup.create', 'backup.toImage', 'backup.mark', 'backup.protect', 'restore.start', 'restore.onto', 'restore.imageFile']) {
+		t.false(readonly.has(id), id);
+	}
+});
+
+test('each view\'s footer starts with its own actions, in short words, and keeps the help key within 80 columns', t => {
+	for (const binding of keymap.filter(candidate => candidate.views !== undefined)) {
+		t.truthy(binding.short, binding.id);
+		t.true(binding.palette === true || binding.id === 'backup.mark', binding.id);
+	}
+
+	t.regex(footerText(keymap, 'list', 'volumes'), /^b backup {2}i →image {2}K key→file {2}Space mark {2}P protect {2}O onto vol {2}\? help/v);
+	t.regex(footerText(keymap, 'list', 'images'), /^d download {2}K key→file {2}R restore {2}I file→image {2}\? help/v);
+	for (const view of ['audit', 'volumes', 'backups', 'servers', 'images', 'secrets'] as const) {
+		const text = footerText(keymap, 'list', view);
+		t.true(text.indexOf('? help') + '? help'.length <= 80, `${view}: ${text}`);
+	}
+
+	t.notRegex(footerText(keymap, 'list', 'projects'), /backup|restore/v);
+});
