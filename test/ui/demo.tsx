@@ -67,7 +67,9 @@ export async function demoForUi(t: Teardown, options: DemoCloudOptions = {}): Pr
 	t.teardown(async () => {
 		session.close();
 		await cloud.close();
-		await rm(directory, {recursive: true, force: true});
+		await rm(directory, {
+			recursive: true, force: true, maxRetries: 10, retryDelay: 50,
+		});
 	});
 	return {
 		cloud, services, session, directory, journal,

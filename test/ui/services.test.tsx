@@ -33,7 +33,10 @@ test('OSC 52 carries the text base64-encoded, and a hostile text cannot end the 
 
 test('the cached inventory shows at once, marked with its age, until the live one arrives', async t => {
 	const directory = await mkdtemp(path.join(os.tmpdir(), 'backstack-ui-cache-'));
-	t.teardown(async () => rm(directory, {recursive: true, force: true}));
+	// The app may still be writing the cache file it just refreshed: retry while the directory is not empty yet.
+	t.teardown(async () => rm(directory, {
+		recursive: true, force: true, maxRetries: 10, retryDelay: 50,
+	}));
 	const cache = createInventoryCache({directory, clock: () => new Date(now.getTime() - (10 * 60_000))});
 	await cache.set('testcloud', 'p-web', storyInventories()['p-web']!);
 	let release: (value: Inventory) => void = () => undefined;
