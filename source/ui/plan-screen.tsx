@@ -426,7 +426,9 @@ export function PlanScreen(props: PlanScreenProps) {
 			update({step: 'kept', plan: current.plan, state: current.state});
 			props.onClose(true, keepNote(current.plan, current.state));
 		} else if (!hasLeftovers && (key.escape || key.return)) {
-			props.onClose(current.state.created.length > 0 || current.state.phase === 'done');
+			const results = Object.entries(current.state.results ?? {}).map(([name, value]) => `${name} ${sanitize(String(value))}`).join(', ');
+			const note = current.state.phase === 'done' ? `done: ${sanitize(flow.title)}${results === '' ? '' : ` → ${results}`}` : undefined;
+			props.onClose(current.state.created.length > 0 || current.state.phase === 'done', note);
 		}
 	};
 
@@ -690,7 +692,7 @@ function formLines(flow: Flow, phase: Extract<Phase, {step: 'form'}>, width: num
 
 function chooseLines(phase: Choose, flow: Flow, width: number, height: number): Line[] {
 	const head: Line[] = [
-		...(phase.source === 'pick' ? [{text: sanitize(flow.title), bold: true}] : []),
+		{text: sanitize(flow.title), bold: true},
 		...wrap(sanitize(phase.question), width).map(text => ({text, bold: true})),
 		{text: ''},
 	];

@@ -378,9 +378,11 @@ test('Audit and Volumes views: Space marks volumes (● and a count), P backs up
 		t.is(made[0]?.status, 'available');
 	}
 
-	// After the run the marks are gone.
+	// After the run the marks are gone, and the status line says what was done.
 	await app.press(keys.enter);
-	await app.waitFor(text => text.includes('PROTECTION') && !text.includes('marked'));
+	frame = await app.waitFor(text => text.includes('PROTECTION') && !/● \d+ marked/v.test(text));
+	t.regex(frame, /done: Protect now/v);
+	t.notRegex(frame, /● shop-/v);
 });
 
 test('Ctrl+C during a restore stops it, names the volume it created and cleans it up on c', async t => {
