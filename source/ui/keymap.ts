@@ -6,9 +6,15 @@ import type {Key} from 'ink';
 import type {ViewId} from './views.js';
 
 /**
-Where the user is; a binding applies only in the contexts it lists.
+Where the user is in a guided plan (plan-screen.tsx): choosing from a list, filling the form, on the preview (confirm),
+while it runs, offered the cleanup of what a stopped or failed run left, once it is over, or waiting for core.
 */
-export type InputContext = 'list' | 'detail' | 'filter' | 'palette' | 'help' | 'raw' | 'restore';
+export type PlanContext = 'choose' | 'form' | 'confirm' | 'run' | 'offer' | 'over' | 'wait';
+
+/**
+Where the user is; a binding applies only in the contexts it lists. `restore` is the plan screen as the App sees it.
+*/
+export type InputContext = 'list' | 'detail' | 'filter' | 'palette' | 'help' | 'raw' | 'restore' | PlanContext;
 
 export type Binding = {
 	/**
@@ -60,10 +66,10 @@ const browse: InputContext[] = ['list', 'detail'];
 
 export const keymap: readonly Binding[] = [
 	{
-		id: 'nav.down', keys: ['down', 'j'], description: 'Move down', when: ['list', 'detail', 'help', 'raw', 'palette'], footer: true,
+		id: 'nav.down', keys: ['down', 'j'], description: 'Move down', when: ['list', 'detail', 'help', 'raw', 'palette', 'choose'], footer: true,
 	},
 	{
-		id: 'nav.up', keys: ['up', 'k'], description: 'Move up', when: ['list', 'detail', 'help', 'raw', 'palette'],
+		id: 'nav.up', keys: ['up', 'k'], description: 'Move up', when: ['list', 'detail', 'help', 'raw', 'palette', 'choose'],
 	},
 	{
 		id: 'nav.pageDown', keys: ['pagedown', 'ctrl+f'], description: 'Page down', when: ['list', 'detail', 'help', 'raw'],
@@ -148,6 +154,42 @@ export const keymap: readonly Binding[] = [
 	{
 		id: 'restore.imageFile', keys: ['I'], description: 'New image from a file', when: browse, mutates: true, palette: true, footer: true,
 		views: ['images'], short: 'file→image',
+	},
+	{
+		id: 'plan.nextField', keys: ['down', 'tab'], description: 'Plan form: next field', when: ['form'], footer: true, short: 'next field',
+	},
+	{
+		id: 'plan.previousField', keys: ['up', 'shift+tab'], description: 'Plan form: previous field', when: ['form'],
+	},
+	{
+		id: 'plan.nextChoice', keys: ['right', 'space'], description: 'Plan form: next choice', when: ['form'], footer: true, short: 'choose',
+	},
+	{
+		id: 'plan.previousChoice', keys: ['left'], description: 'Plan form: previous choice', when: ['form'],
+	},
+	{
+		id: 'plan.submit', keys: ['enter'], description: 'Plan: take it, plan it (nothing changes yet)', when: ['choose', 'form'], footer: true, short: 'take it (nothing changes yet)',
+	},
+	{
+		id: 'plan.run', keys: ['enter'], description: 'Plan: run it (after the typed name, if asked)', when: ['confirm'], footer: true, short: 'runs the plan',
+	},
+	{
+		id: 'plan.clear', keys: ['ctrl+u'], description: 'Plan: clear what is typed', when: ['form', 'confirm'], footer: true, short: 'clear',
+	},
+	{
+		id: 'plan.back', keys: ['esc', 'ctrl+c'], description: 'Plan: back (nothing has changed)', when: ['choose', 'form', 'confirm', 'wait'], footer: true, short: 'back (nothing has changed)',
+	},
+	{
+		id: 'plan.stop', keys: ['ctrl+c', 'esc'], description: 'Plan: stop the run safely', when: ['run'], footer: true, short: 'stops it safely (what it created is then offered for cleanup)',
+	},
+	{
+		id: 'plan.cleanup', keys: ['c'], description: 'Plan: clean up what the run left', when: ['offer'], footer: true, short: 'clean up now (delete them)',
+	},
+	{
+		id: 'plan.keep', keys: ['k', 'esc'], description: 'Plan: keep what the run left', when: ['offer'], footer: true, short: 'keep them (backstack journal can resume or clean up later)',
+	},
+	{
+		id: 'plan.close', keys: ['enter', 'esc'], description: 'Plan: back to the lists', when: ['over'], footer: true, short: 'back to the lists',
 	},
 	{
 		id: 'app.help', keys: ['?'], description: 'Help', when: ['list', 'detail', 'help'], footer: true,

@@ -37,6 +37,12 @@ import type {
 	StepState,
 } from '../core/plans/types.js';
 import {sanitize, truncate} from './sanitize.js';
+import {
+	bindingKeys,
+	findBinding,
+	keymap,
+	type PlanContext,
+} from './keymap.js';
 import {paint, type Theme} from './theme.js';
 import {bytes, wrap} from './format.js';
 import type {
@@ -159,34 +165,76 @@ function formProblem(fields: readonly FlowField[], values: FormValues): string |
 }
 
 /**
-A text field after one key: Ctrl+U clears, Backspace deletes, printable text is added; undefined for other keys.
+The binding of the plan screen's keymap (keymap.ts) that a key press is in this part of the screen.
+*/
+function actionOf(context: PlanContext, input: string, key: Key): string | undefined {
+	return findBinding(keymap, context, input, key)?.id;
+}
+
+/**
+One character of a chunk of input as the key it stands for: Enter, Tab and Backspace by their control characters.
+*/
+function keyOf(character: string, chunk: Key): [string, Key] {
+	const plain: Key = {
+		...chunk, return: false, tab: false, backspace: false, delete: false, shift: false,
+	};
+	switch (character) {
+		case '\r':
+		case '\n': {
+			return ['', {...plain, return: true}];
+		}
+
+		case '\t': {
+			return ['', {...plain, tab: true}];
+		}
+
+		case '\u{7F}':
+		case '\b': {
+			return ['', {...plain, backspace: true}];
+		}
+
+		default: {
+			return [character, {...plain, shift: character !== character.toLowerCase()}];
+		}
+	}
+}
+
+/**
+Printable text (a paste arrives as one string), not a control or navigation key.
+*/
+function isText(input: string, key: Key): boolean {
+	return input !== '' && !key.ctrl && !key.meta && !key.escape && !key.return && !key.tab
+		&& !key.leftArrow && !key.rightArrow && !key.upArrow && !key.downArrow;
+}
+
+/**
+A text field after one key: Backspace deletes, printable text is added.
 */
 function editText(value: string, input: string, key: Key): string | undefined {
-	if (input === 'u' && key.ctrl) {
-		return '';
-	}
-
 	if (key.backspace || key.delete) {
 		return [...value].slice(0, -1).join('');
 	}
 
-	const isText = input !== '' && !key.ctrl && !key.meta && !key.leftArrow && !key.rightArrow && !key.upArrow && !key.downArrow;
-	return isText ? value + sanitize(input) : undefined;
+	return isText(input, key) ? value + sanitize(input) : undefined;
 }
 
 /**
-A choice field after one key: →, l or Space the next option, ← or h the one before; undefined for other keys.
+A choice field moved one option on (or back, `step` -1), round the list.
 */
-function cycleChoice(options: readonly FlowOption[], value: string, input: string, key: Key): string | undefined {
+function cycleChoice(options: readonly FlowOption[], value: string, step: 1 | -1): string | undefined {
 	const position = Math.max(0, options.findIndex(option => option.value === value));
-	let step = 0;
-	if (input === ' ' || input === 'l' || key.rightArrow) {
-		step = 1;
-	} else if (input === 'h' || key.leftArrow) {
-		step = options.length - 1;
-	}
+	return options[(position + step + options.length) % options.length]?.value;
+}
 
-	return step === 0 ? undefined : options[(position + step) % options.length]?.value;
+/**
+The keys of this part of the screen, from the keymap (the same words as the help and the footer).
+*/
+function keysLines(context: PlanContext, width: number, options: {omit?: string[]; also?: string[]; prefix?: string; isBold?: boolean} = {}): Line[] {
+	const shown = keymap.filter(binding => binding.when.includes(context)
+		&& (binding.footer === true || (options.also ?? []).includes(binding.id))
+		&& !(options.omit ?? []).includes(binding.id));
+	const text = (options.prefix ?? '') + shown.map(binding => `${bindingKeys(binding)} ${binding.short ?? binding.description.toLowerCase()}`).join(' · ');
+	return wrap(text, width, '  ').map(part => ({text: part, bold: options.isBold, dim: !options.isBold}));
 }
 
 async function planFor(session: CloudSession, flow: Flow, values: FormValues, signal: AbortSignal): Promise<PlanResult> {
@@ -350,22 +398,36 @@ export function PlanScreen(props: PlanScreenProps) {
 	};
 
 	const onChoose = (current: Choose, input: string, key: Key) => {
-		const isCtrlC = input === 'c' && key.ctrl;
-		const count = current.options.length;
-		if (input === 'j' || key.downArrow) {
-			update({...current, choice: Math.min(count - 1, current.choice + 1)});
-		} else if (input === 'k' || key.upArrow) {
-			update({...current, choice: Math.max(0, current.choice - 1)});
-		} else if (key.return) {
-			const option = current.options[current.choice];
-			if (option === undefined) {
-				return;
+		switch (actionOf('choose', input, key)) {
+			case 'nav.down': {
+				update({...current, choice: Math.min(current.options.length - 1, current.choice + 1)});
+				break;
 			}
 
-			const values = {...current.values, [current.field]: option.value};
-			update(current.source === 'pick' && (flow.fields ?? []).length > 0 ? {step: 'form', values, index: 0} : {step: 'planning', values});
-		} else if (isCtrlC || key.escape) {
-			props.onClose(false);
+			case 'nav.up': {
+				update({...current, choice: Math.max(0, current.choice - 1)});
+				break;
+			}
+
+			case 'plan.submit': {
+				const option = current.options[current.choice];
+				if (option !== undefined) {
+					const values = {...current.values, [current.field]: option.value};
+					update(current.source === 'pick' && (flow.fields ?? []).length > 0 ? {step: 'form', values, index: 0} : {step: 'planning', values});
+				}
+
+				break;
+			}
+
+			case 'plan.back': {
+				props.onClose(false);
+				break;
+			}
+
+			case undefined:
+			default: {
+				break;
+			}
 		}
 	};
 
@@ -376,42 +438,100 @@ export function PlanScreen(props: PlanScreenProps) {
 			return;
 		}
 
-		if ((input === 'c' && key.ctrl) || key.escape) {
-			props.onClose(false);
-		} else if (key.return) {
-			const problem = formProblem(fields, current.values);
-			update(problem === undefined ? {step: 'planning', values: current.values} : {...current, error: problem});
-		} else if (key.downArrow || key.upArrow || key.tab) {
-			const step = key.downArrow || (key.tab && !key.shift) ? 1 : fields.length - 1;
-			update({...current, index: (current.index + step) % fields.length});
-		} else {
-			const value = current.values[field.id] ?? '';
-			const next = field.kind === 'choice' ? cycleChoice(field.options, value, input, key) : editText(value, input, key);
+		const value = current.values[field.id] ?? '';
+		const set = (next: string | undefined) => {
 			if (next !== undefined) {
 				update({...current, values: {...current.values, [field.id]: next}, error: undefined});
+			}
+		};
+
+		// In a text field what is typed is text (a space too); the keymap has the rest.
+		if (field.kind === 'text' && (isText(input, key) || key.backspace || key.delete)) {
+			set(editText(value, input, key));
+			return;
+		}
+
+		switch (actionOf('form', input, key)) {
+			case 'plan.submit': {
+				const problem = formProblem(fields, current.values);
+				update(problem === undefined ? {step: 'planning', values: current.values} : {...current, error: problem});
+				break;
+			}
+
+			case 'plan.nextField': {
+				update({...current, index: (current.index + 1) % fields.length});
+				break;
+			}
+
+			case 'plan.previousField': {
+				update({...current, index: (current.index + fields.length - 1) % fields.length});
+				break;
+			}
+
+			case 'plan.nextChoice': {
+				set(field.kind === 'choice' ? cycleChoice(field.options, value, 1) : undefined);
+				break;
+			}
+
+			case 'plan.previousChoice': {
+				set(field.kind === 'choice' ? cycleChoice(field.options, value, -1) : undefined);
+				break;
+			}
+
+			case 'plan.clear': {
+				set(field.kind === 'text' ? '' : undefined);
+				break;
+			}
+
+			case 'plan.back': {
+				props.onClose(false);
+				break;
+			}
+
+			case undefined:
+			default: {
+				break;
 			}
 		}
 	};
 
 	const onPreview = (current: Extract<Phase, {step: 'preview'}>, input: string, key: Key) => {
-		if ((input === 'c' && key.ctrl) || key.escape) {
-			props.onClose(false);
-		} else if (key.return) {
-			if (isConfirmed(current.plan, current.typed)) {
-				run(current.plan, current.typed);
+		// The typed confirmation of a destructive plan: text goes there.
+		if (requiresConfirmation(current.plan) && (isText(input, key) || key.backspace || key.delete)) {
+			update({...current, typed: editText(current.typed, input, key) ?? current.typed});
+			return;
+		}
+
+		switch (actionOf('confirm', input, key)) {
+			case 'plan.run': {
+				if (isConfirmed(current.plan, current.typed)) {
+					run(current.plan, current.typed);
+				}
+
+				break;
 			}
-		} else if (requiresConfirmation(current.plan)) {
-			const typed = editText(current.typed, input, key);
-			if (typed !== undefined) {
-				update({...current, typed});
+
+			case 'plan.clear': {
+				update({...current, typed: ''});
+				break;
+			}
+
+			case 'plan.back': {
+				props.onClose(false);
+				break;
+			}
+
+			case undefined:
+			default: {
+				break;
 			}
 		}
 	};
 
 	const onRunning = (current: Extract<Phase, {step: 'running'}>, input: string, key: Key) => {
 		if (!isOver(current.state)) {
-			// Ctrl+C or Esc: stop safely; the run goes on until the executor has settled and cleaned up its temporaries.
-			if ((input === 'c' && key.ctrl) || key.escape) {
+			// Stop safely: the run goes on until the executor has settled and removed its temporaries.
+			if (actionOf('run', input, key) === 'plan.stop') {
 				controller.current?.abort();
 				update({...current, isStopping: true});
 			}
@@ -419,21 +539,23 @@ export function PlanScreen(props: PlanScreenProps) {
 			return;
 		}
 
-		const hasLeftovers = leftoversOf(current.state).length > 0;
-		if (hasLeftovers && input === 'c' && !key.ctrl) {
-			cleanUp(current.plan, current.state);
-		} else if (hasLeftovers && (input === 'k' || key.escape)) {
-			update({step: 'kept', plan: current.plan, state: current.state});
-			props.onClose(true, keepNote(current.plan, current.state));
-		} else if (!hasLeftovers && (key.escape || key.return)) {
+		if (leftoversOf(current.state).length > 0) {
+			const action = actionOf('offer', input, key);
+			if (action === 'plan.cleanup') {
+				cleanUp(current.plan, current.state);
+			} else if (action === 'plan.keep') {
+				update({step: 'kept', plan: current.plan, state: current.state});
+				props.onClose(true, keepNote(current.plan, current.state));
+			}
+		} else if (actionOf('over', input, key) === 'plan.close') {
 			const results = Object.entries(current.state.results ?? {}).map(([name, value]) => `${name} ${sanitize(String(value))}`).join(', ');
 			const note = current.state.phase === 'done' ? `done: ${sanitize(flow.title)}${results === '' ? '' : ` → ${results}`}` : undefined;
 			props.onClose(current.state.created.length > 0 || current.state.phase === 'done', note);
 		}
 	};
 
-	const onCleanup = (current: Extract<Phase, {step: 'cleanup'}>, key: Key) => {
-		if (!current.isOver || !(key.escape || key.return)) {
+	const onCleanup = (current: Extract<Phase, {step: 'cleanup'}>, input: string, key: Key) => {
+		if (!current.isOver || actionOf('over', input, key) !== 'plan.close') {
 			return;
 		}
 
@@ -443,7 +565,7 @@ export function PlanScreen(props: PlanScreenProps) {
 			: `cleanup incomplete: backstack journal cleanup ${current.plan.id}`);
 	};
 
-	useInput((input, key) => {
+	const onKey = (input: string, key: Key) => {
 		const {current} = latest;
 		switch (current.step) {
 			case 'choose': {
@@ -467,7 +589,7 @@ export function PlanScreen(props: PlanScreenProps) {
 			}
 
 			case 'cleanup': {
-				onCleanup(current, key);
+				onCleanup(current, input, key);
 				break;
 			}
 
@@ -475,12 +597,26 @@ export function PlanScreen(props: PlanScreenProps) {
 			case 'refused':
 			case 'failed-to-plan':
 			case 'kept': {
-				if ((input === 'c' && key.ctrl) || key.escape) {
+				if (actionOf('wait', input, key) === 'plan.back') {
 					props.onClose(false);
 				}
 
 				break;
 			}
+		}
+	};
+
+	useInput((input, key) => {
+		// Keys that arrive in one read (a paste, a fast typist, tmux send-keys) come as one string: each character is a key of
+		// its own, handled after the one before (every handler reads the phase the previous key left, `latest`).
+		const isChunk = [...input].length > 1 && !key.ctrl && !key.meta && !key.escape;
+		if (!isChunk) {
+			onKey(input, key);
+			return;
+		}
+
+		for (const character of input) {
+			onKey(...keyOf(character, key));
 		}
 	});
 
@@ -524,14 +660,15 @@ function previewLines(plan: Plan, typed: string, width: number): Line[] {
 
 	lines.push({text: ''});
 	if (preview.confirmation === undefined && !requiresConfirmation(plan)) {
-		lines.push({text: 'Enter runs the plan · Esc cancels (nothing has changed yet)', bold: true});
+		lines.push(...keysLines('confirm', width, {omit: ['plan.clear'], isBold: true}));
 	} else if (preview.confirmation === undefined) {
 		lines.push({text: 'This plan destroys data and has no confirmation text: it cannot run here.', color: 'red'});
 	} else {
 		lines.push(
 			...wrap(sanitize(preview.confirmation.reason), width).map(text => ({text, color: 'red'})),
-			{text: `Type ${sanitize(preview.confirmation.text)} to confirm, then Enter · Esc cancels`, bold: true},
+			{text: `Type ${sanitize(preview.confirmation.text)} to confirm, then Enter`, bold: true},
 			{text: `> ${typed}█`},
+			...keysLines('confirm', width),
 		);
 	}
 
@@ -622,19 +759,19 @@ function runningLines(state: RunState, isStopping: boolean, width: number): Line
 			{text: ''},
 			{text: `The plan ${state.phase === 'cancelled' ? 'was stopped' : 'failed'} and left ${leftovers.length} resource(s) it created:`, bold: true},
 			...leftovers.map(resource => ({text: `  • ${resourceText(resource)}`, color: 'yellow'})),
-			...wrap('c clean up now (delete them) · k or Esc keep them (backstack journal can resume or clean up later)', width, '  ').map(text => ({text, bold: true})),
+			...keysLines('offer', width, {isBold: true}),
 		);
 		return lines;
 	}
 
-	let hint = 'Ctrl+C or Esc stops it safely (what it created is then offered for cleanup)';
+	let hint = keysLines('run', width);
 	if (isOver(state)) {
-		hint = 'Enter or Esc: back to the lists';
+		hint = keysLines('over', width, {isBold: true});
 	} else if (isStopping) {
-		hint = 'stopping…';
+		hint = [{text: 'stopping…', dim: true}];
 	}
 
-	lines.push({text: ''}, {text: hint, dim: !isOver(state)});
+	lines.push({text: ''}, ...hint);
 	return lines;
 }
 
@@ -655,7 +792,7 @@ function cleanupLines(phase: Extract<Phase, {step: 'cleanup'}>, width: number): 
 		lines.push(...wrap(`✖ ${phase.error}`, width, '  ').map(text => ({text, color: 'red'})));
 	}
 
-	lines.push({text: ''}, {text: phase.isOver ? 'Enter or Esc: back to the lists' : 'deleting… (each one is waited for until it is gone)', dim: !phase.isOver});
+	lines.push({text: ''}, ...(phase.isOver ? keysLines('over', width, {isBold: true}) : [{text: 'deleting… (each one is waited for until it is gone)', dim: true}]));
 	return lines;
 }
 
@@ -686,7 +823,7 @@ function formLines(flow: Flow, phase: Extract<Phase, {step: 'form'}>, width: num
 		lines.push({text: phase.error, color: 'red'});
 	}
 
-	lines.push({text: '↑/↓ field · type to edit (Ctrl+U clears) · ←/→ choose · Enter plan it (nothing changes yet) · Esc cancel', dim: true});
+	lines.push(...keysLines('form', width, {prefix: 'type to edit · '}));
 	return lines.flatMap(line => line.text.length > width ? wrap(line.text, width, '  ').map(text => ({...line, text})) : [line]);
 }
 
@@ -702,7 +839,7 @@ function chooseLines(phase: Choose, flow: Flow, width: number, height: number): 
 		text: `${start + index === phase.choice ? '›' : ' '} ${sanitize(option.label)}`,
 		bold: start + index === phase.choice,
 	}));
-	return [...head, ...shown, {text: ''}, {text: `↑/↓ choose (${phase.choice + 1}/${phase.options.length}) · Enter take it · Esc cancel`, dim: true}];
+	return [...head, ...shown, {text: ''}, ...keysLines('choose', width, {also: ['nav.up'], prefix: `${phase.choice + 1}/${phase.options.length} · `})];
 }
 
 function screenLines(phase: Phase, flow: Flow, size: {width: number; height: number; now: number}): Line[] {
@@ -725,12 +862,12 @@ function screenLines(phase: Phase, flow: Flow, size: {width: number; height: num
 				{text: `${sanitize(flow.title)}: not possible as it is`, bold: true},
 				...wrap(phase.reason, width).map(text => ({text, color: 'red'})),
 				{text: ''},
-				{text: 'Esc: back (nothing was changed)', dim: true},
+				...keysLines('wait', width),
 			];
 		}
 
 		case 'failed-to-plan': {
-			return [{text: 'Planning failed:', bold: true}, ...wrap(phase.reason, width).map(text => ({text, color: 'red'})), {text: ''}, {text: 'Esc: back', dim: true}];
+			return [{text: 'Planning failed:', bold: true}, ...wrap(phase.reason, width).map(text => ({text, color: 'red'})), {text: ''}, ...keysLines('wait', width)];
 		}
 
 		case 'preview': {

@@ -175,7 +175,7 @@ test('Images view, R on an encrypted image: core asks for an encrypted type, the
 	await app.waitFor('shop-db-data-export');
 	await select(app, 'shop-db-data-export');
 	await app.press('R');
-	let frame = await app.waitFor('↑/↓ choose');
+	let frame = await app.waitFor('Enter take it');
 	t.regex(frame, /LUKS/v);
 	await chooseOption(app, 'LUKS');
 	const chosen = app.frame().split('\n').find(line => line.startsWith('›')) ?? '';
@@ -606,4 +606,23 @@ test('Volumes view, i on an in-use volume: the snapshot detour, and no temporary
 	const snapshots = await listAll(demo.session.cinder!.listSnapshots());
 	t.false(volumes.some(volume => volume.name.startsWith('backstack-tmp-')));
 	t.false(snapshots.some(snapshot => snapshot.name.startsWith('backstack-tmp-')));
+});
+
+test('keys that arrive in one read drive the plan screen one after the other (a paste, a fast typist)', async t => {
+	const demo = await demoForUi(t);
+	const app = drive(<App cloud='demo' services={demo.services} initialView='backups'/>, size);
+	t.teardown(app.unmount);
+	await app.waitFor('shop-web-static-2d');
+	await select(app, 'shop-web-static-2d');
+	await app.press('O');
+	await app.waitFor('Which volume gets the data');
+	// Down and Enter in one read: the second volume (by name) is taken.
+	await app.press('j\r');
+	await app.waitFor('Type shop-uploads to confirm');
+	// The name and Enter in one read: typed, then confirmed.
+	await app.press('shop-uploads\r');
+	const frame = await app.waitFor(text => /Running: (?:done|failed|cancelled)/v.test(text), 30_000);
+	t.regex(frame, /Running: done/v);
+	const restored = await volumeNamed(demo.session, 'shop-uploads');
+	t.truthy(restored?.metadata['src_backup_id']);
 });

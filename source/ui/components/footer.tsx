@@ -25,7 +25,7 @@ export function footerText(bindings: readonly Binding[], mode: InputContext, vie
 	return [
 		...actions.map(binding => `${bindingKeys(binding, 1)} ${binding.short ?? binding.description.toLowerCase()}`),
 		...general.filter(binding => binding.id === 'app.help'),
-		...general.filter(binding => binding.id !== 'app.help').map(binding => `${bindingKeys(binding)} ${binding.description.toLowerCase()}`),
+		...general.filter(binding => binding.id !== 'app.help').map(binding => `${bindingKeys(binding)} ${binding.short ?? binding.description.toLowerCase()}`),
 	].map(entry => typeof entry === 'string' ? entry : `${bindingKeys(entry)} ${entry.description.toLowerCase()}`).join('  ');
 }
 
