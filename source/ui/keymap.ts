@@ -168,25 +168,25 @@ export const keymap: readonly Binding[] = [
 		id: 'plan.previousChoice', keys: ['left'], description: 'Plan form: previous choice', when: ['form'],
 	},
 	{
-		id: 'plan.submit', keys: ['enter'], description: 'Plan: take it, plan it (nothing changes yet)', when: ['choose', 'form'], footer: true, short: 'take it (nothing changes yet)',
+		id: 'plan.submit', keys: ['enter'], description: 'Plan: take it / plan it', when: ['choose', 'form'], footer: true, short: 'take it (nothing changes yet)',
 	},
 	{
-		id: 'plan.run', keys: ['enter'], description: 'Plan: run it (after the typed name, if asked)', when: ['confirm'], footer: true, short: 'runs the plan',
+		id: 'plan.run', keys: ['enter'], description: 'Plan: run it (preview)', when: ['confirm'], footer: true, short: 'runs the plan',
 	},
 	{
 		id: 'plan.clear', keys: ['ctrl+u'], description: 'Plan: clear what is typed', when: ['form', 'confirm'], footer: true, short: 'clear',
 	},
 	{
-		id: 'plan.back', keys: ['esc', 'ctrl+c'], description: 'Plan: back (nothing has changed)', when: ['choose', 'form', 'confirm', 'wait'], footer: true, short: 'back (nothing has changed)',
+		id: 'plan.back', keys: ['esc', 'ctrl+c'], description: 'Plan: back, nothing done', when: ['choose', 'form', 'confirm', 'wait'], footer: true, short: 'back (nothing has changed)',
 	},
 	{
 		id: 'plan.stop', keys: ['ctrl+c', 'esc'], description: 'Plan: stop the run safely', when: ['run'], footer: true, short: 'stops it safely (what it created is then offered for cleanup)',
 	},
 	{
-		id: 'plan.cleanup', keys: ['c'], description: 'Plan: clean up what the run left', when: ['offer'], footer: true, short: 'clean up now (delete them)',
+		id: 'plan.cleanup', keys: ['c'], description: 'Plan: clean up leftovers', when: ['offer'], footer: true, short: 'clean up now (delete them)',
 	},
 	{
-		id: 'plan.keep', keys: ['k', 'esc'], description: 'Plan: keep what the run left', when: ['offer'], footer: true, short: 'keep them (backstack journal can resume or clean up later)',
+		id: 'plan.keep', keys: ['k', 'esc'], description: 'Plan: keep leftovers', when: ['offer'], footer: true, short: 'keep them (backstack journal can resume or clean up later)',
 	},
 	{
 		id: 'plan.close', keys: ['enter', 'esc'], description: 'Plan: back to the lists', when: ['over'], footer: true, short: 'back to the lists',

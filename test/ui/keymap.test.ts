@@ -79,3 +79,7 @@ test('each view\'s footer starts with its own actions, in short words, and keeps
 
 	t.notRegex(footerText(keymap, 'list', 'projects'), /backup|restore/v);
 });
+
+test('every description fits the help\'s column of 26 cells', t => {
+	t.deepEqual(keymap.filter(binding => [...binding.description].length > 26).map(binding => binding.description), []);
+});
