@@ -266,23 +266,25 @@ qemu_img_retry() {
 # the key, and a volume made from an image is overwritten by the image's raw bytes and resized without the key.
 # This subclass moves the data the way a block driver (LVM, Ceph) does, with the volume's own passphrase (hex of its
 # Barbican key, as os-brick passes it):
-#  - upload: the volume as a raw LUKS container (Glance gets `raw`; Cinder treats luks as raw);
+#  - upload: the volume as a raw LUKS container of exactly the volume's size, header included, as on LVM or Ceph (so the
+#    last ~2 MiB of the qcow2 volume, which a block driver's volume would not have, are not uploaded; Glance gets
+#    `raw`, which is how Cinder treats luks);
 #  - volume from an encrypted image (its key already cloned to the volume by Cinder): the LUKS container opened with
 #    that passphrase, written into the volume's qcow2+LUKS file; a wrong key fails here, as it would for a real volume;
 #  - encrypted volume from a plain image: the image's bytes encrypted into the volume's qcow2+LUKS file.
-# Known consequence: a LUKS image holds the whole volume plus a ~2 MiB header, so Glance's virtual_size exceeds the
-# volume's size and a volume made from it needs one GiB more (a block driver's LUKS header lives inside the volume).
 # Key cloning, image properties and every API answer remain Cinder's own code; only the data path differs.
 nfs_driver_shim() {
 	put /usr/local/lib/python3.11/dist-packages/backstack_real_nfs.py 0644 <<-'EOF'
 	"""backstack-real: Cinder NFS driver whose encrypted volumes move to and from Glance as raw LUKS, like a block driver's."""
 	import binascii
 	import contextlib
+	import json
 	import os
 	import tempfile
 
 	from castellan import key_manager
 	from oslo_config import cfg
+	from oslo_utils import units
 
 	from cinder.image import image_utils
 	from cinder.volume.drivers import nfs
@@ -307,10 +309,21 @@ nfs_driver_shim() {
 	            return super().copy_volume_to_image(context, volume, image_service, image_meta)
 	        path = self.local_path(volume)
 	        with self._work_with_passphrase(context, volume) as (work, secret):
+	            # A block driver's LUKS header lives inside the volume: the container is exactly the volume's size and
+	            # its payload that much smaller. The header's size is what qemu-img makes for this cipher.
+	            probe = os.path.join(work, 'probe.luks')
+	            self._execute('qemu-img', 'create', '-f', 'luks',
+	                          '--object', 'secret,id=sec0,format=raw,file=' + secret,
+	                          '-o', 'key-secret=sec0,iter-time=10', probe, '1M',
+	                          run_as_root=self._execute_as_root)
+	            info, _err = self._execute('qemu-img', 'info', '-f', 'luks', '--output=json', probe,
+	                                       run_as_root=self._execute_as_root)
+	            header = json.loads(info)['format-specific']['data']['payload-offset']
 	            luks = os.path.join(work, 'volume.luks')
 	            self._execute('qemu-img', 'convert',
 	                          '--object', 'secret,id=sec0,format=raw,file=' + secret,
-	                          '--image-opts', 'driver=qcow2,encrypt.key-secret=sec0,file.filename=' + path,
+	                          '--image-opts', 'driver=raw,size=%d,file.driver=qcow2,file.encrypt.key-secret=sec0,'
+	                          'file.file.filename=%s' % (volume.size * units.Gi - header, path),
 	                          '-O', 'luks', '-o', 'key-secret=sec0', luks,
 	                          run_as_root=self._execute_as_root)
 	            volume_utils.upload_volume(context, image_service, image_meta, luks, volume,
