@@ -739,7 +739,7 @@ export const encryptedImageToVolume: Scenario = {
 			const cinder = context.session.cinder!;
 			const data = randomBytes((160 * 1024) + 3);
 			// The data is read back from the restored volume at the end, through its own key.
-			const {image} = await encryptedImage(context, tracker, prefix, data, true);
+			const {source, image} = await encryptedImage(context, tracker, prefix, data, true);
 			const imageKey = image.cinderEncryptionKeyId!;
 			if (image.properties['signature_verified'] !== undefined) {
 				// Cinder (Zed) copied the source volume's image metadata into the image, signature_verified included; a
@@ -764,6 +764,7 @@ export const encryptedImageToVolume: Scenario = {
 			expect(volume.status === 'available', `the volume is ${volume.status}`);
 			expect(volume.encrypted, 'the volume is not encrypted');
 			expect(volume.volumeType === context.encryptedType, `the volume has type ${volume.volumeType ?? '?'}, not ${context.encryptedType}`);
+			expect(volume.size === source.size, `the volume has ${volume.size} GiB, the source ${source.size} GiB`);
 			expect(volume.encryptionKeyId !== undefined && volume.encryptionKeyId !== imageKey, `the volume's key ${volume.encryptionKeyId ?? 'none'} is not its own (image key ${imageKey})`);
 			const key = await context.session.barbican!.findSecret(volume.encryptionKeyId);
 			expect(key?.status === 'ACTIVE', `the volume's key is ${key?.status ?? 'missing'}`);
