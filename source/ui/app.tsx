@@ -14,11 +14,11 @@ import {
 	Box,
 	Text,
 	useApp,
-	useInput,
 	useWindowSize,
 	type Key,
 } from 'ink';
 import type {AppServices} from './services.js';
+import {useSequentialInput, type KeyHandler} from './sequential-input.js';
 import {
 	activeBindings,
 	findBinding,
@@ -188,6 +188,11 @@ export function App(props: AppProps) {
 	// Keys can arrive several in one read (a paste, tmux send-keys, a fast typist): each must see what the one before did,
 	// before React has re-rendered. These refs are updated at once; the state follows for drawing.
 	const latest = useRef({mode, viewId});
+	// The plan screen's key handler while it is open: the App's one input queue feeds it.
+	const planKeys = useRef<KeyHandler | undefined>(undefined);
+	const routePlanKeys = useCallback((handler: KeyHandler | undefined) => {
+		planKeys.current = handler;
+	}, []);
 	const enterMode = useCallback((next: InputContext) => {
 		latest.current.mode = next;
 		setMode(next);
@@ -652,7 +657,7 @@ export function App(props: AppProps) {
 	const onKey = (input: string, key: Key) => {
 		const active = latest.current.mode;
 		if (active === 'restore') {
-			// The restore screen reads its own keys.
+			planKeys.current?.(input, key);
 			return;
 		}
 
@@ -675,21 +680,8 @@ export function App(props: AppProps) {
 		runBinding(binding, active, input);
 	};
 
-	useInput((input: string, key: Key) => {
-		// Ink hands over printable text that arrived in one read (a paste, a fast typist, tmux send-keys) as one string.
-		// Outside text entry each character is a key of its own, and each sees what the one before did.
-		const isText = !key.ctrl && !key.meta && !key.escape && !key.return && !key.tab;
-		const isEntry = ['filter', 'palette', 'restore'].includes(latest.current.mode);
-		if (isText && !isEntry && [...input].length > 1) {
-			for (const character of input) {
-				onKey(character, {...key, shift: character !== character.toLowerCase()});
-			}
-
-			return;
-		}
-
-		onKey(input, key);
-	});
+	// Keys that arrive in one read (a paste, a fast typist, tmux send-keys) are handled one by one, each after the one before.
+	useSequentialInput(onKey);
 
 	let body: ReactNode;
 	if (mode === 'restore' && flow !== undefined && session !== undefined) {
@@ -702,6 +694,7 @@ export function App(props: AppProps) {
 				theme={theme}
 				journal={services.journal}
 				clock={services.planClock}
+				onKeys={routePlanKeys}
 				onClose={(hasChanged, note) => {
 					enterMode('list');
 					setFlow(undefined);

@@ -9,11 +9,15 @@ Ctrl+C (or Esc) during a run aborts it and waits for the executor to settle (a c
 removed); what the plan created and is still there is then named, and the user cleans it up now (core's cleanup, with
 its progress) or keeps it (the journal lists it for `backstack journal`). A plan that fails on its own offers the same.
 */
-import {useEffect, useRef, useState} from 'react';
+import {
+	useEffect,
+	useLayoutEffect,
+	useRef,
+	useState,
+} from 'react';
 import {
 	Box,
 	Text,
-	useInput,
 	type Key,
 } from 'ink';
 import type {CloudSession} from '../core/types.js';
@@ -37,6 +41,7 @@ import type {
 	StepState,
 } from '../core/plans/types.js';
 import {sanitize, truncate} from './sanitize.js';
+import type {KeyHandler} from './sequential-input.js';
 import {
 	bindingKeys,
 	findBinding,
@@ -133,6 +138,11 @@ export type PlanScreenProps = {
 	and a line for the status bar.
 	*/
 	readonly onClose: (hasChanged: boolean, note?: string) => void;
+	/**
+	Where the App sends the keys while this screen is open: one queue for the whole program, so that keys typed ahead
+	across the switch to this screen (b then Enter) reach it in order (source/ui/sequential-input.ts).
+	*/
+	readonly onKeys: (handler: KeyHandler | undefined) => void;
 };
 
 function firstPhase(flow: Flow): Phase {
@@ -169,34 +179,6 @@ The binding of the plan screen's keymap (keymap.ts) that a key press is in this 
 */
 function actionOf(context: PlanContext, input: string, key: Key): string | undefined {
 	return findBinding(keymap, context, input, key)?.id;
-}
-
-/**
-One character of a chunk of input as the key it stands for: Enter, Tab and Backspace by their control characters.
-*/
-function keyOf(character: string, chunk: Key): [string, Key] {
-	const plain: Key = {
-		...chunk, return: false, tab: false, backspace: false, delete: false, shift: false,
-	};
-	switch (character) {
-		case '\r':
-		case '\n': {
-			return ['', {...plain, return: true}];
-		}
-
-		case '\t': {
-			return ['', {...plain, tab: true}];
-		}
-
-		case '\u{7F}':
-		case '\b': {
-			return ['', {...plain, backspace: true}];
-		}
-
-		default: {
-			return [character, {...plain, shift: character !== character.toLowerCase()}];
-		}
-	}
 }
 
 /**
@@ -606,19 +588,13 @@ export function PlanScreen(props: PlanScreenProps) {
 		}
 	};
 
-	useInput((input, key) => {
-		// Keys that arrive in one read (a paste, a fast typist, tmux send-keys) come as one string: each character is a key of
-		// its own, handled after the one before (every handler reads the phase the previous key left, `latest`).
-		const isChunk = [...input].length > 1 && !key.ctrl && !key.meta && !key.escape;
-		if (!isChunk) {
-			onKey(input, key);
-			return;
-		}
-
-		for (const character of input) {
-			onKey(...keyOf(character, key));
-		}
+	const {onKeys} = props;
+	useLayoutEffect(() => {
+		onKeys(onKey);
 	});
+	useLayoutEffect(() => () => {
+		onKeys(undefined);
+	}, [onKeys]);
 
 	const lines = screenLines(phase, flow, {width: props.width, height: props.height, now});
 	const visible = lines.slice(Math.max(0, lines.length - props.height));

@@ -133,8 +133,7 @@ test('Backups view, O: restore onto an existing volume picks a volume that fits 
 	// Enter without the name, then with a wrong one: still the preview, the volume untouched.
 	await app.press(keys.enter);
 	await app.press('shop-search', keys.enter);
-	frame = app.frame();
-	t.regex(frame, /> shop-search█/v);
+	frame = await app.waitFor('> shop-search█');
 	t.notRegex(frame, /Running:/v);
 	const untouched = await demo.session.cinder!.getVolume(target!.id);
 	t.is(untouched.status, 'available');
@@ -517,13 +516,13 @@ test('the palette lists the new actions, and runs one on the selected row', asyn
 	await app.waitFor('shop-redis-aof');
 	await select(app, 'shop-redis-aof');
 	await app.press(':', 'protect');
-	t.regex(app.frame(), /action: Protect marked volumes now \(P\)/v);
+	t.regex(await app.waitFor('action: Protect'), /action: Protect marked volumes now \(P\)/v);
 	await app.press(keys.escape, ':', 'onto');
-	t.regex(app.frame(), /action: Restore onto a volume \(O\)/v);
+	t.regex(await app.waitFor('action: Restore onto'), /action: Restore onto a volume \(O\)/v);
 	await app.press(keys.escape, ':', 'key to');
-	t.regex(app.frame(), /action: Export a key to a file \(K\)/v);
+	t.regex(await app.waitFor('action: Export a key'), /action: Export a key to a file \(K\)/v);
 	await app.press(keys.escape, ':', 'action: back up');
-	t.regex(app.frame(), /› action: Back up \(volume, server\) \(b\)/v);
+	t.regex(await app.waitFor('› action: Back up'), /› action: Back up \(volume, server\) \(b\)/v);
 	await app.press(keys.enter);
 	t.regex(await app.waitFor('Back up volume shop-redis-aof'), /Kind/v);
 });

@@ -143,6 +143,11 @@ export function drive(tree: ReactElement, size?: {columns: number; rows: number}
 				stdin.write(input);
 				// eslint-disable-next-line no-await-in-loop
 				await (input === keys.escape ? sleep(40) : tick());
+				// Several characters in one write are handled one per render (source/ui/sequential-input.ts): give each its turn.
+				for (let turn = 1; turn < [...input].length; turn++) {
+					// eslint-disable-next-line no-await-in-loop
+					await tick();
+				}
 			}
 
 			await tick();
