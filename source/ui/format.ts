@@ -60,14 +60,18 @@ Breaks text into lines of at most `width` characters at spaces (a word longer th
 line after the first.
 */
 export function wrap(text: string, width: number, indent = ''): string[] {
+	// The first line keeps the text's own leading spaces (an indented paragraph); later lines start with `indent`.
+	const leading = /^ */v.exec(text)?.[0] ?? '';
 	const lines: string[] = [];
-	let line = '';
-	for (const word of text.split(' ')) {
-		const candidate = line === '' ? word : `${line} ${word}`;
-		if (line === '' || line === indent || [...candidate].length <= width) {
+	let line = leading;
+	let start = leading;
+	for (const word of text.slice(leading.length).split(' ')) {
+		const candidate = line === start ? `${line}${word}` : `${line} ${word}`;
+		if (line === start || [...candidate].length <= width) {
 			line = candidate;
 		} else {
 			lines.push(line);
+			start = indent;
 			line = `${indent}${word}`;
 		}
 	}

@@ -51,4 +51,5 @@ test('wrap breaks at spaces, indents continuation lines, and cuts nothing', t =>
 	t.deepEqual(wrap('one two three four', 9, '  '), ['one two', '  three', '  four']);
 	t.deepEqual(wrap('averyveryverylongword x', 5), ['averyveryverylongword', 'x']);
 	t.deepEqual(wrap('', 5), ['']);
+	t.deepEqual(wrap('   Create volume from x', 16, ' '.repeat(5)), ['   Create volume', '     from x'], 'an indented first line keeps its indent');
 });
