@@ -185,6 +185,11 @@ export type GlanceApi = {
 	Replace or add string properties (JSON patch).
 	*/
 	setImageProperties(id: string, properties: Record<string, string>, options?: CallOptions): Promise<Image>;
+	/**
+	Removes these properties (JSON patch `remove`, as `openstack image unset --property`); the ones the image does not
+	have are skipped, so the call can be repeated. Returns the image as Glance left it.
+	*/
+	removeImageProperties(id: string, keys: string[], options?: CallOptions): Promise<Image>;
 	deleteImage(id: string, options?: CallOptions): Promise<void>;
 };
 

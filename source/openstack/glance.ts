@@ -386,6 +386,38 @@ export function createGlance(context: ServiceContext): GlanceApi {
 			const image = asObject(data);
 			return image === undefined ? api.getImage(id, options) : toImage(image);
 		},
+		async removeImageProperties(id, keys, options) {
+			// Glance answers 409 to a `remove` of an absent property: only the ones the image has are removed, so a
+			// second call (a resumed plan) is a no-op.
+			const patchFor = (image: Image) => keys.filter(key => Object.hasOwn(image.raw, key)).map(key => ({op: 'remove', path: `/${escapePointer(key)}`}));
+			const send = async (patch: Array<{op: string; path: string}>) => {
+				const {data} = await sendJson(context, 'PATCH', `images/${encodeId(id)}`, {
+					...options,
+					json: patch,
+					headers: {'content-type': 'application/openstack-images-v2.1-json-patch'},
+				});
+				const image = asObject(data);
+				return image === undefined ? api.getImage(id, options) : toImage(image);
+			};
+
+			const current = await api.getImage(id, options);
+			const patch = patchFor(current);
+			if (patch.length === 0) {
+				return current;
+			}
+
+			try {
+				return await send(patch);
+			} catch (error) {
+				if (!(error instanceof OpenStackError) || error.status !== 409) {
+					throw error;
+				}
+
+				// Someone removed one of them meanwhile: remove what is left, once.
+				const again = patchFor(await api.getImage(id, options));
+				return again.length === 0 ? api.getImage(id, options) : send(again);
+			}
+		},
 		async deleteImage(id, options) {
 			await sendEmpty(context, 'DELETE', `images/${encodeId(id)}`, options);
 		},

@@ -125,6 +125,76 @@ test('create, streamed upload with size header and progress, property patch, del
 	t.is(cloud.server.calls('DELETE', '/image/v2/images/img-1').length, 1);
 });
 
+test('removing properties: JSON-patch remove of the ones the image has; absent ones are skipped, so a repeat sends nothing', async t => {
+	const {cloud, glance} = await open(t);
+	// Glance's own rule, kept by this fake: `remove` of an absent property is 409.
+	let properties: Record<string, string> = {signature_verified: 'False', 'a/b~c': 'x', kept: 'yes'};
+	cloud.route('GET', '/image/v2/images/img-2', () => ({json: {...imageFixture, ...properties, id: 'img-2'}}));
+	cloud.route('PATCH', '/image/v2/images/img-2', request => {
+		const operations = request.json() as Array<{op: string; path: string}>;
+		const next = new Map(Object.entries(properties));
+		for (const operation of operations) {
+			const key = operation.path.slice(1).replaceAll('~1', '/').replaceAll('~0', '~');
+			if (operation.op !== 'remove' || !next.has(key)) {
+				return {status: 409, json: {message: `Property ${key} does not exist.`}};
+			}
+
+			next.delete(key);
+		}
+
+		properties = Object.fromEntries(next);
+		return {json: {...imageFixture, ...properties, id: 'img-2'}};
+	});
+
+	const image = await glance.removeImageProperties('img-2', ['signature_verified', 'a/b~c', 'never_there']);
+	t.is(image.properties['signature_verified'], undefined);
+	t.is(image.properties['kept'], 'yes');
+	const [patch] = cloud.server.calls('PATCH', '/image/v2/images/img-2');
+	t.is(patch?.header('content-type'), 'application/openstack-images-v2.1-json-patch');
+	t.deepEqual(patch?.json(), [
+		{op: 'remove', path: '/signature_verified'},
+		{op: 'remove', path: '/a~1b~0c'},
+	]);
+	t.deepEqual(properties, {kept: 'yes'});
+
+	const again = await glance.removeImageProperties('img-2', ['signature_verified']);
+	t.is(again.properties['signature_verified'], undefined);
+	t.is(cloud.server.calls('PATCH', '/image/v2/images/img-2').length, 1, 'nothing left to remove: no second PATCH');
+	t.deepEqual(cloud.server.problems, []);
+});
+
+test('removing properties: a 409 because one went meanwhile removes what is left; other errors are thrown', async t => {
+	const {cloud, glance} = await open(t);
+	let reads = 0;
+	cloud.route('GET', '/image/v2/images/img-3', () => {
+		reads++;
+		// The first read still sees both; by the second, someone else removed signature_verified.
+		return {
+			json: {
+				...imageFixture, id: 'img-3', ...(reads === 1 && {signature_verified: 'False'}), other: 'x',
+			},
+		};
+	});
+	const patches: unknown[] = [];
+	cloud.route('PATCH', '/image/v2/images/img-3', request => {
+		patches.push(request.json());
+		return patches.length === 1
+			? {status: 409, json: {message: 'Property signature_verified does not exist.'}}
+			: {json: {...imageFixture, id: 'img-3'}};
+	});
+	const image = await glance.removeImageProperties('img-3', ['signature_verified', 'other']);
+	t.is(image.properties['other'], undefined);
+	t.deepEqual(patches, [
+		[{op: 'remove', path: '/signature_verified'}, {op: 'remove', path: '/other'}],
+		[{op: 'remove', path: '/other'}],
+	]);
+
+	cloud.route('GET', '/image/v2/images/img-4', {json: {...imageFixture, id: 'img-4', signature_verified: 'False'}});
+	cloud.route('PATCH', '/image/v2/images/img-4', {status: 403, json: {message: 'You are not permitted to modify this image.'}});
+	const error = await t.throwsAsync(glance.removeImageProperties('img-4', ['signature_verified']));
+	t.regex(error?.message ?? '', /403/v);
+});
+
 function imageWithData(data: Uint8Array, overrides: Record<string, unknown> = {}) {
 	return {
 		...imageFixture,
