@@ -5,7 +5,7 @@ the cloud's state afterwards: what the plan made exists, with the right type, by
 import {Buffer} from 'node:buffer';
 import {readFile, stat, writeFile} from 'node:fs/promises';
 import path from 'node:path';
-import test from 'ava';
+import test, {type ExecutionContext} from 'ava';
 import {App} from '../../source/ui/app.js';
 import {listUnfinished} from '../../source/core/plans/journal.js';
 import type {CloudSession} from '../../source/core/types.js';
@@ -14,6 +14,7 @@ import {
 	clearField,
 	ctrlC,
 	demoForUi,
+	type DemoForUi,
 	select,
 } from './demo.js';
 
@@ -88,6 +89,20 @@ async function chooseOption(app: Driven, text: string): Promise<void> {
 
 const size = {columns: 80, rows: 24};
 
+type View = 'audit' | 'volumes' | 'backups' | 'images' | 'secrets' | 'servers';
+
+/**
+The App on a fresh demo cloud at 80×24, in `view`, with the row called `name` selected.
+*/
+async function openOn(t: ExecutionContext, view: View, name: string): Promise<{demo: DemoForUi; app: Driven}> {
+	const demo = await demoForUi(t);
+	const app = drive(<App cloud='demo' services={demo.services} initialView={view}/>, size);
+	t.teardown(app.unmount);
+	await app.waitFor(name);
+	await select(app, name);
+	return {demo, app};
+}
+
 test('Volumes view, b: a volume backup with backstack\'s metadata, automatic mode; the footer names the view\'s keys', async t => {
 	const demo = await demoForUi(t);
 	const app = drive(<App cloud='demo' services={demo.services} initialView='volumes'/>, size);
@@ -116,11 +131,7 @@ test('Volumes view, b: a volume backup with backstack\'s metadata, automatic mod
 });
 
 test('Backups view, O: restore onto an existing volume picks a volume that fits and does nothing until its exact name is typed', async t => {
-	const demo = await demoForUi(t);
-	const app = drive(<App cloud='demo' services={demo.services} initialView='backups'/>, size);
-	t.teardown(app.unmount);
-	await app.waitFor('shop-web-static-2d');
-	await select(app, 'shop-web-static-2d');
+	const {demo, app} = await openOn(t, 'backups', 'shop-web-static-2d');
 	await app.press('O');
 	let frame = await app.waitFor('Which volume gets the data');
 	// Only available volumes of at least the backup's 20 GiB: the 10 GiB redis volume is not offered.
@@ -168,11 +179,7 @@ test('Volumes view, O: restore onto this volume offers only backups that fit it,
 });
 
 test('Images view, R on an encrypted image: core asks for an encrypted type, the new volume is available with it', async t => {
-	const demo = await demoForUi(t);
-	const app = drive(<App cloud='demo' services={demo.services} initialView='images'/>, size);
-	t.teardown(app.unmount);
-	await app.waitFor('shop-db-data-export');
-	await select(app, 'shop-db-data-export');
+	const {demo, app} = await openOn(t, 'images', 'shop-db-data-export');
 	await app.press('R');
 	let frame = await app.waitFor('Enter take it');
 	t.regex(frame, /LUKS/v);
@@ -191,11 +198,7 @@ test('Images view, R on an encrypted image: core asks for an encrypted type, the
 });
 
 test('Images view, d then I: an image downloaded to a file (bytes as Glance has them) comes back as a new image from that file', async t => {
-	const demo = await demoForUi(t);
-	const app = drive(<App cloud='demo' services={demo.services} initialView='images'/>, size);
-	t.teardown(app.unmount);
-	await app.waitFor('Ubuntu');
-	await select(app, 'Ubuntu');
+	const {demo, app} = await openOn(t, 'images', 'Ubuntu');
 	await app.press('d');
 	let frame = await app.waitFor('Download image Ubuntu 24.04 LTS to a file');
 	// The default is a file in the current directory, named after the image; the user edits it.
@@ -227,11 +230,7 @@ test('Images view, d then I: an image downloaded to a file (bytes as Glance has 
 });
 
 test('Secrets view, K then R: a secret exported to a 0600 file, then stored again from it under a new ID', async t => {
-	const demo = await demoForUi(t);
-	const app = drive(<App cloud='demo' services={demo.services} initialView='secrets'/>, size);
-	t.teardown(app.unmount);
-	await app.waitFor('shop-tls-private-key');
-	await select(app, 'shop-tls-private-key');
+	const {demo, app} = await openOn(t, 'secrets', 'shop-tls-private-key');
 	await app.press('K');
 	let frame = await app.waitFor('Export secret shop-tls-private-key to a file');
 	t.regex(frame, /\.\/shop-tls-private-key\.key/v);
@@ -265,11 +264,7 @@ test('Secrets view, K then R: a secret exported to a 0600 file, then stored agai
 });
 
 test('K on an encrypted volume and an encrypted backup writes each key; an unencrypted volume has none to export', async t => {
-	const demo = await demoForUi(t);
-	const app = drive(<App cloud='demo' services={demo.services} initialView='volumes'/>, size);
-	t.teardown(app.unmount);
-	await app.waitFor('shop-redis-aof');
-	await select(app, 'shop-redis-aof');
+	const {demo, app} = await openOn(t, 'volumes', 'shop-redis-aof');
 	await app.press('K');
 	t.regex(await app.waitFor('not encrypted'), /shop-redis-aof is not encrypted/v);
 
@@ -305,11 +300,7 @@ test('K on an encrypted volume and an encrypted backup writes each key; an unenc
 });
 
 test('Volumes view, i: the volume is copied into an image; Servers view, b: an image of the server, warning about its volumes', async t => {
-	const demo = await demoForUi(t);
-	const app = drive(<App cloud='demo' services={demo.services} initialView='volumes'/>, size);
-	t.teardown(app.unmount);
-	await app.waitFor('shop-redis-aof');
-	await select(app, 'shop-redis-aof');
+	const {demo, app} = await openOn(t, 'volumes', 'shop-redis-aof');
 	await app.press('i');
 	await app.waitFor('Copy volume shop-redis-aof into an image');
 	await app.press(keys.enter);
@@ -341,11 +332,7 @@ test('Volumes view, i: the volume is copied into an image; Servers view, b: an i
 });
 
 test('Audit and Volumes views: Space marks volumes (● and a count), P backs up each marked one, two at a time', async t => {
-	const demo = await demoForUi(t);
-	const app = drive(<App cloud='demo' services={demo.services} initialView='audit'/>, size);
-	t.teardown(app.unmount);
-	await app.waitFor('shop-redis-aof');
-	await select(app, 'shop-redis-aof');
+	const {demo, app} = await openOn(t, 'audit', 'shop-redis-aof');
 	await app.press(' ');
 	let frame = await app.waitFor('1 marked');
 	t.regex(frame, /● shop-redis-aof/v);
@@ -467,11 +454,7 @@ test('a file to restore from that is missing is refused before anything changes'
 });
 
 test('an in-use volume is backed up with force, and the preview says the backup is crash-consistent', async t => {
-	const demo = await demoForUi(t);
-	const app = drive(<App cloud='demo' services={demo.services} initialView='volumes'/>, size);
-	t.teardown(app.unmount);
-	await app.waitFor('shop-db-data');
-	await select(app, 'shop-db-data');
+	const {demo, app} = await openOn(t, 'volumes', 'shop-db-data');
 	await app.press('b', keys.enter);
 	const frame = await app.waitFor('Enter runs the plan');
 	t.regex(frame, /forced\s+\(volume\s+in\s+use\)/v);
@@ -484,11 +467,7 @@ test('an in-use volume is backed up with force, and the preview says the backup 
 });
 
 test('a restore that fails on its own names what it created and offers the same cleanup', async t => {
-	const demo = await demoForUi(t);
-	const app = drive(<App cloud='demo' services={demo.services} initialView='backups'/>, size);
-	t.teardown(app.unmount);
-	await app.waitFor('shop-web-static-2d');
-	await select(app, 'shop-web-static-2d');
+	const {demo, app} = await openOn(t, 'backups', 'shop-web-static-2d');
 	await app.press('R');
 	await app.waitFor('Enter runs the plan');
 	// From now on Cinder cannot show a single volume: the wait for the new volume fails.
@@ -510,11 +489,7 @@ test('a restore that fails on its own names what it created and offers the same 
 });
 
 test('the palette lists the new actions, and runs one on the selected row', async t => {
-	const demo = await demoForUi(t);
-	const app = drive(<App cloud='demo' services={demo.services} initialView='volumes'/>, size);
-	t.teardown(app.unmount);
-	await app.waitFor('shop-redis-aof');
-	await select(app, 'shop-redis-aof');
+	const {app} = await openOn(t, 'volumes', 'shop-redis-aof');
 	await app.press(':', 'protect');
 	t.regex(await app.waitFor('action: Protect'), /action: Protect marked volumes now \(P\)/v);
 	await app.press(keys.escape, ':', 'onto');
@@ -549,11 +524,7 @@ test('Secrets view, R on a volume\'s key: the preview names the volume that stil
 });
 
 test('Images view, K then d then I with the key file: an image of an encrypted volume comes back with a new key of the same bytes', async t => {
-	const demo = await demoForUi(t);
-	const app = drive(<App cloud='demo' services={demo.services} initialView='images'/>, size);
-	t.teardown(app.unmount);
-	await app.waitFor('shop-db-data-export');
-	await select(app, 'shop-db-data-export');
+	const {demo, app} = await openOn(t, 'images', 'shop-db-data-export');
 	const keyFile = path.join(demo.directory, 'export.key');
 	const imageFile = path.join(demo.directory, 'export.raw');
 	await app.press('K');
@@ -608,11 +579,7 @@ test('Volumes view, i on an in-use volume: the snapshot detour, and no temporary
 });
 
 test('keys that arrive in one read drive the plan screen one after the other (a paste, a fast typist)', async t => {
-	const demo = await demoForUi(t);
-	const app = drive(<App cloud='demo' services={demo.services} initialView='backups'/>, size);
-	t.teardown(app.unmount);
-	await app.waitFor('shop-web-static-2d');
-	await select(app, 'shop-web-static-2d');
+	const {demo, app} = await openOn(t, 'backups', 'shop-web-static-2d');
 	await app.press('O');
 	await app.waitFor('Which volume gets the data');
 	// Down and Enter in one read: the second volume (by name) is taken.
