@@ -43,6 +43,16 @@ import {
 
 export const cinderMaxMinor = 70;
 
+/**
+The key Cinder adds to a volume's image metadata when it makes the volume from an image.
+*/
+const signatureVerified = 'signature_verified';
+
+/**
+Image metadata Cinder does not copy into an uploaded image's properties (its `glance_core_properties`).
+*/
+const glanceCoreProperties = new Set(['checksum', 'container_format', 'disk_format', 'image_name', 'image_id', 'min_disk', 'min_ram', 'name', 'size']);
+
 type Call = {
 	context: RequestContext;
 	auth: AuthInfo;
@@ -542,6 +552,7 @@ export function createCinder(state: DemoState): ServiceModule {
 		let backup: BackupRecord | undefined;
 		let imageMetadata: Record<string, string> | undefined;
 		let isBootable = false;
+		let isGlanceMetadataClash = false;
 
 		if (backupId !== undefined) {
 			backup = getBackup(call, backupId);
@@ -593,9 +604,26 @@ export function createCinder(state: DemoState): ServiceModule {
 			size ??= Math.max(gib, image.minDisk);
 			content = image.data ? Buffer.from(image.data) : undefined;
 			isBootable = true;
-			imageMetadata = {
-				image_id: image.id, image_name: image.name ?? '', checksum: image.checksum ?? '', container_format: image.containerFormat ?? '', disk_format: image.diskFormat ?? '', size: String(image.size ?? 0),
-			};
+			// Cinder (Zed) records its own signature_verified first, then the image's core fields and properties in one
+			// go; an image that already has signature_verified (uploaded from such a volume) makes that fail.
+			if (Object.hasOwn(image.properties, signatureVerified)) {
+				// Cinder-volume logs "GlanceMetadataExists: Glance metadata cannot be updated, key signature_verified exists
+				// for volume id …" and the volume ends `error`; the API shows only the status.
+				imageMetadata = {[signatureVerified]: 'False'};
+				isGlanceMetadataClash = true;
+			} else {
+				imageMetadata = {
+					[signatureVerified]: 'False',
+					...Object.fromEntries(Object.entries(image.properties).filter(([key]) => !key.startsWith('os_glance'))),
+					image_id: image.id,
+					image_name: image.name ?? '',
+					checksum: image.checksum ?? '',
+					container_format: image.containerFormat ?? '',
+					disk_format: image.diskFormat ?? '',
+					size: String(image.size ?? 0),
+				};
+			}
+
 			const imageKey = image.properties['cinder_encryption_key_id'];
 			if (imageKey !== undefined) {
 				encryptionKeyId = state.cloneSecret(imageKey, call.projectId, call.auth.user.id)?.id;
@@ -628,6 +656,12 @@ export function createCinder(state: DemoState): ServiceModule {
 				source.status = 'restoring';
 				touch(source);
 				runRestore(call, source, volume);
+				return;
+			}
+
+			if (isGlanceMetadataClash) {
+				volume.status = 'error';
+				touch(volume);
 				return;
 			}
 
@@ -783,6 +817,14 @@ export function createCinder(state: DemoState): ServiceModule {
 
 			if (!state.images.has(image.id)) {
 				return;
+			}
+
+			// Cinder copies the volume's image metadata (all but the core fields) into the image's properties,
+			// signature_verified included; an encrypted volume's key properties are then set to the new key.
+			for (const [key, value] of Object.entries(volume.imageMetadata ?? {})) {
+				if (!glanceCoreProperties.has(key) && !key.startsWith('cinder_encryption_key')) {
+					image.properties[key] = value;
+				}
 			}
 
 			if (volume.encryptionKeyId !== undefined) {

@@ -894,8 +894,7 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 	volume_image_metadata plus Cinder's own `signature_verified`; uploading that volume copies them all into the new
 	image; a volume made of THAT image ends `error` (cinder-volume: GlanceMetadataExists, key signature_verified
 	exists), because Cinder writes signature_verified itself before it copies the image's properties. Unsetting the
-	property on the image (its owner may) is enough. The demo cloud neither adds signature_verified nor copies a volume's
-	image metadata into the images it uploads, so its images never carry the property: known there.
+	property on the image (its owner may) is enough. The demo cloud models all of it.
 	*/
 	contract('an image uploaded from a volume that came from an image cannot become a volume until its signature_verified property is removed', async (t, c) => {
 		const {cinder, glance} = services(c.member);
@@ -916,7 +915,7 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 		t.is(cleaned.properties['signature_verified'], undefined);
 		const working = await makeVolume(t, c, cinder, {size: 1, name: `${prefix}-ok`, imageRef: imageId});
 		t.is(working.status, 'available', 'without the property it works');
-	}, {knownOn: ['demo']});
+	});
 
 	/*
 	Restore 2 killed mid-run. backstack's own CLI (dist/cli.js, as installed) runs `restore backup` in a child process with
@@ -1059,7 +1058,6 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 				workDir,
 				prefix,
 				clock: pollingClock(c),
-				removeImageProperty: async (imageId, key) => removeImageProperty(c, imageId, key),
 				log(line) {
 					t.log(line);
 				},

@@ -243,3 +243,39 @@ test('Nova createImage of a boot-from-volume server: 0-byte active image, BDM of
 	t.is(download.status, 200);
 	t.is(download.bytes.length, 0);
 });
+
+// Cinder Zed's signature_verified trap, as test/contract/suite.ts proves it on the real cloud.
+test('volume from image: image properties + signature_verified; its upload carries them; a volume of that image ends error until unset', async t => {
+	const first = await uploadImage('sigver-first', new Uint8Array(randomBytes(4096)), {hw_disk_bus: 'scsi'});
+	const volumeCreated = await cinder(demo, 'POST', '/volumes', {volume: {size: 1, name: 'sigver-vol', imageRef: first['id']}});
+	t.is(volumeCreated.status, 202);
+	const volume = await volumeStatus(demo, volumeCreated.json['volume'].id, ['available', 'error']);
+	t.is(volume['status'], 'available');
+	t.like(volume['volume_image_metadata'], {
+		signature_verified: 'False', hw_disk_bus: 'scsi', image_id: first['id'], image_name: 'sigver-first',
+	});
+
+	const upload = await cinder(demo, 'POST', `/volumes/${volume['id']}/action`, {'os-volume_upload_image': {image_name: 'sigver-second', disk_format: 'raw', container_format: 'bare'}});
+	t.is(upload.status, 202);
+	const secondId = String(upload.json['os-volume_upload_image'].image_id);
+	const second = await waitFor('image active', async () => (await call(demo, 'GET', glance(`/v2/images/${secondId}`))).json, image => image['status'] === 'active');
+	t.is(second['signature_verified'], 'False', 'Cinder copied signature_verified into the uploaded image');
+	t.is(second['hw_disk_bus'], 'scsi', 'and the first image\'s own properties');
+	t.is(second['image_id'], undefined, 'but not the core fields');
+	t.not(second['name'], 'sigver-first');
+	await volumeStatus(demo, volume['id'], ['available']);
+
+	const trapped = await cinder(demo, 'POST', '/volumes', {volume: {size: 1, name: 'sigver-trap', imageRef: secondId}});
+	t.is(trapped.status, 202, 'the API accepts it; cinder-volume fails it');
+	const failed = await volumeStatus(demo, trapped.json['volume'].id, ['available', 'error']);
+	t.is(failed['status'], 'error');
+
+	const unset = await call(demo, 'PATCH', glance(`/v2/images/${secondId}`), {
+		body: [{op: 'remove', path: '/signature_verified'}], headers: {'Content-Type': 'application/openstack-images-v2.1-json-patch'},
+	});
+	t.is(unset.status, 200);
+	const working = await cinder(demo, 'POST', '/volumes', {volume: {size: 1, name: 'sigver-ok', imageRef: secondId}});
+	const ok = await volumeStatus(demo, working.json['volume'].id, ['available', 'error']);
+	t.is(ok['status'], 'available', 'without the property it works');
+	t.is(ok['volume_image_metadata'].signature_verified, 'False', 'and Cinder records its own again');
+});

@@ -152,6 +152,12 @@ const commandBuilders: {[K in OperationName]: (input: CommandInput<K>) => string
 	'glance.setImageProperties'({args}) {
 		return [`openstack image set ${propertyFlags(args.properties).join(' ')} ${word(args.imageId)}`];
 	},
+	'glance.removeImageProperties'({args}) {
+		return [
+			'# Fails if the image no longer has the property (e.g. on a second run): nothing is left to remove then.',
+			`openstack image unset ${args.keys.map(key => `--property ${word(key)}`).join(' ')} ${word(args.imageId)}`,
+		];
+	},
 	'nova.createServerImage'({step, args}) {
 		const a = args;
 		return [assign(step, 'imageId', `openstack server image create --name ${word(a.name)} ${word(a.serverId)} -f value -c id`)];

@@ -112,6 +112,9 @@ const actionDescriptions: {[K in OperationName]: (input: DescribeInput<K>) => st
 		const properties = Object.entries(args.properties).map(([key, value]) => `${key}=${show(value)}`);
 		return `Set ${properties.join(', ')} on image ${show(args.imageId)}`;
 	},
+	'glance.removeImageProperties'({args, show}) {
+		return `Remove ${args.keys.length === 1 ? 'property' : 'properties'} ${args.keys.join(', ')} from image ${show(args.imageId)}`;
+	},
 	'nova.createServerImage'({args}) {
 		return `Create image ${quote(args.name)} of server ${args.serverId} (createImage)`;
 	},

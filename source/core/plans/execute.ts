@@ -410,6 +410,12 @@ async function perform(action: Action, context: StepContext): Promise<Record<str
 			return {imageId};
 		}
 
+		case 'glance.removeImageProperties': {
+			const imageId = String(resolveRefOr(action.args.imageId, outputs));
+			await need(session.glance, 'Glance').removeImageProperties(imageId, action.args.keys, options);
+			return {imageId};
+		}
+
 		case 'nova.createServerImage': {
 			const {imageId} = await need(session.nova, 'Nova').createServerImage(action.args.serverId, {name: action.args.name, metadata: action.args.metadata}, options);
 			return {imageId};

@@ -394,6 +394,39 @@ export async function planRestoreOntoVolume(session: CloudSession, request: Rest
 	}));
 }
 
+/**
+Cinder (Zed) writes `signature_verified` into a new volume's image metadata, then copies the image's properties there
+too: an image that already carries the property (uploaded from a volume that came from an image) makes the volume end
+`error` (GlanceMetadataExists). Removing the property from the image first is the fix; only the image's owner may.
+*/
+const cinderOwnKey = 'signature_verified';
+
+function signatureStep(session: CloudSession, image: Image): Step | PlanResult | undefined {
+	if (!Object.hasOwn(image.properties, cinderOwnKey)) {
+		return undefined;
+	}
+
+	const project = session.identity.token().projectId;
+	if (image.owner !== project) {
+		return refuse(`Image ${label(image)} carries the property ${cinderOwnKey} (Cinder copied it when the image was made from a volume), `
+			+ 'and on this cloud (Cinder Zed) a volume made of such an image ends in error. Only the image\'s owner can remove the property, and '
+			+ `image ${label(image)} belongs to ${image.owner === undefined ? 'another project' : `project ${image.owner}`} (visibility ${image.visibility}), not to yours. `
+			+ `Either ask its owner to run \`openstack image unset --property ${cinderOwnKey} ${image.id}\`, or make your own copy: `
+			+ `\`backstack backup image-download ${image.id} <file>\` then \`backstack restore image <file>\`, and restore the volume from that image.`);
+	}
+
+	return {
+		id: 'unset-signature-verified',
+		title: `Remove property ${cinderOwnKey} from image ${label(image)}, or Cinder would fail the new volume`,
+		danger: 'mutate',
+		// The next step's checks (image active, type, key) run before this one changes anything.
+		checks: [],
+		action: {op: 'glance.removeImageProperties', args: {imageId: image.id, keys: [cinderOwnKey]}},
+		note: `Cinder copied ${cinderOwnKey} into this image from the volume it was uploaded from; Cinder Zed then refuses to `
+			+ 'make a volume of it (the volume ends in error, "GlanceMetadataExists"). The image\'s data is not touched.',
+	};
+}
+
 function isSnapshotReferenceImage(image: Image): boolean {
 	return image.blockDeviceMapping !== undefined && (image.size ?? 0) === 0;
 }
@@ -417,6 +450,11 @@ export async function planVolumeFromImage(session: CloudSession, request: Volume
 
 	if (isSnapshotReferenceImage(image)) {
 		return refuse(`Image ${label(image)} holds no data: it was made from a boot-from-volume server and only references Cinder snapshots.`);
+	}
+
+	const signature = signatureStep(session, image);
+	if (isResult(signature)) {
+		return signature;
 	}
 
 	const rawMinDisk = image.raw['min_disk'];
@@ -463,7 +501,7 @@ export async function planVolumeFromImage(session: CloudSession, request: Volume
 	}
 
 	const name = request.name ?? `from-${nameOrId(image)}`;
-	const steps: Step[] = [{
+	const steps: Step[] = [...(signature === undefined ? [] : [signature]), {
 		id: 'create-volume-from-image',
 		title: `Create volume "${name}" (${size} GiB) from image ${label(image)}`,
 		danger: 'create',

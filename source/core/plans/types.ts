@@ -64,6 +64,10 @@ export type Operations = {
 	'glance.uploadImageData': {imageId: Value<string>; path: string};
 	'glance.downloadImage': {imageId: string; path: string};
 	'glance.setImageProperties': {imageId: Value<string>; properties: Record<string, Value<string>>};
+	/**
+	Properties the image does not have are skipped: repeating the step (a resumed plan) changes nothing.
+	*/
+	'glance.removeImageProperties': {imageId: Value<string>; keys: string[]};
 	'nova.createServerImage': {serverId: string; name: string; metadata?: Record<string, string>};
 	'barbican.storeSecret': {
 		path: string;

@@ -71,11 +71,6 @@ export type ScenarioContext = {
 	prefix?: string;
 	clock?: Clock;
 	log?: (line: string) => void;
-	/**
-	Removes a property from an image (what `openstack image unset --property KEY` does; backstack's client has no
-	such call). Needed where Cinder copied `signature_verified` into an image: see encryptedImageToVolume.
-	*/
-	removeImageProperty?: (imageId: string, key: string) => Promise<void>;
 };
 
 export type Scenario = {
@@ -741,13 +736,10 @@ export const encryptedImageToVolume: Scenario = {
 			// The data is read back from the restored volume at the end, through its own key.
 			const {source, image} = await encryptedImage(context, tracker, prefix, data, true);
 			const imageKey = image.cinderEncryptionKeyId!;
-			if (image.properties['signature_verified'] !== undefined) {
-				// Cinder (Zed) copied the source volume's image metadata into the image, signature_verified included; a
-				// volume made of it would end `error` (GlanceMetadataExists). The owner's workaround: unset the property.
-				expect(context.removeImageProperty !== undefined, 'the image carries signature_verified (a volume of it ends error on Zed) and this run cannot remove it');
-				context.log?.('the image carries signature_verified: removing it, as `openstack image unset --property signature_verified` does');
-				await context.removeImageProperty(image.id, 'signature_verified');
-			}
+			// The source volume came from an image, so Cinder (Zed) copied signature_verified into this image; a volume
+			// made of it ends `error` unless the property goes first. The plan removes it (the image is the project's).
+			const hasSignature = image.properties['signature_verified'] !== undefined;
+			context.log?.(`the image ${hasSignature ? 'carries' : 'does not carry'} signature_verified`);
 
 			const request = {kind: 'volume-from-image', imageId: image.id, name: `${prefix}-restored`} as const;
 			const question = await planRestore(context.session, request);
@@ -759,7 +751,12 @@ export const encryptedImageToVolume: Scenario = {
 			expect(question.options.every(option => !plainTypes.has(option.value)), `an unencrypted type is offered: ${JSON.stringify(question.options)}`);
 
 			const plan = planOf(await planRestore(context.session, {...request, volumeType: context.encryptedType}));
+			const unset = plan.steps.find(step => step.action.op === 'glance.removeImageProperties');
+			expect(hasSignature === (unset !== undefined), `the image ${hasSignature ? 'carries' : 'lacks'} signature_verified, the plan ${unset ? 'removes' : 'keeps'} it`);
+			expect(unset === undefined || plan.steps[0] === unset, 'the plan removes the property only after it made the volume');
 			const volumeId = resultOf(await tracker.run(plan), 'volume');
+			const after = await context.session.glance!.getImage(image.id);
+			expect(after.properties['signature_verified'] === undefined, 'the image still carries signature_verified');
 			const volume = await cinder.getVolume(volumeId);
 			expect(volume.status === 'available', `the volume is ${volume.status}`);
 			expect(volume.encrypted, 'the volume is not encrypted');
