@@ -1,3 +1,4 @@
+import {Buffer} from 'node:buffer';
 import {execFileSync} from 'node:child_process';
 import {writeFile} from 'node:fs/promises';
 import path from 'node:path';
@@ -118,6 +119,21 @@ test('exported scripts: a destructive restore asks for the typed name; the detou
 	t.regex(backupScript, /--os-volume-api-version 3\.43 volume backup create .*--force .*--property backstack_source_type_name=LUKS/v);
 	await bashAccepts(t, backupScript);
 	t.snapshot(normalise(backupScript, backup), 'forced backup with metadata');
+});
+
+test('exported script of restore 4 from an image carrying signature_verified: image unset first, then the volume', async t => {
+	const context = await demoCloud(t);
+	const demo = context.cloud.state.projectByName('demo')!;
+	const image = context.cloud.state.addImage({
+		owner: demo.id, name: 'db-image', diskFormat: 'raw', containerFormat: 'bare', data: Buffer.from('disk bytes'), properties: {signature_verified: 'False'}, // eslint-disable-line @typescript-eslint/naming-convention -- a Glance property
+	});
+	const plan = planOf(await planRestore(context.session, {kind: 'volume-from-image', imageId: image.id, name: 'db-restored'}));
+	const script = toOpenstackCli(plan);
+	const unset = script.indexOf(`openstack image unset --property signature_verified ${shellQuote(image.id)}`);
+	const create = script.indexOf('volume create');
+	t.true(unset !== -1, script);
+	t.true(create > unset, 'the property goes before the volume is made');
+	await bashAccepts(t, script);
 });
 
 test('shellQuote leaves plain words alone and quotes the rest', t => {

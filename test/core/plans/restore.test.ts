@@ -1,9 +1,17 @@
+import {spawnSync} from 'node:child_process';
+import {randomBytes} from 'node:crypto';
+import {mkdir, writeFile} from 'node:fs/promises';
+import path from 'node:path';
+import {Buffer} from 'node:buffer';
+import process from 'node:process';
 import test from 'ava';
 import {backupMetaSourceTypeId, backupMetaSourceTypeName} from '../../../source/core/model.js';
 import {planVolumeBackup} from '../../../source/core/plans/backup.js';
 import {confirmationFor, describePlan} from '../../../source/core/plans/describe.js';
 import {runPlan} from '../../../source/core/plans/execute.js';
-import {planRestoreBackupToNewVolume, planRestoreOntoVolume} from '../../../source/core/plans/restore.js';
+import type {JournalRecord} from '../../../source/core/plans/journal.js';
+import {resumePlan} from '../../../source/core/plans/recover.js';
+import {planRestoreBackupToNewVolume, planRestoreOntoVolume, planVolumeFromImage} from '../../../source/core/plans/restore.js';
 import type {Plan, PlanEvent, PlanResult} from '../../../source/core/plans/types.js';
 import type {CloudSession} from '../../../source/openstack/api.js';
 import {
@@ -11,6 +19,7 @@ import {
 	demoCloud,
 	fastClock,
 	last,
+	temporaryDirectory,
 	until,
 	volumeNames,
 	volumesOf,
@@ -270,4 +279,125 @@ test('checks run before anything changes: a plan whose backup vanished changes n
 	t.is(last(events)?.type, 'plan-failed');
 	const names = await volumeNames(session);
 	t.false(names.includes('later'));
+});
+
+/**
+What Cinder (Zed) leaves after "volume from an image, then upload that volume": an image of the project that carries
+signature_verified (the demo cloud models it as the real cloud does, see the contract suite).
+*/
+async function stampedImage(context: CloudForTest) {
+	const {cloud, session} = context;
+	const demo = cloud.state.projectByName('demo')!;
+	const first = cloud.state.addImage({
+		owner: demo.id, name: 'debian', diskFormat: 'raw', containerFormat: 'bare', data: Buffer.from(randomBytes(4096)), properties: {os_distro: 'debian'}, // eslint-disable-line @typescript-eslint/naming-convention -- a Glance property
+	});
+	const volume = await session.cinder!.createVolume({size: 1, name: 'from-debian', imageRef: first.id});
+	await available(session, volume.id);
+	const {imageId} = await session.cinder!.uploadVolumeToImage(volume.id, {imageName: 'debian-copy', diskFormat: 'raw', containerFormat: 'bare'});
+	const image = await until(async () => session.glance!.getImage(imageId), found => found.status === 'active');
+	await available(session, volume.id);
+	return image;
+}
+
+test('restore 4 of an image Cinder stamped with signature_verified: a first mutate step removes the property, then the volume is made', async t => {
+	const context = await demoCloud(t);
+	const {session} = context;
+	const image = await stampedImage(context);
+	t.is(image.properties['signature_verified'], 'False');
+	t.is(image.properties['os_distro'], 'debian');
+
+	const plan = planOf(await planVolumeFromImage(session, {imageId: image.id, name: 'restored'}));
+	t.deepEqual(plan.steps.map(step => [step.id, step.danger, step.action.op]), [
+		['unset-signature-verified', 'mutate', 'glance.removeImageProperties'],
+		['create-volume-from-image', 'create', 'cinder.createVolume'],
+	]);
+	const [unset] = plan.steps;
+	t.deepEqual(unset?.action.args, {imageId: image.id, keys: ['signature_verified']});
+	t.regex(unset?.title ?? '', /^Remove property signature_verified from image debian-copy .*Cinder would fail the new volume/v);
+	t.regex(unset?.note ?? '', /GlanceMetadataExists/v);
+	const preview = describePlan(plan);
+	t.is(preview.rows[0]?.danger, 'mutate');
+	t.is(preview.rows[0]?.action, `Remove property signature_verified from image ${image.id}`);
+	t.is(preview.counts.mutate, 1);
+	t.is(preview.confirmation, undefined, 'removing a property destroys no data: no typed confirmation');
+
+	const events = await collect(runPlan(plan, session, {clock: fastClock()}));
+	const end = last(events);
+	t.is(end?.type, 'plan-done', JSON.stringify(end));
+	const volume = await session.cinder!.getVolume(String(end?.type === 'plan-done' ? end.results['volume'] : ''));
+	t.is(volume.status, 'available');
+	const after = await session.glance!.getImage(image.id);
+	t.is(after.properties['signature_verified'], undefined);
+	t.is(after.properties['os_distro'], 'debian', 'only that property goes');
+	t.is(after.checksum, image.checksum, 'the image\'s data is untouched');
+});
+
+test('the same image without the plan\'s first step: the volume ends error (why the step exists)', async t => {
+	const context = await demoCloud(t);
+	const {session} = context;
+	const image = await stampedImage(context);
+	const plan = planOf(await planVolumeFromImage(session, {imageId: image.id, name: 'restored'}));
+	const withoutUnset = {...plan, steps: plan.steps.filter(step => step.action.op !== 'glance.removeImageProperties')};
+	const events = await collect(runPlan(withoutUnset, session, {clock: fastClock()}));
+	const end = last(events);
+	t.is(end?.type, 'plan-failed');
+	t.regex(end?.type === 'plan-failed' ? end.reason : '', /ended error/v);
+});
+
+test('restore 4 of a signature_verified image of another project (public): refused with the reason and what to do; nothing changes', async t => {
+	const context = await demoCloud(t);
+	const {cloud, session} = context;
+	const admin = cloud.state.projectByName('admin')!;
+	const image = cloud.state.addImage({
+		owner: admin.id, name: 'ubuntu-shared', visibility: 'public', diskFormat: 'raw', containerFormat: 'bare', data: Buffer.from(randomBytes(2048)), properties: {signature_verified: 'False'}, // eslint-disable-line @typescript-eslint/naming-convention -- a Glance property
+	});
+	const result = await planVolumeFromImage(session, {imageId: image.id});
+	t.is(result.kind, 'refusal');
+	const reason = result.kind === 'refusal' ? result.reason : '';
+	t.regex(reason, /signature_verified/v);
+	t.regex(reason, /ends in error/v);
+	t.regex(reason, new RegExp(`project ${admin.id}`, 'v'));
+	t.regex(reason, new RegExp(`openstack image unset --property signature_verified ${image.id}`, 'v'), 'what the owner runs');
+	t.regex(reason, /backstack backup image-download .*backstack restore image/v, 'or the user\'s own copy');
+	t.is(cloud.state.images.get(image.id)?.properties['signature_verified'], 'False');
+	t.deepEqual(await volumesOf(session), []);
+});
+
+test('an image without signature_verified: restore 4 is the single create step', async t => {
+	const context = await demoCloud(t);
+	const demo = context.cloud.state.projectByName('demo')!;
+	const image = context.cloud.state.addImage({
+		owner: demo.id, name: 'plain', diskFormat: 'raw', containerFormat: 'bare', data: Buffer.from(randomBytes(1024)),
+	});
+	const plan = planOf(await planVolumeFromImage(context.session, {imageId: image.id}));
+	t.deepEqual(plan.steps.map(step => step.id), ['create-volume-from-image']);
+});
+
+test('restore 4 resumed after a crash right after the property went (the call repeats): the repeat is harmless, the volume is made', async t => {
+	const context = await demoCloud(t);
+	const {session} = context;
+	const image = await stampedImage(context);
+	const plan = planOf(await planVolumeFromImage(session, {imageId: image.id, name: 'restored'}));
+	// The crash: Glance applied the PATCH, but the journal had not recorded it yet (step running, not requested).
+	await session.glance!.removeImageProperties(image.id, ['signature_verified']);
+	const directory = path.join(await temporaryDirectory(t), 'journal');
+	await mkdir(directory);
+	const dead = spawnSync(process.execPath, ['-e', '']).pid;
+	const record: JournalRecord = {
+		version: 1,
+		plan,
+		state: 'running',
+		pid: dead,
+		startedAt: new Date().toISOString(),
+		updatedAt: new Date().toISOString(),
+		steps: {'unset-signature-verified': {state: 'running'}, 'create-volume-from-image': {state: 'pending'}},
+		created: [],
+	};
+	await writeFile(path.join(directory, `${plan.id}.json`), JSON.stringify(record));
+	const events = await collect(resumePlan(directory, plan.id, session, {clock: fastClock()}));
+	const end = last(events);
+	t.is(end?.type, 'plan-done', JSON.stringify(end));
+	t.true(events.some(event => event.type === 'step-done' && event.stepId === 'unset-signature-verified'));
+	const volume = await session.cinder!.getVolume(String(end?.type === 'plan-done' ? end.results['volume'] : ''));
+	t.is(volume.status, 'available');
 });
