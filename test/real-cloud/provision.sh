@@ -8,10 +8,13 @@
 #   provision.sh wipe      stop, then drop all databases and state (volumes, backups, images, keys)
 #
 # Env: BACKSTACK_REAL_NOVA=0 leaves out neutron/placement/nova (default 1: they fit on the 24 GiB box).
+#      BACKSTACK_REAL_VIRT=auto (default) | libvirt | fake: Nova's virt driver. auto = libvirt (KVM when /dev/kvm works,
+#      else plain QEMU) when a probe guest really runs under libvirtd, otherwise the fake driver; libvirt = fail if it
+#      cannot. The choice is kept in $STATE/virt, so `start` and `status` follow it.
 #
 # Services (all 127.0.0.1): mariadb 3306, rabbitmq 5672, keystone 5000, barbican 9311 (simple_crypto), glance 9292
 # (file store), cinder 8776 (api, scheduler, volume = NFS driver on a bind mount, backup = posix driver),
-# neutron 9696 (bare, no agents), placement 8778, nova 8774 (fake virt driver).
+# neutron 9696 (bare, no agents), placement 8778, nova 8774 (libvirt/KVM, or the fake virt driver: see BACKSTACK_REAL_VIRT).
 # Clouds for clients: /etc/backstack-real/clouds.yaml (and a copy in test/real-cloud/.state/clouds.yaml):
 #   real-admin (admin in project admin), real-member and real-member2 (user "member" with member+reader+creator in
 #   projects bs-alpha and bs-beta).
@@ -29,6 +32,7 @@ PIDS=/run/backstack-real
 ETC=/etc/backstack-real
 LO=127.0.0.1
 WITH_NOVA=${BACKSTACK_REAL_NOVA:-1}
+VIRT_WANTED=${BACKSTACK_REAL_VIRT:-auto}
 PY=/usr/bin/python3
 SOCK=/run/mysqld/mysqld.sock
 DATABASES="keystone barbican glance cinder neutron placement nova_api nova nova_cell0"
@@ -178,10 +182,13 @@ BASE_PACKAGES="mariadb-server python3-pymysql rabbitmq-server uwsgi uwsgi-plugin
 	qemu-utils dmidecode sudo curl"
 NOVA_PACKAGES="neutron-server placement-api nova-api nova-conductor nova-scheduler
 	python3-novaclient python3-osc-placement"
+# For the libvirt driver (left out with BACKSTACK_REAL_VIRT=fake).
+LIBVIRT_PACKAGES="nova-compute-kvm libvirt-daemon-system qemu-system-x86 python3-libvirt"
 
 packages_missing() {
 	local want=$BASE_PACKAGES p
 	[ "$WITH_NOVA" = 1 ] && want="$want $NOVA_PACKAGES"
+	[ "$WITH_NOVA" = 1 ] && [ "$VIRT_WANTED" != fake ] && want="$want $LIBVIRT_PACKAGES"
 	for p in $want; do
 		dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
 	done
@@ -722,7 +729,7 @@ setup_nova() {
 	state_path = $STATE/nova
 	instances_path = $STATE/nova/instances
 	transport_url = rabbit://guest:guest@$LO:5672/
-	compute_driver = fake.FakeDriver
+	compute_driver = $( [ "$VIRT" = libvirt ] && echo libvirt.LibvirtDriver || echo fake.FakeDriver )
 	enabled_apis = osapi_compute
 	osapi_compute_listen = $LO
 	osapi_compute_workers = 1
@@ -758,6 +765,10 @@ setup_nova() {
 	$(service_auth nova)
 	[vnc]
 	enabled = false
+	[libvirt]
+	virt_type = $VIRT_TYPE
+	# Inside a VM a named CPU model may not match; plain QEMU (TCG) cannot pass the host CPU through.
+	cpu_mode = $( [ "$VIRT_TYPE" = kvm ] && echo host-passthrough || echo none )
 	$(key_manager)
 	$(authtoken nova)
 	EOF
@@ -776,7 +787,8 @@ start_nova() {
 	uwsgi_daemon nova-api 8774 /usr/bin/nova-api-wsgi 2 1
 	daemon nova-conductor nova-conductor --config-file /etc/nova/nova.conf
 	daemon nova-scheduler nova-scheduler --config-file /etc/nova/nova.conf
-	# The nova-compute package pulls in libvirt and qemu; the fake driver only needs python3-nova.
+	[ "$(virt_of_state)" = libvirt ] && start_libvirt
+	# Started through python3-nova, which the fake driver needs (the nova-compute package is only there for libvirt).
 	daemon nova-compute $PY -c 'import sys; from nova.cmd.compute import main; sys.argv[0] = "nova-compute"; sys.exit(main())' \
 		--config-file /etc/nova/nova.conf
 	wait_for 90 nova-api http_up http://$LO:8774/
@@ -794,9 +806,107 @@ nova_finish() {
 	fi
 }
 
+# ------------------------------------------------------------------------------------------------ libvirt
+
+# Nova's fake driver uploads nothing for a server's snapshot and never does Nova-assisted volume snapshots (which Cinder's
+# NFS driver needs for an in-use volume). libvirt with QEMU does both. No systemd: virtlogd and libvirtd run like the
+# other daemons. QEMU runs as root: the instances, Nova's NFS mounts and Cinder's volume files all live under $STATE
+# (mode 700), and libvirt must not chown Cinder's files (dynamic_ownership off).
+virt_of_state() { cat "$STATE/virt" 2>/dev/null || echo fake; }
+
+setup_libvirt() {
+	put /etc/libvirt/qemu.conf 0600 <<-'EOF'
+	# backstack-real (test/real-cloud/provision.sh): QEMU as root, files left as they are, no confinement, host mounts.
+	user = "root"
+	group = "root"
+	dynamic_ownership = 0
+	security_driver = "none"
+	# No private mount namespace per guest: Nova mounts a volume's NFS share (here a bind mount) after the guest started,
+	# and / is not a shared mount here, so the guest's own namespace would never see it ("Could not open ...").
+	namespaces = []
+	EOF
+	# The default NAT network would need dnsmasq; Nova's servers here have no network at all.
+	rm -f /etc/libvirt/qemu/networks/autostart/default.xml
+}
+libvirt_up() { virsh -c qemu:///system version; }
+start_libvirt() {
+	mkdir -p /run/libvirt /var/log/libvirt/qemu
+	daemon virtlogd virtlogd
+	daemon libvirtd libvirtd
+	wait_for 30 libvirtd libvirt_up
+}
+
+# kvm when /dev/kvm can be opened and libvirt offers it, else qemu (TCG, slow but enough for a guest that sits in its BIOS).
+virt_type_here() {
+	if [ -r /dev/kvm ] && [ -w /dev/kvm ] && virsh -c qemu:///system capabilities 2>/dev/null | grep -q "domain type='kvm'"; then
+		echo kvm
+	else
+		echo qemu
+	fi
+}
+
+# probe_libvirt TYPE: does a transient guest (64 MiB, a blank 1 MiB disk) run under libvirt for 2 s? Prints why not.
+probe_libvirt() {
+	local type=$1 name=backstack-real-probe disk="$STATE/libvirt-probe.raw" state
+	virsh -c qemu:///system destroy "$name" > /dev/null 2>&1 || true
+	truncate -s 1M "$disk"
+	virsh -c qemu:///system create /dev/stdin > "$LOGS/libvirt-probe.log" 2>&1 <<-EOF || { cat "$LOGS/libvirt-probe.log"; return 1; }
+	<domain type='$type'>
+	  <name>$name</name>
+	  <memory unit='MiB'>64</memory>
+	  <vcpu>1</vcpu>
+	  <os><type arch='x86_64'>hvm</type></os>
+	  <devices>
+	    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='$disk'/><target dev='vda' bus='virtio'/></disk>
+	  </devices>
+	</domain>
+	EOF
+	sleep 2
+	state=$(virsh -c qemu:///system domstate "$name" 2>&1 || true)
+	virsh -c qemu:///system destroy "$name" > /dev/null 2>&1 || true
+	rm -f "$disk"
+	[ "$state" = running ] || { echo "probe guest is '$state'"; return 1; }
+}
+
+# Sets VIRT (libvirt | fake) and VIRT_TYPE (kvm | qemu), and records VIRT in $STATE/virt.
+choose_virt() {
+	local why
+	VIRT=fake VIRT_TYPE=qemu
+	if [ "$VIRT_WANTED" != fake ]; then
+		if ! command -v libvirtd > /dev/null; then
+			why="libvirtd is not installed"
+		else
+			setup_libvirt
+			if running libvirtd && newer "$PIDS/libvirtd.pid" /etc/libvirt/qemu.conf; then stop_daemon libvirtd; fi
+			if ! (start_libvirt) > "$LOGS/libvirt-start.log" 2>&1; then
+				why="libvirtd does not start: $(tail -n 3 "$LOGS/libvirt-start.log" "$LOGS/libvirtd.log" | tr '\n' ' ')"
+			else
+				VIRT_TYPE=$(virt_type_here)
+				if why=$(probe_libvirt "$VIRT_TYPE"); then VIRT=libvirt; fi
+			fi
+		fi
+		if [ "$VIRT" = fake ]; then
+			[ "$VIRT_WANTED" = libvirt ] && fail "BACKSTACK_REAL_VIRT=libvirt but $why"
+			log "libvirt unusable ($why): Nova uses the fake driver"
+			stop_daemon libvirtd; stop_daemon virtlogd
+		fi
+	fi
+	echo "$VIRT" > "$STATE/virt"
+	log "nova virt driver: $VIRT$([ "$VIRT" = libvirt ] && echo " ($VIRT_TYPE)")"
+}
+
+# Guests outlive libvirtd; `stop` ends them (Nova sees them SHUTOFF after a start).
+stop_guests() {
+	local name
+	running libvirtd || return 0
+	for name in $(virsh -c qemu:///system list --name 2>/dev/null); do
+		virsh -c qemu:///system destroy "$name" > /dev/null 2>&1 && log "destroyed guest $name"
+	done
+}
+
 # ------------------------------------------------------------------------------------------------ commands
 
-ALL_DAEMONS="mariadb rabbitmq keystone barbican glance $CINDER_DAEMONS neutron placement nova-api nova-conductor nova-scheduler nova-compute"
+ALL_DAEMONS="mariadb rabbitmq keystone barbican glance $CINDER_DAEMONS neutron placement nova-api nova-conductor nova-scheduler virtlogd libvirtd nova-compute"
 
 prepare_dirs() { mkdir -p "$STATE" "$LOGS" "$PIDS"; chmod 700 "$STATE"; }
 
@@ -828,6 +938,7 @@ config_of() {
 		neutron) echo /etc/neutron/neutron.conf /etc/neutron/plugins/ml2/ml2_conf.ini ;;
 		placement) echo /etc/placement/placement.conf ;;
 		nova-*) echo /etc/nova/nova.conf ;;
+		libvirtd) echo /etc/libvirt/qemu.conf ;;
 	esac
 }
 
@@ -864,6 +975,7 @@ provision() {
 	if [ "$WITH_NOVA" = 1 ]; then
 		step neutron-config setup_neutron
 		step placement-config setup_placement
+		step virt choose_virt
 		step nova-config setup_nova
 	fi
 	restart_changed
@@ -876,7 +988,8 @@ provision() {
 stop_all() {
 	local name rabbit_was_ours=0
 	# The OpenStack services first (they need RabbitMQ and the database to shut down cleanly), the database last.
-	for name in nova-compute nova-scheduler nova-conductor nova-api placement neutron \
+	stop_guests
+	for name in nova-compute libvirtd virtlogd nova-scheduler nova-conductor nova-api placement neutron \
 		cinder-backup cinder-volume cinder-scheduler cinder-api glance barbican keystone; do
 		stop_daemon "$name"
 	done
@@ -895,6 +1008,7 @@ stop_all() {
 status_all() {
 	local name state dead=0 expected=$ALL_DAEMONS
 	[ "$WITH_NOVA" = 1 ] || expected="mariadb rabbitmq keystone barbican glance $CINDER_DAEMONS"
+	[ "$(virt_of_state)" = libvirt ] || expected=$(echo "$expected" | sed 's/ virtlogd libvirtd / /')
 	for name in $expected; do
 		if [ ! -f "$PIDS/$name.pid" ]; then
 			printf '%-16s %s\n' "$name" 'not started'; dead=1; continue
