@@ -152,10 +152,17 @@ const commandBuilders: {[K in OperationName]: (input: CommandInput<K>) => string
 	'glance.setImageProperties'({args}) {
 		return [`openstack image set ${propertyFlags(args.properties).join(' ')} ${word(args.imageId)}`];
 	},
-	'glance.removeImageProperties'({args}) {
+	'glance.removeImageProperties'({step, args}) {
+		const image = word(args.imageId);
+		const variable = variableFor({$ref: step.id, output: 'properties'});
 		return [
-			'# Fails if the image no longer has the property (e.g. on a second run): nothing is left to remove then.',
-			`openstack image unset ${args.keys.map(key => `--property ${word(key)}`).join(' ')} ${word(args.imageId)}`,
+			'# Only the properties the image still has: `openstack image unset` fails on one that is gone (e.g. on a second run).',
+			`${variable}="$(openstack image show -c properties -f json ${image})"`,
+			...args.keys.flatMap(key => [
+				`if [[ "$${variable}" == *${shellQuote(`"${key}"`)}* ]]; then`,
+				`\topenstack image unset --property ${word(key)} ${image}`,
+				'fi',
+			]),
 		];
 	},
 	'nova.createServerImage'({step, args}) {

@@ -408,11 +408,15 @@ function signatureStep(session: CloudSession, image: Image): Step | PlanResult |
 
 	const project = session.identity.token().projectId;
 	if (image.owner !== project) {
-		return refuse(`Image ${label(image)} carries the property ${cinderOwnKey} (Cinder copied it when the image was made from a volume), `
-			+ 'and on this cloud (Cinder Zed) a volume made of such an image ends in error. Only the image\'s owner can remove the property, and '
-			+ `image ${label(image)} belongs to ${image.owner === undefined ? 'another project' : `project ${image.owner}`} (visibility ${image.visibility}), not to yours. `
+		return refuse(`Image ${label(image)} carries the property ${cinderOwnKey} (Cinder copies it into images made from volumes), `
+			+ 'and Cinder (Zed) fails a volume made of such an image: it ends in error. Only the image\'s owner can remove the property, and '
+			+ `the image belongs to ${image.owner === undefined ? 'another project' : `project ${image.owner}`} (visibility ${image.visibility}), not to yours. `
 			+ `Either ask its owner to run \`openstack image unset --property ${cinderOwnKey} ${image.id}\`, or make your own copy: `
-			+ `\`backstack backup image-download ${image.id} <file>\` then \`backstack restore image <file>\`, and restore the volume from that image.`);
+			+ `\`backstack backup image-download ${image.id} <file>\`, then \`backstack restore image <file> --name <new name>\``
+			+ (image.cinderEncryptionKeyId === undefined
+				? ''
+				: ` --key-file <key file> (the image is encrypted; its key: \`backstack backup secret image ${image.id} <key file>\`, if you may read it)`)
+			+ ', and restore the volume from that new image.');
 	}
 
 	return {

@@ -360,6 +360,14 @@ test('restore 4 of a signature_verified image of another project (public): refus
 	t.regex(reason, new RegExp(`openstack image unset --property signature_verified ${image.id}`, 'v'), 'what the owner runs');
 	t.regex(reason, /backstack backup image-download .*backstack restore image/v, 'or the user\'s own copy');
 	t.is(cloud.state.images.get(image.id)?.properties['signature_verified'], 'False');
+
+	const encrypted = cloud.state.addImage({
+		owner: admin.id, name: 'vault-shared', visibility: 'public', diskFormat: 'raw', containerFormat: 'bare', data: Buffer.from(randomBytes(2048)),
+		properties: {signature_verified: 'False', cinder_encryption_key_id: 'key-of-admin'}, // eslint-disable-line @typescript-eslint/naming-convention -- Glance properties
+	});
+	const encryptedResult = await planVolumeFromImage(session, {imageId: encrypted.id, volumeType: 'LUKS'});
+	t.is(encryptedResult.kind, 'refusal');
+	t.regex(encryptedResult.kind === 'refusal' ? encryptedResult.reason : '', new RegExp(`--key-file .*backstack backup secret image ${encrypted.id}`, 'v'), 'an encrypted copy needs its key too');
 	t.deepEqual(await volumesOf(session), []);
 });
 
