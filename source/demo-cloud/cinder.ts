@@ -485,6 +485,12 @@ export function createCinder(state: DemoState): ServiceModule {
 			volume.content = Buffer.from(state.backupContentOf(backup));
 			// The backup driver replaces the target's metadata with the source volume's; the manager then adds src_backup_id.
 			volume.metadata = {...backup.sourceMetadata, src_backup_id: backup.id};
+			// And the source's image metadata (signature_verified included): an image uploaded from the restored volume
+			// carries it, as on the real cloud.
+			if (backup.sourceImageMetadata) {
+				volume.imageMetadata = {...volume.imageMetadata, ...backup.sourceImageMetadata};
+			}
+
 			volume.status = 'available';
 			touch(volume);
 			backup.status = 'available';

@@ -129,6 +129,10 @@ export type BackupRecord = {
 	metadata with it (plus `src_backup_id`), as Cinder's backup driver does.
 	*/
 	sourceMetadata: Record<string, string>;
+	/**
+	Also stored inside the backup: the source's image metadata (volume from an image); a restore writes it to the target.
+	*/
+	sourceImageMetadata?: Record<string, string>;
 	metadata: Record<string, string>;
 	objectCount: number;
 	availabilityZone: string | null;
@@ -482,6 +486,7 @@ export class DemoState {
 			parentId: null,
 			sourceTypeId: volume.typeId,
 			sourceMetadata: {...volume.metadata},
+			...(volume.imageMetadata && {sourceImageMetadata: {...volume.imageMetadata}}),
 			metadata: {},
 			objectCount: 1,
 			availabilityZone: null,

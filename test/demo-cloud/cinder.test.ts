@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, unicorn/no-await-expression-member -- OpenStack JSON bodies are asserted field by field. */
 /* eslint-disable @typescript-eslint/naming-convention -- OpenStack's wire format is snake_case. */
+import {Buffer} from 'node:buffer';
 import test from 'ava';
 import {startDemoCloud, type DemoCloud} from '../../source/demo-cloud/index.js';
 import {
@@ -344,4 +345,24 @@ test('a plain member without Barbican\'s creator role cannot create an encrypted
 	const reader = await login(cloud, 'demo-reader', 'demo');
 	t.is((await cinder(reader, 'POST', '/volumes', {volume: {size: 1}})).status, 403);
 	t.is((await cinder(reader, 'GET', '/volumes/detail')).status, 200);
+});
+
+test('a backup keeps a volume\'s image metadata: the restored volume has signature_verified, and so does an image uploaded from it', async t => {
+	const demoProject = cloud.state.projectByName('demo')!;
+	const image = cloud.state.addImage({
+		owner: demoProject.id, name: 'base', diskFormat: 'raw', containerFormat: 'bare', data: Buffer.from('base image bytes'),
+	});
+	const created = await cinder(demo, 'POST', '/volumes', {volume: {size: 1, name: 'from-base', imageRef: image.id}});
+	const volume = await volumeStatus(demo, created.json['volume'].id, ['available']);
+	const backup = await backupOf(volume['id'], 'from-base-backup');
+	const restore = await cinder(demo, 'POST', `/backups/${backup['id']}/restore`, {restore: {name: 'from-base-restored'}});
+	t.is(restore.status, 202);
+	const restored = await volumeStatus(demo, restore.json['restore'].volume_id, ['available', 'error_restoring']);
+	t.is(restored['status'], 'available');
+	t.like(restored['volume_image_metadata'], {signature_verified: 'False', image_id: image.id});
+
+	const upload = await cinder(demo, 'POST', `/volumes/${restored['id']}/action`, {'os-volume_upload_image': {image_name: 'from-restored', disk_format: 'raw', container_format: 'bare'}});
+	const uploaded = String(upload.json['os-volume_upload_image'].image_id);
+	const second = await waitFor('image active', async () => cloud.state.images.get(uploaded), found => found?.status === 'active');
+	t.is(second?.properties['signature_verified'], 'False');
 });
