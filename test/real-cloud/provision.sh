@@ -721,6 +721,7 @@ start_placement() {
 }
 
 setup_nova() {
+	local cells
 	mkdir -p "$STATE/nova/instances" "$STATE/nova/locks"
 	put /etc/nova/nova.conf 0640 <<-EOF
 	[DEFAULT]
@@ -776,7 +777,10 @@ setup_nova() {
 		{
 			nova-manage api_db sync
 			nova-manage cell_v2 map_cell0
-			nova-manage cell_v2 list_cells | grep -q ' cell1 ' || nova-manage cell_v2 create_cell --name cell1
+			# Not `| grep -q`: grep quitting early SIGPIPEs nova-manage, pipefail then calls create_cell, which fails on the
+			# existing cell (seen once, and the failure message went into this log).
+			cells=$(nova-manage cell_v2 list_cells)
+			grep -q ' cell1 ' <<< "$cells" || nova-manage cell_v2 create_cell --name cell1
 			nova-manage db sync
 		} > "$LOGS/nova-manage.log" 2>&1
 		touch "$STATE/nova.ready"
@@ -888,9 +892,9 @@ choose_virt() {
 		if [ "$VIRT" = fake ]; then
 			[ "$VIRT_WANTED" = libvirt ] && fail "BACKSTACK_REAL_VIRT=libvirt but $why"
 			log "libvirt unusable ($why): Nova uses the fake driver"
-			stop_daemon libvirtd; stop_daemon virtlogd
 		fi
 	fi
+	if [ "$VIRT" = fake ]; then stop_guests; stop_daemon libvirtd; stop_daemon virtlogd; fi
 	echo "$VIRT" > "$STATE/virt"
 	log "nova virt driver: $VIRT$([ "$VIRT" = libvirt ] && echo " ($VIRT_TYPE)")"
 }
