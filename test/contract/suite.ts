@@ -722,8 +722,8 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 	/*
 	Backup 3 (server → image) on servers booted for the test: one from an image with a data volume attached, one from
 	a volume. backstack's client must read them as Nova reports them, its plan must warn about each, and Nova must
-	accept createImage. On the real cloud (fake virt driver) a boot-from-volume server's image is the guide's trap: an
-	active 0-byte image whose block_device_mapping points at a Cinder snapshot.
+	accept createImage. On the real cloud a boot-from-volume server's image is the guide's trap: an active 0-byte image
+	whose block_device_mapping points at a Cinder snapshot.
 	*/
 	const bootableImage = async (t: ExecutionContext, c: Context, name: string) => {
 		const {glance} = services(c.member);
@@ -745,8 +745,8 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 	};
 
 	/**
-	The Cinder snapshot a boot-from-volume server's image points at. Teardown: on the real cloud it stays `creating`
-	(the fake driver never finishes Nova-assisted snapshots), so after 15 s the admin resets it to error and deletes it.
+	The Cinder snapshot a boot-from-volume server's image points at. Teardown: with Nova's fake driver (the real cloud's
+	fallback) it stays `creating` (no Nova-assisted snapshots), so after 15 s the admin resets it to error and deletes it.
 	*/
 	const removeMappedSnapshot = async (c: Context, snapshotId: string) => {
 		const {cinder} = services(c.member);
@@ -806,7 +806,7 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 		t.true(bfvPlan.plan.warnings.some(warning => warning.includes('boots from a volume') && warning.includes('not a backup')), bfvPlan.plan.warnings.join(' | '));
 
 		// Nova accepts createImage for the image-backed server: the plan records the image the moment the call returns.
-		// (The run is stopped there: on the real cloud that image never leaves `queued`, see the next contract.)
+		// (The run is stopped there: the next contract waits for the image's data.)
 		const stop = new AbortController();
 		const ephemeralEvents: PlanEvent[] = [];
 		for await (const event of runPlan(ephemeralPlan.plan, c.member, {clock: pollingClock(c), signal: stop.signal})) {
