@@ -626,6 +626,8 @@ export function createCinder(state: DemoState): ServiceModule {
 					checksum: image.checksum ?? '',
 					container_format: image.containerFormat ?? '',
 					disk_format: image.diskFormat ?? '',
+					min_disk: String(image.minDisk),
+					min_ram: String(image.minRam),
 					size: String(image.size ?? 0),
 				};
 			}

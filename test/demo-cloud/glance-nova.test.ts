@@ -252,7 +252,7 @@ test('volume from image: image properties + signature_verified; its upload carri
 	const volume = await volumeStatus(demo, volumeCreated.json['volume'].id, ['available', 'error']);
 	t.is(volume['status'], 'available');
 	t.like(volume['volume_image_metadata'], {
-		signature_verified: 'False', hw_disk_bus: 'scsi', image_id: first['id'], image_name: 'sigver-first',
+		signature_verified: 'False', hw_disk_bus: 'scsi', image_id: first['id'], image_name: 'sigver-first', min_disk: '0', min_ram: '0',
 	});
 
 	const upload = await cinder(demo, 'POST', `/volumes/${volume['id']}/action`, {'os-volume_upload_image': {image_name: 'sigver-second', disk_format: 'raw', container_format: 'bare'}});
@@ -262,6 +262,7 @@ test('volume from image: image properties + signature_verified; its upload carri
 	t.is(second['signature_verified'], 'False', 'Cinder copied signature_verified into the uploaded image');
 	t.is(second['hw_disk_bus'], 'scsi', 'and the first image\'s own properties');
 	t.is(second['image_id'], undefined, 'but not the core fields');
+	t.is(second['min_disk'], 0, 'min_disk stays Glance\'s own number');
 	t.not(second['name'], 'sigver-first');
 	await volumeStatus(demo, volume['id'], ['available']);
 
