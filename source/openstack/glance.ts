@@ -9,6 +9,7 @@ Glance v2 (image).
 /* eslint-disable @typescript-eslint/naming-convention -- Glance's request bodies and query parameters are snake_case. */
 import {createHash, getHashes, type Hash} from 'node:crypto';
 import type {
+	CallOptions,
 	CreateImageRequest,
 	DownloadOptions,
 	GlanceApi,
@@ -262,6 +263,19 @@ export function createGlance(context: ServiceContext): GlanceApi {
 		}
 	}
 
+	/**
+	One JSON-patch request on an image; the image as Glance answers it (read again when the answer has no body).
+	*/
+	const patchImage = async (id: string, patch: Array<{op: string; path: string; value?: string}>, options?: CallOptions): Promise<Image> => {
+		const {data} = await sendJson(context, 'PATCH', `images/${encodeId(id)}`, {
+			...options,
+			json: patch,
+			headers: {'content-type': 'application/openstack-images-v2.1-json-patch'},
+		});
+		const image = asObject(data);
+		return image === undefined ? api.getImage(id, options) : toImage(image);
+	};
+
 	const api: GlanceApi = {
 		async * listImages(options) {
 			const seen = new Set<string>();
@@ -378,27 +392,12 @@ export function createGlance(context: ServiceContext): GlanceApi {
 				path: `/${escapePointer(key)}`,
 				value,
 			}));
-			const {data} = await sendJson(context, 'PATCH', `images/${encodeId(id)}`, {
-				...options,
-				json: patch,
-				headers: {'content-type': 'application/openstack-images-v2.1-json-patch'},
-			});
-			const image = asObject(data);
-			return image === undefined ? api.getImage(id, options) : toImage(image);
+			return patchImage(id, patch, options);
 		},
 		async removeImageProperties(id, keys, options) {
 			// Glance answers 409 to a `remove` of an absent property: only the ones the image has are removed, so a
 			// second call (a resumed plan) is a no-op.
 			const patchFor = (image: Image) => keys.filter(key => Object.hasOwn(image.raw, key)).map(key => ({op: 'remove', path: `/${escapePointer(key)}`}));
-			const send = async (patch: Array<{op: string; path: string}>) => {
-				const {data} = await sendJson(context, 'PATCH', `images/${encodeId(id)}`, {
-					...options,
-					json: patch,
-					headers: {'content-type': 'application/openstack-images-v2.1-json-patch'},
-				});
-				const image = asObject(data);
-				return image === undefined ? api.getImage(id, options) : toImage(image);
-			};
 
 			const current = await api.getImage(id, options);
 			const patch = patchFor(current);
@@ -407,7 +406,7 @@ export function createGlance(context: ServiceContext): GlanceApi {
 			}
 
 			try {
-				return await send(patch);
+				return await patchImage(id, patch, options);
 			} catch (error) {
 				if (!(error instanceof OpenStackError) || error.status !== 409) {
 					throw error;
@@ -415,7 +414,7 @@ export function createGlance(context: ServiceContext): GlanceApi {
 
 				// Someone removed one of them meanwhile: remove what is left, once.
 				const again = patchFor(await api.getImage(id, options));
-				return again.length === 0 ? api.getImage(id, options) : send(again);
+				return again.length === 0 ? api.getImage(id, options) : patchImage(id, again, options);
 			}
 		},
 		async deleteImage(id, options) {
