@@ -1480,14 +1480,7 @@ export function createCinder(state: DemoState): ServiceModule {
 			const call: Call = {
 				context, auth, mv, projectId, base: `${origin}/volume/v3/${projectId}`,
 			};
-			const match = router.match(context.method, rest);
-			if (match === undefined) {
-				throw new HttpError(404, 'The resource could not be found.');
-			}
-
-			if (match === 'method') {
-				throw new HttpError(405, 'The method specified is not allowed for this resource.');
-			}
+			const match = router.resolve(context.method, rest);
 
 			return withHeaders(match.handler(call, match.parameters), versionHeaders(mv));
 		},

@@ -517,14 +517,7 @@ export function createGlance(state: DemoState): ServiceModule {
 			}
 
 			const auth = authenticate(state, context);
-			const match = router.match(context.method, segments);
-			if (match === undefined) {
-				throw new HttpError(404, 'The resource could not be found.');
-			}
-
-			if (match === 'method') {
-				throw new HttpError(405, 'The method specified is not allowed for this resource.');
-			}
+			const match = router.resolve(context.method, segments);
 
 			return match.handler({context, auth}, match.parameters);
 		},

@@ -303,6 +303,22 @@ export class Router<C = RequestContext> {
 
 		return isPathMatched ? 'method' : undefined;
 	}
+
+	/**
+	The route for a request, or the service's 404 / 405 as an HttpError.
+	*/
+	resolve(method: string, segments: string[], notAllowed = 'The method specified is not allowed for this resource.'): {handler: Handler<C>; parameters: Record<string, string>} {
+		const match = this.match(method, segments);
+		if (match === undefined) {
+			throw new HttpError(404, 'The resource could not be found.');
+		}
+
+		if (match === 'method') {
+			throw new HttpError(405, notAllowed);
+		}
+
+		return match;
+	}
 }
 
 function matchParts(parts: string[], segments: string[]): Record<string, string> | undefined {

@@ -441,14 +441,7 @@ export function createKeystone(state: DemoState): ServiceModule {
 		service: 'identity',
 		prefix: '/identity',
 		async handle(context) {
-			const match = router.match(context.method, context.segments);
-			if (match === undefined) {
-				throw new HttpError(404, 'The resource could not be found.');
-			}
-
-			if (match === 'method') {
-				throw new HttpError(405, 'The method is not allowed for the requested URL.');
-			}
+			const match = router.resolve(context.method, context.segments, 'The method is not allowed for the requested URL.');
 
 			return match.handler(context, match.parameters);
 		},

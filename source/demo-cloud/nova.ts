@@ -429,14 +429,7 @@ export function createNova(state: DemoState): ServiceModule {
 				rest = rest.slice(1);
 			}
 
-			const match = router.match(context.method, rest);
-			if (match === undefined) {
-				throw new HttpError(404, 'The resource could not be found.');
-			}
-
-			if (match === 'method') {
-				throw new HttpError(405, 'The method specified is not allowed for this resource.');
-			}
+			const match = router.resolve(context.method, rest);
 
 			const reply = await match.handler({
 				context, auth, mv, base: `${origin}/compute/v2.1`,
