@@ -1,0 +1,17 @@
+/*
+The keys of one part of the plan screen as lines, from the keymap (the same words as the help and the footer).
+*/
+import type {Line} from '../components/scroll-text.js';
+import {bindingKeys, keymap, type PlanContext} from '../keymap.js';
+import {wrap} from '../format.js';
+
+/**
+The keys of `context`: its footer bindings (and `also`), less `omit`, wrapped to the width.
+*/
+export function keysLines(context: PlanContext, width: number, options: {omit?: string[]; also?: string[]; prefix?: string; isBold?: boolean} = {}): Line[] {
+	const shown = keymap.filter(binding => binding.when.includes(context)
+		&& (binding.footer === true || (options.also ?? []).includes(binding.id))
+		&& !(options.omit ?? []).includes(binding.id));
+	const text = (options.prefix ?? '') + shown.map(binding => `${bindingKeys(binding)} ${binding.short ?? binding.description.toLowerCase()}`).join(' · ');
+	return wrap(text, width, '  ').map(part => ({text: part, bold: options.isBold, dim: !options.isBold}));
+}
