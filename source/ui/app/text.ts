@@ -1,0 +1,88 @@
+/*
+The App's words around the table: the status line, what an empty table says, the title of the text being read, the raw
+JSON, and the notice of plans an earlier run left unfinished. Every cloud-supplied string passes through sanitize().
+*/
+import type {AppServices} from '../services.js';
+import type {InputContext} from '../keymap.js';
+import type {Row} from '../views.js';
+import {sanitize} from '../sanitize.js';
+import type {CloudState} from '../use-cloud.js';
+
+/**
+Lines above and below the table: title, capabilities, tabs, table header, status, footer (+ the demo banner).
+*/
+export function chromeLines(hasBanner: boolean): number {
+	return 6 + (hasBanner ? 1 : 0);
+}
+
+export function jsonLines(value: unknown): string[] {
+	let text: string;
+	try {
+		text = JSON.stringify(value, undefined, 2) ?? 'undefined';
+	} catch {
+		text = '(not serialisable)';
+	}
+
+	// JSON.stringify escapes control characters inside strings; sanitise anyway, this is cloud-supplied text.
+	return text.split('\n').map(line => sanitize(line));
+}
+
+export function scrollTitle(mode: InputContext, row: Row | undefined): string {
+	if (mode === 'help') {
+		return 'Keys (Esc closes)';
+	}
+
+	return mode === 'raw' ? `Raw JSON of ${row?.ref?.kind ?? 'row'} ${row?.ref?.name ?? row?.ref?.id ?? ''} (Esc closes)` : 'Detail (Esc back, y raw JSON, c copy ID)';
+}
+
+export function emptyText(cloud: CloudState, title: string, filter: string): string {
+	if (cloud.inventory === undefined && cloud.phase !== 'idle') {
+		return 'loading…';
+	}
+
+	if (filter !== '') {
+		return 'no row matches the filter';
+	}
+
+	// Every resource that holds data gives at least one finding (even "protected"): none means nothing to protect.
+	return title === 'Audit' ? 'no findings: this project holds no volumes, servers, images or secrets' : `no ${title.toLowerCase()}`;
+}
+
+/**
+The first status line when an earlier run left plans unfinished: what they created, and the command that resumes or
+removes it.
+*/
+export function unfinishedNotice(plans: NonNullable<AppServices['unfinishedPlans']>): string | undefined {
+	if (plans.length === 0) {
+		return undefined;
+	}
+
+	const created = plans.flatMap(plan => plan.leftovers.map(resource => `${resource.kind} ${sanitize(resource.name ?? resource.id)}`));
+	const what = created.length === 0 ? 'nothing created yet' : `created ${created.join(', ')}`;
+	const more = plans.length > 1 ? `; ${plans.length - 1} more: backstack journal` : '';
+	return `⚠ unfinished plan from an earlier run: backstack journal resume|cleanup ${sanitize(plans[0]?.planId ?? '')} (${what}${more})`;
+}
+
+export function statusLine(options: {cloud: CloudState; message?: string; filter: string; isFiltering: boolean; shown: number; total: number; marked: number}): string {
+	const {cloud} = options;
+	let status = options.message ?? '';
+	if (cloud.phase === 'connecting' || cloud.phase === 'failed') {
+		status = cloud.status ?? '';
+	} else if (cloud.phase === 'reading') {
+		const counts = Object.entries(cloud.progress).map(([name, count]) => `${name} ${count}`).join(' · ');
+		const reading = `${cloud.inventory === undefined ? 'reading' : 'refreshing'}… ${counts}`;
+		status = options.message === undefined ? reading : `${options.message}  ${reading}`;
+	}
+
+	if (options.isFiltering || options.filter !== '') {
+		const cursor = options.isFiltering ? '█' : '';
+		status = `/${options.filter}${cursor}  ${options.shown}/${options.total} rows${status === '' ? '' : `  ${status}`}`;
+	}
+
+	if (options.marked > 0) {
+		const marks = `● ${options.marked} marked · P protects now`;
+		status = status === '' ? marks : `${marks}  ${status}`;
+	}
+
+	return status === '' ? ' ' : status;
+}
