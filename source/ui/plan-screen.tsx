@@ -8,6 +8,10 @@ Nothing changes in the cloud before the user presses Enter on the preview.
 Ctrl+C (or Esc) during a run aborts it and waits for the executor to settle (a call in flight is recorded, temporaries are
 removed); what the plan created and is still there is then named, and the user cleans it up now (core's cleanup, with
 its progress) or keeps it (the journal lists it for `backstack journal`). A plan that fails on its own offers the same.
+
+This file wires the parts in plan/: the phases and their reducer (phase.ts), what each key does in each part of the
+keymap (keys.ts), planning, the run and the cleanup in the background (tasks.ts), and each phase's lines (lines.ts,
+run-lines.ts).
 */
 import {
 	useCallback,
