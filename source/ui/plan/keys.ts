@@ -113,8 +113,8 @@ export const phaseKeys: {[C in PlanContext]: Handler<C>} = {
 		switch (action) {
 			case 'nav.down':
 			case 'nav.up': {
-				const choice = phase.choice + (action === 'nav.down' ? 1 : -1);
-				dispatch({type: 'show', phase: {...phase, choice: Math.max(0, Math.min(phase.options.length - 1, choice))}});
+				const choice = action === 'nav.down' ? Math.min(phase.options.length - 1, phase.choice + 1) : Math.max(0, phase.choice - 1);
+				dispatch({type: 'show', phase: {...phase, choice}});
 				break;
 			}
 
