@@ -9,11 +9,12 @@ import {PlanError} from './errors.js';
 import type {CreatedResource, FileIdentity} from './types.js';
 
 export function identityOf(stats: BigIntStats): FileIdentity {
-	return {dev: String(stats.dev), ino: String(stats.ino)};
+	const identity: FileIdentity = {dev: String(stats.dev), ino: String(stats.ino)};
+	return stats.birthtimeNs > 0n ? {...identity, birth: String(stats.birthtimeNs)} : identity;
 }
 
 export function isSameFile(a: FileIdentity, b: FileIdentity): boolean {
-	return a.dev === b.dev && a.ino === b.ino;
+	return a.dev === b.dev && a.ino === b.ino && (a.birth === undefined || b.birth === undefined || a.birth === b.birth);
 }
 
 /**

@@ -218,7 +218,11 @@ export type CreatedResource = {
 	file?: FileIdentity;
 };
 
-export type FileIdentity = {dev: string; ino: string};
+/**
+Device and inode, and the birth time in nanoseconds where the file system keeps one: a file made after the original
+was deleted often gets the same inode number, never the same birth time.
+*/
+export type FileIdentity = {dev: string; ino: string; birth?: string};
 
 export type PlanEvent =
 	| {type: 'plan-start'; planId: string; at: number; resumed: boolean}
