@@ -23,8 +23,8 @@ import {
 import type {CloudSession} from '../core/types.js';
 import {planBackup, planRestore} from '../core/plans/commands.js';
 import {describePlan, isConfirmed, requiresConfirmation} from '../core/plans/describe.js';
-import {removeAll, runPlan} from '../core/plans/execute.js';
-import {cleanupPlan} from '../core/plans/recover.js';
+import {removeAll} from '../core/plans/execute.js';
+import {cleanupPlan, runPlanLocked} from '../core/plans/recover.js';
 import {systemClock} from '../core/plans/clock.js';
 import {
 	initialRunState,
@@ -307,7 +307,7 @@ export function PlanScreen(props: PlanScreenProps) {
 		});
 		void (async () => {
 			try {
-				for await (const event of runPlan(plan, session, {
+				for await (const event of runPlanLocked(plan, session, {
 					signal: abort.signal, journal: props.journal, confirmation: typed === '' ? undefined : typed, clock,
 				})) {
 					state = reducePlan(state, event);

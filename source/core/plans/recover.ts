@@ -8,7 +8,7 @@ import {PlanError} from './errors.js';
 import {removeAll, runPlan, type RunOptions} from './execute.js';
 import {isWriterAlive, JournalWriter, readJournal} from './journal.js';
 import {acquirePlanLock, lockPath, type PlanLock} from './lock.js';
-import type {PlanEvent} from './types.js';
+import type {Plan, PlanEvent} from './types.js';
 
 export type RecoverOptions = {
 	/**
@@ -48,6 +48,20 @@ async function * locked(directory: string, planId: string, options: RecoverOptio
 			lock.release();
 		}
 	}
+}
+
+/**
+`runPlan` under the plan's lock when it is journalled, so that `journal resume` elsewhere sees it running from its
+first moment (before its checks) and refuses.
+@yields The run's events, as `runPlan` reports them.
+*/
+export async function * runPlanLocked(plan: Plan, session: CloudSession, options: RunOptions = {}): AsyncGenerator<PlanEvent> {
+	if (options.journal === undefined) {
+		yield * runPlan(plan, session, options);
+		return;
+	}
+
+	yield * locked(options.journal, plan.id, {}, () => runPlan(plan, session, options));
 }
 
 /**

@@ -8,7 +8,7 @@ import {executeJournalCommand, exitCodes} from '../../../source/core/plans/comma
 import {planRestoreBackupToNewVolume} from '../../../source/core/plans/restore.js';
 import {readJournal, listUnfinished, journalPath} from '../../../source/core/plans/journal.js';
 import {lockPath, PlanLockedError, processStartTime} from '../../../source/core/plans/lock.js';
-import {cleanupPlan, resumePlan} from '../../../source/core/plans/recover.js';
+import {cleanupPlan, resumePlan, runPlanLocked} from '../../../source/core/plans/recover.js';
 import type {Plan} from '../../../source/core/plans/types.js';
 import {demoPassword} from '../../../source/demo-cloud/index.js';
 import {
@@ -265,4 +265,27 @@ test('a reused PID (the same PID, another start time) in the lock and the journa
 	const {lock, events} = await resumeAndReadLock(context, journal, plan.id);
 	t.deepEqual(lock && {pid: lock.pid, start: lock.start}, {pid: process.pid, start: processStartTime(process.pid)});
 	t.is(last(events)?.type, 'plan-done', JSON.stringify(events.filter(event => event.type === 'plan-failed')));
+});
+
+test('a new journalled run holds the plan\'s lock from its first event: a resume meanwhile refuses', async t => {
+	const context = await demoCloud(t);
+	const plan = await arrange(context);
+	const journal = await temporaryDirectory(t);
+	let refusal: unknown;
+	const events = [];
+	for await (const event of runPlanLocked(plan, context.session, {journal, clock: fastClock()})) {
+		if (event.type === 'plan-start') {
+			try {
+				await collect(resumePlan(journal, plan.id, context.session, {clock: fastClock()}));
+			} catch (error) {
+				refusal = error;
+			}
+		}
+
+		events.push(event);
+	}
+
+	t.true(refusal instanceof PlanLockedError, String(refusal));
+	t.is(last(events)?.type, 'plan-done');
+	await t.throwsAsync(stat(lockPath(journal, plan.id)), {code: 'ENOENT'});
 });
