@@ -76,6 +76,7 @@ test('journal cleanup from another directory deletes the key the plan wrote, not
 	const planId = /remove with: backstack journal cleanup (?<id>\S+)\)/v.exec(stdout)?.groups?.['id'];
 	t.truthy(planId, `no cleanup offered: ${stdout}`);
 	t.true(stdout.includes(`file ${path.join(a, 'db.key')}`), `the absolute path is not named: ${stdout}`);
+	t.true(stdout.includes(`${path.join(a, 'db.key.hex')} already exists (it appeared after the checks); it was not overwritten.`), stdout);
 
 	await writeFile(path.join(b, 'db.key'), 'an unrelated key');
 	const cleanup = await backstack(env, b, 'journal', 'cleanup', planId ?? '', '--yes');

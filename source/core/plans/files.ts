@@ -37,7 +37,17 @@ Creates `file` (mode 0600; it must not exist, not even as a dangling link), repo
 then writes `data`. When the write fails the half-written file is removed again.
 */
 export async function writeNewFile(file: string, data: Uint8Array, onCreated: (identity: FileIdentity) => void): Promise<void> {
-	const handle = await open(file, 'wx', 0o600);
+	let handle;
+	try {
+		handle = await open(file, 'wx', 0o600);
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+			throw new PlanError(`${file} already exists (it appeared after the checks); it was not overwritten.`);
+		}
+
+		throw error;
+	}
+
 	let identity: FileIdentity | undefined;
 	try {
 		identity = identityOf(await handle.stat({bigint: true}));

@@ -40,6 +40,20 @@ test('the lock is exclusive within one process too, and free again once released
 	await t.throwsAsync(stat(lock.file), {code: 'ENOENT'});
 });
 
+test('a process that exits while it holds a lock (Ctrl+C twice: process.exit) releases it', async t => {
+	const journal = await temporaryDirectory(t);
+	const holder = spawn(process.execPath, ['--import=tsx', '--input-type=module', '--eval', [
+		`const {acquirePlanLock} = await import(${JSON.stringify(lockModule)});`,
+		`acquirePlanLock(${JSON.stringify(journal)}, 'p3');`,
+		'process.exit(130);',
+	].join('\n')], {stdio: ['ignore', 'inherit', 'inherit']});
+	const code = await new Promise(resolve => {
+		holder.on('exit', resolve);
+	});
+	t.is(code, 130);
+	await t.throwsAsync(stat(path.join(journal, 'p3.lock')), {code: 'ENOENT'});
+});
+
 test('a process that holds a lock and gets SIGTERM releases it and still ends by SIGTERM', async t => {
 	const journal = await temporaryDirectory(t);
 	const holder = spawn(process.execPath, ['--import=tsx', '--input-type=module', '--eval', [
