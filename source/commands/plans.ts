@@ -14,6 +14,7 @@ import {
 	UsageError,
 	type PlanCommandOptions,
 } from '../core/plans/commands.js';
+import {acquirePlanLock, PlanLockedError} from '../core/plans/lock.js';
 import type {PlanResult} from '../core/plans/types.js';
 import type {CloudSession} from '../core/types.js';
 import {configDirectory} from '../store/cache.js';
@@ -89,6 +90,27 @@ export async function runBackupCommand(context: CommandContext): Promise<number>
 export async function runJournalCommand(context: CommandContext): Promise<number> {
 	const args = context.input.slice(1);
 	const options = planOptions(context);
-	const [action = 'list'] = args;
-	return action === 'list' ? executeJournalCommand(undefined, args, options) : withSession(context, async session => executeJournalCommand(session, args, options));
+	const [action = 'list', planId] = args;
+	if (action === 'list') {
+		return executeJournalCommand(undefined, args, options);
+	}
+
+	if (planId === undefined || !options.yes || (action !== 'resume' && action !== 'cleanup')) {
+		return withSession(context, async session => executeJournalCommand(session, args, options));
+	}
+
+	// The plan's lock before anything reaches the network: a second resume refuses at once, naming the first.
+	let lock;
+	try {
+		lock = acquirePlanLock(options.journal, planId);
+	} catch (error) {
+		context.stderr.write(`backstack: ${error instanceof Error ? error.message : String(error)}\n`);
+		return error instanceof PlanLockedError ? exitCodes.refused : exitCodes.failed;
+	}
+
+	try {
+		return await withSession(context, async session => executeJournalCommand(session, args, {...options, lock}));
+	} finally {
+		lock.release();
+	}
 }

@@ -1,6 +1,7 @@
 /*
 Backup planners (issue 8). Like the restore planners, they read the cloud and return a plan or a refusal.
 */
+import path from 'node:path';
 import type {CloudSession} from '../../openstack/api.js';
 import type {Volume} from '../../openstack/types.js';
 import {
@@ -390,10 +391,13 @@ export async function planServerImage(session: CloudSession, request: ServerImag
 /**
 Backup 4: an image downloaded to a file, resumable, verified.
 */
-export async function planImageDownload(session: CloudSession, request: ImageDownloadRequest, signal?: AbortSignal): Promise<PlanResult> {
+export async function planImageDownload(session: CloudSession, given: ImageDownloadRequest, signal?: AbortSignal): Promise<PlanResult> {
 	if (!session.glance) {
 		return refuse('This cloud has no Glance (image) endpoint.');
 	}
+
+	// Absolute at planning time: the journal names the file wherever a resume or cleanup runs.
+	const request = {...given, path: path.resolve(given.path)};
 
 	const image = await session.glance.findImage(request.imageId, {signal});
 	if (!image) {
@@ -461,7 +465,8 @@ async function keyOf(session: CloudSession, from: SecretExportRequest['from'], s
 /**
 Backup 5: a Barbican secret written in plaintext to a file created with mode 0600.
 */
-export async function planSecretExport(session: CloudSession, request: SecretExportRequest, signal?: AbortSignal): Promise<PlanResult> {
+export async function planSecretExport(session: CloudSession, given: SecretExportRequest, signal?: AbortSignal): Promise<PlanResult> {
+	const request = {...given, path: path.resolve(given.path)};
 	const barbican = usableBarbican(session);
 	if (!barbican) {
 		return refuse('Barbican (key-manager) cannot be reached on this cloud.');

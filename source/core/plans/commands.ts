@@ -22,6 +22,7 @@ import {toOpenstackCli} from './cli-export.js';
 import {describePlan, formatPreview, requiresConfirmation} from './describe.js';
 import {runPlan} from './execute.js';
 import {listUnfinished, readJournal, type UnfinishedPlan} from './journal.js';
+import {acquirePlanLock, PlanLockedError, type PlanLock} from './lock.js';
 import {cleanupPlan, resumePlan} from './recover.js';
 import {
 	planImageFromFile,
@@ -450,6 +451,10 @@ function bytesText(event: Extract<PlanEvent, {type: 'bytes'}>): string {
 	return `  ${parts.join(', ')}`;
 }
 
+function cleanupDoneText(event: Extract<PlanEvent, {type: 'cleanup-done'}>): string {
+	return event.alreadyGone ? `${resourceText(event.resource)} was already gone` : `removed ${resourceText(event.resource)}`;
+}
+
 /**
 One line for an event, or undefined when it is not worth a line.
 */
@@ -501,7 +506,7 @@ function eventText(event: PlanEvent, context: RendererContext): string | undefin
 		}
 
 		case 'cleanup-done': {
-			return `cleanup: removed ${resourceText(event.resource)}`;
+			return `cleanup: ${cleanupDoneText(event)}`;
 		}
 
 		case 'cleanup-failed': {
@@ -588,6 +593,10 @@ export type PlanCommandOptions = {
 	Journal directory (e.g. under the config dir); recommended.
 	*/
 	journal?: string;
+	/**
+	`journal resume|cleanup`: the plan's lock, when the caller took it before connecting.
+	*/
+	lock?: PlanLock;
 	clock?: Clock;
 };
 
@@ -636,9 +645,24 @@ export async function executePlanCommand(session: CloudSession, result: PlanResu
 	}
 
 	options.stderr.write(`${preview}\n\n`);
-	return runWithRenderer(plan, runPlan(plan, session, {
-		signal: options.signal, journal: options.journal, confirmation: options.confirm, clock: options.clock,
-	}), options.stdout);
+	// The lock before the checks: `journal resume` from elsewhere must see this run as running from its first moment.
+	let lock: PlanLock | undefined;
+	if (options.journal !== undefined) {
+		try {
+			lock = acquirePlanLock(options.journal, plan.id);
+		} catch (error) {
+			options.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+			return error instanceof PlanLockedError ? exitCodes.refused : exitCodes.failed;
+		}
+	}
+
+	try {
+		return await runWithRenderer(plan, runPlan(plan, session, {
+			signal: options.signal, journal: options.journal, confirmation: options.confirm, clock: options.clock,
+		}), options.stdout);
+	} finally {
+		lock?.release();
+	}
 }
 
 const exitCodeOf: Partial<Record<PlanEvent['type'], number>> = {
@@ -708,12 +732,14 @@ export async function executeJournalCommand(session: CloudSession | undefined, a
 	try {
 		const {plan} = (readJournal(options.journal, planId)!);
 		if (action === 'resume') {
-			return await runWithRenderer(plan, resumePlan(options.journal, planId, session, {signal: options.signal, clock: options.clock, confirmation: options.confirm}), options.stdout);
+			return await runWithRenderer(plan, resumePlan(options.journal, planId, session, {
+				signal: options.signal, clock: options.clock, confirmation: options.confirm, lock: options.lock,
+			}), options.stdout);
 		}
 
 		const render = createTextRenderer(plan, options.stdout);
 		let isFailed = false;
-		for await (const event of cleanupPlan(options.journal, planId, session, {clock: options.clock})) {
+		for await (const event of cleanupPlan(options.journal, planId, session, {clock: options.clock, lock: options.lock})) {
 			render(event);
 			isFailed ||= event.type === 'cleanup-failed';
 		}
@@ -721,6 +747,6 @@ export async function executeJournalCommand(session: CloudSession | undefined, a
 		return isFailed ? exitCodes.failed : exitCodes.ok;
 	} catch (error) {
 		options.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-		return exitCodes.failed;
+		return error instanceof PlanLockedError ? exitCodes.refused : exitCodes.failed;
 	}
 }

@@ -6,11 +6,12 @@ checks (nothing has changed yet), then the steps (one after the other, or a boun
 each resource to reach a done status and stopping at once on a failure status. Whatever happens, temporary resources
 are removed at the end; resources a failed or cancelled plan leaves behind are offered for cleanup.
 */
-import {Buffer} from 'node:buffer';
 import {createReadStream} from 'node:fs';
 import {
 	access,
 	constants,
+	link,
+	lstat,
 	open,
 	rename,
 	stat,
@@ -23,6 +24,12 @@ import {backoff, isMicroversionAtLeast, systemClock} from './clock.js';
 import {isEncryptedBackup} from './encryption.js';
 import {httpStatusOf, PlanError} from './errors.js';
 import {describeAction, describeCheck, isConfirmed} from './describe.js';
+import {
+	hexBytes,
+	identityOf,
+	removeCreatedFile,
+	writeNewFile,
+} from './files.js';
 import {JournalWriter, type JournalRecord} from './journal.js';
 import {
 	collectRefs,
@@ -37,6 +44,7 @@ import type {
 	Check,
 	Clock,
 	CreatedResource,
+	FileIdentity,
 	Plan,
 	PlanEvent,
 	Step,
@@ -289,6 +297,10 @@ type StepContext = {
 	Called as soon as the call was accepted (before any wait).
 	*/
 	accepted: (outputs: Record<string, string | number>) => void;
+	/**
+	Called the moment a local file was created (absolute path), or moved (`movedFrom`: the path it was recorded under).
+	*/
+	createdFile: (file: string, identity: FileIdentity, movedFrom?: string) => void;
 };
 
 function throwIfAborted(signal: AbortSignal): void {
@@ -445,7 +457,8 @@ function resolveRefOr<T>(value: T | {$ref: string; output: string}, outputs: Out
 }
 
 /**
-Writes to `<path>.part` (mode 0600), resumes it with a Range request, renames it once the checksum matched.
+Writes to `<path>.part` (mode 0600), resumes it with a Range request, moves it to `path` once the checksum matched
+(never over a file that appeared there meanwhile). The partial file is journalled the moment it exists.
 */
 async function downloadImage(imageId: string, path: string, context: StepContext): Promise<Record<string, string | number>> {
 	const glance = need(context.session.glance, 'Glance');
@@ -453,9 +466,9 @@ async function downloadImage(imageId: string, path: string, context: StepContext
 	const partial = `${path}.part`;
 	let offset = 0;
 	if (await doesFileExist(partial)) {
-		const partialFile = await stat(partial);
+		const partialFile = await lstat(partial);
 		offset = partialFile.size;
-		if (image.size !== undefined && offset > image.size) {
+		if (!partialFile.isFile() || (image.size !== undefined && offset > image.size)) {
 			await unlink(partial);
 			offset = 0;
 		}
@@ -463,7 +476,18 @@ async function downloadImage(imageId: string, path: string, context: StepContext
 
 	const report = byteReporter(context, image.size);
 	report(offset, true);
-	const handle = await open(partial, 'a', 0o600);
+	// O_NOFOLLOW: a link put at <path>.part does not make the download append to the file it points at.
+	// eslint-disable-next-line no-bitwise
+	const handle = await open(partial, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+	let identity: FileIdentity;
+	try {
+		identity = identityOf(await handle.stat({bigint: true}));
+	} catch (error) {
+		await handle.close();
+		throw error;
+	}
+
+	context.createdFile(partial, identity);
 	let transferred = offset;
 	try {
 		const stream = glance.downloadImage(imageId, {
@@ -488,8 +512,35 @@ async function downloadImage(imageId: string, path: string, context: StepContext
 
 	await handle.close();
 	report(transferred, true);
-	await rename(partial, path);
+	await moveWithoutReplacing(partial, path);
+	context.createdFile(path, identity, partial);
 	return {path, bytes: transferred};
+}
+
+async function moveWithoutReplacing(from: string, to: string): Promise<void> {
+	try {
+		// A hard link fails with EEXIST where rename would replace.
+		await link(from, to);
+	} catch (error) {
+		const {code} = error as NodeJS.ErrnoException;
+		if (code === 'EEXIST') {
+			throw new PlanError(`${to} appeared during the download; it was not overwritten (the download stays in ${from}).`);
+		}
+
+		if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') {
+			throw error;
+		}
+
+		// A file system without hard links: rename, after checking once more.
+		if (await doesFileExist(to)) {
+			throw new PlanError(`${to} appeared during the download; it was not overwritten (the download stays in ${from}).`);
+		}
+
+		await rename(from, to);
+		return;
+	}
+
+	await unlink(from);
 }
 
 /**
@@ -530,24 +581,25 @@ async function storeSecretFromFile(args: Extract<Action, {op: 'barbican.storeSec
 	}
 }
 
+/**
+Each file is created new ('wx', 0600: never with wider permissions, never over another file) and journalled, with its
+identity, the moment it exists: the hex file is a resource of its own.
+*/
 async function exportSecret(args: {secretId: string; path: string; hexPath?: string}, context: StepContext): Promise<Record<string, string | number>> {
 	const payload = await need(context.session.barbican, 'Barbican').getSecretPayload(args.secretId, {signal: context.signal});
 	try {
-		// 'wx' + 0600: the file is created by this call, never exists with wider permissions, never replaces another.
-		const handle = await open(args.path, 'wx', 0o600);
-		try {
-			await handle.write(payload);
-		} finally {
-			await handle.close();
-		}
-
-		context.accepted({path: args.path});
-		if (args.hexPath !== undefined) {
-			const hex = await open(args.hexPath, 'wx', 0o600);
+		await writeNewFile(args.path, payload, identity => {
+			context.createdFile(args.path, identity);
+		});
+		const {hexPath} = args;
+		if (hexPath !== undefined) {
+			const hex = hexBytes(payload);
 			try {
-				await hex.write(Buffer.from(payload).toString('hex'));
+				await writeNewFile(hexPath, hex, identity => {
+					context.createdFile(hexPath, identity);
+				});
 			} finally {
-				await hex.close();
+				hex.fill(0);
 			}
 		}
 	} finally {
@@ -631,7 +683,7 @@ const settledSnapshotOrBackup = new Set(['available', 'error', 'error_deleting']
 /**
 Deletes one created resource and waits until it is gone (volumes and snapshots) so that what depends on it can go next.
 */
-export async function removeResource(session: CloudSession, resource: CreatedResource, clock: Clock, timeoutMs: number): Promise<void> {
+export async function removeResource(session: CloudSession, resource: CreatedResource, clock: Clock, timeoutMs: number): Promise<'gone' | undefined> {
 	const deadline = clock.now() + timeoutMs;
 	const canDelete = async (kind: 'volume' | 'snapshot' | 'backup', settled: Set<string>): Promise<boolean> => {
 		const intervals = backoff();
@@ -733,15 +785,7 @@ export async function removeResource(session: CloudSession, resource: CreatedRes
 		}
 
 		case 'file': {
-			try {
-				await unlink(resource.id);
-			} catch (error) {
-				if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-					throw error;
-				}
-			}
-
-			return;
+			return await removeCreatedFile(resource) === 'gone' ? 'gone' : undefined;
 		}
 
 		case 'server':
@@ -765,10 +809,12 @@ export async function * removeAll(
 		yield {type: 'cleanup-start', resource, at: options.clock.now()};
 		try {
 			// eslint-disable-next-line no-await-in-loop
-			await removeResource(session, resource, options.clock, options.timeoutMs);
+			const outcome = await removeResource(session, resource, options.clock, options.timeoutMs);
 			resource.removed = true;
 			options.onRemoved?.(resource);
-			yield {type: 'cleanup-done', resource, at: options.clock.now()};
+			yield {
+				type: 'cleanup-done', resource, ...(outcome === 'gone' && {alreadyGone: true}), at: options.clock.now(),
+			};
 		} catch (error) {
 			failed.push(resource);
 			yield {
@@ -980,6 +1026,35 @@ async function drive(run: Run): Promise<void> {
 				created.push(resource);
 				journal?.update(entry => {
 					entry.created.push(resource);
+				});
+				emit({
+					type: 'created', stepId: step.id, resource, at: clock.now(),
+				});
+			},
+			createdFile(file, identity, movedFrom) {
+				const isKnown = (resource: CreatedResource) => resource.kind === 'file' && resource.id === (movedFrom ?? file) && !resource.removed;
+				const update = (resource: CreatedResource) => {
+					Object.assign(resource, {id: file, name: file, file: identity});
+				};
+
+				const known = created.find(resource => isKnown(resource));
+				if (known) {
+					update(known);
+					journal?.update(entry => {
+						const match = entry.created.find(resource => isKnown(resource));
+						if (match) {
+							update(match);
+						}
+					});
+					return;
+				}
+
+				const resource: CreatedResource = {
+					kind: 'file', id: file, name: file, stepId: step.id, temporary: false, file: identity,
+				};
+				created.push(resource);
+				journal?.update(entry => {
+					entry.created.push({...resource});
 				});
 				emit({
 					type: 'created', stepId: step.id, resource, at: clock.now(),

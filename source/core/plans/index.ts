@@ -14,7 +14,7 @@ export {toOpenstackCli} from './cli-export.js';
 export {
 	listUnfinished, readJournal, type JournalRecord, type UnfinishedPlan,
 } from './journal.js';
-export {resumePlan, cleanupPlan} from './recover.js';
+export {resumePlan, cleanupPlan, runPlanLocked} from './recover.js';
 export {systemClock} from './clock.js';
 export * from './restore.js';
 export * from './backup.js';

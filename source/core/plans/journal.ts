@@ -10,8 +10,13 @@ import {
 	renameSync,
 	writeFileSync,
 } from 'node:fs';
-import path from 'node:path';
 import process from 'node:process';
+import {
+	isAlive,
+	lockHolder,
+	ownIdentity,
+	planFile,
+} from './lock.js';
 import type {
 	CreatedResource,
 	Plan,
@@ -34,7 +39,11 @@ export type JournalRecord = {
 	version: 1;
 	plan: Plan;
 	state: JournalState;
+	/**
+	The process that last wrote the record, and its start time (see lock.ts): a PID alone may be reused.
+	*/
 	pid: number;
+	pidStart?: string;
 	startedAt: string;
 	updatedAt: string;
 	steps: Record<string, JournalStep>;
@@ -42,14 +51,8 @@ export type JournalRecord = {
 	error?: string;
 };
 
-const planIdPattern = /^[\w\-.]+$/v;
-
 export function journalPath(directory: string, planId: string): string {
-	if (!planIdPattern.test(planId)) {
-		throw new Error(`Plan id "${planId}" cannot name a journal file.`);
-	}
-
-	return path.join(directory, `${planId}.json`);
+	return planFile(directory, planId, '.json');
 }
 
 export function readJournal(directory: string, planId: string): JournalRecord | undefined {
@@ -99,6 +102,10 @@ export class JournalWriter {
 
 	flush(): void {
 		this.record.updatedAt = new Date().toISOString();
+		const own = ownIdentity();
+		this.record.pid = own.pid;
+		this.record.pidStart = own.start;
+
 		const temporary = `${this.#file}.${process.pid}.tmp`;
 		writeFileSync(temporary, JSON.stringify(this.record, undefined, '\t') + '\n', {mode: 0o600});
 		renameSync(temporary, this.#file);
@@ -111,7 +118,8 @@ export type UnfinishedPlan = {
 	kind: string;
 	state: JournalState;
 	/**
-	True when the process that ran it still exists (then it is running, not crashed).
+	True when a live process holds the plan's lock, or the process that last wrote a running plan's journal still runs
+	(same PID and start time): then it is running, not crashed.
 	*/
 	running: boolean;
 	startedAt: string;
@@ -124,17 +132,19 @@ export type UnfinishedPlan = {
 	leftovers: CreatedResource[];
 };
 
-function isProcessAlive(pid: number): boolean {
-	if (pid === process.pid) {
-		return true;
-	}
+/**
+Whether a live process runs (or resumes, or cleans up) the plan.
+*/
+export function isPlanRunning(directory: string, record: JournalRecord): boolean {
+	return lockHolder(directory, record.plan.id) !== undefined || isWriterAlive(record);
+}
 
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
-	}
+/**
+A running plan whose journal writer still runs (same PID and start time; a journal of an older backstack has no start
+time, so its PID alone decides).
+*/
+export function isWriterAlive(record: JournalRecord): boolean {
+	return record.state === 'running' && isAlive({pid: record.pid, start: record.pidStart});
 }
 
 /**
@@ -176,7 +186,7 @@ export function listUnfinished(directory: string): UnfinishedPlan[] {
 			title: record.plan.title,
 			kind: record.plan.kind,
 			state: record.state,
-			running: record.state === 'running' && isProcessAlive(record.pid),
+			running: isPlanRunning(directory, record),
 			startedAt: record.startedAt,
 			updatedAt: record.updatedAt,
 			stepsDone: steps.filter(step => step.state === 'done').length,

@@ -3,6 +3,7 @@ Restore planners (issue 7). Each reads the cloud, then returns a plan, a refusal
 Nothing changes while planning.
 */
 import {stat} from 'node:fs/promises';
+import path from 'node:path';
 import type {CloudSession} from '../../openstack/api.js';
 import type {
 	Backup,
@@ -528,10 +529,13 @@ export async function planVolumeFromImage(session: CloudSession, request: Volume
 /**
 Restore 5: an image from a downloaded file, with its key re-stored when it is an encrypted volume's image.
 */
-export async function planImageFromFile(session: CloudSession, request: ImageFromFileRequest): Promise<PlanResult> {
+export async function planImageFromFile(session: CloudSession, given: ImageFromFileRequest): Promise<PlanResult> {
 	if (!session.glance) {
 		return refuse('This cloud has no Glance (image) endpoint.');
 	}
+
+	// Absolute at planning time: a resume from another directory reads the same files.
+	const request = {...given, path: path.resolve(given.path), keyFile: given.keyFile === undefined ? undefined : path.resolve(given.keyFile)};
 
 	let size: number;
 	try {
@@ -649,10 +653,12 @@ export function referencesTo(secretId: string, inventory: Inventory): string[] {
 /**
 Restore 6: a Barbican secret from a file. It gets a new ID.
 */
-export async function planSecretFromFile(session: CloudSession, request: SecretFromFileRequest): Promise<PlanResult> {
+export async function planSecretFromFile(session: CloudSession, given: SecretFromFileRequest): Promise<PlanResult> {
 	if (!usableBarbican(session)) {
 		return refuse('Barbican (key-manager) cannot be reached on this cloud.');
 	}
+
+	const request = {...given, path: path.resolve(given.path)};
 
 	let bytes: number;
 	try {

@@ -211,7 +211,18 @@ export type CreatedResource = {
 	Set once the executor (or cleanupPlan) removed it.
 	*/
 	removed?: boolean;
+	/**
+	A file's device and inode when backstack created it (decimal strings): cleanup deletes the file only while the path
+	still names that same file. `id` is then the absolute path.
+	*/
+	file?: FileIdentity;
 };
+
+/**
+Device and inode, and the birth time in nanoseconds where the file system keeps one: a file made after the original
+was deleted often gets the same inode number, never the same birth time.
+*/
+export type FileIdentity = {dev: string; ino: string; birth?: string};
 
 export type PlanEvent =
 	| {type: 'plan-start'; planId: string; at: number; resumed: boolean}
@@ -225,7 +236,10 @@ export type PlanEvent =
 	| {type: 'step-done'; stepId: string; outputs: Record<string, string | number>; at: number}
 	| {type: 'step-failed'; stepId: string; reason: string; at: number}
 	| {type: 'cleanup-start'; resource: CreatedResource; at: number}
-	| {type: 'cleanup-done'; resource: CreatedResource; at: number}
+	/**
+	`alreadyGone`: there was nothing left to remove (a file someone else deleted).
+	*/
+	| {type: 'cleanup-done'; resource: CreatedResource; alreadyGone?: boolean; at: number}
 	| {type: 'cleanup-failed'; resource: CreatedResource; reason: string; at: number}
 	/**
 	Resources the plan created and left in place (kept results, or a failure's leftovers the user may delete).

@@ -4,8 +4,8 @@ through its reducer's actions (phase.ts), so an event that lands between two key
 */
 import type {CloudSession} from '../../core/types.js';
 import {planBackup, planRestore} from '../../core/plans/commands.js';
-import {removeAll, runPlan} from '../../core/plans/execute.js';
-import {cleanupPlan} from '../../core/plans/recover.js';
+import {removeAll} from '../../core/plans/execute.js';
+import {cleanupPlan, runPlanLocked} from '../../core/plans/recover.js';
 import {
 	initialRunState,
 	reducePlan,
@@ -53,7 +53,7 @@ export async function runTask(plan: Plan, typed: string, signal: AbortSignal, op
 		},
 	});
 	try {
-		for await (const event of runPlan(plan, options.session, {
+		for await (const event of runPlanLocked(plan, options.session, {
 			signal, journal: options.journal, confirmation: typed === '' ? undefined : typed, clock: options.clock,
 		})) {
 			state = reducePlan(state, event);

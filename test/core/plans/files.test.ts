@@ -5,6 +5,7 @@ Plans that move bytes between files and Glance/Barbican: the real client against
 */
 import {Buffer} from 'node:buffer';
 import {createHash, randomBytes} from 'node:crypto';
+import type {BigIntStats} from 'node:fs';
 import {
 	readFile,
 	stat,
@@ -14,6 +15,8 @@ import path from 'node:path';
 import test from 'ava';
 import {planImageDownload, planSecretExport} from '../../../source/core/plans/backup.js';
 import {runPlan} from '../../../source/core/plans/execute.js';
+import {listUnfinished, readJournal} from '../../../source/core/plans/journal.js';
+import {cleanupPlan} from '../../../source/core/plans/recover.js';
 import {planImageFromFile, planSecretFromFile} from '../../../source/core/plans/restore.js';
 import type {Plan, PlanResult} from '../../../source/core/plans/types.js';
 import {openSession} from '../../../source/openstack/index.js';
@@ -44,6 +47,13 @@ async function sessionOn(t: Teardown, cloud: FakeCloud) {
 		session.close();
 	});
 	return session;
+}
+
+/**
+What the journal should record of a file: device, inode and (where the file system keeps it) birth time.
+*/
+function identityIn(stats: BigIntStats) {
+	return {dev: String(stats.dev), ino: String(stats.ino), ...(stats.birthtimeNs > 0n && {birth: String(stats.birthtimeNs)})};
 }
 
 const imageId = '33d5b195-573c-46f1-8492-6d0b1066b014';
@@ -119,6 +129,41 @@ test('an interrupted image download resumes from the partial file with a Range r
 	const bytes = resumed.flatMap(event => event.type === 'bytes' ? [event.transferred] : []);
 	t.is(bytes[0], partial);
 	t.is(bytes.at(-1), data.byteLength);
+});
+
+test('an interrupted download journals its partial file by absolute path and identity; cleanup removes it', async t => {
+	const cloud = await createFakeCloud(t);
+	const data = new Uint8Array(randomBytes(300_000));
+	serveImage(cloud, data, {cutAt: 100_000});
+	const session = await sessionOn(t, cloud);
+	const journal = await temporaryDirectory(t);
+	const file = path.join(await temporaryDirectory(t), 'image.raw');
+	const plan = planOf(await planImageDownload(session, {imageId, path: file}));
+	const events = await collect(runPlan(plan, session, {journal, clock: fastClock()}));
+	t.is(last(events)?.type, 'plan-failed');
+	const partial = await stat(`${file}.part`, {bigint: true});
+	t.deepEqual(readJournal(journal, plan.id)?.created, [{
+		kind: 'file', id: `${file}.part`, name: `${file}.part`, stepId: 'download', temporary: false, file: identityIn(partial),
+	}]);
+	t.deepEqual(listUnfinished(journal).map(entry => entry.leftovers.map(resource => resource.id)), [[`${file}.part`]]);
+
+	const cleanup = await collect(cleanupPlan(journal, plan.id, session, {clock: fastClock()}));
+	t.deepEqual(cleanup.map(event => event.type), ['cleanup-start', 'cleanup-done']);
+	await t.throwsAsync(stat(`${file}.part`), {code: 'ENOENT'});
+});
+
+test('a finished download is journalled under its final path with the identity the partial file had', async t => {
+	const cloud = await createFakeCloud(t);
+	const data = new Uint8Array(randomBytes(100_000));
+	serveImage(cloud, data);
+	const session = await sessionOn(t, cloud);
+	const journal = await temporaryDirectory(t);
+	const file = path.join(await temporaryDirectory(t), 'image.raw');
+	const plan = planOf(await planImageDownload(session, {imageId, path: file}));
+	const events = await collect(runPlan(plan, session, {journal, clock: fastClock()}));
+	t.is(last(events)?.type, 'plan-done');
+	const final = await stat(file, {bigint: true});
+	t.deepEqual(readJournal(journal, plan.id)?.created.map(resource => [resource.id, resource.file]), [[file, identityIn(final)]]);
 });
 
 test('a download whose checksum does not match fails and leaves no partial file to resume', async t => {

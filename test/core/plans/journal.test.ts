@@ -1,12 +1,14 @@
 import {spawn} from 'node:child_process';
-import {writeFile} from 'node:fs/promises';
+import {readFileSync, writeFileSync} from 'node:fs';
+import {stat, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import process from 'node:process';
 import test from 'ava';
 import {executeJournalCommand, exitCodes} from '../../../source/core/plans/commands.js';
 import {planRestoreBackupToNewVolume} from '../../../source/core/plans/restore.js';
-import {readJournal, listUnfinished} from '../../../source/core/plans/journal.js';
-import {cleanupPlan, resumePlan} from '../../../source/core/plans/recover.js';
+import {readJournal, listUnfinished, journalPath} from '../../../source/core/plans/journal.js';
+import {lockPath, PlanLockedError, processStartTime} from '../../../source/core/plans/lock.js';
+import {cleanupPlan, resumePlan, runPlanLocked} from '../../../source/core/plans/recover.js';
 import type {Plan} from '../../../source/core/plans/types.js';
 import {demoPassword} from '../../../source/demo-cloud/index.js';
 import {
@@ -160,3 +162,130 @@ test('backstack journal lists a crashed plan, and cleans it up only with --yes',
 	t.is(after.text, 'No unfinished plans.\n');
 });
 
+/**
+Starts `journal resume` of the plan in a child process; resolves once the child reported plan-start (before its checks).
+*/
+async function resumeInChild(context: CloudForTest, journal: string, planId: string) {
+	const child = spawn(process.execPath, ['--import=tsx', new URL('child/resume-plan.ts', import.meta.url).pathname, context.directory, 'demo', journal, planId], {stdio: ['ignore', 'pipe', 'pipe']});
+	let output = '';
+	const exited = new Promise<void>(resolve => {
+		child.on('exit', () => {
+			resolve();
+		});
+	});
+	await new Promise<void>((resolve, reject) => {
+		child.stdout.on('data', (chunk: Uint8Array) => {
+			output += String(chunk);
+			if (output.includes('"plan-start"') || output.includes('"refused"')) {
+				resolve();
+			}
+		});
+		child.stderr.on('data', (chunk: Uint8Array) => {
+			output += String(chunk);
+		});
+		void exited.then(() => {
+			reject(new Error(`The child ended before it started: ${output}`));
+		});
+	});
+	return {
+		pid: child.pid!,
+		async done() {
+			await exited;
+			return output.trim().split('\n').map(line => JSON.parse(line) as {type: string});
+		},
+	};
+}
+
+test('two resumes of one plan at once: the second refuses, naming the process that holds the plan', async t => {
+	const context = await demoCloud(t, slowCreate);
+	const plan = await arrange(context);
+	const journal = await temporaryDirectory(t);
+	await crashMidPlan(context, plan, journal);
+	// Slow Cinder: the first resume is still at its checks while the second one starts.
+	context.cloud.setFaults([{kind: 'latency', ms: 400, service: 'volume'}]);
+	const first = await resumeInChild(context, journal, plan.id);
+	t.true(listUnfinished(journal)[0]?.running, 'the running resume is listed as running');
+
+	const second = resumePlan(journal, plan.id, context.session, {clock: fastClock()});
+	const error = await t.throwsAsync(collect(second), {instanceOf: PlanLockedError});
+	t.regex(error?.message ?? '', new RegExp(`Plan ${plan.id} is being run by process ${first.pid} `, 'v'));
+	const cleaning = cleanupPlan(journal, plan.id, context.session, {clock: fastClock()});
+	const cleanup = await t.throwsAsync(collect(cleaning), {instanceOf: PlanLockedError});
+	t.regex(cleanup?.message ?? '', new RegExp(`process ${first.pid} `, 'v'));
+
+	context.cloud.setFaults([]);
+	const events = await first.done();
+	t.is(events.at(-1)?.type, 'plan-done', JSON.stringify(events.at(-1)));
+	t.deepEqual(await volumeNames(context.session).then(names => names.toSorted()), ['db', 'db-restored']);
+	await t.throwsAsync(stat(lockPath(journal, plan.id)), {code: 'ENOENT'}, 'the lock is released at the end');
+});
+
+/**
+Resumes the plan to its end; returns what its lock file held when the run started, and the events.
+*/
+async function resumeAndReadLock(context: CloudForTest, journal: string, planId: string) {
+	let lockText: string | undefined;
+	const events = [];
+	for await (const event of resumePlan(journal, planId, context.session, {clock: fastClock()})) {
+		if (event.type === 'plan-start') {
+			lockText = readFileSync(lockPath(journal, planId), 'utf8');
+		}
+
+		events.push(event);
+	}
+
+	return {lock: lockText === undefined ? undefined : JSON.parse(lockText) as {pid: number; start?: string}, events};
+}
+
+test('a lock left by a dead process is taken over', async t => {
+	const context = await demoCloud(t, slowCreate);
+	const plan = await arrange(context);
+	const journal = await temporaryDirectory(t);
+	await crashMidPlan(context, plan, journal);
+	const dead = readJournal(journal, plan.id)!.pid;
+	writeFileSync(lockPath(journal, plan.id), JSON.stringify({pid: dead, start: '1', since: '2026-01-01T00:00:00.000Z'}));
+
+	const {lock, events} = await resumeAndReadLock(context, journal, plan.id);
+	t.deepEqual(lock && {pid: lock.pid, start: lock.start}, {pid: process.pid, start: processStartTime(process.pid)});
+	t.is(last(events)?.type, 'plan-done');
+	await t.throwsAsync(stat(lockPath(journal, plan.id)), {code: 'ENOENT'});
+});
+
+test('a reused PID (the same PID, another start time) in the lock and the journal does not make a dead plan look alive', async t => {
+	const context = await demoCloud(t, slowCreate);
+	const plan = await arrange(context);
+	const journal = await temporaryDirectory(t);
+	await crashMidPlan(context, plan, journal);
+	// The crashed run's PID now belongs to a live process (this one) that started at another time.
+	const record = readJournal(journal, plan.id)!;
+	writeFileSync(journalPath(journal, plan.id), JSON.stringify({...record, pid: process.pid, pidStart: '1'}));
+	writeFileSync(lockPath(journal, plan.id), JSON.stringify({pid: process.pid, start: '1', since: record.startedAt}));
+	t.false(listUnfinished(journal)[0]?.running);
+
+	const {lock, events} = await resumeAndReadLock(context, journal, plan.id);
+	t.deepEqual(lock && {pid: lock.pid, start: lock.start}, {pid: process.pid, start: processStartTime(process.pid)});
+	t.is(last(events)?.type, 'plan-done', JSON.stringify(events.filter(event => event.type === 'plan-failed')));
+});
+
+test('a new journalled run holds the plan\'s lock from its first event: a resume meanwhile refuses', async t => {
+	const context = await demoCloud(t);
+	const plan = await arrange(context);
+	const journal = await temporaryDirectory(t);
+	let refusal: unknown;
+	const events = [];
+	for await (const event of runPlanLocked(plan, context.session, {journal, clock: fastClock()})) {
+		if (event.type === 'plan-start') {
+			try {
+				await collect(resumePlan(journal, plan.id, context.session, {clock: fastClock()}));
+			} catch (error) {
+				refusal = error;
+			}
+		}
+
+		events.push(event);
+	}
+
+	t.true(refusal instanceof PlanLockedError, String(refusal));
+	t.is(last(events)?.type, 'plan-done');
+	await t.throwsAsync(stat(lockPath(journal, plan.id)), {code: 'ENOENT'});
+});
