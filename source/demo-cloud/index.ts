@@ -4,7 +4,7 @@ Used by `backstack --demo`, by `backstack demo-cloud` (runStandalone) and by tes
 */
 import {writeFile} from 'node:fs/promises';
 import {createBarbican} from './barbican.js';
-import {createCinder} from './cinder.js';
+import {createCinder} from './cinder/index.js';
 import {createGlance} from './glance.js';
 import {createNova} from './nova.js';
 import type {FaultSpec} from './faults.js';
