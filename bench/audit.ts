@@ -26,7 +26,7 @@ import {defaultPolicy} from '../source/core/assessment.js';
 import {readInventory} from '../source/core/inventory.js';
 import {startDemoCloud, type ScaleSpec} from '../source/demo-cloud/index.js';
 import {loadCloudConfig, openSession} from '../source/openstack/index.js';
-import type {BenchFigure, BenchResult} from './run.js';
+import type {BenchFigure, BenchResult} from './types.js';
 
 export type BenchAuditOptions = {
 	scale?: ScaleSpec;

@@ -3,26 +3,7 @@
 met / missed; they are never timed tests.
 */
 import process from 'node:process';
-
-export type BenchFigure = {
-	name: string;
-	value: number;
-	unit: string;
-	/**
-	Lower is better unless said otherwise.
-	*/
-	target?: number;
-	/**
-	A peer's figure for the same work, for a ratio.
-	*/
-	peer?: {name: string; value: number};
-};
-
-export type BenchResult = {
-	title: string;
-	figures: BenchFigure[];
-	notes?: string[];
-};
+import type {BenchResult} from './types.js';
 
 function format(value: number, unit: string): string {
 	return `${Number.isSafeInteger(value) ? value : value.toFixed(1)} ${unit}`;

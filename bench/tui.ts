@@ -14,7 +14,7 @@ import process from 'node:process';
 import type {DemoCloudOptions} from '../source/demo-cloud/index.js';
 import type {AppServices} from '../source/ui/services.js';
 import type {ViewId} from '../source/ui/views.js';
-import type {BenchResult} from './run.js';
+import type {BenchResult} from './types.js';
 
 // A terminal of fixed size that records when each frame was written. Ink reads Node stream APIs, hence EventEmitter.
 // eslint-disable-next-line unicorn/prefer-event-target

@@ -8,7 +8,7 @@ boot-from-volume ones.
 */
 import {Buffer} from 'node:buffer';
 import {authenticate, requireMember, type AuthInfo} from './auth.js';
-import {createSnapshotRecord} from './cinder.js';
+import {createSnapshotRecord} from './cinder/index.js';
 import {
 	HttpError,
 	Router,

@@ -11,7 +11,7 @@ import {
 	type VolumeTypeRecord,
 } from './state.js';
 import {uuid} from './http.js';
-import type {ScaleSpec} from './index.js';
+import type {ScaleSpec} from './types.js';
 
 const day = 86_400_000;
 

@@ -6,7 +6,7 @@ import {mkdir, readFile, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {parseScaleSpec} from './scale.js';
-import type {DemoCloud, ScaleSpec} from './index.js';
+import type {DemoCloud, ScaleSpec} from './types.js';
 
 export type StandaloneOptions = {
 	port?: number;
