@@ -79,14 +79,34 @@ newer() {
 	return 1
 }
 
-running() { [ -f "$PIDS/$1.pid" ] && kill -0 "$(cat "$PIDS/$1.pid")" 2>/dev/null; }
+# A pid file holds "PID STARTTIME" (field 22 of /proc/PID/stat, clock ticks since boot). PIDs are reused: after a restart
+# of the machine (or its container) with /run kept, a stale pid file can name a live process that is something else
+# entirely (seen: glance's old PID taken by a keystone worker, so glance was never started and "not ready after 60s").
+# Only a process whose start time matches is the daemon we started.
+start_time_of() { # start_time_of PID: prints the start time, fails when there is no such process
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) } # the command name (field 2) may hold spaces; fields after it are plain
+	# shellcheck disable=SC2086
+	set -- $stat
+	echo "${20}" # field 22 overall = the 20th after "pid (comm)"
+}
+pid_of() { # pid_of NAME: prints the daemon's PID when it is the very process we started, fails otherwise
+	local pid started now
+	[ -f "$PIDS/$1.pid" ] || return 1
+	read -r pid started < "$PIDS/$1.pid" || true
+	[ -n "$pid" ] && [ -n "${started:-}" ] || return 1
+	now=$(start_time_of "$pid") || return 1
+	[ "$now" = "$started" ] && echo "$pid"
+}
+running() { pid_of "$1" > /dev/null; }
 
 # daemon NAME COMMAND...: start COMMAND in its own session unless NAME is running already.
 daemon() {
 	local name=$1; shift
 	if running "$name"; then return 0; fi
 	setsid "$@" >> "$LOGS/$name.log" 2>&1 < /dev/null &
-	echo $! > "$PIDS/$name.pid"
+	echo "$! $(start_time_of $!)" > "$PIDS/$name.pid"
 	log "started $name (pid $!)"
 }
 
@@ -94,7 +114,8 @@ daemon() {
 stop_daemon() {
 	local name=$1 pid left i
 	[ -f "$PIDS/$name.pid" ] || return 0
-	pid=$(cat "$PIDS/$name.pid")
+	# A stale pid file (its PID now someone else's) is removed without signalling anything.
+	pid=$(pid_of "$name") || { rm -f "$PIDS/$name.pid"; return 0; }
 	session_pids() { ps -eo pid=,sid= | awk -v s="$pid" '$2 == s {print $1}'; }
 	left=$(session_pids)
 	if [ -n "$left" ]; then
@@ -1018,7 +1039,7 @@ status_all() {
 			printf '%-16s %s\n' "$name" 'not started'; dead=1; continue
 		fi
 		running "$name" && state=running || { state=DEAD; dead=1; }
-		printf '%-16s pid %-8s %s\n' "$name" "$(cat "$PIDS/$name.pid")" "$state"
+		printf '%-16s pid %-8s %s\n' "$name" "$(cut -d' ' -f1 "$PIDS/$name.pid")" "$state"
 	done
 	[ $dead = 0 ] || { echo "some daemons are not running: run $0 (or $0 start)"; return 1; }
 	if [ -f "$ETC/clouds.yaml" ] && running keystone; then
