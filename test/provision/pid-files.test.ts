@@ -55,6 +55,14 @@ test('daemon writes the PID with its start time, and running then agrees', t => 
 	const pids = mkdtempSync(path.join(tmpdir(), 'bs-pids-'));
 	const logs = mkdtempSync(path.join(tmpdir(), 'bs-logs-'));
 	const daemon = execFileSync('sed', ['-n', '/^daemon()/,/^}/p', script], {encoding: 'utf8'});
-	const out = withHelpers(pids, `LOGS=${JSON.stringify(logs)}; log() { :; }\n${daemon}\ndaemon sleeper sleep 60\nread -r pid started < "$PIDS/sleeper.pid"\nif running sleeper; then echo "running $pid $started"; fi\nkill "$pid"`);
+	const body = [
+		`LOGS=${JSON.stringify(logs)}; log() { :; }`,
+		daemon,
+		'daemon sleeper sleep 60',
+		'read -r pid started < "$PIDS/sleeper.pid"',
+		'if running sleeper; then echo "running $pid $started"; fi',
+		'kill "$pid"',
+	].join('\n');
+	const out = withHelpers(pids, body);
 	t.regex(out.trim(), /^running \d+ \d+$/v);
 });
