@@ -36,7 +36,29 @@ export type CleanupProgress = {
 	resource: CreatedResource;
 	state: 'running' | 'done' | 'failed';
 	reason?: string;
+	/**
+	Done, but there was nothing left to remove (a file someone else deleted): said so, not "deleted".
+	*/
+	alreadyGone?: boolean;
 };
+
+/**
+The cleanup list after a cleanup-start, cleanup-done or cleanup-failed event (other events leave it as it is).
+*/
+export function settleCleanup(progress: CleanupProgress[], event: PlanEvent): CleanupProgress[] {
+	if (event.type === 'cleanup-start') {
+		return [...progress, {resource: event.resource, state: 'running'}];
+	}
+
+	if (event.type !== 'cleanup-done' && event.type !== 'cleanup-failed') {
+		return progress;
+	}
+
+	const settled: CleanupProgress = event.type === 'cleanup-done'
+		? {resource: event.resource, state: 'done', ...(event.alreadyGone === true && {alreadyGone: true})}
+		: {resource: event.resource, state: 'failed', reason: event.reason};
+	return progress.map(item => item.resource.id === event.resource.id && item.state === 'running' ? {...settled, resource: item.resource} : item);
+}
 
 export type RunState = {
 	planId: string;
@@ -173,7 +195,7 @@ export function reducePlan(previous: RunState, event: PlanEvent): RunState {
 		}
 
 		case 'cleanup-start': {
-			return {...state, phase: 'cleanup', cleanup: [...state.cleanup, {resource: event.resource, state: 'running'}]};
+			return {...state, phase: 'cleanup', cleanup: settleCleanup(state.cleanup, event)};
 		}
 
 		case 'cleanup-done':
@@ -181,9 +203,7 @@ export function reducePlan(previous: RunState, event: PlanEvent): RunState {
 			const isDone = event.type === 'cleanup-done';
 			return {
 				...state,
-				cleanup: state.cleanup.map(item => item.resource.id === event.resource.id && item.state === 'running'
-					? {resource: item.resource, state: isDone ? 'done' : 'failed', reason: isDone ? undefined : event.reason}
-					: item),
+				cleanup: settleCleanup(state.cleanup, event),
 				created: state.created.map(resource => isDone && resource.id === event.resource.id ? {...resource, removed: true} : resource),
 			};
 		}

@@ -81,7 +81,8 @@ function stepLines(state: RunState, width: number): Line[] {
 
 	for (const item of state.cleanup) {
 		const verbs = {running: '◷ removing', done: '✔ removed', failed: '✖ could not remove'} as const;
-		lines.push({text: `${verbs[item.state]} temporary ${resourceText(item.resource)}`, dim: item.state === 'done'});
+		const text = item.alreadyGone === true ? `✔ temporary ${resourceText(item.resource)} was already gone` : `${verbs[item.state]} temporary ${resourceText(item.resource)}`;
+		lines.push({text, dim: item.state === 'done'});
 	}
 
 	return lines;
@@ -129,9 +130,9 @@ export function cleanupLines(phase: Cleanup, width: number): Line[] {
 	for (const item of phase.progress) {
 		let text = `◷ deleting ${resourceText(item.resource)}`;
 		if (item.state === 'done') {
-			text = `✔ deleted ${resourceText(item.resource)}`;
+			text = item.alreadyGone === true ? `✔ ${resourceText(item.resource)} was already gone` : `✔ deleted ${resourceText(item.resource)}`;
 		} else if (item.state === 'failed') {
-			text = `✖ could not delete ${resourceText(item.resource)}: ${item.reason ?? ''}`;
+			text = `✖ could not delete ${resourceText(item.resource)}: ${sanitize(item.reason ?? '')}`;
 		}
 
 		lines.push(...wrap(text, width, '  ').map(part => ({text: part, color: stateSymbols[item.state === 'running' ? 'running' : (item.state === 'done' ? 'done' : 'failed')].color})));

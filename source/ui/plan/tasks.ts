@@ -10,6 +10,7 @@ import {
 	initialRunState,
 	reducePlan,
 	type CleanupProgress,
+	settleCleanup,
 	type RunState,
 } from '../../core/plans/reduce.js';
 import type {
@@ -85,13 +86,7 @@ export async function cleanupTask(plan: Plan, state: RunState, options: TaskOpti
 	};
 
 	const onEvent = (event: PlanEvent) => {
-		if (event.type === 'cleanup-start') {
-			progress = [...progress, {resource: event.resource, state: 'running'}];
-		} else if (event.type === 'cleanup-done' || event.type === 'cleanup-failed') {
-			progress = progress.map(item => item.resource.id === event.resource.id && item.state === 'running'
-				? {resource: item.resource, state: event.type === 'cleanup-done' ? 'done' : 'failed', reason: event.type === 'cleanup-failed' ? sanitize(event.reason) : undefined}
-				: item);
-		}
+		progress = settleCleanup(progress, event);
 
 		show(false);
 	};
