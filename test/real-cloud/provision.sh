@@ -789,8 +789,9 @@ setup_nova() {
 	enabled = false
 	[libvirt]
 	virt_type = $VIRT_TYPE
-	# Inside a VM a named CPU model may not match; plain QEMU (TCG) cannot pass the host CPU through.
-	cpu_mode = $( [ "$VIRT_TYPE" = kvm ] && echo host-passthrough || echo none )
+	# Chosen by the probe: the host CPU when a guest runs with it, else the hypervisor's default model (nested KVM,
+	# plain QEMU/TCG).
+	cpu_mode = $CPU_MODE
 	$(key_manager)
 	$(authtoken nova)
 	EOF
@@ -870,9 +871,11 @@ virt_type_here() {
 	fi
 }
 
-# probe_libvirt TYPE: does a transient guest (64 MiB, a blank 1 MiB disk) run under libvirt for 2 s? Prints why not.
+# probe_libvirt TYPE [CPU_MODE]: does a transient guest (64 MiB, a blank 1 MiB disk, the CPU mode Nova will ask for)
+# run under libvirt for 2 s? Prints why not. Nested KVM may run a guest with the default CPU yet kill one with the host's
+# CPU ("failed to set MSR 0x10a": the host CPU's arch-capabilities MSR is not writable in the nested guest).
 probe_libvirt() {
-	local type=$1 name=backstack-real-probe disk="$STATE/libvirt-probe.raw" state
+	local type=$1 cpu=${2:-none} name=backstack-real-probe disk="$STATE/libvirt-probe.raw" state
 	virsh -c qemu:///system destroy "$name" > /dev/null 2>&1 || true
 	truncate -s 1M "$disk"
 	virsh -c qemu:///system create /dev/stdin > "$LOGS/libvirt-probe.log" 2>&1 <<-EOF || { cat "$LOGS/libvirt-probe.log"; return 1; }
@@ -881,6 +884,7 @@ probe_libvirt() {
 	  <memory unit='MiB'>64</memory>
 	  <vcpu>1</vcpu>
 	  <os><type arch='x86_64'>hvm</type></os>
+	  $( [ "$cpu" = none ] || echo "<cpu mode='$cpu'/>")
 	  <devices>
 	    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='$disk'/><target dev='vda' bus='virtio'/></disk>
 	  </devices>
@@ -893,10 +897,10 @@ probe_libvirt() {
 	[ "$state" = running ] || { echo "probe guest is '$state'"; return 1; }
 }
 
-# Sets VIRT (libvirt | fake) and VIRT_TYPE (kvm | qemu), and records VIRT in $STATE/virt.
+# Sets VIRT (libvirt | fake), VIRT_TYPE (kvm | qemu) and CPU_MODE (host-passthrough | none), and records VIRT in $STATE/virt.
 choose_virt() {
 	local why
-	VIRT=fake VIRT_TYPE=qemu
+	VIRT=fake VIRT_TYPE=qemu CPU_MODE=none
 	if [ "$VIRT_WANTED" != fake ]; then
 		if ! command -v libvirtd > /dev/null; then
 			why="libvirtd is not installed"
@@ -907,7 +911,11 @@ choose_virt() {
 				why="libvirtd does not start: $(tail -n 3 "$LOGS/libvirt-start.log" "$LOGS/libvirtd.log" | tr '\n' ' ')"
 			else
 				VIRT_TYPE=$(virt_type_here)
-				if why=$(probe_libvirt "$VIRT_TYPE"); then VIRT=libvirt; fi
+				if [ "$VIRT_TYPE" = kvm ] && probe_libvirt kvm host-passthrough > /dev/null; then
+					VIRT=libvirt CPU_MODE=host-passthrough
+				elif why=$(probe_libvirt "$VIRT_TYPE" none); then
+					VIRT=libvirt
+				fi
 			fi
 		fi
 		if [ "$VIRT" = fake ]; then
@@ -917,7 +925,7 @@ choose_virt() {
 	fi
 	if [ "$VIRT" = fake ]; then stop_guests; stop_daemon libvirtd; stop_daemon virtlogd; fi
 	echo "$VIRT" > "$STATE/virt"
-	log "nova virt driver: $VIRT$([ "$VIRT" = libvirt ] && echo " ($VIRT_TYPE)")"
+	log "nova virt driver: $VIRT$([ "$VIRT" = libvirt ] && echo " ($VIRT_TYPE, cpu_mode $CPU_MODE)")"
 }
 
 # Guests outlive libvirtd; `stop` ends them (Nova sees them SHUTOFF after a start).
