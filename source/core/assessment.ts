@@ -8,7 +8,7 @@ Default severities (overridable per code in the settings, `severities`):
 
 | code | default | when |
 | --- | --- | --- |
-| volume.protected | ok | an available backup (full, or incremental with its full) younger than the RPO |
+| volume.protected | ok | a backup that would restore (`whyBackupUnusable`: available, chain, key, type) younger than the RPO |
 | volume.stale | warning | usable backups exist, the newest is older than the RPO |
 | volume.snapshot-only | warning | no usable backup, only snapshots (they live on the same backend: not a backup) |
 | volume.unprotected | critical | no usable backup, no snapshot |
@@ -261,30 +261,6 @@ function newestBy<T>(items: readonly T[], time: (item: T) => number): T | undefi
 }
 
 /**
-Available backups that can actually be restored: full ones, and incremental ones with an available full before them.
-*/
-export function usableBackups(backups: readonly Backup[]): Backup[] {
-	const available = backups.filter(backup => backup.status === 'available');
-	const fullTimes = available.filter(backup => !backup.isIncremental).map(backup => backupTime(backup));
-	const earliestFull = Math.min(...fullTimes);
-	return available.filter(backup => !backup.isIncremental || earliestFull <= backupTime(backup));
-}
-
-/**
-The newest of the usable backups, if any.
-*/
-export function newestUsableBackup(backups: readonly Backup[]): Backup | undefined {
-	let newest: Backup | undefined;
-	for (const backup of usableBackups(backups)) {
-		if (newest === undefined || backupTime(backup) > backupTime(newest)) {
-			newest = backup;
-		}
-	}
-
-	return newest;
-}
-
-/**
 Whether a backup's data is encrypted: it has a key, backstack recorded so, or its source volume is encrypted.
 */
 export function isBackupEncrypted(backup: Backup, sourceVolume: Volume | undefined): boolean {
@@ -354,6 +330,51 @@ export function sourceTypeOf(inventory: Inventory, index: AssessmentIndex, backu
 	return type;
 }
 
+/**
+Why a backup would not restore, as far as the cloud shows; `undefined` when it would. A volume counts as protected only
+by backups that would: an available backup, an incremental one only with an available full before it (its data chain),
+and for an encrypted one its own key present and its source type known and existing (Cinder restores an encrypted
+backup only onto that type). A key that could not be checked (Barbican unreadable) does not make a backup unusable:
+the key findings say so separately.
+
+Each encrypted backup has its own clone of the volume's key, and the data it reads from a full is the volume's
+ciphertext, so an incremental whose full lost its key is judged by its own key.
+*/
+export function whyBackupUnusable(inventory: Inventory, index: AssessmentIndex, backup: Backup): string | undefined {
+	if (backup.status !== 'available') {
+		return `status ${backup.status}`;
+	}
+
+	if (backup.isIncremental) {
+		const siblings = index.backupsByVolume.get(backup.volumeId) ?? [];
+		if (!siblings.some(other => !other.isIncremental && other.status === 'available' && backupTime(other) <= backupTime(backup))) {
+			return 'incremental without an available full backup before it';
+		}
+	}
+
+	if (!isBackupEncrypted(backup, index.volumes.get(backup.volumeId))) {
+		return undefined;
+	}
+
+	if (keyStateOf(inventory, index, backup.encryptionKeyId, true) === 'missing') {
+		return 'its encryption key is gone from Barbican';
+	}
+
+	const type = sourceTypeOf(inventory, index, backup);
+	if (type === undefined) {
+		return 'encrypted, and its source volume type is unknown';
+	}
+
+	return type.exists === false ? `encrypted, and its volume type ${type.name ?? type.id ?? '?'} no longer exists` : undefined;
+}
+
+/**
+The newest backup of `backups` that would restore, if any.
+*/
+export function newestUsableBackup(inventory: Inventory, index: AssessmentIndex, backups: readonly Backup[]): Backup | undefined {
+	return newestBy(backups.filter(backup => whyBackupUnusable(inventory, index, backup) === undefined), backup => backupTime(backup));
+}
+
 type Draft = {
 	code: FindingCode;
 	resource: ResourceRef;
@@ -416,7 +437,8 @@ function assessVolumes(context: RuleContext): Map<string, VolumeVerdict> {
 
 		const backups = index.backupsByVolume.get(volume.id) ?? [];
 		if (isBackupsReadable) {
-			const newest = newestUsableBackup(backups);
+			const unusable = new Map(backups.map(backup => [backup, whyBackupUnusable(inventory, index, backup)]));
+			const newest = newestUsableBackup(inventory, index, backups);
 			const snapshots = (index.snapshotsByVolume.get(volume.id) ?? []).filter(snapshot => snapshot.status === 'available');
 			if (newest && now - backupTime(newest) <= rpo) {
 				emit({
@@ -442,11 +464,14 @@ function assessVolumes(context: RuleContext): Map<string, VolumeVerdict> {
 				});
 				verdicts.set(volume.id, {code: 'volume.snapshot-only', protection: 'snapshot-only'});
 			} else {
+				const shown = backups.slice(0, 3).map(backup => `${label(backup)}: ${unusable.get(backup) ?? '?'}`);
+				const more = backups.length > shown.length ? `; ${backups.length - shown.length} more` : '';
 				emit({
 					code: 'volume.unprotected',
 					resource: ref,
-					reason: backups.length > 0 ? `No usable backup (${backups.length} backup(s), none available and restorable)` : 'No backup',
+					reason: backups.length > 0 ? `No backup that would restore (${shown.join('; ')}${more})` : 'No backup',
 					action: 'Create a Cinder backup of the volume',
+					...(backups.length > 0 && {related: backups.map(backup => refOf('backup', backup))}),
 				});
 				verdicts.set(volume.id, {code: 'volume.unprotected', protection: 'unprotected'});
 			}
@@ -845,7 +870,7 @@ function summariseVolumes(context: SummaryContext): Map<string, Protection> {
 		}
 
 		protections.set(volume.id, protection);
-		const newest = newestUsableBackup(context.index.backupsByVolume.get(volume.id) ?? []);
+		const newest = newestUsableBackup(context.inventory, context.index, context.index.backupsByVolume.get(volume.id) ?? []);
 		const lastBackupAt = newest?.dataTimestamp ?? newest?.createdAt;
 		addSummary(context, ref, {
 			protection,

@@ -125,7 +125,7 @@ test('backups that are not available do not protect a volume', t => {
 		],
 	});
 	t.deepEqual(codes(findings, 'v1'), ['volume.unprotected']);
-	t.regex(only(findings, 'v1', 'volume.unprotected').reason, /2 backup\(s\), none available/v);
+	t.regex(only(findings, 'v1', 'volume.unprotected').reason, /"b1": status creating; "b2": status deleting/v);
 });
 
 test('another volume\'s backup does not protect a volume', t => {
@@ -283,7 +283,12 @@ test('an encrypted backup whose key is missing: restore impossible', t => {
 	});
 	const finding = only(findings, 'b1', 'key.missing');
 	t.regex(finding.reason, /restore impossible/v);
-	t.deepEqual(codes(findings, 'v1'), ['volume.protected']);
+	// Its only backup would not restore: the volume is not protected by it (issue 18).
+	t.deepEqual(codes(findings, 'v1'), ['volume.unprotected']);
+	const verdict = only(findings, 'v1', 'volume.unprotected');
+	t.is(verdict.severity, 'critical');
+	t.regex(verdict.reason, /"b1": its encryption key is gone from Barbican/v);
+	t.deepEqual(verdict.related, [{kind: 'backup', id: 'b1', name: 'b1'}]);
 	const referenced = only(findings, 'k-b1', 'secret.referenced-missing');
 	t.is(referenced.severity, 'critical');
 	t.deepEqual(referenced.related, [{kind: 'backup', id: 'b1', name: 'b1'}]);
@@ -694,4 +699,47 @@ test('summarise: a server is as weak as its weakest disk; unknown when nothing c
 	t.is(summary['srv']?.protection, 'unprotected');
 	const empty = summarise(inv, []);
 	t.is(empty['v']?.protection, 'unknown');
+});
+
+const luksVolume = volume({
+	id: 'v1', encrypted: true, encryptionKeyId: 'k-v1', volumeType: 'LUKS', volumeTypeId: 'type-luks',
+});
+
+test('a volume with one unusable and one usable backup is protected by the usable one, and the summary dates it', t => {
+	const fields = {
+		volumes: [luksVolume],
+		volumeTypes: [volumeType('type-luks', 'LUKS')],
+		backups: [
+			backup({id: 'b-new', volumeId: 'v1', encryptionKeyId: 'k-gone', createdAt: hoursAgo(1)}),
+			backup({id: 'b-old', volumeId: 'v1', encryptionKeyId: 'k-b-old', createdAt: hoursAgo(3)}),
+		],
+		secrets: [secret('k-v1'), secret('k-b-old')],
+	};
+	const findings = run(fields);
+	const verdict = only(findings, 'v1', 'volume.protected');
+	t.regex(verdict.reason, /backup "b-old"/v);
+	const summary = summarise(inventory(fields), findings)['v1'];
+	t.is(summary?.protection, 'protected');
+	t.is(summary?.lastBackupAt, hoursAgo(3));
+});
+
+test('an encrypted backup whose volume type was deleted does not protect its volume', t => {
+	const findings = run({
+		volumes: [luksVolume],
+		volumeTypes: [],
+		backups: [backup({id: 'b1', volumeId: 'v1', encryptionKeyId: 'k-b1'})],
+		secrets: [secret('k-v1'), secret('k-b1')],
+	});
+	t.regex(only(findings, 'v1', 'volume.unprotected').reason, /volume type LUKS no longer exists/v);
+});
+
+test('an incremental judged by its own key: protected when only its full lost its key, unprotected without a full', t => {
+	const full = backup({id: 'b-full', volumeId: 'v1', encryptionKeyId: 'k-gone', createdAt: hoursAgo(5)});
+	const incremental = backup({
+		id: 'b-incr', volumeId: 'v1', encryptionKeyId: 'k-incr', createdAt: hoursAgo(1), isIncremental: true,
+	});
+	const base = {volumes: [luksVolume], volumeTypes: [volumeType('type-luks', 'LUKS')], secrets: [secret('k-v1'), secret('k-incr')]};
+	t.regex(only(run({...base, backups: [full, incremental]}), 'v1', 'volume.protected').reason, /backup "b-incr"/v);
+	const alone = only(run({...base, backups: [incremental]}), 'v1', 'volume.unprotected');
+	t.regex(alone.reason, /"b-incr": incremental without an available full backup before it/v);
 });
