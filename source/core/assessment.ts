@@ -347,7 +347,7 @@ export function whyBackupUnusable(inventory: Inventory, index: AssessmentIndex, 
 
 	if (backup.isIncremental) {
 		const siblings = index.backupsByVolume.get(backup.volumeId) ?? [];
-		if (!siblings.some(other => !other.isIncremental && other.status === 'available' && backupTime(other) <= backupTime(backup))) {
+		if (siblings.every(other => other.isIncremental || other.status !== 'available' || backupTime(other) > backupTime(backup))) {
 			return 'incremental without an available full backup before it';
 		}
 	}

@@ -719,6 +719,34 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 		t.false((project?.findings ?? []).some(finding => finding.code.startsWith('key.') && mine.has(finding.resource.id)));
 	});
 
+	contract('a volume whose only backup lost its key is unprotected; one with a usable backup beside an unusable one stays protected', async (t, c) => {
+		const session = c.member2;
+		const {cinder, barbican} = services(session);
+		const prefix = `bs-contract-${c.run}-keyless`;
+		const type = await makeEncryptedType(t, c, 'keyless');
+		const lone = await makeVolume(t, c, cinder, {size: 1, name: `${prefix}-lone`, volumeType: type.name});
+		const loneBackup = await makeBackup(t, c, cinder, {volumeId: lone.id, name: `${prefix}-lone-backup`});
+		const pair = await makeVolume(t, c, cinder, {size: 1, name: `${prefix}-pair`, volumeType: type.name});
+		const kept = await makeBackup(t, c, cinder, {volumeId: pair.id, name: `${prefix}-kept`});
+		const keyless = await makeBackup(t, c, cinder, {volumeId: pair.id, name: `${prefix}-keyless`});
+		// The user deletes the two backups' own key clones, as `openstack secret delete` would.
+		for (const backup of [loneBackup, keyless]) {
+			t.truthy(backup.encryptionKeyId, `backup ${backup.id} has its own key`);
+			// eslint-disable-next-line no-await-in-loop
+			await barbican.deleteSecret(backup.encryptionKeyId ?? '');
+		}
+
+		const report = await runAudit(session, {policy: {rpoHours: 24, severities: {}}});
+		const findings = report.projects[0]?.findings ?? [];
+		const of = (id: string) => findings.filter(finding => finding.resource.id === id).map(finding => `${finding.severity} ${finding.code}`).toSorted();
+		t.deepEqual(of(lone.id), ['critical volume.unprotected']);
+		t.regex(findings.find(finding => finding.resource.id === lone.id)?.reason ?? '', /encryption key is gone/v);
+		t.deepEqual(of(loneBackup.id), ['critical key.missing']);
+		t.deepEqual(of(pair.id), ['ok volume.protected']);
+		t.regex(findings.find(finding => finding.resource.id === pair.id)?.reason ?? '', new RegExp(kept.name ?? kept.id, 'v'));
+		t.deepEqual(of(keyless.id), ['critical key.missing']);
+	});
+
 	/*
 	Backup 3 (server → image) on servers booted for the test: one from an image with a data volume attached, one from
 	a volume. backstack's client must read them as Nova reports them, its plan must warn about each, and Nova must

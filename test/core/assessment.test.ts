@@ -710,8 +710,12 @@ test('a volume with one unusable and one usable backup is protected by the usabl
 		volumes: [luksVolume],
 		volumeTypes: [volumeType('type-luks', 'LUKS')],
 		backups: [
-			backup({id: 'b-new', volumeId: 'v1', encryptionKeyId: 'k-gone', createdAt: hoursAgo(1)}),
-			backup({id: 'b-old', volumeId: 'v1', encryptionKeyId: 'k-b-old', createdAt: hoursAgo(3)}),
+			backup({
+				id: 'b-new', volumeId: 'v1', encryptionKeyId: 'k-gone', createdAt: hoursAgo(1),
+			}),
+			backup({
+				id: 'b-old', volumeId: 'v1', encryptionKeyId: 'k-b-old', createdAt: hoursAgo(3),
+			}),
 		],
 		secrets: [secret('k-v1'), secret('k-b-old')],
 	};
@@ -734,7 +738,9 @@ test('an encrypted backup whose volume type was deleted does not protect its vol
 });
 
 test('an incremental judged by its own key: protected when only its full lost its key, unprotected without a full', t => {
-	const full = backup({id: 'b-full', volumeId: 'v1', encryptionKeyId: 'k-gone', createdAt: hoursAgo(5)});
+	const full = backup({
+		id: 'b-full', volumeId: 'v1', encryptionKeyId: 'k-gone', createdAt: hoursAgo(5),
+	});
 	const incremental = backup({
 		id: 'b-incr', volumeId: 'v1', encryptionKeyId: 'k-incr', createdAt: hoursAgo(1), isIncremental: true,
 	});
