@@ -52,39 +52,48 @@ function isVolumeThePlanCreates(plan: Plan, stepId: string, output: string): boo
 	return producer?.creates?.kind === 'volume' && producer.creates.output === output;
 }
 
+const create = (): Danger => 'create';
+const mutate = (): Danger => 'mutate';
+const destroy = (): Danger => 'destroy';
+
 /**
-The least danger an action has, from what the call does to data the user already has:
+The least danger of each operation, from what the call does to data the user already has (typed from `Operations`:
+an operation without an entry does not compile):
 - deleting a volume or snapshot is `destroy`;
 - restoring a backup onto a volume is `destroy` (every byte is overwritten), unless the volume is one an earlier step
   of this same plan creates (then nothing the user had is touched: `mutate`); without a target it makes a new volume;
 - changing an image's properties is `mutate`;
 - everything else makes something new (a resource, or a local file such as an exported key): `create`.
 */
-export function minimumDanger(action: Action, plan: Plan): Danger {
-	switch (action.op) {
-		case 'cinder.deleteVolume':
-		case 'cinder.deleteSnapshot': {
-			return 'destroy';
-		}
-
-		case 'cinder.restoreBackup': {
-			const target = action.args.volumeId;
-			if (target === undefined) {
-				return 'create';
-			}
-
-			return typeof target === 'object' && isVolumeThePlanCreates(plan, target.$ref, target.output) ? 'mutate' : 'destroy';
-		}
-
-		case 'glance.setImageProperties':
-		case 'glance.removeImageProperties': {
-			return 'mutate';
-		}
-
-		default: {
+const minimumTable: {[K in OperationName]: (args: Operations[K], plan: Plan) => Danger} = {
+	'cinder.createVolume': create,
+	'cinder.restoreBackup'(args, plan) {
+		const target = args.volumeId;
+		if (target === undefined) {
 			return 'create';
 		}
-	}
+
+		return typeof target === 'object' && isVolumeThePlanCreates(plan, target.$ref, target.output) ? 'mutate' : 'destroy';
+	},
+	'cinder.createBackup': create,
+	'cinder.createSnapshot': create,
+	'cinder.uploadVolumeToImage': create,
+	'cinder.deleteVolume': destroy,
+	'cinder.deleteSnapshot': destroy,
+	'glance.createImage': create,
+	// Glance takes data only into an image that has none yet (a queued one).
+	'glance.uploadImageData': create,
+	'glance.downloadImage': create,
+	'glance.setImageProperties': mutate,
+	'glance.removeImageProperties': mutate,
+	'nova.createServerImage': create,
+	'barbican.storeSecret': create,
+	'barbican.exportSecret': create,
+};
+
+export function minimumDanger(action: Action, plan: Plan): Danger {
+	const minimum = minimumTable[action.op] as (args: Action['args'], plan: Plan) => Danger;
+	return minimum(action.args, plan);
 }
 
 /**

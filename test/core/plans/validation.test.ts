@@ -7,7 +7,13 @@ import {describePlan, isConfirmed, requiresConfirmation} from '../../../source/c
 import {ref, validatePlan} from '../../../source/core/plans/refs.js';
 import type {Plan, Step} from '../../../source/core/plans/types.js';
 import {
-	demoCloud, fastClock, last, runToEnd, until, volumeNames, volumesOf,
+	demoCloud,
+	fastClock,
+	last,
+	runToEnd,
+	until,
+	volumeNames,
+	volumesOf,
 } from './helpers.js';
 
 function planOf(steps: Step[], extra: Partial<Plan> = {}): Plan {
@@ -16,7 +22,7 @@ function planOf(steps: Step[], extra: Partial<Plan> = {}): Plan {
 	};
 }
 
-const createVolume: Step = {
+const volumeStep: Step = {
 	id: 'create',
 	title: 'Create volume',
 	danger: 'create',
@@ -31,7 +37,7 @@ const createVolume: Step = {
 };
 
 test('a ref must name an output the earlier step produces, in arguments, waits and results', t => {
-	t.deepEqual(validatePlan(planOf([createVolume])), []);
+	t.deepEqual(validatePlan(planOf([volumeStep])), []);
 	const backup: Step = {
 		id: 'backup',
 		title: 'Back it up',
@@ -44,7 +50,7 @@ test('a ref must name an output the earlier step produces, in arguments, waits a
 			resource: 'backup', id: ref('backup', 'volumeId'), until: ['available'], failOn: ['error'], timeoutMs: 60_000,
 		},
 	};
-	const problems = validatePlan(planOf([createVolume, backup], {results: {backup: ref('backup', 'backupId'), bytes: ref('create', 'bytes')}}));
+	const problems = validatePlan(planOf([volumeStep, backup], {results: {backup: ref('backup', 'backupId'), bytes: ref('create', 'bytes')}}));
 	t.deepEqual(problems, [
 		'Step "backup" (cinder.createBackup) produces no "volumeId" (it produces: backupId).',
 		'Step "create" (cinder.createVolume) produces no "snapshotId" (it produces: volumeId).',
@@ -61,15 +67,18 @@ test('a key export produces hexPath only when it writes a hex file', t => {
 		action: {op: 'barbican.exportSecret', args: {secretId: 's-1', path: '/tmp/k.key', hexPath}},
 		creates: {kind: 'file', output: 'path', temporary: false},
 	});
-	t.deepEqual(validatePlan(planOf([exportStep('/tmp/k.hex')], {results: {hex: ref('export', 'hexPath')}})), []);
-	t.deepEqual(validatePlan(planOf([exportStep()], {results: {hex: ref('export', 'hexPath')}})), [
+	const results = {hex: ref('export', 'hexPath')};
+	const withHex = exportStep('/tmp/k.hex');
+	const withoutHex = exportStep();
+	t.deepEqual(validatePlan(planOf([withHex], {results})), []);
+	t.deepEqual(validatePlan(planOf([withoutHex], {results})), [
 		'Step "export" (barbican.exportSecret) produces no "hexPath" (it produces: path).',
 	]);
 });
 
 test('an unknown creates.output refuses the plan before anything is created (it would never be journalled)', async t => {
 	const {session} = await demoCloud(t);
-	const plan = planOf([{...createVolume, creates: {...createVolume.creates!, output: 'id'}}]);
+	const plan = planOf([{...volumeStep, creates: {...volumeStep.creates!, output: 'id'}}]);
 	t.deepEqual(validatePlan(plan), [
 		'Step "create" records what it creates from "id", which cinder.createVolume does not produce (it produces: volumeId): it would never be journalled.',
 	]);
@@ -102,25 +111,28 @@ test('a delete is destroy whatever the planner wrote: previewed as such, and ref
 	t.is(end?.type, 'plan-failed');
 	t.regex(end?.type === 'plan-failed' ? end.reason : '', /^Refused: this plan destroys data/v);
 	t.false(events.some(event => event.type === 'request'));
-	t.deepEqual((await volumesOf(session)).map(found => [found.id, found.status]), [[volume.id, 'available']]);
+	const volumes = await volumesOf(session);
+	t.deepEqual(volumes.map(found => [found.id, found.status]), [[volume.id, 'available']]);
 });
 
 test('the minimum danger follows the operation: overwriting a volume the user has is destroy, one the plan made is not', t => {
 	const restoreOnto = (volumeId: string | ReturnType<typeof ref>): Step => ({
 		id: 'restore', title: 'Restore', danger: 'read', checks: [], action: {op: 'cinder.restoreBackup', args: {backupId: 'b-1', volumeId}},
 	});
-	const dangers = (plan: Plan) => describePlan(plan).rows.map(row => row.danger);
-	t.deepEqual(dangers(planOf([restoreOnto('v-existing')])), ['destroy']);
-	t.deepEqual(dangers(planOf([createVolume, restoreOnto(ref('create', 'volumeId'))])), ['create', 'mutate']);
+	const dangers = (steps: Step[]) => describePlan(planOf(steps)).rows.map(row => row.danger);
+	t.deepEqual(dangers([restoreOnto('v-existing')]), ['destroy']);
+	const created = ref('create', 'volumeId');
+	t.deepEqual(dangers([volumeStep, restoreOnto(created)]), ['create', 'mutate']);
 	// A volumeId from a step that does not create it (here: a restore onto an existing volume) is still the user's.
 	const first: Step = {...restoreOnto('v-existing'), id: 'first', danger: 'destroy'};
-	t.deepEqual(dangers(planOf([first, restoreOnto(ref('first', 'volumeId'))])), ['destroy', 'destroy']);
-	t.deepEqual(dangers(planOf([{
+	const restored = ref('first', 'volumeId');
+	t.deepEqual(dangers([first, restoreOnto(restored)]), ['destroy', 'destroy']);
+	t.deepEqual(dangers([{
 		id: 'props', title: 'Props', danger: 'read', checks: [], action: {op: 'glance.removeImageProperties', args: {imageId: 'i-1', keys: ['x']}},
 	}, {
 		id: 'export', title: 'Export', danger: 'read', checks: [], action: {op: 'barbican.exportSecret', args: {secretId: 's-1', path: '/tmp/k'}},
 	}, {
 		// A planner may write more than the minimum; it is kept.
 		id: 'made', title: 'Made', danger: 'mutate', checks: [], action: {op: 'cinder.createSnapshot', args: {volumeId: 'v-1'}},
-	}])), ['mutate', 'create', 'mutate']);
+	}]), ['mutate', 'create', 'mutate']);
 });
