@@ -3,6 +3,7 @@ The runbook reader: a plan as a commented bash script of `openstack` commands, w
 statuses and a trap that removes temporary resources.
 */
 import {describeCheck} from './describe.js';
+import {dangerOf} from './operations.js';
 import {isRef} from './refs.js';
 import type {
 	OperationName,
@@ -286,7 +287,7 @@ export function toOpenstackCli(plan: Plan): string {
 	}
 
 	for (const [index, step] of plan.steps.entries()) {
-		lines.push(`# Step ${index + 1} [${step.danger}]: ${step.title}`);
+		lines.push(`# Step ${index + 1} [${dangerOf(step, plan)}]: ${step.title}`);
 		for (const check of step.checks) {
 			lines.push(`#   precondition: ${describeCheck(check)}`);
 		}

@@ -1,6 +1,7 @@
 /*
 The preview reader: what a plan will create, change and destroy, before it runs.
 */
+import {dangerOf} from './operations.js';
 import {describeRef, isRef} from './refs.js';
 import type {
 	OperationName,
@@ -215,7 +216,8 @@ export function describePlan(plan: Plan): Preview {
 		read: 0, create: 0, mutate: 0, destroy: 0,
 	};
 	const rows = plan.steps.map((step, index): PreviewRow => {
-		counts[step.danger]++;
+		const danger = dangerOf(step, plan);
+		counts[danger]++;
 		const creates = step.creates
 			? [
 				step.creates.temporary ? 'temporary ' : '',
@@ -228,7 +230,7 @@ export function describePlan(plan: Plan): Preview {
 			number: index + 1,
 			stepId: step.id,
 			title: step.title,
-			danger: step.danger,
+			danger,
 			action: describeAction(step.action, show),
 			checks: step.checks.map(check => describeCheck(check)),
 			wait: describeWait(step, show),
@@ -292,7 +294,7 @@ export function confirmationFor(plan: Plan): Confirmation | undefined {
 }
 
 export function requiresConfirmation(plan: Plan): boolean {
-	return plan.confirmation !== undefined || plan.steps.some(step => step.danger === 'destroy');
+	return plan.confirmation !== undefined || plan.steps.some(step => dangerOf(step, plan) === 'destroy');
 }
 
 /**
