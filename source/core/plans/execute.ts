@@ -461,7 +461,7 @@ Sends the step's call, made safe against a lost answer where the call can be mar
 (`journalIntent`) before the call; a mark from an earlier run first looks for what that run created (a resume after a
 crash); a lost answer looks again. What is found is adopted: its outputs are the call's.
 */
-async function request(step: Step, context: StepContext, earlier: string | undefined, journalIntent: (intent: string) => void): Promise<Record<string, string | number>> {
+async function sendMarked(step: Step, context: StepContext, earlier: string | undefined, journalIntent: (intent: string) => void): Promise<Record<string, string | number>> {
 	const {session, signal} = context;
 	const intent = intentOf(step.action.op, session);
 	if (intent !== undefined && earlier !== undefined) {
@@ -491,7 +491,8 @@ async function request(step: Step, context: StepContext, earlier: string | undef
 			return found;
 		}
 
-		throw new PlanError(`${messageOf(error)} Nothing this call created was found (yet): \`backstack journal cleanup\` looks for it again and deletes it if it appeared; \`backstack journal resume\` adopts it or sends the call again.`);
+		throw new PlanError(`${messageOf(error)} Nothing this call created was found (yet): \`backstack journal cleanup\` looks for it `
+			+ 'again and deletes it if it appeared; `backstack journal resume` adopts it or sends the call again.');
 	}
 }
 
@@ -1116,7 +1117,7 @@ async function drive(run: Run): Promise<void> {
 		try {
 			throwIfAborted(signal);
 			if (!previous?.requested) {
-				context.accepted(await request(step, context, previous?.intent, intent => {
+				context.accepted(await sendMarked(step, context, previous?.intent, intent => {
 					record(step.id, {intent});
 				}));
 				throwIfAborted(signal);

@@ -119,7 +119,7 @@ export async function findUnrecorded(session: CloudSession, record: JournalRecor
 	for (const step of record.plan.steps) {
 		const entry = record.steps[step.id];
 		const operation = intentOf(step.action.op, session);
-		if (entry?.intent === undefined || entry.requested === true || step.creates === undefined || operation === undefined) {
+		if (operation === undefined || step.creates === undefined || entry?.intent === undefined || entry.requested === true) {
 			continue;
 		}
 

@@ -102,7 +102,8 @@ test('a child killed after the cloud created its volume but before the journal k
 	const plan = await arrange(context);
 	const journal = await temporaryDirectory(t);
 	await killAfterCreate(context, plan, journal);
-	t.is((await restoredVolumes(context)).length, 1);
+	const before = await restoredVolumes(context);
+	t.is(before.length, 1);
 
 	const events = await collect(resumePlan(journal, plan.id, context.session, {clock: fastClock()}));
 	t.is(last(events)?.type, 'plan-done', JSON.stringify(events));
@@ -203,7 +204,8 @@ test('a client timeout on an image create: the image is adopted, ONE image, and 
 		kind: 'hold-reply', service: 'image', method: 'POST', path: /\/images$/v, times: 1, ms: 5000,
 	});
 	t.is(last(events)?.type, 'plan-done', JSON.stringify(events));
-	const images = (await listAll(session.glance!.listImages())).filter(image => image.name === 'restored-disk');
+	const all = await listAll(session.glance!.listImages());
+	const images = all.filter(image => image.name === 'restored-disk');
 	t.is(images.length, 1);
 	t.is(images[0]?.status, 'active');
 	t.deepEqual(journal?.created.map(resource => [resource.kind, resource.id]), images.map(image => ['image', image.id]));
@@ -219,7 +221,8 @@ test('a client timeout on a server image: the image Nova made is adopted, ONE im
 		kind: 'hold-reply', service: 'compute', method: 'POST', path: /\/action$/v, times: 1, ms: 5000,
 	});
 	t.is(last(events)?.type, 'plan-done', JSON.stringify(events));
-	const images = (await listAll(session.glance!.listImages())).filter(image => image.name === 'web-now');
+	const all = await listAll(session.glance!.listImages());
+	const images = all.filter(image => image.name === 'web-now');
 	t.is(images.length, 1);
 	t.deepEqual(journal?.created.map(resource => [resource.kind, resource.id]), images.map(image => ['image', image.id]));
 });
