@@ -8,6 +8,9 @@ after a timeout — looks for a resource carrying that mark before creating anot
 
 Operations not listed here have no place for a mark the cloud keeps (a restore into a new volume, an upload to image,
 a Barbican secret, whose name is the user's): they keep the old behaviour, a resume sends them again.
+
+Plans hold no mark (a run makes its own), so previews and exported `openstack` commands do not show one: a script run
+by hand has no journal to resume from.
 */
 import type {CloudSession} from '../../openstack/api.js';
 import {isOpenStackError} from '../../openstack/index.js';
