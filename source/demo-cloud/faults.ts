@@ -40,6 +40,11 @@ export type FaultSpec = FaultMatch & (
 	*/
 	| {kind: 'stall'; ms: number}
 	/**
+	Do the request (a create really creates), then hold the answer this long (default: until the cloud closes), like a
+	gateway that loses the reply: the client times out or dies not knowing what was made.
+	*/
+	| {kind: 'hold-reply'; ms?: number}
+	/**
 	Extra latency for matching requests.
 	*/
 	| {kind: 'latency'; ms: number}

@@ -178,6 +178,16 @@ export class DemoHttpServer {
 		let reply = faultReply(module, context, faults);
 
 		reply ??= await this.run(module, context);
+		const hold = faults.find((fault): fault is Extract<FaultSpec, {kind: 'hold-reply'}> => fault.kind === 'hold-reply');
+		if (hold) {
+			// The longest timer Node keeps (about 24 days); close() ends it.
+			await this.sleep(hold.ms ?? 2_147_483_647);
+			if (this.closed) {
+				response.destroy();
+				return;
+			}
+		}
+
 		await this.write(response, method, reply, requestId, isMalformed);
 	}
 

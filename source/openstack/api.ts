@@ -40,6 +40,14 @@ export type ListOptions = CallOptions & {
 	allProjects?: boolean;
 };
 
+export type CinderListOptions = ListOptions & {
+	/**
+	Only items with all these metadata pairs (Cinder's `metadata` filter: volumes, and snapshots from 3.22). The caller
+	still checks each item: a Cinder that ignores the filter lists everything.
+	*/
+	metadata?: Record<string, string>;
+};
+
 export type IdentityApi = {
 	token(): TokenInfo;
 	catalog(): Endpoint[];
@@ -103,7 +111,7 @@ export type UploadToImageRequest = {
 
 export type CinderApi = {
 	microversion: Microversion;
-	listVolumes(options?: ListOptions): AsyncIterable<Volume>;
+	listVolumes(options?: CinderListOptions): AsyncIterable<Volume>;
 	getVolume(id: string, options?: CallOptions): Promise<Volume>;
 	findVolume(id: string, options?: CallOptions): Promise<Volume | undefined>;
 	createVolume(request: CreateVolumeRequest, options?: CallOptions): Promise<Volume>;
@@ -122,9 +130,9 @@ export type CinderApi = {
 	*/
 	restoreBackup(id: string, target: {volumeId?: string; name?: string}, options?: CallOptions): Promise<RestoreResult>;
 
-	listSnapshots(options?: ListOptions): AsyncIterable<Snapshot>;
+	listSnapshots(options?: CinderListOptions): AsyncIterable<Snapshot>;
 	getSnapshot(id: string, options?: CallOptions): Promise<Snapshot>;
-	createSnapshot(request: {volumeId: string; name?: string; force?: boolean}, options?: CallOptions): Promise<Snapshot>;
+	createSnapshot(request: {volumeId: string; name?: string; force?: boolean; metadata?: Record<string, string>}, options?: CallOptions): Promise<Snapshot>;
 	deleteSnapshot(id: string, options?: CallOptions): Promise<void>;
 
 	listVolumeTypes(options?: CallOptions): Promise<VolumeType[]>;

@@ -5,10 +5,10 @@ recognise `block-storage`). Lists follow `<key>_links` to the end; timestamps ar
 /* eslint-disable @typescript-eslint/naming-convention -- Cinder's request bodies and query parameters are snake_case. */
 import type {
 	CinderApi,
+	CinderListOptions,
 	CreateBackupRequest,
 	CreateEncryptedTypeRequest,
 	CreateVolumeRequest,
-	ListOptions,
 	RestoreResult,
 	UploadToImageRequest,
 } from './api.js';
@@ -175,8 +175,12 @@ export function toMessage(raw: Json): UserMessage {
 	return message;
 }
 
-function listQuery(options: ListOptions | undefined): Query {
-	return {limit: options?.pageSize, all_tenants: options?.allProjects ? 1 : undefined};
+function listQuery(options: CinderListOptions | undefined): Query {
+	return {
+		limit: options?.pageSize,
+		all_tenants: options?.allProjects ? 1 : undefined,
+		metadata: options?.metadata === undefined ? undefined : JSON.stringify(options.metadata),
+	};
 }
 
 function required(body: unknown, key: string, what: string): Json {
@@ -211,7 +215,7 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 
 	@yields Each item once.
 	*/
-	async function * list<T extends {id: string}>(path: string, key: string, map: (raw: Json) => T, options?: ListOptions): AsyncGenerator<T> {
+	async function * list<T extends {id: string}>(path: string, key: string, map: (raw: Json) => T, options?: CinderListOptions): AsyncGenerator<T> {
 		const signal = options?.signal;
 		const query = listQuery(options);
 		if (!canCount) {
@@ -391,7 +395,9 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 			return toSnapshot(await getOne(`snapshots/${encodeId(id)}`, 'snapshot', `snapshot ${id}`, options));
 		},
 		async createSnapshot(request, options) {
-			const snapshot = compact({volume_id: request.volumeId, name: request.name, force: request.force});
+			const snapshot = compact({
+				volume_id: request.volumeId, name: request.name, force: request.force, metadata: request.metadata,
+			});
 			const {data} = await sendJson(context, 'POST', 'snapshots', {...options, json: {snapshot}});
 			return toSnapshot(required(data, 'snapshot', 'the new snapshot'));
 		},

@@ -6,6 +6,7 @@ checks (nothing has changed yet), then the steps (one after the other, or a boun
 each resource to reach a done status and stopping at once on a failure status. Whatever happens, temporary resources
 are removed at the end; resources a failed or cancelled plan leaves behind are offered for cleanup.
 */
+import {randomUUID} from 'node:crypto';
 import {createReadStream} from 'node:fs';
 import {
 	access,
@@ -30,6 +31,7 @@ import {
 	removeCreatedFile,
 	writeNewFile,
 } from './files.js';
+import {intentKey, intentOf, isOutcomeUnknown} from './intents.js';
 import {JournalWriter, type JournalRecord} from './journal.js';
 import {
 	collectRefs,
@@ -301,7 +303,18 @@ type StepContext = {
 	Called the moment a local file was created (absolute path), or moved (`movedFrom`: the path it was recorded under).
 	*/
 	createdFile: (file: string, identity: FileIdentity, movedFrom?: string) => void;
+	/**
+	The step's mark (intents.ts), journalled before the call: the call stamps it on what it creates.
+	*/
+	intent?: string;
 };
+
+/**
+`metadata` with the step's mark added (unchanged without one).
+*/
+function marked(metadata: Record<string, string> | undefined, intent: string | undefined): Record<string, string> | undefined {
+	return intent === undefined ? metadata : {...metadata, [intentKey]: intent};
+}
 
 function throwIfAborted(signal: AbortSignal): void {
 	if (signal.aborted) {
@@ -360,13 +373,13 @@ async function perform(action: Action, context: StepContext): Promise<Record<str
 
 		case 'cinder.createBackup': {
 			const args = resolveAll(action.args, outputs);
-			const {id} = await need(session.cinder, 'Cinder').createBackup({...args, volumeId: String(args.volumeId)}, options);
+			const {id} = await need(session.cinder, 'Cinder').createBackup({...args, volumeId: String(args.volumeId), metadata: marked(args.metadata, context.intent)}, options);
 			return {backupId: id};
 		}
 
 		case 'cinder.createSnapshot': {
 			const args = resolveAll(action.args, outputs);
-			const snapshot = await need(session.cinder, 'Cinder').createSnapshot({...args, volumeId: String(args.volumeId)}, options);
+			const snapshot = await need(session.cinder, 'Cinder').createSnapshot({...args, volumeId: String(args.volumeId), metadata: marked(undefined, context.intent)}, options);
 			return {snapshotId: snapshot.id};
 		}
 
@@ -388,7 +401,7 @@ async function perform(action: Action, context: StepContext): Promise<Record<str
 
 		case 'glance.createImage': {
 			const args = resolveAll(action.args, outputs);
-			const properties = Object.fromEntries(Object.entries(args.properties ?? {}).map(([key, value]) => [key, String(value)]));
+			const properties = marked(Object.fromEntries(Object.entries(args.properties ?? {}).map(([key, value]) => [key, String(value)])), context.intent);
 			const image = await need(session.glance, 'Glance').createImage({
 				name: args.name, diskFormat: args.diskFormat, containerFormat: args.containerFormat, properties,
 			}, options);
@@ -429,7 +442,7 @@ async function perform(action: Action, context: StepContext): Promise<Record<str
 		}
 
 		case 'nova.createServerImage': {
-			const {imageId} = await need(session.nova, 'Nova').createServerImage(action.args.serverId, {name: action.args.name, metadata: action.args.metadata}, options);
+			const {imageId} = await need(session.nova, 'Nova').createServerImage(action.args.serverId, {name: action.args.name, metadata: marked(action.args.metadata, context.intent)}, options);
 			return {imageId};
 		}
 
@@ -440,6 +453,46 @@ async function perform(action: Action, context: StepContext): Promise<Record<str
 		case 'barbican.exportSecret': {
 			return exportSecret(action.args, context);
 		}
+	}
+}
+
+/**
+Sends the step's call, made safe against a lost answer where the call can be marked (intents.ts): the mark is journalled
+(`journalIntent`) before the call; a mark from an earlier run first looks for what that run created (a resume after a
+crash); a lost answer looks again. What is found is adopted: its outputs are the call's.
+*/
+async function sendMarked(step: Step, context: StepContext, earlier: string | undefined, journalIntent: (intent: string) => void): Promise<Record<string, string | number>> {
+	const {session, signal} = context;
+	const intent = intentOf(step.action.op, session);
+	if (intent !== undefined && earlier !== undefined) {
+		const found = await intent.find(session, earlier, signal);
+		if (found !== undefined) {
+			return found;
+		}
+	}
+
+	const mark = intent === undefined ? undefined : (earlier ?? randomUUID());
+	if (mark !== undefined) {
+		journalIntent(mark);
+	}
+
+	context.emit({
+		type: 'request', stepId: step.id, op: step.action.op, summary: describeAction(step.action, value => showResolved(value, context.outputs)), at: context.clock.now(),
+	});
+	try {
+		return await perform(step.action, {...context, intent: mark});
+	} catch (error) {
+		if (intent === undefined || mark === undefined || signal.aborted || !isOutcomeUnknown(error)) {
+			throw error;
+		}
+
+		const found = await intent.find(session, mark, signal);
+		if (found !== undefined) {
+			return found;
+		}
+
+		throw new PlanError(`${messageOf(error)} Nothing this call created was found (yet): \`backstack journal cleanup\` looks for it `
+			+ 'again and deletes it if it appeared; `backstack journal resume` adopts it or sends the call again.');
 	}
 }
 
@@ -558,7 +611,7 @@ async function createVolumeFor(raw: Extract<Action, {op: 'cinder.createVolume'}>
 		backupId: args.backupId,
 		imageRef: args.imageRef === undefined ? undefined : String(args.imageRef),
 		snapshotId: args.snapshotId === undefined ? undefined : String(args.snapshotId),
-		metadata: args.metadata,
+		metadata: marked(args.metadata, context.intent),
 	}, options);
 	return {volumeId: volume.id};
 }
@@ -987,7 +1040,7 @@ async function drive(run: Run): Promise<void> {
 		? undefined
 		: (resumed ? new JournalWriter(options.journal, {...resumed, state: 'running', pid: process.pid}) : JournalWriter.start(options.journal, plan));
 
-	const record = (stepId: string, change: Partial<{state: StepState; requested: boolean; outputs: Record<string, string | number>; error: string}>) => {
+	const record = (stepId: string, change: Partial<{state: StepState; requested: boolean; outputs: Record<string, string | number>; error: string; intent: string}>) => {
 		journal?.update(entry => {
 			entry.steps[stepId] = {...entry.steps[stepId], state: entry.steps[stepId]?.state ?? 'pending', ...change};
 		});
@@ -1064,11 +1117,9 @@ async function drive(run: Run): Promise<void> {
 		try {
 			throwIfAborted(signal);
 			if (!previous?.requested) {
-				emit({
-					type: 'request', stepId: step.id, op: step.action.op, summary: describeAction(step.action, value => showResolved(value, outputs)), at: clock.now(),
-				});
-				const values = await perform(step.action, context);
-				context.accepted(values);
+				context.accepted(await sendMarked(step, context, previous?.intent, intent => {
+					record(step.id, {intent});
+				}));
 				throwIfAborted(signal);
 			}
 

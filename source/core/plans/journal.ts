@@ -31,6 +31,11 @@ export type JournalStep = {
 	True once the step's call was accepted: a resume waits instead of calling again.
 	*/
 	requested?: boolean;
+	/**
+	A random mark (UUID) written here before a creating call and stamped on what it creates (see intents.ts): a resume,
+	a cleanup or a timed-out call finds that resource by it instead of creating a second one or losing it.
+	*/
+	intent?: string;
 	outputs?: Record<string, string | number>;
 	error?: string;
 };

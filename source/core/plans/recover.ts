@@ -6,6 +6,7 @@ import type {CloudSession} from '../../openstack/api.js';
 import {systemClock} from './clock.js';
 import {PlanError} from './errors.js';
 import {removeAll, runPlan, type RunOptions} from './execute.js';
+import {findUnrecorded} from './intents.js';
 import {isWriterAlive, JournalWriter, readJournal} from './journal.js';
 import {acquirePlanLock, lockPath, type PlanLock} from './lock.js';
 import type {Plan, PlanEvent} from './types.js';
@@ -98,6 +99,14 @@ export async function * cleanupPlan(
 
 		const journal = new JournalWriter(directory, record);
 		const clock = options.clock ?? systemClock;
+		// A call whose answer was lost (a crash, a timeout): what it created is found by its mark and journalled first.
+		const unrecorded = await findUnrecorded(session, record);
+		if (unrecorded.length > 0) {
+			journal.update(entry => {
+				entry.created.push(...unrecorded.map(resource => ({...resource})));
+			});
+		}
+
 		const leftovers = record.created.filter(resource => !resource.removed);
 		const failed = yield * removeAll(session, leftovers, {
 			clock,

@@ -1,0 +1,228 @@
+/*
+Issue 16 item 1: a resource created between the create request and the journal write is never lost nor made twice.
+The demo cloud's `hold-reply` fault does the create and then never answers (a lost reply): the child running the plan
+is killed while it waits, or the client times out.
+*/
+import {spawn} from 'node:child_process';
+import {randomBytes} from 'node:crypto';
+import {writeFile} from 'node:fs/promises';
+import path from 'node:path';
+import process from 'node:process';
+import test, {type ExecutionContext} from 'ava';
+import {planServerImage, planVolumeBackup, planVolumeToImage} from '../../../source/core/plans/backup.js';
+import {readJournal} from '../../../source/core/plans/journal.js';
+import {cleanupPlan, resumePlan} from '../../../source/core/plans/recover.js';
+import {planImageFromFile, planRestoreBackupToNewVolume} from '../../../source/core/plans/restore.js';
+import type {Plan, PlanResult} from '../../../source/core/plans/types.js';
+import type {FaultSpec} from '../../../source/demo-cloud/index.js';
+import {loadCloudConfig, openSession} from '../../../source/openstack/index.js';
+import {
+	collect,
+	demoCloud,
+	fastClock,
+	last,
+	listAll,
+	runToEnd,
+	temporaryDirectory,
+	until,
+	volumesOf,
+	type CloudForTest,
+} from './helpers.js';
+
+const luks = {
+	provider: 'luks', cipher: 'aes-xts-plain64', keySize: 256, controlLocation: 'front-end',
+};
+
+/**
+An encrypted backup and its two-step restore plan: create an empty LUKS volume `db-restored`, then restore onto it.
+*/
+async function arrange(context: CloudForTest): Promise<Plan> {
+	const {cloud, session} = context;
+	cloud.state.addVolumeType({name: 'LUKS', encryption: luks});
+	const volume = await session.cinder!.createVolume({size: 1, name: 'db', volumeType: 'LUKS'});
+	await until(async () => session.cinder!.getVolume(volume.id), found => found.status === 'available');
+	const {id} = await session.cinder!.createBackup({volumeId: volume.id, name: 'db-backup'});
+	await until(async () => session.cinder!.getBackup(id), found => found.status === 'available');
+	const result = await planRestoreBackupToNewVolume(session, {
+		backupId: id, volumeType: 'LUKS', name: 'db-restored', method: 'create-then-restore',
+	});
+	if (result.kind !== 'plan') {
+		throw new Error(JSON.stringify(result));
+	}
+
+	return result.plan;
+}
+
+const holdVolumeCreate = {
+	kind: 'hold-reply', service: 'volume', method: 'POST', path: /\/volumes$/v, times: 1,
+} as const;
+
+async function restoredVolumes(context: CloudForTest) {
+	const volumes = await volumesOf(context.session);
+	return volumes.filter(volume => volume.name === 'db-restored');
+}
+
+/**
+Runs the plan in a child; the cloud creates the volume and holds the reply; the child is killed (SIGKILL) then.
+*/
+async function killAfterCreate(context: CloudForTest, plan: Plan, journal: string): Promise<void> {
+	context.cloud.setFaults([holdVolumeCreate]);
+	const planFile = path.join(context.directory, 'plan.json');
+	await writeFile(planFile, JSON.stringify(plan));
+	const child = spawn(process.execPath, ['--import=tsx', new URL('child/run-plan.ts', import.meta.url).pathname, context.directory, 'demo', planFile, journal], {stdio: ['ignore', 'pipe', 'pipe']});
+	let output = '';
+	child.stdout.on('data', (chunk: Uint8Array) => {
+		output += String(chunk);
+	});
+	child.stderr.on('data', (chunk: Uint8Array) => {
+		output += String(chunk);
+	});
+	const exited = new Promise(resolve => {
+		child.on('exit', resolve);
+	});
+	try {
+		await until(async () => restoredVolumes(context), volumes => volumes.length > 0, 30_000);
+	} catch (error) {
+		child.kill('SIGKILL');
+		throw new Error(`The child never created the volume: ${output}`, {cause: error});
+	}
+
+	child.kill('SIGKILL');
+	await exited;
+	context.cloud.setFaults([]);
+	// The crash is in the window: the cloud made the volume, the journal does not know its ID.
+	const record = readJournal(journal, plan.id);
+	if (record === undefined || record.created.length > 0 || output.includes('"created"')) {
+		throw new Error(`The child was not killed between the create and the journal write: ${output}`);
+	}
+}
+
+test('a child killed after the cloud created its volume but before the journal knew: resume ends with ONE volume', async t => {
+	const context = await demoCloud(t);
+	const plan = await arrange(context);
+	const journal = await temporaryDirectory(t);
+	await killAfterCreate(context, plan, journal);
+	const before = await restoredVolumes(context);
+	t.is(before.length, 1);
+
+	const events = await collect(resumePlan(journal, plan.id, context.session, {clock: fastClock()}));
+	t.is(last(events)?.type, 'plan-done', JSON.stringify(events));
+	const restored = await restoredVolumes(context);
+	t.is(restored.length, 1, JSON.stringify(restored.map(volume => volume.id)));
+	t.is(restored[0]?.status, 'available');
+	// The journal records the adopted volume as the plan's.
+	t.deepEqual(readJournal(journal, plan.id)?.created.map(resource => resource.id), restored.map(volume => volume.id));
+});
+
+test('a child killed after the cloud created its volume but before the journal knew: cleanup deletes it (zero left)', async t => {
+	const context = await demoCloud(t);
+	const plan = await arrange(context);
+	const journal = await temporaryDirectory(t);
+	await killAfterCreate(context, plan, journal);
+
+	const events = await collect(cleanupPlan(journal, plan.id, context.session, {clock: fastClock()}));
+	t.deepEqual(events.map(event => event.type), ['cleanup-start', 'cleanup-done'], JSON.stringify(events));
+	t.deepEqual(await restoredVolumes(context), []);
+	t.is(readJournal(journal, plan.id)?.state, 'cleaned');
+});
+
+/**
+Runs the plan with a 1 s client timeout while the cloud holds the matching create's answer for 5 s (it did create).
+*/
+async function runThroughLostAnswer(t: ExecutionContext, context: CloudForTest, plan: Plan, fault: FaultSpec) {
+	const journal = await temporaryDirectory(t);
+	const session = await openSession(await loadCloudConfig({
+		cloud: 'demo', cwd: context.directory, home: context.directory, env: {}, systemDirs: [],
+	}), {timeoutMs: 1000});
+	t.teardown(() => {
+		session.close();
+	});
+	context.cloud.setFaults([fault]);
+	const events = await runToEnd(plan, session, {journal, clock: fastClock()});
+	context.cloud.setFaults([]);
+	t.true(events.some(event => event.type === 'request'), 'the plan sent its call');
+	return {events, journal: readJournal(journal, plan.id)};
+}
+
+function planOf(result: PlanResult): Plan {
+	if (result.kind !== 'plan') {
+		throw new Error(JSON.stringify(result));
+	}
+
+	return result.plan;
+}
+
+test('a client timeout on the create (the cloud made the volume): the step adopts it, ONE volume, the plan goes on', async t => {
+	const context = await demoCloud(t);
+	const plan = await arrange(context);
+	const {events, journal} = await runThroughLostAnswer(t, context, plan, {...holdVolumeCreate, ms: 5000});
+	t.is(last(events)?.type, 'plan-done', JSON.stringify(events));
+	const restored = await restoredVolumes(context);
+	t.is(restored.length, 1);
+	t.deepEqual(journal?.created.map(resource => resource.id), restored.map(volume => volume.id));
+});
+
+test('a client timeout on a backup create: the backup is adopted, ONE backup, journalled', async t => {
+	const context = await demoCloud(t);
+	const {session} = context;
+	const volume = await session.cinder!.createVolume({size: 1, name: 'db'});
+	await until(async () => session.cinder!.getVolume(volume.id), found => found.status === 'available');
+	const plan = planOf(await planVolumeBackup(session, {volumeId: volume.id, name: 'db-nightly'}));
+	const {events, journal} = await runThroughLostAnswer(t, context, plan, {
+		kind: 'hold-reply', service: 'volume', method: 'POST', path: /\/backups$/v, times: 1, ms: 5000,
+	});
+	t.is(last(events)?.type, 'plan-done', JSON.stringify(events));
+	const backups = await listAll(session.cinder!.listBackups());
+	t.deepEqual(backups.map(backup => backup.name), ['db-nightly']);
+	t.deepEqual(journal?.created.map(resource => [resource.kind, resource.id]), backups.map(backup => ['backup', backup.id]));
+});
+
+test('a client timeout on the snapshot of the detour: the snapshot is adopted, the plan ends and removes its temporaries', async t => {
+	const context = await demoCloud(t);
+	const {session} = context;
+	const volume = await session.cinder!.createVolume({size: 1, name: 'db'});
+	await until(async () => session.cinder!.getVolume(volume.id), found => found.status === 'available');
+	const plan = planOf(await planVolumeToImage(session, {volumeId: volume.id, imageName: 'db-image', viaSnapshot: true}));
+	const {events, journal} = await runThroughLostAnswer(t, context, plan, {
+		kind: 'hold-reply', service: 'volume', method: 'POST', path: /\/snapshots$/v, times: 1, ms: 5000,
+	});
+	t.is(last(events)?.type, 'plan-done', JSON.stringify(events));
+	// Nothing made by the lost answer is left behind: the adopted snapshot was a temporary and went.
+	t.deepEqual(await listAll(session.cinder!.listSnapshots()), []);
+	t.true(journal?.created.some(resource => resource.kind === 'snapshot' && resource.removed === true));
+	const images = await listAll(session.glance!.listImages());
+	t.is(images.filter(image => image.name === 'db-image').length, 1);
+});
+
+test('a client timeout on an image create: the image is adopted, ONE image, and its data uploaded', async t => {
+	const context = await demoCloud(t);
+	const {session} = context;
+	const file = path.join(context.directory, 'disk.raw');
+	await writeFile(file, randomBytes(4096));
+	const plan = planOf(await planImageFromFile(session, {path: file, name: 'restored-disk'}));
+	const {events, journal} = await runThroughLostAnswer(t, context, plan, {
+		kind: 'hold-reply', service: 'image', method: 'POST', path: /\/images$/v, times: 1, ms: 5000,
+	});
+	t.is(last(events)?.type, 'plan-done', JSON.stringify(events));
+	const all = await listAll(session.glance!.listImages());
+	const images = all.filter(image => image.name === 'restored-disk');
+	t.is(images.length, 1);
+	t.is(images[0]?.status, 'active');
+	t.deepEqual(journal?.created.map(resource => [resource.kind, resource.id]), images.map(image => ['image', image.id]));
+});
+
+test('a client timeout on a server image: the image Nova made is adopted, ONE image', async t => {
+	const context = await demoCloud(t, {seed: 'story'});
+	const {session} = context;
+	const servers = await listAll(session.nova!.listServers());
+	const server = servers.find(candidate => candidate.name === 'shop-web-01')!;
+	const plan = planOf(await planServerImage(session, {serverId: server.id, imageName: 'web-now'}));
+	const {events, journal} = await runThroughLostAnswer(t, context, plan, {
+		kind: 'hold-reply', service: 'compute', method: 'POST', path: /\/action$/v, times: 1, ms: 5000,
+	});
+	t.is(last(events)?.type, 'plan-done', JSON.stringify(events));
+	const all = await listAll(session.glance!.listImages());
+	const images = all.filter(image => image.name === 'web-now');
+	t.is(images.length, 1);
+	t.deepEqual(journal?.created.map(resource => [resource.kind, resource.id]), images.map(image => ['image', image.id]));
+});
