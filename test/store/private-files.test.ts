@@ -17,6 +17,9 @@ import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import test from 'ava';
+import {createConnector} from '../../source/core/connection.js';
+import {readInventory} from '../../source/core/inventory.js';
+import {demoPassword, startDemoCloud} from '../../source/demo-cloud/index.js';
 import {configDirectory, createInventoryCache} from '../../source/store/cache.js';
 import {loadSettings} from '../../source/store/settings.js';
 import type {Inventory} from '../../source/core/model.js';
@@ -116,4 +119,27 @@ test('a process whose cache write is cut off in the middle leaves the previous c
 	t.notThrows(() => JSON.parse(text) as unknown, 'the cache file is complete JSON');
 	t.true(text.includes('first') && !text.includes('second'), 'and still the first inventory');
 	t.deepEqual(readdirSync(directory), ['inventory-cache.json'], 'the cut-short temporary file was removed');
+});
+
+test('what the cache holds of a live demo inventory carries no password, token or payload', async t => {
+	const cloud = await startDemoCloud({seed: 'story'});
+	const directory = temporaryDirectory(t);
+	const file = path.join(directory, 'clouds.yaml');
+	await cloud.writeCloudsYaml(file);
+	const connector = createConnector({
+		env: Object.fromEntries([['OS_CLIENT_CONFIG_FILE', file], ['OS_CLOUD', 'demo']]), cwd: directory, home: directory, demo: true,
+	});
+	const session = await connector.connect('demo');
+	t.teardown(async () => {
+		session.close();
+		await cloud.close();
+	});
+	const live = await readInventory(session);
+	t.true(live.volumes.length > 0 && (live.secrets?.length ?? 0) > 0, 'the inventory has volumes and secrets to check');
+	const cache = createInventoryCache({directory: path.join(directory, 'cache')});
+	await cache.set('demo', live.project.id, live);
+	await cache.close();
+	const text = readFileSync(path.join(directory, 'cache', 'inventory-cache.json'), 'utf8');
+	t.false(text.includes(demoPassword));
+	t.notRegex(text, /payload|password|passphrase|x-auth-token|x-subject-token|application_credential_secret/iv);
 });
