@@ -79,7 +79,8 @@ test('a cache file an older version left 0644 is not kept readable by others', a
 	chmodSync(file, 0o644);
 	const again = createInventoryCache({directory});
 	t.is(modeOf(file), '600');
-	t.deepEqual((await again.get('cloud', 'p'))?.inventory, inventory);
+	const entry = await again.get('cloud', 'p');
+	t.deepEqual(entry?.inventory, inventory);
 	await again.close();
 });
 
