@@ -1,16 +1,17 @@
 /*
-The last inventory read for each cloud and project, kept on disk (keyv + keyv-file) so the TUI can show something useful in
-its first frame while the fresh reading is under way. It holds inventory data only: resource metadata as the services listed
+The last inventory read for each cloud and project, kept on disk (keyv + an own one-file store, json-file-store.ts: 0600,
+written atomically) so the TUI can show something useful in its first frame while the fresh reading is under way. It holds inventory data only: resource metadata as the services listed
 it. Before anything is written, fields that could carry a credential or a secret's payload are removed (defence in depth:
 the client never puts them in an inventory in the first place).
 */
 import {createHash} from 'node:crypto';
-import {mkdirSync, readFileSync, rmSync} from 'node:fs';
+import {chmodSync, mkdirSync, statSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import process from 'node:process';
 import Keyv from 'keyv';
-import {KeyvFile} from 'keyv-file';
 import type {Inventory} from '../core/model.js';
+import {JsonFileStore} from './json-file-store.js';
 
 export type CachedInventory = {
 	inventory: Inventory;
@@ -33,6 +34,26 @@ The directory backstack keeps its files in: `$BACKSTACK_CONFIG_DIR`, or `$XDG_CO
 export function configDirectory(env: Record<string, string | undefined>, home = os.homedir()): string {
 	const explicit = env['BACKSTACK_CONFIG_DIR'];
 	return explicit !== undefined && explicit !== '' ? explicit : path.join(env['XDG_CONFIG_HOME'] ?? path.join(home, '.config'), 'backstack');
+}
+
+/**
+Makes `directory` readable by the user only: created 0700 (with any parents it needs) when missing; when it exists with
+group or other bits (as `conf` used to create it: 0755) and belongs to this user, tightened to 0700 without a word (the
+wide mode was backstack's own doing, and a message would cross the TUI's first frame and scripted output). A directory
+of another user or a shared one (sticky bit, like /tmp) is left alone: the files in it are 0600 regardless.
+*/
+export function ensurePrivateDirectory(directory: string, options?: {create: boolean}): void {
+	if (options?.create ?? true) {
+		mkdirSync(directory, {recursive: true, mode: 0o700});
+	}
+
+	const stats = statSync(directory, {throwIfNoEntry: false});
+	const ownUser = process.getuid?.();
+	/* eslint-disable no-bitwise -- mode bits */
+	if (stats?.isDirectory() && (stats.mode & 0o077) !== 0 && (stats.mode & 0o1000) === 0 && (ownUser === undefined || stats.uid === ownUser)) {
+		chmodSync(directory, stats.mode & 0o700);
+	}
+	/* eslint-enable no-bitwise */
 }
 
 /**
@@ -67,35 +88,11 @@ function entryKey(cloud: string, projectId: string): string {
 }
 
 /**
-A cache file that is not JSON (cut short by a crash, edited by hand) is removed: it is only a cache, and keyv-file would
-otherwise print its parse error to the terminal, across the TUI's first frame.
-*/
-function discardDamaged(file: string): void {
-	let text: string;
-	try {
-		text = readFileSync(file, 'utf8');
-	} catch {
-		return;
-	}
-
-	try {
-		JSON.parse(text);
-	} catch {
-		rmSync(file, {force: true});
-	}
-}
-
-/**
-A cache in `directory`/inventory-cache.json; a directory it has to create is readable by the user only (0700).
+A cache in `directory`/inventory-cache.json (0600); the directory is made private first (see ensurePrivateDirectory).
 */
 export function createInventoryCache(options: {directory: string; clock?: () => Date}): InventoryCache {
-	mkdirSync(options.directory, {recursive: true, mode: 0o700});
-	const filename = path.join(options.directory, 'inventory-cache.json');
-	discardDamaged(filename);
-	const store = new KeyvFile({
-		filename,
-		writeDelay: 50,
-	});
+	ensurePrivateDirectory(options.directory);
+	const store = new JsonFileStore(path.join(options.directory, 'inventory-cache.json'));
 	const keyv = new Keyv<CachedInventory>({store, namespace: 'inventory'});
 	const clock = options.clock ?? (() => new Date());
 	return {

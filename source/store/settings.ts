@@ -17,7 +17,7 @@ import process from 'node:process';
 import Conf, {type Schema} from 'conf';
 import {defaultPolicy, defaultSeverities} from '../core/assessment.js';
 import type {Policy, Severity} from '../core/model.js';
-import {configDirectory} from './cache.js';
+import {configDirectory, ensurePrivateDirectory} from './cache.js';
 
 export type Theme = 'auto' | 'dark' | 'light' | 'none';
 
@@ -94,10 +94,12 @@ function read(store: Conf<Settings>): Settings {
 }
 
 /**
-Reads the settings file (creating nothing until something is saved).
+Reads the settings file (creating nothing until something is saved). The directory, when it exists, is made private
+(0700); before a save it is created 0700 when missing (conf would create it 0755); the file is written 0600.
 */
 export function loadSettings(options: SettingsOptions = {}): LoadedSettings {
 	const directory = options.directory ?? configDirectory(options.env ?? process.env, options.home);
+	ensurePrivateDirectory(directory, {create: false});
 	let store: Conf<Settings>;
 	try {
 		store = new Conf<Settings>({
@@ -107,6 +109,7 @@ export function loadSettings(options: SettingsOptions = {}): LoadedSettings {
 			schema,
 			accessPropertiesByDotNotation: false,
 			clearInvalidConfig: false,
+			configFileMode: 0o600,
 		});
 	} catch (error) {
 		const message = error instanceof Error ? error.message : String(error);
@@ -122,6 +125,7 @@ export function loadSettings(options: SettingsOptions = {}): LoadedSettings {
 		path: store.path,
 		unknownCodes: Object.keys(settings.severities).filter(code => defaultSeverities[code] === undefined).toSorted(),
 		update(changes) {
+			ensurePrivateDirectory(directory);
 			for (const [key, value] of Object.entries(changes) as Array<[keyof Settings, Settings[keyof Settings] | undefined]>) {
 				if (value === undefined) {
 					store.delete(key);

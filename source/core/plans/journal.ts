@@ -7,10 +7,9 @@ import {
 	mkdirSync,
 	readdirSync,
 	readFileSync,
-	renameSync,
-	writeFileSync,
 } from 'node:fs';
 import process from 'node:process';
+import {writeFileAtomicSync} from '../atomic-file.js';
 import {
 	isAlive,
 	lockHolder,
@@ -111,9 +110,7 @@ export class JournalWriter {
 		this.record.pid = own.pid;
 		this.record.pidStart = own.start;
 
-		const temporary = `${this.#file}.${process.pid}.tmp`;
-		writeFileSync(temporary, JSON.stringify(this.record, undefined, '\t') + '\n', {mode: 0o600});
-		renameSync(temporary, this.#file);
+		writeFileAtomicSync(this.#file, JSON.stringify(this.record, undefined, '\t') + '\n');
 	}
 }
 
