@@ -9,6 +9,12 @@ import process from 'node:process';
 import os from 'node:os';
 import meow from 'meow';
 import {runCommand, type CliFlags} from './commands/index.js';
+import {flagTypes} from './commands/flags.js';
+
+// Each command's own booleans (--hex, --force…), so that `--hex file` keeps `file` as a word; no default, as before.
+const kindBooleans = Object.fromEntries(Object.entries(flagTypes)
+	.filter(([name, type]) => type === 'boolean' && !['help', 'version'].includes(name))
+	.map(([name]) => [name.replaceAll(/-(?<letter>\p{Lowercase_Letter})/gv, (_, letter: string) => letter.toUpperCase()), {type: 'boolean' as const}]));
 
 const cli = meow(`
 	Usage
@@ -58,7 +64,9 @@ const cli = meow(`
 `, {
 	importMeta: import.meta,
 	allowUnknownFlags: true,
+	// Unknown flags are refused per command by runCommand (commands/flags.ts), with a suggestion.
 	flags: {
+		...kindBooleans,
 		osCloud: {type: 'string'},
 		project: {type: 'string'},
 		demo: {type: 'boolean', default: false},

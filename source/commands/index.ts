@@ -2,6 +2,7 @@
 The composition root: picks the command, builds the connector (a real cloud or the embedded demo cloud) and runs it.
 */
 import type {CommandContext} from './context.js';
+import {unknownFlagError} from './flags.js';
 
 export type {CliFlags, CommandContext} from './context.js';
 
@@ -33,6 +34,13 @@ const commands: Record<string, (context: CommandContext) => Promise<number>> = {
 };
 
 export async function runCommand(context: CommandContext): Promise<number> {
+	// Before anything else, so that a mistyped flag next to --yes changes nothing (EX_USAGE).
+	const flagError = unknownFlagError(context.input, context.rawArgv);
+	if (flagError !== undefined) {
+		context.stderr.write(flagError);
+		return 64;
+	}
+
 	const [name] = context.input;
 	if (name === undefined) {
 		const {runTui} = await import('./tui.js');

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import test from 'ava';
+import {demoCloud} from '../core/plans/helpers.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const cli = path.join(root, 'dist/cli.js');
@@ -116,4 +117,55 @@ test('demo-cloud writes its clouds.yaml into backstack\'s own config directory a
 	const {mode} = await stat(file);
 	t.is((mode % 0o1000).toString(8), '600', 'readable by the user only');
 	t.regex(await readFile(file, 'utf8'), /auth_url: http:\/\/127\.0\.0\.1:\d+\/identity/v);
+});
+
+async function againstStandaloneCloud(t: Parameters<typeof demoCloud>[0], ...args: string[]): Promise<Result & {requests: number; cwd: string}> {
+	// The story seed has shop-db-data and its key: with the flag ignored, these commands would really run.
+	const context = await demoCloud(t, {seed: 'story'});
+	const {id: secretId} = await context.session.barbican!.storeSecret({name: 'db-key', payload: new Uint8Array(32), secretType: 'symmetric'});
+	args = args.map(argument => argument === 'SECRET_ID' ? secretId : argument);
+	const env = Object.fromEntries([
+		['PATH', process.env['PATH'] ?? ''],
+		['HOME', context.directory],
+		['BACKSTACK_CONFIG_DIR', path.join(context.directory, 'config')],
+		['OS_CLIENT_CONFIG_FILE', context.cloudsYamlPath],
+	]);
+	const before = context.cloud.requestCount();
+	const result = await new Promise<Result>(resolve => {
+		execFile(process.execPath, [cli, ...args, '--os-cloud', 'demo'], {cwd: context.directory, env, timeout: 60_000}, (error, stdout, stderr) => {
+			resolve({code: error === null ? 0 : (typeof error.code === 'number' ? error.code : -1), stdout, stderr});
+		});
+	});
+	return {...result, requests: context.cloud.requestCount() - before, cwd: context.directory};
+}
+
+test('a mistyped flag on backup volume --yes is a usage error with a suggestion, and nothing reaches the cloud', async t => {
+	const result = await againstStandaloneCloud(t, 'backup', 'volume', 'shop-db-data', '--dryrun', '--yes');
+	t.is(result.code, 64, `${result.stdout}${result.stderr}`);
+	t.regex(result.stderr, /unknown flag --dryrun for 'backup volume'\. Did you mean --dry-run\?/v);
+	t.regex(result.stderr, /backstack --help/v);
+	t.notRegex(result.stdout, /created/iv);
+	t.is(result.requests, 0, 'no request to the cloud');
+	const inDemo = await backstack(t, 'backup', 'volume', 'shop-db-data', '--demo', '--dryrun', '--yes');
+	t.is(inDemo.code, 64, `${inDemo.stdout}${inDemo.stderr}`);
+	t.notRegex(inDemo.stdout, /created/iv);
+});
+
+test('a mistyped or foreign flag on backup secret --yes writes no key file and sends nothing', async t => {
+	const typo = await againstStandaloneCloud(t, 'backup', 'secret', 'secret', 'SECRET_ID', 'db.key', '--hxe', '--yes');
+	t.is(typo.code, 64, `${typo.stdout}${typo.stderr}`);
+	t.regex(typo.stderr, /unknown flag --hxe for 'backup secret'\. Did you mean --hex\?/v);
+	t.is(typo.requests, 0);
+	await t.throwsAsync(stat(path.join(typo.cwd, 'db.key')), {code: 'ENOENT'});
+	const foreign = await againstStandaloneCloud(t, 'backup', 'volume', 'shop-db-data', '--hex', '--yes');
+	t.is(foreign.code, 64);
+	t.regex(foreign.stderr, /--hex is not a flag of 'backup volume'/v);
+	t.is(foreign.requests, 0);
+});
+
+test('valid flags of each command still pass the flag check', async t => {
+	const dryRun = await backstack(t, 'backup', 'volume', 'shop-db-data', '--demo', '--dry-run', '--name', 'x', '--incremental');
+	t.not(dryRun.code, 64, dryRun.stderr);
+	const demo = await backstack(t, 'audit', '--demo', '--no-readonly', '--format=json', '--fail-on', 'never');
+	t.is(demo.code, 0, demo.stderr);
 });
