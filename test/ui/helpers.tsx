@@ -152,7 +152,7 @@ export function drive(tree: ReactElement, size?: {columns: number; rows: number}
 
 			await tick();
 		},
-		async waitFor(predicate, timeoutMs = 10_000) {
+		async waitFor(predicate, timeoutMs = 30_000) { // Generous: on a loaded 2-CPU machine a flow took over 10 s
 			const test = typeof predicate === 'string' ? (text: string) => text.includes(predicate) : predicate;
 			const started = Date.now();
 			while (!test(frame())) {
