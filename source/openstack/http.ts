@@ -11,10 +11,8 @@ The one place HTTP happens: ky underneath, with backstack's own rules on top.
 - `DebugSink` gets one line per request: method, URL, status, duration, request ID. Never headers, bodies or tokens.
 */
 import {readFileSync} from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
-import {Readable} from 'node:stream';
 import ky from 'ky';
+import {Agent, type Dispatcher} from 'undici';
 import {OpenStackError, parseServiceMessage} from './errors.js';
 import type {ServiceName} from './types.js';
 
@@ -119,9 +117,13 @@ export type HttpClientOptions = {
 	sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 	random?: () => number;
 	/**
-	A fetch to use instead of the global one (set automatically for `tls`).
+	A fetch to use instead of the global one (tests).
 	*/
 	fetch?: FetchFunction;
+	/**
+	The connection pool fetch uses (made from `tls` when that needs one; shared by re-scoped clients).
+	*/
+	dispatcher?: Dispatcher;
 	/**
 	Aborts every request of this client (the session was closed).
 	*/
@@ -212,61 +214,21 @@ export async function defaultSleep(ms: number, signal?: AbortSignal): Promise<vo
 export type FetchFunction = (input: Request | URL | string, init?: RequestInit) => Promise<Response>;
 
 /**
-A fetch over node:http(s), used only when TLS needs a CA bundle, a client certificate or no verification: the global fetch
-cannot take those per request without the undici package.
+The connection pool for a cloud whose TLS needs a CA bundle, a client certificate or no verification: an undici Agent,
+given to fetch as its dispatcher, so request and response bodies stream as they do without TLS options (an own fetch over
+node:https had to read a request body into memory first).
 */
-export function createTlsFetch(tls: TlsOptions): FetchFunction {
+export function createTlsDispatcher(tls: TlsOptions): Dispatcher {
 	const read = (file: string | undefined) => file === undefined || file === '' ? undefined : readFileSync(file);
-	const ca = read(tls.cacert);
-	const cert = read(tls.cert);
-	const key = read(tls.key);
-	const httpsAgent = new https.Agent({
-		keepAlive: true, ca, cert, key, rejectUnauthorized: tls.verify !== false,
+	return new Agent({
+		connect: {
+			ca: read(tls.cacert), cert: read(tls.cert), key: read(tls.key), rejectUnauthorized: tls.verify !== false,
+		},
 	});
-	const httpAgent = new http.Agent({keepAlive: true});
+}
 
-	return async (input, init) => {
-		const request = input instanceof Request ? input : new Request(input, init);
-		const url = new URL(request.url);
-		const headers: Record<string, string> = Object.fromEntries(request.headers);
-
-		const body = request.body === null ? undefined : new Uint8Array(await request.arrayBuffer());
-		const module_ = url.protocol === 'https:' ? https : http;
-		return new Promise<Response>((resolve, reject) => {
-			const outgoing = module_.request(url, {
-				method: request.method,
-				headers,
-				agent: url.protocol === 'https:' ? httpsAgent : httpAgent,
-				signal: request.signal,
-			}, incoming => {
-				const responseHeaders = new Headers();
-				for (const [name, value] of Object.entries(incoming.headers)) {
-					if (Array.isArray(value)) {
-						for (const item of value) {
-							responseHeaders.append(name, item);
-						}
-					} else if (value !== undefined) {
-						responseHeaders.set(name, value);
-					}
-				}
-
-				const status = incoming.statusCode ?? 0;
-				const hasBody = request.method !== 'HEAD' && status !== 204 && status !== 304;
-				const stream = hasBody ? Readable.toWeb(incoming) as ReadableStream<Uint8Array> : null;
-				if (!hasBody) {
-					incoming.resume();
-				}
-
-				resolve(new Response(stream, {status, statusText: incoming.statusMessage, headers: responseHeaders}));
-			});
-			outgoing.on('error', reject);
-			if (body === undefined) {
-				outgoing.end();
-			} else {
-				outgoing.end(body);
-			}
-		});
-	};
+function requiresOwnDispatcher(tls: TlsOptions | undefined): tls is TlsOptions {
+	return tls !== undefined && (tls.cacert !== undefined || tls.cert !== undefined || tls.key !== undefined || tls.verify === false);
 }
 
 type AttemptRules = {
@@ -286,6 +248,7 @@ export class HttpClient {
 	readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 	readonly #random: () => number;
 	readonly #fetch?: FetchFunction;
+	readonly #dispatcher?: Dispatcher;
 	readonly #options: HttpClientOptions;
 	readonly tokens?: TokenSource;
 	readonly debug?: DebugSink;
@@ -303,11 +266,8 @@ export class HttpClient {
 		this.#random = options.random ?? Math.random;
 		const {tls} = options;
 		this.tlsInsecure = tls?.verify === false;
-		if (options.fetch) {
-			this.#fetch = options.fetch;
-		} else if (tls && (tls.cacert !== undefined || tls.cert !== undefined || tls.key !== undefined || tls.verify === false)) {
-			this.#fetch = createTlsFetch(tls);
-		}
+		this.#fetch = options.fetch;
+		this.#dispatcher = options.dispatcher ?? (options.fetch === undefined && requiresOwnDispatcher(tls) ? createTlsDispatcher(tls) : undefined);
 	}
 
 	/**
@@ -420,6 +380,7 @@ export class HttpClient {
 		}
 
 		const fetchFunction = this.#fetch;
+		const isStreamed = body instanceof ReadableStream;
 		return ky(spec.url, {
 			method: spec.method,
 			headers,
@@ -428,8 +389,12 @@ export class HttpClient {
 			timeout: spec.timeoutMs ?? this.timeoutMs,
 			retry: 0,
 			throwHttpErrors: false,
-			...((body instanceof ReadableStream) && {duplex: 'half'}),
+			// A streamed body cannot be replayed anyway; with redirects allowed, fetch keeps every chunk sent in case a 307
+			// asks for it again (1 GiB upload → 1 GiB resident). OpenStack APIs do not redirect writes.
+			...(isStreamed && {duplex: 'half', redirect: 'error'}),
 			...(fetchFunction && {fetch: fetchFunction}),
+			// Not a ky or Request option: ky hands it on to fetch, which takes its connection pool from it.
+			...(this.#dispatcher && {dispatcher: this.#dispatcher}),
 		});
 	}
 
@@ -438,7 +403,7 @@ export class HttpClient {
 	*/
 	withTokens(tokens: TokenSource, closeSignal?: AbortSignal): HttpClient {
 		return new HttpClient({
-			...this.#options, tokens, fetch: this.#fetch, closeSignal: closeSignal ?? this.#options.closeSignal,
+			...this.#options, tokens, dispatcher: this.#dispatcher, closeSignal: closeSignal ?? this.#options.closeSignal,
 		});
 	}
 

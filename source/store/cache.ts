@@ -57,9 +57,37 @@ export function ensurePrivateDirectory(directory: string, options?: {create: boo
 }
 
 /**
-Keys of any object in a cached inventory that are dropped before writing, whatever their value.
+Words that make a field a credential or a payload, wherever they stand in its name: `password`, `db_password`, `adminPass`,
+`X-Auth-Token`, `application_credential_secret`. Names are split at separators and camelCase humps and compared word by
+word, so `secretRef` or `passthrough` are not words of this list.
 */
-const forbiddenKeys = /^(?:payload|payload_content_type|password|passphrase|token|auth_token|x[\-_]auth[\-_]token|x[\-_]subject[\-_]token|application_credential_secret|secret)$/iv;
+const credentialWords = new Set(['password', 'passwd', 'pwd', 'pass', 'passphrase', 'secret', 'token', 'payload', 'credential', 'credentials', 'apikey', 'privatekey']);
+
+/**
+A last word that makes the field a reference to, or a property of, a credential rather than the credential itself:
+`secret_ref`, `secretType`, `token_expires_at`, `payload_content_type`.
+*/
+const describingWords = new Set(['ref', 'refs', 'href', 'id', 'ids', 'type', 'types', 'at', 'expires', 'lookups', 'count', 'algorithm', 'mode']);
+
+function wordsOf(key: string): string[] {
+	return key
+		.replaceAll(/(?<=[\d\p{Lowercase_Letter}])(?=\p{Uppercase_Letter})/gv, ' ')
+		.toLowerCase()
+		.split(/[^\d\p{Letter}]+/v)
+		.filter(word => word !== '');
+}
+
+/**
+Whether a field of that name is dropped from a cached inventory, whatever its value: credentials and payloads, and Nova's
+`user_data` (`OS-EXT-SRV-ATTR:user_data`, shown to admins), which carries cloud-init's passwords and keys.
+*/
+export function isForbiddenKey(key: string): boolean {
+	const words = wordsOf(key);
+	const isUserData = words.some((word, index) => word === 'userdata' || (word === 'user' && words[index + 1] === 'data'));
+	const last = words.at(-1) ?? '';
+	const isDescription = words.length > 1 && describingWords.has(last);
+	return isUserData || (!isDescription && words.some(word => credentialWords.has(word)));
+}
 
 /**
 A deep copy of `value` without any field named like a credential or a payload.
@@ -72,7 +100,7 @@ export function scrub<T>(value: T): T {
 	if (value !== null && typeof value === 'object') {
 		const copy: Record<string, unknown> = {};
 		for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
-			if (!forbiddenKeys.test(key)) {
+			if (!isForbiddenKey(key)) {
 				copy[key] = scrub(field);
 			}
 		}

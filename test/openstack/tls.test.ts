@@ -1,51 +1,18 @@
 /* eslint-disable @typescript-eslint/naming-convention -- request and response bodies are OpenStack's snake_case JSON. */
-import {execFileSync} from 'node:child_process';
 import {once} from 'node:events';
-import {mkdtemp, readFile, rm} from 'node:fs/promises';
 import https from 'node:https';
 import type {AddressInfo} from 'node:net';
-import {tmpdir} from 'node:os';
-import path from 'node:path';
 import test from 'ava';
 import {isOpenStackError} from '../../source/openstack/errors.js';
 import {HttpClient} from '../../source/openstack/http.js';
 import {openSession} from '../../source/openstack/session.js';
 import {collect} from '../helpers/collect.js';
 import {createFakeCloud} from '../helpers/fake-cloud.js';
+import {selfSigned} from '../helpers/tls.js';
 
 function text(chunks: Uint8Array[]): string {
 	const decoder = new TextDecoder();
 	return chunks.map(chunk => decoder.decode(chunk, {stream: true})).join('') + decoder.decode();
-}
-
-/**
-A throwaway self-signed certificate for 127.0.0.1, made for this run only (never stored in the repository).
-*/
-async function selfSigned(t: {teardown(fn: () => unknown): void}): Promise<{cert: string; key: string; certFile: string}> {
-	const dir = await mkdtemp(path.join(tmpdir(), 'backstack-tls-'));
-	t.teardown(async () => {
-		await rm(dir, {recursive: true, force: true});
-	});
-	const certFile = path.join(dir, 'cert.pem');
-	const keyFile = path.join(dir, 'key.pem');
-	execFileSync('openssl', [
-		'req',
-		'-x509',
-		'-newkey',
-		'rsa:2048',
-		'-nodes',
-		'-days',
-		'1',
-		'-subj',
-		'/CN=127.0.0.1',
-		'-addext',
-		'subjectAltName=IP:127.0.0.1',
-		'-keyout',
-		keyFile,
-		'-out',
-		certFile,
-	], {stdio: 'ignore'});
-	return {cert: await readFile(certFile, 'utf8'), key: await readFile(keyFile, 'utf8'), certFile};
 }
 
 async function httpsServer(t: {teardown(fn: () => unknown): void}, credentials: {cert: string; key: string}) {

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import {configDirectory, createInventoryCache, scrub} from '../../source/store/cache.js';
+import {server} from '../core/builders.js';
 import {now, storyInventories} from './helpers.js';
 
 async function temporaryDirectory(t: {teardown(fn: () => Promise<void>): void}): Promise<string> {
@@ -66,4 +67,29 @@ test('the cache lives in BACKSTACK_CONFIG_DIR, else under XDG_CONFIG_HOME, else 
 	t.is(configDirectory(Object.fromEntries([['BACKSTACK_CONFIG_DIR', '/tmp/x']]), '/home/a'), '/tmp/x');
 	t.is(configDirectory(Object.fromEntries([['XDG_CONFIG_HOME', '/cfg']]), '/home/a'), '/cfg/backstack');
 	t.is(configDirectory({}, '/home/a'), '/home/a/.config/backstack');
+});
+
+test('credential words anywhere in a name, and Nova user_data, are dropped; references to credentials are kept', t => {
+	const dropped = ['db_password', 'adminPass', 'OS-EXT-SRV-ATTR:user_data', 'user_data', 'userData', 'X-Subject-Token', 'application_credential_secret', 'mysql-root-passwd', 'api_token', 'payload'];
+	const kept = ['secret_ref', 'secretRef', 'secret_type', 'secretLookups', 'secrets', 'encryption_key_id', 'passthrough', 'token_expires_at', 'payload_content_type', 'name', 'bypass'];
+	const scrubbed = scrub(Object.fromEntries([...dropped, ...kept].map(key => [key, `value-of-${key}`])));
+	t.deepEqual(Object.keys(scrubbed).toSorted(), kept.toSorted());
+});
+
+test('a server\'s user data and password-named metadata never reach the cache file', async t => {
+	const directory = await temporaryDirectory(t);
+	const inventory = storyInventories()['p-web']!;
+	inventory.servers.push(server({
+		id: 's-web', metadata: Object.fromEntries([['db_password', 'hunter3'], ['role', 'web']]), raw: {'OS-EXT-SRV-ATTR:user_data': 'I2Nsb3VkLWNvbmZpZyBwYXNzd29yZA=='},
+	}));
+	const cache = createInventoryCache({directory});
+	await cache.set('testcloud', 'p-web', inventory);
+	await cache.close();
+	const file = await readFile(path.join(directory, 'inventory-cache.json'), 'utf8');
+	t.false(file.includes('I2Nsb3VkLWNvbmZpZyBwYXNzd29yZA=='));
+	t.false(file.includes('hunter3'));
+	const reopened = createInventoryCache({directory});
+	const cached = await reopened.get('testcloud', 'p-web');
+	await reopened.close();
+	t.deepEqual(cached?.inventory.servers.map(entry => entry.metadata), [{role: 'web'}]);
 });
