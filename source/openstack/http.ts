@@ -1,5 +1,5 @@
 /*
-The one place HTTP happens: ky underneath, with backstack's own rules on top.
+The one place HTTP happens: Node's fetch (undici) underneath, with backstack's own rules on top.
 
 - Every request has a timeout (until the response headers arrive) and honours the caller's AbortSignal.
 - Idempotent requests (GET/HEAD) are retried on connection errors, 502/503/504 and 429, with exponential backoff and full
@@ -11,7 +11,6 @@ The one place HTTP happens: ky underneath, with backstack's own rules on top.
 - `DebugSink` gets one line per request: method, URL, status, duration, request ID. Never headers, bodies or tokens.
 */
 import {readFileSync} from 'node:fs';
-import ky from 'ky';
 import {Agent, type Dispatcher} from 'undici';
 import {OpenStackError, parseServiceMessage} from './errors.js';
 import type {ServiceName} from './types.js';
@@ -379,23 +378,35 @@ export class HttpClient {
 			body = spec.body as BodyInit;
 		}
 
-		const fetchFunction = this.#fetch;
 		const isStreamed = body instanceof ReadableStream;
-		return ky(spec.url, {
+		const init = {
 			method: spec.method,
 			headers,
 			body,
-			signal: spec.signal,
-			timeout: spec.timeoutMs ?? this.timeoutMs,
-			retry: 0,
-			throwHttpErrors: false,
 			// A streamed body cannot be replayed anyway; with redirects allowed, fetch keeps every chunk sent in case a 307
 			// asks for it again (1 GiB upload → 1 GiB resident). OpenStack APIs do not redirect writes.
 			...(isStreamed && {duplex: 'half', redirect: 'error'}),
-			...(fetchFunction && {fetch: fetchFunction}),
-			// Not a ky or Request option: ky hands it on to fetch, which takes its connection pool from it.
+			// Not in the DOM's RequestInit: Node's fetch takes its connection pool (here: the TLS options) from it.
 			...(this.#dispatcher && {dispatcher: this.#dispatcher}),
-		});
+		};
+		const fetchFunction = this.#fetch ?? fetch;
+		const timeoutMs = spec.timeoutMs ?? this.timeoutMs;
+		if (timeoutMs === false) {
+			return fetchFunction(spec.url, {...init, ...(spec.signal && {signal: spec.signal})} as RequestInit);
+		}
+
+		// The timeout runs until the response headers arrive, not while the body is read (a large download may take
+		// minutes): AbortSignal.timeout() cannot be stopped, so an own timer aborts, and is cleared once fetch resolves.
+		const timer = new AbortController();
+		const timeout = setTimeout(() => {
+			timer.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError'));
+		}, timeoutMs);
+		try {
+			const signal = spec.signal ? AbortSignal.any([spec.signal, timer.signal]) : timer.signal;
+			return await fetchFunction(spec.url, {...init, signal} as RequestInit);
+		} finally {
+			clearTimeout(timeout);
+		}
 	}
 
 	/**

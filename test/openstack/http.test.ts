@@ -1,4 +1,7 @@
 /* eslint-disable @typescript-eslint/naming-convention -- fixtures and request bodies are OpenStack's snake_case JSON. */
+import {once} from 'node:events';
+import {createServer} from 'node:http';
+import type {AddressInfo} from 'node:net';
 import test from 'ava';
 import {
 	isForbidden,
@@ -240,6 +243,34 @@ test('every request has a timeout', async t => {
 		service: 'cinder', method: 'GET', url: `${server.url}/slow`, auth: false,
 	}));
 	t.is(error.message, 'cinder GET /slow failed: no answer within 100 ms');
+});
+
+test('the timeout covers the wait for the answer, not the reading of a long body', async t => {
+	const server = createServer((_request, response) => {
+		response.writeHead(200, {'content-type': 'application/octet-stream'});
+		let sent = 0;
+		const tick = setInterval(() => {
+			response.write('x'.repeat(1000));
+			if (++sent !== 6) {
+				return;
+			}
+
+			clearInterval(tick);
+			response.end();
+		}, 50);
+	});
+	server.listen(0, '127.0.0.1');
+	await once(server, 'listening');
+	t.teardown(() => {
+		server.closeAllConnections();
+		server.close();
+	});
+	const {http} = client({retries: 0, timeoutMs: 100});
+	const response = await http.send({
+		service: 'glance', method: 'GET', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/file`, auth: false,
+	});
+	const body = await response.text();
+	t.is(body.length, 6000);
 });
 
 test('a caller\'s AbortSignal stops the request and the retries', async t => {
