@@ -1,18 +1,16 @@
 /*
 The preview reader: what a plan will create, change and destroy, before it runs.
 */
-import {dangerOf} from './operations.js';
+import {describeCheck} from './checks.js';
+import {dangerOf, operationOf} from './operations/index.js';
 import {describeRef, isRef} from './refs.js';
+import {hasText, type Show} from './text.js';
 import type {
-	OperationName,
-	Operations,
 	Action,
-	Check,
 	Confirmation,
 	Danger,
 	Plan,
 	Step,
-	Value,
 } from './types.js';
 
 export type PreviewRow = {
@@ -47,151 +45,11 @@ export type Preview = {
 	counts: Record<Danger, number>;
 };
 
-type Show = (value: Value<string | number> | undefined) => string;
-
-/**
-A string that says something (neither undefined nor empty).
-*/
-export function hasText(value: string | undefined): value is string {
-	return value !== undefined && value !== '';
-}
-
-function quote(value: string): string {
-	return `"${value}"`;
-}
-
-type DescribeInput<K extends OperationName> = {args: Operations[K]; show: Show};
-
-const actionDescriptions: {[K in OperationName]: (input: DescribeInput<K>) => string} = {
-	'cinder.createVolume'({args, show}) {
-		const a = args;
-		let source = 'empty';
-		if (a.backupId !== undefined) {
-			source = `from backup ${a.backupId} (microversion 3.47)`;
-		} else if (a.imageRef !== undefined) {
-			source = `from image ${show(a.imageRef)}`;
-		} else if (a.snapshotId !== undefined) {
-			source = `from snapshot ${show(a.snapshotId)}`;
-		}
-
-		const size = a.size === undefined ? 'size of the source' : `${show(a.size)} GiB`;
-		return `Create volume ${quote(a.name ?? '')} ${source}, ${size}, type ${a.volumeType ?? 'default'}`;
-	},
-	'cinder.restoreBackup'({args, show}) {
-		return args.volumeId === undefined
-			? `Restore backup ${args.backupId} to a new volume ${quote(args.name ?? '')} (default type)`
-			: `Restore backup ${args.backupId} onto volume ${show(args.volumeId)} (overwrites its data)`;
-	},
-	'cinder.createBackup'({args, show}) {
-		const a = args;
-		const flavour = [a.incremental ? 'incremental' : 'full', a.force ? 'forced (volume in use)' : ''].filter(Boolean).join(', ');
-		return `Back up volume ${show(a.volumeId)} (${flavour}) as ${quote(a.name ?? '')}`;
-	},
-	'cinder.createSnapshot'({args, show}) {
-		return `Snapshot volume ${show(args.volumeId)}${args.force ? ' (force, volume in use)' : ''} as ${quote(args.name ?? '')}`;
-	},
-	'cinder.uploadVolumeToImage'({args, show}) {
-		return `Upload volume ${show(args.volumeId)} to image ${quote(args.imageName)} (${args.diskFormat ?? 'raw'}/${args.containerFormat ?? 'bare'})`;
-	},
-	'cinder.deleteVolume'({args, show}) {
-		return `Delete volume ${show(args.volumeId)}`;
-	},
-	'cinder.deleteSnapshot'({args, show}) {
-		return `Delete snapshot ${show(args.snapshotId)}`;
-	},
-	'glance.createImage'({args, show}) {
-		const properties = Object.entries(args.properties ?? {}).map(([key, value]) => `${key}=${show(value)}`);
-		return `Create image ${quote(args.name)} (${args.diskFormat}/${args.containerFormat})${properties.length > 0 ? ` with ${properties.join(', ')}` : ''}`;
-	},
-	'glance.uploadImageData'({args, show}) {
-		return `Upload ${args.path} into image ${show(args.imageId)}`;
-	},
-	'glance.downloadImage'({args}) {
-		return `Download image ${args.imageId} to ${args.path} (resumable, checksum verified)`;
-	},
-	'glance.setImageProperties'({args, show}) {
-		const properties = Object.entries(args.properties).map(([key, value]) => `${key}=${show(value)}`);
-		return `Set ${properties.join(', ')} on image ${show(args.imageId)}`;
-	},
-	'glance.removeImageProperties'({args, show}) {
-		return `Remove ${args.keys.length === 1 ? 'property' : 'properties'} ${args.keys.join(', ')} from image ${show(args.imageId)}`;
-	},
-	'nova.createServerImage'({args}) {
-		return `Create image ${quote(args.name)} of server ${args.serverId} (createImage)`;
-	},
-	'barbican.storeSecret'({args}) {
-		const a = args;
-		const attributes = [a.secretType, a.algorithm, a.bitLength === undefined ? undefined : `${a.bitLength} bit`, a.mode].filter(value => hasText(value)).join(' ');
-		return `Store ${a.path} as a new Barbican secret ${quote(a.name ?? '')}${hasText(attributes) ? ` (${attributes})` : ''}`;
-	},
-	'barbican.exportSecret'({args}) {
-		return `Write the plaintext of secret ${args.secretId} to ${args.path} (mode `
-			+ `0600)${hasText(args.hexPath) ? ` and its LUKS passphrase form to ${args.hexPath}` : ''}`;
-	},
-};
-
 /**
 One line for an action; `show` renders values (refs in previews, resolved values while running).
 */
 export function describeAction(action: Action, show: Show): string {
-	const describe = actionDescriptions[action.op] as (input: DescribeInput<OperationName>) => string;
-	return describe({args: action.args, show});
-}
-
-export function describeCheck(check: Check): string {
-	switch (check.kind) {
-		case 'volume-status': {
-			return `volume ${check.volumeId} is ${check.in.join(' or ')}`;
-		}
-
-		case 'volume-min-size': {
-			return `volume ${check.volumeId} is at least ${check.size} GiB`;
-		}
-
-		case 'volume-type-is': {
-			return `volume ${check.volumeId} has type ${check.volumeType}`;
-		}
-
-		case 'backup-status': {
-			return `backup ${check.backupId} is ${check.in.join(' or ')}`;
-		}
-
-		case 'snapshot-status': {
-			return `snapshot ${check.snapshotId} is ${check.in.join(' or ')}`;
-		}
-
-		case 'volume-type-exists': {
-			return `volume type ${check.volumeType} exists`;
-		}
-
-		case 'secret-exists': {
-			return `Barbican secret ${check.secretId} exists`;
-		}
-
-		case 'image-status': {
-			return `image ${check.imageId} is ${check.in.join(' or ')}`;
-		}
-
-		case 'server-status': {
-			return `server ${check.serverId} is ${check.in.join(' or ')}`;
-		}
-
-		case 'available-full-backup': {
-			return `volume ${check.volumeId} has an available full backup`;
-		}
-
-		case 'microversion': {
-			return `${check.service} supports microversion ${check.atLeast}`;
-		}
-
-		case 'file-readable': {
-			return `${check.path} is readable`;
-		}
-
-		case 'file-absent': {
-			return `${check.path} does not exist yet`;
-		}
-	}
+	return operationOf(action).describe(action.args, show);
 }
 
 function describeWait(step: Step, show: Show): string | undefined {

@@ -7,46 +7,26 @@ each resource to reach a done status and stopping at once on a failure status. W
 are removed at the end; resources a failed or cancelled plan leaves behind are offered for cleanup.
 */
 import {randomUUID} from 'node:crypto';
-import {createReadStream} from 'node:fs';
-import {
-	access,
-	constants,
-	link,
-	lstat,
-	open,
-	rename,
-	stat,
-	unlink,
-} from 'node:fs/promises';
 import process from 'node:process';
 import type {CloudSession} from '../../openstack/api.js';
-import {ChecksumMismatchError} from '../../openstack/index.js';
-import {backoff, isMicroversionAtLeast, systemClock} from './clock.js';
-import {isEncryptedBackup} from './encryption.js';
-import {httpStatusOf, PlanError} from './errors.js';
-import {describeAction, describeCheck, isConfirmed} from './describe.js';
-import {
-	hexBytes,
-	identityOf,
-	removeCreatedFile,
-	writeNewFile,
-} from './files.js';
-import {intentKey, intentOf, isOutcomeUnknown} from './intents.js';
+import {backoff, systemClock} from './clock.js';
+import {evaluateCheck, describeCheck} from './checks.js';
+import {PlanError} from './errors.js';
+import {describeAction, isConfirmed} from './describe.js';
+import {intentOf, isOutcomeUnknown} from './intents.js';
 import {JournalWriter, type JournalRecord} from './journal.js';
+import {operationOf, type StepContext as OperationContext, type StepOutputs} from './operations/index.js';
+import {resolveRefOr} from './operations/shared.js';
 import {
 	collectRefs,
 	isRef,
-	resolveAll,
-	resolveRef,
-	validatePlan,
 	type Outputs,
 } from './refs.js';
+import {removeAll} from './removal.js';
+import {messageOf, readStatus} from './status.js';
 import type {
-	Action,
-	Check,
 	Clock,
 	CreatedResource,
-	FileIdentity,
 	Plan,
 	PlanEvent,
 	Step,
@@ -55,6 +35,7 @@ import type {
 	Wait,
 	WaitResource,
 } from './types.js';
+import {validatePlan} from './validate.js';
 
 export {httpStatusOf, PlanError} from './errors.js';
 
@@ -125,334 +106,16 @@ class EventQueue<T> {
 	}
 }
 
-function shown(resource: {id: string; name?: string}): string {
-	return resource.name === undefined || resource.name === '' ? resource.id : resource.name;
-}
-
-function messageOf(error: unknown): string {
-	return error instanceof Error ? error.message : String(error);
-}
-
-function need<T>(service: T | undefined, name: string): T {
-	if (service === undefined) {
-		throw new PlanError(`This cloud has no ${name} endpoint in its catalog.`);
-	}
-
-	return service;
-}
-
-/**
-Current status of a resource, or undefined once it is gone.
-*/
-async function readStatus(session: CloudSession, resource: WaitResource | 'backup', id: string, signal?: AbortSignal): Promise<string | undefined> {
-	switch (resource) {
-		case 'volume': {
-			const volume = await need(session.cinder, 'Cinder').findVolume(id, {signal});
-			return volume?.status;
-		}
-
-		case 'backup': {
-			const backup = await need(session.cinder, 'Cinder').findBackup(id, {signal});
-			return backup?.status;
-		}
-
-		case 'snapshot': {
-			try {
-				const snapshot = await need(session.cinder, 'Cinder').getSnapshot(id, {signal});
-				return snapshot.status;
-			} catch (error) {
-				if (httpStatusOf(error) === 404) {
-					return undefined;
-				}
-
-				throw error;
-			}
-		}
-
-		case 'image': {
-			const image = await need(session.glance, 'Glance').findImage(id, {signal});
-			return image?.status;
-		}
-	}
-}
-
-async function doesFileExist(path: string): Promise<boolean> {
-	try {
-		await stat(path);
-		return true;
-	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-			return false;
-		}
-
-		throw error;
-	}
-}
-
-type Checker<K extends Check['kind']> = (check: Extract<Check, {kind: K}>, session: CloudSession, signal?: AbortSignal) => Promise<string | undefined>;
-
-function statusProblem(what: string, resource: {id: string; name?: string; status: string} | undefined, id: string, allowed: string[]): string | undefined {
-	if (!resource) {
-		return `${what} ${id} does not exist.`;
-	}
-
-	return allowed.includes(resource.status) ? undefined : `${what} ${shown(resource)} is ${resource.status}, not ${allowed.join(' or ')}.`;
-}
-
-async function volumeOrProblem(session: CloudSession, volumeId: string, signal?: AbortSignal) {
-	const volume = await need(session.cinder, 'Cinder').findVolume(volumeId, {signal});
-	return volume ?? `Volume ${volumeId} does not exist.`;
-}
-
-const checkers: {[K in Check['kind']]: Checker<K>} = {
-	async 'volume-status'(check, session, signal) {
-		const volume = await need(session.cinder, 'Cinder').findVolume(check.volumeId, {signal});
-		return statusProblem('Volume', volume, check.volumeId, check.in);
-	},
-	async 'volume-min-size'(check, session, signal) {
-		const volume = await volumeOrProblem(session, check.volumeId, signal);
-		if (typeof volume === 'string') {
-			return volume;
-		}
-
-		return volume.size >= check.size ? undefined : `Volume ${shown(volume)} has ${volume.size} GiB; the backup needs ${check.size} GiB.`;
-	},
-	async 'volume-type-is'(check, session, signal) {
-		const volume = await volumeOrProblem(session, check.volumeId, signal);
-		if (typeof volume === 'string') {
-			return volume;
-		}
-
-		const isMatch = volume.volumeType === check.volumeType || volume.volumeTypeId === check.volumeType;
-		return isMatch ? undefined : `Volume ${shown(volume)} has type ${volume.volumeType ?? 'unknown'}; it must be ${check.volumeType}.`;
-	},
-	async 'backup-status'(check, session, signal) {
-		const backup = await need(session.cinder, 'Cinder').findBackup(check.backupId, {signal});
-		return statusProblem('Backup', backup, check.backupId, check.in);
-	},
-	async 'snapshot-status'(check, session, signal) {
-		const status = await readStatus(session, 'snapshot', check.snapshotId, signal);
-		return statusProblem('Snapshot', status === undefined ? undefined : {id: check.snapshotId, status}, check.snapshotId, check.in);
-	},
-	async 'volume-type-exists'(check, session, signal) {
-		const types = await need(session.cinder, 'Cinder').listVolumeTypes({signal});
-		return types.some(type => type.id === check.volumeType || type.name === check.volumeType)
-			? undefined
-			: `Volume type ${check.volumeType} does not exist (or is not visible to this project).`;
-	},
-	async 'secret-exists'(check, session, signal) {
-		const secret = await need(session.barbican, 'Barbican').findSecret(check.secretId, {signal});
-		return secret ? undefined : `Barbican secret ${check.secretId} does not exist: the encrypted data cannot be decrypted.`;
-	},
-	async 'image-status'(check, session, signal) {
-		const image = await need(session.glance, 'Glance').findImage(check.imageId, {signal});
-		return statusProblem('Image', image, check.imageId, check.in);
-	},
-	async 'server-status'(check, session, signal) {
-		const server = await need(session.nova, 'Nova').getServer(check.serverId, {signal});
-		return statusProblem('Server', server, check.serverId, check.in);
-	},
-	async 'available-full-backup'(check, session, signal) {
-		for await (const backup of need(session.cinder, 'Cinder').listBackups({signal})) {
-			if (backup.volumeId === check.volumeId && backup.status === 'available' && !backup.isIncremental) {
-				return undefined;
-			}
-		}
-
-		return `Volume ${check.volumeId} has no available full backup to build an incremental on.`;
-	},
-	async microversion(check, session) {
-		const api = check.service === 'cinder' ? need(session.cinder, 'Cinder') : need(session.nova, 'Nova');
-		return isMicroversionAtLeast(api.microversion.max, check.atLeast)
-			? undefined
-			: `${check.service} supports microversions up to ${api.microversion.max}; ${check.atLeast} is needed.`;
-	},
-	async 'file-readable'(check) {
-		try {
-			await access(check.path, constants.R_OK);
-			return undefined;
-		} catch {
-			return `${check.path} cannot be read.`;
-		}
-	},
-	async 'file-absent'(check) {
-		return await doesFileExist(check.path) ? `${check.path} already exists; it will not be overwritten.` : undefined;
-	},
-};
-
-/**
-Undefined when the check passes, else why not.
-*/
-export async function evaluateCheck(check: Check, session: CloudSession, signal?: AbortSignal): Promise<string | undefined> {
-	const checker = checkers[check.kind] as Checker<Check['kind']>;
-	return checker(check, session, signal);
-}
-
-type StepContext = {
-	step: Step;
-	session: CloudSession;
-	outputs: Outputs;
-	signal: AbortSignal;
-	clock: Clock;
-	emit: (event: PlanEvent) => void;
+type StepContext = OperationContext & {
 	/**
 	Called as soon as the call was accepted (before any wait).
 	*/
-	accepted: (outputs: Record<string, string | number>) => void;
-	/**
-	Called the moment a local file was created (absolute path), or moved (`movedFrom`: the path it was recorded under).
-	*/
-	createdFile: (file: string, identity: FileIdentity, movedFrom?: string) => void;
-	/**
-	The step's mark (intents.ts), journalled before the call: the call stamps it on what it creates.
-	*/
-	intent?: string;
+	accepted: (outputs: StepOutputs) => void;
 };
-
-/**
-`metadata` with the step's mark added (unchanged without one).
-*/
-function marked(metadata: Record<string, string> | undefined, intent: string | undefined): Record<string, string> | undefined {
-	return intent === undefined ? metadata : {...metadata, [intentKey]: intent};
-}
 
 function throwIfAborted(signal: AbortSignal): void {
 	if (signal.aborted) {
 		throw new CancelledError();
-	}
-}
-
-/**
-Reports bytes at most four times a second, with a rate over the last interval.
-*/
-function byteReporter(context: StepContext, total: number | undefined) {
-	let lastAt = context.clock.now();
-	let lastBytes = 0;
-	let rate: number | undefined;
-	return (transferred: number, isFinal = false) => {
-		const now = context.clock.now();
-		if (!isFinal && now - lastAt < 250) {
-			return;
-		}
-
-		if (now > lastAt) {
-			rate = Math.round((transferred - lastBytes) * 1000 / (now - lastAt));
-		}
-
-		lastAt = now;
-		lastBytes = transferred;
-		context.emit({
-			type: 'bytes', stepId: context.step.id, transferred, total, rate, at: now,
-		});
-	};
-}
-
-async function perform(action: Action, context: StepContext): Promise<Record<string, string | number>> {
-	const {session, outputs, signal} = context;
-	// Calls that change the cloud are not aborted half-way: their result must be recorded (the executor checks
-	// the signal right after). Reads, waits and byte transfers are.
-	const options = {};
-	switch (action.op) {
-		case 'cinder.createVolume': {
-			return createVolumeFor(action.args, context);
-		}
-
-		case 'cinder.restoreBackup': {
-			const args = resolveAll(action.args, outputs);
-			const cinder = need(session.cinder, 'Cinder');
-			if (args.volumeId === undefined) {
-				const backup = await cinder.getBackup(args.backupId, {signal});
-				if (isEncryptedBackup(backup)) {
-					throw new PlanError(`Backup ${args.backupId} is encrypted: restoring it without a target volume makes a volume of the default type that ends error_restoring.`);
-				}
-			}
-
-			const result = await cinder.restoreBackup(args.backupId, args.volumeId === undefined ? {name: args.name} : {volumeId: String(args.volumeId)}, options);
-			return {volumeId: result.volumeId};
-		}
-
-		case 'cinder.createBackup': {
-			const args = resolveAll(action.args, outputs);
-			const {id} = await need(session.cinder, 'Cinder').createBackup({...args, volumeId: String(args.volumeId), metadata: marked(args.metadata, context.intent)}, options);
-			return {backupId: id};
-		}
-
-		case 'cinder.createSnapshot': {
-			const args = resolveAll(action.args, outputs);
-			const snapshot = await need(session.cinder, 'Cinder').createSnapshot({...args, volumeId: String(args.volumeId), metadata: marked(undefined, context.intent)}, options);
-			return {snapshotId: snapshot.id};
-		}
-
-		case 'cinder.uploadVolumeToImage': {
-			const {volumeId, ...request} = resolveAll(action.args, outputs);
-			const {imageId} = await need(session.cinder, 'Cinder').uploadVolumeToImage(String(volumeId), request, options);
-			return {imageId};
-		}
-
-		case 'cinder.deleteVolume': {
-			await need(session.cinder, 'Cinder').deleteVolume(String(resolveRefOr(action.args.volumeId, outputs)), options);
-			return {};
-		}
-
-		case 'cinder.deleteSnapshot': {
-			await need(session.cinder, 'Cinder').deleteSnapshot(String(resolveRefOr(action.args.snapshotId, outputs)), options);
-			return {};
-		}
-
-		case 'glance.createImage': {
-			const args = resolveAll(action.args, outputs);
-			const properties = marked(Object.fromEntries(Object.entries(args.properties ?? {}).map(([key, value]) => [key, String(value)])), context.intent);
-			const image = await need(session.glance, 'Glance').createImage({
-				name: args.name, diskFormat: args.diskFormat, containerFormat: args.containerFormat, properties,
-			}, options);
-			return {imageId: image.id};
-		}
-
-		case 'glance.uploadImageData': {
-			const imageId = String(resolveRefOr(action.args.imageId, outputs));
-			const {size} = await stat(action.args.path);
-			const report = byteReporter(context, size);
-			report(0, true);
-			await need(session.glance, 'Glance').uploadImageData(imageId, createReadStream(action.args.path), {
-				signal,
-				size,
-				onProgress(progress) {
-					report(progress.transferred);
-				},
-			});
-			report(size, true);
-			return {imageId};
-		}
-
-		case 'glance.downloadImage': {
-			return downloadImage(action.args.imageId, action.args.path, context);
-		}
-
-		case 'glance.setImageProperties': {
-			const imageId = String(resolveRefOr(action.args.imageId, outputs));
-			const properties = Object.fromEntries(Object.entries(resolveAll(action.args.properties, outputs)).map(([key, value]) => [key, String(value)]));
-			await need(session.glance, 'Glance').setImageProperties(imageId, properties, options);
-			return {imageId};
-		}
-
-		case 'glance.removeImageProperties': {
-			const imageId = String(resolveRefOr(action.args.imageId, outputs));
-			await need(session.glance, 'Glance').removeImageProperties(imageId, action.args.keys, options);
-			return {imageId};
-		}
-
-		case 'nova.createServerImage': {
-			const {imageId} = await need(session.nova, 'Nova').createServerImage(action.args.serverId, {name: action.args.name, metadata: marked(action.args.metadata, context.intent)}, options);
-			return {imageId};
-		}
-
-		case 'barbican.storeSecret': {
-			return storeSecretFromFile(action.args, session);
-		}
-
-		case 'barbican.exportSecret': {
-			return exportSecret(action.args, context);
-		}
 	}
 }
 
@@ -480,7 +143,7 @@ async function sendMarked(step: Step, context: StepContext, earlier: string | un
 		type: 'request', stepId: step.id, op: step.action.op, summary: describeAction(step.action, value => showResolved(value, context.outputs)), at: context.clock.now(),
 	});
 	try {
-		return await perform(step.action, {...context, intent: mark});
+		return await operationOf(step.action).perform(step.action.args, {...context, intent: mark});
 	} catch (error) {
 		if (intent === undefined || mark === undefined || signal.aborted || !isOutcomeUnknown(error)) {
 			throw error;
@@ -505,170 +168,12 @@ function showResolved(value: Value<string | number> | undefined, outputs: Output
 	return String(resolved);
 }
 
-function resolveRefOr<T>(value: T | {$ref: string; output: string}, outputs: Outputs): T | string | number {
-	return collectRefs(value).length > 0 ? resolveRef(value as {$ref: string; output: string}, outputs) : value as T;
-}
-
-/**
-Writes to `<path>.part` (mode 0600), resumes it with a Range request, moves it to `path` once the checksum matched
-(never over a file that appeared there meanwhile). The partial file is journalled the moment it exists.
-*/
-async function downloadImage(imageId: string, path: string, context: StepContext): Promise<Record<string, string | number>> {
-	const glance = need(context.session.glance, 'Glance');
-	const image = await glance.getImage(imageId, {signal: context.signal});
-	const partial = `${path}.part`;
-	let offset = 0;
-	if (await doesFileExist(partial)) {
-		const partialFile = await lstat(partial);
-		offset = partialFile.size;
-		if (!partialFile.isFile() || (image.size !== undefined && offset > image.size)) {
-			await unlink(partial);
-			offset = 0;
-		}
-	}
-
-	const report = byteReporter(context, image.size);
-	report(offset, true);
-	// O_NOFOLLOW: a link put at <path>.part does not make the download append to the file it points at.
-	// eslint-disable-next-line no-bitwise
-	const handle = await open(partial, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
-	let identity: FileIdentity;
-	try {
-		identity = identityOf(await handle.stat({bigint: true}));
-	} catch (error) {
-		await handle.close();
-		throw error;
-	}
-
-	context.createdFile(partial, identity);
-	let transferred = offset;
-	try {
-		const stream = glance.downloadImage(imageId, {
-			signal: context.signal,
-			offset: offset > 0 ? offset : undefined,
-			prefix: offset > 0 ? createReadStream(partial, {end: offset - 1}) : undefined,
-		});
-		for await (const chunk of stream) {
-			await handle.write(chunk);
-			transferred += chunk.byteLength;
-			report(transferred);
-		}
-	} catch (error) {
-		await handle.close();
-		if (error instanceof ChecksumMismatchError) {
-			// A partial file that does not match must not be resumed.
-			await unlink(partial);
-		}
-
-		throw error;
-	}
-
-	await handle.close();
-	report(transferred, true);
-	await moveWithoutReplacing(partial, path);
-	context.createdFile(path, identity, partial);
-	return {path, bytes: transferred};
-}
-
-async function moveWithoutReplacing(from: string, to: string): Promise<void> {
-	try {
-		// A hard link fails with EEXIST where rename would replace.
-		await link(from, to);
-	} catch (error) {
-		const {code} = error as NodeJS.ErrnoException;
-		if (code === 'EEXIST') {
-			throw new PlanError(`${to} appeared during the download; it was not overwritten (the download stays in ${from}).`);
-		}
-
-		if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') {
-			throw error;
-		}
-
-		// A file system without hard links: rename, after checking once more.
-		if (await doesFileExist(to)) {
-			throw new PlanError(`${to} appeared during the download; it was not overwritten (the download stays in ${from}).`);
-		}
-
-		await rename(from, to);
-		return;
-	}
-
-	await unlink(from);
-}
-
-/**
-Not aborted half-way (see perform).
-*/
-async function createVolumeFor(raw: Extract<Action, {op: 'cinder.createVolume'}>['args'], context: StepContext): Promise<Record<string, string | number>> {
-	const {session, outputs} = context;
-	const options = {};
-	const args = resolveAll(raw, outputs);
-	const volume = await need(session.cinder, 'Cinder').createVolume({
-		size: args.size === undefined ? 0 : Number(args.size),
-		name: args.name,
-		description: args.description,
-		volumeType: args.volumeType,
-		backupId: args.backupId,
-		imageRef: args.imageRef === undefined ? undefined : String(args.imageRef),
-		snapshotId: args.snapshotId === undefined ? undefined : String(args.snapshotId),
-		metadata: marked(args.metadata, context.intent),
-	}, options);
-	return {volumeId: volume.id};
-}
-
-async function storeSecretFromFile(args: Extract<Action, {op: 'barbican.storeSecret'}>['args'], session: CloudSession): Promise<Record<string, string | number>> {
-	const {path, ...attributes} = args;
-	const handle = await open(path, 'r');
-	let payload: Uint8Array;
-	try {
-		payload = await handle.readFile();
-	} finally {
-		await handle.close();
-	}
-
-	try {
-		const {id} = await need(session.barbican, 'Barbican').storeSecret({...attributes, payload});
-		return {secretId: id};
-	} finally {
-		payload.fill(0);
-	}
-}
-
-/**
-Each file is created new ('wx', 0600: never with wider permissions, never over another file) and journalled, with its
-identity, the moment it exists: the hex file is a resource of its own.
-*/
-async function exportSecret(args: {secretId: string; path: string; hexPath?: string}, context: StepContext): Promise<Record<string, string | number>> {
-	const payload = await need(context.session.barbican, 'Barbican').getSecretPayload(args.secretId, {signal: context.signal});
-	try {
-		await writeNewFile(args.path, payload, identity => {
-			context.createdFile(args.path, identity);
-		});
-		const {hexPath} = args;
-		if (hexPath !== undefined) {
-			const hex = hexBytes(payload);
-			try {
-				await writeNewFile(hexPath, hex, identity => {
-					context.createdFile(hexPath, identity);
-				});
-			} finally {
-				hex.fill(0);
-			}
-		}
-	} finally {
-		payload.fill(0);
-	}
-
-	return args.hexPath === undefined ? {path: args.path} : {path: args.path, hexPath: args.hexPath};
-}
-
 async function failureReason(session: CloudSession, step: Step, ended: {resource: WaitResource; id: string; status: string}): Promise<string> {
 	const {resource, id, status} = ended;
 	let reason = `${resource} ${id} ended ${status}.`;
 	const {cinder} = session;
 	if (cinder && resource !== 'image') {
-		// Cinder files a restore failure under the backup's ID, not the volume's.
-		const ids = step.action.op === 'cinder.restoreBackup' ? [id, step.action.args.backupId] : [id];
+		const ids = [id, ...(operationOf(step.action).messageIds?.(step.action.args) ?? [])];
 
 		for (const uuid of ids) {
 			try {
@@ -728,155 +233,6 @@ async function waitFor(wait: Wait, context: StepContext): Promise<void> {
 			throw new CancelledError();
 		}
 	}
-}
-
-const settledVolume = new Set(['available', 'error', 'error_restoring', 'error_extending', 'error_backing-up', 'error_deleting']);
-const settledSnapshotOrBackup = new Set(['available', 'error', 'error_deleting']);
-
-/**
-Deletes one created resource and waits until it is gone (volumes and snapshots) so that what depends on it can go next.
-*/
-export async function removeResource(session: CloudSession, resource: CreatedResource, clock: Clock, timeoutMs: number): Promise<'gone' | undefined> {
-	const deadline = clock.now() + timeoutMs;
-	const canDelete = async (kind: 'volume' | 'snapshot' | 'backup', settled: Set<string>): Promise<boolean> => {
-		const intervals = backoff();
-		for (;;) {
-			// eslint-disable-next-line no-await-in-loop
-			const status = await readStatus(session, kind, resource.id);
-			if (status === undefined) {
-				return false;
-			}
-
-			if ((status === 'deleting') || settled.has(status)) {
-				return true;
-			}
-
-			if (status === 'in-use') {
-				throw new PlanError(`${kind} ${resource.id} is attached to a server; detach it first.`);
-			}
-
-			if (clock.now() >= deadline) {
-				throw new PlanError(`${kind} ${resource.id} is still ${status}; it cannot be deleted yet.`);
-			}
-
-			// eslint-disable-next-line no-await-in-loop
-			await clock.sleep(intervals.next().value);
-		}
-	};
-
-	const gone = async (kind: 'volume' | 'snapshot' | 'backup'): Promise<void> => {
-		const intervals = backoff();
-		for (;;) {
-			// eslint-disable-next-line no-await-in-loop
-			const status = await readStatus(session, kind, resource.id);
-			if (status === undefined) {
-				return;
-			}
-
-			if (status === 'error_deleting') {
-				throw new PlanError(`${kind} ${resource.id} ended error_deleting.`);
-			}
-
-			if (clock.now() >= deadline) {
-				throw new PlanError(`${kind} ${resource.id} is still ${status}.`);
-			}
-
-			// eslint-disable-next-line no-await-in-loop
-			await clock.sleep(intervals.next().value);
-		}
-	};
-
-	const ignoreMissing = async (call: () => Promise<void>) => {
-		try {
-			await call();
-		} catch (error) {
-			if (httpStatusOf(error) !== 404) {
-				throw error;
-			}
-		}
-	};
-
-	switch (resource.kind) {
-		case 'volume': {
-			const cinder = need(session.cinder, 'Cinder');
-			if (await canDelete('volume', settledVolume)) {
-				await ignoreMissing(async () => cinder.deleteVolume(resource.id));
-				await gone('volume');
-			}
-
-			return;
-		}
-
-		case 'snapshot': {
-			const cinder = need(session.cinder, 'Cinder');
-			if (await canDelete('snapshot', settledSnapshotOrBackup)) {
-				await ignoreMissing(async () => cinder.deleteSnapshot(resource.id));
-				await gone('snapshot');
-			}
-
-			return;
-		}
-
-		case 'backup': {
-			const cinder = need(session.cinder, 'Cinder');
-			if (await canDelete('backup', settledSnapshotOrBackup)) {
-				await ignoreMissing(async () => cinder.deleteBackup(resource.id));
-				await gone('backup');
-			}
-
-			return;
-		}
-
-		case 'image': {
-			await ignoreMissing(async () => need(session.glance, 'Glance').deleteImage(resource.id));
-			return;
-		}
-
-		case 'secret': {
-			await ignoreMissing(async () => need(session.barbican, 'Barbican').deleteSecret(resource.id));
-			return;
-		}
-
-		case 'file': {
-			return await removeCreatedFile(resource) === 'gone' ? 'gone' : undefined;
-		}
-
-		case 'server':
-		case 'volume-type': {
-			throw new PlanError(`backstack does not delete ${resource.kind}s.`);
-		}
-	}
-}
-
-/**
-Removes resources in reverse order of creation, reporting each; returns those that could not be removed.
-@yields cleanup-start, then cleanup-done or cleanup-failed, for each resource.
-*/
-export async function * removeAll(
-	session: CloudSession,
-	resources: CreatedResource[],
-	options: {clock: Clock; timeoutMs: number; onRemoved?: (resource: CreatedResource) => void},
-): AsyncGenerator<PlanEvent, CreatedResource[]> {
-	const failed: CreatedResource[] = [];
-	for (const resource of resources.toReversed()) {
-		yield {type: 'cleanup-start', resource, at: options.clock.now()};
-		try {
-			// eslint-disable-next-line no-await-in-loop
-			const outcome = await removeResource(session, resource, options.clock, options.timeoutMs);
-			resource.removed = true;
-			options.onRemoved?.(resource);
-			yield {
-				type: 'cleanup-done', resource, ...(outcome === 'gone' && {alreadyGone: true}), at: options.clock.now(),
-			};
-		} catch (error) {
-			failed.push(resource);
-			yield {
-				type: 'cleanup-failed', resource, reason: messageOf(error), at: options.clock.now(),
-			};
-		}
-	}
-
-	return failed;
 }
 
 /**

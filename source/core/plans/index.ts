@@ -3,8 +3,9 @@ Plans as data: what the UI and the commands may use.
 */
 export type * from './types.js';
 export {
-	describePlan, describeAction, describeCheck, formatPreview, confirmationFor, isConfirmed, requiresConfirmation, type Preview, type PreviewRow,
+	describePlan, describeAction, formatPreview, confirmationFor, isConfirmed, requiresConfirmation, type Preview, type PreviewRow,
 } from './describe.js';
+export {describeCheck} from './checks.js';
 export {runPlan, type RunOptions} from './execute.js';
 export {PlanError} from './errors.js';
 export {

@@ -5,7 +5,8 @@ After a crash, a kill or a failure: continue a journalled plan, or delete what i
 import type {CloudSession} from '../../openstack/api.js';
 import {systemClock} from './clock.js';
 import {PlanError} from './errors.js';
-import {removeAll, runPlan, type RunOptions} from './execute.js';
+import {runPlan, type RunOptions} from './execute.js';
+import {removeAll} from './removal.js';
 import {findUnrecorded} from './intents.js';
 import {isWriterAlive, JournalWriter, readJournal} from './journal.js';
 import {acquirePlanLock, lockPath, type PlanLock} from './lock.js';

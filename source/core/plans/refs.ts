@@ -1,12 +1,10 @@
 /*
 Refs: values a step takes from the outputs of an earlier step.
 */
-import {outputsOf} from './operations.js';
 import type {
 	Plan,
 	Ref,
 	ResourceKind,
-	Step,
 } from './types.js';
 
 export function ref(stepId: string, output: string): Ref {
@@ -103,69 +101,4 @@ export function describeRef(reference: Ref, plan: Plan): string {
 	const index = plan.steps.findIndex(step => step.id === reference.$ref);
 	const kind = outputKind(reference.output) ?? reference.output;
 	return index === -1 ? `<${kind} from ${reference.$ref}>` : `<${kind} from step ${index + 1}>`;
-}
-
-/**
-Refs must point to earlier steps and name an output that step produces (see outputsOf); what a step creates must be
-recorded from an output its operation produces. Returns the problems found.
-*/
-export function validatePlan(plan: Plan): string[] {
-	const problems: string[] = [];
-	const seen = new Map<string, Step>();
-	const producesOutput = (reference: Ref, producer: Step) => {
-		if (!outputsOf(producer.action).includes(reference.output)) {
-			problems.push(`Step "${reference.$ref}" (${producer.action.op}) produces no "${reference.output}" (it produces: ${listOutputs(producer)}).`);
-		}
-	};
-
-	for (const step of plan.steps) {
-		if (seen.has(step.id)) {
-			problems.push(`Step id "${step.id}" is used twice.`);
-		}
-
-		// A wait may name the step's own output (the resource it just created).
-		const allRefs = collectRefs(step.action.args);
-		const waitRefs = collectRefs(step.wait?.id);
-		for (const reference of waitRefs) {
-			if (reference.$ref === step.id) {
-				producesOutput(reference, step);
-			} else {
-				allRefs.push(reference);
-			}
-		}
-
-		for (const reference of allRefs) {
-			const producer = seen.get(reference.$ref);
-			if (producer) {
-				producesOutput(reference, producer);
-			} else {
-				problems.push(`Step "${step.id}" uses "${reference.$ref}", which does not come before it.`);
-			}
-		}
-
-		const missing = (step.after ?? []).filter(dependency => !seen.has(dependency));
-		problems.push(...missing.map(dependency => `Step "${step.id}" waits for "${dependency}", which does not come before it.`));
-		if (step.creates && !outputsOf(step.action).includes(step.creates.output)) {
-			problems.push(`Step "${step.id}" records what it creates from "${step.creates.output}", which ${step.action.op} does not produce `
-				+ `(it produces: ${listOutputs(step)}): it would never be journalled.`);
-		}
-
-		seen.set(step.id, step);
-	}
-
-	for (const [label, reference] of Object.entries(plan.results ?? {})) {
-		const producer = seen.get(reference.$ref);
-		if (producer) {
-			producesOutput(reference, producer);
-		} else {
-			problems.push(`Result "${label}" uses unknown step "${reference.$ref}".`);
-		}
-	}
-
-	return problems;
-}
-
-function listOutputs(step: Step): string {
-	const outputs = outputsOf(step.action);
-	return outputs.length === 0 ? 'nothing' : outputs.join(', ');
 }

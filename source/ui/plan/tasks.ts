@@ -4,7 +4,7 @@ through its reducer's actions (phase.ts), so an event that lands between two key
 */
 import type {CloudSession} from '../../core/types.js';
 import {planBackup, planRestore} from '../../core/plans/commands.js';
-import {removeAll} from '../../core/plans/execute.js';
+import {removeAll} from '../../core/plans/removal.js';
 import {cleanupPlan, runPlanLocked} from '../../core/plans/recover.js';
 import {
 	initialRunState,

@@ -6,7 +6,8 @@ import {
 	formatPreview,
 } from '../../../source/core/plans/describe.js';
 import {initialRunState, reducePlan} from '../../../source/core/plans/reduce.js';
-import {ref, resolveAll, validatePlan} from '../../../source/core/plans/refs.js';
+import {ref, resolveAll} from '../../../source/core/plans/refs.js';
+import {validatePlan} from '../../../source/core/plans/validate.js';
 import type {Plan, PlanEvent} from '../../../source/core/plans/types.js';
 
 function detourPlan(): Plan {

@@ -4,7 +4,8 @@ import {writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
 import {planVolumeBackup, planVolumeToImage} from '../../../source/core/plans/backup.js';
-import {shellQuote, toOpenstackCli} from '../../../source/core/plans/cli-export.js';
+import {toOpenstackCli} from '../../../source/core/plans/cli-export.js';
+import {shellQuote} from '../../../source/core/plans/shell.js';
 import {
 	backupRequestFrom,
 	executePlanCommand,

@@ -38,7 +38,8 @@ import {
 } from '../../../source/core/plans/backup.js';
 import {planBackup, planRestore} from '../../../source/core/plans/commands.js';
 import {systemClock} from '../../../source/core/plans/clock.js';
-import {removeResource, runPlan} from '../../../source/core/plans/execute.js';
+import {runPlan} from '../../../source/core/plans/execute.js';
+import {removeResource} from '../../../source/core/plans/removal.js';
 import {
 	planImageFromFile,
 	planRestoreBackupToNewVolume,

@@ -4,7 +4,8 @@ Issue 16 item 7: a plan is checked against what its operations produce and how m
 import test from 'ava';
 import {toOpenstackCli} from '../../../source/core/plans/cli-export.js';
 import {describePlan, isConfirmed, requiresConfirmation} from '../../../source/core/plans/describe.js';
-import {ref, validatePlan} from '../../../source/core/plans/refs.js';
+import {ref} from '../../../source/core/plans/refs.js';
+import {validatePlan} from '../../../source/core/plans/validate.js';
 import type {Plan, Step} from '../../../source/core/plans/types.js';
 import {
 	demoCloud,
@@ -135,4 +136,28 @@ test('the minimum danger follows the operation: overwriting a volume the user ha
 		// A planner may write more than the minimum; it is kept.
 		id: 'made', title: 'Made', danger: 'mutate', checks: [], action: {op: 'cinder.createSnapshot', args: {volumeId: 'v-1'}},
 	}]), ['mutate', 'create', 'mutate']);
+});
+
+test('what a step says it creates must be the kind its operation creates: cleanup would otherwise delete the wrong thing', t => {
+	const snapshot: Step = {
+		id: 'snap',
+		title: 'Snapshot it',
+		danger: 'create',
+		checks: [],
+		action: {op: 'cinder.createSnapshot', args: {volumeId: ref('create', 'volumeId')}},
+		// The snapshot's ID recorded as a volume: a cleanup would call DELETE /volumes/<snapshot id>.
+		creates: {kind: 'volume', output: 'snapshotId', temporary: true},
+	};
+	const property: Step = {
+		id: 'tag',
+		title: 'Tag the image',
+		danger: 'mutate',
+		checks: [],
+		action: {op: 'glance.setImageProperties', args: {imageId: 'i-1', properties: {a: 'b'}}},
+		creates: {kind: 'image', output: 'imageId', temporary: false},
+	};
+	t.deepEqual(validatePlan(planOf([volumeStep, snapshot, property])), [
+		'Step "snap" says it creates: volume; cinder.createSnapshot creates snapshot: cleanup would delete the wrong thing.',
+		'Step "tag" says it creates: image; glance.setImageProperties creates nothing: cleanup would delete the wrong thing.',
+	]);
 });

@@ -1,0 +1,118 @@
+/*
+Barbican's operations (store a key from a file, export one to files) and the removal of a secret.
+*/
+import {open} from 'node:fs/promises';
+import {hexBytes, writeNewFile} from '../files.js';
+import {option, variableFor, word} from '../shell.js';
+import {need} from '../status.js';
+import {hasText, quote} from '../text.js';
+import {create, ignoreMissing} from './shared.js';
+import type {
+	OperationFamily,
+	Remover,
+	StepContext,
+	StepOutputs,
+} from './types.js';
+
+/**
+Each file is created new ('wx', 0600: never with wider permissions, never over another file) and journalled, with its
+identity, the moment it exists: the hex file is a resource of its own.
+*/
+async function exportSecret(args: {secretId: string; path: string; hexPath?: string}, context: StepContext): Promise<StepOutputs> {
+	const payload = await need(context.session.barbican, 'Barbican').getSecretPayload(args.secretId, {signal: context.signal});
+	try {
+		await writeNewFile(args.path, payload, identity => {
+			context.createdFile(args.path, identity);
+		});
+		const {hexPath} = args;
+		if (hexPath !== undefined) {
+			const hex = hexBytes(payload);
+			try {
+				await writeNewFile(hexPath, hex, identity => {
+					context.createdFile(hexPath, identity);
+				});
+			} finally {
+				hex.fill(0);
+			}
+		}
+	} finally {
+		payload.fill(0);
+	}
+
+	return args.hexPath === undefined ? {path: args.path} : {path: args.path, hexPath: args.hexPath};
+}
+
+export const barbicanOperations: OperationFamily<'barbican'> = {
+	'barbican.storeSecret': {
+		describe(args) {
+			const attributes = [args.secretType, args.algorithm, args.bitLength === undefined ? undefined : `${args.bitLength} bit`, args.mode].filter(value => hasText(value)).join(' ');
+			return `Store ${args.path} as a new Barbican secret ${quote(args.name ?? '')}${hasText(attributes) ? ` (${attributes})` : ''}`;
+		},
+		async perform(args, {session}) {
+			const {path, ...attributes} = args;
+			const handle = await open(path, 'r');
+			let payload: Uint8Array;
+			try {
+				payload = await handle.readFile();
+			} finally {
+				await handle.close();
+			}
+
+			try {
+				const {id} = await need(session.barbican, 'Barbican').storeSecret({...attributes, payload});
+				return {secretId: id};
+			} finally {
+				payload.fill(0);
+			}
+		},
+		exportCli({step, args}) {
+			const command = [
+				'openstack secret store',
+				...option('--algorithm', args.algorithm),
+				...option('--bit-length', args.bitLength),
+				...option('--mode', args.mode),
+				...option('--secret-type', args.secretType),
+				...option('--file', args.path),
+				...option('--name', args.name),
+			].join(' ');
+			const variable = variableFor({$ref: step.id, output: 'secretId'});
+			return [
+				'# The restored secret gets a NEW ID; the href printed by Barbican ends with it.',
+				`${variable}_HREF="$(${command} -f value -c 'Secret href')"`,
+				`${variable}="\${${variable}_HREF##*/}"`,
+			];
+		},
+		outputs: () => ['secretId'],
+		minimumDanger: create,
+		undo: 'secret',
+	},
+	'barbican.exportSecret': {
+		describe(args) {
+			return `Write the plaintext of secret ${args.secretId} to ${args.path} (mode `
+				+ `0600)${hasText(args.hexPath) ? ` and its LUKS passphrase form to ${args.hexPath}` : ''}`;
+		},
+		perform: exportSecret,
+		exportCli({args}) {
+			return [
+				'# PLAINTEXT key: umask 077 makes the file readable by you only from the moment it exists.',
+				`(umask 077 && openstack secret get --file ${word(args.path)} --payload_content_type application/octet-stream ${word(args.secretId)})`,
+				...(args.hexPath === undefined
+					? []
+					: [
+						'# The LUKS passphrase form: OpenStack passes hexlify(key) to LUKS (SCS user data backup guide, appendix).',
+						`(umask 077 && python3 -c 'import binascii, sys; sys.stdout.write(binascii.hexlify(open(sys.argv[1], "rb").read()).decode())' ${word(args.path)} > ${word(args.hexPath)})`,
+					]),
+			];
+		},
+		outputs: args => args.hexPath === undefined ? ['path'] : ['path', 'hexPath'],
+		minimumDanger: create,
+		undo: 'file',
+	},
+};
+
+export const barbicanRemovers: {secret: Remover} = {
+	async secret(session, resource) {
+		await ignoreMissing(async () => need(session.barbican, 'Barbican').deleteSecret(resource.id));
+		return undefined;
+	},
+};

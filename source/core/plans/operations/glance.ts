@@ -1,0 +1,211 @@
+/*
+Glance's operations (images, their data and properties) and the removal of an image.
+*/
+import {createReadStream} from 'node:fs';
+import {
+	constants,
+	lstat,
+	open,
+	stat,
+	unlink,
+} from 'node:fs/promises';
+import {ChecksumMismatchError} from '../../../openstack/index.js';
+import {identityOf} from '../files.js';
+import {isRef, resolveAll} from '../refs.js';
+import {
+	assign,
+	propertyFlags,
+	shellQuote,
+	variableFor,
+	word,
+} from '../shell.js';
+import {need} from '../status.js';
+import {quote} from '../text.js';
+import type {FileIdentity} from '../types.js';
+import {doesFileExist, moveWithoutReplacing} from './files.js';
+import {
+	byteReporter,
+	create,
+	ignoreMissing,
+	marked,
+	mutate,
+	resolveRefOr,
+} from './shared.js';
+import type {
+	OperationFamily,
+	Remover,
+	StepContext,
+	StepOutputs,
+} from './types.js';
+
+/**
+Writes to `<path>.part` (mode 0600), resumes it with a Range request, moves it to `path` once the checksum matched
+(never over a file that appeared there meanwhile). The partial file is journalled the moment it exists.
+*/
+async function downloadImage(imageId: string, path: string, context: StepContext): Promise<StepOutputs> {
+	const glance = need(context.session.glance, 'Glance');
+	const image = await glance.getImage(imageId, {signal: context.signal});
+	const partial = `${path}.part`;
+	let offset = 0;
+	if (await doesFileExist(partial)) {
+		const partialFile = await lstat(partial);
+		offset = partialFile.size;
+		if (!partialFile.isFile() || (image.size !== undefined && offset > image.size)) {
+			await unlink(partial);
+			offset = 0;
+		}
+	}
+
+	const report = byteReporter(context, image.size);
+	report(offset, true);
+	// O_NOFOLLOW: a link put at <path>.part does not make the download append to the file it points at.
+	// eslint-disable-next-line no-bitwise
+	const handle = await open(partial, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+	let identity: FileIdentity;
+	try {
+		identity = identityOf(await handle.stat({bigint: true}));
+	} catch (error) {
+		await handle.close();
+		throw error;
+	}
+
+	context.createdFile(partial, identity);
+	let transferred = offset;
+	try {
+		const stream = glance.downloadImage(imageId, {
+			signal: context.signal,
+			offset: offset > 0 ? offset : undefined,
+			prefix: offset > 0 ? createReadStream(partial, {end: offset - 1}) : undefined,
+		});
+		for await (const chunk of stream) {
+			await handle.write(chunk);
+			transferred += chunk.byteLength;
+			report(transferred);
+		}
+	} catch (error) {
+		await handle.close();
+		if (error instanceof ChecksumMismatchError) {
+			// A partial file that does not match must not be resumed.
+			await unlink(partial);
+		}
+
+		throw error;
+	}
+
+	await handle.close();
+	report(transferred, true);
+	await moveWithoutReplacing(partial, path);
+	context.createdFile(path, identity, partial);
+	return {path, bytes: transferred};
+}
+
+function textProperties(properties: Record<string, string | number>): Record<string, string> {
+	return Object.fromEntries(Object.entries(properties).map(([key, value]) => [key, String(value)]));
+}
+
+export const glanceOperations: OperationFamily<'glance'> = {
+	'glance.createImage': {
+		describe(args, show) {
+			const properties = Object.entries(args.properties ?? {}).map(([key, value]) => `${key}=${show(value)}`);
+			return `Create image ${quote(args.name)} (${args.diskFormat}/${args.containerFormat})${properties.length > 0 ? ` with ${properties.join(', ')}` : ''}`;
+		},
+		async perform(raw, context) {
+			const args = resolveAll(raw, context.outputs);
+			const image = await need(context.session.glance, 'Glance').createImage({
+				name: args.name, diskFormat: args.diskFormat, containerFormat: args.containerFormat, properties: marked(textProperties(args.properties ?? {}), context.intent),
+			}, {});
+			return {imageId: image.id};
+		},
+		exportCli({step, args, plan}) {
+			const upload = plan.steps.find(candidate => candidate.action.op === 'glance.uploadImageData' && isRef(candidate.action.args.imageId) && candidate.action.args.imageId.$ref === step.id);
+			const file = upload?.action.op === 'glance.uploadImageData' ? ` --file ${word(upload.action.args.path)}` : '';
+			return [assign(step, 'imageId', ['openstack image create', `--disk-format ${word(args.diskFormat)}`, '--container-format '
+				+ word(args.containerFormat), ...propertyFlags(args.properties)].join(' ') + `${file} ${word(args.name)} -f value -c id`)];
+		},
+		outputs: () => ['imageId'],
+		minimumDanger: create,
+		undo: 'image',
+	},
+	'glance.uploadImageData': {
+		describe: (args, show) => `Upload ${args.path} into image ${show(args.imageId)}`,
+		async perform(args, context) {
+			const imageId = String(resolveRefOr(args.imageId, context.outputs));
+			const {size} = await stat(args.path);
+			const report = byteReporter(context, size);
+			report(0, true);
+			await need(context.session.glance, 'Glance').uploadImageData(imageId, createReadStream(args.path), {
+				signal: context.signal,
+				size,
+				onProgress(progress) {
+					report(progress.transferred);
+				},
+			});
+			report(size, true);
+			return {imageId};
+		},
+		exportCli: ({args}) => [`# ${args.path} is uploaded by the 'openstack image create --file' command above.`],
+		outputs: () => ['imageId'],
+		// Glance takes data only into an image that has none yet (a queued one).
+		minimumDanger: create,
+		undo: 'image',
+	},
+	'glance.downloadImage': {
+		describe: args => `Download image ${args.imageId} to ${args.path} (resumable, checksum verified)`,
+		perform: async (args, context) => downloadImage(args.imageId, args.path, context),
+		exportCli({args}) {
+			return [
+				'# openstack image save cannot resume an interrupted download (backstack can: it keeps a .part file).',
+				`openstack image save --file ${word(args.path)} ${word(args.imageId)}`,
+				`expected="$(openstack image show ${word(args.imageId)} -c checksum -f value)"`,
+				String.raw`printf '%s  %s\n' "$expected" ${word(args.path)} | md5sum --check --quiet - || { echo 'checksum mismatch: the file is damaged' >&2; exit 1; }`,
+			];
+		},
+		outputs: () => ['path', 'bytes'],
+		minimumDanger: create,
+		undo: 'file',
+	},
+	'glance.setImageProperties': {
+		describe(args, show) {
+			const properties = Object.entries(args.properties).map(([key, value]) => `${key}=${show(value)}`);
+			return `Set ${properties.join(', ')} on image ${show(args.imageId)}`;
+		},
+		async perform(args, {session, outputs}) {
+			const imageId = String(resolveRefOr(args.imageId, outputs));
+			await need(session.glance, 'Glance').setImageProperties(imageId, textProperties(resolveAll(args.properties, outputs)), {});
+			return {imageId};
+		},
+		exportCli: ({args}) => [`openstack image set ${propertyFlags(args.properties).join(' ')} ${word(args.imageId)}`],
+		outputs: () => ['imageId'],
+		minimumDanger: mutate,
+	},
+	'glance.removeImageProperties': {
+		describe: (args, show) => `Remove ${args.keys.length === 1 ? 'property' : 'properties'} ${args.keys.join(', ')} from image ${show(args.imageId)}`,
+		async perform(args, {session, outputs}) {
+			const imageId = String(resolveRefOr(args.imageId, outputs));
+			await need(session.glance, 'Glance').removeImageProperties(imageId, args.keys, {});
+			return {imageId};
+		},
+		exportCli({step, args}) {
+			const image = word(args.imageId);
+			const variable = variableFor({$ref: step.id, output: 'properties'});
+			return [
+				'# Only the properties the image still has: `openstack image unset` fails on one that is gone (e.g. on a second run).',
+				`${variable}="$(openstack image show -c properties -f json ${image})"`,
+				...args.keys.flatMap(key => [
+					`if [[ "$${variable}" == *${shellQuote(`"${key}"`)}* ]]; then`,
+					`\topenstack image unset --property ${word(key)} ${image}`,
+					'fi',
+				]),
+			];
+		},
+		outputs: () => ['imageId'],
+		minimumDanger: mutate,
+	},
+};
+
+export const glanceRemovers: {image: Remover} = {
+	async image(session, resource) {
+		await ignoreMissing(async () => need(session.glance, 'Glance').deleteImage(resource.id));
+		return undefined;
+	},
+};
