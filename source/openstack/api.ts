@@ -123,6 +123,10 @@ export type CinderApi = {
 	getBackup(id: string, options?: CallOptions): Promise<Backup>;
 	findBackup(id: string, options?: CallOptions): Promise<Backup | undefined>;
 	createBackup(request: CreateBackupRequest, options?: CallOptions): Promise<{id: string}>;
+	/**
+	REPLACES the backup's metadata with `metadata` (3.43): Cinder deletes every key not sent. Read, merge, then write to
+	add keys (the `cinder.setBackupMetadata` operation does).
+	*/
 	updateBackupMetadata(id: string, metadata: Record<string, string>, options?: CallOptions): Promise<void>;
 	deleteBackup(id: string, options?: CallOptions): Promise<void>;
 	/**

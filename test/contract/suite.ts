@@ -43,7 +43,12 @@ import {
 	type Snapshot,
 	type Volume,
 } from '../../source/openstack/index.js';
-import type {Clock, CreatedResource, PlanEvent} from '../../source/core/plans/types.js';
+import {
+	type Clock,
+	type CreatedResource,
+	type PlanEvent,
+	type Plan,
+} from '../../source/core/plans/types.js';
 import {planBackup, planRestore} from '../../source/core/plans/commands.js';
 import {runAudit} from '../../source/core/audit.js';
 import {planVolumeBackup} from '../../source/core/plans/backup.js';
@@ -423,6 +428,29 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 		t.false(restored.encrypted);
 		t.is(restored.size, 1);
 		await waitBackup(c, cinder, backup.id, ['available']);
+	});
+
+	contract('a backup\'s metadata update (3.43) replaces the whole set; the setBackupMetadata step adds keys and keeps the rest', async (t, c) => {
+		const {cinder} = services(c.member);
+		const volume = await makeVolume(t, c, cinder, {size: 1, name: `bs-contract-${c.run}-bkmeta-src`});
+		const backup = await makeBackup(t, c, cinder, {volumeId: volume.id, name: `bs-contract-${c.run}-bkmeta`, metadata: {keep: 'a', changed: 'b'}});
+		await cinder.updateBackupMetadata(backup.id, {changed: 'c', added: 'd'});
+		const replaced = await cinder.getBackup(backup.id);
+		t.deepEqual(replaced.metadata, {changed: 'c', added: 'd'}, 'a key not sent is deleted');
+		const plan: Plan = {
+			id: `bs-contract-${c.run}-bkmeta-plan`,
+			kind: 'test',
+			title: 'record on a backup',
+			createdAt: new Date().toISOString(),
+			warnings: [],
+			steps: [{
+				id: 'record', title: 'Record', danger: 'mutate', checks: [], action: {op: 'cinder.setBackupMetadata', args: {backupId: backup.id, metadata: {added: 'e', drill: 'ok'}}},
+			}],
+		};
+		const events = await collect(runPlan(plan, c.member, {clock: pollingClock(c)}));
+		t.is(events.at(-1)?.type, 'plan-done', JSON.stringify(events.at(-1)));
+		const merged = await cinder.getBackup(backup.id);
+		t.deepEqual(merged.metadata, {changed: 'c', added: 'e', drill: 'ok'});
 	});
 
 	contract('a restore onto an existing volume replaces its metadata with the source volume\'s and keeps its name', async (t, c) => {

@@ -52,6 +52,10 @@ export type Operations = {
 		metadata?: Record<string, string>;
 	};
 	'cinder.createSnapshot': {volumeId: Value<string>; name?: string; force?: boolean};
+	/**
+	Adds or changes these keys of a backup's metadata (3.43) and keeps the others (a drill's result).
+	*/
+	'cinder.setBackupMetadata': {backupId: Value<string>; metadata: Record<string, string>};
 	'cinder.uploadVolumeToImage': {volumeId: Value<string>; imageName: string; force?: boolean; diskFormat?: string; containerFormat?: string};
 	'cinder.deleteVolume': {volumeId: Value<string>};
 	'cinder.deleteSnapshot': {snapshotId: Value<string>};

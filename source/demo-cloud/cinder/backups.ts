@@ -215,7 +215,8 @@ export function addBackupRoutes(router: Router<Call>, cinder: Cinder): void {
 		}
 
 		if ('metadata' in spec) {
-			backup.metadata = {...backup.metadata, ...stringRecord(spec['metadata'], 'metadata')};
+			// The whole set is replaced: Cinder deletes the keys the request does not name (backup_metadata_update with delete=True).
+			backup.metadata = stringRecord(spec['metadata'], 'metadata');
 		}
 
 		touch(backup);

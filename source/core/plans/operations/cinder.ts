@@ -20,6 +20,7 @@ import {
 	destroy,
 	ignoreMissing,
 	marked,
+	mutate,
 	resolveRefOr,
 } from './shared.js';
 import type {OperationFamily, Remover} from './types.js';
@@ -180,6 +181,23 @@ export const cinderOperations: OperationFamily<'cinder'> = {
 		outputs: () => ['snapshotId'],
 		minimumDanger: create,
 		undo: 'snapshot',
+	},
+	'cinder.setBackupMetadata': {
+		describe(args, show) {
+			const pairs = Object.entries(args.metadata).map(([key, value]) => `${key}=${value}`);
+			return `Set ${pairs.join(', ')} on backup ${show(args.backupId)} (other metadata kept)`;
+		},
+		async perform(args, {session, outputs, signal}) {
+			const backupId = String(resolveRefOr(args.backupId, outputs));
+			const cinder = need(session.cinder, 'Cinder');
+			// Cinder's update replaces the whole set: read, merge, write (what `openstack volume backup set --property` does too).
+			const {metadata} = await cinder.getBackup(backupId, {signal});
+			await cinder.updateBackupMetadata(backupId, {...metadata, ...args.metadata}, {});
+			return {backupId};
+		},
+		exportCli: ({args}) => [`openstack --os-volume-api-version 3.43 volume backup set ${propertyFlags(args.metadata).join(' ')} ${word(args.backupId)}`],
+		outputs: () => ['backupId'],
+		minimumDanger: mutate,
 	},
 	'cinder.uploadVolumeToImage': {
 		describe(args, show) {
