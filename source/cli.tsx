@@ -36,6 +36,7 @@ const cli = meow(`
 	  --readonly             Hide every action that changes the cloud
 	  --debug                Log each request (method, URL, status, duration, request id) to stderr, secrets redacted
 	  --debug-file FILE      Write that log to FILE instead
+	  --timeout S            Give up on an API request after S seconds in all, retries included (default 45)
 	  --version, --help
 
 	Audit options
@@ -74,8 +75,9 @@ const cli = meow(`
 		debug: {type: 'boolean', default: false},
 		debugFile: {type: 'string'},
 		allProjects: {type: 'boolean', default: false},
-		format: {type: 'string', default: 'table', choices: ['table', 'json', 'csv']},
-		failOn: {type: 'string', default: 'critical', choices: ['critical', 'warning', 'never']},
+		// Their values are checked by runCommand (exit 64 with the command's usage), not by meow (a stack trace).
+		format: {type: 'string', default: 'table'},
+		failOn: {type: 'string', default: 'critical'},
 		yes: {type: 'boolean', default: false},
 		confirm: {type: 'string'},
 		dryRun: {type: 'boolean', default: false},
@@ -83,6 +85,7 @@ const cli = meow(`
 		port: {type: 'number'},
 		scale: {type: 'string'},
 		latency: {type: 'number'},
+		timeout: {type: 'number'},
 	},
 });
 
@@ -117,6 +120,11 @@ try {
 	});
 	process.exitCode = code;
 } catch (error: unknown) {
-	process.stderr.write(`backstack: ${error instanceof Error ? error.message : String(error)}\n`);
+	// Commands report what they expect; this is what none of them expected.
+	const isDebug = process.argv.includes('--debug');
+	process.stderr.write(`backstack: ${error instanceof Error ? error.message : String(error)}\n`
+		+ (isDebug && error instanceof Error && error.stack !== undefined
+			? `${error.stack}\n`
+			: 'This was not expected: run the same command with --debug for details, and report it with that output if it says nothing you can act on.\n'));
 	process.exitCode = 1;
 }

@@ -20,6 +20,10 @@ export type CliFlags = {
 	port?: number;
 	scale?: string;
 	latency?: number;
+	/**
+	Seconds one API request may take in all, retries included.
+	*/
+	timeout?: number;
 	[key: string]: unknown;
 };
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import os from 'node:os';
 import {createConnector, type Connector} from '../core/connection.js';
 import type {DebugSink} from '../openstack/index.js';
+import {loadSettings} from '../store/settings.js';
 import type {CommandContext} from './context.js';
 
 export type Environment = {
@@ -60,10 +61,21 @@ async function isNothingConfigured(connector: Connector, env: Record<string, str
 	return clouds.length === 0;
 }
 
+/**
+What one API request may take in all: `--timeout` seconds, else the `requestTimeoutSeconds` setting.
+*/
+function requestBudgetMs(context: CommandContext): number {
+	const {timeout} = context.flags;
+	// Checked by runCommand: a number of seconds above 0.
+	const seconds = timeout ?? loadSettings({env: context.env, home: context.home}).settings.requestTimeoutSeconds;
+	return seconds * 1000;
+}
+
 export async function openEnvironment(context: CommandContext, options: {demoWhenUnconfigured: boolean}): Promise<Environment> {
 	const debug = debugSinkFor(context);
+	const totalTimeoutMs = requestBudgetMs(context);
 	const real = createConnector({
-		env: context.env, cwd: context.cwd, home: context.home, debug: debug.sink,
+		env: context.env, cwd: context.cwd, home: context.home, debug: debug.sink, totalTimeoutMs,
 	});
 	let demoReason: string | undefined;
 	if (context.flags.demo) {
@@ -95,7 +107,7 @@ export async function openEnvironment(context: CommandContext, options: {demoWhe
 	env['OS_CLIENT_CONFIG_FILE'] = file;
 	env['OS_CLOUD'] = context.flags.osCloud ?? 'demo';
 	const connector = createConnector({
-		env, cwd: directory, home: directory, debug: debug.sink, demo: true,
+		env, cwd: directory, home: directory, debug: debug.sink, demo: true, totalTimeoutMs,
 	});
 	return {
 		connector,

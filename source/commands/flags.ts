@@ -51,9 +51,10 @@ export const flagTypes: Record<string, FlagType> = {
 	'via-snapshot': 'boolean',
 	hex: 'boolean',
 	concurrency: 'string',
+	timeout: 'string',
 };
 
-const session = ['os-cloud', 'project', 'demo', 'debug', 'debug-file', 'help', 'version'];
+const session = ['os-cloud', 'project', 'demo', 'debug', 'debug-file', 'help', 'version', 'timeout'];
 // --readonly only where nothing changes: on a backup or restore it would promise a safety it does not give.
 const readOnly = [...session, 'readonly'];
 const plan = [...session, 'yes', 'confirm', 'dry-run', 'export-cli'];

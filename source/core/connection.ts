@@ -23,6 +23,10 @@ export type ConnectorOptions = {
 	home: string;
 	debug?: DebugSink;
 	/**
+	What one request may take in all, retries included (`--timeout`, the `requestTimeoutSeconds` setting), ms.
+	*/
+	totalTimeoutMs?: number;
+	/**
 	True when the clouds are those of the embedded demo cloud.
 	*/
 	demo?: boolean;
@@ -46,7 +50,7 @@ export function createConnector(options: ConnectorOptions): Connector {
 		},
 		async connect(cloud, connectOptions) {
 			const config = await loadCloudConfig({...where, cloud});
-			const session = await openSession(config, {debug: options.debug});
+			const session = await openSession(config, {debug: options.debug, totalTimeoutMs: options.totalTimeoutMs});
 			const project = connectOptions?.project;
 			if (project === undefined || project === session.identity.token().projectId || project === session.identity.token().projectName) {
 				return session;

@@ -105,9 +105,15 @@ export type HttpClientOptions = {
 	tokens?: TokenSource;
 	debug?: DebugSink;
 	/**
-	Per-request timeout until response headers, ms. Default 60 000.
+	Per-attempt timeout until response headers, ms. Default 60 000.
 	*/
 	timeoutMs?: number;
+	/**
+	What one request may take in all, its retries and the waits between them included, ms (not uploads and downloads
+	that pass `timeoutMs: false`). Default 45 000, or `timeoutMs` when that is longer. A stalled service then fails
+	within this bound, with a message naming the service, the path and how long was waited, instead of hanging.
+	*/
+	totalTimeoutMs?: number;
 	retry?: Partial<RetryPolicy>;
 	tls?: TlsOptions;
 	/**
@@ -239,6 +245,11 @@ type AttemptRules = {
 	Retries done so far.
 	*/
 	attempt: number;
+	/**
+	The `performance.now()` by which the request must be over; undefined for transfers without a timeout.
+	*/
+	deadline?: number;
+	startedAt: number;
 };
 
 type Outcome = {kind: 'done'; response: Response} | {kind: 'reauthenticate'} | {kind: 'retry'; delayMs: number};
@@ -252,6 +263,7 @@ export class HttpClient {
 	readonly tokens?: TokenSource;
 	readonly debug?: DebugSink;
 	readonly timeoutMs: number;
+	readonly totalTimeoutMs: number;
 	readonly retry: RetryPolicy;
 	readonly tlsInsecure: boolean;
 
@@ -260,6 +272,7 @@ export class HttpClient {
 		this.tokens = options.tokens;
 		this.debug = options.debug;
 		this.timeoutMs = options.timeoutMs ?? 60_000;
+		this.totalTimeoutMs = options.totalTimeoutMs ?? Math.max(45_000, options.timeoutMs ?? 0);
 		this.retry = {...defaultRetryPolicy, ...options.retry};
 		this.#sleep = options.sleep ?? defaultSleep;
 		this.#random = options.random ?? Math.random;
@@ -278,7 +291,7 @@ export class HttpClient {
 		const started = performance.now();
 		let response: Response;
 		try {
-			response = await this.#fetchOnce(spec, token);
+			response = await this.#fetchOnce(spec, token, this.#attemptTimeout(spec, rules));
 		} catch (error) {
 			return this.#afterNetworkError(spec, rules, error, Math.round(performance.now() - started));
 		}
@@ -319,10 +332,17 @@ export class HttpClient {
 			throw spec.signal.reason instanceof Error ? spec.signal.reason : new DOMException('Aborted', 'AbortError');
 		}
 
-		const reason = describeNetworkError(error, this.timeoutMs);
+		const reason = describeNetworkError(error, this.#attemptTimeout(spec, rules, performance.now() - ms));
 		this.#log(`${spec.method} ${redactUrl(spec.url)} failed (${reason}) ${ms}ms`);
-		if (rules.isIdempotent && rules.isReplayable && rules.attempt < this.retry.retries) {
-			return {kind: 'retry', delayMs: this.#backoff(rules.attempt)};
+		const delayMs = this.#backoff(rules.attempt);
+		if (rules.isIdempotent && rules.isReplayable && rules.attempt < this.retry.retries && this.#fits(rules, delayMs)) {
+			return {kind: 'retry', delayMs};
+		}
+
+		if (rules.attempt > 0) {
+			throw new OpenStackError({
+				service: spec.service, method: spec.method, path: pathOf(spec.url), cause: error,
+			}, `${reason}; gave up after ${rules.attempt + 1} attempts in ${Math.round((performance.now() - rules.startedAt) / 1000)} s`);
 		}
 
 		throw new OpenStackError({
@@ -340,7 +360,22 @@ export class HttpClient {
 
 		const retryAfter = parseRetryAfter(response.headers.get('retry-after') ?? undefined);
 		const delay = retryAfter === undefined ? this.#backoff(rules.attempt) : retryAfter * 1000;
-		return delay <= this.retry.maxRetryAfterMs ? delay : undefined;
+		return delay <= this.retry.maxRetryAfterMs && this.#fits(rules, delay) ? delay : undefined;
+	}
+
+	/**
+	Whether waiting `delayMs` still leaves time for another attempt within the request's total budget.
+	*/
+	#fits(rules: AttemptRules, delayMs: number): boolean {
+		return rules.deadline === undefined || performance.now() + delayMs < rules.deadline;
+	}
+
+	/**
+	This attempt's timeout: the per-attempt one, or what is left of the total budget when that is less.
+	*/
+	#attemptTimeout(spec: RequestSpec, rules: AttemptRules, now = performance.now()): number | false {
+		const perAttempt = spec.timeoutMs ?? this.timeoutMs;
+		return perAttempt === false || rules.deadline === undefined ? perAttempt : Math.max(1, Math.min(perAttempt, Math.round(rules.deadline - now)));
 	}
 
 	#backoff(attempt: number): number {
@@ -358,7 +393,7 @@ export class HttpClient {
 		}
 	}
 
-	async #fetchOnce(spec: RequestSpec, token: string | undefined): Promise<Response> {
+	async #fetchOnce(spec: RequestSpec, token: string | undefined, timeoutMs: number | false): Promise<Response> {
 		const headers = new Headers(spec.headers);
 		if (!headers.has('accept')) {
 			headers.set('accept', 'application/json');
@@ -390,7 +425,6 @@ export class HttpClient {
 			...(this.#dispatcher && {dispatcher: this.#dispatcher}),
 		};
 		const fetchFunction = this.#fetch ?? fetch;
-		const timeoutMs = spec.timeoutMs ?? this.timeoutMs;
 		if (timeoutMs === false) {
 			return fetchFunction(spec.url, {...init, ...(spec.signal && {signal: spec.signal})} as RequestInit);
 		}
@@ -430,6 +464,8 @@ export class HttpClient {
 			isReplayable: !(spec.body instanceof ReadableStream),
 			isReauthenticated: false,
 			attempt: 0,
+			startedAt: performance.now(),
+			deadline: spec.timeoutMs === false ? undefined : performance.now() + this.totalTimeoutMs,
 		};
 
 		for (;;) {
@@ -477,13 +513,13 @@ export class HttpClient {
 	}
 }
 
-function describeNetworkError(error: unknown, timeoutMs: number): string {
+function describeNetworkError(error: unknown, timeoutMs: number | false): string {
 	if (!(error instanceof Error)) {
 		return String(error);
 	}
 
-	if (error.name === 'TimeoutError') {
-		return `no answer within ${timeoutMs} ms`;
+	if (timeoutMs !== false && error.name === 'TimeoutError') {
+		return `no answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`;
 	}
 
 	// Ky and fetch wrap the real reason ("fetch failed" → ECONNREFUSED, a certificate error…): report the innermost one.

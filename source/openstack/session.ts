@@ -46,6 +46,10 @@ export type SessionOptions = {
 	Per-request timeout (until response headers), ms. Default: `api_timeout` of the cloud, else 60 000.
 	*/
 	timeoutMs?: number;
+	/**
+	What one request may take in all, retries included, ms (see HttpClientOptions.totalTimeoutMs). Default 45 000.
+	*/
+	totalTimeoutMs?: number;
 	signal?: AbortSignal;
 	/**
 	For tests: the clock used for token expiry, and the wait between retries.
@@ -193,6 +197,7 @@ function makeHttp(config: ResolvedCloudConfig, options: SessionOptions, closer: 
 		tokens,
 		debug: options.debug,
 		timeoutMs: options.timeoutMs ?? (config.apiTimeout === undefined ? undefined : config.apiTimeout * 1000),
+		totalTimeoutMs: options.totalTimeoutMs,
 		tls: {
 			cacert: config.cacert, verify: config.verify, cert: config.cert, key: config.key,
 		},

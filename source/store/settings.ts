@@ -27,6 +27,10 @@ export type Settings = {
 	severities: Partial<Record<string, Severity>>;
 	refreshSeconds: number;
 	theme: Theme;
+	/**
+	What one API request may take in all, retries included, before it fails with a message (`--timeout` overrides).
+	*/
+	requestTimeoutSeconds: number;
 };
 
 export const defaultSettings: Readonly<Settings> = {
@@ -34,6 +38,7 @@ export const defaultSettings: Readonly<Settings> = {
 	severities: {},
 	refreshSeconds: 30,
 	theme: 'auto',
+	requestTimeoutSeconds: 45,
 };
 
 const severityValues: Severity[] = ['critical', 'warning', 'info', 'ok'];
@@ -48,6 +53,7 @@ const schema: Schema<Settings> = {
 	},
 	refreshSeconds: {type: 'integer', minimum: 0, default: defaultSettings.refreshSeconds},
 	theme: {enum: ['auto', 'dark', 'light', 'none'], default: defaultSettings.theme},
+	requestTimeoutSeconds: {type: 'number', exclusiveMinimum: 0, default: defaultSettings.requestTimeoutSeconds},
 };
 
 export type SettingsOptions = {
@@ -90,6 +96,7 @@ function read(store: Conf<Settings>): Settings {
 		severities: {...store.get('severities')},
 		refreshSeconds: store.get('refreshSeconds'),
 		theme: store.get('theme'),
+		requestTimeoutSeconds: store.get('requestTimeoutSeconds'),
 	};
 }
 

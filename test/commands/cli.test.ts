@@ -75,6 +75,41 @@ test('contradictory audit options and unknown commands are usage errors that say
 	t.regex(unknown.stderr, /unknown command "restorez".*backstack --help/v);
 });
 
+test('a flag value that is not one of its choices is a usage error with the usage line, never a stack trace', async t => {
+	for (const args of [['--format', 'xml'], ['--fail-on', 'sometimes']]) {
+		// eslint-disable-next-line no-await-in-loop
+		const result = await backstack(t, 'audit', '--demo', ...args);
+		t.is(result.code, 64, args.join(' '));
+		t.regex(result.stderr, new RegExp(String.raw`^backstack: ${args[0]} takes .+ \(got "${args[1]}"\)\.\nUsage: backstack audit `, 'v'));
+		t.false(result.stderr.split('\n').some(line => line.trimStart().startsWith('at ')), 'no stack trace');
+	}
+});
+
+test('--help after a command prints that command\'s help and exits 0', async t => {
+	const restore = await backstack(t, 'restore', '--help');
+	t.is(restore.code, 0, restore.stderr);
+	t.regex(restore.stdout, /^Restore:\n {2}backstack restore backup /v);
+	t.notRegex(restore.stdout, /backstack backup volume/v);
+	const backup = await backstack(t, 'backup', 'volume', '--help');
+	t.is(backup.code, 0, backup.stderr);
+	t.regex(backup.stdout, /^Backup:\n {2}backstack backup volume /v);
+	const audit = await backstack(t, 'audit', '--help');
+	t.is(audit.code, 0);
+	t.regex(audit.stdout, /^Usage: backstack audit /v);
+});
+
+test('--timeout must be a number of seconds above 0', async t => {
+	for (const value of ['abc', '0', '-5']) {
+		// eslint-disable-next-line no-await-in-loop
+		const result = await backstack(t, 'audit', '--demo', '--timeout', value);
+		t.is(result.code, 64, `--timeout ${value}`);
+		t.regex(result.stderr, /--timeout takes a number of seconds greater than 0/v);
+	}
+
+	const fine = await backstack(t, 'check', '--demo', '--timeout', '30');
+	t.is(fine.code, 0, fine.stderr);
+});
+
 test('without any cloud configured, check says so in one line instead of a stack trace', async t => {
 	const result = await backstack(t, 'check');
 	t.is(result.code, 1);

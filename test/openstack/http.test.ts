@@ -245,6 +245,21 @@ test('every request has a timeout', async t => {
 	t.is(error.message, 'cinder GET /slow failed: no answer within 100 ms');
 });
 
+test('a stalled service fails within the request\'s total budget, retries included, and says how long it waited', async t => {
+	const server = await createHttpServer(t);
+	server.route('GET', '/stall', async () => new Promise(() => {
+		// Never answers: the request is accepted and then nothing.
+	}));
+	const http = new HttpClient({
+		retry: {retries: 10}, timeoutMs: 250, totalTimeoutMs: 600, random: () => 0.5, sleep: async () => undefined,
+	});
+	const error = await t.throwsAsync(http.send({
+		service: 'cinder', method: 'GET', url: `${server.url}/stall`, auth: false,
+	}));
+	t.regex(error.message, /^cinder GET \/stall failed: no answer within \d+ ms; gave up after [23] attempts in \d+ s$/v);
+	t.true(server.requests.length >= 2 && server.requests.length <= 3, `${server.requests.length} attempts, not the 11 the retries allow`);
+});
+
 test('the timeout covers the wait for the answer, not the reading of a long body', async t => {
 	const server = createServer((_request, response) => {
 		response.writeHead(200, {'content-type': 'application/octet-stream'});
