@@ -21,7 +21,7 @@ test('without a file: the documented defaults and the default policy', t => {
 	const directory = temporaryDirectory(t);
 	const loaded = loadSettings({env: {BACKSTACK_CONFIG_DIR: directory}}); // eslint-disable-line @typescript-eslint/naming-convention
 	t.deepEqual(loaded.settings, {
-		rpoHours: 24, severities: {}, refreshSeconds: 30, theme: 'auto',
+		rpoHours: 24, severities: {}, refreshSeconds: 30, theme: 'auto', requestTimeoutSeconds: 45,
 	});
 	t.deepEqual(loaded.settings, {...defaultSettings});
 	t.deepEqual(loaded.policy(), {rpoHours: 24, severities: {}});
@@ -46,6 +46,7 @@ test('a file written by the user is read, and the policy follows it', t => {
 		severities: {'volume.snapshot-only': 'critical', 'volume.snapshotonly': 'info'},
 		refreshSeconds: 0,
 		theme: 'none',
+		requestTimeoutSeconds: 90,
 	}));
 	const loaded = loadSettings({directory});
 	t.deepEqual(loaded.settings, {
@@ -54,6 +55,7 @@ test('a file written by the user is read, and the policy follows it', t => {
 		severities: {'volume.snapshot-only': 'critical', 'volume.snapshotonly': 'info'},
 		refreshSeconds: 0,
 		theme: 'none',
+		requestTimeoutSeconds: 90,
 	});
 	t.deepEqual(loaded.policy(), {rpoHours: 6, severities: {'volume.snapshot-only': 'critical', 'volume.snapshotonly': 'info'}});
 	t.deepEqual(loaded.unknownCodes, ['volume.snapshotonly']);
