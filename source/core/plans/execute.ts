@@ -58,6 +58,10 @@ export type RunOptions = {
 	How long cleanup may wait for a temporary resource to settle.
 	*/
 	cleanupTimeoutMs?: number;
+	/**
+	How long a wait keeps polling through failed reads (5xx, resets, timeouts) before the step fails. Default 5 min.
+	*/
+	pollOutageMs?: number;
 };
 
 class CancelledError extends Error {
@@ -107,6 +111,7 @@ class EventQueue<T> {
 }
 
 type StepContext = OperationContext & {
+	pollOutageMs: number;
 	/**
 	Called as soon as the call was accepted (before any wait).
 	*/
@@ -197,11 +202,20 @@ async function waitFor(wait: Wait, context: StepContext): Promise<void> {
 	const id = String(resolveRefOr(wait.id, context.outputs));
 	const deadline = context.clock.now() + wait.timeoutMs;
 	const intervals = backoff();
+	const outage: Outage = {limitMs: context.pollOutageMs};
 	let last: string | undefined;
 	for (;;) {
 		throwIfAborted(context.signal);
 		// eslint-disable-next-line no-await-in-loop
-		const status = await readStatus(context.session, wait.resource, id, context.signal);
+		const status = await readThroughOutage(wait, id, context, outage);
+		if (status === 'no-answer') {
+			// The next real status is shown again after the "no answer" line.
+			last = undefined;
+			// eslint-disable-next-line no-await-in-loop
+			await pause(context, intervals.next().value);
+			continue;
+		}
+
 		if (status === undefined) {
 			throw new PlanError(`${wait.resource} ${id} disappeared while waiting for ${wait.until.join(' or ')}.`);
 		}
@@ -226,12 +240,52 @@ async function waitFor(wait: Wait, context: StepContext): Promise<void> {
 			throw new PlanError(`${wait.resource} ${id} is still ${status} after ${Math.round(wait.timeoutMs / 1000)} s.`);
 		}
 
-		try {
-			// eslint-disable-next-line no-await-in-loop
-			await context.clock.sleep(intervals.next().value, context.signal);
-		} catch {
-			throw new CancelledError();
+		// eslint-disable-next-line no-await-in-loop
+		await pause(context, intervals.next().value);
+	}
+}
+
+async function pause(context: StepContext, ms: number): Promise<void> {
+	try {
+		await context.clock.sleep(ms, context.signal);
+	} catch {
+		throw new CancelledError();
+	}
+}
+
+type Outage = {
+	limitMs: number;
+	/**
+	When the reads started failing (clock time); undefined while they succeed.
+	*/
+	since?: number;
+};
+
+/**
+One status read of a wait. A read whose answer was lost (5xx after the client's retries, a reset, a timeout) is not the
+resource's status: the wait polls on ('no-answer') until the cloud has not answered for `limitMs`, then the step fails.
+*/
+async function readThroughOutage(wait: Wait, id: string, context: StepContext, outage: Outage): Promise<string | undefined | 'no-answer'> {
+	try {
+		const status = await readStatus(context.session, wait.resource, id, context.signal);
+		outage.since = undefined;
+		return status;
+	} catch (error) {
+		if (context.signal.aborted || !isOutcomeUnknown(error)) {
+			throw error;
 		}
+
+		outage.since ??= context.clock.now();
+		const silentMs = context.clock.now() - outage.since;
+		if (silentMs >= outage.limitMs) {
+			throw new PlanError(`No answer about ${wait.resource} ${id} for ${Math.round(silentMs / 1000)} s while waiting for ${wait.until.join(' or ')} `
+				+ `(last: ${messageOf(error)}). It may still get there: \`backstack journal resume\` waits again.`);
+		}
+
+		context.emit({
+			type: 'status', stepId: context.step.id, resource: wait.resource, id, status: `no answer (${messageOf(error)})`, at: context.clock.now(),
+		});
+		return 'no-answer';
 	}
 }
 
@@ -411,6 +465,7 @@ async function drive(run: Run): Promise<void> {
 		const previous = resumed?.steps[step.id];
 		const context: StepContext = {
 			step,
+			pollOutageMs: options.pollOutageMs ?? (5 * 60_000),
 			session,
 			outputs,
 			signal,
