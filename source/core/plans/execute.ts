@@ -31,7 +31,12 @@ import {
 	removeCreatedFile,
 	writeNewFile,
 } from './files.js';
-import {intentKey, intentOf, isOutcomeUnknown} from './intents.js';
+import {
+	intentKey,
+	intentOf,
+	isOutcomeUnknown,
+	markedName,
+} from './intents.js';
 import {JournalWriter, type JournalRecord} from './journal.js';
 import {
 	collectRefs,
@@ -316,6 +321,15 @@ function marked(metadata: Record<string, string> | undefined, intent: string | u
 	return intent === undefined ? metadata : {...metadata, [intentKey]: intent};
 }
 
+/**
+`name` with the step's mark in it (unchanged without one), for the calls that take no metadata (intents.ts).
+*/
+function withMark(name: string, intent: string | undefined): string;
+function withMark(name: string | undefined, intent: string | undefined): string | undefined;
+function withMark(name: string | undefined, intent: string | undefined): string | undefined {
+	return intent === undefined ? name : markedName(name, intent);
+}
+
 function throwIfAborted(signal: AbortSignal): void {
 	if (signal.aborted) {
 		throw new CancelledError();
@@ -367,7 +381,9 @@ async function perform(action: Action, context: StepContext): Promise<Record<str
 				}
 			}
 
-			const result = await cinder.restoreBackup(args.backupId, args.volumeId === undefined ? {name: args.name} : {volumeId: String(args.volumeId)}, options);
+			// A new volume carries the step's mark in its name until `settle` gives it the plan's (intents.ts).
+			const name = withMark(args.name, context.intent);
+			const result = await cinder.restoreBackup(args.backupId, args.volumeId === undefined ? {name} : {volumeId: String(args.volumeId)}, options);
 			return {volumeId: result.volumeId};
 		}
 
@@ -385,7 +401,9 @@ async function perform(action: Action, context: StepContext): Promise<Record<str
 
 		case 'cinder.uploadVolumeToImage': {
 			const {volumeId, ...request} = resolveAll(action.args, outputs);
-			const {imageId} = await need(session.cinder, 'Cinder').uploadVolumeToImage(String(volumeId), request, options);
+			// The image carries the step's mark in its name until `settle` moves it to a property (intents.ts).
+			const imageName = withMark(request.imageName, context.intent);
+			const {imageId} = await need(session.cinder, 'Cinder').uploadVolumeToImage(String(volumeId), {...request, imageName}, options);
 			return {imageId};
 		}
 
@@ -447,7 +465,7 @@ async function perform(action: Action, context: StepContext): Promise<Record<str
 		}
 
 		case 'barbican.storeSecret': {
-			return storeSecretFromFile(action.args, session);
+			return storeSecretFromFile(action.args, session, context.intent);
 		}
 
 		case 'barbican.exportSecret': {
@@ -463,9 +481,9 @@ crash); a lost answer looks again. What is found is adopted: its outputs are the
 */
 async function sendMarked(step: Step, context: StepContext, earlier: string | undefined, journalIntent: (intent: string) => void): Promise<Record<string, string | number>> {
 	const {session, signal} = context;
-	const intent = intentOf(step.action.op, session);
+	const intent = intentOf(step.action, session);
 	if (intent !== undefined && earlier !== undefined) {
-		const found = await intent.find(session, earlier, signal);
+		const found = await intent.find(session, earlier, step.action, signal);
 		if (found !== undefined) {
 			return found;
 		}
@@ -486,13 +504,50 @@ async function sendMarked(step: Step, context: StepContext, earlier: string | un
 			throw error;
 		}
 
-		const found = await intent.find(session, mark, signal);
+		const found = await intent.find(session, mark, step.action, signal);
 		if (found !== undefined) {
 			return found;
 		}
 
 		throw new PlanError(`${messageOf(error)} Nothing this call created was found (yet): \`backstack journal cleanup\` looks for it `
 			+ 'again and deletes it if it appeared; `backstack journal resume` adopts it or sends the call again.');
+	}
+}
+
+/**
+After the journal knows what a marked call created: a resource that carries the mark in its name gets the plan's name
+back (intents.ts). Run again on a resume (a crash before it did so); it only writes what differs.
+*/
+async function settle(step: Step, context: StepContext, mark: string | undefined): Promise<void> {
+	const {session, outputs, signal} = context;
+	const {action} = step;
+	if (mark === undefined) {
+		return;
+	}
+
+	if (action.op === 'cinder.restoreBackup' && action.args.volumeId === undefined && action.args.name !== undefined) {
+		const volumeId = outputs[step.id]?.['volumeId'];
+		if (volumeId === undefined) {
+			return;
+		}
+
+		const cinder = need(session.cinder, 'Cinder');
+		const volume = await cinder.getVolume(String(volumeId), {signal});
+		if (volume.name !== action.args.name) {
+			await cinder.renameVolume(String(volumeId), action.args.name);
+		}
+	} else if (action.op === 'cinder.uploadVolumeToImage') {
+		const imageId = outputs[step.id]?.['imageId'];
+		if (imageId === undefined) {
+			return;
+		}
+
+		const glance = need(session.glance, 'Glance');
+		const image = await glance.getImage(String(imageId), {signal});
+		if (image.name !== action.args.imageName || image.properties[intentKey] !== mark) {
+			// One JSON patch: the name and the property change together, the mark is on one or the other at every moment.
+			await glance.setImageProperties(String(imageId), {name: action.args.imageName, [intentKey]: mark});
+		}
 	}
 }
 
@@ -616,8 +671,12 @@ async function createVolumeFor(raw: Extract<Action, {op: 'cinder.createVolume'}>
 	return {volumeId: volume.id};
 }
 
-async function storeSecretFromFile(args: Extract<Action, {op: 'barbican.storeSecret'}>['args'], session: CloudSession): Promise<Record<string, string | number>> {
-	const {path, ...attributes} = args;
+/**
+With a mark the secret's name carries it for good: a secret cannot be renamed (intents.ts).
+*/
+async function storeSecretFromFile(args: Extract<Action, {op: 'barbican.storeSecret'}>['args'], session: CloudSession, intent: string | undefined): Promise<Record<string, string | number>> {
+	const {path, ...rest} = args;
+	const attributes = {...rest, name: withMark(rest.name, intent)};
 	const handle = await open(path, 'r');
 	let payload: Uint8Array;
 	try {
@@ -1116,12 +1175,16 @@ async function drive(run: Run): Promise<void> {
 		};
 		try {
 			throwIfAborted(signal);
+			let mark = previous?.intent;
 			if (!previous?.requested) {
 				context.accepted(await sendMarked(step, context, previous?.intent, intent => {
+					mark = intent;
 					record(step.id, {intent});
 				}));
 				throwIfAborted(signal);
 			}
+
+			await settle(step, context, mark);
 
 			if (step.wait) {
 				await waitFor(step.wait, context);
