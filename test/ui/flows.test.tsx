@@ -254,10 +254,12 @@ test('Secrets view, K then R: a secret exported to a 0600 file, then stored agai
 	await app.press(clearField, file, keys.down, clearField, 'tls-again', keys.enter);
 	frame = await app.waitFor('Enter runs the plan');
 	t.regex(frame, /new id/iv);
+	// The name carries the run's mark (a secret cannot be renamed): the plan says so.
+	t.regex(frame, /backstack_token=/v);
 	frame = await runPlanned(app);
 	t.regex(frame, /Running: done/v);
 	const after = await listAll(demo.session.barbican!.listSecrets());
-	const again = after.find(secret => secret.name === 'tls-again');
+	const again = after.find(secret => /^tls-again \[backstack_token=[\d\-a-f]{36}\]$/v.test(secret.name ?? ''));
 	t.truthy(again);
 	t.not(again?.id, old.id);
 	t.deepEqual(Buffer.from(await demo.session.barbican!.getSecretPayload(again!.id)), payload);
