@@ -359,3 +359,23 @@ test('a child killed after Cinder made the image of an upload but before the jou
 	t.deepEqual(await images(), []);
 	t.is(readJournal(journal, plan.id)?.state, 'cleaned');
 });
+
+test('a client timeout on a restore into a new volume: the volume is adopted, ONE volume, named as planned', async t => {
+	const context = await demoCloud(t);
+	const {plan, volumes, fault} = await arrangeRestore(context);
+	const {events, journal} = await runThroughLostAnswer(t, context, plan, {...fault, ms: 5000});
+	t.is(last(events)?.type, 'plan-done', JSON.stringify(events));
+	const restored = await volumes();
+	t.deepEqual(restored.map(volume => [volume.name, volume.status]), [['db-restored', 'available']]);
+	t.deepEqual(journal?.created.map(resource => [resource.kind, resource.id]), restored.map(volume => ['volume', volume.id]));
+});
+
+test('a client timeout on an upload to image: the image is adopted, ONE image, named as planned', async t => {
+	const context = await demoCloud(t);
+	const {plan, images, fault} = await arrangeUpload(context);
+	const {events, journal} = await runThroughLostAnswer(t, context, plan, {...fault, ms: 5000});
+	t.is(last(events)?.type, 'plan-done', JSON.stringify(events));
+	const uploaded = await images();
+	t.deepEqual(uploaded.map(image => [image.name, image.status]), [['db-image', 'active']]);
+	t.deepEqual(journal?.created.map(resource => [resource.kind, resource.id]), uploaded.map(image => ['image', image.id]));
+});
