@@ -116,6 +116,10 @@ export type CinderApi = {
 	findVolume(id: string, options?: CallOptions): Promise<Volume | undefined>;
 	createVolume(request: CreateVolumeRequest, options?: CallOptions): Promise<Volume>;
 	deleteVolume(id: string, options?: CallOptions): Promise<void>;
+	/**
+	`PUT /volumes/{id}` with the name only (Cinder allows it in any status but maintenance).
+	*/
+	renameVolume(id: string, name: string, options?: CallOptions): Promise<void>;
 	getVolumeEncryption(volumeId: string, options?: CallOptions): Promise<EncryptionSpec>;
 	uploadVolumeToImage(volumeId: string, request: UploadToImageRequest, options?: CallOptions): Promise<{imageId: string}>;
 
@@ -225,7 +229,10 @@ export type StoreSecretRequest = {
 };
 
 export type BarbicanApi = {
-	listSecrets(options?: ListOptions): AsyncIterable<Secret>;
+	/**
+	`name`: only secrets of exactly this name (Barbican's `name=` filter).
+	*/
+	listSecrets(options?: ListOptions & {name?: string}): AsyncIterable<Secret>;
 	getSecret(id: string, options?: CallOptions): Promise<Secret>;
 	/**
 	`undefined` when Barbican answers 404.

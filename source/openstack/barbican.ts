@@ -67,12 +67,12 @@ export function toSecret(raw: Json): Secret {
 
 export function createBarbican(context: ServiceContext): BarbicanApi {
 	const api: BarbicanApi = {
-		async * listSecrets(options?: ListOptions) {
+		async * listSecrets(options?: ListOptions & {name?: string}) {
 			const limit = Math.min(options?.pageSize ?? maxSecretPage, maxSecretPage);
 			const signal = options?.signal;
 			const seen = new Set<string>();
 			const page = async (offset: number, pageSignal?: AbortSignal) => {
-				const body = asObject(await getJson(context, 'secrets', {query: {offset, limit}, signal: pageSignal})) ?? {};
+				const body = asObject(await getJson(context, 'secrets', {query: {offset, limit, ...(options?.name !== undefined && {name: options.name})}, signal: pageSignal})) ?? {};
 				return {secrets: asArray(body['secrets']), total: number(body['total'])};
 			};
 

@@ -371,6 +371,9 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 
 			return {id};
 		},
+		async renameVolume(id, name, options) {
+			await sendJson(context, 'PUT', `volumes/${encodeId(id)}`, {...options, json: {volume: {name}}});
+		},
 		async updateBackupMetadata(id, metadata, options) {
 			needs('3.43', 'Backup metadata');
 			await sendJson(context, 'PUT', `backups/${encodeId(id)}`, {...options, json: {backup: {metadata}}});

@@ -50,6 +50,7 @@ import {
 	type Plan,
 } from '../../source/core/plans/types.js';
 import {planBackup, planRestore} from '../../source/core/plans/commands.js';
+import {intentKey} from '../../source/core/plans/intents.js';
 import {runAudit} from '../../source/core/audit.js';
 import {planVolumeBackup} from '../../source/core/plans/backup.js';
 import {runPlan} from '../../source/core/plans/execute.js';
@@ -453,6 +454,20 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 		t.deepEqual(merged.metadata, {changed: 'c', added: 'e', drill: 'ok'});
 	});
 
+	contract('a volume a restore creates can be renamed while it restores, and keeps that name when the restore ends', async (t, c) => {
+		const {cinder} = services(c.member);
+		const volume = await makeVolume(t, c, cinder, {size: 1, name: `bs-contract-${c.run}-rename-src`});
+		const backup = await makeBackup(t, c, cinder, {volumeId: volume.id, name: `bs-contract-${c.run}-rename-bk`});
+		const result = await cinder.restoreBackup(backup.id, {name: `bs-contract-${c.run}-rename-restored [backstack_token=${c.run}]`});
+		t.teardown(async () => removeVolume(c, cinder, result.volumeId));
+		const restoring = await cinder.getVolume(result.volumeId);
+		t.is(restoring.name, `bs-contract-${c.run}-rename-restored [backstack_token=${c.run}]`, 'the name of the request, from the start');
+		await cinder.renameVolume(result.volumeId, `bs-contract-${c.run}-rename-restored`);
+		const restored = await waitVolume(c, cinder, result.volumeId, ['available']);
+		t.is(restored.name, `bs-contract-${c.run}-rename-restored`);
+		await waitBackup(c, cinder, backup.id, ['available']);
+	});
+
 	contract('a restore onto an existing volume replaces its metadata with the source volume\'s and keeps its name', async (t, c) => {
 		const {cinder} = services(c.member);
 		const source = await makeVolume(t, c, cinder, {size: 1, name: `bs-contract-${c.run}-meta-src`, metadata: {origin: 'source', shared: 'from-source'}});
@@ -593,6 +608,39 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 		isImageDeleted = true;
 		t.is(await glance.findImage(imageId), undefined);
 		t.is(await isSecretDeleted(c, barbican, imageKey), true, 'deleting the image deleted its key (on_image_deletion)');
+	});
+
+	contract('an image Cinder uploads from a volume can be renamed and given a property while it uploads; both stay once it is active', async (t, c) => {
+		const {cinder, glance} = services(c.member);
+		const volume = await makeVolume(t, c, cinder, {size: 1, name: `bs-contract-${c.run}-upname-src`});
+		const {imageId} = await cinder.uploadVolumeToImage(volume.id, {imageName: `bs-contract-${c.run}-upname [backstack_token=${c.run}]`, diskFormat: 'raw', containerFormat: 'bare'});
+		t.teardown(async () => removeImage(c, glance, imageId));
+		const uploading = await glance.getImage(imageId);
+		t.is(uploading.name, `bs-contract-${c.run}-upname [backstack_token=${c.run}]`, 'the image_name of the request, from the start');
+		await glance.setImageProperties(imageId, {name: `bs-contract-${c.run}-upname`, [intentKey]: c.run});
+		const image = await waitImage(c, glance, imageId, ['active']);
+		await waitVolume(c, cinder, volume.id, ['available']);
+		t.is(image.name, `bs-contract-${c.run}-upname`);
+		t.is(image.properties[intentKey], c.run);
+	});
+
+	contract('Barbican lists secrets by exact name (name=)', async (t, c) => {
+		const {barbican} = services(c.member);
+		const name = `bs-contract-${c.run}-byname [backstack_token=${c.run}]`;
+		const stored = [];
+		for (const each of [name, `${name}-other`, `bs-contract-${c.run}-byname`]) {
+			// eslint-disable-next-line no-await-in-loop
+			const {id} = await barbican.storeSecret({name: each, payload: new Uint8Array(randomBytes(32)), secretType: 'opaque'});
+			stored.push(id);
+			t.teardown(async () => barbican.deleteSecret(id).catch(ignoreNotFound));
+		}
+
+		const found = [];
+		for await (const secret of barbican.listSecrets({name})) {
+			found.push(secret.id);
+		}
+
+		t.deepEqual(found, stored.slice(0, 1));
 	});
 
 	contract('a secret stores and returns its payload as bytes', async (t, c) => {

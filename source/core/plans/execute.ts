@@ -131,9 +131,9 @@ crash); a lost answer looks again. What is found is adopted: its outputs are the
 */
 async function sendMarked(step: Step, context: StepContext, earlier: string | undefined, journalIntent: (intent: string) => void): Promise<Record<string, string | number>> {
 	const {session, signal} = context;
-	const intent = intentOf(step.action.op, session);
+	const intent = intentOf(step.action, session);
 	if (intent !== undefined && earlier !== undefined) {
-		const found = await intent.find(session, earlier, signal);
+		const found = await intent.find(session, earlier, step.action, signal);
 		if (found !== undefined) {
 			return found;
 		}
@@ -154,7 +154,7 @@ async function sendMarked(step: Step, context: StepContext, earlier: string | un
 			throw error;
 		}
 
-		const found = await intent.find(session, mark, signal);
+		const found = await intent.find(session, mark, step.action, signal);
 		if (found !== undefined) {
 			return found;
 		}
@@ -527,11 +527,18 @@ async function drive(run: Run): Promise<void> {
 		};
 		try {
 			throwIfAborted(signal);
+			let mark = previous?.intent;
 			if (!previous?.requested) {
 				context.accepted(await sendMarked(step, context, previous?.intent, intent => {
+					mark = intent;
 					record(step.id, {intent});
 				}));
 				throwIfAborted(signal);
+			}
+
+			// A resource that carries the mark in its name gets the plan's name back, now that the journal knows it.
+			if (mark !== undefined) {
+				await operationOf(step.action).settle?.(step.action.args, {...context, intent: mark});
 			}
 
 			if (step.wait) {

@@ -33,6 +33,7 @@ import {
 	volumeFailOn,
 	type SourceType,
 } from './common.js';
+import {intentKey} from './intents.js';
 import {ref} from './refs.js';
 import type {Check, PlanResult, Step} from './types.js';
 
@@ -580,7 +581,7 @@ export async function planImageFromFile(session: CloudSession, given: ImageFromF
 			creates: {
 				kind: 'secret', output: 'secretId', name: `${request.name}-key`, temporary: false,
 			},
-			note: 'The secret gets a NEW ID; the image is pointed at it.',
+			note: `The secret gets a NEW ID; the image is pointed at it. ${markedSecretNote}`,
 		});
 		properties['cinder_encryption_key_id'] = ref('store-key', 'secretId');
 		if ((request.keyDeletionPolicy ?? 'on_image_deletion') === 'on_image_deletion') {
@@ -623,6 +624,11 @@ export async function planImageFromFile(session: CloudSession, given: ImageFromF
 		results: {image: ref('create-image', 'imageId'), ...(request.keyFile !== undefined && {secret: ref('store-key', 'secretId')})},
 	}));
 }
+
+/**
+Barbican keeps nothing of a store request but its name, and a secret cannot be renamed (intents.ts).
+*/
+const markedSecretNote = `Its name ends with [${intentKey}=<random id of this run>] for good: that is how a resumed run finds it instead of storing it twice.`;
 
 /**
 What still points at a secret ID, from an inventory.
@@ -701,6 +707,7 @@ export async function planSecretFromFile(session: CloudSession, given: SecretFro
 		creates: {
 			kind: 'secret', output: 'secretId', name: request.name, temporary: false,
 		},
+		note: markedSecretNote,
 	}];
 	return planned(makePlan('secret-from-file', `Restore a Barbican secret from ${request.path}`, steps, {warnings, results: {secret: ref('store-secret', 'secretId')}}));
 }

@@ -6,7 +6,7 @@ import {hexBytes, writeNewFile} from '../files.js';
 import {option, variableFor, word} from '../shell.js';
 import {need} from '../status.js';
 import {hasText, quote} from '../text.js';
-import {create, ignoreMissing} from './shared.js';
+import {create, ignoreMissing, withMark} from './shared.js';
 import type {
 	OperationFamily,
 	Remover,
@@ -48,8 +48,10 @@ export const barbicanOperations: OperationFamily<'barbican'> = {
 			const attributes = [args.secretType, args.algorithm, args.bitLength === undefined ? undefined : `${args.bitLength} bit`, args.mode].filter(value => hasText(value)).join(' ');
 			return `Store ${args.path} as a new Barbican secret ${quote(args.name ?? '')}${hasText(attributes) ? ` (${attributes})` : ''}`;
 		},
-		async perform(args, {session}) {
-			const {path, ...attributes} = args;
+		// With a mark the secret's name carries it for good: a secret cannot be renamed (intents.ts).
+		async perform(args, {session, intent}) {
+			const {path, ...rest} = args;
+			const attributes = {...rest, name: withMark(rest.name, intent)};
 			const handle = await open(path, 'r');
 			let payload: Uint8Array;
 			try {

@@ -5,6 +5,7 @@ import type {CloudSession} from '../../../openstack/api.js';
 import {isEncryptedBackup} from '../encryption.js';
 import {PlanError} from '../errors.js';
 import {backoff} from '../clock.js';
+import {intentKey} from '../intents.js';
 import {resolveAll} from '../refs.js';
 import {
 	assign,
@@ -22,6 +23,7 @@ import {
 	marked,
 	mutate,
 	resolveRefOr,
+	withMark,
 } from './shared.js';
 import type {OperationFamily, Remover} from './types.js';
 
@@ -95,7 +97,9 @@ export const cinderOperations: OperationFamily<'cinder'> = {
 				? `Restore backup ${args.backupId} to a new volume ${quote(args.name ?? '')} (default type)`
 				: `Restore backup ${args.backupId} onto volume ${show(args.volumeId)} (overwrites its data)`;
 		},
-		async perform(raw, {session, outputs, signal}) {
+		async perform(raw, {
+			session, outputs, signal, intent,
+		}) {
 			const args = resolveAll(raw, outputs);
 			const cinder = need(session.cinder, 'Cinder');
 			if (args.volumeId === undefined) {
@@ -105,8 +109,22 @@ export const cinderOperations: OperationFamily<'cinder'> = {
 				}
 			}
 
-			const result = await cinder.restoreBackup(args.backupId, args.volumeId === undefined ? {name: args.name} : {volumeId: String(args.volumeId)}, {});
+			// A new volume carries the step's mark in its name until `settle` gives it the plan's (intents.ts).
+			const name = withMark(args.name, intent);
+			const result = await cinder.restoreBackup(args.backupId, args.volumeId === undefined ? {name} : {volumeId: String(args.volumeId)}, {});
 			return {volumeId: result.volumeId};
+		},
+		async settle(args, {session, outputs, step, signal}) {
+			const volumeId = outputs[step.id]?.['volumeId'];
+			if (volumeId === undefined || args.volumeId !== undefined || args.name === undefined) {
+				return;
+			}
+
+			const cinder = need(session.cinder, 'Cinder');
+			const volume = await cinder.getVolume(String(volumeId), {signal});
+			if (volume.name !== args.name) {
+				await cinder.renameVolume(String(volumeId), args.name);
+			}
 		},
 		exportCli({step, args}) {
 			if (args.volumeId === undefined) {
@@ -203,10 +221,27 @@ export const cinderOperations: OperationFamily<'cinder'> = {
 		describe(args, show) {
 			return `Upload volume ${show(args.volumeId)} to image ${quote(args.imageName)} (${args.diskFormat ?? 'raw'}/${args.containerFormat ?? 'bare'})`;
 		},
-		async perform(raw, {session, outputs}) {
+		async perform(raw, {session, outputs, intent}) {
 			const {volumeId, ...request} = resolveAll(raw, outputs);
-			const {imageId} = await need(session.cinder, 'Cinder').uploadVolumeToImage(String(volumeId), request, {});
+			// The image carries the step's mark in its name until `settle` moves it to a property (intents.ts).
+			const imageName = withMark(request.imageName, intent);
+			const {imageId} = await need(session.cinder, 'Cinder').uploadVolumeToImage(String(volumeId), {...request, imageName}, {});
 			return {imageId};
+		},
+		async settle(args, {
+			session, outputs, step, signal, intent,
+		}) {
+			const imageId = outputs[step.id]?.['imageId'];
+			if (imageId === undefined || intent === undefined) {
+				return;
+			}
+
+			const glance = need(session.glance, 'Glance');
+			const image = await glance.getImage(String(imageId), {signal});
+			if (image.name !== args.imageName || image.properties[intentKey] !== intent) {
+				// One JSON patch: the name and the property change together, the mark is on one or the other at every moment.
+				await glance.setImageProperties(String(imageId), {name: args.imageName, [intentKey]: intent});
+			}
 		},
 		exportCli({step, args}) {
 			return [assign(step, 'imageId', `openstack image create --volume ${word(args.volumeId)}${args.force ? ' --force' : ''} --disk-format ${word(args.diskFormat ?? 'raw')} `

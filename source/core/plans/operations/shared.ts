@@ -2,7 +2,7 @@
 Helpers the operation families share.
 */
 import {httpStatusOf} from '../errors.js';
-import {intentKey} from '../intents.js';
+import {intentKey, markedName} from '../intents.js';
 import {collectRefs, resolveRef, type Outputs} from '../refs.js';
 import type {Danger, Ref} from '../types.js';
 import type {StepContext} from './types.js';
@@ -16,6 +16,15 @@ export const destroy = (): Danger => 'destroy';
 */
 export function marked(metadata: Record<string, string> | undefined, intent: string | undefined): Record<string, string> | undefined {
 	return intent === undefined ? metadata : {...metadata, [intentKey]: intent};
+}
+
+/**
+`name` with the step's mark in it (unchanged without one), for the calls that take no metadata (intents.ts).
+*/
+export function withMark(name: string, intent: string | undefined): string;
+export function withMark(name: string | undefined, intent: string | undefined): string | undefined;
+export function withMark(name: string | undefined, intent: string | undefined): string | undefined {
+	return intent === undefined ? name : markedName(name, intent);
 }
 
 /**

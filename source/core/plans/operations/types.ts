@@ -69,6 +69,12 @@ export type Operation<K extends OperationName> = {
 	*/
 	undo?: RemovableKind;
 	/**
+	After the journal recorded what a marked call created (`context.intent` is the mark, the step's outputs are in
+	`context.outputs`): give the resource the plan's name back where the mark had to go into its name (intents.ts). Run
+	again on a resume; it writes only what differs.
+	*/
+	settle?(args: Operations[K], context: StepContext): Promise<void>;
+	/**
 	IDs under which Cinder files a user message about a failed wait of this step (besides the waited-for resource's).
 	*/
 	messageIds?(args: Operations[K]): string[];
