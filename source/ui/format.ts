@@ -66,7 +66,7 @@ export function wrap(text: string, width: number, indent = ''): string[] {
 	const leading = /^ */v.exec(text)?.[0] ?? '';
 	const body = text.slice(leading.length);
 	const options = {hard: false, trim: true};
-	const first = wrapAnsi(body, Math.max(1, width - stringWidth(leading)), options).split('\n')[0] ?? '';
+	const first = wrapAnsi(body, Math.max(1, width - stringWidth(leading)), options).split('\n', 1)[0] ?? '';
 	const rest = body.slice(first.length).trimStart();
 	if (rest === '') {
 		return [leading + first];
