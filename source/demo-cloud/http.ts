@@ -5,7 +5,7 @@ Nothing here knows about a particular service's resources.
 */
 import {type Buffer} from 'node:buffer';
 import {randomUUID} from 'node:crypto';
-import type {IncomingHttpHeaders} from 'node:http';
+import {STATUS_CODES, type IncomingHttpHeaders} from 'node:http';
 
 export type DemoService = 'identity' | 'volume' | 'image' | 'compute' | 'key-manager';
 
@@ -34,26 +34,15 @@ export class HttpError extends Error {
 	}
 }
 
-export const titles: Record<number, string> = {
-	400: 'Bad Request',
-	401: 'Unauthorized',
-	403: 'Forbidden',
-	404: 'Not Found',
-	405: 'Method Not Allowed',
-	406: 'Not Acceptable',
-	409: 'Conflict',
+// Titles as node:http names them, except where webob (which the OpenStack services answer through) words it differently:
+// those are what a real cloud puts in its error bodies and status lines, so the simulator says them too.
+const webobTitles: Record<number, string> = {
 	413: 'Request Entity Too Large',
-	415: 'Unsupported Media Type',
 	416: 'Requested Range Not Satisfiable',
-	429: 'Too Many Requests',
-	500: 'Internal Server Error',
-	502: 'Bad Gateway',
-	503: 'Service Unavailable',
-	504: 'Gateway Timeout',
 };
 
 export function titleOf(status: number): string {
-	return titles[status] ?? 'Error';
+	return webobTitles[status] ?? STATUS_CODES[status] ?? 'Error';
 }
 
 /**

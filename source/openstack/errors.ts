@@ -6,6 +6,7 @@ The two kinds of failure the client reports.
 - `OpenStackError`: a service answered with an error (or did not answer). It carries the service's own message, parsed from
   that service's error format, and the request ID to quote to the operator. Never a token, password or payload.
 */
+import {STATUS_CODES} from 'node:http';
 import type {ServiceName} from './types.js';
 
 export class ConfigError extends Error {
@@ -45,33 +46,14 @@ export type OpenStackErrorDetails = {
 	cause?: unknown;
 };
 
-const statusTexts: Record<number, string> = {
-	400: 'Bad Request',
-	401: 'Unauthorized',
-	403: 'Forbidden',
-	404: 'Not Found',
-	405: 'Method Not Allowed',
-	406: 'Not Acceptable',
-	409: 'Conflict',
-	410: 'Gone',
-	413: 'Request Entity Too Large',
-	415: 'Unsupported Media Type',
-	416: 'Range Not Satisfiable',
-	429: 'Too Many Requests',
-	500: 'Internal Server Error',
-	501: 'Not Implemented',
-	502: 'Bad Gateway',
-	503: 'Service Unavailable',
-	504: 'Gateway Timeout',
-};
-
 function describe(details: OpenStackErrorDetails, summary?: string): string {
 	const what = `${details.service} ${details.method} ${details.path}`;
 	let text: string;
 	if (details.status === undefined) {
 		text = `${what} failed: ${summary ?? 'no response'}`;
 	} else {
-		const statusText = statusTexts[details.status];
+		// The reason phrase (node:http's) names an error status; a success status with a body it could not read stays a number.
+		const statusText = details.status >= 400 ? STATUS_CODES[details.status] : undefined;
 		text = `${what} → ${details.status}${statusText === undefined ? '' : ` ${statusText}`}`;
 		if (details.serviceMessage !== undefined && details.serviceMessage !== '') {
 			text += `: ${details.serviceMessage}`;

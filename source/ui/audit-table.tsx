@@ -1,13 +1,20 @@
 /*
 `backstack audit --format table`: the audit's rows as a bordered table (@alcalzone/ink-table) rendered to a string, cut to
 the terminal's width, with a one-line summary under it. Non-interactive; the TUI has its own virtualised table.
+ink-table sizes its columns by `String.length` (UTF-16 units), which is not what a terminal draws for CJK or emoji, so the
+cell and border components given to it draw every column at its width in terminal cells (string-width) instead.
 */
 import type {PropsWithChildren} from 'react';
 import {Text, renderToString} from 'ink';
 import {Table, type CellProps} from '@alcalzone/ink-table';
 import type {AuditReport, AuditRow} from '../core/audit.js';
 import type {Severity} from '../core/model.js';
-import {sanitize, truncate} from './sanitize.js';
+import {
+	displayWidth,
+	fit,
+	sanitize,
+	truncate,
+} from './sanitize.js';
 import {severityStyle} from './theme.js';
 
 type TableRow = {
@@ -34,8 +41,9 @@ export type AuditTableOptions = {
 Widths of the text in each column (the table adds 3 cells per column: padding and border).
 */
 function widths(columns: number, hasProject: boolean, hasAction: boolean): Record<keyof TableRow, number> {
+	// The severity column is as wide as its title ("severity"); its cells ("✖ CRIT") are narrower.
 	const fixed = {
-		severity: 6, project: hasProject ? 14 : 0, kind: 8, resource: 22,
+		severity: 8, project: hasProject ? 14 : 0, kind: 8, resource: 22,
 	};
 	const count = 4 + (hasProject ? 1 : 0) + (hasAction ? 1 : 0);
 	const spare = Math.max(10, columns - 1 - (count * 3) - fixed.severity - fixed.project - fixed.kind - fixed.resource);
@@ -82,17 +90,26 @@ export function renderAuditTable(report: AuditReport, rows: readonly AuditRow[],
 	const columns = Math.max(60, options.columns);
 	const hasProject = report.projects.length > 1;
 	const data = auditTableRows(rows, {columns, hasProject});
-	const header = ({children}: PropsWithChildren) => <Text bold>{children}</Text>;
+	// Each column's width in cells: its widest value or its title. ink-table pads by `.length`; the components re-pad.
+	const keys = Object.keys(data[0] ?? {});
+	const cells = keys.map(key => Math.max(displayWidth(key), ...data.map(row => displayWidth(row[key as keyof TableRow] ?? ''))));
+	const padded = (children: unknown, column: number) => ` ${fit(typeof children === 'string' ? children.trim() : '', cells[column] ?? 0)} `;
+	const header = ({children, column}: PropsWithChildren<{column?: number}>) => <Text bold>{padded(children, column ?? 0)}</Text>;
 	// The first column holds the severity's label: it picks the colour.
 	const cell = ({children, column}: CellProps) => {
 		const text = typeof children === 'string' ? children : '';
 		const severity = column === 0 && options.color ? severityOfLabel(text) : undefined;
-		return <Text color={severity === undefined ? undefined : severityStyle[severity].color}>{children}</Text>;
+		return <Text color={severity === undefined ? undefined : severityStyle[severity].color}>{padded(children, column)}</Text>;
 	};
+
+	// Borders: a column's horizontal line comes with its index; corners and crossings come without one.
+	const skeleton = ({children, column}: PropsWithChildren<{column?: number}>) => (
+		<Text bold>{column === undefined ? children : '─'.repeat((cells[column] ?? 0) + 2)}</Text>
+	);
 
 	const table = data.length === 0
 		? ''
-		: renderToString(<Table data={data} header={header} cell={cell}/>, {columns});
+		: renderToString(<Table data={data} header={header} cell={cell} skeleton={skeleton}/>, {columns});
 	const footer = data.length === 0 ? `No findings to show. ${summary(report)}` : summary(report);
 	return `${table}${table === '' ? '' : '\n'}${footer}\n`;
 }

@@ -1,6 +1,8 @@
 /**
 Short, human ages and sizes for table cells.
 */
+import stringWidth from 'string-width';
+import wrapAnsi from 'wrap-ansi';
 
 /**
 `45s`, `12m`, `3h`, `4d`, `7w`, `2y` between an ISO timestamp and now; `—` when there is none.
@@ -56,26 +58,20 @@ export function bytes(size: number | undefined): string {
 }
 
 /**
-Breaks text into lines of at most `width` characters at spaces (a word longer than the line is cut); `indent` starts every
-line after the first.
+Breaks text into lines of at most `width` terminal cells at spaces (wrap-ansi; a word longer than the line stays whole on
+a line of its own); `indent` starts every line after the first.
 */
 export function wrap(text: string, width: number, indent = ''): string[] {
 	// The first line keeps the text's own leading spaces (an indented paragraph); later lines start with `indent`.
 	const leading = /^ */v.exec(text)?.[0] ?? '';
-	const lines: string[] = [];
-	let line = leading;
-	let start = leading;
-	for (const word of text.slice(leading.length).split(' ')) {
-		const candidate = line === start ? `${line}${word}` : `${line} ${word}`;
-		if (line === start || [...candidate].length <= width) {
-			line = candidate;
-		} else {
-			lines.push(line);
-			start = indent;
-			line = `${indent}${word}`;
-		}
+	const body = text.slice(leading.length);
+	const options = {hard: false, trim: true};
+	const first = wrapAnsi(body, Math.max(1, width - stringWidth(leading)), options).split('\n', 1)[0] ?? '';
+	const rest = body.slice(first.length).trimStart();
+	if (rest === '') {
+		return [leading + first];
 	}
 
-	lines.push(line);
-	return lines;
+	const more = wrapAnsi(rest, Math.max(1, width - stringWidth(indent)), options).split('\n');
+	return [leading + first, ...more.map(line => indent + line)];
 }

@@ -246,6 +246,6 @@ test('Cinder 413 quota on backup create is not retried and reads as quota', asyn
 		json: {overLimit: {code: 413, message: 'Maximum number of backups allowed (10) exceeded', retryAfter: '0'}},
 	});
 	const error = await t.throwsAsync(cinder.createBackup({volumeId: 'v'}));
-	t.regex(error.message, /413 Request Entity Too Large: Maximum number of backups allowed \(10\) exceeded/v);
+	t.regex(error.message, /413 Payload Too Large: Maximum number of backups allowed \(10\) exceeded/v);
 	t.is(cloud.server.calls('POST', `${base}/backups`).length, 1);
 });

@@ -230,6 +230,21 @@ test('a non-JSON success body where JSON was expected is a clear error', async t
 	t.is(error.message, 'nova GET /x → 200: expected JSON but got text/html: Welcome to nginx!');
 });
 
+test('an error status reads with node:http\'s reason phrase, also one the client has no special case for', async t => {
+	const server = await createHttpServer(t);
+	server.route('GET', '/images/i', {status: 422, json: {code: 422, title: 'Unprocessable Entity', description: 'bad data'}});
+	server.route('GET', '/big', {status: 507, body: ''});
+	const {http} = client({retries: 0});
+	const unprocessable = await t.throwsAsync(http.send({
+		service: 'glance', method: 'GET', url: `${server.url}/images/i`, auth: false,
+	}));
+	t.regex(unprocessable.message, /^glance GET \/images\/i → 422 Unprocessable Entity: bad data/v);
+	const storage = await t.throwsAsync(http.send({
+		service: 'cinder', method: 'GET', url: `${server.url}/big`, auth: false,
+	}));
+	t.regex(storage.message, /→ 507 Insufficient Storage/v);
+});
+
 test('every request has a timeout', async t => {
 	const server = await createHttpServer(t);
 	server.route('GET', '/slow', async () => {

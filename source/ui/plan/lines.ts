@@ -5,7 +5,7 @@ confirmation. One builder per phase (the table at the end); the screen shows the
 import {describePlan, requiresConfirmation} from '../../core/plans/describe.js';
 import type {Plan} from '../../core/plans/types.js';
 import type {Line} from '../components/scroll-text.js';
-import {sanitize} from '../sanitize.js';
+import {displayWidth, sanitize} from '../sanitize.js';
 import {wrap} from '../format.js';
 import type {Flow} from '../flows.js';
 import {keysLines} from './keys-lines.js';
@@ -83,7 +83,7 @@ function formLines(flow: Flow, phase: Form, width: number): Line[] {
 	}
 
 	lines.push(...keysLines('form', width, {prefix: 'type to edit · '}));
-	return lines.flatMap(line => line.text.length > width ? wrap(line.text, width, '  ').map(text => ({...line, text})) : [line]);
+	return lines.flatMap(line => displayWidth(line.text) > width ? wrap(line.text, width, '  ').map(text => ({...line, text})) : [line]);
 }
 
 function chooseLines(phase: Choose, flow: Flow, width: number, height: number): Line[] {
