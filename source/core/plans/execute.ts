@@ -13,9 +13,14 @@ import {backoff, systemClock} from './clock.js';
 import {evaluateCheck, describeCheck} from './checks.js';
 import {PlanError} from './errors.js';
 import {describeAction, isConfirmed} from './describe.js';
-import {intentOf, isOutcomeUnknown} from './intents.js';
+import {isOutcomeUnknown} from './intents.js';
 import {JournalWriter, type JournalRecord} from './journal.js';
-import {operationOf, type StepContext as OperationContext, type StepOutputs} from './operations/index.js';
+import {
+	intentOf,
+	operationOf,
+	type StepContext as OperationContext,
+	type StepOutputs,
+} from './operations/index.js';
 import {resolveRefOr} from './operations/shared.js';
 import {
 	collectRefs,
@@ -133,7 +138,7 @@ async function sendMarked(step: Step, context: StepContext, earlier: string | un
 	const {session, signal} = context;
 	const intent = intentOf(step.action, session);
 	if (intent !== undefined && earlier !== undefined) {
-		const found = await intent.find(session, earlier, step.action, signal);
+		const found = await intent.find(session, earlier, signal);
 		if (found !== undefined) {
 			return found;
 		}
@@ -154,7 +159,7 @@ async function sendMarked(step: Step, context: StepContext, earlier: string | un
 			throw error;
 		}
 
-		const found = await intent.find(session, mark, step.action, signal);
+		const found = await intent.find(session, mark, signal);
 		if (found !== undefined) {
 			return found;
 		}

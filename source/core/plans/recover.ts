@@ -7,10 +7,15 @@ import {systemClock} from './clock.js';
 import {PlanError} from './errors.js';
 import {runPlan, type RunOptions} from './execute.js';
 import {removeAll} from './removal.js';
-import {findUnrecorded} from './intents.js';
-import {isWriterAlive, JournalWriter, readJournal} from './journal.js';
+import {intentOf} from './operations/index.js';
+import {
+	isWriterAlive,
+	JournalWriter,
+	readJournal,
+	type JournalRecord,
+} from './journal.js';
 import {acquirePlanLock, lockPath, type PlanLock} from './lock.js';
-import type {Plan, PlanEvent} from './types.js';
+import type {CreatedResource, Plan, PlanEvent} from './types.js';
 
 export type RecoverOptions = {
 	/**
@@ -129,4 +134,32 @@ export async function * cleanupPlan(
 			}
 		});
 	});
+}
+
+/**
+What the journalled run created without hearing of it: for each step with a mark and no recorded answer, the resource
+that carries the mark (for `journal cleanup`, which then deletes it with the rest).
+*/
+async function findUnrecorded(session: CloudSession, record: JournalRecord, signal?: AbortSignal): Promise<CreatedResource[]> {
+	const found: CreatedResource[] = [];
+	for (const step of record.plan.steps) {
+		const entry = record.steps[step.id];
+		const operation = intentOf(step.action, session);
+		if (operation === undefined || step.creates === undefined || entry?.intent === undefined || entry.requested === true) {
+			continue;
+		}
+
+		// eslint-disable-next-line no-await-in-loop
+		const outputs = await operation.find(session, entry.intent, signal);
+		const id = outputs?.[step.creates.output];
+		if (id === undefined || record.created.some(resource => resource.kind === step.creates?.kind && resource.id === String(id))) {
+			continue;
+		}
+
+		found.push({
+			kind: step.creates.kind, id: String(id), name: step.creates.name, stepId: step.id, temporary: step.creates.temporary,
+		});
+	}
+
+	return found;
 }

@@ -3,6 +3,7 @@ Barbican's operations (store a key from a file, export one to files) and the rem
 */
 import {open} from 'node:fs/promises';
 import {hexBytes, writeNewFile} from '../files.js';
+import {firstMarked, markedName} from '../intents.js';
 import {option, variableFor, word} from '../shell.js';
 import {need} from '../status.js';
 import {hasText, quote} from '../text.js';
@@ -87,6 +88,14 @@ export const barbicanOperations: OperationFamily<'barbican'> = {
 		outputs: () => ['secretId'],
 		minimumDanger: create,
 		undo: 'secret',
+		intent: {
+			isMarkable: session => session.barbican !== undefined,
+			async find(session, mark, args, signal) {
+				const name = markedName(args.name, mark);
+				const secret = await firstMarked(need(session.barbican, 'Barbican').listSecrets({name, signal}), item => (item.name === name ? mark : undefined), mark);
+				return secret === undefined ? undefined : {secretId: secret.id};
+			},
+		},
 	},
 	'barbican.exportSecret': {
 		describe(args) {

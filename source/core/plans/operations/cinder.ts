@@ -4,8 +4,13 @@ Cinder's operations (volumes, backups, snapshots, uploads to Glance) and the rem
 import type {CloudSession} from '../../../openstack/api.js';
 import {isEncryptedBackup} from '../encryption.js';
 import {PlanError} from '../errors.js';
-import {backoff} from '../clock.js';
-import {intentKey} from '../intents.js';
+import {backoff, isMicroversionAtLeast} from '../clock.js';
+import {
+	firstMarked,
+	intentKey,
+	markFilter,
+	markedName,
+} from '../intents.js';
 import {resolveAll} from '../refs.js';
 import {
 	assign,
@@ -19,6 +24,7 @@ import type {Clock, CreatedResource, Plan} from '../types.js';
 import {
 	create,
 	destroy,
+	findMarkedImage,
 	ignoreMissing,
 	marked,
 	mutate,
@@ -90,6 +96,13 @@ export const cinderOperations: OperationFamily<'cinder'> = {
 		outputs: () => ['volumeId'],
 		minimumDanger: create,
 		undo: 'volume',
+		intent: {
+			isMarkable: session => session.cinder !== undefined,
+			async find(session, mark, _args, signal) {
+				const volume = await firstMarked(need(session.cinder, 'Cinder').listVolumes({metadata: markFilter(mark), signal}), item => item.metadata[intentKey], mark);
+				return volume === undefined ? undefined : {volumeId: volume.id};
+			},
+		},
 	},
 	'cinder.restoreBackup': {
 		describe(args, show) {
@@ -151,6 +164,16 @@ export const cinderOperations: OperationFamily<'cinder'> = {
 			return typeof target === 'object' && isVolumeThePlanCreates(plan, target.$ref, target.output) ? 'mutate' : 'destroy';
 		},
 		undo: 'volume',
+		intent: {
+			// Only a restore that creates its volume: one onto a given volume creates nothing.
+			isMarkable: (session, args) => session.cinder !== undefined && args.volumeId === undefined,
+			async find(session, mark, args, signal) {
+				const name = markedName(args.name, mark);
+				// Client side: Cinder's `name` filter is not one every release and policy lets a member use.
+				const volume = await firstMarked(need(session.cinder, 'Cinder').listVolumes({signal}), item => (item.name === name ? mark : undefined), mark);
+				return volume === undefined ? undefined : {volumeId: volume.id};
+			},
+		},
 		// Cinder files a restore failure under the backup's ID, not the volume's.
 		messageIds: args => [args.backupId],
 	},
@@ -183,6 +206,14 @@ export const cinderOperations: OperationFamily<'cinder'> = {
 		outputs: () => ['backupId'],
 		minimumDanger: create,
 		undo: 'backup',
+		intent: {
+			isMarkable: session => session.cinder !== undefined && isMicroversionAtLeast(session.cinder.microversion.max, '3.43'),
+			async find(session, mark, _args, signal) {
+				// Cinder has no metadata filter on backups for a project member: filtered here.
+				const backup = await firstMarked(need(session.cinder, 'Cinder').listBackups({signal}), item => item.metadata[intentKey], mark);
+				return backup === undefined ? undefined : {backupId: backup.id};
+			},
+		},
 	},
 	'cinder.createSnapshot': {
 		describe(args, show) {
@@ -199,6 +230,13 @@ export const cinderOperations: OperationFamily<'cinder'> = {
 		outputs: () => ['snapshotId'],
 		minimumDanger: create,
 		undo: 'snapshot',
+		intent: {
+			isMarkable: session => session.cinder !== undefined,
+			async find(session, mark, _args, signal) {
+				const snapshot = await firstMarked(need(session.cinder, 'Cinder').listSnapshots({metadata: markFilter(mark), signal}), item => item.metadata[intentKey], mark);
+				return snapshot === undefined ? undefined : {snapshotId: snapshot.id};
+			},
+		},
 	},
 	'cinder.setBackupMetadata': {
 		describe(args, show) {
@@ -250,6 +288,11 @@ export const cinderOperations: OperationFamily<'cinder'> = {
 		outputs: () => ['imageId'],
 		minimumDanger: create,
 		undo: 'image',
+		intent: {
+			isMarkable: session => session.cinder !== undefined && session.glance !== undefined,
+			// The mark is in the image's name until `settle` moves it to a property.
+			find: async (session, mark, args, signal) => findMarkedImage(session, mark, markedName(args.imageName, mark), signal),
+		},
 	},
 	'cinder.deleteVolume': {
 		describe: (args, show) => `Delete volume ${show(args.volumeId)}`,

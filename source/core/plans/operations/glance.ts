@@ -26,6 +26,7 @@ import {doesFileExist, moveWithoutReplacing} from './files.js';
 import {
 	byteReporter,
 	create,
+	findMarkedImage,
 	ignoreMissing,
 	marked,
 	mutate,
@@ -125,6 +126,10 @@ export const glanceOperations: OperationFamily<'glance'> = {
 		outputs: () => ['imageId'],
 		minimumDanger: create,
 		undo: 'image',
+		intent: {
+			isMarkable: session => session.glance !== undefined,
+			find: async (session, mark, _args, signal) => findMarkedImage(session, mark, undefined, signal),
+		},
 	},
 	'glance.uploadImageData': {
 		describe: (args, show) => `Upload ${args.path} into image ${show(args.imageId)}`,

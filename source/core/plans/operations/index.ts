@@ -75,6 +75,14 @@ export function dangerOf(step: Step, plan: Plan): Danger {
 	return atLeast(step.danger, minimumDanger(step.action, plan));
 }
 
+/**
+How to mark and find what this action creates on this cloud (intents.ts), or undefined when it cannot be marked.
+*/
+export function intentOf(action: Action, session: CloudSession): {find(session: CloudSession, mark: string, signal?: AbortSignal): Promise<Record<string, string | number> | undefined>} | undefined {
+	const {intent} = operationOf(action);
+	return intent?.isMarkable(session, action.args) === true ? {find: async (on, mark, signal) => intent.find(on, mark, action.args, signal)} : undefined;
+}
+
 function isRemovable(kind: ResourceKind): kind is RemovableKind {
 	return Object.hasOwn(removers, kind);
 }

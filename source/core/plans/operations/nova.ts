@@ -4,7 +4,7 @@ Nova's operation: an image of a server (createImage). What it creates is a Glanc
 import {assign, word} from '../shell.js';
 import {need} from '../status.js';
 import {quote} from '../text.js';
-import {create, marked} from './shared.js';
+import {create, findMarkedImage, marked} from './shared.js';
 import type {OperationFamily} from './types.js';
 
 export const novaOperations: OperationFamily<'nova'> = {
@@ -18,5 +18,10 @@ export const novaOperations: OperationFamily<'nova'> = {
 		outputs: () => ['imageId'],
 		minimumDanger: create,
 		undo: 'image',
+		intent: {
+			// Nova copies the request's metadata into the new image's properties.
+			isMarkable: session => session.nova !== undefined && session.glance !== undefined,
+			find: async (session, mark, _args, signal) => findMarkedImage(session, mark, undefined, signal),
+		},
 	},
 };

@@ -2,10 +2,11 @@
 Helpers the operation families share.
 */
 import {httpStatusOf} from '../errors.js';
-import {intentKey, markedName} from '../intents.js';
+import type {CloudSession} from '../../../openstack/api.js';
+import {firstMarked, intentKey, markedName} from '../intents.js';
 import {collectRefs, resolveRef, type Outputs} from '../refs.js';
 import type {Danger, Ref} from '../types.js';
-import type {StepContext} from './types.js';
+import type {StepContext, StepOutputs} from './types.js';
 
 export const create = (): Danger => 'create';
 export const mutate = (): Danger => 'mutate';
@@ -70,4 +71,17 @@ export async function ignoreMissing(call: () => Promise<void>): Promise<void> {
 			throw error;
 		}
 	}
+}
+
+/**
+The image that carries `mark` in a property, or in its name when the call had to put it there (`stampedName`).
+*/
+export async function findMarkedImage(session: CloudSession, mark: string, stampedName?: string, signal?: AbortSignal): Promise<StepOutputs | undefined> {
+	if (session.glance === undefined) {
+		return undefined;
+	}
+
+	// Client side: Glance takes property filters, but a listing of one's own images is short enough.
+	const image = await firstMarked(session.glance.listImages({signal}), item => (stampedName !== undefined && item.name === stampedName ? mark : item.properties[intentKey]), mark);
+	return image === undefined ? undefined : {imageId: image.id};
 }

@@ -69,6 +69,14 @@ export type Operation<K extends OperationName> = {
 	*/
 	undo?: RemovableKind;
 	/**
+	How a lost answer is made safe (intents.ts), when the call can be marked: whether this cloud keeps the mark for
+	these arguments, and the outputs of the resource that carries it (undefined when there is none).
+	*/
+	intent?: {
+		isMarkable(session: CloudSession, args: Operations[K]): boolean;
+		find(session: CloudSession, mark: string, args: Operations[K], signal?: AbortSignal): Promise<StepOutputs | undefined>;
+	};
+	/**
 	After the journal recorded what a marked call created (`context.intent` is the mark, the step's outputs are in
 	`context.outputs`): give the resource the plan's name back where the mark had to go into its name (intents.ts). Run
 	again on a resume; it writes only what differs.
