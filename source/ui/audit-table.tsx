@@ -8,13 +8,14 @@ import type {PropsWithChildren} from 'react';
 import {Text, renderToString} from 'ink';
 import {Table, type CellProps} from '@alcalzone/ink-table';
 import type {AuditReport, AuditRow} from '../core/audit.js';
-import type {Severity} from '../core/model.js';
+import type {Severity, SourceState} from '../core/model.js';
 import {
 	displayWidth,
 	fit,
 	sanitize,
 	truncate,
 } from './sanitize.js';
+import {wrap} from './format.js';
 import {severityStyle} from './theme.js';
 
 type TableRow = {
@@ -86,6 +87,28 @@ function summary(report: AuditReport): string {
 		+ `${totals.critical} critical, ${totals.warning} warning, ${totals.info} info, ${totals.ok} ok`;
 }
 
+const unreadMeaning: Partial<Record<string, string>> = {
+	barbican: 'KEYS NOT CHECKED (a key here is "unknown", not "present")',
+	cinder: 'VOLUMES, BACKUPS AND SNAPSHOTS UNKNOWN',
+	glance: 'IMAGES UNKNOWN',
+	nova: 'SERVERS UNKNOWN',
+};
+
+function unreadLine(project: string, service: string, source: SourceState, meaning: string): string {
+	const verb = source.state === 'forbidden' ? 'refused to be read' : 'could not be read';
+	return `! ${sanitize(project)}: ${meaning} — ${service} ${verb}${'reason' in source ? ` (${sanitize(source.reason)})` : ''}`;
+}
+
+/**
+One line per service a project could not be read from, for the top of the table: the rows below say nothing about it.
+*/
+export function incompleteLines(report: AuditReport): string[] {
+	return report.projects.flatMap(entry => Object.entries(entry.sources).flatMap(([service, source]) => {
+		const meaning = unreadMeaning[service];
+		return meaning === undefined || source.state === 'ok' || source.state === 'missing' ? [] : [unreadLine(entry.project.name, service, source, meaning)];
+	}));
+}
+
 export function renderAuditTable(report: AuditReport, rows: readonly AuditRow[], options: AuditTableOptions): string {
 	const columns = Math.max(60, options.columns);
 	const hasProject = report.projects.length > 1;
@@ -111,5 +134,8 @@ export function renderAuditTable(report: AuditReport, rows: readonly AuditRow[],
 		? ''
 		: renderToString(<Table data={data} header={header} cell={cell} skeleton={skeleton}/>, {columns});
 	const footer = data.length === 0 ? `No findings to show. ${summary(report)}` : summary(report);
-	return `${table}${table === '' ? '' : '\n'}${footer}\n`;
+	const warnings = incompleteLines(report).flatMap(line => wrap(line, columns, '  '));
+	const top = warnings.length === 0 ? '' : `${warnings.join('\n')}\n`;
+	const incomplete = warnings.length === 0 ? '' : 'INCOMPLETE: some services could not be read, see the first lines.\n';
+	return `${top}${table}${table === '' ? '' : '\n'}${footer}\n${incomplete}`;
 }
