@@ -434,7 +434,9 @@ export const auditJsonSchema = {
 							},
 						},
 					},
-					counts: {type: 'object', required: severities, properties: countsProperties},
+					counts: {
+						type: 'object', required: severities, properties: countsProperties, additionalProperties: false,
+					},
 				},
 			},
 		},
@@ -446,6 +448,7 @@ export const auditJsonSchema = {
 				projects: {type: 'integer', minimum: 0},
 				unreadableProjects: {type: 'integer', minimum: 0},
 			},
+			additionalProperties: false,
 		},
 	},
 } as const;

@@ -1,4 +1,5 @@
 import test from 'ava';
+import {Ajv2020} from 'ajv/dist/2020.js';
 import {
 	auditCsvColumns,
 	auditJsonSchema,
@@ -44,61 +45,29 @@ function sampleReport(): AuditReport {
 }
 
 /**
-A small JSON Schema checker for the keywords the report schema uses (type, required, properties, items, enum, const).
+RFC 3339 date-time (JSON Schema's `date-time`): a calendar date, a time and an offset, each in range.
 */
-function validate(schema: unknown, value: unknown, path = '$'): string[] {
-	if (typeof schema !== 'object' || schema === null) {
-		return [];
+function isDateTime(text: string): boolean {
+	const match = /^(?<year>\d{4})-(?<month>\d{2})-(?<day>\d{2})t(?<hour>\d{2}):(?<minute>\d{2}):(?<second>\d{2})(?:\.\d+)?(?:z|[+\-](?<offsetHour>\d{2}):(?<offsetMinute>\d{2}))$/iv.exec(text);
+	if (!match?.groups) {
+		return false;
 	}
 
-	const rule = schema as Record<string, unknown>;
-	const errors: string[] = [];
-	const types: Record<string, (candidate: unknown) => boolean> = {
-		object: candidate => typeof candidate === 'object' && candidate !== null && !Array.isArray(candidate),
-		array: candidate => Array.isArray(candidate),
-		string: candidate => typeof candidate === 'string',
-		number: candidate => typeof candidate === 'number',
-		integer: candidate => Number.isSafeInteger(candidate),
-	};
-	const {type} = rule;
-	if (typeof type === 'string' && types[type]?.(value) !== true) {
-		return [`${path}: not ${type}`];
-	}
-
-	errors.push(...validateValue(rule, value, path));
-	const record = value as Record<string, unknown>;
-	for (const key of (rule['required'] as string[] | undefined) ?? []) {
-		if (!Object.hasOwn(record, key)) {
-			errors.push(`${path}.${key}: missing`);
-		}
-	}
-
-	const properties = (rule['properties'] ?? {}) as Record<string, unknown>;
-	for (const [key, child] of Object.entries(properties)) {
-		if (types['object']!(value) && Object.hasOwn(record, key)) {
-			errors.push(...validate(child, record[key], `${path}.${key}`));
-		}
-	}
-
-	if (Array.isArray(value) && rule['items'] !== undefined) {
-		for (const [index, item] of value.entries()) {
-			errors.push(...validate(rule['items'], item, `${path}[${index}]`));
-		}
-	}
-
-	return errors;
+	const {year, month, day, hour, minute, second, offsetHour = '00', offsetMinute = '00'} = match.groups;
+	const daysInMonth = new Date(Date.UTC(Number(year), Number(month), 0)).getUTCDate();
+	return Number(month) >= 1 && Number(month) <= 12 && Number(day) >= 1 && Number(day) <= daysInMonth
+		&& Number(hour) <= 23 && Number(minute) <= 59 && Number(second) <= 60 && Number(offsetHour) <= 23 && Number(offsetMinute) <= 59;
 }
 
+const ajv = new Ajv2020({strict: true, allErrors: true});
+ajv.addFormat('date-time', {type: 'string', validate: isDateTime});
+const validateReport = ajv.compile(auditJsonSchema);
+
 /**
-`const` and `enum`.
+The schema's complaints about a value, as "instancePath keyword" (empty when the value is valid).
 */
-function validateValue(rule: Record<string, unknown>, value: unknown, path: string): string[] {
-	const isConstWrong = 'const' in rule && rule['const'] !== value;
-	const isEnumWrong = Array.isArray(rule['enum']) && !rule['enum'].includes(value);
-	return [
-		...(isConstWrong ? [`${path}: not ${String(rule['const'])}`] : []),
-		...(isEnumWrong ? [`${path}: ${String(value)} not in enum`] : []),
-	];
+function schemaErrors(value: unknown): string[] {
+	return validateReport(value) ? [] : (validateReport.errors ?? []).map(error => `${error.instancePath} ${error.keyword}`);
 }
 
 test('the report has schema version 1, the cloud, the policy, projects with counts, and totals', t => {
@@ -127,12 +96,27 @@ test('the JSON output parses back to the report and matches the published schema
 	const text = auditToJson(report);
 	t.true(text.endsWith('}\n'));
 	t.deepEqual(JSON.parse(text), report);
-	t.deepEqual(validate(auditJsonSchema, JSON.parse(text)), []);
-	// The checker does catch a broken report.
-	t.notDeepEqual(validate(auditJsonSchema, {...report, schemaVersion: 2, totals: {}}), []);
+	t.deepEqual(schemaErrors(JSON.parse(text)), []);
 	// A control character in a name stays escaped in JSON (no raw ESC reaches a terminal).
 	t.false(text.includes('\u{1B}'));
 	t.true(text.includes(String.raw`\u001b[31m`));
+});
+
+test('the schema (ajv, strict) rejects a wrong version, a negative count, a zero RPO, a bad date-time and an extra field', t => {
+	const report = JSON.parse(auditToJson(sampleReport())) as AuditReport;
+	t.deepEqual(schemaErrors({...report, schemaVersion: 2}), ['/schemaVersion const']);
+	t.deepEqual(schemaErrors({...report, totals: {...report.totals, critical: -1}}), ['/totals/critical minimum']);
+	const [demo, locked] = report.projects;
+	t.deepEqual(schemaErrors({...report, projects: [{...demo, counts: {...demo!.counts, ok: 1.5}}, locked]}), ['/projects/0/counts/ok type']);
+	t.deepEqual(schemaErrors({...report, policy: {...report.policy, rpoHours: 0}}), ['/policy/rpoHours exclusiveMinimum']);
+	for (const generatedAt of ['2026-13-01T00:00:00Z', '2026-02-30T00:00:00Z', '2026-01-01 00:00:00', 'yesterday', '2026-01-01T24:00:00Z']) {
+		t.deepEqual(schemaErrors({...report, generatedAt}), ['/generatedAt format'], `generatedAt ${generatedAt}`);
+	}
+
+	t.deepEqual(schemaErrors({...report, generatedAt: '2026-01-01T10:00:00.5+02:00'}), []);
+	t.deepEqual(schemaErrors({...report, totals: {...report.totals, extra: 1}}), ['/totals additionalProperties']);
+	t.deepEqual(schemaErrors({...report, projects: [{...demo, counts: {...demo!.counts, extra: 1}}, locked]}), ['/projects/0/counts additionalProperties']);
+	t.deepEqual(schemaErrors({...report, policy: {...report.policy, severities: {'volume.protected': 'fatal'}}}), ['/policy/severities/volume.protected enum']);
 });
 
 test('CSV follows RFC 4180: header, CRLF, quotes doubled, fields with comma/quote/newline quoted', t => {

@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import {startDemoCloud, type DemoCloud} from '../../source/demo-cloud/index.js';
+import {needOrSkip} from '../helpers/need.js';
 import type {Json} from './helpers/client.js';
 
 const cli = '/usr/bin/openstack';
@@ -165,6 +166,7 @@ if (hasCli) {
 		t.is((firstPage as Json[]).length, 10);
 	});
 } else {
-	// eslint-disable-next-line ava/no-skip-test, ava/require-assertion -- the brief: skip, with the reason in the title, only when the CLI is absent.
-	test.skip(`openstack CLI fidelity: skipped because ${cli} is absent (apt-get install --no-install-recommends python3-openstackclient python3-barbicanclient)`, () => undefined);
+	needOrSkip(false, cli, 'apt-get install --no-install-recommends python3-openstackclient python3-barbicanclient')('openstack CLI fidelity', t => {
+		t.fail(`${cli} is absent`);
+	});
 }

@@ -5,6 +5,7 @@ volume that needs its typed name, and Ctrl+C during a restore followed by the cl
 */
 import process from 'node:process';
 import test from 'ava';
+import {needOrSkip} from '../helpers/need.js';
 import {
 	filterRows,
 	hasTmux,
@@ -12,7 +13,7 @@ import {
 	type Pane,
 } from './tmux.js';
 
-const tmux = hasTmux() ? test.serial : test.skip;
+const tmux = needOrSkip(hasTmux(), 'tmux', 'apt-get install tmux', test.serial);
 
 async function filterTo(pane: Pane, text: string): Promise<string> {
 	const screen = await filterRows(pane, text);

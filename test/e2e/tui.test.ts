@@ -1,12 +1,13 @@
 /*
 End to end: the real program in tmux against the embedded demo cloud (`--demo`, story seed), driven by keys, read back from
-the pane. Skipped only when tmux is missing (CI installs it).
+the pane. Skipped only when tmux is missing, and under CI then a failure (test/helpers/need.ts).
 */
 import process from 'node:process';
 import test from 'ava';
+import {needOrSkip} from '../helpers/need.js';
 import {filterRows, hasTmux, startPane} from './tmux.js';
 
-const tmux = hasTmux() ? test.serial : test.skip;
+const tmux = needOrSkip(hasTmux(), 'tmux', 'apt-get install tmux', test.serial);
 
 tmux('start, navigate, filter, open a detail, use the palette, switch project, quit', async t => {
 	const pane = await startPane({
