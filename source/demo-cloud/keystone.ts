@@ -103,7 +103,8 @@ export function createKeystone(state: DemoState): ServiceModule {
 
 	const findUser = (spec: unknown): UserRecord => {
 		if (!isRecord(spec)) {
-			throw new HttpError(400, 'Expecting to find user in identity. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.');
+			throw new HttpError(400, 'Expecting to find user in identity. The server could not comply with the '
+				+ 'request since it is either malformed or otherwise incorrect. The client is assumed to be in error.');
 		}
 
 		if (typeof spec['id'] === 'string') {
@@ -214,7 +215,8 @@ export function createKeystone(state: DemoState): ServiceModule {
 		const identity = auth && isRecord(auth['identity']) ? auth['identity'] : undefined;
 		const methods = identity?.['methods'];
 		if (!auth || !identity || !Array.isArray(methods) || methods.length === 0) {
-			throw new HttpError(400, 'Expecting to find identity in auth. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.');
+			throw new HttpError(400, 'Expecting to find identity in auth. The server could not comply with the '
+				+ 'request since it is either malformed or otherwise incorrect. The client is assumed to be in error.');
 		}
 
 		let token: TokenRecord;
@@ -376,7 +378,8 @@ export function createKeystone(state: DemoState): ServiceModule {
 		return {
 			status: 200, json: {
 				user: {
-					id: user.id, name: user.name, domain_id: user.domainId, enabled: true, email: user.email, default_project_id: user.defaultProjectId, password_expires_at: null, options: {}, links: {self: `${context.origin}/identity/v3/users/${user.id}`},
+					id: user.id, name: user.name, domain_id: user.domainId, enabled: true, email: user.email, default_project_id: user.defaultProjectId,
+					password_expires_at: null, options: {}, links: {self: `${context.origin}/identity/v3/users/${user.id}`},
 				},
 			},
 		};
