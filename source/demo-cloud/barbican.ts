@@ -237,7 +237,8 @@ export function createBarbican(state: DemoState): ServiceModule {
 			}
 
 			if (typeof contentType !== 'string') {
-				throw new HttpError(400, 'Provided object does not match schema \'Secret\': If \'payload\' is supplied, \'payload_content_type\' must also be supplied. Invalid property: \'payload_content_type\'');
+				throw new HttpError(400, 'Provided object does not match schema \'Secret\': If \'payload\' is '
+					+ 'supplied, \'payload_content_type\' must also be supplied. Invalid property: \'payload_content_type\'');
 			}
 
 			bytes = decodePayload(payload, contentType, typeof encoding === 'string' ? encoding : undefined);

@@ -79,7 +79,11 @@ export class FaultTable {
 		const hit: FaultSpec[] = [];
 		for (const fault of this.faults) {
 			const {spec} = fault;
-			if ((spec.service !== undefined && spec.service !== service) || (spec.method !== undefined && spec.method.toUpperCase() !== method) || (spec.path !== undefined && !(typeof spec.path === 'string' ? path.includes(spec.path) : spec.path.test(path))) || (spec.times !== undefined && fault.hits >= spec.times) || (spec.rate !== undefined && this.random() >= spec.rate)) {
+			if ((spec.service !== undefined && spec.service !== service)
+				|| (spec.method !== undefined && spec.method.toUpperCase() !== method)
+				|| (spec.path !== undefined && !(typeof spec.path === 'string' ? path.includes(spec.path) : spec.path.test(path)))
+				|| (spec.times !== undefined && fault.hits >= spec.times)
+				|| (spec.rate !== undefined && this.random() >= spec.rate)) {
 				continue;
 			}
 

@@ -23,7 +23,23 @@ import {setImageData, type DemoState, type ImageRecord} from './state.js';
 type Call = {context: RequestContext; auth: AuthInfo};
 
 const baseAttributes = new Set(['name', 'visibility', 'protected', 'min_disk', 'min_ram', 'tags', 'os_hidden', 'disk_format', 'container_format']);
-const readOnly = new Set(['id', 'status', 'size', 'virtual_size', 'checksum', 'created_at', 'updated_at', 'os_hash_algo', 'os_hash_value', 'file', 'self', 'schema', 'locations', 'direct_url', 'stores']);
+const readOnly = new Set([
+	'id',
+	'status',
+	'size',
+	'virtual_size',
+	'checksum',
+	'created_at',
+	'updated_at',
+	'os_hash_algo',
+	'os_hash_value',
+	'file',
+	'self',
+	'schema',
+	'locations',
+	'direct_url',
+	'stores',
+]);
 const diskFormats = new Set(['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'iso', 'ploop']);
 const containerFormats = new Set(['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker', 'compressed']);
 const listParameters = new Set(['limit', 'marker', 'sort_key', 'sort_dir', 'sort', 'visibility', 'os_hidden', 'member_status']);
@@ -142,7 +158,9 @@ export function createGlance(state: DemoState): ServiceModule {
 				return false;
 			}
 
-			return visibility === null ? call.auth.isAdmin || image.owner === call.auth.project.id || image.visibility === 'public' : (visibility === 'all' || image.visibility === visibility) && canSee(call, image);
+			return visibility === null
+				? call.auth.isAdmin || image.owner === call.auth.project.id || image.visibility === 'public'
+				: (visibility === 'all' || image.visibility === visibility) && canSee(call, image);
 		});
 		for (const [key, value] of query) {
 			if (listParameters.has(key)) {
@@ -341,7 +359,11 @@ export function createGlance(state: DemoState): ServiceModule {
 	});
 
 	router.add('GET', 'v2/schemas/image', () => ({status: 200, json: {name: 'image', additionalProperties: {type: 'string'}, properties: {}}}));
-	router.add('GET', 'v2/schemas/images', () => ({status: 200, json: {name: 'images', properties: {images: {type: 'array'}}, links: [{rel: 'first', href: '{first}'}, {rel: 'next', href: '{next}'}]}}));
+	router.add('GET', 'v2/schemas/images', () => ({
+		status: 200, json: {
+			name: 'images', properties: {images: {type: 'array'}}, links: [{rel: 'first', href: '{first}'}, {rel: 'next', href: '{next}'}],
+		},
+	}));
 	router.add('GET', 'v2/info/import', () => ({status: 200, json: {'import-methods': {description: 'Import methods available.', type: 'array', value: ['glance-direct', 'web-download']}}}));
 
 	function applyAttributes(call: Call, image: ImageRecord, body: Record<string, unknown>, isCreate: boolean): void {

@@ -103,7 +103,8 @@ export function createKeystone(state: DemoState): ServiceModule {
 
 	const findUser = (spec: unknown): UserRecord => {
 		if (!isRecord(spec)) {
-			throw new HttpError(400, 'Expecting to find user in identity. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.');
+			throw new HttpError(400, 'Expecting to find user in identity. The server could not comply with the '
+				+ 'request since it is either malformed or otherwise incorrect. The client is assumed to be in error.');
 		}
 
 		if (typeof spec['id'] === 'string') {
@@ -208,73 +209,75 @@ export function createKeystone(state: DemoState): ServiceModule {
 	router.add('GET', '', context => ({status: 300, json: {versions: {values: [versionEntry(context.origin)]}}}));
 	router.add('GET', 'v3', context => ({status: 200, json: {version: versionEntry(context.origin)}}));
 
+	const passwordToken = (auth: Record<string, unknown>, identity: Record<string, unknown>): TokenRecord => {
+		const password = isRecord(identity['password']) ? identity['password'] : {};
+		const user = findUser(password['user']);
+		const given = isRecord(password['user']) ? password['user']['password'] : undefined;
+		if (given !== user.password) {
+			throw unauthorized();
+		}
+
+		return issue({userId: user.id, projectId: scopedProject(auth['scope'], user)?.id, methods: ['password']});
+	};
+
+	const credentialToken = (auth: Record<string, unknown>, identity: Record<string, unknown>): TokenRecord => {
+		if (auth['scope'] !== undefined) {
+			throw unauthorized('Application credentials cannot request a scope.');
+		}
+
+		const spec = isRecord(identity['application_credential']) ? identity['application_credential'] : {};
+		let credential = typeof spec['id'] === 'string' ? state.applicationCredentials.get(spec['id']) : undefined;
+		if (!credential && typeof spec['name'] === 'string') {
+			const user = findUser(spec['user']);
+			credential = [...state.applicationCredentials.values()].find(candidate => candidate.userId === user.id && candidate.name === spec['name']);
+		}
+
+		if (!credential || spec['secret'] !== credential.secret || (credential.expiresAt !== undefined && credential.expiresAt <= state.now())) {
+			throw unauthorized();
+		}
+
+		return issue({
+			userId: credential.userId, projectId: credential.projectId, methods: ['application_credential'], applicationCredentialId: credential.id, expiresAt: credential.expiresAt,
+		});
+	};
+
+	const tokenToken = (auth: Record<string, unknown>, identity: Record<string, unknown>): TokenRecord => {
+		const spec = isRecord(identity['token']) ? identity['token'] : {};
+		const previous = liveToken(typeof spec['id'] === 'string' ? spec['id'] : undefined);
+		if (previous.applicationCredentialId !== undefined) {
+			throw new HttpError(403, 'You are not authorized to perform the requested action: Application credentials cannot re-scope tokens.');
+		}
+
+		const user = state.users.get(previous.userId);
+		if (!user) {
+			throw unauthorized();
+		}
+
+		return issue({
+			userId: user.id, projectId: scopedProject(auth['scope'], user)?.id, methods: [...new Set([...previous.methods, 'token'])], expiresAt: previous.expiresAt,
+		});
+	};
+
+	const tokenIssuers = new Map<string, (auth: Record<string, unknown>, identity: Record<string, unknown>) => TokenRecord>([
+		['password', passwordToken],
+		['application_credential', credentialToken],
+		['token', tokenToken],
+	]);
+
 	router.add('POST', 'v3/auth/tokens', context => {
 		const body = jsonBody(context);
 		const auth = isRecord(body['auth']) ? body['auth'] : undefined;
 		const identity = auth && isRecord(auth['identity']) ? auth['identity'] : undefined;
 		const methods = identity?.['methods'];
 		if (!auth || !identity || !Array.isArray(methods) || methods.length === 0) {
-			throw new HttpError(400, 'Expecting to find identity in auth. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.');
+			throw new HttpError(400, 'Expecting to find identity in auth. The server could not comply with the '
+				+ 'request since it is either malformed or otherwise incorrect. The client is assumed to be in error.');
 		}
 
-		let token: TokenRecord;
 		const method = String(methods[0]);
-		switch (method) {
-			case 'password': {
-				const password = isRecord(identity['password']) ? identity['password'] : {};
-				const user = findUser(password['user']);
-				const given = isRecord(password['user']) ? password['user']['password'] : undefined;
-				if (given !== user.password) {
-					throw unauthorized();
-				}
-
-				token = issue({userId: user.id, projectId: scopedProject(auth['scope'], user)?.id, methods: ['password']});
-				break;
-			}
-
-			case 'application_credential': {
-				if (auth['scope'] !== undefined) {
-					throw unauthorized('Application credentials cannot request a scope.');
-				}
-
-				const spec = isRecord(identity['application_credential']) ? identity['application_credential'] : {};
-				let credential = typeof spec['id'] === 'string' ? state.applicationCredentials.get(spec['id']) : undefined;
-				if (!credential && typeof spec['name'] === 'string') {
-					const user = findUser(spec['user']);
-					credential = [...state.applicationCredentials.values()].find(candidate => candidate.userId === user.id && candidate.name === spec['name']);
-				}
-
-				if (!credential || spec['secret'] !== credential.secret || (credential.expiresAt !== undefined && credential.expiresAt <= state.now())) {
-					throw unauthorized();
-				}
-
-				token = issue({
-					userId: credential.userId, projectId: credential.projectId, methods: ['application_credential'], applicationCredentialId: credential.id, expiresAt: credential.expiresAt,
-				});
-				break;
-			}
-
-			case 'token': {
-				const spec = isRecord(identity['token']) ? identity['token'] : {};
-				const previous = liveToken(typeof spec['id'] === 'string' ? spec['id'] : undefined);
-				if (previous.applicationCredentialId !== undefined) {
-					throw new HttpError(403, 'You are not authorized to perform the requested action: Application credentials cannot re-scope tokens.');
-				}
-
-				const user = state.users.get(previous.userId);
-				if (!user) {
-					throw unauthorized();
-				}
-
-				token = issue({
-					userId: user.id, projectId: scopedProject(auth['scope'], user)?.id, methods: [...new Set([...previous.methods, 'token'])], expiresAt: previous.expiresAt,
-				});
-				break;
-			}
-
-			default: {
-				throw unauthorized(`Attempted to authenticate with an unsupported method: ${method}.`);
-			}
+		const token = tokenIssuers.get(method)?.(auth, identity);
+		if (!token) {
+			throw unauthorized(`Attempted to authenticate with an unsupported method: ${method}.`);
 		}
 
 		return {
@@ -376,7 +379,8 @@ export function createKeystone(state: DemoState): ServiceModule {
 		return {
 			status: 200, json: {
 				user: {
-					id: user.id, name: user.name, domain_id: user.domainId, enabled: true, email: user.email, default_project_id: user.defaultProjectId, password_expires_at: null, options: {}, links: {self: `${context.origin}/identity/v3/users/${user.id}`},
+					id: user.id, name: user.name, domain_id: user.domainId, enabled: true, email: user.email, default_project_id: user.defaultProjectId,
+					password_expires_at: null, options: {}, links: {self: `${context.origin}/identity/v3/users/${user.id}`},
 				},
 			},
 		};

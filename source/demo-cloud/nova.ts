@@ -253,98 +253,104 @@ export function createNova(state: DemoState): ServiceModule {
 
 		const metadata = stringRecord(spec['metadata'], 'metadata');
 
-		const user = state.users.get(server.userId);
-		const project = state.projects.get(server.projectId);
-		let imageId: string;
-		if (server.imageId === '') {
-			// Volume-backed: a Cinder snapshot per attached volume, and a metadata-only image that points at them.
-			const mappings = server.volumesAttached.map((attached, index) => {
-				const volume = state.volumes.get(attached.id);
-				const snapshot = volume ? createSnapshotRecord(state, volume, call.auth.user.id, {name: `snapshot for ${name}`, description: null}) : undefined;
-				return {
-					source_type: 'snapshot',
-					destination_type: 'volume',
-					snapshot_id: snapshot?.id ?? null,
-					volume_size: volume?.size ?? null,
-					boot_index: index === 0 ? 0 : null,
-					delete_on_termination: attached.deleteOnTermination,
-					device_name: deviceName(index, true),
-					disk_bus: 'virtio',
-					device_type: 'disk',
-					guest_format: null,
-					image_id: null,
-					no_device: null,
-					tag: null,
-					volume_id: null,
-					volume_type: null,
-				};
-			});
-			const image = state.addImage({
-				owner: server.projectId,
-				name,
-				diskFormat: 'raw',
-				containerFormat: 'bare',
-				properties: {
-					...metadata, bdm_v2: 'True', root_device_name: '/dev/vda', block_device_mapping: JSON.stringify(mappings),
-				},
-				data: Buffer.alloc(0),
-			});
-			imageId = image.id;
-		} else {
-			const base = state.images.get(server.imageId);
-			const flavor = state.flavors.get(server.flavorId);
-			const inherited: Record<string, string> = {};
-			for (const [key, value] of Object.entries(base?.properties ?? {})) {
-				if (!['image_type', 'instance_uuid', 'block_device_mapping', 'bdm_v2', 'root_device_name', 'cinder_encryption_key_id', 'cinder_encryption_key_deletion_policy'].includes(key)) {
-					inherited[key] = value;
-				}
-			}
-
-			const image = state.addImage({
-				owner: server.projectId,
-				name,
-				diskFormat: base?.diskFormat ?? 'qcow2',
-				containerFormat: base?.containerFormat ?? 'bare',
-				minDisk: flavor?.disk ?? 0,
-				minRam: flavor?.ram ?? 0,
-				properties: {
-					...inherited,
-					...metadata,
-					image_type: 'snapshot',
-					instance_uuid: server.id,
-					user_id: server.userId,
-					base_image_ref: server.imageId,
-					owner_project_name: project?.name ?? '',
-					owner_user_name: user?.name ?? '',
-					boot_roles: [...call.auth.roles].join(','),
-					image_location: 'snapshot',
-					image_state: 'available',
-					owner_id: server.projectId,
-				},
-			});
-			imageId = image.id;
-			server.taskState = 'image_snapshot';
-			state.later('serverImage', () => {
-				server.taskState = 'image_pending_upload';
-			}, 0.2);
-			state.later('serverImage', () => {
-				server.taskState = 'image_uploading';
-				image.status = 'saving';
-			}, 0.4);
-			state.later('serverImage', () => {
-				server.taskState = null;
-				server.updatedAt = state.now();
-				if (!state.images.has(image.id)) {
-					return;
-				}
-
-				setImageData(image, deterministicBytes(`root-disk-${server.id}-${state.now()}`, 32 * 1024));
-				image.status = 'active';
-				image.updatedAt = state.now();
-			});
-		}
+		const imageId = server.imageId === ''
+			? volumeBackedImage(call, server, name, metadata)
+			: serverSnapshotImage(call, server, name, metadata);
 
 		return call.mv >= 45 ? {status: 202, json: {image_id: imageId}} : {status: 202, headers: {Location: `${call.context.origin}/image/images/${imageId}`}};
+	};
+
+	// A volume-backed server's image: a Cinder snapshot per attached volume, and a metadata-only image that points at them.
+	const volumeBackedImage = (call: Call, server: ServerRecord, name: string, metadata: Record<string, string>): string => {
+		const mappings = server.volumesAttached.map((attached, index) => {
+			const volume = state.volumes.get(attached.id);
+			const snapshot = volume ? createSnapshotRecord(state, volume, call.auth.user.id, {name: `snapshot for ${name}`, description: null}) : undefined;
+			return {
+				source_type: 'snapshot',
+				destination_type: 'volume',
+				snapshot_id: snapshot?.id ?? null,
+				volume_size: volume?.size ?? null,
+				boot_index: index === 0 ? 0 : null,
+				delete_on_termination: attached.deleteOnTermination,
+				device_name: deviceName(index, true),
+				disk_bus: 'virtio',
+				device_type: 'disk',
+				guest_format: null,
+				image_id: null,
+				no_device: null,
+				tag: null,
+				volume_id: null,
+				volume_type: null,
+			};
+		});
+		const image = state.addImage({
+			owner: server.projectId,
+			name,
+			diskFormat: 'raw',
+			containerFormat: 'bare',
+			properties: {
+				...metadata, bdm_v2: 'True', root_device_name: '/dev/vda', block_device_mapping: JSON.stringify(mappings),
+			},
+			data: Buffer.alloc(0),
+		});
+		return image.id;
+	};
+
+	// An image-backed server's snapshot image: inherits the base image's properties, goes active after the upload steps.
+	const serverSnapshotImage = (call: Call, server: ServerRecord, name: string, metadata: Record<string, string>): string => {
+		const user = state.users.get(server.userId);
+		const project = state.projects.get(server.projectId);
+		const base = state.images.get(server.imageId);
+		const flavor = state.flavors.get(server.flavorId);
+		const inherited: Record<string, string> = {};
+		for (const [key, value] of Object.entries(base?.properties ?? {})) {
+			if (!['image_type', 'instance_uuid', 'block_device_mapping', 'bdm_v2', 'root_device_name', 'cinder_encryption_key_id', 'cinder_encryption_key_deletion_policy'].includes(key)) {
+				inherited[key] = value;
+			}
+		}
+
+		const image = state.addImage({
+			owner: server.projectId,
+			name,
+			diskFormat: base?.diskFormat ?? 'qcow2',
+			containerFormat: base?.containerFormat ?? 'bare',
+			minDisk: flavor?.disk ?? 0,
+			minRam: flavor?.ram ?? 0,
+			properties: {
+				...inherited,
+				...metadata,
+				image_type: 'snapshot',
+				instance_uuid: server.id,
+				user_id: server.userId,
+				base_image_ref: server.imageId,
+				owner_project_name: project?.name ?? '',
+				owner_user_name: user?.name ?? '',
+				boot_roles: [...call.auth.roles].join(','),
+				image_location: 'snapshot',
+				image_state: 'available',
+				owner_id: server.projectId,
+			},
+		});
+		server.taskState = 'image_snapshot';
+		state.later('serverImage', () => {
+			server.taskState = 'image_pending_upload';
+		}, 0.2);
+		state.later('serverImage', () => {
+			server.taskState = 'image_uploading';
+			image.status = 'saving';
+		}, 0.4);
+		state.later('serverImage', () => {
+			server.taskState = null;
+			server.updatedAt = state.now();
+			if (!state.images.has(image.id)) {
+				return;
+			}
+
+			setImageData(image, deterministicBytes(`root-disk-${server.id}-${state.now()}`, 32 * 1024));
+			image.status = 'active';
+			image.updatedAt = state.now();
+		});
+		return image.id;
 	};
 
 	const flavorView = (call: Call, flavorId: string, isDetail: boolean): Record<string, unknown> => {

@@ -121,7 +121,8 @@ export function generateScale(state: DemoState, spec: ScaleSpec, projectIds: str
 			const at = now - Math.floor(random() * 60 * day);
 			const id = uuid();
 			state.snapshots.set(id, {
-				id, projectId, userId, name: `${volume.name ?? 'volume'}-snap-${index}`, description: null, status: 'available', size: volume.size, volumeId: volume.id, metadata: {}, createdAt: at, updatedAt: at,
+				id, projectId, userId, name: `${volume.name ?? 'volume'}-snap-${index}`, description: null,
+				status: 'available', size: volume.size, volumeId: volume.id, metadata: {}, createdAt: at, updatedAt: at,
 			});
 		}
 

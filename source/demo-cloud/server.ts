@@ -150,7 +150,7 @@ export class DemoHttpServer {
 		};
 
 		if (!module) {
-			await this.write(response, method, {status: 404, json: {error: {code: 404, title: 'Not Found', message: `No service at ${url.pathname}`}}}, requestId, false);
+			await this.write(response, method, {status: 404, json: {error: {code: 404, title: 'Not Found', message: `No service at ${url.pathname}`}}}, {requestId, isMalformed: false});
 			return;
 		}
 
@@ -188,7 +188,7 @@ export class DemoHttpServer {
 			}
 		}
 
-		await this.write(response, method, reply, requestId, isMalformed);
+		await this.write(response, method, reply, {requestId, isMalformed});
 	}
 
 	private async run(module: ServiceModule, context: RequestContext): Promise<Reply> {
@@ -199,11 +199,14 @@ export class DemoHttpServer {
 				return keystoneErrorReply(401, error.message, `${this.origin}/identity`);
 			}
 
-			return error instanceof HttpError ? module.errorReply(error, context) : module.errorReply(new HttpError(500, `The server has either erred or is incapable of performing the requested operation. (${error instanceof Error ? error.message : String(error)})`), context);
+			return error instanceof HttpError
+				? module.errorReply(error, context)
+				: module.errorReply(new HttpError(500, 'The server has either '
+				+ `erred or is incapable of performing the requested operation. (${error instanceof Error ? error.message : String(error)})`), context);
 		}
 	}
 
-	private async write(response: ServerResponse, method: string, reply: Reply, requestId: string, isMalformed: boolean): Promise<void> {
+	private async write(response: ServerResponse, method: string, reply: Reply, {requestId, isMalformed}: {requestId: string; isMalformed: boolean}): Promise<void> {
 		const headers: Record<string, string> = {'x-openstack-request-id': requestId, ...reply.headers};
 		let payload: Buffer;
 		if (reply.json === undefined) {

@@ -61,7 +61,10 @@ export async function writeOwnCloudsYaml(file: string, text: string): Promise<vo
 	await writeFile(file, text, {mode: 0o600});
 }
 
-export async function serveStandalone(options: StandaloneOptions, start: (options: {port?: number; seed?: 'story' | 'empty' | ScaleSpec; latencyMs?: number; timeScale?: number}) => Promise<DemoCloud>): Promise<StandaloneResult> {
+export async function serveStandalone(
+	options: StandaloneOptions,
+	start: (options: {port?: number; seed?: 'story' | 'empty' | ScaleSpec; latencyMs?: number; timeScale?: number}) => Promise<DemoCloud>,
+): Promise<StandaloneResult> {
 	const scale = typeof options.scale === 'string' ? parseScaleSpec(options.scale) : options.scale;
 	const home = options.home ?? options.env?.['HOME'] ?? os.homedir();
 	const directory = options.directory ?? path.join(home, '.config', 'backstack', 'demo-cloud');

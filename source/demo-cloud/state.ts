@@ -418,7 +418,10 @@ export class DemoState {
 
 	// Cinder
 
-	addVolumeType(fields: {name: string; description?: string | null; isPublic?: boolean; extraSpecs?: Record<string, string>; encryption?: Omit<EncryptionRecord, 'encryptionId' | 'createdAt'>}, at = this.now()): VolumeTypeRecord {
+	addVolumeType(
+		fields: {name: string; description?: string | null; isPublic?: boolean; extraSpecs?: Record<string, string>; encryption?: Omit<EncryptionRecord, 'encryptionId' | 'createdAt'>},
+		at = this.now(),
+	): VolumeTypeRecord {
 		const type: VolumeTypeRecord = {
 			id: uuid(),
 			name: fields.name,

@@ -143,7 +143,8 @@ export function seedStory(state: DemoState, identity: Identity, base: NonNullabl
 		minDisk: 20,
 		minRam: 2048,
 		properties: {
-			os_distro: 'debian', os_version: '12', image_type: 'snapshot', instance_uuid: web.id, user_id: demoUser, base_image_ref: base.debianImageId, owner_project_name: 'demo', owner_user_name: 'demo', boot_roles: 'member,reader,creator', image_location: 'snapshot', image_state: 'available', owner_id: demo,
+			os_distro: 'debian', os_version: '12', image_type: 'snapshot', instance_uuid: web.id, user_id: demoUser, base_image_ref: base.debianImageId,
+			owner_project_name: 'demo', owner_user_name: 'demo', boot_roles: 'member,reader,creator', image_location: 'snapshot', image_state: 'available', owner_id: demo,
 		},
 		data: deterministicBytes(`root-disk-${web.id}`, 32 * 1024),
 		createdAt: now - (20 * hour),
@@ -251,7 +252,8 @@ export function seedStory(state: DemoState, identity: Identity, base: NonNullabl
 	});
 	failed.metadata = {};
 	state.addMessage(analytics, {
-		eventId: 'VOLUME_VOLUME_BACKUP_015_026', userMessage: 'restore backup:Backup driver failed to restore backup.', resourceType: 'VOLUME_BACKUP', resourceUuid: warehouseBackup.id, requestId: `req-${uuid()}`,
+		eventId: 'VOLUME_VOLUME_BACKUP_015_026', userMessage: 'restore backup:Backup driver failed to restore backup.',
+		resourceType: 'VOLUME_BACKUP', resourceUuid: warehouseBackup.id, requestId: `req-${uuid()}`,
 	}).createdAt = ago(5);
 	lab.server('etl-worker-01', {ageDays: 90, imageId: base.ubuntuImageId, flavorId: '4'});
 

@@ -74,7 +74,11 @@ export async function adminCinderRequest(admin: BackstackSession, config: Resolv
 create, attach and delete (at compute microversion 2.74, which allows `networks: 'none'`), and Glance's removal of an
 image property (a JSON patch). Resolves to the status and the parsed JSON body (a 404 is returned, not thrown).
 */
-export async function userRequest(session: BackstackSession, config: ResolvedCloudConfig, request: {service: 'compute' | 'image'; method: string; path: string; body?: unknown; contentType?: string}): Promise<{status: number; body: unknown}> {
+export async function userRequest(
+	session: BackstackSession,
+	config: ResolvedCloudConfig,
+	request: {service: 'compute' | 'image'; method: string; path: string; body?: unknown; contentType?: string},
+): Promise<{status: number; body: unknown}> {
 	const {
 		service, method, path, body,
 	} = request;

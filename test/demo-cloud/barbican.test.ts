@@ -56,7 +56,8 @@ test('one-step store with base64 payload; metadata view; payload bytes back; del
 	const payload = randomBytes(32);
 	const stored = await call(demo, 'POST', secrets(demo), {
 		body: {
-			name: 'key-one', algorithm: 'aes', bit_length: 256, secret_type: 'symmetric', payload: payload.toString('base64'), payload_content_type: 'application/octet-stream', payload_content_encoding: 'base64',
+			name: 'key-one', algorithm: 'aes', bit_length: 256, secret_type: 'symmetric', payload: payload.toString('base64'),
+			payload_content_type: 'application/octet-stream', payload_content_encoding: 'base64',
 		},
 	});
 	t.is(stored.status, 201);

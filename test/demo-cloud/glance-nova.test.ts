@@ -131,7 +131,12 @@ test('Glance paging: default 25, relative next link that keeps filters, max 1000
 
 test('Glance JSON-patch: add, replace, remove; wrong media type 415', async t => {
 	const image = await uploadImage('patch-me', new Uint8Array([1, 2, 3]));
-	const patch = async (body: unknown, contentType = 'application/openstack-images-v2.1-json-patch') => call(demo, 'PATCH', glance(`/v2/images/${image['id']}`), {body, headers: {'Content-Type': contentType}});
+	const patch = async (body: unknown, contentType = 'application/openstack-images-v2.1-json-patch') => call(
+		demo,
+		'PATCH',
+		glance(`/v2/images/${image['id']}`),
+		{body, headers: {'Content-Type': contentType}},
+	);
 	const added = await patch([{op: 'add', path: '/backup_of', value: 'shop-db'}, {op: 'replace', path: '/name', value: 'patched'}]);
 	t.is(added.status, 200);
 	t.like(added.json, {backup_of: 'shop-db', name: 'patched'});
@@ -200,7 +205,10 @@ test('Nova: servers detail; boot-from-volume has image "" and its volumes attach
 test('Nova createImage of an image-backed server: body image_id at 2.45, snapshot image with real data', async t => {
 	const servers = (await call(demo, 'GET', nova('/servers/detail'))).json['servers'] as Json[];
 	const web = servers.find(server => server['name'] === 'shop-web-01');
-	const action = await call(demo, 'POST', nova(`/servers/${web?.['id']}/action`), {body: {createImage: {name: 'web-snap', metadata: {reason: 'test'}}}, headers: {'OpenStack-API-Version': 'compute 2.45'}});
+	const action = await call(demo, 'POST', nova(`/servers/${web?.['id']}/action`), {
+		body: {createImage: {name: 'web-snap', metadata: {reason: 'test'}}},
+		headers: {'OpenStack-API-Version': 'compute 2.45'},
+	});
 	t.is(action.status, 202);
 	const imageId = action.json['image_id'] as string;
 	const busy = await call(demo, 'POST', nova(`/servers/${web?.['id']}/action`), {body: {createImage: {name: 'too-soon'}}});

@@ -61,7 +61,12 @@ test('wrong password → 401 in Keystone format with WWW-Authenticate', async t 
 
 test('a user without a role in the project cannot scope to it', async t => {
 	const result = await call(undefined, 'POST', `${cloud.authUrl}/v3/auth/tokens`, {
-		body: {auth: {identity: {methods: ['password'], password: {user: {name: 'demo-reader', domain: {id: 'default'}, password: cloud.users['demo-reader']?.password}}}, scope: {project: {name: 'admin', domain: {id: 'default'}}}}},
+		body: {
+			auth: {
+				identity: {methods: ['password'], password: {user: {name: 'demo-reader', domain: {id: 'default'}, password: cloud.users['demo-reader']?.password}}},
+				scope: {project: {name: 'admin', domain: {id: 'default'}}},
+			},
+		},
 	});
 	t.is(result.status, 401);
 });

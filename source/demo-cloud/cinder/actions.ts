@@ -142,7 +142,8 @@ export function addVolumeActionRoutes(router: Router<Call>, cinder: Cinder): voi
 					visibility,
 					volume_type: type
 						? {
-							created_at: naiveMicro(type.createdAt), deleted: false, deleted_at: null, description: type.description, extra_specs: type.extraSpecs, id: type.id, is_public: type.isPublic, name: type.name, qos_specs_id: null, updated_at: null,
+							created_at: naiveMicro(type.createdAt), deleted: false, deleted_at: null, description: type.description,
+							extra_specs: type.extraSpecs, id: type.id, is_public: type.isPublic, name: type.name, qos_specs_id: null, updated_at: null,
 						}
 						: null,
 				},

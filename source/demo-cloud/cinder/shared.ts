@@ -40,7 +40,8 @@ function quotaError(resource: keyof Quotas, quota: Quotas, usage: Quotas, reques
 	if (resource === 'gigabytes' || resource === 'backup_gigabytes') {
 		const what = resource === 'gigabytes' ? 'volume or snapshot' : 'backup';
 		const name = resource === 'gigabytes' ? 'VolumeSizeExceedsAvailableQuota' : 'VolumeBackupSizeExceedsAvailableQuota';
-		return new HttpError(413, `${name}: Requested ${what} exceeds allowed ${resource} quota. Requested ${requested}G, quota is ${quota[resource]}G and ${usage[resource]}G has been consumed.`, headers);
+		return new HttpError(413, `${name}: Requested ${what} exceeds allowed ${resource} quota. Requested `
+			+ `${requested}G, quota is ${quota[resource]}G and ${usage[resource]}G has been consumed.`, headers);
 	}
 
 	const noun = resource === 'volumes' ? 'volumes' : (resource === 'snapshots' ? 'snapshots' : 'backups');
@@ -122,7 +123,12 @@ export function createCinderShared(state: DemoState) {
 
 	const filterParameters = new Set(['limit', 'marker', 'offset', 'sort', 'sort_key', 'sort_dir', 'with_count', 'all_tenants', 'project_id']);
 
-	const applyFilters = <T extends {name: string | null; status: string; metadata?: Record<string, string>}>(call: Call, items: T[], allowed: string[], extra: Record<string, (item: T, value: string) => boolean> = {}): T[] => {
+	const applyFilters = <T extends {name: string | null; status: string; metadata?: Record<string, string>}>(
+		call: Call,
+		items: T[],
+		allowed: string[],
+		extra: Record<string, (item: T, value: string) => boolean> = {},
+	): T[] => {
 		const {query} = call.context;
 		let result = items;
 		for (const [key, value] of query) {
@@ -140,7 +146,7 @@ export function createCinderShared(state: DemoState) {
 				continue;
 			}
 
-			result = filterItems(result, field, value, isLike, extra);
+			result = filterItems(result, {field, value, isLike}, extra);
 		}
 
 		return result;
@@ -198,7 +204,11 @@ export function rejectUnknownKeys(record: Record<string, unknown>, allowed: Iter
 
 type Filterable = {name: string | null; status: string; metadata?: Record<string, string>};
 
-function filterItems<T extends Filterable>(items: T[], field: string, value: string, isLike: boolean, extra: Record<string, (item: T, value: string) => boolean>): T[] {
+function filterItems<T extends Filterable>(
+	items: T[],
+	{field, value, isLike}: {field: string; value: string; isLike: boolean},
+	extra: Record<string, (item: T, value: string) => boolean>,
+): T[] {
 	switch (field) {
 		case 'name': {
 			return items.filter(item => (isLike ? (item.name ?? '').includes(value) : item.name === value));

@@ -110,7 +110,12 @@ export function addSnapshotRoutes(router: Router<Call>, cinder: Cinder): void {
 /**
 A snapshot that becomes available after the configured delay; it reuses the volume's key (no clone).
 */
-export function createSnapshotRecord(state: DemoState, volume: VolumeRecord, userId: string, fields: {name: string | null; description: string | null; metadata?: Record<string, string>}): SnapshotRecord {
+export function createSnapshotRecord(
+	state: DemoState,
+	volume: VolumeRecord,
+	userId: string,
+	fields: {name: string | null; description: string | null; metadata?: Record<string, string>},
+): SnapshotRecord {
 	const snapshot: SnapshotRecord = {
 		id: uuid(),
 		projectId: volume.projectId,

@@ -183,7 +183,8 @@ export function addTypeRoutes(router: Router<Call>, cinder: Cinder): void {
 			status: 200,
 			json: {
 				encryption: {
-					cipher: view['cipher'], control_location: view['control_location'], encryption_id: view['encryption_id'], key_size: view['key_size'], provider: view['provider'], volume_type_id: type.id,
+					cipher: view['cipher'], control_location: view['control_location'], encryption_id: view['encryption_id'],
+					key_size: view['key_size'], provider: view['provider'], volume_type_id: type.id,
 				},
 			},
 		};

@@ -107,19 +107,45 @@ export function addVolumeRoutes(router: Router<Call>, cinder: Cinder): void {
 
 	// Routes: volumes
 
-	router.add('GET', 'volumes', call => listReply(call, 'volumes', volumeList(call), volume => ({id: volume.id, links: links(call, 'volumes', volume.id, volume.projectId), name: volume.name}), 'Volume'));
+	router.add('GET', 'volumes', call => listReply(
+		call,
+		'volumes',
+		volumeList(call),
+		volume => ({id: volume.id, links: links(call, 'volumes', volume.id, volume.projectId), name: volume.name}),
+		'Volume',
+	));
 	router.add('GET', 'volumes/detail', call => listReply(call, 'volumes', volumeList(call), volume => volumeView(call, volume), 'Volume'));
 
 	const volumeList = (call: Call): VolumeRecord[] => {
 		requireReader(call.auth, 'volume:get_all');
-		return applyFilters(call, scope(call, state.volumes.values()), ['name', 'status', 'metadata', 'bootable', 'migration_status', 'availability_zone', 'group_id', 'size', 'created_at', 'updated_at', 'consumes_quota'], {
+		return applyFilters(call, scope(call, state.volumes.values()), volumeFilterKeys, {
 			bootable: (volume, value) => String(volume.bootable) === value.toLowerCase() || (value === '1' && volume.bootable) || (value === '0' && !volume.bootable),
 			size: (volume, value) => String(volume.size) === value,
 			availability_zone: (volume, value) => volume.availabilityZone === value,
 		});
 	};
 
-	const volumeCreateKeys = new Set(['size', 'name', 'description', 'display_name', 'display_description', 'volume_type', 'availability_zone', 'snapshot_id', 'source_volid', 'imageRef', 'image_id', 'backup_id', 'metadata', 'multiattach', 'consistencygroup_id', 'group_id', 'source_replica', 'scheduler_hints']);
+	const volumeFilterKeys = ['name', 'status', 'metadata', 'bootable', 'migration_status', 'availability_zone', 'group_id', 'size', 'created_at', 'updated_at', 'consumes_quota'];
+	const volumeCreateKeys = new Set([
+		'size',
+		'name',
+		'description',
+		'display_name',
+		'display_description',
+		'volume_type',
+		'availability_zone',
+		'snapshot_id',
+		'source_volid',
+		'imageRef',
+		'image_id',
+		'backup_id',
+		'metadata',
+		'multiattach',
+		'consistencygroup_id',
+		'group_id',
+		'source_replica',
+		'scheduler_hints',
+	]);
 
 	router.add('POST', 'volumes', call => {
 		requireMember(call.auth, 'volume:create');
@@ -239,7 +265,8 @@ export function addVolumeRoutes(router: Router<Call>, cinder: Cinder): void {
 
 		checkQuota(call.projectId, {volumes: 1, gigabytes: size});
 		const volume = createVolumeRecord(call, {
-			name, description, metadata, size, typeId, status: 'creating', snapshotId: snapshotId ?? null, sourceVolid: sourceVolid ?? null, content, encryptionKeyId, bootable: isBootable, imageMetadata,
+			name, description, metadata, size, typeId, status: 'creating', snapshotId: snapshotId ?? null,
+			sourceVolid: sourceVolid ?? null, content, encryptionKeyId, bootable: isBootable, imageMetadata,
 		});
 
 		state.later('volumeCreate', () => {
@@ -308,7 +335,8 @@ export function addVolumeRoutes(router: Router<Call>, cinder: Cinder): void {
 		requireMember(call.auth, 'volume:delete');
 		const volume = getVolume(call, id);
 		if (!['available', 'error', 'error_restoring', 'error_extending', 'error_managing'].includes(volume.status) || volume.attachments.length > 0) {
-			throw new HttpError(400, 'Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.');
+			throw new HttpError(400, 'Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing and '
+				+ 'must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.');
 		}
 
 		const dependents = [...state.snapshots.values()].filter(snapshot => snapshot.volumeId === id).length;

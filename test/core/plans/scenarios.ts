@@ -706,7 +706,7 @@ export async function readBackImage(context: ScenarioContext, tracker: Pick<Trac
 An encrypted volume of the scenario's type holding `data` (made from a plain image of it), uploaded to an image by
 backstack's plan. Checks that the image has its own key and, unless `isReadBackLater`, that opened it holds the data.
 */
-async function encryptedImage(context: ScenarioContext, tracker: Tracker, prefix: string, data: Uint8Array, isReadBackLater = false) {
+async function encryptedImage(context: ScenarioContext, tracker: Tracker, prefix: string, {data, isReadBackLater = false}: {data: Uint8Array; isReadBackLater?: boolean}) {
 	const dataImage = await imageOf(context, tracker, `${prefix}-data`, data);
 	const source = await plainVolume(context, tracker, `${prefix}-src`, {imageRef: dataImage, volumeType: context.encryptedType});
 	expect(source.encrypted, 'the source volume is not encrypted: is the type really an encrypted one?');
@@ -735,7 +735,7 @@ export const encryptedImageToVolume: Scenario = {
 			const cinder = context.session.cinder!;
 			const data = randomBytes((160 * 1024) + 3);
 			// The data is read back from the restored volume at the end, through its own key.
-			const {source, image} = await encryptedImage(context, tracker, prefix, data, true);
+			const {source, image} = await encryptedImage(context, tracker, prefix, {data, isReadBackLater: true});
 			const imageKey = image.cinderEncryptionKeyId!;
 			// The source volume came from an image, so Cinder (Zed) copied signature_verified into this image; a volume
 			// made of it ends `error` unless the property goes first. The plan removes it (the image is the project's).
@@ -746,7 +746,8 @@ export const encryptedImageToVolume: Scenario = {
 			const question = await planRestore(context.session, request);
 			expect(question.kind === 'needs-input', `the planner did not ask for a type: ${JSON.stringify(question)}`);
 			expect(question.field === 'volumeType', `it asks for ${question.field}`);
-			expect(question.options.some(option => option.value === context.encryptedType || option.label.includes(context.encryptedType)), `the encrypted type ${context.encryptedType} is not offered: ${JSON.stringify(question.options)}`);
+			expect(question.options.some(option => option.value === context.encryptedType || option.label.includes(context.encryptedType)),
+				`the encrypted type ${context.encryptedType} is not offered: ${JSON.stringify(question.options)}`);
 			const types = await cinder.listVolumeTypes();
 			const plainTypes = new Set(types.flatMap(type => (type.name === '__DEFAULT__' ? [type.id, type.name] : [])));
 			expect(question.options.every(option => !plainTypes.has(option.value)), `an unencrypted type is offered: ${JSON.stringify(question.options)}`);
@@ -787,7 +788,7 @@ export const encryptedImageFromFiles: Scenario = {
 			const glance = context.session.glance!;
 			const barbican = context.session.barbican!;
 			const data = randomBytes((96 * 1024) + 1);
-			const {image} = await encryptedImage(context, tracker, prefix, data);
+			const {image} = await encryptedImage(context, tracker, prefix, {data});
 			const oldKey = image.cinderEncryptionKeyId!;
 			const imageFile = path.join(context.workDir, `${prefix}.raw`);
 			const keyFile = path.join(context.workDir, `${prefix}.key`);
@@ -945,7 +946,8 @@ export const protectNowFromAudit: Scenario = {
 				const {metadata} = backup;
 				expect(metadata[backupMetaSourceTypeName] === volume.volumeType && metadata[backupMetaEncrypted] === 'false'
 					&& metadata[backupMetaSize] === String(volume.size) && metadata[backupMetaVersion] === 'scenario'
-					&& (volume.volumeTypeId === undefined || metadata[backupMetaSourceTypeId] === volume.volumeTypeId), `the backup of ${volume.name} lacks backstack's metadata: ${JSON.stringify(metadata)}`);
+					&& (volume.volumeTypeId === undefined || metadata[backupMetaSourceTypeId] === volume.volumeTypeId),
+				`the backup of ${volume.name} lacks backstack's metadata: ${JSON.stringify(metadata)}`);
 			}
 
 			const after = await judge();

@@ -50,7 +50,12 @@ export async function sessionFrom(response: Response): Promise<Session> {
 
 export type CallResult = {status: number; headers: Headers; json: Json; text: string; bytes: Uint8Array};
 
-export async function call(session: Session | undefined, method: string, url: string, options: {body?: unknown; headers?: Record<string, string>; raw?: Uint8Array<ArrayBuffer>} = {}): Promise<CallResult> {
+export async function call(
+	session: Session | undefined,
+	method: string,
+	url: string,
+	options: {body?: unknown; headers?: Record<string, string>; raw?: Uint8Array<ArrayBuffer>} = {},
+): Promise<CallResult> {
 	const headers: Record<string, string> = {Accept: 'application/json', ...options.headers, ...(session && {'X-Auth-Token': session.token})};
 
 	let body: string | Blob | undefined;
