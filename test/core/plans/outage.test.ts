@@ -36,7 +36,7 @@ function volumePlan(name: string): Plan {
 }
 
 // Status reads of one volume (GET /volumes/<id>), not the create (POST /volumes) nor lists.
-const volumeRead = /\/volumes\/[\da-f\-]{36}$/v;
+const volumeRead = /\/volumes\/[\d\-a-f]{36}$/v;
 
 test('a wait rides out a Cinder that fails more reads in a row than the client retries, then finishes', async t => {
 	const {session, cloud} = await demoCloud(t);
@@ -60,7 +60,7 @@ test('a wait that hears nothing for the bounded time fails the step, names the r
 	cloud.setFaults([]);
 	const end = last(events);
 	t.is(end?.type, 'plan-failed');
-	t.regex(end?.type === 'plan-failed' ? end.reason : '', /No answer about volume [\da-f\-]{36} for \d+ s while waiting for available/v);
+	t.regex(end?.type === 'plan-failed' ? end.reason : '', /No answer about volume [\d\-a-f]{36} for \d+ s while waiting for available/v);
 	const offered = events.find(event => event.type === 'cleanup-offered');
 	t.is(offered?.type === 'cleanup-offered' ? offered.resources.map(resource => resource.kind).join(',') : undefined, 'volume');
 });
