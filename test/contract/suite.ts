@@ -824,6 +824,82 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 	});
 
 	/*
+	Issue 18's open question, answered by the cloud: each encrypted backup has its own clone of the volume's key, and an
+	incremental reads the unchanged blocks from its full, which are the volume's ciphertext. So an incremental whose full
+	lost its key should still restore with its own key. This test makes that case and restores the incremental through
+	backstack's guided restore, then reads the bytes back.
+	*/
+	contract('an incremental backup whose full lost its key still restores with its own key: the audit keeps the volume protected, and the bytes come back', async (t, c) => {
+		const type = await makeEncryptedType(t, c, 'incr-keyless');
+		const {cinder, glance, barbican} = services(c.member);
+		const prefix = `bs-contract-${c.run}-incr-keyless`;
+		const data = randomBytes((64 * 1024) + 7);
+		const dataImage = await glance.createImage({name: `${prefix}-data`, diskFormat: 'raw', containerFormat: 'bare'});
+		t.teardown(async () => removeImage(c, glance, dataImage.id));
+		await glance.uploadImageData(dataImage.id, Readable.from([data]), {size: data.length});
+		await waitImage(c, glance, dataImage.id, ['active']);
+		const source = await makeVolume(t, c, cinder, {
+			size: 1, name: `${prefix}-src`, volumeType: type.name, imageRef: dataImage.id,
+		});
+		const full = await makeBackup(t, c, cinder, {volumeId: source.id, name: `${prefix}-full`});
+		const incremental = await makeBackup(t, c, cinder, {volumeId: source.id, name: `${prefix}-incr`, incremental: true});
+		t.true(incremental.isIncremental);
+		t.truthy(full.encryptionKeyId);
+		t.truthy(incremental.encryptionKeyId);
+		t.not(full.encryptionKeyId, incremental.encryptionKeyId, 'each backup has its own key clone');
+		await barbican.deleteSecret(full.encryptionKeyId ?? '');
+		t.is(await barbican.findSecret(full.encryptionKeyId ?? ''), undefined, 'the full backup\'s key is gone');
+
+		const report = await runAudit(c.member, {policy: {rpoHours: 24, severities: {}}});
+		const findings = report.projects[0]?.findings ?? [];
+		const of = (id: string) => findings.filter(finding => finding.resource.id === id).map(finding => `${finding.severity} ${finding.code}`).toSorted();
+		t.deepEqual(of(full.id), ['critical key.missing']);
+		t.deepEqual(of(source.id), ['ok volume.protected'], 'judged by the incremental and its own key');
+		t.true((findings.find(finding => finding.resource.id === source.id)?.reason ?? '').includes(`"${incremental.name ?? ''}"`), 'protected by the incremental');
+
+		const planned = await planRestore(c.member, {kind: 'backup', backupId: incremental.id, name: `${prefix}-restored`});
+		if (planned.kind !== 'plan') {
+			throw new Error(`restore plan: ${JSON.stringify(planned)}`);
+		}
+
+		const events = await collect(runPlan(planned.plan, c.member, {clock: pollingClock(c)}));
+		const end = events.at(-1);
+		const volumeId = String(end?.type === 'plan-done' ? end.results['volume'] : '');
+		const restoredIds = events.flatMap(event => event.type === 'created' && event.resource.kind === 'volume' ? [event.resource.id] : []);
+		t.teardown(async () => {
+			for (const id of restoredIds) {
+				// eslint-disable-next-line no-await-in-loop
+				await removeVolume(c, cinder, id);
+			}
+		});
+		t.is(end?.type, 'plan-done', JSON.stringify(end));
+		const restored = await cinder.getVolume(volumeId);
+		t.is(restored.status, 'available');
+		t.is(restored.volumeTypeId, type.id);
+		t.true(restored.encrypted);
+		t.not(restored.encryptionKeyId, incremental.encryptionKeyId, 'the new volume has a clone of the incremental\'s key');
+
+		const workDir = await mkdtemp(path.join(c.scratch, 'incr-keyless-'));
+		const readBack: string[] = [];
+		t.teardown(async () => {
+			for (const id of readBack) {
+				// eslint-disable-next-line no-await-in-loop
+				await removeImage(c, glance, id);
+			}
+		});
+		const readContext = {
+			session: c.member, encryptedType: '', workDir, clock: pollingClock(c),
+		};
+		const imageId = await readBackImage(readContext, {
+			add(resource) {
+				readBack.push(resource.id);
+			},
+		}, volumeId, `${prefix}-readback`);
+		const length = await compareFile(await plaintextOfImage(readContext, imageId, 'incr-keyless'), data, 'the restored incremental');
+		t.log(`the incremental ${incremental.id} restored without its full's key (${full.encryptionKeyId ?? ''}, deleted): ${length} bytes read back, the original ${data.length}, the rest zeros`);
+	});
+
+	/*
 	Backup 3 (server → image) on servers booted for the test: one from an image with a data volume attached, one from
 	a volume. backstack's client must read them as Nova reports them, its plan must warn about each, and Nova must
 	accept createImage. On the real cloud a boot-from-volume server's image is the guide's trap: an active 0-byte image
