@@ -231,6 +231,8 @@ async function collect<T>(reader: ListReader, list: InventoryList, read: (() => 
 	}
 
 	const items: T[] = [];
+	// The list has started: a reader that stays silent from here on is waiting for the service.
+	report(0, false);
 	try {
 		for await (const item of read()) {
 			items.push(item);

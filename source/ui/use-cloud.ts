@@ -9,7 +9,7 @@ import {
 	useRef,
 	useState,
 } from 'react';
-import type {Inventory, InventoryProgress} from '../core/model.js';
+import type {Inventory, InventoryList, InventoryProgress} from '../core/model.js';
 import type {CloudSession, Project} from '../core/types.js';
 import type {AppServices, CapabilityCheck} from './services.js';
 import {sanitize} from './sanitize.js';
@@ -37,9 +37,9 @@ export type CloudState = {
 	*/
 	status?: string;
 	/**
-	Resources read so far per list while reading.
+	Per list while reading: resources read so far, whether it ended, and how long it has gone without an answer.
 	*/
-	progress: Record<string, number>;
+	progress: Partial<Record<InventoryList, ListProgress>>;
 	refresh(): void;
 	switchProject(projectId: string): Promise<string>;
 	switchCloud(name: string): void;
@@ -59,6 +59,18 @@ export function isSomethingInProgress(inventory: Inventory | undefined): boolean
 	return lists.some(list => list.some(item => busyStatus.test(item.status)));
 }
 
+/**
+One list's reading, as the status line shows it.
+*/
+export type ListProgress = {
+	count: number;
+	done: boolean;
+	/**
+	Milliseconds since the list last answered (or started).
+	*/
+	quietMs: number;
+};
+
 export function errorText(error: unknown): string {
 	return sanitize(error instanceof Error ? error.message : String(error));
 }
@@ -73,7 +85,7 @@ export function useCloud(services: AppServices, initial: {cloud?: string; projec
 	const [cachedAt, setCachedAt] = useState<string | undefined>();
 	const [phase, setPhase] = useState<LoadPhase>('connecting');
 	const [status, setStatus] = useState<string | undefined>('connecting…');
-	const [progress, setProgress] = useState<Record<string, number>>({});
+	const [progress, setProgress] = useState<Partial<Record<InventoryList, ListProgress>>>({});
 	const [generation, setGeneration] = useState(0);
 	const sessionRef = useRef<CloudSession | undefined>(undefined);
 	const projectRef = useRef<string | undefined>(initial.project);
@@ -164,7 +176,7 @@ export function useCloud(services: AppServices, initial: {cloud?: string; projec
 
 		const controller = new AbortController();
 		const key = [session.cloudName, session.identity.token().projectId] as const;
-		const counts: Record<string, number> = {};
+		const lists: Partial<Record<InventoryList, {count: number; done: boolean; lastAt: number}>> = {};
 		if (generation === 0 && services.cache !== undefined) {
 			services.cache.get(...key)
 				.then(entry => {
@@ -178,11 +190,13 @@ export function useCloud(services: AppServices, initial: {cloud?: string; projec
 				.catch(() => undefined);
 		}
 
+		// The wall clock, not services.now(): how long a list has been silent is real time even when a test fixes "now".
 		const timer = setInterval(() => {
-			setProgress({...counts});
+			const at = Date.now();
+			setProgress(Object.fromEntries(Object.entries(lists).map(([list, {count, done, lastAt}]) => [list, {count, done, quietMs: at - lastAt}])));
 		}, 200);
 		const onProgress = (event: InventoryProgress) => {
-			counts[event.resource] = event.count;
+			lists[event.resource] = {count: event.count, done: event.done, lastAt: Date.now()};
 		};
 
 		services.readInventory(session, {signal: controller.signal, onProgress})

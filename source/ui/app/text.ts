@@ -6,7 +6,8 @@ import type {AppServices} from '../services.js';
 import type {InputContext} from '../keymap.js';
 import type {Row} from '../views.js';
 import {sanitize} from '../sanitize.js';
-import type {CloudState} from '../use-cloud.js';
+import type {CloudState, ListProgress} from '../use-cloud.js';
+import {listServices, type InventoryList} from '../../core/model.js';
 
 /**
 Lines above and below the table: title, capabilities, tabs, table header, status, footer (+ the demo banner).
@@ -63,14 +64,36 @@ export function unfinishedNotice(plans: NonNullable<AppServices['unfinishedPlans
 	return `⚠ unfinished plan from an earlier run: backstack journal resume|cleanup ${sanitize(plans[0]?.planId ?? '')} (${what}${more})`;
 }
 
+/**
+How long a list may stay silent before the status line names it as waited for.
+*/
+export const quietNoticeMs = 2000;
+
+const serviceTitles: Record<(typeof listServices)[InventoryList], string> = {
+	identity: 'Keystone', cinder: 'Cinder', glance: 'Glance', nova: 'Nova', barbican: 'Barbican',
+};
+
+/**
+The reading's progress: the lists that went silent first ("waiting for Cinder (volumes) 12 s"), then the counts so far.
+*/
+export function readingText(progress: CloudState['progress'], isFirst: boolean): string {
+	const entries = Object.entries(progress) as Array<[InventoryList, ListProgress]>;
+	const waiting = entries
+		.filter(([, list]) => !list.done && list.quietMs >= quietNoticeMs)
+		.toSorted(([, a], [, b]) => b.quietMs - a.quietMs)
+		.map(([name, list]) => `${serviceTitles[listServices[name]]} (${name}) ${Math.floor(list.quietMs / 1000)} s`);
+	const counts = entries.filter(([, list]) => list.count > 0).map(([name, list]) => `${name} ${list.count}`).join(' · ');
+	const verb = isFirst ? 'reading' : 'refreshing';
+	return waiting.length > 0 ? `waiting for ${waiting.join(', ')}…  ${verb}: ${counts}` : `${verb}… ${counts}`;
+}
+
 export function statusLine(options: {cloud: CloudState; message?: string; filter: string; isFiltering: boolean; shown: number; total: number; marked: number}): string {
 	const {cloud} = options;
 	let status = options.message ?? '';
 	if (cloud.phase === 'connecting' || cloud.phase === 'failed') {
 		status = cloud.status ?? '';
 	} else if (cloud.phase === 'reading') {
-		const counts = Object.entries(cloud.progress).map(([name, count]) => `${name} ${count}`).join(' · ');
-		const reading = `${cloud.inventory === undefined ? 'reading' : 'refreshing'}… ${counts}`;
+		const reading = readingText(cloud.progress, cloud.inventory === undefined);
 		status = options.message === undefined ? reading : `${options.message}  ${reading}`;
 	}
 
