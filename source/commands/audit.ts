@@ -5,10 +5,11 @@ follows --fail-on. Progress goes to stderr, and only when stderr is a terminal.
 import {
 	auditRows,
 	auditToCsv,
-	auditToJson,
+	auditJsonPieces,
 	exitCodeFor,
 	runAudit,
 } from '../core/audit.js';
+import {writePieces} from '../core/json-stream.js';
 import {loadSettings} from '../store/settings.js';
 import type {CommandContext} from './context.js';
 import {openEnvironment} from './environment.js';
@@ -47,7 +48,7 @@ export async function runAuditCommand(context: CommandContext): Promise<number> 
 
 			switch (flags.format) {
 				case 'json': {
-					context.stdout.write(auditToJson(report));
+					await writePieces(context.stdout, auditJsonPieces(report));
 					break;
 				}
 

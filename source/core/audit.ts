@@ -31,6 +31,7 @@ With `failOn: 'never'` always 0.
 import type {CloudSession} from '../openstack/api.js';
 import type {Project, ServiceName} from '../openstack/types.js';
 import {sanitize} from './text.js';
+import {prettyJsonPieces} from './json-stream.js';
 import {assess, compareSeverity, defaultPolicy} from './assessment.js';
 import {readAllProjects, readInventory} from './inventory.js';
 import type {
@@ -163,6 +164,7 @@ async function readRequested(session: CloudSession, options: AuditOptions): Prom
 	const {signal} = options;
 	if (options.allProjects === true) {
 		return readAllProjects(session, {
+			keepRaw: false,
 			...(signal !== undefined && {signal}),
 			...(options.onProgress !== undefined && {
 				onProjectProgress(project: Project, event: InventoryProgress) {
@@ -188,6 +190,7 @@ async function readRequested(session: CloudSession, options: AuditOptions): Prom
 	const project = scoped.identity.token().projectName;
 	try {
 		const inventory = await readInventory(scoped, {
+			keepRaw: false,
 			...(signal !== undefined && {signal}),
 			...(options.onProgress !== undefined && {
 				onProgress(event: InventoryProgress) {
@@ -216,6 +219,16 @@ The report as pretty JSON (two-space indent, trailing newline).
 */
 export function auditToJson(report: AuditReport): string {
 	return `${JSON.stringify(report, undefined, 2)}\n`;
+}
+
+/**
+The same text as {@link auditToJson}, in pieces (a big project's report is megabytes: write it without joining it).
+
+@yields Consecutive pieces of the JSON text, the last one the trailing newline.
+*/
+export function * auditJsonPieces(report: AuditReport): Generator<string> {
+	yield * prettyJsonPieces(report);
+	yield '\n';
 }
 
 /**

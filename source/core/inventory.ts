@@ -44,6 +44,11 @@ export type InventoryOptions = {
 	How many single-resource requests (key lookups) may run at once. Default 8.
 	*/
 	concurrency?: number;
+	/**
+	Keep each resource's `raw` body (the TUI's `y` shows it). Default true; the audit, which never shows it, passes false
+	and so holds each resource once instead of twice.
+	*/
+	keepRaw?: boolean;
 };
 
 export type AllProjectsOptions = InventoryOptions & {
@@ -210,6 +215,7 @@ async function lookUpUnlistedSecrets(
 
 type ListReader = {
 	signal: AbortSignal | undefined;
+	keepRaw: boolean;
 	onProgress: InventoryOptions['onProgress'];
 	absent: (service: ServiceName) => SourceState;
 };
@@ -217,6 +223,19 @@ type ListReader = {
 /**
 Reads one list to its end; a failure other than cancellation becomes the list's state.
 */
+const noRaw: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/**
+The item without its raw body (the body is then garbage; every field backstack uses was copied out of it).
+*/
+function withoutRaw<T>(item: T): T {
+	if (typeof item === 'object' && item !== null && 'raw' in item) {
+		(item as {raw: unknown}).raw = noRaw;
+	}
+
+	return item;
+}
+
 async function collect<T>(reader: ListReader, list: InventoryList, read: (() => AsyncIterable<T>) | undefined): Promise<ListOutcome<T>> {
 	const service = listServices[list];
 	const report = (count: number, isDone: boolean) => {
@@ -235,7 +254,7 @@ async function collect<T>(reader: ListReader, list: InventoryList, read: (() => 
 	report(0, false);
 	try {
 		for await (const item of read()) {
-			items.push(item);
+			items.push(reader.keepRaw ? item : withoutRaw(item));
 			report(items.length, false);
 		}
 	} catch (error) {
@@ -288,6 +307,7 @@ export async function readInventory(session: CloudSession, options: InventoryOpt
 	const listOptions = {...callOptions, pageSize};
 	const reader: ListReader = {
 		signal,
+		keepRaw: options.keepRaw ?? true,
 		onProgress: options.onProgress,
 		absent(service) {
 			const status = serviceStates[service];

@@ -2,6 +2,7 @@ import test from 'ava';
 import {Ajv2020} from 'ajv/dist/2020.js';
 import {
 	auditCsvColumns,
+	auditJsonPieces,
 	auditJsonSchema,
 	auditRows,
 	auditToCsv,
@@ -100,6 +101,11 @@ test('the JSON output parses back to the report and matches the published schema
 	// A control character in a name stays escaped in JSON (no raw ESC reaches a terminal).
 	t.false(text.includes('\u{1B}'));
 	t.true(text.includes(String.raw`\u001b[31m`));
+});
+
+test('the JSON written in pieces is the same text as auditToJson', t => {
+	const report = sampleReport();
+	t.is([...auditJsonPieces(report)].join(''), auditToJson(report));
 });
 
 test('the schema (ajv, strict) rejects a wrong version, a negative count, a zero RPO, a bad date-time and an extra field', t => {

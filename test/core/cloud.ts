@@ -52,17 +52,31 @@ type Routes = {
 	Milliseconds every list answer waits, to see the lists overlap.
 	*/
 	wait?: number;
+	/**
+	List answers are held until this many list requests are in flight at once (then all go, and later ones at once),
+	or until `wait` ms passed: proves that lists are read in parallel without timing anything.
+	*/
+	barrier?: number;
 	overrides?: Record<string, Reply>;
 };
 
 export function serve(cloud: FakeCloud, routes: Routes = {}) {
 	let inFlight = 0;
 	let peak = 0;
+	let release: () => void = () => undefined;
+	// eslint-disable-next-line unicorn/prefer-promise-with-resolvers -- the compiler's lib (ES2023) has no withResolvers
+	const barrier = new Promise<void>(resolve => {
+		release = resolve;
+	});
 	const list = (path: string, body: Record<string, unknown>) => {
 		cloud.route('GET', path, async (request: RecordedRequest) => {
 			inFlight++;
 			peak = Math.max(peak, inFlight);
-			await delay(routes.wait ?? 0);
+			if (routes.barrier !== undefined && peak >= routes.barrier) {
+				release();
+			}
+
+			await (routes.barrier === undefined ? delay(routes.wait ?? 0) : Promise.race([barrier, delay(routes.wait ?? 0)]));
 			inFlight--;
 			const override = routes.overrides?.[path];
 			if (override) {
