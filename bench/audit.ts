@@ -50,9 +50,15 @@ const gnuTime = '/usr/bin/time';
 const builtCli = process.env['BACKSTACK_BENCH_CLI'] ?? fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
 /**
-Targets of the issue: the audit under 5 s and 300 MB, and at least 10 times as fast as the CLI's lists together.
+Targets (issue 15): the audit within 1.5 s (the median of its runs) and 250 MB (in every run), and at least 15 times as
+fast as the CLI's lists together.
 */
-export const auditTargets = {seconds: 5, megabytes: 300, timesFasterThanCli: 10};
+export const auditTargets = {seconds: 1.5, megabytes: 250, timesFasterThanCli: 15};
+
+/**
+How many times the program runs: its peak RSS must hold in each run, its time is the median.
+*/
+const programRuns = 3;
 
 const cliCommands: string[][] = [
 	['volume', 'list', '--long'],
@@ -243,6 +249,70 @@ async function timeCli(cloud: CloudChild): Promise<CliTiming[]> {
 	return timings;
 }
 
+/**
+The same audit in this process, only to see when each list completes and where the reading's time goes.
+*/
+async function measureInProcess(cloud: CloudChild) {
+	// The same audit in this process, only to see when each list completes.
+	const config = await loadCloudConfig({
+		cloud: 'demo', env: {OS_CLIENT_CONFIG_FILE: cloud.cloudsFile}, cwd: os.tmpdir(), home: os.tmpdir(), systemDirs: [], // eslint-disable-line @typescript-eslint/naming-convention
+	});
+	const session = await openSession(config);
+	const listDone: string[] = [];
+	const cpuBefore = process.cpuUsage();
+	const started = performance.now();
+	const inventory = await readInventory(session, {
+		keepRaw: false, // As the audit command reads.
+		onProgress(event) {
+			if (event.done) {
+				listDone.push(`${event.resource} ${((performance.now() - started) / 1000).toFixed(1)} s`);
+			}
+		},
+	});
+	const readMs = performance.now() - started;
+	const cpu = process.cpuUsage(cpuBefore);
+	// JavaScript runs on one thread: while reading, the time this process did not spend on the CPU (parsing, mapping) it
+	// waited for answers. (cpuUsage counts V8's helper threads too, so this underestimates the wait a little.)
+	const readCpuMs = (cpu.user + cpu.system) / 1000;
+	const ruled = performance.now();
+	buildAuditReport(session, [{project: inventory.project, inventory}], defaultPolicy, new Date());
+	const rulesMs = performance.now() - ruled;
+	session.close();
+	return {
+		listDone, readMs, readCpuMs, rulesMs,
+	};
+}
+
+/**
+The real program, measured from outside, {@link programRuns} times one after another.
+*/
+async function measureProgram(cloud: CloudChild, home: string) {
+	// The real program, measured from outside, several times.
+	const runs: ProgramRun[] = [];
+	let requests = 0;
+	for (let run = 0; run < programRuns; run++) {
+		// eslint-disable-next-line no-await-in-loop -- one run at a time, or they would share the machine
+		const beforeProgram = await cloud.requestCount();
+		// eslint-disable-next-line no-await-in-loop
+		const program = await runProgram(cloud.cloudsFile, home);
+		if (program.exitCode !== 0) {
+			throw new Error(`backstack audit exited with ${program.exitCode}: ${program.stderr.slice(-2000)}`);
+		}
+
+		// eslint-disable-next-line no-await-in-loop
+		requests = await cloud.requestCount() - beforeProgram;
+		runs.push(program);
+	}
+
+	const seen = summary(runs[0]?.stdout ?? '');
+	const seconds = runs.map(program => program.milliseconds / 1000);
+	const medianSeconds = seconds.toSorted((a, b) => a - b)[Math.floor(seconds.length / 2)] ?? 0;
+	const megabytes = runs.map(program => program.peakRssKb / 1024);
+	return {
+		runs, requests, seen, seconds, medianSeconds, megabytes,
+	};
+}
+
 export async function benchAudit(options: BenchAuditOptions = {}): Promise<BenchResult> {
 	if (!existsSync(builtCli)) {
 		throw new Error(`${builtCli} is missing: run the bench with \`npm run bench\`, which builds it`);
@@ -256,36 +326,9 @@ export async function benchAudit(options: BenchAuditOptions = {}): Promise<Bench
 	const setupMs = performance.now() - setupStarted;
 	const home = await mkdtemp(path.join(os.tmpdir(), 'backstack-bench-home-'));
 	try {
-		// The real program, measured from outside.
-		const beforeProgram = await cloud.requestCount();
-		const program = await runProgram(cloud.cloudsFile, home);
-		if (program.exitCode !== 0) {
-			throw new Error(`backstack audit exited with ${program.exitCode}: ${program.stderr.slice(-2000)}`);
-		}
+		const {runs, requests, seen, seconds, medianSeconds, megabytes} = await measureProgram(cloud, home);
 
-		const requests = await cloud.requestCount() - beforeProgram;
-
-		const seen = summary(program.stdout);
-
-		// The same audit in this process, only to see when each list completes.
-		const config = await loadCloudConfig({
-			cloud: 'demo', env: {OS_CLIENT_CONFIG_FILE: cloud.cloudsFile}, cwd: os.tmpdir(), home: os.tmpdir(), systemDirs: [], // eslint-disable-line @typescript-eslint/naming-convention
-		});
-		const session = await openSession(config);
-		const listDone: string[] = [];
-		const started = performance.now();
-		const inventory = await readInventory(session, {
-			onProgress(event) {
-				if (event.done) {
-					listDone.push(`${event.resource} ${((performance.now() - started) / 1000).toFixed(1)} s`);
-				}
-			},
-		});
-		const readMs = performance.now() - started;
-		const ruled = performance.now();
-		buildAuditReport(session, [{project: inventory.project, inventory}], defaultPolicy, new Date());
-		const rulesMs = performance.now() - ruled;
-		session.close();
+		const {listDone, readMs, readCpuMs, rulesMs} = await measureInProcess(cloud);
 
 		const hasCli = (options.withCli ?? true) && existsSync(openstackCli);
 		const cli = hasCli ? await timeCli(cloud) : [];
@@ -294,8 +337,8 @@ export async function benchAudit(options: BenchAuditOptions = {}): Promise<Bench
 		const cliName = `openstack CLI, ${cli.length} lists`;
 		const figures: BenchFigure[] = [
 			{
-				name: 'backstack audit wall time (dist/cli.js)',
-				value: program.milliseconds / 1000,
+				name: `backstack audit wall time, median of ${runs.length}`,
+				value: medianSeconds,
 				unit: 's',
 				target: auditTargets.seconds,
 				...(hasCli && {peer: {name: cliName, value: cliMs / 1000}}),
@@ -304,7 +347,7 @@ export async function benchAudit(options: BenchAuditOptions = {}): Promise<Bench
 				? [{
 					// Run.ts checks value ≤ target: "at least 10× faster" is "at most a tenth of the CLI's time".
 					name: `audit time / CLI time (≥${auditTargets.timesFasterThanCli}× faster)`,
-					value: 100 * program.milliseconds / cliMs,
+					value: 100 * medianSeconds * 1000 / cliMs,
 					unit: '%',
 					target: 100 / auditTargets.timesFasterThanCli,
 				}]
@@ -313,9 +356,11 @@ export async function benchAudit(options: BenchAuditOptions = {}): Promise<Bench
 				name: 'backstack audit requests', value: requests, unit: 'req', ...(hasCli && {peer: {name: cliName, value: cliRequests}}),
 			},
 			{
-				name: 'backstack audit peak RSS (its process)', value: program.peakRssKb / 1024, unit: 'MB', target: auditTargets.megabytes,
+				name: `backstack audit peak RSS, highest of ${runs.length}`, value: Math.max(...megabytes), unit: 'MB', target: auditTargets.megabytes,
 			},
 			{name: 'in-process: reading (lists, key lookups)', value: readMs / 1000, unit: 's'},
+			{name: '  of which CPU (parse JSON, map)', value: readCpuMs / 1000, unit: 's'},
+			{name: '  of which waiting for the network', value: Math.max(0, readMs - readCpuMs) / 1000, unit: 's'},
 			{name: 'in-process: rules and report', value: rulesMs / 1000, unit: 's'},
 			...cli.map(timing => ({name: timing.command, value: timing.milliseconds / 1000, unit: 's'})),
 		];
@@ -328,6 +373,7 @@ export async function benchAudit(options: BenchAuditOptions = {}): Promise<Bench
 			notes: [
 				`demo cloud generated in ${(setupMs / 1000).toFixed(1)} s (own process, not measured)`,
 				`backstack audit printed ${seen}`,
+				`backstack audit runs: ${seconds.map(value => `${value.toFixed(2)} s`).join(', ')}; peak RSS ${megabytes.map(value => `${value.toFixed(1)} MB`).join(', ')}`,
 				`peak RSS from ${existsSync(gnuTime) ? '/usr/bin/time -f %M' : 'VmHWM sampled every 20 ms'}; the wall time includes Node's start-up`,
 				`in-process run: lists complete at: ${listDone.join(', ')}`,
 				...cli.map(timing => `${timing.command}: ${timing.rows} rows, ${timing.requests} requests${timing.ok ? '' : ', FAILED'}`),
