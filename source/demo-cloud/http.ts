@@ -35,10 +35,11 @@ export class HttpError extends Error {
 }
 
 // Titles as node:http names them, except where webob (which the OpenStack services answer through) words it differently:
-// those are what a real cloud puts in its error bodies and status lines, so the simulator says them too.
+// those are what a real cloud puts in its error bodies and status lines (webob.exc's titles: a Glance range past the end
+// answers "416 Request Range Not Satisfiable" on the Zed test cloud), so the simulator says them too.
 const webobTitles: Record<number, string> = {
 	413: 'Request Entity Too Large',
-	416: 'Requested Range Not Satisfiable',
+	416: 'Request Range Not Satisfiable',
 };
 
 export function titleOf(status: number): string {

@@ -360,6 +360,16 @@ export function createGlance(context: ServiceContext): GlanceApi {
 				await hashPrefix(id, verifier, offset, options.prefix);
 			}
 
+			const path = new URL(url(context, `images/${encodeId(id)}/file`)).pathname;
+			if (offset > 0 && image.size !== undefined && offset >= image.size) {
+				// Everything is here already (a run killed after the last byte, before the rename): Glance would answer a
+				// Range from the end with 416 Request Range Not Satisfiable, so nothing is asked; the prefix's hash decides.
+				checkComplete({
+					id, path, status: 206, transferred: offset, total: image.size, verifier,
+				});
+				return;
+			}
+
 			const headers: Record<string, string> = {
 				accept: 'application/octet-stream',
 				...(offset > 0 && {range: `bytes=${offset}-`}),
@@ -380,7 +390,6 @@ export function createGlance(context: ServiceContext): GlanceApi {
 				}
 			}
 
-			const path = new URL(url(context, `images/${encodeId(id)}/file`)).pathname;
 			checkComplete({
 				id, path, status: response.status, transferred, total, verifier,
 			});

@@ -77,7 +77,7 @@ image property (a JSON patch). Resolves to the status and the parsed JSON body (
 export async function userRequest(
 	session: BackstackSession,
 	config: ResolvedCloudConfig,
-	request: {service: 'compute' | 'image'; method: string; path: string; body?: unknown; contentType?: string},
+	request: {service: 'compute' | 'image'; method: string; path: string; body?: unknown; contentType?: string; headers?: Record<string, string>},
 ): Promise<{status: number; body: unknown}> {
 	const {
 		service, method, path, body,
@@ -96,6 +96,7 @@ export async function userRequest(
 			'x-auth-token': await adminToken(config),
 			...(service === 'compute' && {'openstack-api-version': 'compute 2.74'}),
 			...(body !== undefined && {'content-type': request.contentType ?? 'application/json'}),
+			...request.headers,
 		},
 		body: body === undefined ? undefined : JSON.stringify(body),
 	});

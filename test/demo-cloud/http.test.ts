@@ -10,5 +10,5 @@ test('error titles are node:http\'s, also for statuses the simulator has no spec
 
 test('where webob words a status differently from node:http, the simulator says what OpenStack says', t => {
 	t.is(titleOf(413), 'Request Entity Too Large');
-	t.is(titleOf(416), 'Requested Range Not Satisfiable');
+	t.is(titleOf(416), 'Request Range Not Satisfiable');
 });
