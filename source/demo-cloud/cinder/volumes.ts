@@ -112,9 +112,8 @@ export function addVolumeRoutes(router: Router<Call>, cinder: Cinder): void {
 		'volumes',
 		volumeList(call),
 		volume => ({id: volume.id, links: links(call, 'volumes', volume.id, volume.projectId), name: volume.name}),
-		'Volume',
 	));
-	router.add('GET', 'volumes/detail', call => listReply(call, 'volumes', volumeList(call), volume => volumeView(call, volume), 'Volume'));
+	router.add('GET', 'volumes/detail', call => listReply(call, 'volumes', volumeList(call), volume => volumeView(call, volume)));
 
 	const volumeList = (call: Call): VolumeRecord[] => {
 		requireReader(call.auth, 'volume:get_all');
