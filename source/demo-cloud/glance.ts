@@ -22,7 +22,6 @@ import {setImageData, type DemoState, type ImageRecord} from './state.js';
 
 type Call = {context: RequestContext; auth: AuthInfo};
 
-const baseAttributes = new Set(['name', 'visibility', 'protected', 'min_disk', 'min_ram', 'tags', 'os_hidden', 'disk_format', 'container_format']);
 const readOnly = new Set([
 	'id',
 	'status',
@@ -43,6 +42,99 @@ const readOnly = new Set([
 const diskFormats = new Set(['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'iso', 'ploop']);
 const containerFormats = new Set(['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker', 'compressed']);
 const listParameters = new Set(['limit', 'marker', 'sort_key', 'sort_dir', 'sort', 'visibility', 'os_hidden', 'member_status']);
+
+/**
+Sets one attribute of an image from a create body or a patch, checked as Glance checks it.
+*/
+type AttributeSetter = (call: Call, image: ImageRecord, key: string, value: unknown) => void;
+
+function assertBoolean(key: string, value: unknown): asserts value is boolean {
+	if (typeof value !== 'boolean') {
+		throw new HttpError(400, `Invalid value for ${key}: ${JSON.stringify(value)} is not of type 'boolean'`);
+	}
+}
+
+function assertMinimum(key: string, value: unknown): asserts value is number {
+	if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+		throw new HttpError(400, `Invalid value for ${key}`);
+	}
+}
+
+/**
+A disk or container format: one Glance knows, and only while the image has no data yet.
+*/
+function assertFormat(image: ImageRecord, key: string, value: unknown, allowed: ReadonlySet<string>): asserts value is string {
+	if (typeof value !== 'string' || !allowed.has(value)) {
+		throw new HttpError(400, `Invalid value '${String(value)}' for ${key}`);
+	}
+
+	if (image.status !== 'queued') {
+		throw new HttpError(403, `Attribute '${key}' can be only replaced for a queued image.`);
+	}
+}
+
+/**
+The image's own (base) attributes; any other key is a property.
+*/
+const baseAttributeSetters = new Map<string, AttributeSetter>([
+	['name', (_call, image, _key, value) => {
+		image.name = typeof value === 'string' ? value : null;
+	}],
+	['visibility', (call, image, _key, value) => {
+		if (typeof value !== 'string' || !['public', 'private', 'shared', 'community'].includes(value)) {
+			throw new HttpError(400, `Invalid visibility value: ${String(value)}`);
+		}
+
+		if (value === 'public' && !call.auth.isAdmin) {
+			throw new HttpError(403, 'You are not authorized to complete publicize_image action.');
+		}
+
+		image.visibility = value;
+	}],
+	['protected', (_call, image, key, value) => {
+		assertBoolean(key, value);
+		image.protected = value;
+	}],
+	['os_hidden', (_call, image, key, value) => {
+		assertBoolean(key, value);
+		image.hidden = value;
+	}],
+	['min_disk', (_call, image, key, value) => {
+		assertMinimum(key, value);
+		image.minDisk = value;
+	}],
+	['min_ram', (_call, image, key, value) => {
+		assertMinimum(key, value);
+		image.minRam = value;
+	}],
+	['tags', (_call, image, _key, value) => {
+		if (!Array.isArray(value) || value.some(tag => typeof tag !== 'string')) {
+			throw new HttpError(400, 'Invalid tags');
+		}
+
+		image.tags = [...new Set(value as string[])];
+	}],
+	['disk_format', (_call, image, key, value) => {
+		assertFormat(image, key, value, diskFormats);
+		image.diskFormat = value;
+	}],
+	['container_format', (_call, image, key, value) => {
+		assertFormat(image, key, value, containerFormats);
+		image.containerFormat = value;
+	}],
+]);
+
+const setProperty: AttributeSetter = (_call, image, key, value) => {
+	if (typeof value !== 'string') {
+		throw new HttpError(400, `Provided object does not match schema 'image': ${JSON.stringify(value)} is not of type 'string'`);
+	}
+
+	if (key.startsWith('os_glance')) {
+		throw new HttpError(403, `Attribute '${key}' is reserved.`);
+	}
+
+	image.properties[key] = value;
+};
 
 const versions = (origin: string): unknown[] => ['2.15', '2.13', '2.12', '2.11', '2.10', '2.9', '2.8', '2.7', '2.6', '2.5', '2.4', '2.3', '2.2', '2.1', '2.0'].map((version, index) => ({
 	id: `v${version}`,
@@ -387,96 +479,8 @@ export function createGlance(state: DemoState): ServiceModule {
 	}
 
 	function setAttribute(call: Call, image: ImageRecord, key: string, value: unknown): void {
-		switch (key) {
-			case 'name': {
-				image.name = typeof value === 'string' ? value : null;
-				return;
-			}
-
-			case 'visibility': {
-				if (typeof value !== 'string' || !['public', 'private', 'shared', 'community'].includes(value)) {
-					throw new HttpError(400, `Invalid visibility value: ${String(value)}`);
-				}
-
-				if (value === 'public' && !call.auth.isAdmin) {
-					throw new HttpError(403, 'You are not authorized to complete publicize_image action.');
-				}
-
-				image.visibility = value;
-				return;
-			}
-
-			case 'protected':
-			case 'os_hidden': {
-				if (typeof value !== 'boolean') {
-					throw new HttpError(400, `Invalid value for ${key}: ${JSON.stringify(value)} is not of type 'boolean'`);
-				}
-
-				if (key === 'protected') {
-					image.protected = value;
-				} else {
-					image.hidden = value;
-				}
-
-				return;
-			}
-
-			case 'min_disk':
-			case 'min_ram': {
-				if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-					throw new HttpError(400, `Invalid value for ${key}`);
-				}
-
-				if (key === 'min_disk') {
-					image.minDisk = value;
-				} else {
-					image.minRam = value;
-				}
-
-				return;
-			}
-
-			case 'tags': {
-				if (!Array.isArray(value) || value.some(tag => typeof tag !== 'string')) {
-					throw new HttpError(400, 'Invalid tags');
-				}
-
-				image.tags = [...new Set(value as string[])];
-				return;
-			}
-
-			case 'disk_format':
-			case 'container_format': {
-				const allowed = key === 'disk_format' ? diskFormats : containerFormats;
-				if (typeof value !== 'string' || !allowed.has(value)) {
-					throw new HttpError(400, `Invalid value '${String(value)}' for ${key}`);
-				}
-
-				if (image.status !== 'queued') {
-					throw new HttpError(403, `Attribute '${key}' can be only replaced for a queued image.`);
-				}
-
-				if (key === 'disk_format') {
-					image.diskFormat = value;
-				} else {
-					image.containerFormat = value;
-				}
-
-				return;
-			}
-
-			default: {
-				if (typeof value !== 'string') {
-					throw new HttpError(400, `Provided object does not match schema 'image': ${JSON.stringify(value)} is not of type 'string'`);
-				}
-
-				if (key.startsWith('os_glance')) {
-					throw new HttpError(403, `Attribute '${key}' is reserved.`);
-				}
-
-				image.properties[key] = value;
-			}
-		}
+		const setter = baseAttributeSetters.get(key) ?? setProperty;
+		setter(call, image, key, value);
 	}
 
 	function applyPatch(call: Call, image: ImageRecord, operation: unknown): void {
@@ -490,7 +494,7 @@ export function createGlance(state: DemoState): ServiceModule {
 			throw new HttpError(403, `Attribute '${key}' is read-only.`);
 		}
 
-		const isBase = baseAttributes.has(key);
+		const isBase = baseAttributeSetters.has(key);
 		switch (op) {
 			case 'add':
 			case 'replace': {

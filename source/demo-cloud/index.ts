@@ -48,7 +48,9 @@ export async function startDemoCloud(options: DemoCloudOptions = {}): Promise<De
 
 	if (scale && base) {
 		const projectIds = ['demo', ...extraProjects.map(project => project.name)].map(name => identity.projects[name]?.id ?? '');
-		generateScale(state, scale, projectIds, identity.users['demo']?.id ?? '', base.debianImageId, base.luksType);
+		generateScale(state, {
+			spec: scale, projectIds, userId: identity.users['demo']?.id ?? '', baseImageId: base.debianImageId, encryptedType: base.luksType,
+		});
 	}
 
 	const url = await server.listen(options.port ?? 0);

@@ -477,7 +477,11 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 		await cinder.restoreBackup(backup.id, {volumeId: onto.id});
 		const restored = await waitVolume(c, cinder, onto.id, ['available']);
 		t.is(restored.name, targetName);
-		t.deepEqual(restored.metadata, Object.fromEntries([['origin', 'source'], ['shared', 'from-source'], ['src_backup_id', backup.id]]), 'the target\'s metadata is replaced by the source volume\'s, plus src_backup_id');
+		t.deepEqual(
+			restored.metadata,
+			Object.fromEntries([['origin', 'source'], ['shared', 'from-source'], ['src_backup_id', backup.id]]),
+			'the target\'s metadata is replaced by the source volume\'s, plus src_backup_id',
+		);
 		await waitBackup(c, cinder, backup.id, ['available']);
 	});
 
@@ -968,7 +972,28 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 		await removeSnapshot(c, cinder, snapshotId);
 	};
 
-	contract('backup 3: real servers are judged right (attached volumes, boot from volume); Nova accepts createImage; a boot-from-volume server\'s image is a 0-byte block_device_mapping that backstack refuses to download or restore', async (t, c) => {
+	/**
+	Runs a server backup plan until it records the image it creates (removed at teardown), then stops the run.
+	*/
+	const runUntilImageCreated = async (t: ExecutionContext, c: Context, plan: Plan): Promise<PlanEvent[]> => {
+		const {glance} = services(c.member);
+		const stop = new AbortController();
+		const events: PlanEvent[] = [];
+		for await (const event of runPlan(plan, c.member, {clock: pollingClock(c), signal: stop.signal})) {
+			events.push(event);
+			if (event.type !== 'created') {
+				continue;
+			}
+
+			t.teardown(async () => removeImage(c, glance, event.resource.id));
+			stop.abort();
+		}
+
+		return events;
+	};
+
+	contract('backup 3: real servers are judged right (attached volumes, boot from volume); Nova accepts createImage; '
+		+ 'a boot-from-volume server\'s image is a 0-byte block_device_mapping that backstack refuses to download or restore', async (t, c) => {
 		t.is(c.member.services().nova.state, 'ok', 'the member\'s catalog has Nova');
 		const nova = c.member.nova!;
 		const {cinder, glance} = services(c.member);
@@ -1007,18 +1032,7 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 
 		// Nova accepts createImage for the image-backed server: the plan records the image the moment the call returns.
 		// (The run is stopped there: the next contract waits for the image's data.)
-		const stop = new AbortController();
-		const ephemeralEvents: PlanEvent[] = [];
-		for await (const event of runPlan(ephemeralPlan.plan, c.member, {clock: pollingClock(c), signal: stop.signal})) {
-			ephemeralEvents.push(event);
-			if (event.type !== 'created') {
-				continue;
-			}
-
-			t.teardown(async () => removeImage(c, glance, event.resource.id));
-			stop.abort();
-		}
-
+		const ephemeralEvents = await runUntilImageCreated(t, c, ephemeralPlan.plan);
 		const createdEphemeral = ephemeralEvents.find(event => event.type === 'created');
 		const ephemeralImageId = createdEphemeral?.type === 'created' ? createdEphemeral.resource.id : '';
 		t.truthy(ephemeralImageId, JSON.stringify(ephemeralEvents.at(-1)));
@@ -1688,7 +1702,12 @@ async function makeEncryptedType(t: ExecutionContext, c: Context, label: string)
 	return type;
 }
 
-async function makeVolume(t: ExecutionContext, c: Context, cinder: CinderApi, request: {size: number; name: string; volumeType?: string; metadata?: Record<string, string>; imageRef?: string}): Promise<Volume> {
+async function makeVolume(
+	t: ExecutionContext,
+	c: Context,
+	cinder: CinderApi,
+	request: {size: number; name: string; volumeType?: string; metadata?: Record<string, string>; imageRef?: string},
+): Promise<Volume> {
 	const created = await cinder.createVolume(request);
 	t.teardown(async () => removeVolume(c, cinder, created.id));
 	return waitVolume(c, cinder, created.id, ['available']);

@@ -7,6 +7,7 @@ import {
 	backupStatus,
 	call,
 	cinder,
+	cinderAt,
 	login,
 	hasSecret,
 	volumeStatus,
@@ -75,13 +76,13 @@ test('microversions: echo header, 406 above 3.70, fields by version', async t =>
 	t.is(at64.headers.get('openstack-api-version'), 'volume 3.64');
 	t.is(typeof at64.json['volume'].encryption_key_id, 'string');
 	t.is(at64.json['volume'].volume_type_id, typeId);
-	const at63 = await cinder(demo, 'GET', `/volumes/${volume['id']}`, undefined, '3.63');
+	const at63 = await cinderAt('3.63')(demo, 'GET', `/volumes/${volume['id']}`);
 	t.false('encryption_key_id' in at63.json['volume']);
 	t.is(at63.json['volume'].volume_type_id, typeId);
 	t.true(at63.json['volume'].encrypted);
-	const at62 = await cinder(demo, 'GET', `/volumes/${volume['id']}`, undefined, '3.62');
+	const at62 = await cinderAt('3.62')(demo, 'GET', `/volumes/${volume['id']}`);
 	t.false('volume_type_id' in at62.json['volume']);
-	const tooHigh = await cinder(demo, 'GET', '/volumes', undefined, '3.71');
+	const tooHigh = await cinderAt('3.71')(demo, 'GET', '/volumes');
 	t.is(tooHigh.status, 406);
 	t.is(tooHigh.json['computeFault'].message, 'Version 3.71 is not supported by the API. Minimum is 3.0 and maximum is 3.70.');
 	t.is(tooHigh.headers.get('openstack-api-version'), 'volume 3.71', 'a 406 echoes the version asked for');
@@ -227,7 +228,7 @@ test('workaround (b): POST /volumes with backup_id + volume_type (3.47) → rest
 	t.is(failed['status'], 'error_restoring');
 	t.is(failed['volume_type'], '__DEFAULT__');
 
-	const before347 = await cinder(demo, 'POST', '/volumes', {volume: {size: 1, backup_id: backup['id'], name: 'ignored-backup'}}, '3.46');
+	const before347 = await cinderAt('3.46')(demo, 'POST', '/volumes', {volume: {size: 1, backup_id: backup['id'], name: 'ignored-backup'}});
 	const plain = await volumeStatus(demo, before347.json['volume'].id, ['available', 'error_restoring']);
 	t.is(plain['status'], 'available');
 	t.deepEqual(plain['metadata'], {});
@@ -265,7 +266,7 @@ test('backup create and restore schemas are strict (unknown field → 400); meta
 	const unknown = await cinder(demo, 'POST', '/backups', {backup: {volume_id: volume['id'], volume_type: typeName}});
 	t.is(unknown.status, 400);
 	t.regex(unknown.json['badRequest'].message, /Additional properties are not allowed \('volume_type' was unexpected\)/v);
-	const oldMetadata = await cinder(demo, 'POST', '/backups', {backup: {volume_id: volume['id'], metadata: {a: 'b'}}}, '3.42');
+	const oldMetadata = await cinderAt('3.42')(demo, 'POST', '/backups', {backup: {volume_id: volume['id'], metadata: {a: 'b'}}});
 	t.is(oldMetadata.status, 400);
 	const withMetadata = await backupOf(volume['id'], 'with-meta', {metadata: {source_type: '__DEFAULT__'}});
 	t.deepEqual(withMetadata['metadata'], {source_type: '__DEFAULT__'});
@@ -317,7 +318,7 @@ test('lists page with limit/marker and a next link until the end', async t => {
 
 		t.deepEqual(seen.toSorted(), names);
 		t.is(pages, 3);
-		const counted = await cinder(session, 'GET', '/volumes?with_count=true&limit=1', undefined, '3.45');
+		const counted = await cinderAt('3.45')(session, 'GET', '/volumes?with_count=true&limit=1');
 		t.is(counted.json['count'], 5);
 		t.is((await cinder(session, 'GET', '/volumes?marker=nope')).status, 404);
 	} finally {

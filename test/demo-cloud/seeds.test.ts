@@ -19,6 +19,7 @@ import {
 import {
 	call,
 	cinder,
+	cinderAt,
 	hasSecret,
 	login,
 	volumeStatus,
@@ -107,11 +108,11 @@ test('scale generator: 10,000 volumes, 30,000 backups, 5,000 images, 3,000 secre
 	try {
 		t.true(Date.now() - started < 20_000, `${Date.now() - started} ms`);
 		const demo = await login(cloud, 'demo', 'demo');
-		const volumes = await cinder(demo, 'GET', '/volumes?with_count=true&limit=1000', undefined, '3.64');
+		const volumes = await cinderAt('3.64')(demo, 'GET', '/volumes?with_count=true&limit=1000');
 		t.is(volumes.json['count'], 10_000);
 		t.is(volumes.json['volumes'].length, 1000);
 		t.truthy(volumes.json['volumes_links']);
-		const backups = await cinder(demo, 'GET', '/backups?with_count=true&limit=1', undefined, '3.64');
+		const backups = await cinderAt('3.64')(demo, 'GET', '/backups?with_count=true&limit=1');
 		t.is(backups.json['count'], 30_000);
 		const secrets = await call(demo, 'GET', `${demo.endpoints['key-manager']}/v1/secrets?limit=1`);
 		t.true(secrets.json['total'] >= 3000);

@@ -85,17 +85,29 @@ export function addBackupRoutes(router: Router<Call>, cinder: Cinder): void {
 		});
 	};
 
-	router.add('GET', 'backups', call => listReply(call, 'backups', backupList(call), backup => ({id: backup.id, links: links(call, 'backups', backup.id, backup.projectId), name: backup.name}), 'Backup'));
+	router.add('GET', 'backups', call => listReply(call, 'backups', backupList(call), backup => ({
+		id: backup.id, links: links(call, 'backups', backup.id, backup.projectId), name: backup.name,
+	})));
 	router.add('GET', 'backups/detail', call => {
 		const parents = parentIds();
-		return listReply(call, 'backups', backupList(call), backup => backupView(call, backup, parents), 'Backup');
+		return listReply(call, 'backups', backupList(call), backup => backupView(call, backup, parents));
 	});
 
 	router.add('POST', 'backups', call => {
 		requireMember(call.auth, 'backup:create');
 		const body = jsonBody(call.context);
 		const allowedTop = new Set(['backup']);
-		const allowed = new Set(['volume_id', 'container', 'description', 'incremental', 'force', 'name', 'snapshot_id', ...(call.mv >= 43 ? ['metadata'] : []), ...(call.mv >= 51 ? ['availability_zone'] : [])]);
+		const allowed = new Set([
+			'volume_id',
+			'container',
+			'description',
+			'incremental',
+			'force',
+			'name',
+			'snapshot_id',
+			...(call.mv >= 43 ? ['metadata'] : []),
+			...(call.mv >= 51 ? ['availability_zone'] : []),
+		]);
 		const spec = body['backup'];
 		rejectUnknownKeys(body, allowedTop, 'backup');
 

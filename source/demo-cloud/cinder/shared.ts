@@ -152,9 +152,10 @@ export function createCinderShared(state: DemoState) {
 		return result;
 	};
 
-	const listReply = <T extends {id: string; createdAt: number}>(call: Call, kind: string, items: T[], view: (item: T) => unknown, notFound: string): Reply => {
+	const listReply = <T extends {id: string; createdAt: number}>(call: Call, kind: ListKind, items: T[], view: (item: T) => unknown): Reply => {
 		const path = call.context.segments.at(-1) === 'detail' ? `${kind}/detail` : kind;
-		const {page, next} = markerPage(items, call.context.query, `${call.base}/${path}`, {maxLimit: 1000, notFound: marker => `${notFound} ${marker} could not be found.`});
+		const notFound = (marker: string): string => `${listedResource[kind]} ${marker} could not be found.`;
+		const {page, next} = markerPage(items, call.context.query, `${call.base}/${path}`, {maxLimit: 1000, notFound});
 		const json: Record<string, unknown> = {[kind]: page.map(item => view(item))};
 		if (next !== undefined) {
 			json[`${kind}_links`] = [{href: next, rel: 'next'}];
@@ -189,6 +190,13 @@ export function createCinderShared(state: DemoState) {
 }
 
 export type Cinder = ReturnType<typeof createCinderShared>;
+
+/**
+The lists that page with a marker, and the resource named in Cinder's answer to an unknown marker.
+*/
+const listedResource = {backups: 'Backup', snapshots: 'Snapshot', volumes: 'Volume'} as const;
+
+type ListKind = keyof typeof listedResource;
 
 export function isTrue(value: unknown): boolean {
 	return value === true || (typeof value === 'string' && ['true', 'True', '1'].includes(value));

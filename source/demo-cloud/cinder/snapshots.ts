@@ -61,8 +61,8 @@ export function addSnapshotRoutes(router: Router<Call>, cinder: Cinder): void {
 		});
 	};
 
-	router.add('GET', 'snapshots', call => listReply(call, 'snapshots', snapshotList(call), snapshot => snapshotView(call, snapshot), 'Snapshot'));
-	router.add('GET', 'snapshots/detail', call => listReply(call, 'snapshots', snapshotList(call), snapshot => snapshotView(call, snapshot), 'Snapshot'));
+	router.add('GET', 'snapshots', call => listReply(call, 'snapshots', snapshotList(call), snapshot => snapshotView(call, snapshot)));
+	router.add('GET', 'snapshots/detail', call => listReply(call, 'snapshots', snapshotList(call), snapshot => snapshotView(call, snapshot)));
 
 	router.add('POST', 'snapshots', call => {
 		requireMember(call.auth, 'volume:create_snapshot');

@@ -17,7 +17,7 @@ import {
 	stringRecord,
 	type Router,
 } from '../http.js';
-import type {BackupRecord, VolumeRecord} from '../state.js';
+import type {BackupRecord, ImageRecord, VolumeRecord} from '../state.js';
 import {runRestore} from './restore.js';
 import {rejectUnknownKeys, type Call, type Cinder} from './shared.js';
 
@@ -25,6 +25,85 @@ import {rejectUnknownKeys, type Call, type Cinder} from './shared.js';
 The key Cinder adds to a volume's image metadata when it makes the volume from an image.
 */
 const signatureVerified = 'signature_verified';
+
+/**
+A POST /volumes body, read and checked.
+*/
+type VolumeCreateRequest = {
+	name: string | null;
+	description: string | null;
+	metadata: Record<string, string>;
+	backupId: string | undefined;
+	snapshotId: string | undefined;
+	sourceVolid: string | undefined;
+	imageRef: string | undefined;
+	/**
+	Undefined: the size of what the volume is made from.
+	*/
+	size: number | undefined;
+	/**
+	The volume type asked for; undefined: the one of what the volume is made from, else the default.
+	*/
+	typeName: string | undefined;
+	/**
+	The type asked for, or the default one.
+	*/
+	typeId: string;
+};
+
+/**
+What a new volume takes from what it is made from (a backup, a snapshot, a volume, an image, or nothing).
+*/
+type VolumeOrigin = {
+	size: number | undefined;
+	typeId: string;
+	content: Buffer | undefined;
+	encryptionKeyId: string | undefined;
+	isBootable: boolean;
+	imageMetadata: Record<string, string> | undefined;
+	/**
+	Restored into the volume once it exists.
+	*/
+	backup?: BackupRecord;
+	/**
+	The image already had signature_verified: Cinder fails the volume after creating it.
+	*/
+	isGlanceMetadataClash?: boolean;
+};
+
+function blankOrigin(request: VolumeCreateRequest): VolumeOrigin {
+	return {
+		size: request.size, typeId: request.typeId, content: undefined, encryptionKeyId: undefined, isBootable: false, imageMetadata: undefined,
+	};
+}
+
+/**
+The image metadata Cinder (Zed) gives a volume made from `image`: its own signature_verified first, then the image's
+core fields and properties in one go. An image that already has signature_verified (uploaded from such a volume)
+makes that second write fail.
+*/
+function imageMetadataOf(image: ImageRecord): Pick<VolumeOrigin, 'imageMetadata' | 'isGlanceMetadataClash'> {
+	if (Object.hasOwn(image.properties, signatureVerified)) {
+		// Cinder-volume logs "GlanceMetadataExists: Glance metadata cannot be updated, key signature_verified exists
+		// for volume id …" and the volume ends `error`; the API shows only the status.
+		return {imageMetadata: {[signatureVerified]: 'False'}, isGlanceMetadataClash: true};
+	}
+
+	return {
+		imageMetadata: {
+			[signatureVerified]: 'False',
+			...Object.fromEntries(Object.entries(image.properties).filter(([key]) => !key.startsWith('os_glance'))),
+			image_id: image.id,
+			image_name: image.name ?? '',
+			checksum: image.checksum ?? '',
+			container_format: image.containerFormat ?? '',
+			disk_format: image.diskFormat ?? '',
+			min_disk: String(image.minDisk),
+			min_ram: String(image.minRam),
+			size: String(image.size ?? 0),
+		},
+	};
+}
 
 export function addVolumeRoutes(router: Router<Call>, cinder: Cinder): void {
 	const {
@@ -112,9 +191,8 @@ export function addVolumeRoutes(router: Router<Call>, cinder: Cinder): void {
 		'volumes',
 		volumeList(call),
 		volume => ({id: volume.id, links: links(call, 'volumes', volume.id, volume.projectId), name: volume.name}),
-		'Volume',
 	));
-	router.add('GET', 'volumes/detail', call => listReply(call, 'volumes', volumeList(call), volume => volumeView(call, volume), 'Volume'));
+	router.add('GET', 'volumes/detail', call => listReply(call, 'volumes', volumeList(call), volume => volumeView(call, volume)));
 
 	const volumeList = (call: Call): VolumeRecord[] => {
 		requireReader(call.auth, 'volume:get_all');
@@ -147,6 +225,154 @@ export function addVolumeRoutes(router: Router<Call>, cinder: Cinder): void {
 		'scheduler_hints',
 	]);
 
+	/**
+	What POST /volumes reads from its body, in the order Cinder validates it.
+	*/
+	const parseVolumeCreate = (call: Call, spec: Record<string, unknown>): VolumeCreateRequest => {
+		const name = optionalString(spec['name'] ?? spec['display_name'], 'name') ?? null;
+		const description = optionalString(spec['description'] ?? spec['display_description'], 'description') ?? null;
+		const metadata = stringRecord(spec['metadata'], 'metadata');
+		const backupId = call.mv >= 47 ? optionalString(spec['backup_id'], 'backup_id') : undefined;
+		const snapshotId = optionalString(spec['snapshot_id'], 'snapshot_id');
+		const sourceVolid = optionalString(spec['source_volid'], 'source_volid');
+		const imageRef = optionalString(spec['imageRef'] ?? spec['image_id'], 'imageRef');
+		const typeName = optionalString(spec['volume_type'], 'volume_type');
+
+		const size = spec['size'] === undefined || spec['size'] === null ? undefined : Number(spec['size']);
+		if (size !== undefined && (!Number.isSafeInteger(size) || size < 1)) {
+			throw new HttpError(400, `Invalid input for field/attribute size. Value: ${JSON.stringify(spec['size'])}. Invalid volume size.`);
+		}
+
+		const typeId = typeName === undefined ? state.defaultTypeId : getType(typeName).id;
+		return {
+			name, description, metadata, backupId, snapshotId, sourceVolid, imageRef, size, typeName, typeId,
+		};
+	};
+
+	/**
+	The new volume's own key: a copy of the key of what it is made from, when that one is encrypted.
+	*/
+	const cloneKey = (call: Call, keyId: string | undefined): string | undefined => keyId === undefined
+		? undefined
+		: state.cloneSecret(keyId, call.projectId, call.auth.user.id)?.id;
+
+	const fromBackup = (call: Call, backupId: string, request: VolumeCreateRequest): VolumeOrigin => {
+		const backup = getBackup(call, backupId);
+		if (backup.status !== 'available') {
+			throw new HttpError(400, `Invalid backup: Backup status must be available but is ${backup.status}.`);
+		}
+
+		const size = request.size ?? backup.size;
+		if (size < backup.size) {
+			throw new HttpError(400, `Invalid input received: Volume size ${size}GB cannot be smaller than the backup size ${backup.size}GB.`);
+		}
+
+		return {...blankOrigin(request), size, backup};
+	};
+
+	const fromSnapshot = (call: Call, snapshotId: string, request: VolumeCreateRequest): VolumeOrigin => {
+		const snapshot = getSnapshot(call, snapshotId);
+		if (snapshot.status !== 'available') {
+			throw new HttpError(400, 'Invalid snapshot: Originating snapshot status must be one of \'available\' values');
+		}
+
+		const source = state.volumes.get(snapshot.volumeId);
+		return {
+			...blankOrigin(request),
+			size: request.size ?? snapshot.size,
+			typeId: request.typeName === undefined ? (source?.typeId ?? request.typeId) : request.typeId,
+			content: source ? Buffer.from(state.contentOf(source)) : undefined,
+			encryptionKeyId: cloneKey(call, source?.encryptionKeyId),
+		};
+	};
+
+	const fromVolume = (call: Call, sourceVolid: string, request: VolumeCreateRequest): VolumeOrigin => {
+		const source = getVolume(call, sourceVolid);
+		return {
+			...blankOrigin(request),
+			size: request.size ?? source.size,
+			typeId: request.typeName === undefined ? source.typeId : request.typeId,
+			content: Buffer.from(state.contentOf(source)),
+			encryptionKeyId: cloneKey(call, source.encryptionKeyId),
+		};
+	};
+
+	const fromImage = (call: Call, imageRef: string, request: VolumeCreateRequest): VolumeOrigin => {
+		const image = state.images.get(imageRef);
+		if (!image || (image.owner !== call.projectId && image.visibility === 'private' && !call.auth.isAdmin)) {
+			throw new HttpError(400, 'Invalid image identifier or unable to access requested image.');
+		}
+
+		if (image.status !== 'active') {
+			throw new HttpError(400, `Invalid input received: Image ${image.id} is not active.`);
+		}
+
+		const imageType = image.properties['cinder_img_volume_type'];
+		const typeId = imageType !== undefined && request.typeName === undefined ? getType(imageType).id : request.typeId;
+		const gib = Math.max(1, Math.ceil((image.size ?? 0) / (1024 ** 3)));
+		return {
+			size: request.size ?? Math.max(gib, image.minDisk),
+			typeId,
+			content: image.data ? Buffer.from(image.data) : undefined,
+			isBootable: true,
+			...imageMetadataOf(image),
+			encryptionKeyId: cloneKey(call, image.properties['cinder_encryption_key_id']),
+		};
+	};
+
+	/**
+	Where the volume comes from: the first of backup, snapshot, source volume and image that the request names, else
+	a blank volume.
+	*/
+	const volumeOrigin = (call: Call, request: VolumeCreateRequest): VolumeOrigin => {
+		if (request.backupId !== undefined) {
+			return fromBackup(call, request.backupId, request);
+		}
+
+		if (request.snapshotId !== undefined) {
+			return fromSnapshot(call, request.snapshotId, request);
+		}
+
+		if (request.sourceVolid !== undefined) {
+			return fromVolume(call, request.sourceVolid, request);
+		}
+
+		return request.imageRef === undefined ? blankOrigin(request) : fromImage(call, request.imageRef, request);
+	};
+
+	/**
+	The cinder-volume side, once the volume exists: restore the backup into it, or fail it, or make it available.
+	*/
+	const finishVolumeCreate = (call: Call, volume: VolumeRecord, origin: VolumeOrigin): void => {
+		if (!state.volumes.has(volume.id) || volume.status !== 'creating') {
+			return;
+		}
+
+		const {backup} = origin;
+		if (backup) {
+			volume.status = 'restoring-backup';
+			touch(volume);
+			if (!state.backups.has(backup.id) || backup.status !== 'available') {
+				volume.status = 'error';
+				return;
+			}
+
+			backup.status = 'restoring';
+			touch(backup);
+			runRestore(cinder, call, backup, volume);
+			return;
+		}
+
+		if (origin.isGlanceMetadataClash) {
+			volume.status = 'error';
+			touch(volume);
+			return;
+		}
+
+		volume.status = 'available';
+		touch(volume);
+	};
+
 	router.add('POST', 'volumes', call => {
 		requireMember(call.auth, 'volume:create');
 		const body = jsonBody(call.context);
@@ -159,144 +385,31 @@ export function addVolumeRoutes(router: Router<Call>, cinder: Cinder): void {
 			rejectUnknownKeys(spec, volumeCreateKeys, 'volume');
 		}
 
-		const name = optionalString(spec['name'] ?? spec['display_name'], 'name') ?? null;
-		const description = optionalString(spec['description'] ?? spec['display_description'], 'description') ?? null;
-		const metadata = stringRecord(spec['metadata'], 'metadata');
-		const backupId = call.mv >= 47 ? optionalString(spec['backup_id'], 'backup_id') : undefined;
-		const snapshotId = optionalString(spec['snapshot_id'], 'snapshot_id');
-		const sourceVolid = optionalString(spec['source_volid'], 'source_volid');
-		const imageRef = optionalString(spec['imageRef'] ?? spec['image_id'], 'imageRef');
-		const requestedType = optionalString(spec['volume_type'], 'volume_type');
-
-		let size = spec['size'] === undefined || spec['size'] === null ? undefined : Number(spec['size']);
-		if (size !== undefined && (!Number.isSafeInteger(size) || size < 1)) {
-			throw new HttpError(400, `Invalid input for field/attribute size. Value: ${JSON.stringify(spec['size'])}. Invalid volume size.`);
-		}
-
-		let typeId = requestedType === undefined ? state.defaultTypeId : getType(requestedType).id;
-		let content: Buffer | undefined;
-		let encryptionKeyId: string | undefined;
-		let backup: BackupRecord | undefined;
-		let imageMetadata: Record<string, string> | undefined;
-		let isBootable = false;
-		let isGlanceMetadataClash = false;
-
-		if (backupId !== undefined) {
-			backup = getBackup(call, backupId);
-			if (backup.status !== 'available') {
-				throw new HttpError(400, `Invalid backup: Backup status must be available but is ${backup.status}.`);
-			}
-
-			size ??= backup.size;
-			if (size < backup.size) {
-				throw new HttpError(400, `Invalid input received: Volume size ${size}GB cannot be smaller than the backup size ${backup.size}GB.`);
-			}
-		} else if (snapshotId !== undefined) {
-			const snapshot = getSnapshot(call, snapshotId);
-			if (snapshot.status !== 'available') {
-				throw new HttpError(400, 'Invalid snapshot: Originating snapshot status must be one of \'available\' values');
-			}
-
-			const source = state.volumes.get(snapshot.volumeId);
-			size ??= snapshot.size;
-			typeId = requestedType === undefined ? (source?.typeId ?? typeId) : typeId;
-			content = source ? Buffer.from(state.contentOf(source)) : undefined;
-			if (source?.encryptionKeyId !== undefined) {
-				encryptionKeyId = state.cloneSecret(source.encryptionKeyId, call.projectId, call.auth.user.id)?.id;
-			}
-		} else if (sourceVolid !== undefined) {
-			const source = getVolume(call, sourceVolid);
-			size ??= source.size;
-			typeId = requestedType === undefined ? source.typeId : typeId;
-			content = Buffer.from(state.contentOf(source));
-			if (source.encryptionKeyId !== undefined) {
-				encryptionKeyId = state.cloneSecret(source.encryptionKeyId, call.projectId, call.auth.user.id)?.id;
-			}
-		} else if (imageRef !== undefined) {
-			const image = state.images.get(imageRef);
-			if (!image || (image.owner !== call.projectId && image.visibility === 'private' && !call.auth.isAdmin)) {
-				throw new HttpError(400, 'Invalid image identifier or unable to access requested image.');
-			}
-
-			if (image.status !== 'active') {
-				throw new HttpError(400, `Invalid input received: Image ${image.id} is not active.`);
-			}
-
-			const imageType = image.properties['cinder_img_volume_type'];
-			if (requestedType === undefined && imageType !== undefined) {
-				typeId = getType(imageType).id;
-			}
-
-			const gib = Math.max(1, Math.ceil((image.size ?? 0) / (1024 ** 3)));
-			size ??= Math.max(gib, image.minDisk);
-			content = image.data ? Buffer.from(image.data) : undefined;
-			isBootable = true;
-			// Cinder (Zed) records its own signature_verified first, then the image's core fields and properties in one
-			// go; an image that already has signature_verified (uploaded from such a volume) makes that fail.
-			if (Object.hasOwn(image.properties, signatureVerified)) {
-				// Cinder-volume logs "GlanceMetadataExists: Glance metadata cannot be updated, key signature_verified exists
-				// for volume id …" and the volume ends `error`; the API shows only the status.
-				imageMetadata = {[signatureVerified]: 'False'};
-				isGlanceMetadataClash = true;
-			} else {
-				imageMetadata = {
-					[signatureVerified]: 'False',
-					...Object.fromEntries(Object.entries(image.properties).filter(([key]) => !key.startsWith('os_glance'))),
-					image_id: image.id,
-					image_name: image.name ?? '',
-					checksum: image.checksum ?? '',
-					container_format: image.containerFormat ?? '',
-					disk_format: image.diskFormat ?? '',
-					min_disk: String(image.minDisk),
-					min_ram: String(image.minRam),
-					size: String(image.size ?? 0),
-				};
-			}
-
-			const imageKey = image.properties['cinder_encryption_key_id'];
-			if (imageKey !== undefined) {
-				encryptionKeyId = state.cloneSecret(imageKey, call.projectId, call.auth.user.id)?.id;
-			}
-		}
-
+		const request = parseVolumeCreate(call, spec);
+		const origin = volumeOrigin(call, request);
+		const {size} = origin;
 		if (size === undefined) {
 			throw new HttpError(400, 'Invalid input received: Volume size \'None\' must be an integer and greater than 0');
 		}
 
 		checkQuota(call.projectId, {volumes: 1, gigabytes: size});
 		const volume = createVolumeRecord(call, {
-			name, description, metadata, size, typeId, status: 'creating', snapshotId: snapshotId ?? null,
-			sourceVolid: sourceVolid ?? null, content, encryptionKeyId, bootable: isBootable, imageMetadata,
+			name: request.name,
+			description: request.description,
+			metadata: request.metadata,
+			size,
+			typeId: origin.typeId,
+			status: 'creating',
+			snapshotId: request.snapshotId ?? null,
+			sourceVolid: request.sourceVolid ?? null,
+			content: origin.content,
+			encryptionKeyId: origin.encryptionKeyId,
+			bootable: origin.isBootable,
+			imageMetadata: origin.imageMetadata,
 		});
 
 		state.later('volumeCreate', () => {
-			if (!state.volumes.has(volume.id) || volume.status !== 'creating') {
-				return;
-			}
-
-			if (backup) {
-				volume.status = 'restoring-backup';
-				touch(volume);
-				const source = backup;
-				if (!state.backups.has(source.id) || source.status !== 'available') {
-					volume.status = 'error';
-					return;
-				}
-
-				source.status = 'restoring';
-				touch(source);
-				runRestore(cinder, call, source, volume);
-				return;
-			}
-
-			if (isGlanceMetadataClash) {
-				volume.status = 'error';
-				touch(volume);
-				return;
-			}
-
-			volume.status = 'available';
-			touch(volume);
+			finishVolumeCreate(call, volume, origin);
 		});
 
 		return {status: 202, json: {volume: volumeView(call, volume, true)}};

@@ -80,12 +80,21 @@ export async function call(
 	};
 }
 
+export type CinderCall = (session: Session, method: string, path: string, body?: unknown) => Promise<CallResult>;
+
 /**
-Volume API call at a microversion (default 3.64).
+Volume API calls at one microversion: `cinderAt('3.46')(session, 'POST', '/volumes', body)`.
 */
-export async function cinder(session: Session, method: string, path: string, body?: unknown, microversion = '3.64'): Promise<CallResult> {
-	return call(session, method, `${session.endpoints['block-storage']}${path}`, {body, headers: {'OpenStack-API-Version': `volume ${microversion}`}});
+export function cinderAt(microversion: string): CinderCall {
+	return async (session, method, path, body) => call(session, method, `${session.endpoints['block-storage']}${path}`, {
+		body, headers: {'OpenStack-API-Version': `volume ${microversion}`},
+	});
 }
+
+/**
+Volume API call at microversion 3.64.
+*/
+export const cinder = cinderAt('3.64');
 
 export async function waitFor<T>(what: string, probe: () => Promise<T>, isDone: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
 	const start = Date.now();
