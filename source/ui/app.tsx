@@ -29,7 +29,7 @@ import {
 	type Row,
 	type ViewContext,
 	type ViewId,
-} from './views.js';
+} from './views/index.js';
 import {useCloud} from './use-cloud.js';
 import {Table} from './components/table.js';
 import {Header} from './components/header.js';

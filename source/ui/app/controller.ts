@@ -16,7 +16,7 @@ import {
 	type Row,
 	type ViewId,
 	type ViewSpec,
-} from '../views.js';
+} from '../views/index.js';
 import {sanitize} from '../sanitize.js';
 import type {CloudState} from '../use-cloud.js';
 import type {PaletteItem} from '../components/palette.js';

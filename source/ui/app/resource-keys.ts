@@ -4,7 +4,7 @@ builds what each asks). Pure: given the selected row and the inventory, the guid
 what to select instead.
 */
 import type {Inventory} from '../../core/model.js';
-import type {Row, ViewId} from '../views.js';
+import type {Row, ViewId} from '../views/index.js';
 import {sanitize} from '../sanitize.js';
 import {
 	imageDownload,

@@ -4,7 +4,7 @@ JSON, and the notice of plans an earlier run left unfinished. Every cloud-suppli
 */
 import type {AppServices} from '../services.js';
 import type {InputContext} from '../keymap.js';
-import type {Row} from '../views.js';
+import type {Row} from '../views/index.js';
 import {sanitize} from '../sanitize.js';
 import type {CloudState} from '../use-cloud.js';
 

@@ -7,7 +7,7 @@ import type {Analysis, LinkNode} from '../analysis.js';
 import {age, wrap} from '../format.js';
 import {sanitize} from '../sanitize.js';
 import {keyStateStyle, protectionStyle, severityStyle} from '../theme.js';
-import type {Row} from '../views.js';
+import type {Row} from '../views/index.js';
 import type {Line} from './scroll-text.js';
 
 // Relations that already say what the linked resource is: `backup`, not `backup backup`.
