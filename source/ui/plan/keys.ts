@@ -9,7 +9,7 @@ import type {Plan} from '../../core/plans/types.js';
 import {isConfirmed, requiresConfirmation} from '../../core/plans/describe.js';
 import {findBinding, keymap, type PlanContext} from '../keymap.js';
 import {sanitize} from '../sanitize.js';
-import type {Flow, FlowField, FlowOption} from '../flows.js';
+import type {Flow, FlowField, FlowOption} from '../flows/index.js';
 import {
 	contextOf,
 	leftoversOf,
