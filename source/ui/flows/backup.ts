@@ -9,10 +9,10 @@ import type {
 	Server,
 	Volume,
 } from '../../core/types.js';
+import {displayName} from '../sanitize.js';
 import {
 	backupModes,
 	diskFormats,
-	nameOf,
 	optional,
 	positive,
 	safeFileName,
@@ -24,7 +24,7 @@ Backup 1: a Cinder backup of the volume (force for an in-use volume is core's de
 */
 export function volumeBackup(volume: Volume, version?: string): Flow {
 	return {
-		title: `Back up volume ${nameOf(volume)}`,
+		title: `Back up volume ${displayName(volume)}`,
 		fields: [
 			{
 				kind: 'choice', id: 'mode', label: 'Kind', options: backupModes, hint: 'Incremental needs an available full backup; automatic picks.',
@@ -47,10 +47,10 @@ Backup 2: the volume copied into an image (an in-use volume takes core's snapsho
 */
 export function volumeToImage(volume: Volume): Flow {
 	return {
-		title: `Copy volume ${nameOf(volume)} into an image`,
+		title: `Copy volume ${displayName(volume)} into an image`,
 		fields: [
 			{
-				kind: 'text', id: 'imageName', label: 'Image name', isRequired: true, initial: `${nameOf(volume)}-image`,
+				kind: 'text', id: 'imageName', label: 'Image name', isRequired: true, initial: `${displayName(volume)}-image`,
 			},
 			{
 				kind: 'choice', id: 'diskFormat', label: 'Disk format', options: volume.encrypted ? [{value: 'raw', label: 'raw (encrypted volume)'}] : diskFormats.slice(0, 2),
@@ -70,9 +70,9 @@ Backup 3: the server's ephemeral disk into an image.
 */
 export function serverImage(server: Server): Flow {
 	return {
-		title: `Image of server ${nameOf(server)}`,
+		title: `Image of server ${displayName(server)}`,
 		fields: [{
-			kind: 'text', id: 'imageName', label: 'Image name', isRequired: true, initial: `${nameOf(server)}-image`,
+			kind: 'text', id: 'imageName', label: 'Image name', isRequired: true, initial: `${displayName(server)}-image`,
 		}],
 		request: values => ({type: 'backup', request: {kind: 'server', serverId: server.id, imageName: values['imageName']?.trim() ?? ''}}),
 	};
@@ -83,9 +83,9 @@ Backup 4: an image downloaded to a file in the current directory by default (res
 */
 export function imageDownload(image: Image): Flow {
 	return {
-		title: `Download image ${nameOf(image)} to a file`,
+		title: `Download image ${displayName(image)} to a file`,
 		fields: [{
-			kind: 'text', id: 'path', label: 'File', isRequired: true, initial: `./${safeFileName(nameOf(image))}.${safeFileName(image.diskFormat ?? 'raw')}`,
+			kind: 'text', id: 'path', label: 'File', isRequired: true, initial: `./${safeFileName(displayName(image))}.${safeFileName(image.diskFormat ?? 'raw')}`,
 		}],
 		request: values => ({type: 'backup', request: {kind: 'image-download', imageId: image.id, path: values['path']?.trim() ?? ''}}),
 	};
@@ -105,14 +105,14 @@ export function keyExport(holder: KeyHolder): FlowResult {
 		secret: () => true,
 	}[kind]();
 	if (!isEncrypted) {
-		return `${kind} ${nameOf(resource)} is not encrypted: it has no key to export`;
+		return `${kind} ${displayName(resource)} is not encrypted: it has no key to export`;
 	}
 
 	return {
-		title: kind === 'secret' ? `Export secret ${nameOf(resource)} to a file` : `Export the key of ${kind} ${nameOf(resource)} to a file`,
+		title: kind === 'secret' ? `Export secret ${displayName(resource)} to a file` : `Export the key of ${kind} ${displayName(resource)} to a file`,
 		fields: [
 			{
-				kind: 'text', id: 'path', label: 'File', isRequired: true, initial: `./${safeFileName(nameOf(resource))}.key`, hint: 'Created with mode 0600; it must not exist yet.',
+				kind: 'text', id: 'path', label: 'File', isRequired: true, initial: `./${safeFileName(displayName(resource))}.key`, hint: 'Created with mode 0600; it must not exist yet.',
 			},
 			{
 				kind: 'choice', id: 'hex', label: 'Also the hex form', options: [{value: 'no', label: 'no'}, {value: 'yes', label: 'yes (<file>.hex, the LUKS passphrase)'}],
@@ -136,7 +136,7 @@ export function protectNow(volumes: Volume[], version?: string): FlowResult {
 	}
 
 	return {
-		title: `Protect now: back up ${volumes.length} marked volume${volumes.length === 1 ? '' : 's'} (${volumes.map(volume => nameOf(volume)).join(', ')})`,
+		title: `Protect now: back up ${volumes.length} marked volume${volumes.length === 1 ? '' : 's'} (${volumes.map(volume => displayName(volume)).join(', ')})`,
 		fields: [
 			{
 				kind: 'text', id: 'concurrency', label: 'How many at once', isRequired: true, isNumber: true, initial: '2',

@@ -1,14 +1,7 @@
 /*
-What the restore and backup flows share: how a resource is named in a question, how a form's text becomes a request's
-value, and the lists a form offers.
+What the restore and backup flows share: how a form's text becomes a request's value, and the lists a form offers.
 */
-import {sanitize} from '../sanitize.js';
 import type {FlowOption} from './types.js';
-
-export function nameOf(resource: {id: string; name?: string}): string {
-	const name = sanitize(resource.name ?? '');
-	return name === '' ? resource.id : name;
-}
 
 /**
 A file name from a cloud-supplied name: letters, digits, dot, dash and underscore only (no path, no hidden file).

@@ -9,10 +9,9 @@ import type {
 	Secret,
 	Volume,
 } from '../../core/types.js';
-import {sanitize} from '../sanitize.js';
+import {displayName, sanitize} from '../sanitize.js';
 import {
 	diskFormats,
-	nameOf,
 	optional,
 	positive,
 	safeFileName,
@@ -24,7 +23,7 @@ Restore 1/2: a backup into a new volume (core picks the encrypted type or asks).
 */
 export function restoreToNewVolume(backup: Backup): Flow {
 	return {
-		title: `Restore backup ${nameOf(backup)} into a new volume`,
+		title: `Restore backup ${displayName(backup)} into a new volume`,
 		request: values => ({type: 'restore', request: {kind: 'backup', backupId: backup.id, volumeType: optional(values['volumeType'])}}),
 	};
 }
@@ -58,7 +57,7 @@ export function targetVolumes(inventory: Inventory, backup: Backup): Volume[] {
 		|| (type.name !== undefined && volume.volumeType === type.name);
 	return inventory.volumes
 		.filter(volume => volume.status === 'available' && volume.size >= backup.size && isOfType(volume))
-		.toSorted((a, b) => nameOf(a).localeCompare(nameOf(b)));
+		.toSorted((a, b) => displayName(a).localeCompare(displayName(b)));
 }
 
 /**
@@ -66,24 +65,24 @@ Restore 3 from a backup: pick the volume to overwrite; the preview then asks for
 */
 export function restoreOntoFromBackup(inventory: Inventory, backup: Backup): FlowResult {
 	if (backup.status !== 'available') {
-		return `backup ${nameOf(backup)} is ${sanitize(backup.status)}: only an available backup can be restored`;
+		return `backup ${displayName(backup)} is ${sanitize(backup.status)}: only an available backup can be restored`;
 	}
 
 	const candidates = targetVolumes(inventory, backup);
 	if (candidates.length === 0) {
 		const type = encryptedSourceType(inventory, backup);
 		const ofType = type === undefined ? '' : ` of type ${sanitize(type.name ?? type.id ?? '')}`;
-		return `no available volume${ofType} of at least ${backup.size} GiB to restore ${nameOf(backup)} onto`;
+		return `no available volume${ofType} of at least ${backup.size} GiB to restore ${displayName(backup)} onto`;
 	}
 
 	return {
-		title: `Restore backup ${nameOf(backup)} onto an existing volume (its data is replaced)`,
+		title: `Restore backup ${displayName(backup)} onto an existing volume (its data is replaced)`,
 		pick: {
 			field: 'volumeId',
-			question: `Which volume gets the data of ${nameOf(backup)} (${backup.size} GiB)? Only available volumes of at least that size are listed.`,
+			question: `Which volume gets the data of ${displayName(backup)} (${backup.size} GiB)? Only available volumes of at least that size are listed.`,
 			options: candidates.map(volume => ({
 				value: volume.id,
-				label: `${nameOf(volume)}  ${volume.size} GiB  type ${sanitize(volume.volumeType ?? 'default')}${volume.encrypted ? '  encrypted' : ''}`,
+				label: `${displayName(volume)}  ${volume.size} GiB  type ${sanitize(volume.volumeType ?? 'default')}${volume.encrypted ? '  encrypted' : ''}`,
 			})),
 		},
 		request: values => ({type: 'restore', request: {kind: 'onto', backupId: backup.id, volumeId: values['volumeId'] ?? ''}}),
@@ -95,7 +94,7 @@ Restore 3 from a volume: pick one of the backups that fit (its own first, newest
 */
 export function restoreOntoFromVolume(inventory: Inventory, volume: Volume): FlowResult {
 	if (volume.status !== 'available') {
-		return `volume ${nameOf(volume)} is ${sanitize(volume.status)}: only an available volume (detached, not busy) can be restored onto`;
+		return `volume ${displayName(volume)} is ${sanitize(volume.status)}: only an available volume (detached, not busy) can be restored onto`;
 	}
 
 	const candidates = inventory.backups
@@ -105,19 +104,19 @@ export function restoreOntoFromVolume(inventory: Inventory, volume: Volume): Flo
 			return own === 0 ? (b.createdAt ?? '').localeCompare(a.createdAt ?? '') : own;
 		});
 	if (candidates.length === 0) {
-		return `no available backup of at most ${volume.size} GiB to restore onto ${nameOf(volume)}`;
+		return `no available backup of at most ${volume.size} GiB to restore onto ${displayName(volume)}`;
 	}
 
-	const volumeNames = new Map(inventory.volumes.map(item => [item.id, nameOf(item)]));
+	const volumeNames = new Map(inventory.volumes.map(item => [item.id, displayName(item)]));
 	return {
-		title: `Restore a backup onto volume ${nameOf(volume)} (its data is replaced)`,
+		title: `Restore a backup onto volume ${displayName(volume)} (its data is replaced)`,
 		pick: {
 			field: 'backupId',
-			question: `Which backup goes onto ${nameOf(volume)} (${volume.size} GiB)? Its own backups first, newest first.`,
+			question: `Which backup goes onto ${displayName(volume)} (${volume.size} GiB)? Its own backups first, newest first.`,
 			options: candidates.map(backup => ({
 				value: backup.id,
 				label: [
-					nameOf(backup), `of ${volumeNames.get(backup.volumeId) ?? 'a deleted volume'}`, `${backup.size} GiB`, backup.isIncremental ? 'incr' : 'full', (backup.createdAt ?? '').slice(0, 16),
+					displayName(backup), `of ${volumeNames.get(backup.volumeId) ?? 'a deleted volume'}`, `${backup.size} GiB`, backup.isIncremental ? 'incr' : 'full', (backup.createdAt ?? '').slice(0, 16),
 				].join('  '),
 			})),
 		},
@@ -130,7 +129,7 @@ Restore 4: a new volume from an image (core asks for an encrypted type when the 
 */
 export function volumeFromImage(image: Image): Flow {
 	return {
-		title: `New volume from image ${nameOf(image)}`,
+		title: `New volume from image ${displayName(image)}`,
 		request: values => ({type: 'restore', request: {kind: 'volume-from-image', imageId: image.id, volumeType: optional(values['volumeType'])}}),
 	};
 }
@@ -182,11 +181,11 @@ Restore 6: a secret from a file; with a secret selected, its attributes are the 
 export function secretFromFile(inventory: Inventory | undefined, secret?: Secret): Flow {
 	const name = secret === undefined ? undefined : sanitize(secret.name ?? '');
 	return {
-		title: secret === undefined ? 'New secret from a key file' : `Store secret ${nameOf(secret)} again from a key file (it gets a new ID)`,
+		title: secret === undefined ? 'New secret from a key file' : `Store secret ${displayName(secret)} again from a key file (it gets a new ID)`,
 		inventory,
 		fields: [
 			{
-				kind: 'text', id: 'path', label: 'Key file', isRequired: true, initial: secret === undefined ? '' : `./${safeFileName(nameOf(secret))}.key`,
+				kind: 'text', id: 'path', label: 'Key file', isRequired: true, initial: secret === undefined ? '' : `./${safeFileName(displayName(secret))}.key`,
 			},
 			{
 				kind: 'text', id: 'name', label: 'Secret name', initial: name,

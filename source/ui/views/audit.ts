@@ -2,7 +2,7 @@
 The audit: one row per finding, the worst first.
 */
 import type {Finding} from '../../core/model.js';
-import {sanitize} from '../sanitize.js';
+import {displayName, sanitize} from '../sanitize.js';
 import {severityStyle} from '../theme.js';
 import {
 	defineView,
@@ -41,7 +41,7 @@ export const auditView = defineView<FindingItem>({
 	],
 	defaultSort: {column: 'severity', descending: false},
 	items: ({analysis}) => (analysis?.findings ?? []).map((finding, index) => ({
-		finding, index, name: sanitize(finding.resource.name ?? finding.resource.id), reason: sanitize(finding.reason),
+		finding, index, name: displayName(finding.resource), reason: sanitize(finding.reason),
 	})),
 	identify: ({finding, index, name, reason}) => ({
 		key: `${finding.code}:${finding.resource.kind}:${finding.resource.id}:${index}`,

@@ -3,13 +3,12 @@ Backups: newest first, with the volume each came from and the state of its key.
 */
 import type {Backup} from '../../core/types.js';
 import {gib} from '../format.js';
-import {sanitize} from '../sanitize.js';
+import {displayName, sanitize} from '../sanitize.js';
 import {
 	ageColumn,
 	defineView,
 	keyColumn,
 	nameCell,
-	orElse,
 	ref,
 	searchText,
 	volumeNameOf,
@@ -62,7 +61,7 @@ export const backupsView = defineView<BackupItem>({
 	items(context) {
 		const volumeName = volumeNameOf(context);
 		return (context.inventory?.backups ?? []).map(backup => ({
-			backup, summary: context.analysis?.summaryOf(backup.id), name: orElse(sanitize(backup.name), backup.id), volume: volumeName(backup.volumeId),
+			backup, summary: context.analysis?.summaryOf(backup.id), name: displayName(backup), volume: volumeName(backup.volumeId),
 		}));
 	},
 	identify: ({backup, name, volume}) => ({

@@ -5,7 +5,7 @@ cells, ages, names, sort ranks.
 import type {ResourceKind, ResourceRef, Severity} from '../../core/model.js';
 import type {ResourceSummary} from '../analysis.js';
 import {age} from '../format.js';
-import {sanitize} from '../sanitize.js';
+import {displayName, sanitize} from '../sanitize.js';
 import {keyStateStyle, protectionStyle} from '../theme.js';
 import type {
 	Cell,
@@ -163,6 +163,6 @@ export function lastBackupColumn<Item extends Summarised>(): ColumnDef<Item> {
 The name of the volume an item was made from, or `gone <id>` when the volume no longer exists.
 */
 export function volumeNameOf(context: ViewContext): (volumeId: string) => string {
-	const names = new Map((context.inventory?.volumes ?? []).map(volume => [volume.id, orElse(sanitize(volume.name), volume.id)]));
+	const names = new Map((context.inventory?.volumes ?? []).map(volume => [volume.id, displayName(volume)]));
 	return volumeId => names.get(volumeId) ?? `gone ${volumeId.slice(0, 8)}`;
 }

@@ -3,13 +3,12 @@ Images: newest first, with what made each (Cinder's upload of a volume, a Nova s
 */
 import type {Image} from '../../core/types.js';
 import {bytes} from '../format.js';
-import {sanitize} from '../sanitize.js';
+import {displayName, sanitize} from '../sanitize.js';
 import {
 	ageColumn,
 	defineView,
 	keyColumn,
 	nameCell,
-	orElse,
 	ref,
 	searchText,
 	type Summarised,
@@ -53,7 +52,7 @@ export const imagesView = defineView<ImageItem>({
 	],
 	defaultSort: {column: 'age', descending: false},
 	items: ({inventory, analysis}) => (inventory?.images ?? []).map(image => ({
-		image, summary: analysis?.summaryOf(image.id), name: orElse(sanitize(image.name), image.id), madeBy: madeByOf(image),
+		image, summary: analysis?.summaryOf(image.id), name: displayName(image), madeBy: madeByOf(image),
 	})),
 	identify: ({image, name, madeBy}) => ({
 		key: image.id,

@@ -2,12 +2,11 @@
 Servers: the protection of each (its boot disk and attached volumes), worst first.
 */
 import type {Server} from '../../core/types.js';
-import {sanitize} from '../sanitize.js';
+import {displayName, sanitize} from '../sanitize.js';
 import {
 	defineView,
 	lastBackupColumn,
 	nameCell,
-	orElse,
 	protectionColumn,
 	ref,
 	searchText,
@@ -45,7 +44,7 @@ export const serversView = defineView<ServerItem>({
 	],
 	defaultSort: {column: 'protection', descending: false},
 	items: ({inventory, analysis}) => (inventory?.servers ?? []).map(server => ({
-		server, summary: analysis?.summaryOf(server.id), name: orElse(sanitize(server.name), server.id),
+		server, summary: analysis?.summaryOf(server.id), name: displayName(server),
 	})),
 	identify: ({server, summary, name}) => ({
 		key: server.id,

@@ -2,11 +2,10 @@
 Where the session points: the projects of this cloud and the clouds of clouds.yaml; Enter switches to the one selected.
 */
 import type {Project} from '../../core/types.js';
-import {sanitize} from '../sanitize.js';
+import {displayName, sanitize} from '../sanitize.js';
 import {
 	defineView,
 	nameCell,
-	orElse,
 	ref,
 	searchText,
 } from './columns.js';
@@ -45,7 +44,7 @@ export const projectsView = defineView<ProjectItem>({
 		},
 	],
 	defaultSort: {column: 'name', descending: false},
-	items: ({projects}) => projects.map(project => ({project, name: orElse(sanitize(project.name), project.id)})),
+	items: ({projects}) => projects.map(project => ({project, name: displayName(project)})),
 	identify: ({project, name}) => ({
 		key: project.id,
 		ref: ref('project', project.id, project.name),

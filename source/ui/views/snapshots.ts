@@ -3,12 +3,11 @@ Snapshots: newest first, with the volume each was taken of.
 */
 import type {Snapshot} from '../../core/types.js';
 import {gib} from '../format.js';
-import {sanitize} from '../sanitize.js';
+import {displayName, sanitize} from '../sanitize.js';
 import {
 	ageColumn,
 	defineView,
 	nameCell,
-	orElse,
 	ref,
 	searchText,
 	volumeNameOf,
@@ -38,7 +37,7 @@ export const snapshotsView = defineView<SnapshotItem>({
 	items(context) {
 		const volumeName = volumeNameOf(context);
 		return (context.inventory?.snapshots ?? []).map(snapshot => ({
-			snapshot, name: orElse(sanitize(snapshot.name), snapshot.id), volume: volumeName(snapshot.volumeId),
+			snapshot, name: displayName(snapshot), volume: volumeName(snapshot.volumeId),
 		}));
 	},
 	identify: ({snapshot, name, volume}) => ({

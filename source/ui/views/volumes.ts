@@ -3,7 +3,7 @@ Volumes: the protection of each, worst first.
 */
 import type {Volume} from '../../core/types.js';
 import {gib} from '../format.js';
-import {sanitize} from '../sanitize.js';
+import {displayName, sanitize} from '../sanitize.js';
 import {
 	defineView,
 	keyColumn,
@@ -44,7 +44,7 @@ export const volumesView = defineView<VolumeItem>({
 	],
 	defaultSort: {column: 'protection', descending: false},
 	items: ({inventory, analysis}) => (inventory?.volumes ?? []).map(volume => ({
-		volume, summary: analysis?.summaryOf(volume.id), name: orElse(sanitize(volume.name), volume.id),
+		volume, summary: analysis?.summaryOf(volume.id), name: displayName(volume),
 	})),
 	identify: ({volume, summary, name}) => ({
 		key: volume.id,
