@@ -2,7 +2,7 @@
 The one function that turns columns and items into rows, and what several views' columns share: the protection and key
 cells, ages, names, sort ranks.
 */
-import type {ResourceKind, ResourceRef, Severity} from '../../core/model.js';
+import type {CloudResourceKind, ResourceRef, Severity} from '../../core/model.js';
 import type {ResourceSummary} from '../analysis.js';
 import {age} from '../format.js';
 import {displayName, sanitize} from '../sanitize.js';
@@ -82,7 +82,7 @@ export function searchText(...parts: Array<string | undefined>): string {
 	return parts.filter(Boolean).join(' ').toLowerCase();
 }
 
-export function ref(kind: ResourceKind, id: string, name?: string): ResourceRef {
+export function ref(kind: CloudResourceKind, id: string, name?: string): ResourceRef {
 	return {kind, id, name: name === undefined ? undefined : sanitize(name)};
 }
 
