@@ -116,7 +116,11 @@ export function restoreOntoFromVolume(inventory: Inventory, volume: Volume): Flo
 			options: candidates.map(backup => ({
 				value: backup.id,
 				label: [
-					displayName(backup), `of ${volumeNames.get(backup.volumeId) ?? 'a deleted volume'}`, `${backup.size} GiB`, backup.isIncremental ? 'incr' : 'full', (backup.createdAt ?? '').slice(0, 16),
+					displayName(backup),
+					`of ${volumeNames.get(backup.volumeId) ?? 'a deleted volume'}`,
+					`${backup.size} GiB`,
+					backup.isIncremental ? 'incr' : 'full',
+					(backup.createdAt ?? '').slice(0, 16),
 				].join('  '),
 			})),
 		},
