@@ -13,7 +13,7 @@ import {stripVTControlCharacters} from 'node:util';
 import process from 'node:process';
 import type {DemoCloudOptions} from '../source/demo-cloud/index.js';
 import type {AppServices} from '../source/ui/services.js';
-import type {ViewId} from '../source/ui/views.js';
+import type {ViewId} from '../source/ui/views/index.js';
 import type {BenchResult} from './types.js';
 
 // A terminal of fixed size that records when each frame was written. Ink reads Node stream APIs, hence EventEmitter.

@@ -17,9 +17,9 @@ import {
 	type AssessmentIndex,
 } from './assessment.js';
 import type {
+	CloudResourceKind,
 	Inventory,
 	KeyState,
-	ResourceKind,
 	ResourceRef,
 } from './model.js';
 
@@ -86,7 +86,7 @@ type Ref = Pick<ResourceRef, 'kind' | 'id'>;
 
 const keyOfRef = (ref: Ref) => `${ref.kind}:${ref.id}`;
 
-function named(kind: ResourceKind, resource: {id: string; name?: string | undefined}): ResourceRef {
+function named(kind: CloudResourceKind, resource: {id: string; name?: string | undefined}): ResourceRef {
 	return resource.name === undefined || resource.name === '' ? {kind, id: resource.id} : {kind, id: resource.id, name: resource.name};
 }
 

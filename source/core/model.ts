@@ -14,7 +14,17 @@ import type {
 	VolumeType,
 } from '../openstack/types.js';
 
-export type ResourceKind = 'volume' | 'backup' | 'snapshot' | 'server' | 'image' | 'secret' | 'volume-type' | 'project';
+/**
+Every kind of thing backstack names: the cloud's resources, and `file`, a local file a plan writes (a downloaded image, an
+exported key). The one list; the narrower sets are derived from it (`CloudResourceKind`, core/plans/types.ts
+`PlanResourceKind`).
+*/
+export type ResourceKind = 'volume' | 'backup' | 'snapshot' | 'server' | 'image' | 'secret' | 'volume-type' | 'project' | 'file';
+
+/**
+What an inventory holds and a finding or the key graph names: the cloud's resources.
+*/
+export type CloudResourceKind = Exclude<ResourceKind, 'file'>;
 
 /**
 Whether a service could be read for this inventory. `unavailable` and `forbidden` are recorded, never fatal.
@@ -49,7 +59,7 @@ export type Inventory = {
 export type Severity = 'critical' | 'warning' | 'info' | 'ok';
 
 export type ResourceRef = {
-	kind: ResourceKind;
+	kind: CloudResourceKind;
 	id: string;
 	name?: string;
 };

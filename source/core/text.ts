@@ -32,3 +32,11 @@ export function sanitize(text: unknown): string {
 		.replaceAll(otherControl, '');
 }
 
+/**
+What a person sees as a resource's name: its name, sanitised, or its ID when that leaves nothing (no name, an empty one,
+or one made only of control characters). Every screen, question and plan text names resources through this.
+*/
+export function displayName(resource: {id: string; name?: string}): string {
+	const name = sanitize(resource.name);
+	return name === '' ? resource.id : name;
+}

@@ -3,10 +3,10 @@ What the screens need from core's reading of an inventory, in one object: the fi
 linkage tree of any resource. `services.analyse` builds it (core's assess + summarise + buildKeyGraph in the real program).
 */
 import type {
+	CloudResourceKind,
 	Finding,
 	Inventory,
 	Policy,
-	ResourceKind,
 	ResourceRef,
 	ResourceSummary,
 } from '../core/model.js';
@@ -21,7 +21,7 @@ export type LinkNode = {
 	What the node is to its parent: `backup`, `key`, `source volume`, `used by`…
 	*/
 	relation?: string;
-	kind?: ResourceKind;
+	kind?: CloudResourceKind;
 	id?: string;
 	name?: string;
 	/**

@@ -1,7 +1,7 @@
 /*
 The interactive view, as composition: the cloud side of the state lives in useCloud, what the user is looking at (view,
 row, mode) in the hooks here, what each key does in app/controller.ts (resource keys in app/resource-keys.ts), and the
-layout at the end. Which key does what comes from keymap.ts, every row from views.ts, and every cloud-supplied string has
+layout at the end. Which key does what comes from keymap.ts, every row from views/, and every cloud-supplied string has
 passed through sanitize() before it gets here.
 */
 import {
@@ -29,7 +29,7 @@ import {
 	type Row,
 	type ViewContext,
 	type ViewId,
-} from './views.js';
+} from './views/index.js';
 import {useCloud} from './use-cloud.js';
 import {Table} from './components/table.js';
 import {Header} from './components/header.js';
@@ -40,7 +40,7 @@ import {Palette, paletteItems} from './components/palette.js';
 import {helpLines} from './components/help.js';
 import {fuzzyFilter} from './fuzzy.js';
 import {PlanScreen} from './plan-screen.js';
-import type {Flow} from './flows.js';
+import type {Flow} from './flows/index.js';
 import {appKeys, type AppControl, type Sort} from './app/controller.js';
 import {
 	chromeLines,

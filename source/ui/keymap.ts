@@ -3,7 +3,7 @@ Every key binding as data (lazygit/gemini-cli style): the footer, the `?` help, 
 read this one list. A binding that changes the cloud is `mutates`; `--readonly` removes those everywhere.
 */
 import type {Key} from 'ink';
-import type {ViewId} from './views.js';
+import type {ViewId} from './views/index.js';
 
 /**
 Where the user is in a guided plan (plan-screen.tsx): choosing from a list, filling the form, on the preview (confirm),

@@ -1,5 +1,5 @@
 /*
-One screen for every guided restore and backup. A flow (flows.ts) says what to ask: first a pick from a list (the target
+One screen for every guided restore and backup. A flow (flows/) says what to ask: first a pick from a list (the target
 volume, the backup to restore), then a small form (paths, names, formats); core plans the request (and may ask for a
 volume type: the 'choose' phase again), the screen previews every step with its danger, asks for the typed confirmation
 when a step destroys something, then runs it with each step's live progress (runPlan's events through reducePlan).
@@ -29,7 +29,7 @@ import type {RunState} from '../core/plans/reduce.js';
 import {sanitize, truncate} from './sanitize.js';
 import type {KeyHandler} from './sequential-input.js';
 import {paint, type Theme} from './theme.js';
-import type {Flow} from './flows.js';
+import type {Flow} from './flows/index.js';
 import {
 	firstPhase,
 	isOver,

@@ -6,7 +6,7 @@ take two, combining marks and joiners none), so what is cut here lines up with w
 import cliTruncate from 'cli-truncate';
 import stringWidth from 'string-width';
 
-export {sanitize} from '../core/text.js';
+export {displayName, sanitize} from '../core/text.js';
 
 /**
 Cuts `text` to `width` terminal cells, ending with `…` when cut; a wide character that would straddle the edge is left out.

@@ -7,7 +7,7 @@ import type {CloudSession} from '../core/types.js';
 import type {Clock} from '../core/plans/types.js';
 import type {InventoryCache} from '../store/cache.js';
 import type {Analyse} from './analysis.js';
-import type {CloudEntry} from './views.js';
+import type {CloudEntry} from './views/index.js';
 
 /**
 One line of core's capability check (the fields the header reads).

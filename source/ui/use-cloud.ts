@@ -13,7 +13,7 @@ import type {Inventory, InventoryList, InventoryProgress} from '../core/model.js
 import type {CloudSession, Project} from '../core/types.js';
 import type {AppServices, CapabilityCheck} from './services.js';
 import {sanitize} from './sanitize.js';
-import type {CloudEntry} from './views.js';
+import type {CloudEntry} from './views/index.js';
 
 export type LoadPhase = 'connecting' | 'reading' | 'idle' | 'failed';
 

@@ -11,7 +11,7 @@ import {
 	safeFileName,
 	targetVolumes,
 	type FlowResult,
-} from '../../source/ui/flows.js';
+} from '../../source/ui/flows/index.js';
 import {
 	backup,
 	inventory,

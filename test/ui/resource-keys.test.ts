@@ -10,7 +10,7 @@ import {
 	type Outcome,
 	type Selection,
 } from '../../source/ui/app/resource-keys.js';
-import type {Row, ViewId} from '../../source/ui/views.js';
+import type {Row, ViewId} from '../../source/ui/views/index.js';
 import {
 	backup,
 	inventory,

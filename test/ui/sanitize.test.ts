@@ -1,5 +1,6 @@
 import test from 'ava';
 import {
+	displayName,
 	displayWidth,
 	fit,
 	sanitize,
@@ -52,4 +53,12 @@ test('wrap breaks at spaces, indents continuation lines, and cuts nothing', t =>
 	t.deepEqual(wrap('averyveryverylongword x', 5), ['averyveryverylongword', 'x']);
 	t.deepEqual(wrap('', 5), ['']);
 	t.deepEqual(wrap('   Create volume from x', 16, ' '.repeat(5)), ['   Create volume', '     from x'], 'an indented first line keeps its indent');
+});
+
+test('a resource shows its name, sanitised, or its ID when no name is left', t => {
+	t.is(displayName({id: 'v-1', name: 'db-data'}), 'db-data');
+	t.is(displayName({id: 'v-1', name: 'evil\u{1B}]52;c;aGFja2Vk\u{7}name'}), 'evilname');
+	t.is(displayName({id: 'v-1', name: ''}), 'v-1');
+	t.is(displayName({id: 'v-1'}), 'v-1');
+	t.is(displayName({id: 'v-1', name: '\u{1B}[2J\u{7}'}), 'v-1');
 });

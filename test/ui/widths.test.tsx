@@ -11,7 +11,7 @@ import {
 } from '../../source/ui/sanitize.js';
 import {wrap} from '../../source/ui/format.js';
 import {makeTheme} from '../../source/ui/theme.js';
-import type {Column, Row} from '../../source/ui/views.js';
+import type {Column, Row} from '../../source/ui/views/index.js';
 import {now, storyInventories, testPolicy} from './helpers.js';
 
 // Names a cloud may well hold: CJK, emoji (plain, outside the Basic Multilingual Plane's old ranges, joined with ZWJ, with a

@@ -4,6 +4,7 @@ Backup planners (issue 8). Like the restore planners, they read the cloud and re
 import path from 'node:path';
 import type {CloudSession} from '../../openstack/api.js';
 import type {Volume} from '../../openstack/types.js';
+import {displayName} from '../text.js';
 import {
 	backupMetaEncrypted,
 	backupMetaSize,
@@ -101,10 +102,6 @@ async function hasAvailableFull(session: CloudSession, volumeId: string, signal?
 	return false;
 }
 
-function nameOrId(resource: {id: string; name?: string}): string {
-	return resource.name === undefined || resource.name === '' ? resource.id : resource.name;
-}
-
 async function sourceTypeId(session: CloudSession, volume: Volume, signal?: AbortSignal): Promise<string | undefined> {
 	if (volume.volumeTypeId !== undefined || volume.volumeType === undefined) {
 		return volume.volumeTypeId;
@@ -189,7 +186,7 @@ async function backupStep({
 	const {metadata, warning} = await backupMetadata(session, volume, request.version, signal);
 	const warnings = warning === undefined ? [] : [warning];
 
-	const name = request.name ?? `${nameOrId(volume)}-${isIncremental ? 'incr' : 'full'}-${new Date().toISOString().slice(0, 16).replaceAll(':', '')}`;
+	const name = request.name ?? `${displayName(volume)}-${isIncremental ? 'incr' : 'full'}-${new Date().toISOString().slice(0, 16).replaceAll(':', '')}`;
 	const step: Step = {
 		id: stepId,
 		title: `${isIncremental ? 'Incremental' : 'Full'} backup of volume ${label(volume)}${isForce && isInUse ? ' (forced, in use)' : ''}`,
@@ -300,8 +297,8 @@ export async function planVolumeToImage(session: CloudSession, request: VolumeTo
 	warnings.push(isInUse
 		? 'The volume is in use: the snapshot is crash-consistent, not application-consistent.'
 		: 'Through a snapshot (--via-snapshot): the volume stays available and usable while the copy is uploaded; a temporary snapshot and volume are made and removed.');
-	const snapshotName = `backstack-tmp-${nameOrId(volume)}-snapshot`;
-	const temporaryName = `backstack-tmp-${nameOrId(volume)}-volume`;
+	const snapshotName = `backstack-tmp-${displayName(volume)}-snapshot`;
+	const temporaryName = `backstack-tmp-${displayName(volume)}-volume`;
 	const steps: Step[] = [
 		{
 			id: 'snapshot',

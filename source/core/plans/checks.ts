@@ -4,6 +4,7 @@ Preconditions: one object per kind of check, what it says in a preview and how i
 */
 import {access, constants} from 'node:fs/promises';
 import type {CloudSession} from '../../openstack/api.js';
+import {displayName} from '../text.js';
 import {isMicroversionAtLeast} from './clock.js';
 import {doesFileExist} from './operations/files.js';
 import {need, readStatus} from './status.js';
@@ -17,16 +18,12 @@ type CheckKind<K extends Check['kind']> = {
 	evaluate(check: Extract<Check, {kind: K}>, session: CloudSession, signal?: AbortSignal): Promise<string | undefined>;
 };
 
-function shown(resource: {id: string; name?: string}): string {
-	return resource.name === undefined || resource.name === '' ? resource.id : resource.name;
-}
-
 function statusProblem(what: string, resource: {id: string; name?: string; status: string} | undefined, id: string, allowed: string[]): string | undefined {
 	if (!resource) {
 		return `${what} ${id} does not exist.`;
 	}
 
-	return allowed.includes(resource.status) ? undefined : `${what} ${shown(resource)} is ${resource.status}, not ${allowed.join(' or ')}.`;
+	return allowed.includes(resource.status) ? undefined : `${what} ${displayName(resource)} is ${resource.status}, not ${allowed.join(' or ')}.`;
 }
 
 async function volumeOrProblem(session: CloudSession, volumeId: string, signal?: AbortSignal) {
@@ -50,7 +47,7 @@ const checkKinds: {[K in Check['kind']]: CheckKind<K>} = {
 				return volume;
 			}
 
-			return volume.size >= check.size ? undefined : `Volume ${shown(volume)} has ${volume.size} GiB; the backup needs ${check.size} GiB.`;
+			return volume.size >= check.size ? undefined : `Volume ${displayName(volume)} has ${volume.size} GiB; the backup needs ${check.size} GiB.`;
 		},
 	},
 	'volume-type-is': {
@@ -62,7 +59,7 @@ const checkKinds: {[K in Check['kind']]: CheckKind<K>} = {
 			}
 
 			const isMatch = volume.volumeType === check.volumeType || volume.volumeTypeId === check.volumeType;
-			return isMatch ? undefined : `Volume ${shown(volume)} has type ${volume.volumeType ?? 'unknown'}; it must be ${check.volumeType}.`;
+			return isMatch ? undefined : `Volume ${displayName(volume)} has type ${volume.volumeType ?? 'unknown'}; it must be ${check.volumeType}.`;
 		},
 	},
 	'backup-status': {

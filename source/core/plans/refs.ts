@@ -4,7 +4,7 @@ Refs: values a step takes from the outputs of an earlier step.
 import type {
 	Plan,
 	Ref,
-	ResourceKind,
+	PlanResourceKind,
 } from './types.js';
 
 export function ref(stepId: string, output: string): Ref {
@@ -81,7 +81,7 @@ export function collectRefs(value: unknown): Ref[] {
 	return typeof value === 'object' && value !== null ? Object.values(value).flatMap(item => collectRefs(item)) : [];
 }
 
-const kindOfOutput: Record<string, ResourceKind> = {
+const kindOfOutput: Record<string, PlanResourceKind> = {
 	volumeId: 'volume',
 	backupId: 'backup',
 	snapshotId: 'snapshot',
@@ -90,7 +90,7 @@ const kindOfOutput: Record<string, ResourceKind> = {
 	path: 'file',
 };
 
-export function outputKind(output: string): ResourceKind | undefined {
+export function outputKind(output: string): PlanResourceKind | undefined {
 	return kindOfOutput[output];
 }
 

@@ -12,6 +12,7 @@ import type {
 	VolumeType,
 } from '../../openstack/types.js';
 import type {Inventory} from '../model.js';
+import {displayName} from '../text.js';
 import {isMicroversionAtLeast} from './clock.js';
 import {
 	checkKey,
@@ -113,10 +114,6 @@ async function getBackupOrRefuse(session: CloudSession, backupId: string, signal
 	}
 
 	return backup.status === 'available' ? backup : refuse(`Backup ${label(backup)} is ${backup.status}; only an available backup can be restored.`);
-}
-
-function nameOrId(resource: {id: string; name?: string}): string {
-	return resource.name === undefined || resource.name === '' ? resource.id : resource.name;
 }
 
 function isResult(value: unknown): value is PlanResult {
@@ -257,7 +254,7 @@ export async function planRestoreBackupToNewVolume(session: CloudSession, reques
 
 	const backup = found;
 	const cinder = session.cinder!;
-	const name = request.name ?? `restore-${nameOrId(backup)}`;
+	const name = request.name ?? `restore-${displayName(backup)}`;
 	const source: SourceType | undefined = request.volumeType === undefined ? await findSourceType(session, backup, signal) : {name: request.volumeType, from: 'user'};
 	const types = await cinder.listVolumeTypes({signal});
 	if (isEncryptedBackup(backup)) {
@@ -373,7 +370,7 @@ export async function planRestoreOntoVolume(session: CloudSession, request: Rest
 		checks.push({kind: 'volume-type-is', volumeId: target.id, volumeType: type.id});
 	}
 
-	const confirmationText = nameOrId(target);
+	const confirmationText = displayName(target);
 	const steps: Step[] = [{
 		id: 'restore',
 		title: `Overwrite volume ${label(target)} with backup ${label(backup)}`,
@@ -506,7 +503,7 @@ export async function planVolumeFromImage(session: CloudSession, request: Volume
 		checks.push({kind: 'volume-type-exists', volumeType});
 	}
 
-	const name = request.name ?? `from-${nameOrId(image)}`;
+	const name = request.name ?? `from-${displayName(image)}`;
 	const steps: Step[] = [...(signature === undefined ? [] : [signature]), {
 		id: 'create-volume-from-image',
 		title: `Create volume "${name}" (${size} GiB) from image ${label(image)}`,

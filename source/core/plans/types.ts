@@ -4,6 +4,7 @@ A plan is data: a list of steps that three readers interpret (describe.ts, execu
 Everything here is JSON-serialisable so that a plan can be printed, exported, written to the journal and resumed
 by another process. A plan never holds a secret payload or a token: files are named by path and read when the step runs.
 */
+import type {ResourceKind} from '../model.js';
 
 /**
 How much a step can hurt. `destroy` overwrites or deletes data the user has.
@@ -20,7 +21,10 @@ export type Ref = {
 
 export type Value<T> = T | Ref;
 
-export type ResourceKind = 'volume' | 'backup' | 'snapshot' | 'image' | 'secret' | 'server' | 'volume-type' | 'file';
+/**
+What a plan creates, confirms or journals: any kind but a project.
+*/
+export type PlanResourceKind = Exclude<ResourceKind, 'project'>;
 
 /**
 The operations a step can perform: one per API call (or local file work) the executor knows.
@@ -92,7 +96,7 @@ export type Action = {[K in OperationName]: {op: K; args: Operations[K]}}[Operat
 What a step's call creates; the executor records it in the journal the moment the call returns.
 */
 export type Creates = {
-	kind: ResourceKind;
+	kind: PlanResourceKind;
 	/**
 	The output that holds the new resource's ID (or the file path).
 	*/
@@ -164,7 +168,7 @@ export type Confirmation = {
 	What the user must type, exactly.
 	*/
 	text: string;
-	resource: {kind: ResourceKind; id: string; name?: string};
+	resource: {kind: PlanResourceKind; id: string; name?: string};
 	reason: string;
 };
 
@@ -206,7 +210,7 @@ export type PlanResult =
 export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'skipped' | 'cancelled';
 
 export type CreatedResource = {
-	kind: ResourceKind;
+	kind: PlanResourceKind;
 	id: string;
 	name?: string;
 	stepId: string;

@@ -16,11 +16,11 @@ import {
 	type Row,
 	type ViewId,
 	type ViewSpec,
-} from '../views.js';
+} from '../views/index.js';
 import {sanitize} from '../sanitize.js';
 import type {CloudState} from '../use-cloud.js';
 import type {PaletteItem} from '../components/palette.js';
-import type {Flow, FlowResult} from '../flows.js';
+import type {Flow, FlowResult} from '../flows/index.js';
 import {resourceKeys, toggleMark, type Selection} from './resource-keys.js';
 
 export type Sort = {column: number; isDescending: boolean};

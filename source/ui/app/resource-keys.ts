@@ -1,10 +1,10 @@
 /*
-What the keys that act on a resource do in each view: b, i, d, K, Space, P, R, O and I (keymap.ts names them; flows.ts
+What the keys that act on a resource do in each view: b, i, d, K, Space, P, R, O and I (keymap.ts names them; flows/
 builds what each asks). Pure: given the selected row and the inventory, the guided flow to open, or the line that says
 what to select instead.
 */
 import type {Inventory} from '../../core/model.js';
-import type {Row, ViewId} from '../views.js';
+import type {Row, ViewId} from '../views/index.js';
 import {sanitize} from '../sanitize.js';
 import {
 	imageDownload,
@@ -20,7 +20,7 @@ import {
 	volumeFromImage,
 	volumeToImage,
 	type FlowResult,
-} from '../flows.js';
+} from '../flows/index.js';
 
 /**
 What a resource key sees: the row it acts on (the selected one, or the one in the detail pane), the view, the inventory.

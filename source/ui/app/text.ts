@@ -4,8 +4,8 @@ JSON, and the notice of plans an earlier run left unfinished. Every cloud-suppli
 */
 import type {AppServices} from '../services.js';
 import type {InputContext} from '../keymap.js';
-import type {Row} from '../views.js';
-import {sanitize} from '../sanitize.js';
+import type {Row} from '../views/index.js';
+import {displayName, sanitize} from '../sanitize.js';
 import type {CloudState, ListProgress} from '../use-cloud.js';
 import {listServices, type InventoryList} from '../../core/model.js';
 
@@ -33,7 +33,7 @@ export function scrollTitle(mode: InputContext, row: Row | undefined): string {
 		return 'Keys (Esc closes)';
 	}
 
-	return mode === 'raw' ? `Raw JSON of ${row?.ref?.kind ?? 'row'} ${row?.ref?.name ?? row?.ref?.id ?? ''} (Esc closes)` : 'Detail (Esc back, y raw JSON, c copy ID)';
+	return mode === 'raw' ? `Raw JSON of ${row?.ref?.kind ?? 'row'} ${row?.ref === undefined ? '' : displayName(row.ref)} (Esc closes)` : 'Detail (Esc back, y raw JSON, c copy ID)';
 }
 
 export function emptyText(cloud: CloudState, title: string, filter: string): string {
@@ -58,7 +58,7 @@ export function unfinishedNotice(plans: NonNullable<AppServices['unfinishedPlans
 		return undefined;
 	}
 
-	const created = plans.flatMap(plan => plan.leftovers.map(resource => `${resource.kind} ${sanitize(resource.name ?? resource.id)}`));
+	const created = plans.flatMap(plan => plan.leftovers.map(resource => `${resource.kind} ${displayName(resource)}`));
 	const what = created.length === 0 ? 'nothing created yet' : `created ${created.join(', ')}`;
 	const more = plans.length > 1 ? `; ${plans.length - 1} more: backstack journal` : '';
 	return `⚠ unfinished plan from an earlier run: backstack journal resume|cleanup ${sanitize(plans[0]?.planId ?? '')} (${what}${more})`;

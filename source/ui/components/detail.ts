@@ -5,9 +5,9 @@ source volume, type, key; image → key, server; secret ← its users) and the f
 import type {Inventory} from '../../core/model.js';
 import type {Analysis, LinkNode} from '../analysis.js';
 import {age, wrap} from '../format.js';
-import {sanitize} from '../sanitize.js';
+import {displayName, sanitize} from '../sanitize.js';
 import {keyStateStyle, protectionStyle, severityStyle} from '../theme.js';
-import type {Row} from '../views.js';
+import type {Row} from '../views/index.js';
 import type {Line} from './scroll-text.js';
 
 // Relations that already say what the linked resource is: `backup`, not `backup backup`.
@@ -75,7 +75,7 @@ export function detailLines(options: {row: Row; inventory?: Inventory; analysis?
 	lines.push({text: ''}, {text: `Findings (${findings.length})`, bold: true});
 	for (const finding of findings) {
 		const style = severityStyle[finding.severity];
-		const about = finding.resource.id === ref.id ? '' : ` (about ${finding.resource.kind} ${sanitize(finding.resource.name ?? finding.resource.id)})`;
+		const about = finding.resource.id === ref.id ? '' : ` (about ${finding.resource.kind} ${displayName(finding.resource)})`;
 		for (const text of wrap(`${style.symbol} ${style.label} ${sanitize(finding.reason)}${about}`, options.width, ' '.repeat(7))) {
 			lines.push({text, color: style.color});
 		}

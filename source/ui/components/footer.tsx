@@ -5,7 +5,7 @@ short words, then the general keys.
 import {Text} from 'ink';
 import {bindingKeys, type Binding, type InputContext} from '../keymap.js';
 import {truncate} from '../sanitize.js';
-import type {ViewId} from '../views.js';
+import type {ViewId} from '../views/index.js';
 
 const modeHints: Partial<Record<InputContext, string>> = {
 	filter: 'type to filter  Enter keep  Esc clear',

@@ -6,7 +6,7 @@ import type {Project} from '../../core/types.js';
 import {bindingKeys, type Binding} from '../keymap.js';
 import {fit, sanitize} from '../sanitize.js';
 import {paint, type Theme} from '../theme.js';
-import type {CloudEntry, ViewId, ViewSpec} from '../views.js';
+import type {CloudEntry, ViewId, ViewSpec} from '../views/index.js';
 
 export type PaletteItem =
 	| {type: 'view'; label: string; view: ViewId}

@@ -6,7 +6,7 @@ import {memo, useMemo} from 'react';
 import {Box, Text} from 'ink';
 import {displayWidth, fit} from '../sanitize.js';
 import {paint, type Theme} from '../theme.js';
-import {layoutColumns, type Column, type Row} from '../views.js';
+import {layoutColumns, type Column, type Row} from '../views/index.js';
 
 export type TableProps = {
 	readonly columns: readonly Column[];

@@ -8,8 +8,8 @@ import type {RunState} from '../../core/plans/reduce.js';
 import type {Plan} from '../../core/plans/types.js';
 import {isConfirmed, requiresConfirmation} from '../../core/plans/describe.js';
 import {findBinding, keymap, type PlanContext} from '../keymap.js';
-import {sanitize} from '../sanitize.js';
-import type {Flow, FlowField, FlowOption} from '../flows.js';
+import {displayName, sanitize} from '../sanitize.js';
+import type {Flow, FlowField, FlowOption} from '../flows/index.js';
 import {
 	contextOf,
 	leftoversOf,
@@ -102,7 +102,7 @@ export function formProblem(fields: readonly FlowField[], values: Record<string,
 }
 
 function keepNote(plan: Plan, state: RunState, journal: string | undefined): string {
-	const kept = leftoversOf(state).map(resource => `${resource.kind} ${sanitize(resource.name ?? resource.id)}`).join(', ');
+	const kept = leftoversOf(state).map(resource => `${resource.kind} ${displayName(resource)}`).join(', ');
 	return journal === undefined
 		? `kept ${kept}: remove it yourself when you no longer need it`
 		: `kept ${kept}: backstack journal resume|cleanup ${plan.id}`;

@@ -7,7 +7,7 @@ import type {Plan} from '../../core/plans/types.js';
 import type {Line} from '../components/scroll-text.js';
 import {displayWidth, sanitize} from '../sanitize.js';
 import {wrap} from '../format.js';
-import type {Flow} from '../flows.js';
+import type {Flow} from '../flows/index.js';
 import {keysLines} from './keys-lines.js';
 import {advanced, cleanupLines, runningLines} from './run-lines.js';
 import type {Choose, Form, Phase} from './phase.js';

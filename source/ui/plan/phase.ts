@@ -6,7 +6,7 @@ leads to the next, and which part of the keymap (keymap.ts's PlanContext) applie
 import type {CleanupProgress, RunState} from '../../core/plans/reduce.js';
 import type {CreatedResource, Plan} from '../../core/plans/types.js';
 import type {PlanContext} from '../keymap.js';
-import type {Flow, FlowOption, FormValues} from '../flows.js';
+import type {Flow, FlowOption, FormValues} from '../flows/index.js';
 
 export type Choose = {
 	step: 'choose';

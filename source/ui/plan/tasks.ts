@@ -20,7 +20,7 @@ import type {
 	PlanResult,
 } from '../../core/plans/types.js';
 import {sanitize} from '../sanitize.js';
-import type {Flow, FormValues} from '../flows.js';
+import type {Flow, FormValues} from '../flows/index.js';
 import {leftoversOf, type PhaseAction} from './phase.js';
 
 export type TaskOptions = {

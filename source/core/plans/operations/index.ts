@@ -10,7 +10,7 @@ import {
 	type Danger,
 	type OperationName,
 	type Plan,
-	type ResourceKind,
+	type PlanResourceKind,
 	type Step,
 	type Clock,
 } from '../types.js';
@@ -83,7 +83,7 @@ export function intentOf(action: Action, session: CloudSession): {find(session: 
 	return intent?.isMarkable(session, action.args) === true ? {find: async (on, mark, signal) => intent.find(on, mark, action.args, signal)} : undefined;
 }
 
-function isRemovable(kind: ResourceKind): kind is RemovableKind {
+function isRemovable(kind: PlanResourceKind): kind is RemovableKind {
 	return Object.hasOwn(removers, kind);
 }
 

@@ -15,7 +15,7 @@ import type {
 	Operations,
 	Plan,
 	PlanEvent,
-	ResourceKind,
+	PlanResourceKind,
 	Step,
 } from '../types.js';
 
@@ -98,7 +98,7 @@ export type OperationFamily<Prefix extends string> = {
 /**
 Kinds of resource backstack may delete (what it created); never servers or volume types.
 */
-export type RemovableKind = Exclude<ResourceKind, 'server' | 'volume-type'>;
+export type RemovableKind = Exclude<PlanResourceKind, 'server' | 'volume-type'>;
 
 /**
 Deletes one created resource and waits until it is gone where something may depend on it; `'gone'` when there was
