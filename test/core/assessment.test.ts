@@ -51,8 +51,8 @@ function only(findings: Finding[], id: string, code: string): Finding {
 	return matches[0]!;
 }
 
-test('defaultPolicy has a 24 h RPO and no overrides', t => {
-	t.deepEqual(defaultPolicy, {rpoHours: 24, severities: {}});
+test('defaultPolicy has a 24 h RPO, drills valid 30 days and no overrides', t => {
+	t.deepEqual(defaultPolicy, {rpoHours: 24, severities: {}, drillMaxAgeDays: 30});
 });
 
 test('formatAge picks minutes, hours or days', t => {
@@ -238,7 +238,7 @@ test('an incremental backup after an available full one is fine and protects', t
 			}),
 		],
 	});
-	t.deepEqual(codes(findings, 'inc'), []);
+	t.deepEqual(codes(findings, 'inc'), ['backup.never-drilled']);
 	t.deepEqual(codes(findings, 'v1'), ['volume.protected']);
 });
 
@@ -270,7 +270,7 @@ test('an encrypted volume whose key is missing from Barbican is critical', t => 
 	t.is(finding.severity, 'critical');
 	t.regex(finding.action, /from a backup whose key is present/v);
 	t.deepEqual(finding.related, [{kind: 'secret', id: 'k-gone'}]);
-	t.deepEqual(codes(findings, 'b1'), []);
+	t.deepEqual(codes(findings, 'b1'), ['backup.never-drilled']);
 });
 
 test('an encrypted backup whose key is missing: restore impossible', t => {
@@ -371,7 +371,7 @@ test('backstack metadata on the backup gives the source type when the volume is 
 		})],
 		secrets: [secret('k-b1')],
 	});
-	t.deepEqual(codes(findings, 'b1'), []);
+	t.deepEqual(codes(findings, 'b1'), ['backup.never-drilled']);
 });
 
 test('an encrypted backup whose recorded source type was deleted: restore impossible', t => {
@@ -412,12 +412,12 @@ test('the source type is not judged when volume types could not be read', t => {
 		})],
 		secrets: [secret('k-b1')],
 	});
-	t.deepEqual(codes(findings, 'b1'), []);
+	t.deepEqual(codes(findings, 'b1'), ['backup.never-drilled']);
 });
 
 test('unencrypted backups of deleted volumes need no type', t => {
 	const findings = run({backups: [backup({id: 'b1', volumeId: 'v-gone'})]});
-	t.deepEqual(codes(findings, 'b1'), []);
+	t.deepEqual(codes(findings, 'b1'), ['backup.never-drilled']);
 });
 
 test('a backup is encrypted when its existing source volume is, even without a key ID', t => {
@@ -426,7 +426,7 @@ test('a backup is encrypted when its existing source volume is, even without a k
 		backups: [backup({id: 'b1', volumeId: 'v1'})],
 		secrets: [secret('k-v1')],
 	});
-	t.deepEqual(codes(findings, 'b1'), ['key.unknown']);
+	t.deepEqual(codes(findings, 'b1'), ['backup.never-drilled', 'key.unknown']);
 });
 
 // Servers

@@ -80,14 +80,24 @@ test('the report has schema version 1, the cloud, the policy, projects with coun
 	t.deepEqual(report.projects.map(project => project.project.name), ['demo', 'locked']);
 	const [demo, locked] = report.projects;
 	t.deepEqual(demo?.counts, {
-		critical: 3, warning: 0, info: 1, ok: 1,
+		critical: 3, warning: 0, info: 2, ok: 1,
 	});
-	t.deepEqual(demo?.findings.map(finding => finding.code), ['volume.protected', 'volume.unprotected', 'image.key-missing', 'secret.referenced-missing', 'secret.orphan']);
+	t.deepEqual(demo?.findings.map(finding => finding.code), [
+		'volume.protected', 'volume.unprotected', 'backup.never-drilled', 'image.key-missing', 'secret.referenced-missing', 'secret.orphan',
+	]);
 	t.is(locked?.error, 'not allowed to read this project: 403');
 	t.deepEqual(locked?.findings, []);
 	t.is(locked?.sources.cinder.state, 'error');
+	const protection = {
+		verified: 0, protected: 1, stale: 0, unprotected: 1, 'snapshot-only': 0, error: 0, unknown: 0, 'n/a': 0,
+	};
+	t.deepEqual(demo?.protection, protection);
+	t.deepEqual(demo?.backups, [{
+		id: 'b1', name: 'b1', volumeId: 'v-ok', status: 'available', restorability: 'restorable',
+	}]);
+	t.deepEqual(locked?.backups, []);
 	t.deepEqual(report.totals, {
-		critical: 3, warning: 0, info: 1, ok: 1, projects: 2, unreadableProjects: 1,
+		critical: 3, warning: 0, info: 2, ok: 1, projects: 2, unreadableProjects: 1, protection,
 	});
 });
 
@@ -194,11 +204,12 @@ test('table rows: worst first, no ok rows unless asked, one line each, unreadabl
 		'critical secret.referenced-missing k-gone',
 		'critical volume.unprotected v-bad',
 		'warning project.unreadable p-2',
+		'info backup.never-drilled b1',
 		'info secret.orphan k-spare',
 	]);
 	t.is(rows[2]?.resource, 'db, "primary" line2');
 	t.is(rows[0]?.resource, 'escapered'); // The whole escape sequence is gone, not just its ESC
-	t.is(auditRows(sampleReport(), {includeOk: true}).length, 6);
+	t.is(auditRows(sampleReport(), {includeOk: true}).length, 7);
 });
 
 test('exit codes: findings at or above the threshold, incomplete audits, never', t => {
