@@ -8,7 +8,8 @@ Default severities (overridable per code in the settings, `severities`):
 
 | code | default | when |
 | --- | --- | --- |
-| volume.protected | ok | a backup that would restore (`whyBackupUnusable`: available, chain, key, type) younger than the RPO |
+| volume.verified | ok | protected, and that newest usable backup passed a restore drill within `drillMaxAgeDays` |
+| volume.protected | ok | a backup that would restore (`whyBackupUnusable`: available, chain, key, type, drill) younger than the RPO |
 | volume.stale | warning | usable backups exist, the newest is older than the RPO |
 | volume.snapshot-only | warning | no usable backup, only snapshots (they live on the same backend: not a backup) |
 | volume.unprotected | critical | no usable backup, no snapshot |
@@ -20,6 +21,9 @@ Default severities (overridable per code in the settings, `severities`):
 | key.unknown | warning | the key could not be checked (Barbican absent/unreadable, or key ID not shown) |
 | backup.source-type-unknown | warning | encrypted backup, source volume gone, no type recorded in its metadata |
 | backup.source-type-deleted | critical | encrypted backup whose source volume type no longer exists: restore impossible |
+| backup.drill-failed | critical | the backup's newest restore drill (its metadata or the local drill log) failed |
+| backup.never-drilled | info | a volume's newest usable backup was never restore-drilled (older backups are not judged) |
+| backup.drill-stale | warning | a volume's newest usable backup passed its last drill longer ago than `drillMaxAgeDays` |
 | server.ephemeral-protected | ok | an image-backed server with a snapshot image (active, with data) younger than the RPO |
 | server.ephemeral-stale | warning | its newest snapshot image is older than the RPO |
 | server.ephemeral-unprotected | warning | no snapshot image of its ephemeral disk |
@@ -55,14 +59,17 @@ import {
 	type Protection,
 	type ResourceRef,
 	type ResourceSummary,
+	type Restorability,
 	type Severity,
 } from './model.js';
+import {drillFromMetadata, newestDrill, type DrillRecord} from './drills.js';
 
 /**
 The severity of each finding code unless the policy overrides it (see the table above).
 */
 export const defaultSeverities: Readonly<Record<string, Severity>> = {
 	'volume.protected': 'ok',
+	'volume.verified': 'ok',
 	'volume.stale': 'warning',
 	'volume.snapshot-only': 'warning',
 	'volume.unprotected': 'critical',
@@ -74,6 +81,9 @@ export const defaultSeverities: Readonly<Record<string, Severity>> = {
 	'key.unknown': 'warning',
 	'backup.source-type-unknown': 'warning',
 	'backup.source-type-deleted': 'critical',
+	'backup.drill-failed': 'critical',
+	'backup.never-drilled': 'info',
+	'backup.drill-stale': 'warning',
 	'server.ephemeral-protected': 'ok',
 	'server.ephemeral-stale': 'warning',
 	'server.ephemeral-unprotected': 'warning',
@@ -88,11 +98,17 @@ export const defaultSeverities: Readonly<Record<string, Severity>> = {
 };
 
 /**
-Default policy: RPO 24 hours, the default severities above.
+How many days a passed restore drill verifies its backup when the policy does not say.
+*/
+export const defaultDrillMaxAgeDays = 30;
+
+/**
+Default policy: RPO 24 hours, drills valid 30 days, the default severities above.
 */
 export const defaultPolicy: Policy = {
 	rpoHours: 24,
 	severities: {},
+	drillMaxAgeDays: defaultDrillMaxAgeDays,
 };
 
 const severityRank: Record<Severity, number> = {
@@ -185,6 +201,10 @@ export type AssessmentIndex = {
 	imagesByServer: Map<string, Image[]>;
 	backups: Map<string, Backup>;
 	images: Map<string, Image>;
+	/**
+	The newest restore drill of each backup, from its metadata and the records the caller gave.
+	*/
+	drills: Map<string, DrillRecord>;
 };
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -196,7 +216,11 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 	}
 }
 
-export function indexInventory(inventory: Inventory): AssessmentIndex {
+/**
+Indexes an inventory for the rules. `drills` are drill records the caller read elsewhere (the local drill log); with
+a backup's own metadata record, the newest of them counts.
+*/
+export function indexInventory(inventory: Inventory, drills: readonly DrillRecord[] = []): AssessmentIndex {
 	const index: AssessmentIndex = {
 		volumes: new Map(inventory.volumes.map(volume => [volume.id, volume])),
 		backupsByVolume: new Map(),
@@ -208,11 +232,21 @@ export function indexInventory(inventory: Inventory): AssessmentIndex {
 		imagesByServer: new Map(),
 		backups: new Map(inventory.backups.map(backup => [backup.id, backup])),
 		images: new Map(inventory.images.map(image => [image.id, image])),
+		drills: new Map(),
 		...(inventory.secrets !== undefined && {secretIds: new Set(inventory.secrets.map(secret => secret.id))}),
 	};
 
+	const logged = new Map<string, DrillRecord[]>();
+	for (const record of drills) {
+		push(logged, record.backupId, record);
+	}
+
 	for (const backup of inventory.backups) {
 		push(index.backupsByVolume, backup.volumeId, backup);
+		const drill = newestDrill([drillFromMetadata(backup), ...logged.get(backup.id) ?? []]);
+		if (drill !== undefined) {
+			index.drills.set(backup.id, drill);
+		}
 	}
 
 	for (const image of inventory.images) {
@@ -331,41 +365,90 @@ export function sourceTypeOf(inventory: Inventory, index: AssessmentIndex, backu
 }
 
 /**
-Why a backup would not restore, as far as the cloud shows; `undefined` when it would. A volume counts as protected only
-by backups that would: an available backup, an incremental one only with an available full before it (its data chain),
-and for an encrypted one its own key present and its source type known and existing (Cinder restores an encrypted
-backup only onto that type). A key that could not be checked (Barbican unreadable) does not make a backup unusable:
-the key findings say so separately.
+Why a backup would not restore: a {@link Restorability} word other than `verified`/`restorable`, and a short text.
+*/
+export type Unusable = {
+	code: Exclude<Restorability, 'verified' | 'restorable'>;
+	text: string;
+};
+
+/**
+Why a backup would not restore, as far as the cloud and its drills show; `undefined` when it would. A volume counts as
+protected only by backups that would: an available backup, an incremental one only with an available full before it
+(its data chain), for an encrypted one its own key present and its source type known and existing (Cinder restores an
+encrypted backup only onto that type), and none whose newest restore drill failed (a failed restore is proof, whatever
+the metadata says). A key that could not be checked (Barbican unreadable) does not make a backup unusable: the key
+findings say so separately.
 
 Each encrypted backup has its own clone of the volume's key, and the data it reads from a full is the volume's
 ciphertext, so an incremental whose full lost its key is judged by its own key.
 */
-export function whyBackupUnusable(inventory: Inventory, index: AssessmentIndex, backup: Backup): string | undefined {
+export function whyBackupUnusable(inventory: Inventory, index: AssessmentIndex, backup: Backup): Unusable | undefined {
 	if (backup.status !== 'available') {
-		return `status ${backup.status}`;
+		return {code: 'not-available', text: `status ${backup.status}`};
 	}
 
 	if (backup.isIncremental) {
 		const siblings = index.backupsByVolume.get(backup.volumeId) ?? [];
 		if (siblings.every(other => other.isIncremental || other.status !== 'available' || backupTime(other) > backupTime(backup))) {
-			return 'incremental without an available full backup before it';
+			return {code: 'chain-broken', text: 'incremental without an available full backup before it'};
 		}
 	}
 
-	if (!isBackupEncrypted(backup, index.volumes.get(backup.volumeId))) {
-		return undefined;
+	const unusable = isBackupEncrypted(backup, index.volumes.get(backup.volumeId)) ? whyEncryptedUnusable(inventory, index, backup) : undefined;
+	if (unusable !== undefined) {
+		return unusable;
 	}
 
+	const drill = index.drills.get(backup.id);
+	return drill?.result === 'failed' ? {code: 'drill-failed', text: `its restore drill failed at ${drill.at}${drill.reason === undefined ? '' : `: ${drill.reason}`}`} : undefined;
+}
+
+function whyEncryptedUnusable(inventory: Inventory, index: AssessmentIndex, backup: Backup): Unusable | undefined {
 	if (keyStateOf(inventory, index, backup.encryptionKeyId, true) === 'missing') {
-		return 'its encryption key is gone from Barbican';
+		return {code: 'key-gone', text: 'its encryption key is gone from Barbican'};
 	}
 
 	const type = sourceTypeOf(inventory, index, backup);
 	if (type === undefined) {
-		return 'encrypted, and its source volume type is unknown';
+		return {code: 'type-unknown', text: 'encrypted, and its source volume type is unknown'};
 	}
 
-	return type.exists === false ? `encrypted, and its volume type ${type.name ?? type.id ?? '?'} no longer exists` : undefined;
+	return type.exists === false ? {code: 'type-gone', text: `encrypted, and its volume type ${type.name ?? type.id ?? '?'} no longer exists`} : undefined;
+}
+
+/**
+How long a passed drill verifies its backup under `policy`, in milliseconds.
+*/
+function drillWindow(policy: Pick<Policy, 'drillMaxAgeDays'>): number {
+	return (policy.drillMaxAgeDays ?? defaultDrillMaxAgeDays) * 24 * hour;
+}
+
+/**
+Whether a backup's newest drill passed no longer ago than `maxAge` before `now`.
+*/
+function isDrillFresh(drill: DrillRecord | undefined, now: number, maxAge: number): boolean {
+	return drill?.result === 'ok' && now - Date.parse(drill.at) <= maxAge;
+}
+
+/**
+One word for whether a backup would restore (see {@link Restorability}), for the Backups view and the audit JSON.
+`index` should come from `indexInventory(inventory, drills)` with the drill log's records; `now` defaults to when
+the inventory was read.
+*/
+export function restorabilityOf(
+	inventory: Inventory,
+	index: AssessmentIndex,
+	backup: Backup,
+	options: {now?: Date | number; policy?: Pick<Policy, 'drillMaxAgeDays'>} = {},
+): Restorability {
+	const unusable = whyBackupUnusable(inventory, index, backup);
+	if (unusable !== undefined) {
+		return unusable.code;
+	}
+
+	const now = options.now === undefined ? Date.parse(inventory.readAt) : Number(options.now);
+	return isDrillFresh(index.drills.get(backup.id), now, drillWindow(options.policy ?? defaultPolicy)) ? 'verified' : 'restorable';
 }
 
 /**
@@ -386,13 +469,15 @@ type Draft = {
 type Emit = (draft: Draft) => void;
 
 /**
-What every rule gets: the inventory, its index, the clock and the RPO (milliseconds), and where to put findings.
+What every rule gets: the inventory, its index, the clock, the RPO and how long a passed drill counts (milliseconds),
+and where to put findings.
 */
 type RuleContext = {
 	inventory: Inventory;
 	index: AssessmentIndex;
 	now: number;
 	rpo: number;
+	drillMaxAge: number;
 	emit: Emit;
 };
 
@@ -420,89 +505,180 @@ function assessSources({inventory, emit}: RuleContext): void {
 
 type VolumeVerdict = {code: FindingCode; protection: Protection};
 
+/**
+The verdict of a volume with at least one usable backup: verified, protected or stale by its newest usable backup.
+*/
+function judgeUsableBackup(context: RuleContext, ref: ResourceRef, newest: Backup): VolumeVerdict {
+	const {index, now, rpo, drillMaxAge, emit} = context;
+	const age = now - backupTime(newest);
+	const related = [refOf('backup', newest)];
+	if (age > rpo) {
+		emit({
+			code: 'volume.stale',
+			resource: ref,
+			reason: `Newest usable backup ${label(newest)} is ${formatAge(age)} old, older than the RPO of ${formatAge(rpo)}`,
+			action: 'Create a new backup (incremental is fine) and schedule backups',
+			related,
+		});
+		return {code: 'volume.stale', protection: 'stale'};
+	}
+
+	const drill = index.drills.get(newest.id);
+	if (drill !== undefined && isDrillFresh(drill, now, drillMaxAge)) {
+		emit({
+			code: 'volume.verified',
+			resource: ref,
+			reason: `Backed up ${formatAge(age)} ago (backup ${label(newest)}), and a restore drill of that backup passed ${formatAge(now - Date.parse(drill.at))} ago`,
+			action: '',
+			related,
+		});
+		return {code: 'volume.verified', protection: 'verified'};
+	}
+
+	emit({
+		code: 'volume.protected', resource: ref, reason: `Backed up ${formatAge(age)} ago (backup ${label(newest)})`, action: '', related,
+	});
+	return {code: 'volume.protected', protection: 'protected'};
+}
+
+/**
+The verdict of a volume none of whose backups would restore: snapshot-only or unprotected, naming each backup and why.
+*/
+function judgeWithoutUsableBackup(context: RuleContext, volume: Volume, backups: readonly Backup[]): VolumeVerdict {
+	const {inventory, index, emit} = context;
+	const ref = refOf('volume', volume);
+	const snapshots = (index.snapshotsByVolume.get(volume.id) ?? []).filter(snapshot => snapshot.status === 'available');
+	if (isListReadable(inventory, 'snapshots') && snapshots.length > 0) {
+		emit({
+			code: 'volume.snapshot-only',
+			resource: ref,
+			reason: `Only ${snapshots.length} snapshot(s), no backup: snapshots live on the same storage and die with it`,
+			action: 'Create a Cinder backup of the volume',
+			related: snapshots.map(snapshot => refOf('snapshot', snapshot)),
+		});
+		return {code: 'volume.snapshot-only', protection: 'snapshot-only'};
+	}
+
+	const shown = backups.slice(0, 3).map(backup => `${label(backup)}: ${whyBackupUnusable(inventory, index, backup)?.text ?? '?'}`);
+	const more = backups.length > shown.length ? `; ${backups.length - shown.length} more` : '';
+	emit({
+		code: 'volume.unprotected',
+		resource: ref,
+		reason: backups.length > 0 ? `No backup that would restore (${shown.join('; ')}${more})` : 'No backup',
+		action: 'Create a Cinder backup of the volume',
+		...(backups.length > 0 && {related: backups.map(backup => refOf('backup', backup))}),
+	});
+	return {code: 'volume.unprotected', protection: 'unprotected'};
+}
+
+/**
+`volume.last-backup-error` when the newest backup attempt failed; an unprotected verdict then reads `error`.
+*/
+function assessLastAttempt({emit}: RuleContext, ref: ResourceRef, backups: readonly Backup[], verdict: VolumeVerdict): void {
+	const latestAttempt = newestBy(backups, backup => Date.parse(backup.createdAt));
+	if (latestAttempt?.status !== 'error') {
+		return;
+	}
+
+	const why = latestAttempt.failReason === undefined || latestAttempt.failReason === '' ? '' : `: ${latestAttempt.failReason}`;
+	emit({
+		code: 'volume.last-backup-error',
+		resource: ref,
+		reason: `The last backup ${label(latestAttempt)} failed${why}`,
+		action: 'Read the backup\'s fail reason, fix it, back up again, then delete the failed backup',
+		related: [refOf('backup', latestAttempt)],
+	});
+	if (!isProtected(verdict.protection)) {
+		verdict.protection = 'error';
+	}
+}
+
+function assessVolume(context: RuleContext, volume: Volume): VolumeVerdict {
+	const {inventory, index, emit} = context;
+	const ref = refOf('volume', volume);
+	if (noDataStatuses.has(volume.status)) {
+		emit({
+			code: 'volume.not-assessed', resource: ref, reason: `Volume is in status ${volume.status}: it holds no data to protect`, action: '',
+		});
+		return {code: 'volume.not-assessed', protection: 'n/a'};
+	}
+
+	if (!isListReadable(inventory, 'backups')) {
+		emit({
+			code: 'volume.unknown', resource: ref, reason: 'Backups could not be read: protection unknown', action: 'Make Cinder backups readable, then audit again',
+		});
+		return {code: 'volume.unknown', protection: 'unknown'};
+	}
+
+	const backups = index.backupsByVolume.get(volume.id) ?? [];
+	const newest = newestUsableBackup(inventory, index, backups);
+	const verdict = newest ? judgeUsableBackup(context, ref, newest) : judgeWithoutUsableBackup(context, volume, backups);
+	assessLastAttempt(context, ref, backups, verdict);
+	return verdict;
+}
+
 function assessVolumes(context: RuleContext): Map<string, VolumeVerdict> {
-	const {inventory, index, now, rpo, emit} = context;
 	const verdicts = new Map<string, VolumeVerdict>();
-	const isBackupsReadable = isListReadable(inventory, 'backups');
-	const isSnapshotsReadable = isListReadable(inventory, 'snapshots');
-	for (const volume of inventory.volumes) {
-		const ref = refOf('volume', volume);
-		if (noDataStatuses.has(volume.status)) {
-			emit({
-				code: 'volume.not-assessed', resource: ref, reason: `Volume is in status ${volume.status}: it holds no data to protect`, action: '',
-			});
-			verdicts.set(volume.id, {code: 'volume.not-assessed', protection: 'n/a'});
-			continue;
-		}
-
-		const backups = index.backupsByVolume.get(volume.id) ?? [];
-		if (isBackupsReadable) {
-			const unusable = new Map(backups.map(backup => [backup, whyBackupUnusable(inventory, index, backup)]));
-			const newest = newestUsableBackup(inventory, index, backups);
-			const snapshots = (index.snapshotsByVolume.get(volume.id) ?? []).filter(snapshot => snapshot.status === 'available');
-			if (newest && now - backupTime(newest) <= rpo) {
-				emit({
-					code: 'volume.protected', resource: ref, reason: `Backed up ${formatAge(now - backupTime(newest))} ago (backup ${label(newest)})`, action: '', related: [refOf('backup', newest)],
-				});
-				verdicts.set(volume.id, {code: 'volume.protected', protection: 'protected'});
-			} else if (newest) {
-				emit({
-					code: 'volume.stale',
-					resource: ref,
-					reason: `Newest usable backup ${label(newest)} is ${formatAge(now - backupTime(newest))} old, older than the RPO of ${formatAge(rpo)}`,
-					action: 'Create a new backup (incremental is fine) and schedule backups',
-					related: [refOf('backup', newest)],
-				});
-				verdicts.set(volume.id, {code: 'volume.stale', protection: 'stale'});
-			} else if (isSnapshotsReadable && snapshots.length > 0) {
-				emit({
-					code: 'volume.snapshot-only',
-					resource: ref,
-					reason: `Only ${snapshots.length} snapshot(s), no backup: snapshots live on the same storage and die with it`,
-					action: 'Create a Cinder backup of the volume',
-					related: snapshots.map(snapshot => refOf('snapshot', snapshot)),
-				});
-				verdicts.set(volume.id, {code: 'volume.snapshot-only', protection: 'snapshot-only'});
-			} else {
-				const shown = backups.slice(0, 3).map(backup => `${label(backup)}: ${unusable.get(backup) ?? '?'}`);
-				const more = backups.length > shown.length ? `; ${backups.length - shown.length} more` : '';
-				emit({
-					code: 'volume.unprotected',
-					resource: ref,
-					reason: backups.length > 0 ? `No backup that would restore (${shown.join('; ')}${more})` : 'No backup',
-					action: 'Create a Cinder backup of the volume',
-					...(backups.length > 0 && {related: backups.map(backup => refOf('backup', backup))}),
-				});
-				verdicts.set(volume.id, {code: 'volume.unprotected', protection: 'unprotected'});
-			}
-
-			const latestAttempt = newestBy(backups, backup => Date.parse(backup.createdAt));
-			if (latestAttempt?.status === 'error') {
-				emit({
-					code: 'volume.last-backup-error',
-					resource: ref,
-					reason: `The last backup ${label(latestAttempt)} failed${latestAttempt.failReason === undefined || latestAttempt.failReason === '' ? '' : `: ${latestAttempt.failReason}`}`,
-					action: 'Read the backup\'s fail reason, fix it, back up again, then delete the failed backup',
-					related: [refOf('backup', latestAttempt)],
-				});
-				const verdict = verdicts.get(volume.id);
-				if (verdict && verdict.protection !== 'protected') {
-					verdict.protection = 'error';
-				}
-			}
-		} else {
-			emit({
-				code: 'volume.unknown', resource: ref, reason: 'Backups could not be read: protection unknown', action: 'Make Cinder backups readable, then audit again',
-			});
-			verdicts.set(volume.id, {code: 'volume.unknown', protection: 'unknown'});
-		}
-
+	for (const volume of context.inventory.volumes) {
+		verdicts.set(volume.id, assessVolume(context, volume));
 		if (volume.encrypted || volume.encryptionKeyId !== undefined) {
-			assessKey(context, ref, volume.encryptionKeyId, 'its data cannot be decrypted: it cannot be attached, backed up or read');
+			assessKey(context, refOf('volume', volume), volume.encryptionKeyId, 'its data cannot be decrypted: it cannot be attached, backed up or read');
 		}
 	}
 
 	return verdicts;
+}
+
+/**
+Restore drills: every backup whose newest drill failed, and for each volume (present or gone) only its newest usable
+backup when it was never drilled or its last passed drill is too old. Older backups are not judged: the newest is the
+one a restore would use, and listing every old backup would bury the findings that matter.
+*/
+function assessDrills(context: RuleContext): void {
+	const {inventory, index, now, drillMaxAge, emit} = context;
+	for (const backup of inventory.backups) {
+		const drill = index.drills.get(backup.id);
+		if (drill?.result === 'failed') {
+			emit({
+				code: 'backup.drill-failed',
+				resource: refOf('backup', backup),
+				reason: `Its restore drill failed ${formatAge(now - Date.parse(drill.at))} ago (${drill.at}): ${drill.reason ?? 'no reason recorded'}`,
+				action: 'Do not count on this backup: fix what the drill names, back the volume up again and drill the new backup',
+				related: [{kind: 'volume', id: backup.volumeId}],
+			});
+		}
+	}
+
+	if (!isListReadable(inventory, 'backups')) {
+		return;
+	}
+
+	for (const [volumeId, backups] of index.backupsByVolume) {
+		const newest = newestUsableBackup(inventory, index, backups);
+		const drill = newest === undefined ? undefined : index.drills.get(newest.id);
+		if (newest === undefined || isDrillFresh(drill, now, drillMaxAge)) {
+			continue;
+		}
+
+		const volume = index.volumes.get(volumeId);
+		const of = volume ? `volume ${label(volume)}` : `volume ${volumeId} (gone)`;
+		emit(drill === undefined
+			? {
+				code: 'backup.never-drilled',
+				resource: refOf('backup', newest),
+				reason: `The newest usable backup of ${of} was never restore-drilled (only each volume's newest usable backup is judged)`,
+				action: `Prove it restores: backstack drill ${newest.id}`,
+				related: [volume ? refOf('volume', volume) : {kind: 'volume', id: volumeId}],
+			}
+			: {
+				code: 'backup.drill-stale',
+				resource: refOf('backup', newest),
+				reason: `The last restore drill of the newest usable backup of ${of} passed ${formatAge(now - Date.parse(drill.at))} ago, `
+					+ `longer than ${formatAge(drillMaxAge)} (only each volume's newest usable backup is judged)`,
+				action: `Drill it again: backstack drill ${newest.id}`,
+				related: [volume ? refOf('volume', volume) : {kind: 'volume', id: volumeId}],
+			});
+	}
 }
 
 /**
@@ -684,13 +860,20 @@ function assessEphemeralDisk({inventory, index, now, rpo, emit}: RuleContext, se
 	}
 }
 
+/**
+Whether a protection state counts as protected (a verified volume is protected, and proven so).
+*/
+export function isProtected(protection: Protection | undefined): boolean {
+	return protection === 'protected' || protection === 'verified';
+}
+
 function assessServerVolumes({index, emit}: RuleContext, server: Server, verdicts: Map<string, VolumeVerdict>): void {
 	const volumeIds = [...index.serverVolumes.get(server.id) ?? []].toSorted();
 	if (volumeIds.length === 0) {
 		return;
 	}
 
-	const weak = volumeIds.filter(volumeId => verdicts.get(volumeId)?.protection !== 'protected');
+	const weak = volumeIds.filter(volumeId => !isProtected(verdicts.get(volumeId)?.protection));
 	const ref = refOf('server', server);
 	if (weak.length === 0) {
 		emit({
@@ -782,10 +965,11 @@ function assessSecrets({inventory, index, emit}: RuleContext): void {
 }
 
 /**
-Runs every rule over an inventory. `now` is the moment ages are measured against; `policy` sets the RPO and severities.
-Findings come in a stable order: by rule, then in inventory order.
+Runs every rule over an inventory. `now` is the moment ages are measured against; `policy` sets the RPO, how long a
+drill counts and severities; `drills` are restore drill records read by the caller (the local drill log), beside what
+each backup's metadata records. Findings come in a stable order: by rule, then in inventory order.
 */
-export function assess(inventory: Inventory, now: Date, policy: Policy = defaultPolicy): Finding[] {
+export function assess(inventory: Inventory, now: Date, policy: Policy = defaultPolicy, drills?: readonly DrillRecord[]): Finding[] {
 	const findings: Finding[] = [];
 	const emit: Emit = ({code, resource, reason, action, related}) => {
 		const severity = policy.severities[code] ?? defaultSeverities[code] ?? 'warning';
@@ -795,11 +979,12 @@ export function assess(inventory: Inventory, now: Date, policy: Policy = default
 	};
 
 	const context: RuleContext = {
-		inventory, index: indexInventory(inventory), now: now.getTime(), rpo: policy.rpoHours * hour, emit,
+		inventory, index: indexInventory(inventory, drills), now: now.getTime(), rpo: policy.rpoHours * hour, drillMaxAge: drillWindow(policy), emit,
 	};
 	assessSources(context);
 	const verdicts = assessVolumes(context);
 	assessBackups(context);
+	assessDrills(context);
 	assessServers(context, verdicts);
 	assessImages(context);
 	assessSecrets(context);
@@ -808,6 +993,7 @@ export function assess(inventory: Inventory, now: Date, policy: Policy = default
 
 const protectionByCode: Record<string, Protection> = {
 	'volume.protected': 'protected',
+	'volume.verified': 'verified',
 	'volume.stale': 'stale',
 	'volume.unprotected': 'unprotected',
 	'volume.snapshot-only': 'snapshot-only',
@@ -823,7 +1009,7 @@ const protectionByCode: Record<string, Protection> = {
 /**
 Worst first.
 */
-const protectionOrder: Protection[] = ['unprotected', 'error', 'snapshot-only', 'stale', 'unknown', 'protected', 'n/a'];
+const protectionOrder: Protection[] = ['unprotected', 'error', 'snapshot-only', 'stale', 'unknown', 'protected', 'verified', 'n/a'];
 
 function worstProtection(values: Protection[]): Protection {
 	let worst: Protection = 'n/a';
@@ -865,7 +1051,7 @@ function summariseVolumes(context: SummaryContext): Map<string, Protection> {
 		const ref = refOf('volume', volume);
 		const codes = context.own(ref).map(finding => finding.code);
 		let protection = codes.length === 0 ? 'unknown' : worstProtection(protectionOfCodes(codes));
-		if (protection !== 'protected' && codes.includes('volume.last-backup-error')) {
+		if (!isProtected(protection) && codes.includes('volume.last-backup-error')) {
 			protection = 'error';
 		}
 
@@ -903,10 +1089,20 @@ function summariseServers(context: SummaryContext, volumeProtection: Map<string,
 }
 
 /**
+What a summary needs beyond the findings to say whether each backup would restore: the same drill records, clock and
+policy `assess` had (`now` defaults to when the inventory was read).
+*/
+export type SummaryOptions = {
+	drills?: readonly DrillRecord[];
+	now?: Date;
+	policy?: Pick<Policy, 'drillMaxAgeDays'>;
+};
+
+/**
 One row summary per resource ID (volumes, backups, snapshots, servers, images, secrets) for the TUI's tables, read from
 the inventory and the findings `assess` gave for it.
 */
-export function summarise(inventory: Inventory, findings: readonly Finding[]): Record<string, ResourceSummary> {
+export function summarise(inventory: Inventory, findings: readonly Finding[], options: SummaryOptions = {}): Record<string, ResourceSummary> {
 	const byResource = new Map<string, Finding[]>();
 	for (const finding of findings) {
 		push(byResource, `${finding.resource.kind}:${finding.resource.id}`, finding);
@@ -914,7 +1110,7 @@ export function summarise(inventory: Inventory, findings: readonly Finding[]): R
 
 	const context: SummaryContext = {
 		inventory,
-		index: indexInventory(inventory),
+		index: indexInventory(inventory, options.drills),
 		own: ref => byResource.get(`${ref.kind}:${ref.id}`) ?? [],
 		summaries: {},
 	};
@@ -924,6 +1120,9 @@ export function summarise(inventory: Inventory, findings: readonly Finding[]): R
 		addSummary(context, refOf('backup', backup), {
 			protection: backup.status === 'error' ? 'error' : 'n/a',
 			lastBackupAt: backup.dataTimestamp ?? backup.createdAt,
+			restorability: restorabilityOf(inventory, context.index, backup, {
+				...(options.now !== undefined && {now: options.now}), ...(options.policy !== undefined && {policy: options.policy}),
+			}),
 			...keyRow(context, backup.encryptionKeyId, isEncrypted),
 		});
 	}

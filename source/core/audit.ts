@@ -7,7 +7,7 @@ JSON report, schema version 1 (`auditJsonSchema` below is the machine-readable f
   "schemaVersion": 1,
   "cloud": "mini-demo", "region": "RegionOne",          // region only when the session has one
   "generatedAt": "2026-11-23T12:00:00.000Z",            // the `now` the rules measured ages against
-  "policy": {"rpoHours": 24, "severities": {}},
+  "policy": {"rpoHours": 24, "severities": {}, "drillMaxAgeDays": 30},
   "projects": [{
     "project": {"id": "…", "name": "demo", "domainId": "default"},
     "sources": {"identity": {"state": "ok"}, "cinder": {"state": "ok"}, "barbican": {"state": "forbidden", "reason": "…"}, …},
@@ -16,9 +16,15 @@ JSON report, schema version 1 (`auditJsonSchema` below is the machine-readable f
                   "resource": {"kind": "volume", "id": "…", "name": "db"},
                   "reason": "No backup", "action": "Create a Cinder backup of the volume",
                   "related": [{"kind": "backup", "id": "…"}]}],          // related is optional
-    "counts": {"critical": 1, "warning": 0, "info": 0, "ok": 3}
+    "counts": {"critical": 1, "warning": 0, "info": 0, "ok": 3},
+    "protection": {"verified": 1, "protected": 1, "stale": 0, "unprotected": 1, …},   // volumes by protection state
+    "backups": [{"id": "…", "name": "db-daily", "volumeId": "…", "status": "available",
+                 "restorability": "drill-failed",                    // verified, restorable, key-gone, type-gone, …
+                 "why": "its restore drill failed at …: …",          // only when it would not restore
+                 "drill": {"at": "2026-11-20T03:00:00Z", "result": "failed", "reason": "…"}}]   // its newest drill
   }],
-  "totals": {"critical": 1, "warning": 0, "info": 0, "ok": 3, "projects": 1, "unreadableProjects": 0}
+  "totals": {"critical": 1, "warning": 0, "info": 0, "ok": 3, "projects": 1, "unreadableProjects": 0,
+             "protection": {"verified": 1, …}}
 }
 
 Additions that do not break readers (new optional fields, new finding codes) keep version 1; anything else bumps it.
@@ -32,13 +38,26 @@ import type {CloudSession} from '../openstack/api.js';
 import type {Project, ServiceName} from '../openstack/types.js';
 import {sanitize} from './text.js';
 import {prettyJsonPieces} from './json-stream.js';
-import {assess, compareSeverity, defaultPolicy} from './assessment.js';
+import {
+	assess,
+	compareSeverity,
+	defaultDrillMaxAgeDays,
+	defaultPolicy,
+	indexInventory,
+	restorabilityOf,
+	summarise,
+	whyBackupUnusable,
+} from './assessment.js';
+import type {DrillRecord, DrillResult} from './drills.js';
 import {readAllProjects, readInventory} from './inventory.js';
 import type {
 	Finding,
+	Inventory,
 	InventoryProgress,
 	Policy,
 	ProjectInventory,
+	Protection,
+	Restorability,
 	Severity,
 	SourceState,
 } from './model.js';
@@ -47,12 +66,41 @@ export const auditSchemaVersion = 1;
 
 export type SeverityCounts = Record<Severity, number>;
 
+/**
+Volumes by protection state.
+*/
+export type ProtectionCounts = Record<Protection, number>;
+
+/**
+One backup and whether it would restore.
+*/
+export type AuditBackup = {
+	id: string;
+	name?: string;
+	volumeId: string;
+	/**
+	Cinder's status.
+	*/
+	status: string;
+	restorability: Restorability;
+	/**
+	Why it would not restore; absent when it would.
+	*/
+	why?: string;
+	/**
+	Its newest restore drill (from its metadata or the local drill log).
+	*/
+	drill?: {at: string; result: DrillResult; reason?: string};
+};
+
 export type AuditProject = {
 	project: {id: string; name: string; domainId?: string};
 	sources: Record<ServiceName, SourceState>;
 	error?: string;
 	findings: Finding[];
 	counts: SeverityCounts;
+	protection: ProtectionCounts;
+	backups: AuditBackup[];
 };
 
 export type AuditReport = {
@@ -62,7 +110,7 @@ export type AuditReport = {
 	generatedAt: string;
 	policy: Policy;
 	projects: AuditProject[];
-	totals: SeverityCounts & {projects: number; unreadableProjects: number};
+	totals: SeverityCounts & {projects: number; unreadableProjects: number; protection: ProtectionCounts};
 };
 
 export type AuditProgress = InventoryProgress & {project: string};
@@ -78,6 +126,10 @@ export type AuditOptions = {
 	project?: string;
 	policy?: Policy;
 	/**
+	Restore drill records the caller read (the local drill log), beside what each backup's metadata records.
+	*/
+	drills?: readonly DrillRecord[];
+	/**
 	The moment ages are measured against; default: now.
 	*/
 	now?: Date;
@@ -88,12 +140,18 @@ export type AuditOptions = {
 export type FailOn = 'critical' | 'warning' | 'never';
 
 const severities: Severity[] = ['critical', 'warning', 'info', 'ok'];
+const protections: Protection[] = ['verified', 'protected', 'stale', 'unprotected', 'snapshot-only', 'error', 'unknown', 'n/a'];
+const restorabilities: Restorability[] = ['verified', 'restorable', 'not-available', 'chain-broken', 'key-gone', 'type-unknown', 'type-gone', 'drill-failed'];
 const serviceNames: ServiceName[] = ['identity', 'cinder', 'glance', 'nova', 'barbican'];
 
 function emptyCounts(): SeverityCounts {
 	return {
 		critical: 0, warning: 0, info: 0, ok: 0,
 	};
+}
+
+function emptyProtection(): ProtectionCounts {
+	return Object.fromEntries(protections.map(protection => [protection, 0])) as ProtectionCounts;
 }
 
 function countFindings(findings: readonly Finding[]): SeverityCounts {
@@ -114,34 +172,81 @@ function projectRef(project: Project): AuditProject['project'] {
 }
 
 /**
-Builds the report from inventories already read (what `runAudit` does after reading).
+What one project's report is made of: its inventory (or why none) and the drill records known for it.
+*/
+export type AuditInput = ProjectInventory & {drills?: readonly DrillRecord[]};
+
+type Judged = {inventory: Inventory; findings: readonly Finding[]; drills: readonly DrillRecord[] | undefined};
+
+function auditBackups({inventory, drills}: Judged, policy: Policy, now: Date): AuditBackup[] {
+	const index = indexInventory(inventory, drills);
+	return inventory.backups.map(backup => {
+		const why = whyBackupUnusable(inventory, index, backup);
+		const drill = index.drills.get(backup.id);
+		return {
+			id: backup.id,
+			...(backup.name !== undefined && backup.name !== '' && {name: backup.name}),
+			volumeId: backup.volumeId,
+			status: backup.status,
+			restorability: restorabilityOf(inventory, index, backup, {now, policy}),
+			...(why !== undefined && {why: why.text}),
+			...(drill !== undefined && {drill: {at: drill.at, result: drill.result, ...(drill.reason !== undefined && {reason: drill.reason})}}),
+		};
+	});
+}
+
+function countProtection({inventory, findings, drills}: Judged, policy: Policy, now: Date): ProtectionCounts {
+	const summaries = summarise(inventory, findings, {now, policy, ...(drills !== undefined && {drills})});
+	const counts = emptyProtection();
+	for (const volume of inventory.volumes) {
+		counts[summaries[volume.id]?.protection ?? 'unknown']++;
+	}
+
+	return counts;
+}
+
+function auditProject(result: AuditInput, policy: Policy, now: Date): AuditProject {
+	if (result.inventory === undefined) {
+		const error = result.error ?? 'not read';
+		return {
+			project: projectRef(result.project), sources: notRead(error), error, findings: [], counts: emptyCounts(), protection: emptyProtection(), backups: [],
+		};
+	}
+
+	const findings = assess(result.inventory, now, policy, result.drills);
+	const judged: Judged = {inventory: result.inventory, findings, drills: result.drills};
+	return {
+		project: projectRef(result.inventory.project),
+		sources: result.inventory.sources,
+		findings,
+		counts: countFindings(findings),
+		protection: countProtection(judged, policy, now),
+		backups: auditBackups(judged, policy, now),
+	};
+}
+
+/**
+Builds the report from inventories already read (what `runAudit` does after reading). The report's policy names the
+drill window it used, the default one included.
 */
 export function buildAuditReport(
 	session: Pick<CloudSession, 'cloudName' | 'region'>,
-	results: readonly ProjectInventory[],
+	results: readonly AuditInput[],
 	policy: Policy,
 	now: Date,
 ): AuditReport {
-	const projects: AuditProject[] = results.map(result => {
-		if (result.inventory === undefined) {
-			const error = result.error ?? 'not read';
-			return {
-				project: projectRef(result.project), sources: notRead(error), error, findings: [], counts: emptyCounts(),
-			};
-		}
-
-		const findings = assess(result.inventory, now, policy);
-		return {
-			project: projectRef(result.inventory.project),
-			sources: result.inventory.sources,
-			findings,
-			counts: countFindings(findings),
-		};
-	});
-	const totals = {...emptyCounts(), projects: projects.length, unreadableProjects: 0};
+	const effective: Policy = {...policy, drillMaxAgeDays: policy.drillMaxAgeDays ?? defaultDrillMaxAgeDays};
+	const projects = results.map(result => auditProject(result, effective, now));
+	const totals = {
+		...emptyCounts(), projects: projects.length, unreadableProjects: 0, protection: emptyProtection(),
+	};
 	for (const project of projects) {
 		for (const severity of severities) {
 			totals[severity] += project.counts[severity];
+		}
+
+		for (const protection of protections) {
+			totals.protection[protection] += project.protection[protection];
 		}
 
 		if (project.error !== undefined) {
@@ -154,7 +259,7 @@ export function buildAuditReport(
 		cloud: session.cloudName,
 		...(session.region !== undefined && {region: session.region}),
 		generatedAt: now.toISOString(),
-		policy,
+		policy: effective,
 		projects,
 		totals,
 	};
@@ -211,7 +316,8 @@ Reads, assesses and reports. Rejects only when cancelled or when `project` names
 */
 export async function runAudit(session: CloudSession, options: AuditOptions = {}): Promise<AuditReport> {
 	const results = await readRequested(session, options);
-	return buildAuditReport(session, results, options.policy ?? defaultPolicy, options.now ?? new Date());
+	const {drills} = options;
+	return buildAuditReport(session, drills === undefined ? results : results.map(result => ({...result, drills})), options.policy ?? defaultPolicy, options.now ?? new Date());
 }
 
 /**
@@ -386,6 +492,33 @@ const refSchema = {
 	},
 };
 
+const protectionSchema = {
+	type: 'object',
+	required: protections,
+	properties: Object.fromEntries(protections.map(protection => [protection, {type: 'integer', minimum: 0}])),
+	additionalProperties: false,
+};
+
+const backupSchema = {
+	type: 'object',
+	required: ['id', 'volumeId', 'status', 'restorability'],
+	properties: {
+		id: {type: 'string'},
+		name: {type: 'string'},
+		volumeId: {type: 'string'},
+		status: {type: 'string'},
+		restorability: {enum: restorabilities},
+		why: {type: 'string'},
+		drill: {
+			type: 'object',
+			required: ['at', 'result'],
+			properties: {at: {type: 'string', format: 'date-time'}, result: {enum: ['ok', 'failed']}, reason: {type: 'string'}},
+			additionalProperties: false,
+		},
+	},
+	additionalProperties: false,
+};
+
 const countsProperties = {
 	critical: {type: 'integer', minimum: 0},
 	warning: {type: 'integer', minimum: 0},
@@ -413,6 +546,7 @@ export const auditJsonSchema = {
 			properties: {
 				rpoHours: {type: 'number', exclusiveMinimum: 0},
 				severities: {type: 'object', additionalProperties: {enum: severities}},
+				drillMaxAgeDays: {type: 'number', exclusiveMinimum: 0},
 			},
 		},
 		projects: {
@@ -450,6 +584,8 @@ export const auditJsonSchema = {
 					counts: {
 						type: 'object', required: severities, properties: countsProperties, additionalProperties: false,
 					},
+					protection: protectionSchema,
+					backups: {type: 'array', items: backupSchema},
 				},
 			},
 		},
@@ -460,6 +596,7 @@ export const auditJsonSchema = {
 				...countsProperties,
 				projects: {type: 'integer', minimum: 0},
 				unreadableProjects: {type: 'integer', minimum: 0},
+				protection: protectionSchema,
 			},
 			additionalProperties: false,
 		},

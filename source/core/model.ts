@@ -66,6 +66,7 @@ export type ResourceRef = {
 
 export type FindingCode =
 	| 'volume.protected'
+	| 'volume.verified'
 	| 'volume.stale'
 	| 'volume.unprotected'
 	| 'volume.snapshot-only'
@@ -75,6 +76,9 @@ export type FindingCode =
 	| 'key.unknown'
 	| 'backup.source-type-unknown'
 	| 'backup.source-type-deleted'
+	| 'backup.drill-failed'
+	| 'backup.never-drilled'
+	| 'backup.drill-stale'
 	| 'server.ephemeral-unprotected'
 	| 'server.ephemeral-protected'
 	| 'server.bfv-image-not-backup'
@@ -114,6 +118,10 @@ export type Policy = {
 	Severity per finding code, overriding the defaults.
 	*/
 	severities: Partial<Record<FindingCode, Severity>>;
+	/**
+	A passed restore drill older than this many days no longer verifies a backup (`backup.drill-stale`). Default 30.
+	*/
+	drillMaxAgeDays?: number;
 };
 
 /*
@@ -198,7 +206,23 @@ export type ProjectInventory = {
 /**
 Whether a resource's data can be brought back; the TUI's protection column.
 */
-export type Protection = 'protected' | 'stale' | 'unprotected' | 'snapshot-only' | 'error' | 'unknown' | 'n/a';
+export type Protection = 'verified' | 'protected' | 'stale' | 'unprotected' | 'snapshot-only' | 'error' | 'unknown' | 'n/a';
+
+/**
+Whether one backup would restore, in one word: `verified` (would, and its newest restore drill passed within the
+policy's `drillMaxAgeDays`), `restorable` (would, as far as the cloud shows), or why not: `not-available` (Cinder status
+not available), `chain-broken` (an incremental without its full), `key-gone`, `type-unknown`, `type-gone` (encrypted,
+and the source type is unknown or deleted), `drill-failed` (its newest restore drill failed).
+*/
+export type Restorability =
+	| 'verified'
+	| 'restorable'
+	| 'not-available'
+	| 'chain-broken'
+	| 'key-gone'
+	| 'type-unknown'
+	| 'type-gone'
+	| 'drill-failed';
 
 /**
 State of the Barbican key a resource depends on. `none`: not encrypted. `unknown`: could not be checked.
@@ -215,6 +239,10 @@ export type ResourceSummary = {
 	When the data of the newest usable backup was taken (ISO).
 	*/
 	lastBackupAt?: string;
+	/**
+	Backups only: whether it would restore.
+	*/
+	restorability?: Restorability;
 	encrypted: boolean;
 	keyState: KeyState;
 	/**

@@ -7,6 +7,7 @@ inventory cache). Tests point BACKSTACK_CONFIG_DIR at a temporary directory.
 Settings and their defaults (the README lists these):
 - `defaultCloud` (no default): the clouds.yaml cloud to open when neither --os-cloud nor OS_CLOUD names one.
 - `rpoHours` (24): recovery point objective in hours; a newest usable backup older than this is stale.
+- `drillMaxAgeDays` (30): a passed restore drill older than this no longer verifies its backup (`backup.drill-stale`).
 - `severities` ({}): per finding code, a severity replacing the default one, e.g. {"volume.snapshot-only": "critical"}.
 - `refreshSeconds` (30): how often the TUI re-reads the cloud; 0 turns automatic refresh off.
 - `theme` ('auto'): 'auto' (follow the terminal), 'dark', 'light', or 'none' (no colours, as with NO_COLOR).
@@ -15,7 +16,7 @@ A file that breaks the schema is not silently replaced by defaults: `loadSetting
 */
 import process from 'node:process';
 import Conf, {type Schema} from 'conf';
-import {defaultPolicy, defaultSeverities} from '../core/assessment.js';
+import {defaultDrillMaxAgeDays, defaultPolicy, defaultSeverities} from '../core/assessment.js';
 import type {Policy, Severity} from '../core/model.js';
 import {configDirectory, ensurePrivateDirectory} from './cache.js';
 
@@ -24,6 +25,7 @@ export type Theme = 'auto' | 'dark' | 'light' | 'none';
 export type Settings = {
 	defaultCloud?: string;
 	rpoHours: number;
+	drillMaxAgeDays: number;
 	severities: Partial<Record<string, Severity>>;
 	refreshSeconds: number;
 	theme: Theme;
@@ -35,6 +37,7 @@ export type Settings = {
 
 export const defaultSettings: Readonly<Settings> = {
 	rpoHours: defaultPolicy.rpoHours,
+	drillMaxAgeDays: defaultDrillMaxAgeDays,
 	severities: {},
 	refreshSeconds: 30,
 	theme: 'auto',
@@ -46,6 +49,7 @@ const severityValues: Severity[] = ['critical', 'warning', 'info', 'ok'];
 const schema: Schema<Settings> = {
 	defaultCloud: {type: 'string', minLength: 1},
 	rpoHours: {type: 'number', exclusiveMinimum: 0, default: defaultSettings.rpoHours},
+	drillMaxAgeDays: {type: 'number', exclusiveMinimum: 0, default: defaultSettings.drillMaxAgeDays},
 	severities: {
 		type: 'object',
 		additionalProperties: {enum: severityValues},
@@ -93,6 +97,7 @@ function read(store: Conf<Settings>): Settings {
 	return {
 		...(defaultCloud !== undefined && {defaultCloud}),
 		rpoHours: store.get('rpoHours'),
+		drillMaxAgeDays: store.get('drillMaxAgeDays'),
 		severities: {...store.get('severities')},
 		refreshSeconds: store.get('refreshSeconds'),
 		theme: store.get('theme'),
@@ -128,7 +133,7 @@ export function loadSettings(options: SettingsOptions = {}): LoadedSettings {
 		get settings() {
 			return settings;
 		},
-		policy: () => ({rpoHours: settings.rpoHours, severities: {...settings.severities}}),
+		policy: () => ({rpoHours: settings.rpoHours, severities: {...settings.severities}, drillMaxAgeDays: settings.drillMaxAgeDays}),
 		path: store.path,
 		unknownCodes: Object.keys(settings.severities).filter(code => defaultSeverities[code] === undefined).toSorted(),
 		update(changes) {

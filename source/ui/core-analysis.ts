@@ -44,7 +44,7 @@ export function toLinkNode(node: CoreLinkNode): LinkNode {
 
 export const analyseWithCore: Analyse = (inventory, now, policy) => {
 	const findings = assess(inventory, now, policy);
-	const summaries = summarise(inventory, findings);
+	const summaries = summarise(inventory, findings, {now, policy});
 	let graph: ReturnType<typeof buildKeyGraph> | undefined;
 	return {
 		findings,

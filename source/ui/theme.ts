@@ -23,6 +23,7 @@ export function makeTheme(options: {env: Record<string, string | undefined>; the
 }
 
 export const protectionStyle: Record<Protection, {symbol: string; label: string; color: string}> = {
+	verified: {symbol: '✔', label: 'verified', color: 'green'},
 	protected: {symbol: '✔', label: 'protected', color: 'green'},
 	stale: {symbol: '◷', label: 'stale', color: 'yellow'},
 	unprotected: {symbol: '✖', label: 'unprotected', color: 'red'},

@@ -26,6 +26,7 @@ import {registerListsAndAudit} from './cases/lists-audit.js';
 import {registerServers} from './cases/servers.js';
 import {registerJournal} from './cases/journal.js';
 import {registerScenarios} from './cases/scenarios.js';
+import {registerDrills} from './cases/drills.js';
 
 export type {ContractCloud, ContractTarget, ServerMaker} from './kit.js';
 
@@ -85,5 +86,6 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 	registerListsAndAudit(contract);
 	registerServers(contract);
 	registerJournal(contract);
+	registerDrills(contract);
 	registerScenarios(contract);
 }

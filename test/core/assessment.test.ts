@@ -5,8 +5,12 @@ import {
 	defaultPolicy,
 	defaultSeverities,
 	formatAge,
+	indexInventory,
+	restorabilityOf,
 	summarise,
+	whyBackupUnusable,
 } from '../../source/core/assessment.js';
+import type {DrillRecord} from '../../source/core/drills.js';
 import {
 	backupMetaEncrypted,
 	backupMetaSourceTypeId,
@@ -15,6 +19,8 @@ import {
 } from '../../source/core/model.js';
 import {
 	backup,
+	daysAgo,
+	drilledMetadata,
 	hoursAgo,
 	image,
 	inventory,
@@ -51,8 +57,8 @@ function only(findings: Finding[], id: string, code: string): Finding {
 	return matches[0]!;
 }
 
-test('defaultPolicy has a 24 h RPO and no overrides', t => {
-	t.deepEqual(defaultPolicy, {rpoHours: 24, severities: {}});
+test('defaultPolicy has a 24 h RPO, drills valid 30 days and no overrides', t => {
+	t.deepEqual(defaultPolicy, {rpoHours: 24, severities: {}, drillMaxAgeDays: 30});
 });
 
 test('formatAge picks minutes, hours or days', t => {
@@ -238,7 +244,7 @@ test('an incremental backup after an available full one is fine and protects', t
 			}),
 		],
 	});
-	t.deepEqual(codes(findings, 'inc'), []);
+	t.deepEqual(codes(findings, 'inc'), ['backup.never-drilled']);
 	t.deepEqual(codes(findings, 'v1'), ['volume.protected']);
 });
 
@@ -270,7 +276,7 @@ test('an encrypted volume whose key is missing from Barbican is critical', t => 
 	t.is(finding.severity, 'critical');
 	t.regex(finding.action, /from a backup whose key is present/v);
 	t.deepEqual(finding.related, [{kind: 'secret', id: 'k-gone'}]);
-	t.deepEqual(codes(findings, 'b1'), []);
+	t.deepEqual(codes(findings, 'b1'), ['backup.never-drilled']);
 });
 
 test('an encrypted backup whose key is missing: restore impossible', t => {
@@ -371,7 +377,7 @@ test('backstack metadata on the backup gives the source type when the volume is 
 		})],
 		secrets: [secret('k-b1')],
 	});
-	t.deepEqual(codes(findings, 'b1'), []);
+	t.deepEqual(codes(findings, 'b1'), ['backup.never-drilled']);
 });
 
 test('an encrypted backup whose recorded source type was deleted: restore impossible', t => {
@@ -412,12 +418,12 @@ test('the source type is not judged when volume types could not be read', t => {
 		})],
 		secrets: [secret('k-b1')],
 	});
-	t.deepEqual(codes(findings, 'b1'), []);
+	t.deepEqual(codes(findings, 'b1'), ['backup.never-drilled']);
 });
 
 test('unencrypted backups of deleted volumes need no type', t => {
 	const findings = run({backups: [backup({id: 'b1', volumeId: 'v-gone'})]});
-	t.deepEqual(codes(findings, 'b1'), []);
+	t.deepEqual(codes(findings, 'b1'), ['backup.never-drilled']);
 });
 
 test('a backup is encrypted when its existing source volume is, even without a key ID', t => {
@@ -426,7 +432,7 @@ test('a backup is encrypted when its existing source volume is, even without a k
 		backups: [backup({id: 'b1', volumeId: 'v1'})],
 		secrets: [secret('k-v1')],
 	});
-	t.deepEqual(codes(findings, 'b1'), ['key.unknown']);
+	t.deepEqual(codes(findings, 'b1'), ['backup.never-drilled', 'key.unknown']);
 });
 
 // Servers
@@ -748,4 +754,193 @@ test('an incremental judged by its own key: protected when only its full lost it
 	t.regex(only(run({...base, backups: [full, incremental]}), 'v1', 'volume.protected').reason, /backup "b-incr"/v);
 	const alone = only(run({...base, backups: [incremental]}), 'v1', 'volume.unprotected');
 	t.regex(alone.reason, /"b-incr": incremental without an available full backup before it/v);
+});
+
+// Restore drills
+
+/**
+A volume `v1` with one available backup `b1` of 3 h ago carrying `metadata`, and whatever else `fields` adds.
+*/
+function drilledFields(metadata: Record<string, string>, fields: Parameters<typeof inventory>[0] = {}): Parameters<typeof inventory>[0] {
+	return {
+		volumes: [volume({id: 'v1'})],
+		backups: [backup({
+			id: 'b1', volumeId: 'v1', createdAt: hoursAgo(3), metadata,
+		})],
+		...fields,
+	};
+}
+
+test('a failed drill is a critical backup.drill-failed with its reason and time, and the volume it was the only backup of is unprotected', t => {
+	const findings = run(drilledFields(drilledMetadata(2, 'failed', 'restored volume ended error_restoring')));
+	const failed = only(findings, 'b1', 'backup.drill-failed');
+	t.is(failed.severity, 'critical');
+	t.regex(failed.reason, /failed 48 h ago \(2026-11-21T12:00:00\.000Z\): restored volume ended error_restoring/v);
+	t.deepEqual(failed.related, [{kind: 'volume', id: 'v1'}]);
+	t.deepEqual(codes(findings, 'b1'), ['backup.drill-failed'], 'an unusable backup is not also never-drilled');
+	const verdict = only(findings, 'v1', 'volume.unprotected');
+	t.regex(verdict.reason, /"b1": its restore drill failed at 2026-11-21T12:00:00\.000Z: restored volume ended error_restoring/v);
+	const failedOnly = inventory(drilledFields(drilledMetadata(2, 'failed')));
+	t.is(summarise(failedOnly, assess(failedOnly, now))['v1']?.protection, 'unprotected');
+});
+
+test('a failed drill of the newest backup leaves the volume protected by an older backup, which is then the one judged for drills', t => {
+	const findings = run({
+		volumes: [volume({id: 'v1'})],
+		backups: [
+			backup({
+				id: 'b-new', volumeId: 'v1', createdAt: hoursAgo(1), metadata: drilledMetadata(0.5, 'failed', 'size mismatch'),
+			}),
+			backup({id: 'b-old', volumeId: 'v1', createdAt: hoursAgo(5)}),
+		],
+	});
+	t.regex(only(findings, 'v1', 'volume.protected').reason, /backup "b-old"/v);
+	t.deepEqual(codes(findings, 'b-new'), ['backup.drill-failed']);
+	t.deepEqual(codes(findings, 'b-old'), ['backup.never-drilled']);
+});
+
+test('only the newest usable backup of each volume is reported never drilled, saying so; backups of a gone volume count too', t => {
+	const findings = run({
+		volumes: [volume({id: 'v1', name: 'db'})],
+		backups: [
+			backup({id: 'b-new', volumeId: 'v1', createdAt: hoursAgo(1)}),
+			backup({id: 'b-old', volumeId: 'v1', createdAt: hoursAgo(30)}),
+			backup({
+				id: 'b-broken', volumeId: 'v1', createdAt: hoursAgo(0.5), status: 'error',
+			}),
+			backup({id: 'b-orphan', volumeId: 'v-gone', createdAt: hoursAgo(40)}),
+		],
+	});
+	const never = findings.filter(finding => finding.code === 'backup.never-drilled');
+	t.deepEqual(never.map(finding => finding.resource.id).toSorted(), ['b-new', 'b-orphan']);
+	const newest = only(findings, 'b-new', 'backup.never-drilled');
+	t.is(newest.severity, 'info');
+	t.regex(newest.reason, /newest usable backup of volume "db" was never restore-drilled \(only each volume's newest usable backup is judged\)/v);
+	t.is(newest.action, 'Prove it restores: backstack drill b-new');
+	t.regex(only(findings, 'b-orphan', 'backup.never-drilled').reason, /volume v-gone \(gone\)/v);
+});
+
+test('a volume whose newest usable backup passed a drill within the window is verified; its server is protected', t => {
+	const fields = drilledFields(drilledMetadata(2, 'ok'), {servers: [server({id: 's1', bootFromVolume: true, attachedVolumeIds: ['v1']})]});
+	const findings = run(fields);
+	t.deepEqual(codes(findings, 'v1'), ['volume.verified']);
+	const verdict = only(findings, 'v1', 'volume.verified');
+	t.is(verdict.severity, 'ok');
+	t.regex(verdict.reason, /Backed up 3 h ago \(backup "b1"\), and a restore drill of that backup passed 48 h ago/v);
+	t.deepEqual(codes(findings, 'b1'), [], 'a fresh passed drill: nothing to say about the backup');
+	t.deepEqual(codes(findings, 's1'), ['server.volumes-protected']);
+	const summaries = summarise(inventory(fields), findings);
+	t.is(summaries['v1']?.protection, 'verified');
+	t.is(summaries['b1']?.restorability, 'verified');
+	t.is(summaries['s1']?.protection, 'protected');
+});
+
+test('a passed drill older than drillMaxAgeDays is backup.drill-stale (warning) and the volume only protected; the window is the policy\'s', t => {
+	const fields = drilledFields(drilledMetadata(40, 'ok'));
+	const findings = run(fields);
+	t.deepEqual(codes(findings, 'v1'), ['volume.protected']);
+	const stale = only(findings, 'b1', 'backup.drill-stale');
+	t.is(stale.severity, 'warning');
+	t.regex(stale.reason, /passed 40 d ago, longer than 30 d \(only each volume's newest usable backup is judged\)/v);
+	t.is(summarise(inventory(fields), findings)['b1']?.restorability, 'restorable');
+	const wider = assess(inventory(fields), now, {rpoHours: 24, severities: {}, drillMaxAgeDays: 60});
+	t.deepEqual(codes(wider, 'v1'), ['volume.verified']);
+	t.deepEqual(codes(wider, 'b1'), []);
+	t.is(summarise(inventory(fields), wider, {policy: {drillMaxAgeDays: 60}, now})['b1']?.restorability, 'verified');
+});
+
+test('a verified drill does not hide an old backup: older than the RPO the volume is stale', t => {
+	const findings = run({
+		volumes: [volume({id: 'v1'})],
+		backups: [backup({
+			id: 'b1', volumeId: 'v1', createdAt: hoursAgo(30), metadata: drilledMetadata(0.5, 'ok'),
+		})],
+	});
+	t.deepEqual(codes(findings, 'v1'), ['volume.stale']);
+});
+
+test('a drill of an older backup does not verify the volume: the newest usable one is judged', t => {
+	const findings = run({
+		volumes: [volume({id: 'v1'})],
+		backups: [
+			backup({id: 'b-new', volumeId: 'v1', createdAt: hoursAgo(1)}),
+			backup({
+				id: 'b-old', volumeId: 'v1', createdAt: hoursAgo(20), metadata: drilledMetadata(0.5, 'ok'),
+			}),
+		],
+	});
+	t.deepEqual(codes(findings, 'v1'), ['volume.protected']);
+	t.deepEqual(codes(findings, 'b-new'), ['backup.never-drilled']);
+	t.deepEqual(codes(findings, 'b-old'), []);
+});
+
+test('drill records from the caller (the local log) count beside the metadata: the newest wins either way', t => {
+	const at = (days: number) => daysAgo(days);
+	const passedLater: DrillRecord = {backupId: 'b1', at: at(1), result: 'ok'};
+	const failedLater: DrillRecord = {
+		backupId: 'b1', at: at(1), result: 'failed', reason: 'checksum differs',
+	};
+	const failedOnMetadata = inventory(drilledFields(drilledMetadata(3, 'failed', 'quota')));
+	t.deepEqual(codes(assess(failedOnMetadata, now, defaultPolicy, [passedLater]), 'v1'), ['volume.verified']);
+	const passedOnMetadata = inventory(drilledFields(drilledMetadata(3, 'ok')));
+	const findings = assess(passedOnMetadata, now, defaultPolicy, [failedLater, {backupId: 'other', at: at(0), result: 'ok'}]);
+	t.regex(only(findings, 'b1', 'backup.drill-failed').reason, /checksum differs/v);
+	t.deepEqual(codes(findings, 'v1'), ['volume.unprotected']);
+	const onlyLog = inventory(drilledFields({}));
+	t.deepEqual(codes(assess(onlyLog, now, defaultPolicy, [passedLater]), 'v1'), ['volume.verified']);
+	t.is(summarise(onlyLog, [], {drills: [failedLater], now})['b1']?.restorability, 'drill-failed');
+});
+
+test('a malformed drill record on the metadata proves nothing', t => {
+	const findings = run(drilledFields({backstack_drill_at: 'yesterday', backstack_drill_result: 'ok'}));
+	t.deepEqual(codes(findings, 'v1'), ['volume.protected']);
+	t.deepEqual(codes(findings, 'b1'), ['backup.never-drilled']);
+	const unknownResult = run(drilledFields({backstack_drill_at: daysAgo(1), backstack_drill_result: 'maybe'}));
+	t.deepEqual(codes(unknownResult, 'b1'), ['backup.never-drilled']);
+});
+
+test('restorabilityOf gives one word per backup: each reason it would not restore, restorable, verified', t => {
+	const luks = {volumeType: 'LUKS', volumeTypeId: 'type-luks'};
+	const inv = inventory({
+		volumes: [volume({id: 'v1'}), volume({
+			id: 'v-enc', encrypted: true, encryptionKeyId: 'k-v', ...luks,
+		})],
+		volumeTypes: [volumeType('type-default', '__DEFAULT__'), volumeType('type-luks', 'LUKS')],
+		secrets: [secret('k-v'), secret('k-b')],
+		backups: [
+			backup({id: 'restorable', volumeId: 'v1'}),
+			backup({id: 'verified', volumeId: 'v1', metadata: drilledMetadata(1, 'ok')}),
+			backup({id: 'not-available', volumeId: 'v1', status: 'error'}),
+			backup({id: 'chain-broken', volumeId: 'v-gone-plain', isIncremental: true}),
+			backup({id: 'key-gone', volumeId: 'v-enc', encryptionKeyId: 'k-deleted'}),
+			backup({id: 'type-unknown', volumeId: 'v-gone', encryptionKeyId: 'k-b'}),
+			backup({
+				id: 'type-gone', volumeId: 'v-gone', encryptionKeyId: 'k-b', metadata: {[backupMetaSourceTypeName]: 'LUKS-OLD', [backupMetaSourceTypeId]: 'type-old'},
+			}),
+			backup({id: 'drill-failed', volumeId: 'v1', metadata: drilledMetadata(1, 'failed', 'timeout waiting for available')}),
+			// Metadata reasons come before a drill's: a backup whose key is gone is key-gone whatever its last drill said.
+			backup({
+				id: 'key-gone-drilled', volumeId: 'v-enc', encryptionKeyId: 'k-deleted', metadata: drilledMetadata(1, 'ok'),
+			}),
+		],
+	});
+	const index = indexInventory(inv);
+	const words = Object.fromEntries(inv.backups.map(item => [item.id, restorabilityOf(inv, index, item, {now})]));
+	t.deepEqual(words, {
+		restorable: 'restorable',
+		verified: 'verified',
+		'not-available': 'not-available',
+		'chain-broken': 'chain-broken',
+		'key-gone': 'key-gone',
+		'type-unknown': 'type-unknown',
+		'type-gone': 'type-gone',
+		'drill-failed': 'drill-failed',
+		'key-gone-drilled': 'key-gone',
+	});
+	t.deepEqual(whyBackupUnusable(inv, index, inv.backups[4]!), {code: 'key-gone', text: 'its encryption key is gone from Barbican'});
+	t.is(whyBackupUnusable(inv, index, inv.backups[0]!), undefined);
+	// Without `now`, ages count from when the inventory was read; the summary says the same words.
+	t.is(restorabilityOf(inv, index, inv.backups[1]!), 'verified');
+	const summaries = summarise(inv, assess(inv, now));
+	t.deepEqual(Object.fromEntries(inv.backups.map(item => [item.id, summaries[item.id]?.restorability])), words);
 });

@@ -17,6 +17,8 @@ import {
 import {defaultPolicy} from '../../source/core/assessment.js';
 import {
 	backup,
+	daysAgo,
+	drilledMetadata,
 	image,
 	inventory,
 	now,
@@ -81,14 +83,24 @@ test('the report has schema version 1, the cloud, the policy, projects with coun
 	t.deepEqual(report.projects.map(project => project.project.name), ['demo', 'locked']);
 	const [demo, locked] = report.projects;
 	t.deepEqual(demo?.counts, {
-		critical: 3, warning: 0, info: 1, ok: 1,
+		critical: 3, warning: 0, info: 2, ok: 1,
 	});
-	t.deepEqual(demo?.findings.map(finding => finding.code), ['volume.protected', 'volume.unprotected', 'image.key-missing', 'secret.referenced-missing', 'secret.orphan']);
+	t.deepEqual(demo?.findings.map(finding => finding.code), [
+		'volume.protected', 'volume.unprotected', 'backup.never-drilled', 'image.key-missing', 'secret.referenced-missing', 'secret.orphan',
+	]);
 	t.is(locked?.error, 'not allowed to read this project: 403');
 	t.deepEqual(locked?.findings, []);
 	t.is(locked?.sources.cinder.state, 'error');
+	const protection = {
+		verified: 0, protected: 1, stale: 0, unprotected: 1, 'snapshot-only': 0, error: 0, unknown: 0, 'n/a': 0,
+	};
+	t.deepEqual(demo?.protection, protection);
+	t.deepEqual(demo?.backups, [{
+		id: 'b1', name: 'b1', volumeId: 'v-ok', status: 'available', restorability: 'restorable',
+	}]);
+	t.deepEqual(locked?.backups, []);
 	t.deepEqual(report.totals, {
-		critical: 3, warning: 0, info: 1, ok: 1, projects: 2, unreadableProjects: 1,
+		critical: 3, warning: 0, info: 2, ok: 1, projects: 2, unreadableProjects: 1, protection,
 	});
 });
 
@@ -123,6 +135,77 @@ test('the schema (ajv, strict) rejects a wrong version, a negative count, a zero
 	t.deepEqual(schemaErrors({...report, totals: {...report.totals, extra: 1}}), ['/totals additionalProperties']);
 	t.deepEqual(schemaErrors({...report, projects: [{...demo, counts: {...demo!.counts, extra: 1}}, locked]}), ['/projects/0/counts additionalProperties']);
 	t.deepEqual(schemaErrors({...report, policy: {...report.policy, severities: {'volume.protected': 'fatal'}}}), ['/policy/severities/volume.protected enum']);
+});
+
+function drilledReport(): AuditReport {
+	const passed = drilledMetadata(3, 'ok');
+	const failed = drilledMetadata(1, 'failed', 'restored volume ended error_restoring');
+	const backups = [
+		backup({id: 'b-proven', volumeId: 'v-proven', metadata: passed}),
+		backup({id: 'b-failed', volumeId: 'v-failed', metadata: failed}),
+		backup({id: 'b-logged', volumeId: 'v-logged'}),
+	];
+	return buildAuditReport(session, [{
+		project: {id: 'p-1', name: 'demo', enabled: true},
+		inventory: inventory({
+			volumes: [volume({id: 'v-proven'}), volume({id: 'v-failed'}), volume({id: 'v-logged'})],
+			backups,
+		}),
+		// The local drill log's record of b-logged: a passed drill, not on the metadata.
+		drills: [{backupId: 'b-logged', at: daysAgo(2), result: 'ok'}],
+	}], defaultPolicy, now);
+}
+
+test('drills in the report: verified volumes counted, backup.drill-failed, each backup with its restorability and newest drill', t => {
+	const report = drilledReport();
+	const [project] = report.projects;
+	const of = (id: string) => project?.findings.filter(finding => finding.resource.id === id).map(finding => `${finding.severity} ${finding.code}`);
+	t.deepEqual(of('v-proven'), ['ok volume.verified']);
+	t.deepEqual(of('v-logged'), ['ok volume.verified']);
+	t.deepEqual(of('v-failed'), ['critical volume.unprotected']);
+	t.deepEqual(of('b-failed'), ['critical backup.drill-failed']);
+	t.like(project?.protection, {verified: 2, protected: 0, unprotected: 1});
+	t.like(report.totals.protection, {verified: 2, unprotected: 1});
+	t.deepEqual(project?.backups, [
+		{
+			id: 'b-proven', name: 'b-proven', volumeId: 'v-proven', status: 'available', restorability: 'verified', drill: {at: daysAgo(3), result: 'ok'},
+		},
+		{
+			id: 'b-failed',
+			name: 'b-failed',
+			volumeId: 'v-failed',
+			status: 'available',
+			restorability: 'drill-failed',
+			why: `its restore drill failed at ${daysAgo(1)}: restored volume ended error_restoring`,
+			drill: {at: daysAgo(1), result: 'failed', reason: 'restored volume ended error_restoring'},
+		},
+		{
+			id: 'b-logged', name: 'b-logged', volumeId: 'v-logged', status: 'available', restorability: 'verified', drill: {at: daysAgo(2), result: 'ok'},
+		},
+	]);
+	t.is(exitCodeFor(report, 'critical'), 1, 'a failed drill fails a cron audit');
+	const parsed: unknown = JSON.parse(auditToJson(report));
+	t.deepEqual(schemaErrors(parsed), []);
+});
+
+test('the policy in the report names its drill window, and the schema checks the drill fields', t => {
+	const report = JSON.parse(auditToJson(drilledReport())) as AuditReport;
+	t.is(report.policy.drillMaxAgeDays, 30);
+	const narrow = buildAuditReport(session, [], {rpoHours: 24, severities: {}}, now);
+	t.is(narrow.policy.drillMaxAgeDays, 30, 'a policy without a window gets the default, and says so');
+	t.deepEqual(schemaErrors({...report, policy: {...report.policy, drillMaxAgeDays: 0}}), ['/policy/drillMaxAgeDays exclusiveMinimum']);
+	const [project] = report.projects;
+	const withBackup = (entry: Record<string, unknown>) => ({...report, projects: [{...project, backups: [entry]}]});
+	const first = project!.backups[0]!;
+	t.deepEqual(schemaErrors(withBackup({...first, restorability: 'probably'})), ['/projects/0/backups/0/restorability enum']);
+	t.deepEqual(schemaErrors(withBackup({...first, extra: true})), ['/projects/0/backups/0 additionalProperties']);
+	t.deepEqual(schemaErrors(withBackup({...first, drill: {at: 'last week', result: 'ok'}})), ['/projects/0/backups/0/drill/at format']);
+	const yesterday = daysAgo(1);
+	t.deepEqual(schemaErrors(withBackup({...first, drill: {at: yesterday, result: 'passed'}})), ['/projects/0/backups/0/drill/result enum']);
+	const extraState = {...project!.protection, fine: 1};
+	t.deepEqual(schemaErrors({...report, projects: [{...project, protection: extraState}]}), ['/projects/0/protection additionalProperties']);
+	const negative = {...report.totals.protection, verified: -1};
+	t.deepEqual(schemaErrors({...report, totals: {...report.totals, protection: negative}}), ['/totals/protection/verified minimum']);
 });
 
 test('CSV follows RFC 4180: header, CRLF, quotes doubled, fields with comma/quote/newline quoted', t => {
@@ -200,11 +283,12 @@ test('table rows: worst first, no ok rows unless asked, one line each, unreadabl
 		'critical secret.referenced-missing k-gone',
 		'critical volume.unprotected v-bad',
 		'warning project.unreadable p-2',
+		'info backup.never-drilled b1',
 		'info secret.orphan k-spare',
 	]);
 	t.is(rows[2]?.resource, 'db, "primary" line2');
 	t.is(rows[0]?.resource, 'escapered'); // The whole escape sequence is gone, not just its ESC
-	t.is(auditRows(sampleReport(), {includeOk: true}).length, 6);
+	t.is(auditRows(sampleReport(), {includeOk: true}).length, 7);
 });
 
 test('exit codes: findings at or above the threshold, incomplete audits, never', t => {

@@ -11,6 +11,7 @@ import type {
 	VolumeType,
 } from '../../source/openstack/types.js';
 import type {Inventory} from '../../source/core/model.js';
+import {drillMetadata, type DrillResult} from '../../source/core/drills.js';
 
 export const now = new Date('2026-11-23T12:00:00Z');
 export const projectId = 'p-1';
@@ -138,4 +139,18 @@ export function inventory(fields: Partial<Inventory> = {}): Inventory {
 		volumeTypes: [volumeType('type-default', '__DEFAULT__'), volumeType('type-luks', 'LUKS')],
 		...fields,
 	};
+}
+
+/**
+ISO time `days` before `now`.
+*/
+export function daysAgo(days: number): string {
+	return hoursAgo(days * 24);
+}
+
+/**
+The metadata a restore drill leaves on its backup (what `backstack drill` writes), ended `days` before `now`.
+*/
+export function drilledMetadata(days: number, result: DrillResult, reason?: string): Record<string, string> {
+	return drillMetadata({at: daysAgo(days), result, ...(reason !== undefined && {reason})});
 }

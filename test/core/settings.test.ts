@@ -21,10 +21,10 @@ test('without a file: the documented defaults and the default policy', t => {
 	const directory = temporaryDirectory(t);
 	const loaded = loadSettings({env: {BACKSTACK_CONFIG_DIR: directory}}); // eslint-disable-line @typescript-eslint/naming-convention
 	t.deepEqual(loaded.settings, {
-		rpoHours: 24, severities: {}, refreshSeconds: 30, theme: 'auto', requestTimeoutSeconds: 45,
+		rpoHours: 24, drillMaxAgeDays: 30, severities: {}, refreshSeconds: 30, theme: 'auto', requestTimeoutSeconds: 45,
 	});
 	t.deepEqual(loaded.settings, {...defaultSettings});
-	t.deepEqual(loaded.policy(), {rpoHours: 24, severities: {}});
+	t.deepEqual(loaded.policy(), {rpoHours: 24, severities: {}, drillMaxAgeDays: 30});
 	t.is(loaded.path, path.join(directory, 'config.json'));
 	t.deepEqual(loaded.unknownCodes, []);
 });
@@ -43,6 +43,7 @@ test('a file written by the user is read, and the policy follows it', t => {
 	writeFileSync(path.join(directory, 'config.json'), JSON.stringify({
 		defaultCloud: 'mini-demo',
 		rpoHours: 6,
+		drillMaxAgeDays: 7,
 		severities: {'volume.snapshot-only': 'critical', 'volume.snapshotonly': 'info'},
 		refreshSeconds: 0,
 		theme: 'none',
@@ -52,12 +53,13 @@ test('a file written by the user is read, and the policy follows it', t => {
 	t.deepEqual(loaded.settings, {
 		defaultCloud: 'mini-demo',
 		rpoHours: 6,
+		drillMaxAgeDays: 7,
 		severities: {'volume.snapshot-only': 'critical', 'volume.snapshotonly': 'info'},
 		refreshSeconds: 0,
 		theme: 'none',
 		requestTimeoutSeconds: 90,
 	});
-	t.deepEqual(loaded.policy(), {rpoHours: 6, severities: {'volume.snapshot-only': 'critical', 'volume.snapshotonly': 'info'}});
+	t.deepEqual(loaded.policy(), {rpoHours: 6, severities: {'volume.snapshot-only': 'critical', 'volume.snapshotonly': 'info'}, drillMaxAgeDays: 7});
 	t.deepEqual(loaded.unknownCodes, ['volume.snapshotonly']);
 });
 

@@ -59,6 +59,9 @@ test('the story seed gives exactly its expected findings in every project', asyn
 			// The stale encrypted warehouse (full backup 40 days old) and a 3-day-old archive backup.
 			'warning volume.stale volume reports-archive',
 			'warning volume.stale volume warehouse-pg-data',
+			// No backup of the story was ever restore-drilled: each volume's newest usable backup says so, once.
+			'info backup.never-drilled backup reports-archive-3d',
+			'info backup.never-drilled backup warehouse-pg-data-full',
 		].toSorted(),
 		'ci-runners': [
 			'critical volume.unprotected volume runner-cache-01',
@@ -66,6 +69,7 @@ test('the story seed gives exactly its expected findings in every project', asyn
 			'info secret.orphan secret (unnamed)',
 			'warning server.ephemeral-unprotected server ci-runner-01',
 			'warning volume.stale volume artifact-store',
+			'info backup.never-drilled backup artifact-store-monthly',
 		].toSorted(),
 		demo: [
 			// The encrypted LUKS volume with a weekly full and an incremental of 12 h ago: protected.
@@ -93,11 +97,19 @@ test('the story seed gives exactly its expected findings in every project', asyn
 			'info secret.orphan secret (unnamed)',
 			'info secret.orphan secret (unnamed)',
 			'info secret.orphan secret shop-tls-private-key',
+			// The newest usable backup of each backed-up volume (the Q2 one lost its key, so the Q3 one for legal-archive).
+			'info backup.never-drilled backup legal-archive-2026-q3',
+			'info backup.never-drilled backup shop-db-data-daily-incr',
+			'info backup.never-drilled backup shop-uploads-before-migration',
+			'info backup.never-drilled backup shop-web-static-2d',
 		].toSorted(),
 	});
-	t.deepEqual(report.totals, {
-		critical: 7, warning: 13, info: 5, ok: 2, projects: 3, unreadableProjects: 0,
+	t.like(report.totals, {
+		critical: 7, warning: 13, info: 12, ok: 2, projects: 3, unreadableProjects: 0,
 	});
+	t.deepEqual(report.totals.protection, {
+		verified: 0, protected: 1, stale: 6, unprotected: 4, 'snapshot-only': 2, error: 0, unknown: 0, 'n/a': 1,
+	}, 'volumes by protection state, the same verdicts as the findings');
 });
 
 test('the story\'s key graph: the encrypted database volume, its backups and the image uploaded from it each have their own key', async t => {

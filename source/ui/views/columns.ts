@@ -60,7 +60,7 @@ export const severityRank: Record<Severity, number> = {
 	critical: 0, warning: 1, info: 2, ok: 3,
 };
 const protectionRank: Record<ResourceSummary['protection'], number> = {
-	error: 0, unprotected: 1, unknown: 2, 'snapshot-only': 3, stale: 4, protected: 5, 'n/a': 6,
+	error: 0, unprotected: 1, unknown: 2, 'snapshot-only': 3, stale: 4, protected: 5, verified: 6, 'n/a': 7,
 };
 
 /**

@@ -105,6 +105,8 @@ export function registerListsAndAudit(contract: Contract): void {
 			.toSorted();
 		t.deepEqual(judged, [
 			`critical volume.unprotected ${prefix}-bare`,
+			// Nothing was restore-drilled: the newest usable backup of each volume says so.
+			`info backup.never-drilled ${prefix}-encrypted-backup`,
 			`ok volume.protected ${prefix}-backed-up`,
 			`ok volume.protected ${prefix}-encrypted`,
 			`warning volume.snapshot-only ${prefix}-snapped`,
