@@ -1117,7 +1117,9 @@ export function summarise(inventory: Inventory, findings: readonly Finding[], op
 	const volumeProtection = summariseVolumes(context);
 	for (const backup of inventory.backups) {
 		const isEncrypted = isBackupEncrypted(backup, context.index.volumes.get(backup.volumeId));
+		const drill = context.index.drills.get(backup.id);
 		addSummary(context, refOf('backup', backup), {
+			...(drill !== undefined && {drill: {at: drill.at, result: drill.result, ...(drill.reason !== undefined && {reason: drill.reason})}}),
 			protection: backup.status === 'error' ? 'error' : 'n/a',
 			lastBackupAt: backup.dataTimestamp ?? backup.createdAt,
 			restorability: restorabilityOf(inventory, context.index, backup, {

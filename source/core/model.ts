@@ -243,6 +243,10 @@ export type ResourceSummary = {
 	Backups only: whether it would restore.
 	*/
 	restorability?: Restorability;
+	/**
+	Backups only: the newest restore drill (backup metadata or the local drill log).
+	*/
+	drill?: {at: string; result: 'ok' | 'failed'; reason?: string};
 	encrypted: boolean;
 	keyState: KeyState;
 	/**

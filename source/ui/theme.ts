@@ -2,7 +2,7 @@
 Colours and symbols. Every state has a symbol, so the screen still reads with NO_COLOR (or on a monochrome terminal);
 colour only repeats what the symbol says.
 */
-import type {Severity} from '../core/model.js';
+import type {Restorability, Severity} from '../core/model.js';
 import type {KeyState, Protection} from './analysis.js';
 
 export type Theme = {
@@ -31,6 +31,20 @@ export const protectionStyle: Record<Protection, {symbol: string; label: string;
 	error: {symbol: '!', label: 'error', color: 'red'},
 	unknown: {symbol: '?', label: 'unknown', color: 'magenta'},
 	'n/a': {symbol: '·', label: 'n/a', color: 'gray'},
+};
+
+/**
+A backup's first column: whether it would restore (the word a person under stress reads first).
+*/
+export const restorabilityStyle: Record<Restorability, {symbol: string; label: string; color: string}> = {
+	verified: {symbol: '✔', label: 'verified', color: 'green'},
+	restorable: {symbol: '✔', label: 'restorable', color: 'green'},
+	'not-available': {symbol: '◷', label: 'not ready', color: 'yellow'},
+	'chain-broken': {symbol: '✖', label: 'chain broken', color: 'red'},
+	'key-gone': {symbol: '✖', label: 'key gone', color: 'red'},
+	'type-unknown': {symbol: '?', label: 'type unknown', color: 'yellow'},
+	'type-gone': {symbol: '✖', label: 'type gone', color: 'red'},
+	'drill-failed': {symbol: '✖', label: 'drill failed', color: 'red'},
 };
 
 export const severityStyle: Record<Severity, {symbol: string; label: string; color: string}> = {

@@ -2,11 +2,16 @@
 The detail pane of one resource: what it is, its protection, the linkage tree (volume → snapshots, backups → keys; backup →
 source volume, type, key; image → key, server; secret ← its users) and the findings about it, each with its reason and action.
 */
-import type {Inventory} from '../../core/model.js';
+import type {Inventory, ResourceSummary} from '../../core/model.js';
 import type {Analysis, LinkNode} from '../analysis.js';
 import {age, wrap} from '../format.js';
 import {displayName, sanitize} from '../sanitize.js';
-import {keyStateStyle, protectionStyle, severityStyle} from '../theme.js';
+import {
+	keyStateStyle,
+	protectionStyle,
+	restorabilityStyle,
+	severityStyle,
+} from '../theme.js';
 import type {Row} from '../views/index.js';
 import type {Line} from './scroll-text.js';
 
@@ -47,6 +52,18 @@ export function treeLines(root: LinkNode): Line[] {
 	return lines;
 }
 
+/**
+A backup's restorability and its newest restore drill, in one line.
+*/
+function restoreLine(summary: ResourceSummary, now: Date): Line {
+	const style = restorabilityStyle[summary.restorability ?? 'restorable'];
+	const {drill} = summary;
+	const drilled = drill === undefined
+		? 'never restore-drilled (backstack drill proves it restores)'
+		: `last drill ${drill.result === 'ok' ? 'passed' : 'FAILED'} ${age(drill.at, now)} ago${drill.reason === undefined ? '' : `: ${sanitize(drill.reason)}`}`;
+	return {text: `${style.symbol} ${style.label}   ${drilled}`, color: style.color};
+}
+
 export function detailLines(options: {row: Row; inventory?: Inventory; analysis?: Analysis; now: Date; width: number}): Line[] {
 	const {row, analysis, now} = options;
 	const {ref} = row;
@@ -68,6 +85,10 @@ export function detailLines(options: {row: Row; inventory?: Inventory; analysis?
 			].filter(part => part !== '').join(' '.repeat(3)),
 			color: protection.color,
 		});
+	}
+
+	if (summary?.restorability !== undefined) {
+		lines.push(restoreLine(summary, now));
 	}
 
 	const findings = (analysis?.findings ?? []).filter(finding => finding.resource.id === ref.id

@@ -2,7 +2,9 @@
 Backups: newest first, with the volume each came from and the state of its key.
 */
 import type {Backup} from '../../core/types.js';
-import {gib} from '../format.js';
+import type {Restorability} from '../../core/model.js';
+import {age, gib} from '../format.js';
+import {restorabilityStyle} from '../theme.js';
 import {displayName, sanitize} from '../sanitize.js';
 import {
 	ageColumn,
@@ -17,6 +19,11 @@ import {
 
 type BackupItem = Summarised & {backup: Backup; name: string; volume: string};
 
+// Sorting by RESTORE puts what would not restore first.
+const restorabilityRank: Record<Restorability, number> = {
+	'drill-failed': 0, 'key-gone': 1, 'type-gone': 2, 'chain-broken': 3, 'type-unknown': 4, 'not-available': 5, restorable: 6, verified: 7,
+};
+
 function statusSymbol(status: string): {symbol: string; color: string} {
 	if (status.startsWith('error')) {
 		return {symbol: '✖', color: 'red'};
@@ -29,6 +36,23 @@ export const backupsView = defineView<BackupItem>({
 	id: 'backups',
 	title: 'Backups',
 	columns: [
+		{
+			// First: whether it would restore, the word people read under stress (Cinder's status is beside it).
+			id: 'restore',
+			title: 'RESTORE',
+			width: 14,
+			value({backup, summary}) {
+				const word = summary?.restorability ?? 'restorable';
+				if (word === 'not-available') {
+					// Not restorable while Cinder says anything but available: say what it says.
+					const {symbol, color} = statusSymbol(backup.status);
+					return {text: `${symbol} ${sanitize(backup.status)}`, style: {color}, sort: restorabilityRank[word]};
+				}
+
+				const style = restorabilityStyle[word];
+				return {text: `${style.symbol} ${style.label}`, style: {color: style.color}, sort: restorabilityRank[word]};
+			},
+		},
 		{
 			id: 'status',
 			title: 'STATUS',
@@ -55,6 +79,21 @@ export const backupsView = defineView<BackupItem>({
 			value: ({backup}) => ({text: backup.isIncremental ? 'incr' : 'full', sort: backup.isIncremental ? 1 : 0}),
 		},
 		keyColumn(({backup}) => Boolean(backup.encryptionKeyId)),
+		{
+			id: 'drilled',
+			title: 'DRILLED',
+			width: 8,
+			drop: 1,
+			value({summary}, {now}) {
+				const drill = summary?.drill;
+				if (drill === undefined) {
+					return {text: 'never', style: {color: 'gray'}, sort: Infinity};
+				}
+
+				const isOk = drill.result === 'ok';
+				return {text: `${isOk ? '✔' : '✖'} ${age(drill.at, now)}`, style: {color: isOk ? 'green' : 'red'}, sort: now.getTime() - Date.parse(drill.at)};
+			},
+		},
 		ageColumn(({backup}) => backup.dataTimestamp ?? backup.createdAt),
 	],
 	defaultSort: {column: 'age', descending: false},
