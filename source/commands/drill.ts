@@ -177,7 +177,27 @@ type Run = {
 	journal: string;
 	configDir: string;
 	mode: 'run' | 'dry-run' | 'export' | 'preview';
+	/**
+	--export-cli: one runbook per drill.
+	*/
+	scripts: string[];
 };
+
+/**
+Several runbooks as one script: each runs in a bash of its own (its `set -e` and exit trap stay its own, so one drill's
+failure still removes its volume and the next drill runs); the script fails when one of them did.
+*/
+export function joinRunbooks(scripts: string[]): string {
+	if (scripts.length <= 1) {
+		return scripts.join('');
+	}
+
+	const parts = scripts.map((script, index) => {
+		const end = `BACKSTACK_DRILL_${index + 1}`;
+		return `# Drill ${index + 1} of ${scripts.length}\nbash <<'${end}' || failed=1\n${script}${end}\n`;
+	});
+	return ['#!/usr/bin/env bash', `# ${scripts.length} restore drills exported by backstack, one after the other.`, 'failed=0', '', ...parts, 'exit "$failed"', ''].join('\n');
+}
 
 /**
 Statuses of a backup that is busy, not broken: a drill of it could not run now, which proves nothing either way.
@@ -285,7 +305,7 @@ async function drillOne(run: Run, backup: Backup): Promise<Outcome> {
 
 	const {plan} = result;
 	if (mode === 'export') {
-		context.stdout.write(drillToOpenstackCli(plan, backup.id));
+		run.scripts.push(drillToOpenstackCli(plan, backup.id));
 		return {backup, result: 'planned', reason: 'exported'};
 	}
 
@@ -396,8 +416,10 @@ function exitCodeOf(report: Report, mode: Run['mode']): number {
 
 function writeReport(context: CommandContext, report: Report, options: DrillOptions & {mode: Run['mode']}): void {
 	const {outcomes, selection} = report;
+	// --export-cli: stdout is the script.
+	const out = options.mode === 'export' ? context.stderr : context.stdout;
 	if (options.json) {
-		context.stdout.write(JSON.stringify({
+		out.write(JSON.stringify({
 			version: 1,
 			drills: outcomes.map(outcome => outcomeJson(outcome)),
 			unknown: selection.unknown,
@@ -406,7 +428,6 @@ function writeReport(context: CommandContext, report: Report, options: DrillOpti
 		return;
 	}
 
-	const out = options.mode === 'export' ? context.stderr : context.stdout;
 	const lines = [
 		...selection.unknown.map(({word, reason}) => `FAILED  backup ${word}: ${reason}`),
 		...outcomes.map(outcome => outcomeLine(outcome, options.mode)),
@@ -430,7 +451,7 @@ async function drillAll(context: CommandContext, session: CloudSession, options:
 
 	const configDir = configDirectory(context.env, context.home);
 	const run: Run = {
-		context, session, journal: path.join(configDir, 'journal'), configDir, mode: modeOf(context),
+		context, session, journal: path.join(configDir, 'journal'), configDir, mode: modeOf(context), scripts: [],
 	};
 	const selection = selectBackups(await listBackups(session, context.signal), options);
 	const outcomes: Outcome[] = [];
@@ -448,6 +469,7 @@ async function drillAll(context: CommandContext, session: CloudSession, options:
 		}
 	}
 
+	context.stdout.write(joinRunbooks(run.scripts));
 	const report = {outcomes, selection};
 	writeReport(context, report, {...options, mode: run.mode});
 	return exitCodeOf(report, run.mode);

@@ -1260,9 +1260,29 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 		t.regex(drillFromMetadata(after)?.reason ?? '', /key .+ is gone/v);
 		t.like(readDrillLog(configDir)[0], {backupId: backup.id, result: 'failed'});
 		const plain = await cli.run(['drill', backup.id, '--yes']);
+		t.log(plain.stdout.trim());
 		t.is(plain.code, 1);
 		const failed = `FAILED  backup ${backup.name} (${backup.id}): `;
 		t.regex(plain.stdout.split('\n').find(text => text.startsWith(failed))?.slice(failed.length) ?? '', /key .+ is gone/v, plain.stdout);
+	});
+
+	contract('drill: a restore that ends error_restoring (the backup\'s recorded type is another encrypted type) fails, removes its volume, and is recorded as failed', async (t, c) => {
+		const {cinder} = services(c.member);
+		const {backup, configDir, cli} = await drillScene(t, c, 'drill-wrong');
+		const other = await makeEncryptedType(t, c, 'drill-other');
+		// What a hand-edited (or wrongly migrated) record would say: the guided restore believes it and Cinder refuses.
+		await cinder.updateBackupMetadata(backup.id, {...backup.metadata, [backupMetaSourceTypeName]: other.name, [backupMetaSourceTypeId]: other.id});
+		const drilled = await cli.run(['drill', backup.id, '--yes']);
+		t.log(drilled.stdout.trim());
+		t.is(drilled.code, 1, `${drilled.stdout}\n${drilled.stderr}`);
+		const failed = `FAILED  backup ${backup.name} (${backup.id}): `;
+		t.regex(drilled.stdout.split('\n').find(text => text.startsWith(failed))?.slice(failed.length) ?? '', /ended error_restoring/v, drilled.stdout);
+		t.regex(drilled.stderr, /cleanup: removed volume /v, 'the executor removed the temporary volume');
+		t.deepEqual(await drillLeftovers(c, backup.id), [], 'no temporary volume is left');
+		const after = await waitBackup(c, cinder, backup.id, ['available']);
+		t.is(after.metadata[backupMetaDrillResult], 'failed');
+		t.regex(drillFromMetadata(after)?.reason ?? '', /error_restoring/v);
+		t.like(readDrillLog(configDir)[0], {backupId: backup.id, result: 'failed'});
 	});
 
 	contract('drill killed by SIGKILL mid-restore: backstack journal names the temporary volume; journal cleanup removes it', async (t, c) => {
