@@ -110,6 +110,8 @@ export const cinderOperations: OperationFamily<'cinder'> = {
 				return volume === undefined ? undefined : {volumeId: volume.id};
 			},
 		},
+		// A volume made from a backup that fails to restore: Cinder files the message under the backup's ID.
+		messageIds: args => (args.backupId === undefined ? [] : [args.backupId]),
 	},
 	'cinder.restoreBackup': {
 		describe(args, show) {
