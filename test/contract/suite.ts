@@ -1276,7 +1276,7 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 		t.log(drilled.stdout.trim());
 		t.is(drilled.code, 1, `${drilled.stdout}\n${drilled.stderr}`);
 		const failed = `FAILED  backup ${backup.name} (${backup.id}): `;
-		t.regex(drilled.stdout.split('\n').find(text => text.startsWith(failed))?.slice(failed.length) ?? '', /ended error_restoring/v, drilled.stdout);
+		t.regex(drilled.stdout.split('\n').find(text => text.startsWith(failed))?.slice(failed.length) ?? '', /ended error_restoring\. Cinder says: restore backup/v, drilled.stdout);
 		t.regex(drilled.stderr, /cleanup: removed volume /v, 'the executor removed the temporary volume');
 		t.deepEqual(await drillLeftovers(c, backup.id), [], 'no temporary volume is left');
 		const after = await waitBackup(c, cinder, backup.id, ['available']);
