@@ -68,6 +68,10 @@ export function drillOptionsFrom(args: string[], flags: Flags): DrillOptions {
 		throw new UsageError('Name the backups to drill (name or ID), or give --newest-per-volume.');
 	}
 
+	if (flags['format'] === 'csv') {
+		throw new UsageError('drill writes lines or JSON (--json, or --format json); there is no CSV.');
+	}
+
 	return {
 		backups: args,
 		newestPerVolume: isNewest,

@@ -51,6 +51,7 @@ test('drill without a backup, with both a backup and --newest-per-volume, or wit
 		[['drill', '--demo', good, '--max-gib', 'lots'], /--max-gib takes a number above 0, not "lots"/v],
 		[['drill', '--demo', good, '--max-gb', '5'], /unknown flag --max-gb for 'drill'\. Did you mean --max-gib\?/v],
 		[['drill', '--demo', good, '--confirm', 'x'], /--confirm is not a flag of 'drill'/v],
+		[['drill', '--demo', good, '--format', 'csv'], /there is no CSV/v],
 	];
 	for (const [args, message] of cases) {
 		// eslint-disable-next-line no-await-in-loop
