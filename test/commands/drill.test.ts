@@ -11,6 +11,7 @@ import path from 'node:path';
 import process from 'node:process';
 import test from 'ava';
 import {readDrillLog} from '../../source/store/drill-log.js';
+import {demoCloud, until} from '../core/plans/helpers.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const cli = path.join(root, 'dist/cli.js');
@@ -18,6 +19,10 @@ const cli = path.join(root, 'dist/cli.js');
 type Result = {code: number; stdout: string; stderr: string; configDir: string};
 
 async function backstack(t: {teardown(fn: () => Promise<void>): void}, ...args: string[]): Promise<Result> {
+	return backstackWith(t, {}, ...args);
+}
+
+async function backstackWith(t: {teardown(fn: () => Promise<void>): void}, extraEnv: Record<string, string>, ...args: string[]): Promise<Result> {
 	const home = await mkdtemp(path.join(os.tmpdir(), 'backstack-drill-cli-'));
 	t.teardown(async () => {
 		await rm(home, {recursive: true, force: true});
@@ -27,6 +32,7 @@ async function backstack(t: {teardown(fn: () => Promise<void>): void}, ...args: 
 		['PATH', process.env['PATH'] ?? ''],
 		['HOME', home],
 		['BACKSTACK_CONFIG_DIR', configDir],
+		...Object.entries(extraEnv),
 	]);
 	return new Promise(resolve => {
 		execFile(process.execPath, [cli, ...args], {cwd: home, env, timeout: 120_000}, (error, stdout, stderr) => {
@@ -120,4 +126,22 @@ test('a drill with --yes --json passes, records ok on the backup and in the dril
 	const log = readDrillLog(result.configDir);
 	t.is(log.length, 1);
 	t.like(log[0], {backupId: report.drills[0]!['backupId'] as string, result: 'ok', cloud: 'demo'});
+});
+
+test('a drill whose record on the backup is refused still passes, says so, and is in the drill log', async t => {
+	const context = await demoCloud(t);
+	const cinder = context.session.cinder!;
+	const volume = await cinder.createVolume({size: 1, name: 'src'});
+	await until(async () => cinder.getVolume(volume.id), found => found.status === 'available');
+	const {id} = await cinder.createBackup({volumeId: volume.id, name: 'nightly'});
+	await until(async () => cinder.getBackup(id), found => found.status === 'available');
+	context.cloud.setFaults([{
+		kind: 'error', service: 'volume', method: 'PUT', path: /\/backups\/[^\/]+$/v, status: 403, message: 'Policy doesn\'t allow backup:update_backup_metadata to be performed.',
+	}]);
+	const result = await backstackWith(t, {OS_CLIENT_CONFIG_FILE: context.cloudsYamlPath, OS_CLOUD: 'demo'}, 'drill', id, '--yes'); // eslint-disable-line @typescript-eslint/naming-convention
+	t.is(result.code, 0, `${result.stdout}\n${result.stderr}`);
+	t.regex(result.stdout, /^ok {6}backup nightly \(.+\) restored in \d+ s: available, 1 GiB, .* \[not recorded on the backup: .*update_backup_metadata.*; in the local log only\]$/mv);
+	const after = await cinder.getBackup(id);
+	t.is(after.metadata['backstack_drill_result'], undefined, 'the cloud refused the record');
+	t.like(readDrillLog(result.configDir)[0], {backupId: id, result: 'ok'});
 });
