@@ -215,7 +215,7 @@ function shortReason(text: string): string {
 	return text.replaceAll(/\s+/gv, ' ').trim().replace(/^Backup .+? cannot be restored: /v, '');
 }
 
-type Ended = {kind: 'done'; results: Record<string, string | number>} | {kind: 'failed'; reason: string} | {kind: 'cancelled'};
+type Ended = {kind: 'done'; results: Record<string, string | number>} | {kind: 'failed' | 'busy'; reason: string} | {kind: 'cancelled'};
 
 /**
 Runs the drill plan with progress on stderr; how it ended, and when the restore was done (the check started).
@@ -227,6 +227,7 @@ async function runDrillPlan(run: Run, plan: Plan): Promise<{ended: Ended; restor
 	let ended: Ended = {kind: 'failed', reason: 'The plan ended without an outcome.'};
 	let stepFailure: string | undefined;
 	let restoredAt: number | undefined;
+	const failedChecks: string[] = [];
 	const startedAt = Date.now();
 	try {
 		for await (const event of runPlan(plan, session, {signal: context.signal, journal})) {
@@ -234,9 +235,9 @@ async function runDrillPlan(run: Run, plan: Plan): Promise<{ended: Ended; restor
 			ended = endOf(event, stepFailure) ?? ended;
 			if (event.type === 'step-failed') {
 				stepFailure ??= event.reason;
-			}
-
-			if (event.type === 'step-start' && event.stepId === 'verify') {
+			} else if (event.type === 'check-failed') {
+				failedChecks.push(event.check.kind);
+			} else if (event.type === 'step-start' && event.stepId === 'verify') {
 				restoredAt = event.at;
 			}
 		}
@@ -244,7 +245,9 @@ async function runDrillPlan(run: Run, plan: Plan): Promise<{ended: Ended; restor
 		lock.release();
 	}
 
-	return {ended, restoredAt, startedAt};
+	// Only the backup's status check failed (another restore or a delete is under way): nothing ran, nothing is proved.
+	const isBusy = ended.kind === 'failed' && failedChecks.length > 0 && failedChecks.every(kind => kind === 'backup-status');
+	return {ended: isBusy && ended.kind === 'failed' ? {kind: 'busy', reason: ended.reason} : ended, restoredAt, startedAt};
 }
 
 function endOf(event: PlanEvent, stepFailure: string | undefined): Ended | undefined {
@@ -322,6 +325,10 @@ async function drillOne(run: Run, backup: Backup): Promise<Outcome> {
 	const {ended, restoredAt, startedAt} = await runDrillPlan(run, plan);
 	if (ended.kind === 'cancelled') {
 		return {backup, result: 'cancelled', reason: 'interrupted; the temporary volume was removed (or is named by backstack journal)'};
+	}
+
+	if (ended.kind === 'busy') {
+		return {backup, result: 'not-run', reason: shortReason(ended.reason)};
 	}
 
 	const outcome: Outcome = ended.kind === 'done'

@@ -145,3 +145,19 @@ test('a drill whose record on the backup is refused still passes, says so, and i
 	t.is(after.metadata['backstack_drill_result'], undefined, 'the cloud refused the record');
 	t.like(readDrillLog(result.configDir)[0], {backupId: id, result: 'ok'});
 });
+
+test('a backup that is busy (being restored) is not drilled and not recorded: NOT RUN, exit 1', async t => {
+	const context = await demoCloud(t, {timeScale: 1});
+	const cinder = context.session.cinder!;
+	const volume = await cinder.createVolume({size: 1, name: 'src'});
+	await until(async () => cinder.getVolume(volume.id), found => found.status === 'available', 30_000);
+	const {id} = await cinder.createBackup({volumeId: volume.id, name: 'nightly'});
+	await until(async () => cinder.getBackup(id), found => found.status === 'available', 30_000);
+	await cinder.restoreBackup(id, {name: 'someone-elses-restore'});
+	const result = await backstackWith(t, {OS_CLIENT_CONFIG_FILE: context.cloudsYamlPath, OS_CLOUD: 'demo'}, 'drill', id, '--yes'); // eslint-disable-line @typescript-eslint/naming-convention
+	t.is(result.code, 1, `${result.stdout}\n${result.stderr}`);
+	t.regex(result.stdout, /^NOT RUN backup nightly \(.+\): .*restoring/mv);
+	t.deepEqual(readDrillLog(result.configDir), [], 'a drill that did not run proves nothing: no record');
+	const after = await cinder.getBackup(id);
+	t.is(after.metadata['backstack_drill_result'], undefined);
+});
