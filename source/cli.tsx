@@ -26,6 +26,7 @@ const cli = meow(`
 	  audit             Findings for one project or all of yours, for cron and CI
 	  restore <kind>    Guided restore; kinds: backup, onto, volume-from-image, image, secret
 	  backup <kind>     Guided backup; kinds: volume, volume-image, server, image-download, secret, protect
+	  drill [BACKUP…]   Restore drills: restore into a temporary volume, check, delete, record (see drill --help)
 	  demo-cloud        Run the embedded demo cloud and print how to point any OpenStack client at it
 	  journal           Unfinished plans of an earlier run: journal [list] | resume ID | cleanup ID
 
@@ -62,6 +63,7 @@ const cli = meow(`
 	  $ backstack audit --all-projects --format json --fail-on warning
 	  $ backstack restore backup nightly-db --dry-run
 	  $ backstack backup volume db-data --export-cli
+	  $ backstack drill --newest-per-volume --max 5 --yes
 `, {
 	importMeta: import.meta,
 	allowUnknownFlags: true,

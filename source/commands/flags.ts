@@ -52,6 +52,10 @@ export const flagTypes: Record<string, FlagType> = {
 	hex: 'boolean',
 	concurrency: 'string',
 	timeout: 'string',
+	'newest-per-volume': 'boolean',
+	max: 'string',
+	'max-gib': 'string',
+	json: 'boolean',
 };
 
 const session = ['os-cloud', 'project', 'demo', 'debug', 'debug-file', 'help', 'version', 'timeout'];
@@ -103,6 +107,10 @@ export function acceptedFlags(input: string[]): {command: string; flags: Set<str
 
 		case 'backup': {
 			return byKind(backupKinds);
+		}
+
+		case 'drill': {
+			return {command: name, flags: new Set([...plan.filter(flag => flag !== 'confirm'), 'newest-per-volume', 'max', 'max-gib', 'json', 'format'])};
 		}
 
 		case 'journal': {

@@ -28,6 +28,10 @@ const commands: Record<string, (context: CommandContext) => Promise<number>> = {
 		const {runJournalCommand} = await import('./plans.js');
 		return runJournalCommand(context);
 	},
+	async drill(context) {
+		const {runDrillCommand} = await import('./drill.js');
+		return runDrillCommand(context);
+	},
 	async 'demo-cloud'(context) {
 		const {runDemoCloudCommand} = await import('./demo-cloud.js');
 		return runDemoCloudCommand(context);
@@ -88,7 +92,9 @@ export async function runCommand(context: CommandContext): Promise<number> {
 	}
 
 	if (context.rawArgv.includes('--help') || context.rawArgv.includes('-h')) {
-		context.stdout.write(`${helpFor(context.input[0], context.help)}\n`);
+		const drill = context.input[0] === 'drill' ? await import('./drill.js') : undefined;
+		const help = drill === undefined ? helpFor(context.input[0], context.help) : drill.drillUsage;
+		context.stdout.write(`${help}\n`);
 		return 0;
 	}
 

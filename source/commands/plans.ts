@@ -38,7 +38,7 @@ function planOptions(context: CommandContext): PlanCommandOptions & {journal: st
 	};
 }
 
-async function withSession(context: CommandContext, work: (session: CloudSession) => Promise<number>): Promise<number> {
+export async function withSession(context: CommandContext, work: (session: CloudSession) => Promise<number>): Promise<number> {
 	const environment = await openEnvironment(context, {demoWhenUnconfigured: false});
 	try {
 		if (environment.demoReason !== undefined) {

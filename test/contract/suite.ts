@@ -27,6 +27,7 @@ import {registerServers} from './cases/servers.js';
 import {registerJournal} from './cases/journal.js';
 import {registerScenarios} from './cases/scenarios.js';
 import {registerDrills} from './cases/drills.js';
+import {registerDrillRuns} from './cases/drill-runs.js';
 
 export type {ContractCloud, ContractTarget, ServerMaker} from './kit.js';
 
@@ -87,5 +88,6 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 	registerServers(contract);
 	registerJournal(contract);
 	registerDrills(contract);
+	registerDrillRuns(contract);
 	registerScenarios(contract);
 }

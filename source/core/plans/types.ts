@@ -60,6 +60,16 @@ export type Operations = {
 	Adds or changes these keys of a backup's metadata (3.43) and keeps the others (a drill's result).
 	*/
 	'cinder.setBackupMetadata': {backupId: Value<string>; metadata: Record<string, string>};
+	/**
+	Reads a volume a restore made and fails unless it is what a real restore needs (a drill's proof): available, at least
+	`minSize` GiB, of `volumeType` when given, with a key of its own when `encrypted`. Changes nothing.
+	*/
+	'cinder.verifyRestoredVolume': {
+		volumeId: Value<string>;
+		minSize: number;
+		volumeType?: {id?: string; name?: string};
+		encrypted: boolean;
+	};
 	'cinder.uploadVolumeToImage': {volumeId: Value<string>; imageName: string; force?: boolean; diskFormat?: string; containerFormat?: string};
 	'cinder.deleteVolume': {volumeId: Value<string>};
 	'cinder.deleteSnapshot': {snapshotId: Value<string>};

@@ -16,11 +16,18 @@ import {
 	assign,
 	option,
 	propertyFlags,
+	shellQuote,
 	word,
 } from '../shell.js';
 import {need, readStatus} from '../status.js';
 import {quote} from '../text.js';
-import type {Clock, CreatedResource, Plan} from '../types.js';
+import type {Volume} from '../../../openstack/types.js';
+import type {
+	Clock,
+	CreatedResource,
+	Operations,
+	Plan,
+} from '../types.js';
 import {
 	create,
 	destroy,
@@ -103,6 +110,8 @@ export const cinderOperations: OperationFamily<'cinder'> = {
 				return volume === undefined ? undefined : {volumeId: volume.id};
 			},
 		},
+		// A volume made from a backup that fails to restore: Cinder files the message under the backup's ID.
+		messageIds: args => (args.backupId === undefined ? [] : [args.backupId]),
 	},
 	'cinder.restoreBackup': {
 		describe(args, show) {
@@ -255,6 +264,42 @@ export const cinderOperations: OperationFamily<'cinder'> = {
 		outputs: () => ['backupId'],
 		minimumDanger: mutate,
 	},
+	'cinder.verifyRestoredVolume': {
+		describe(args, show) {
+			const type = args.volumeType === undefined ? '' : `, type ${args.volumeType.name ?? args.volumeType.id ?? ''}`;
+			return `Check volume ${show(args.volumeId)}: available, at least ${args.minSize} GiB${type}${args.encrypted ? ', a key of its own' : ''}`;
+		},
+		async perform(args, {session, outputs, signal}) {
+			const volumeId = String(resolveRefOr(args.volumeId, outputs));
+			const volume = await need(session.cinder, 'Cinder').getVolume(volumeId, {signal});
+			const problems = restoredVolumeProblems(volume, args);
+			if (problems.length > 0) {
+				throw new PlanError(`The restored volume ${problems.join('; ')}.`);
+			}
+
+			return {
+				volumeId,
+				status: volume.status,
+				size: volume.size,
+				volumeType: volume.volumeType ?? volume.volumeTypeId ?? 'unknown',
+				key: args.encrypted ? 'present' : 'not encrypted',
+			};
+		},
+		exportCli({args}) {
+			const volume = word(args.volumeId);
+			const fail = (what: string) => `{ echo ${shellQuote(`The restored volume ${what}`)} >&2; exit 1; }`;
+			const field = (name: string) => `"$(openstack volume show ${volume} -f value -c ${name})"`;
+			const typeName = args.volumeType?.name;
+			return [
+				`[ ${field('status')} = available ] || ${fail('is not available')}`,
+				`[ ${field('size')} -ge ${args.minSize} ] || ${fail(`is smaller than ${args.minSize} GiB`)}`,
+				...(typeName === undefined ? [] : [`[ ${field('volume_type')} = ${shellQuote(typeName)} ] || ${fail(`is not of type ${typeName}`)}`]),
+				...(args.encrypted ? [`[ ${field('encrypted')} = True ] || ${fail('is not encrypted')}`] : []),
+			];
+		},
+		outputs: () => ['volumeId', 'status', 'size', 'volumeType', 'key'],
+		minimumDanger: () => 'read',
+	},
 	'cinder.uploadVolumeToImage': {
 		describe(args, show) {
 			return `Upload volume ${show(args.volumeId)} to image ${quote(args.imageName)} (${args.diskFormat ?? 'raw'}/${args.containerFormat ?? 'bare'})`;
@@ -315,6 +360,31 @@ export const cinderOperations: OperationFamily<'cinder'> = {
 		minimumDanger: destroy,
 	},
 };
+
+/**
+What keeps a restored volume from being what a real restore needs, in a few words each (empty when nothing does).
+*/
+export function restoredVolumeProblems(volume: Volume, expected: Operations['cinder.verifyRestoredVolume']): string[] {
+	const problems: string[] = volume.status === 'available' ? [] : [`is ${volume.status}, not available`];
+	if (volume.size < expected.minSize) {
+		problems.push(`has ${volume.size} GiB, less than the backup's ${expected.minSize} GiB`);
+	}
+
+	const type = expected.volumeType;
+	const isById = type?.id !== undefined && volume.volumeTypeId !== undefined;
+	const isSameType = type === undefined || (isById ? volume.volumeTypeId === type.id : volume.volumeType === (type.name ?? type.id));
+	if (!isSameType) {
+		problems.push(`has type ${volume.volumeType ?? volume.volumeTypeId ?? 'unknown'}, not the source's ${type?.name ?? type?.id ?? ''}`);
+	}
+
+	// Encryption_key_id is shown from 3.64; below it, Cinder's `encrypted` flag is all there is to read.
+	const hasKey = Object.hasOwn(volume.raw, 'encryption_key_id') ? volume.encryptionKeyId !== undefined : volume.encrypted;
+	if (expected.encrypted && !(hasKey && volume.encrypted)) {
+		problems.push('has no encryption key of its own');
+	}
+
+	return problems;
+}
 
 type CinderKind = 'volume' | 'snapshot' | 'backup';
 

@@ -1,0 +1,163 @@
+/*
+`backstack drill` as a user runs it (issue 12): `node dist/cli.js drill …` against the demo cloud it is asked for, in an
+empty home. Its arguments, what a dry run and an export change (nothing), and one real drill with its record.
+`npm test` builds dist/ before ava runs.
+*/
+import {execFile} from 'node:child_process';
+import {existsSync} from 'node:fs';
+import {mkdtemp, rm} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
+import test from 'ava';
+import {readDrillLog} from '../../source/store/drill-log.js';
+import {demoCloud, until} from '../core/plans/helpers.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const cli = path.join(root, 'dist/cli.js');
+
+type Result = {code: number; stdout: string; stderr: string; configDir: string};
+
+async function backstack(t: {teardown(fn: () => Promise<void>): void}, ...args: string[]): Promise<Result> {
+	return backstackWith(t, {}, ...args);
+}
+
+async function backstackWith(t: {teardown(fn: () => Promise<void>): void}, extraEnv: Record<string, string>, ...args: string[]): Promise<Result> {
+	const home = await mkdtemp(path.join(os.tmpdir(), 'backstack-drill-cli-'));
+	t.teardown(async () => {
+		await rm(home, {recursive: true, force: true});
+	});
+	const configDir = path.join(home, 'config');
+	const env = Object.fromEntries([
+		['PATH', process.env['PATH'] ?? ''],
+		['HOME', home],
+		['BACKSTACK_CONFIG_DIR', configDir],
+		...Object.entries(extraEnv),
+	]);
+	return new Promise(resolve => {
+		execFile(process.execPath, [cli, ...args], {cwd: home, env, timeout: 120_000}, (error, stdout, stderr) => {
+			const code = error === null ? 0 : (typeof error.code === 'number' ? error.code : -1);
+			resolve({
+				code, stdout, stderr, configDir,
+			});
+		});
+	});
+}
+
+// Backups of the demo cloud's story seed: an encrypted one whose type and key are there, one whose type was deleted.
+const good = 'legal-archive-2026-q3';
+const typeGone = 'crm-db-final';
+
+test('drill without a backup, with both a backup and --newest-per-volume, or with a bad --max is a usage error (64)', async t => {
+	const cases: Array<[string[], RegExp]> = [
+		[['drill', '--demo', '--yes'], /Name the backups to drill/v],
+		[['drill', '--demo', good, '--newest-per-volume'], /not both/v],
+		[['drill', '--demo', good, '--max', '0'], /--max takes a whole number above 0, not "0"/v],
+		[['drill', '--demo', good, '--max', '1.5'], /--max takes a whole number above 0/v],
+		[['drill', '--demo', good, '--max-gib', 'lots'], /--max-gib takes a number above 0, not "lots"/v],
+		[['drill', '--demo', good, '--max-gb', '5'], /unknown flag --max-gb for 'drill'\. Did you mean --max-gib\?/v],
+		[['drill', '--demo', good, '--confirm', 'x'], /--confirm is not a flag of 'drill'/v],
+		[['drill', '--demo', good, '--format', 'csv'], /there is no CSV/v],
+	];
+	for (const [args, message] of cases) {
+		// eslint-disable-next-line no-await-in-loop
+		const result = await backstack(t, ...args);
+		t.is(result.code, 64, `${args.join(' ')}: ${result.stderr}`);
+		t.regex(result.stderr, message, args.join(' '));
+		t.false(existsSync(path.join(result.configDir, 'drills.jsonl')), 'nothing was drilled');
+	}
+});
+
+test('drill --help prints the drill usage and exits 0', async t => {
+	const result = await backstack(t, 'drill', '--help');
+	t.is(result.code, 0);
+	t.regex(result.stdout, /^Drill:\n {2}backstack drill \[BACKUP…\] \[--newest-per-volume\] \[--max N\] \[--max-gib G\]/v);
+});
+
+test('a dry run previews the temporary volume and its check, and records nothing; a backup whose type is gone would fail (exit 1)', async t => {
+	const dry = await backstack(t, 'drill', '--demo', good, '--dry-run');
+	t.is(dry.code, 0, dry.stderr);
+	t.regex(dry.stdout, /creates: temporary volume "backstack-drill-[\da-f]{8}-\d{8}T\d{6}Z", removed at the end even on failure or cancel/v);
+	t.regex(dry.stdout, /\[read\] Check that the restored volume is what a real restore needs \(type LUKS\)/v);
+	t.regex(dry.stdout, new RegExp(`^would drill backup ${good} `, 'mv'));
+	t.false(existsSync(path.join(dry.configDir, 'drills.jsonl')));
+	const failing = await backstack(t, 'drill', '--demo', typeGone, '--dry-run');
+	t.is(failing.code, 1, failing.stderr);
+	t.regex(failing.stdout, new RegExp(String.raw`^would FAIL backup ${typeGone} \(.+\): The volume type LUKS-2023 \(.+\) no longer exists`, 'mv'));
+	t.false(existsSync(path.join(failing.configDir, 'drills.jsonl')), 'a dry run records nothing, not even a failure');
+});
+
+test('without --yes nothing is done (exit 5); an unknown backup name fails (exit 1)', async t => {
+	const asked = await backstack(t, 'drill', '--demo', good);
+	t.is(asked.code, 5, asked.stderr);
+	t.regex(asked.stderr, /Nothing was done\. Run again with --yes/v);
+	const unknown = await backstack(t, 'drill', '--demo', 'no-such-backup', '--yes');
+	t.is(unknown.code, 1);
+	t.regex(unknown.stdout, /^FAILED {2}backup no-such-backup: no backup of this project has this name or ID$/mv);
+});
+
+test('--export-cli prints one bash script per drill, joined so that each removes its own volume', async t => {
+	const result = await backstack(t, 'drill', '--demo', good, 'shop-web-static-2d', '--export-cli');
+	t.is(result.code, 0, result.stderr);
+	t.true(result.stdout.startsWith('#!/usr/bin/env bash\n# 2 restore drills exported by backstack'));
+	t.is(result.stdout.match(/^trap cleanup EXIT$/gmv)?.length, 2);
+	t.is(result.stdout.match(/^bash <<'BACKSTACK_DRILL_\d' \|\| failed=1$/gmv)?.length, 2);
+	t.regex(result.stdout, /volume backup set --property "backstack_drill_at=\$\(date -u \+%Y-%m-%dT%H:%M:%SZ\)" --property backstack_drill_result=ok/v);
+	const syntax = await new Promise<number>(resolve => {
+		const child = execFile('bash', ['-n'], error => {
+			resolve(error === null ? 0 : 1);
+		});
+		child.stdin?.end(result.stdout);
+	});
+	t.is(syntax, 0, 'bash -n accepts the script');
+	t.false(existsSync(path.join(result.configDir, 'drills.jsonl')));
+});
+
+test('a drill with --yes --json passes, records ok on the backup and in the drill log; its temporary volume is removed', async t => {
+	const result = await backstack(t, 'drill', '--demo', good, '--yes', '--json');
+	t.is(result.code, 0, result.stderr);
+	const report = JSON.parse(result.stdout) as {version: number; drills: Array<Record<string, unknown>>};
+	t.is(report.version, 1);
+	t.is(report.drills.length, 1);
+	t.like(report.drills[0], {
+		backupName: good, result: 'ok', reason: 'available, 5 GiB, type LUKS, key present', recordedOnBackup: true,
+	});
+	t.regex(result.stderr, /cleanup: removed volume [\d\-a-f]+ \(backstack-drill-/v);
+	const log = readDrillLog(result.configDir);
+	t.is(log.length, 1);
+	t.like(log[0], {backupId: report.drills[0]!['backupId'] as string, result: 'ok', cloud: 'demo'});
+});
+
+test('a drill whose record on the backup is refused still passes, says so, and is in the drill log', async t => {
+	const context = await demoCloud(t);
+	const cinder = context.session.cinder!;
+	const volume = await cinder.createVolume({size: 1, name: 'src'});
+	await until(async () => cinder.getVolume(volume.id), found => found.status === 'available');
+	const {id} = await cinder.createBackup({volumeId: volume.id, name: 'nightly'});
+	await until(async () => cinder.getBackup(id), found => found.status === 'available');
+	context.cloud.setFaults([{
+		kind: 'error', service: 'volume', method: 'PUT', path: /\/backups\/[^\/]+$/v, status: 403, message: 'Policy doesn\'t allow backup:update_backup_metadata to be performed.',
+	}]);
+	const result = await backstackWith(t, {OS_CLIENT_CONFIG_FILE: context.cloudsYamlPath, OS_CLOUD: 'demo'}, 'drill', id, '--yes'); // eslint-disable-line @typescript-eslint/naming-convention
+	t.is(result.code, 0, `${result.stdout}\n${result.stderr}`);
+	t.regex(result.stdout, /^ok {6}backup nightly \(.+\) restored in \d+ s: available, 1 GiB, .* \[not recorded on the backup: .*update_backup_metadata.*; in the local log only\]$/mv);
+	const after = await cinder.getBackup(id);
+	t.is(after.metadata['backstack_drill_result'], undefined, 'the cloud refused the record');
+	t.like(readDrillLog(result.configDir)[0], {backupId: id, result: 'ok'});
+});
+
+test('a backup that is busy (being restored) is not drilled and not recorded: NOT RUN, exit 1', async t => {
+	const context = await demoCloud(t, {timeScale: 1});
+	const cinder = context.session.cinder!;
+	const volume = await cinder.createVolume({size: 1, name: 'src'});
+	await until(async () => cinder.getVolume(volume.id), found => found.status === 'available', 30_000);
+	const {id} = await cinder.createBackup({volumeId: volume.id, name: 'nightly'});
+	await until(async () => cinder.getBackup(id), found => found.status === 'available', 30_000);
+	await cinder.restoreBackup(id, {name: 'someone-elses-restore'});
+	const result = await backstackWith(t, {OS_CLIENT_CONFIG_FILE: context.cloudsYamlPath, OS_CLOUD: 'demo'}, 'drill', id, '--yes'); // eslint-disable-line @typescript-eslint/naming-convention
+	t.is(result.code, 1, `${result.stdout}\n${result.stderr}`);
+	t.regex(result.stdout, /^NOT RUN backup nightly \(.+\): .*restoring/mv);
+	t.deepEqual(readDrillLog(result.configDir), [], 'a drill that did not run proves nothing: no record');
+	const after = await cinder.getBackup(id);
+	t.is(after.metadata['backstack_drill_result'], undefined);
+});

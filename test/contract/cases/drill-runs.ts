@@ -1,0 +1,158 @@
+/*
+Contracts: restore drills run by `backstack drill` on real backups.
+*/
+import {mkdtemp} from 'node:fs/promises';
+import path from 'node:path';
+import type {ExecutionContext} from 'ava';
+import {backupMetaDrillResult, drillFromMetadata} from '../../../source/core/drills.js';
+import {backupMetaSourceTypeId, backupMetaSourceTypeName} from '../../../source/core/model.js';
+import {drillVolumePrefix} from '../../../source/core/plans/drill.js';
+import {readDrillLog} from '../../../source/store/drill-log.js';
+import {
+	type Context,
+	cliRunner,
+	readOnlyJournal,
+	namedLeftovers,
+	removeNamed,
+	services,
+	poll,
+	waitBackup,
+	waitVolumeGone,
+	makeEncryptedType,
+	makeVolume,
+	makeBackup,
+	type Contract,
+} from '../kit.js';
+
+export function registerDrillRuns(contract: Contract): void {
+	/*
+	Restore drills (issue 12): `backstack drill` as a user runs it, through dist/cli.js as the member. Each drill
+	restores into a temporary volume named backstack-drill-<first 8 of the backup ID>-<time>, which must be gone after.
+	*/
+	const drillLeftovers = async (c: Context, backupId: string) => namedLeftovers(c.member, `${drillVolumePrefix}${backupId.slice(0, 8)}`);
+	// Names here are bs-contract-<hex>-<label>: nothing in them a regular expression would read as syntax.
+	const drillScene = async (t: ExecutionContext, c: Context, label: string) => {
+		const type = await makeEncryptedType(t, c, label);
+		const {cinder} = services(c.member);
+		const prefix = `bs-contract-${c.run}-${label}`;
+		const source = await makeVolume(t, c, cinder, {size: 1, name: `${prefix}-src`, volumeType: type.name});
+		const backup = await makeBackup(t, c, cinder, {
+			volumeId: source.id, name: `${prefix}-backup`, metadata: {[backupMetaSourceTypeName]: type.name, [backupMetaSourceTypeId]: type.id, kept: 'yes'},
+		});
+		t.teardown(async () => removeNamed(c, c.member, `${drillVolumePrefix}${backup.id.slice(0, 8)}`));
+		const configDir = await mkdtemp(path.join(c.scratch, `${label}-config-`));
+		return {
+			type, source, backup, configDir, cli: cliRunner(c, configDir),
+		};
+	};
+
+	contract('drill: an encrypted non-default-type backup whose source volume is gone passes via its recorded type; metadata and drill log say ok; no temporary volume left', async (t, c) => {
+		const {cinder} = services(c.member);
+		const {
+			type, source, backup, configDir, cli,
+		} = await drillScene(t, c, 'drill-ok');
+		t.truthy(backup.encryptionKeyId, 'the backup is encrypted');
+		await cinder.deleteVolume(source.id);
+		await waitVolumeGone(c, cinder, source.id);
+		const dry = await cli.run(['drill', backup.id, '--dry-run']);
+		t.is(dry.code, 0, `${dry.stdout}\n${dry.stderr}`);
+		t.regex(dry.stdout, new RegExp(`of type ${type.name} from the backup`, 'v'));
+		t.deepEqual(await drillLeftovers(c, backup.id), [], 'a dry run creates nothing');
+		const started = Date.now();
+		const drilled = await cli.run(['drill', backup.id, '--yes']);
+		t.log(drilled.stdout.trim());
+		t.is(drilled.code, 0, `${drilled.stdout}\n${drilled.stderr}`);
+		const line = `ok      backup ${backup.name} (${backup.id}) restored in `;
+		const ok = drilled.stdout.split('\n').find(text => text.startsWith(line)) ?? '';
+		t.regex(ok.slice(line.length), new RegExp(String.raw`^\d+ s: available, 1 GiB, type ${type.name}, key present$`, 'v'), drilled.stdout);
+		t.deepEqual(await drillLeftovers(c, backup.id), [], 'the temporary volume is gone');
+		const after = await cinder.getBackup(backup.id);
+		const recorded = drillFromMetadata(after);
+		t.is(recorded?.result, 'ok', JSON.stringify(after.metadata));
+		t.true(Date.parse(recorded?.at ?? '') >= started - 1000, `at ${recorded?.at ?? ''}`);
+		t.is(after.metadata['kept'], 'yes', 'the backup\'s other metadata is kept');
+		t.is(after.metadata[backupMetaSourceTypeId], type.id);
+		const log = readDrillLog(configDir);
+		t.is(log.length, 1);
+		t.like(log[0], {backupId: backup.id, result: 'ok', reason: `available, 1 GiB, type ${type.name}, key present`});
+		const journal = await cli.run(['journal']);
+		t.is(journal.stdout, 'No unfinished plans.\n');
+	});
+
+	contract('drill: a backup whose key was deleted fails with the reason, creates nothing, and is recorded as failed', async (t, c) => {
+		const {cinder, barbican} = services(c.member);
+		const {backup, configDir, cli} = await drillScene(t, c, 'drill-nokey');
+		t.truthy(backup.encryptionKeyId);
+		await barbican.deleteSecret(backup.encryptionKeyId ?? '');
+		const drilled = await cli.run(['drill', backup.name, '--yes', '--json']);
+		t.is(drilled.code, 1, `${drilled.stdout}\n${drilled.stderr}`);
+		const report = JSON.parse(drilled.stdout) as {drills: Array<{backupId: string; result: string; reason: string; recordedOnBackup: boolean}>};
+		t.is(report.drills.length, 1);
+		t.like(report.drills[0], {backupId: backup.id, result: 'failed', recordedOnBackup: true});
+		t.regex(report.drills[0]?.reason ?? '', /key .+ is gone/v);
+		t.deepEqual(await drillLeftovers(c, backup.id), [], 'nothing was created');
+		const after = await cinder.getBackup(backup.id);
+		t.is(after.metadata[backupMetaDrillResult], 'failed');
+		t.regex(drillFromMetadata(after)?.reason ?? '', /key .+ is gone/v);
+		t.like(readDrillLog(configDir)[0], {backupId: backup.id, result: 'failed'});
+		const plain = await cli.run(['drill', backup.id, '--yes']);
+		t.log(plain.stdout.trim());
+		t.is(plain.code, 1);
+		const failed = `FAILED  backup ${backup.name} (${backup.id}): `;
+		t.regex(plain.stdout.split('\n').find(text => text.startsWith(failed))?.slice(failed.length) ?? '', /key .+ is gone/v, plain.stdout);
+	});
+
+	contract('drill: a restore that ends error_restoring (the backup\'s recorded type is another encrypted type) fails, removes its volume, and is recorded as failed', async (t, c) => {
+		const {cinder} = services(c.member);
+		const {backup, configDir, cli} = await drillScene(t, c, 'drill-wrong');
+		const other = await makeEncryptedType(t, c, 'drill-other');
+		// What a hand-edited (or wrongly migrated) record would say: the guided restore believes it and Cinder refuses.
+		await cinder.updateBackupMetadata(backup.id, {...backup.metadata, [backupMetaSourceTypeName]: other.name, [backupMetaSourceTypeId]: other.id});
+		const drilled = await cli.run(['drill', backup.id, '--yes']);
+		t.log(drilled.stdout.trim());
+		t.is(drilled.code, 1, `${drilled.stdout}\n${drilled.stderr}`);
+		const failed = `FAILED  backup ${backup.name} (${backup.id}): `;
+		t.regex(drilled.stdout.split('\n').find(text => text.startsWith(failed))?.slice(failed.length) ?? '', /ended error_restoring\. Cinder says: restore backup/v, drilled.stdout);
+		t.regex(drilled.stderr, /cleanup: removed volume /v, 'the executor removed the temporary volume');
+		t.deepEqual(await drillLeftovers(c, backup.id), [], 'no temporary volume is left');
+		const after = await waitBackup(c, cinder, backup.id, ['available']);
+		t.is(after.metadata[backupMetaDrillResult], 'failed');
+		t.regex(drillFromMetadata(after)?.reason ?? '', /error_restoring/v);
+		t.like(readDrillLog(configDir)[0], {backupId: backup.id, result: 'failed'});
+	});
+
+	contract('drill killed by SIGKILL mid-restore: backstack journal names the temporary volume; journal cleanup removes it', async (t, c) => {
+		const {cinder} = services(c.member);
+		const {backup, configDir, cli} = await drillScene(t, c, 'drill-kill');
+		const journal = path.join(configDir, 'journal');
+		const child = cli.start(['drill', backup.id, '--yes']);
+		t.teardown(() => {
+			child.kill('SIGKILL');
+		});
+		const record = await poll(c, 'the journal records the temporary volume', async () => {
+			if (child.exitCode !== null) {
+				throw new Error(`backstack ended (${child.exitCode}) before it could be killed: ${child.output()}`);
+			}
+
+			return readOnlyJournal(journal);
+		}, found => found?.created.some(resource => resource.kind === 'volume') === true);
+		const killed = new Promise(resolve => {
+			child.once('exit', resolve);
+		});
+		child.kill('SIGKILL');
+		await killed;
+		const planId = record?.plan.id ?? '';
+		const volume = record?.created.find(resource => resource.kind === 'volume');
+		t.truthy(volume);
+		t.true(volume?.temporary, 'journalled as a temporary');
+		t.true(volume?.name?.startsWith(`${drillVolumePrefix}${backup.id.slice(0, 8)}-`), volume?.name);
+		const listed = await cli.run(['journal']);
+		t.true(listed.stdout.includes(`created: volume ${volume?.id ?? ''} (${volume?.name ?? ''}) [temporary]`), listed.stdout);
+		const cleaned = await cli.run(['journal', 'cleanup', planId, '--yes']);
+		t.is(cleaned.code, 0, `${cleaned.stdout}\n${cleaned.stderr}`);
+		await poll(c, `volume ${volume?.id ?? ''} gone`, async () => cinder.findVolume(volume?.id ?? ''), found => found === undefined);
+		t.deepEqual(await drillLeftovers(c, backup.id), []);
+		const after = await cli.run(['journal']);
+		t.is(after.stdout, 'No unfinished plans.\n');
+	});
+}
