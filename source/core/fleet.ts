@@ -183,45 +183,61 @@ type BarbicanReading = {
 
 type BarbicanContext = {
 	session: CloudSession;
-	/**
-	Projects the token may be scoped to (`GET /v3/auth/projects`).
-	*/
-	scopable: Set<string>;
 	reader: ListReader;
 	listOptions: ListOptions;
 	concurrency: number;
 	signal: AbortSignal | undefined;
 };
 
+type ScopedListing = {
+	/**
+	The session scoped to the project, while its referenced keys may still need asking for; closed by `readFleet`.
+	*/
+	session?: CloudSession;
+	listed: ListOutcome<Secret>;
+};
+
 /**
-A project the admin has a role in: a session scoped there (Barbican only) lists its secrets and looks up the rest.
+A project the admin has a role in: a session scoped there (Barbican only) lists its secrets. Runs while the cloud-wide
+lists are read, since it needs nothing from them.
 */
-async function readScopedSecrets(context: BarbicanContext, project: Project, share: ProjectShare): Promise<BarbicanReading> {
+async function listScopedSecrets(context: BarbicanContext, project: Project): Promise<ScopedListing> {
 	const {session, signal} = context;
 	let scoped: CloudSession | undefined;
 	try {
-		const isCurrent = project.id === session.identity.token().projectId;
-		scoped = isCurrent ? session : await session.switchProject(project.id, {services: ['barbican'], ...(signal !== undefined && {signal})});
+		scoped = project.id === session.identity.token().projectId
+			? session
+			: await session.switchProject(project.id, {services: ['barbican'], ...(signal !== undefined && {signal})});
 		const {barbican} = scoped;
 		const reader: ListReader = {...context.reader, onProgress: undefined};
 		const listed = await collect<Secret>(reader, 'secrets', barbican && (() => barbican.listSecrets(context.listOptions)));
-		if (barbican === undefined || listed.state.state !== 'ok') {
-			return {state: listed.state, lookups: {}};
+		return {session: scoped, listed};
+	} catch (error) {
+		if (scoped && scoped !== session) {
+			scoped.close();
 		}
 
-		const lookups = await lookUpUnlistedSecrets(barbican, listed.items, [...share.volumes, ...share.backups, ...share.images], {concurrency: 4, signal});
-		return {state: {state: 'ok'}, secrets: listed.items, lookups};
-	} catch (error) {
 		if (isAbort(error, signal)) {
 			throw error;
 		}
 
-		return {state: sourceStateOf(error, 'secrets'), lookups: {}};
-	} finally {
-		if (scoped && scoped !== session) {
-			scoped.close();
-		}
+		return {listed: {items: [], state: sourceStateOf(error, 'secrets')}};
 	}
+}
+
+/**
+Then, the project's share known: the keys its resources refer to that the list lacks are asked for by ID, as the
+per-project path does.
+*/
+async function finishScopedSecrets(context: BarbicanContext, listing: ScopedListing, share: ProjectShare): Promise<BarbicanReading> {
+	const barbican = listing.session?.barbican;
+	if (barbican === undefined || listing.listed.state.state !== 'ok') {
+		return {state: listing.listed.state, lookups: {}};
+	}
+
+	const secrets = [...listing.listed.items];
+	const lookups = await lookUpUnlistedSecrets(barbican, secrets, [...share.volumes, ...share.backups, ...share.images], {concurrency: 4, signal: context.signal});
+	return {state: {state: 'ok'}, secrets, lookups};
 }
 
 /**
@@ -249,13 +265,15 @@ type ReadContext = {
 	session: CloudSession;
 	lists: CloudLists;
 	barbican: BarbicanContext;
+	listings: Map<string, ScopedListing>;
 	readAt: () => string;
 };
 
 async function inventoryOf(context: ReadContext, project: Project, share: ProjectShare): Promise<Inventory> {
 	const {session, lists} = context;
-	const reading = context.barbican.scopable.has(project.id) && project.enabled
-		? await readScopedSecrets(context.barbican, project, share)
+	const listing = context.listings.get(project.id);
+	const reading = listing
+		? await finishScopedSecrets(context.barbican, listing, share)
 		: await readUnscopedSecrets(context.barbican, project, share);
 	const listStates: Record<InventoryList, SourceState> = {
 		volumes: lists.volumes.state,
@@ -335,30 +353,43 @@ export async function readFleet(session: CloudSession, options: FleetOptions = {
 		return undefined;
 	}
 
-	const lists = await readCloudLists(session, reader, listOptions, callOptions);
-	if (unsplittable(lists) !== undefined) {
-		return undefined;
-	}
-
-	if (session.cinder && lists.volumes.state.state === 'ok') {
-		await fillVolumeKeys(session.cinder, lists.volumes.items, options.concurrency ?? 8, signal);
-	}
-
-	const shares = split(lists);
-	const publicImages = lists.images.items.filter(image => image.visibility === 'public');
-	const context: ReadContext = {
-		session,
-		lists,
-		barbican: {
-			session, scopable: new Set(scopable.map(project => project.id)), reader, listOptions, concurrency: options.barbicanConcurrency ?? 16, signal,
-		},
-		readAt: () => new Date().toISOString(),
+	const barbican: BarbicanContext = {
+		session, reader, listOptions, concurrency: options.barbicanConcurrency ?? 16, signal,
 	};
-	return mapLimited(projectsToReport(projects, shares), context.barbican.concurrency, async project => {
-		options.onProject?.({project, done: false});
-		const share = shares.get(project.id) ?? {...emptyShare(), images: publicImages};
-		const inventory = await inventoryOf(context, project, share);
-		options.onProject?.({project, done: true});
-		return {project, inventory};
-	});
+	const scopableIds = new Set(scopable.map(project => project.id));
+	const listings = new Map<string, ScopedListing>();
+	try {
+		const [lists] = await Promise.all([
+			readCloudLists(session, reader, listOptions, callOptions),
+			mapLimited(projects.filter(project => project.enabled && scopableIds.has(project.id)), barbican.concurrency, async project => {
+				listings.set(project.id, await listScopedSecrets(barbican, project));
+			}),
+		]);
+		if (unsplittable(lists) !== undefined) {
+			return undefined;
+		}
+
+		if (session.cinder && lists.volumes.state.state === 'ok') {
+			await fillVolumeKeys(session.cinder, lists.volumes.items, options.concurrency ?? 8, signal);
+		}
+
+		const shares = split(lists);
+		const publicImages = lists.images.items.filter(image => image.visibility === 'public');
+		const context: ReadContext = {
+			session, lists, barbican, listings, readAt: () => new Date().toISOString(),
+		};
+		return await mapLimited(projectsToReport(projects, shares), barbican.concurrency, async project => {
+			options.onProject?.({project, done: false});
+			const share = shares.get(project.id) ?? {...emptyShare(), images: publicImages};
+			const inventory = await inventoryOf(context, project, share);
+			options.onProject?.({project, done: true});
+			return {project, inventory};
+		});
+	} finally {
+		for (const listing of listings.values()) {
+			if (listing.session && listing.session !== session) {
+				listing.session.close();
+			}
+		}
+	}
 }
