@@ -19,8 +19,8 @@ project-scoped. What the real Zed cloud answered (test/real-cloud, 2026-12-06; t
   answers the admin 403 "Secret retrieval attempt not allowed - please review your user/project privileges" (404 only
   when no such secret exists). So: in a project where the admin has a role, a session scoped there lists its secrets
   (the per-project path, Barbican only). Elsewhere each referenced key is still asked by ID with the admin's token (a
-  cloud whose policy allows it answers), and a 403 makes the key `key.unknown` with that reason, and the project's
-  Barbican source `forbidden`.
+  cloud whose policy allows it answers): a 404 still proves a key gone (`key.missing`), a 403 makes it `key.unknown`
+  with that reason, and the project's Barbican source is `forbidden` (its orphans cannot be known).
 */
 import type {CallOptions, CloudSession, ListOptions} from '../openstack/api.js';
 import type {
