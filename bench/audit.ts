@@ -70,7 +70,7 @@ const cliCommands: string[][] = [
 	['secret', 'list', '--limit', '100'],
 ];
 
-type CloudChild = {
+export type CloudChild = {
 	cloudsFile: string;
 	requestCount(): Promise<number>;
 	close(): Promise<void>;
@@ -103,7 +103,7 @@ async function serveCloud(): Promise<void> {
 	await rm(directory, {recursive: true, force: true});
 }
 
-async function startCloudChild(scale: ScaleSpec, latencyMs: number): Promise<CloudChild> {
+export async function startCloudChild(scale: ScaleSpec, latencyMs: number): Promise<CloudChild> {
 	const child: ChildProcess = spawn(process.execPath, [...process.execArgv.filter(argument => !argument.startsWith('--expose-gc')), fileURLToPath(import.meta.url)], {
 		env: {
 			...process.env, [roleVariable]: 'cloud', [scaleVariable]: JSON.stringify(scale), [latencyVariable]: String(latencyMs),
@@ -144,7 +144,7 @@ async function startCloudChild(scale: ScaleSpec, latencyMs: number): Promise<Clo
 	};
 }
 
-type ProgramRun = {
+export type ProgramRun = {
 	milliseconds: number;
 	peakRssKb: number;
 	exitCode: number | undefined;
@@ -167,16 +167,16 @@ function highWaterKb(pid: number): number {
 /**
 Runs the built program as a user would (its own process, its own Node start-up) and measures it from outside.
 */
-async function runProgram(cloudsFile: string, home: string): Promise<ProgramRun> {
+export async function runProgram(cloudsFile: string, home: string, run: {cloud?: string; arguments?: string[]} = {}): Promise<ProgramRun> {
 	// As installed: the `backstack` command is dist/cli.js run through its #! line (with its V8 options), not `node dist/cli.js`.
-	const command = [builtCli, 'audit', '--format', 'json', '--fail-on', 'never'];
+	const command = [builtCli, ...(run.arguments ?? ['audit', '--format', 'json', '--fail-on', 'never'])];
 	const hasGnuTime = existsSync(gnuTime);
 	// GNU time writes the peak RSS (KiB) as the last line of stderr, after the program's own stderr.
 	const [file, ...arguments_] = hasGnuTime ? [gnuTime, '-f', '%M', ...command] : command;
 	const started = performance.now();
 	const child = spawn(file!, arguments_, {
 		env: {
-			...process.env, OS_CLIENT_CONFIG_FILE: cloudsFile, OS_CLOUD: 'demo', HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache'), // eslint-disable-line @typescript-eslint/naming-convention
+			...process.env, OS_CLIENT_CONFIG_FILE: cloudsFile, OS_CLOUD: run.cloud ?? 'demo', HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache'), // eslint-disable-line @typescript-eslint/naming-convention
 		},
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});

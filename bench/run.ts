@@ -48,11 +48,17 @@ const suites: Array<[string, () => Promise<BenchResult>]> = [
 		const {benchTui} = await import('./tui.js');
 		return benchTui();
 	}],
+	['fleet', async () => {
+		const {benchFleet} = await import('./fleet.js');
+		return benchFleet();
+	}],
 ];
+// Run only when named (`npm run bench -- fleet`): minutes, not seconds.
+const optIn = new Set(['fleet']);
 
 let isAllMet = true;
 for (const [name, run] of suites) {
-	if (only.size > 0 && !only.has(name)) {
+	if (only.size > 0 ? !only.has(name) : optIn.has(name)) {
 		continue;
 	}
 

@@ -41,7 +41,7 @@ const cli = meow(`
 	  --version, --help
 
 	Audit options
-	  --all-projects         Every project you can reach (a project you cannot read is reported, not fatal)
+	  --all-projects         Every project you can reach, as admin the whole cloud (one you cannot read is reported)
 	  --format FORMAT        table (default), json or csv
 	  --fail-on LEVEL        Exit 1 when a finding is at least: critical (default), warning, or never
 

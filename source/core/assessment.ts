@@ -691,6 +691,15 @@ const keyMissingActions: Partial<Record<ResourceRef['kind'], string>> = {
 };
 
 /**
+Why a key lookup was refused: with the Barbican source's reason when the project's secrets could not be listed (an
+admin's fleet audit of a project it has no role in, `core/fleet.ts`).
+*/
+function refusalOf(inventory: Inventory): string {
+	const source = inventory.sources.barbican;
+	return source.state === 'ok' ? 'Barbican refused the lookup' : `Barbican refused the lookup (${source.reason})`;
+}
+
+/**
 Findings about the key of an encrypted resource.
 */
 function assessKey({inventory, index, emit}: RuleContext, ref: ResourceRef, keyId: string | undefined, consequence: string): void {
@@ -706,7 +715,7 @@ function assessKey({inventory, index, emit}: RuleContext, ref: ResourceRef, keyI
 	} else if (state === 'unknown') {
 		const why = keyId === undefined
 			? 'Cinder did not show the key ID (needs volume API 3.64)'
-			: (index.secretIds === undefined ? 'Barbican could not be read' : 'Barbican refused the lookup');
+			: (index.secretIds === undefined ? 'Barbican could not be read' : refusalOf(inventory));
 		emit({
 			code: 'key.unknown',
 			resource: ref,

@@ -49,6 +49,7 @@ import {
 	whyBackupUnusable,
 } from './assessment.js';
 import type {DrillRecord, DrillResult} from './drills.js';
+import {canReadFleet, readFleet} from './fleet.js';
 import {readAllProjects, readInventory} from './inventory.js';
 import type {
 	Finding,
@@ -117,9 +118,14 @@ export type AuditProgress = InventoryProgress & {project: string};
 
 export type AuditOptions = {
 	/**
-	Every project of `GET /v3/auth/projects`, each in its own session.
+	Every project. With an admin token: every project of the cloud, from one list per kind (`core/fleet.ts`); otherwise
+	every project of `GET /v3/auth/projects`, each in its own session.
 	*/
 	allProjects?: boolean;
+	/**
+	With `allProjects`: read project by project even with an admin token (the path a non-admin takes).
+	*/
+	perProject?: boolean;
 	/**
 	One project by ID or name (default: the session's).
 	*/
@@ -268,7 +274,7 @@ export function buildAuditReport(
 async function readRequested(session: CloudSession, options: AuditOptions): Promise<ProjectInventory[]> {
 	const {signal} = options;
 	if (options.allProjects === true) {
-		return readAllProjects(session, {
+		const allOptions = {
 			keepRaw: false,
 			...(signal !== undefined && {signal}),
 			...(options.onProgress !== undefined && {
@@ -276,7 +282,9 @@ async function readRequested(session: CloudSession, options: AuditOptions): Prom
 					options.onProgress?.({...event, project: project.name});
 				},
 			}),
-		});
+		};
+		const fleet = options.perProject !== true && canReadFleet(session) ? await readFleet(session, allOptions) : undefined;
+		return fleet ?? readAllProjects(session, allOptions);
 	}
 
 	const token = session.identity.token();

@@ -93,7 +93,7 @@ export function httpStatusOf(error: unknown): number | undefined {
 	return undefined;
 }
 
-function messageOf(error: unknown): string {
+export function messageOf(error: unknown): string {
 	return error instanceof Error ? error.message : String(error);
 }
 
@@ -107,7 +107,7 @@ export function sourceStateOf(error: unknown, what: string): SourceState {
 	return {state: (status === undefined ? undefined : states[status]) ?? 'error', reason};
 }
 
-function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
+export function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
 	return signal?.aborted === true || (error instanceof Error && error.name === 'AbortError');
 }
 
@@ -130,7 +130,7 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, work:
 	return results;
 }
 
-type ListOutcome<T> = {items: T[]; state: SourceState};
+export type ListOutcome<T> = {items: T[]; state: SourceState};
 
 function projectOf(session: CloudSession): Project {
 	const token = session.identity.token();
@@ -145,7 +145,7 @@ function projectOf(session: CloudSession): Project {
 /**
 Combines the states of one service's lists: the first failure wins (forbidden before missing before error).
 */
-function combineStates(states: SourceState[]): SourceState {
+export function combineStates(states: SourceState[]): SourceState {
 	const failed = states.filter((state): state is Exclude<SourceState, {state: 'ok'}> => state.state !== 'ok');
 	const order: Array<SourceState['state']> = ['forbidden', 'missing', 'error'];
 	failed.sort((a, b) => order.indexOf(a.state) - order.indexOf(b.state));
@@ -157,7 +157,7 @@ function combineStates(states: SourceState[]): SourceState {
 Encrypted volumes whose key ID Cinder did not show (microversion < 3.64): `/volumes/{id}/encryption` tells a reader.
 A volume whose lookup fails keeps an unknown key; the assessment says so.
 */
-async function fillVolumeKeys(cinder: CinderApi, volumes: Volume[], concurrency: number, signal: AbortSignal | undefined): Promise<void> {
+export async function fillVolumeKeys(cinder: CinderApi, volumes: Volume[], concurrency: number, signal: AbortSignal | undefined): Promise<void> {
 	const unknownKeys = volumes.filter(volume => volume.encrypted && volume.encryptionKeyId === undefined);
 	await mapLimited(unknownKeys, concurrency, async volume => {
 		try {
@@ -177,7 +177,7 @@ async function fillVolumeKeys(cinder: CinderApi, volumes: Volume[], concurrency:
 Secrets referenced by a volume, backup or image but absent from the list (a list limited by ACLs, or really gone): asks
 for each by ID, adds those found to `secrets`, and says what each lookup answered.
 */
-async function lookUpUnlistedSecrets(
+export async function lookUpUnlistedSecrets(
 	barbican: BarbicanApi,
 	secrets: Secret[],
 	users: ReadonlyArray<{encryptionKeyId?: string; cinderEncryptionKeyId?: string}>,
@@ -213,7 +213,7 @@ async function lookUpUnlistedSecrets(
 	return lookups;
 }
 
-type ListReader = {
+export type ListReader = {
 	signal: AbortSignal | undefined;
 	keepRaw: boolean;
 	onProgress: InventoryOptions['onProgress'];
@@ -236,7 +236,7 @@ function withoutRaw<T>(item: T): T {
 	return item;
 }
 
-async function collect<T>(reader: ListReader, list: InventoryList, read: (() => AsyncIterable<T>) | undefined): Promise<ListOutcome<T>> {
+export async function collect<T>(reader: ListReader, list: InventoryList, read: (() => AsyncIterable<T>) | undefined): Promise<ListOutcome<T>> {
 	const service = listServices[list];
 	const report = (count: number, isDone: boolean) => {
 		reader.onProgress?.({
@@ -270,7 +270,7 @@ async function collect<T>(reader: ListReader, list: InventoryList, read: (() => 
 	return {items, state: {state: 'ok'}};
 }
 
-async function * yieldAll<T>(items: Promise<T[]>): AsyncIterable<T> {
+export async function * yieldAll<T>(items: Promise<T[]>): AsyncIterable<T> {
 	yield * await items;
 }
 

@@ -166,9 +166,12 @@ export function createNova(state: DemoState): ServiceModule {
 		return view;
 	};
 
+	// Nova's is_all_tenants: oslo's bool_from_string of the value.
+	const isAllTenantsAsked = (call: Call): boolean => ['1', 't', 'true', 'on', 'y', 'yes'].includes((call.context.query.get('all_tenants') ?? '').toLowerCase());
+
 	const serverList = (call: Call): ServerRecord[] => {
 		const {query} = call.context;
-		const isAll = call.auth.isAdmin && ['1', 'true', 'True'].includes(query.get('all_tenants') ?? '');
+		const isAll = call.auth.isAdmin && isAllTenantsAsked(call);
 		const name = query.get('name');
 		const status = query.get('status');
 		let pattern: RegExp | undefined;
@@ -187,6 +190,11 @@ export function createNova(state: DemoState): ServiceModule {
 
 	const listServers = (call: Call, isDetail: boolean): Reply => {
 		const path = isDetail ? 'servers/detail' : 'servers';
+		// As on the real cloud: a non-admin asking every project's servers is refused, not answered with its own.
+		if (isAllTenantsAsked(call) && !call.auth.isAdmin) {
+			throw new HttpError(403, `Policy doesn't allow os_compute_api:servers:${isDetail ? 'detail' : 'index'}:get_all_tenants to be performed.`);
+		}
+
 		const {page, next} = markerPage(serverList(call), call.context.query, `${call.base}/${path}`, {maxLimit: 1000, notFound: marker => `marker [${marker}] not found`});
 		const json: Record<string, unknown> = {
 			servers: page.map(server => (isDetail ? serverView(call, server) : {id: server.id, name: server.name, links: (serverView(call, server)['links'])})),

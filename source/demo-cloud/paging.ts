@@ -86,7 +86,7 @@ Sort orders already computed, by sort keys and the identity of the item set. Onl
 (created_at, id) are kept, so a cached order stays right for as long as the same items are listed: a big list read page by
 page is sorted once, not once per page (the real services answer from an index).
 */
-const sortedOrders = new Map<string, string[]>();
+const sortedOrders = new Map<string, {sorted: Sortable[]; members: Set<Sortable>}>();
 const immutableSortKeys = new Set(['created_at', 'id']);
 
 function fingerprint(items: readonly Sortable[]): string {
@@ -104,10 +104,10 @@ export function sortItems<T extends Sortable>(items: T[], keys: SortKey[]): T[] 
 	}
 
 	const cacheKey = `${keys.map(key => `${key.key}:${key.direction}`).join(',')}|${fingerprint(items)}`;
-	const order = sortedOrders.get(cacheKey);
-	if (order !== undefined) {
-		const byId = new Map(items.map(item => [item.id, item]));
-		return order.map(id => byId.get(id)!);
+	const cached = sortedOrders.get(cacheKey);
+	// The same records (not only the same IDs): the cached order is handed out as it is, without re-mapping the set.
+	if (cached !== undefined && items.every(item => cached.members.has(item))) {
+		return cached.sorted as T[];
 	}
 
 	const sorted = sortUncached(items, keys);
@@ -115,7 +115,7 @@ export function sortItems<T extends Sortable>(items: T[], keys: SortKey[]): T[] 
 		sortedOrders.delete(sortedOrders.keys().next().value!);
 	}
 
-	sortedOrders.set(cacheKey, sorted.map(item => item.id));
+	sortedOrders.set(cacheKey, {sorted, members: new Set(sorted)});
 	return sorted;
 }
 

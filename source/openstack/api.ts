@@ -55,6 +55,10 @@ export type IdentityApi = {
 	`GET /v3/auth/projects`.
 	*/
 	listProjects(options?: CallOptions): Promise<Project[]>;
+	/**
+	`GET /v3/projects`: every project of the cloud, for an admin (403 for others).
+	*/
+	listAllProjects?(options?: CallOptions): Promise<Project[]>;
 };
 
 export type CreateVolumeRequest = {
@@ -244,6 +248,13 @@ export type BarbicanApi = {
 	deleteSecret(id: string, options?: CallOptions): Promise<void>;
 };
 
+export type SwitchOptions = CallOptions & {
+	/**
+	Only these services (default: all). A service left out is `missing` in the new session.
+	*/
+	services?: readonly ServiceName[];
+};
+
 export type ServiceStatus =
 	| {state: 'ok'; endpoint: string; microversion?: Microversion}
 	| {state: 'missing'; reason: string}
@@ -267,7 +278,7 @@ export type CloudSession = {
 	/**
 	A new session scoped to another of the user's projects, without asking for the password again.
 	*/
-	switchProject(projectId: string, options?: CallOptions): Promise<CloudSession>;
+	switchProject(projectId: string, options?: SwitchOptions): Promise<CloudSession>;
 	close(): void;
 	/**
 	True when TLS certificates are not verified (`verify: false` / `insecure`): report it loudly.

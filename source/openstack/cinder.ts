@@ -135,6 +135,7 @@ export function toSnapshot(raw: Json): Snapshot {
 	setIf(snapshot, 'description', nonEmpty(raw['description']));
 	setIf(snapshot, 'updatedAt', utc(raw['updated_at']));
 	setIf(snapshot, 'progress', nonEmpty(raw['os-extended-snapshot-attributes:progress']));
+	setIf(snapshot, 'projectId', nonEmpty(raw['os-extended-snapshot-attributes:project_id']));
 	return snapshot;
 }
 

@@ -298,8 +298,19 @@ function toProject(value: unknown): Project | undefined {
 }
 
 export async function listUserProjects(http: HttpClient, identityUrl: string, signal?: AbortSignal): Promise<Project[]> {
+	return listProjectsAt(http, `${identityUrl}/auth/projects`, identityUrl, signal);
+}
+
+/**
+`GET /v3/projects`: every project of the cloud (Keystone's `identity:list_projects`, admin only by default: 403 otherwise).
+*/
+export async function listCloudProjects(http: HttpClient, identityUrl: string, signal?: AbortSignal): Promise<Project[]> {
+	return listProjectsAt(http, `${identityUrl}/projects`, identityUrl, signal);
+}
+
+async function listProjectsAt(http: HttpClient, first: string, identityUrl: string, signal?: AbortSignal): Promise<Project[]> {
 	const projects: Project[] = [];
-	let url: string | undefined = `${identityUrl}/auth/projects`;
+	let url: string | undefined = first;
 	const seen = new Set<string>();
 	while (url !== undefined && !seen.has(url)) {
 		seen.add(url);

@@ -51,6 +51,7 @@ export function toServer(raw: Json): Server {
 	set('flavorId', nonEmpty(flavor?.['id']) ?? nonEmpty(flavor?.['original_name']));
 	set('availabilityZone', nonEmpty(raw['OS-EXT-AZ:availability_zone']));
 	set('updatedAt', utc(raw['updated']));
+	set('projectId', nonEmpty(raw['tenant_id']));
 	return server;
 }
 

@@ -6,6 +6,7 @@ import type {
 	CloudSession,
 	IdentityApi,
 	ServiceStatus,
+	SwitchOptions,
 } from './api.js';
 import {createBarbican} from './barbican.js';
 import {createCinder} from './cinder.js';
@@ -24,6 +25,7 @@ import {HttpClient, type DebugSink, type FetchFunction} from './http.js';
 import {
 	createAuthenticator,
 	describeMissingProject,
+	listCloudProjects,
 	listUserProjects,
 	TokenManager,
 	type Authenticator,
@@ -83,6 +85,11 @@ type Built = {
 	tokens: TokenManager;
 	options: SessionOptions;
 	closer: AbortController;
+	/**
+	Discovery answers by service and catalog URL, shared by a session and the sessions it switches to (a fleet audit
+	opens one per project: Glance's, Nova's and Barbican's URLs are the same in each; Cinder's carries the project).
+	*/
+	discoveries: Map<string, Promise<Discovered | undefined>>;
 };
 
 async function discover(built: Built, service: ServiceName, url: string | undefined, signal?: AbortSignal): Promise<Discovered | undefined> {
@@ -90,6 +97,28 @@ async function discover(built: Built, service: ServiceName, url: string | undefi
 		return undefined;
 	}
 
+	const key = `${service} ${url} ${service === 'cinder' ? built.tokens.current.info.projectId : ''}`;
+	const known = built.discoveries.get(key);
+	if (known) {
+		return known;
+	}
+
+	const asked = discoverAt(built, service, url, signal);
+	built.discoveries.set(key, asked);
+	try {
+		const result = await asked;
+		if (result?.warning !== undefined) {
+			built.discoveries.delete(key);
+		}
+
+		return result;
+	} catch (error) {
+		built.discoveries.delete(key);
+		throw error;
+	}
+}
+
+async function discoverAt(built: Built, service: ServiceName, url: string, signal?: AbortSignal): Promise<Discovered | undefined> {
 	const {http} = built;
 	switch (service) {
 		case 'cinder': {
@@ -114,11 +143,11 @@ async function discover(built: Built, service: ServiceName, url: string | undefi
 	}
 }
 
-async function buildSession(built: Built, signal?: AbortSignal): Promise<BackstackSession> {
+async function buildSession(built: Built, signal?: AbortSignal, only?: readonly ServiceName[]): Promise<BackstackSession> {
 	const {config, tokens} = built;
 	const token = tokens.current;
 	const region = config.regionName;
-	const services: ServiceName[] = ['cinder', 'glance', 'nova', 'barbican'];
+	const services = (['cinder', 'glance', 'nova', 'barbican'] as const).filter(service => only === undefined || only.includes(service));
 	const statuses: Record<ServiceName, ServiceStatus> = {
 		identity: {state: 'ok', endpoint: built.authenticator.identityUrl},
 		cinder: {state: 'missing', reason: ''},
@@ -165,6 +194,7 @@ async function buildSession(built: Built, signal?: AbortSignal): Promise<Backsta
 		token: () => structuredClone(tokens.current.info),
 		catalog: () => structuredClone(tokens.current.catalog),
 		listProjects: async (options?: CallOptions) => listUserProjects(built.http, built.authenticator.identityUrl, options?.signal),
+		listAllProjects: async (options?: CallOptions) => listCloudProjects(built.http, built.authenticator.identityUrl, options?.signal),
 	};
 
 	const session: BackstackSession = {
@@ -172,8 +202,8 @@ async function buildSession(built: Built, signal?: AbortSignal): Promise<Backsta
 		...(region !== undefined && {region}),
 		identity,
 		services: () => structuredClone(statuses),
-		async switchProject(projectId: string, options?: CallOptions) {
-			return openScoped(built, projectId, options?.signal);
+		async switchProject(projectId: string, options?: SwitchOptions) {
+			return openScoped(built, projectId, options?.signal, options?.services);
 		},
 		close() {
 			built.closer.abort(new DOMException('Session closed', 'AbortError'));
@@ -210,7 +240,7 @@ function makeHttp(config: ResolvedCloudConfig, options: SessionOptions, closer: 
 /**
 A session on another project of the same user: the current token re-scoped (no password asked again).
 */
-async function openScoped(parent: Built, projectId: string, signal?: AbortSignal): Promise<BackstackSession> {
+async function openScoped(parent: Built, projectId: string, signal?: AbortSignal, only?: readonly ServiceName[]): Promise<BackstackSession> {
 	const current = await parent.tokens.token(signal);
 	const first = await parent.authenticator.rescope(current, projectId, signal);
 	const canReissue = parent.config.authType === 'password' || parent.config.authType === 'v3password';
@@ -222,7 +252,7 @@ async function openScoped(parent: Built, projectId: string, signal?: AbortSignal
 	const built: Built = {
 		...parent, tokens, closer, http: parent.http.withTokens(tokens, closer.signal),
 	};
-	return buildSession(built, signal);
+	return buildSession(built, signal, only);
 }
 
 /**
@@ -254,6 +284,6 @@ export async function openSession(config: ResolvedCloudConfig, options: SessionO
 	const tokens = new TokenManager(first, renew, options.now);
 	const http = plain.withTokens(tokens);
 	return buildSession({
-		config, http, authenticator, tokens, options, closer,
+		config, http, authenticator, tokens, options, closer, discoveries: new Map(),
 	}, options.signal);
 }

@@ -125,6 +125,10 @@ export type Snapshot = {
 	createdAt: string;
 	updatedAt?: string;
 	progress?: string;
+	/**
+	`os-extended-snapshot-attributes:project_id`.
+	*/
+	projectId?: string;
 	raw: Record<string, unknown>;
 };
 
@@ -219,6 +223,10 @@ export type Server = {
 	createdAt: string;
 	updatedAt?: string;
 	metadata: Record<string, string>;
+	/**
+	`tenant_id`.
+	*/
+	projectId?: string;
 	raw: Record<string, unknown>;
 };
 

@@ -2,6 +2,7 @@
 What every contract test uses: the target's cloud, the context each test gets, and the helpers that make, wait for and
 remove resources on it (each named bs-contract-…, each removed by a teardown).
 */
+import {randomBytes} from 'node:crypto';
 import {spawn, type ChildProcess} from 'node:child_process';
 import {existsSync, readdirSync} from 'node:fs';
 import process from 'node:process';
@@ -550,3 +551,28 @@ export async function removeImage(c: Context, glance: GlanceApi, id: string): Pr
 Registers one contract test, run on the suite's target (see registerContractSuite).
 */
 export type Contract = (title: string, body: (t: ExecutionContext, c: Context) => Promise<void>, options?: {knownOn?: string[]}) => void;
+
+/**
+A small raw image with a mebibyte of random data, active; removed by the test's teardown.
+*/
+export async function bootableImage(t: ExecutionContext, c: Context, name: string): Promise<Image> {
+	const {glance} = services(c.member);
+	const bytes = randomBytes(1024 * 1024);
+	const image = await glance.createImage({name, diskFormat: 'raw', containerFormat: 'bare'});
+	t.teardown(async () => removeImage(c, glance, image.id));
+	await glance.uploadImageData(image.id, (async function * () {
+		yield bytes;
+	})(), {size: bytes.length});
+	return waitImage(c, glance, image.id, ['active']);
+}
+
+/**
+A server booted as the member (the target's own maker, or Nova's API); removed by the test's teardown.
+*/
+export async function makeServer(t: ExecutionContext, c: Context, request: Omit<ServerRequest, 'projectId' | 'userId'>): Promise<string> {
+	const maker = c.cloud.servers ?? await novaServers(c);
+	const {projectId, userId} = c.member.identity.token();
+	const id = await maker.create({...request, projectId, userId});
+	t.teardown(async () => maker.remove(id));
+	return id;
+}

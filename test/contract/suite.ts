@@ -25,6 +25,7 @@ import {registerImagesAndKeys} from './cases/images-keys.js';
 import {registerListsAndAudit} from './cases/lists-audit.js';
 import {registerServers} from './cases/servers.js';
 import {registerJournal} from './cases/journal.js';
+import {registerFleet} from './cases/fleet.js';
 import {registerScenarios} from './cases/scenarios.js';
 import {registerDrills} from './cases/drills.js';
 import {registerDrillRuns} from './cases/drill-runs.js';
@@ -89,5 +90,6 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 	registerJournal(contract);
 	registerDrills(contract);
 	registerDrillRuns(contract);
+	registerFleet(contract);
 	registerScenarios(contract);
 }

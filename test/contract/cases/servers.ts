@@ -12,10 +12,8 @@ import {compareFile, plaintextOfImage} from '../../core/plans/scenarios.js';
 import {collect} from '../../helpers/collect.js';
 import {adminCinderRequest} from '../admin-http.js';
 import {
-	type ServerRequest,
 	type Context,
 	removeImageProperty,
-	novaServers,
 	pollingClock,
 	removeNamed,
 	configFor,
@@ -28,6 +26,8 @@ import {
 	makeVolume,
 	removeVolume,
 	removeImage,
+	bootableImage,
+	makeServer,
 	type Contract,
 } from '../kit.js';
 
@@ -38,25 +38,6 @@ export function registerServers(contract: Contract): void {
 	accept createImage. On the real cloud a boot-from-volume server's image is the guide's trap: an active 0-byte image
 	whose block_device_mapping points at a Cinder snapshot.
 	*/
-	const bootableImage = async (t: ExecutionContext, c: Context, name: string) => {
-		const {glance} = services(c.member);
-		const bytes = randomBytes(1024 * 1024);
-		const image = await glance.createImage({name, diskFormat: 'raw', containerFormat: 'bare'});
-		t.teardown(async () => removeImage(c, glance, image.id));
-		await glance.uploadImageData(image.id, (async function * () {
-			yield bytes;
-		})(), {size: bytes.length});
-		return waitImage(c, glance, image.id, ['active']);
-	};
-
-	const makeServer = async (t: ExecutionContext, c: Context, request: Omit<ServerRequest, 'projectId' | 'userId'>): Promise<string> => {
-		const maker = c.cloud.servers ?? await novaServers(c);
-		const {projectId, userId} = c.member.identity.token();
-		const id = await maker.create({...request, projectId, userId});
-		t.teardown(async () => maker.remove(id));
-		return id;
-	};
-
 	/**
 	The Cinder snapshot a boot-from-volume server's image points at. Teardown: with Nova's fake driver (the real cloud's
 	fallback) it stays `creating` (no Nova-assisted snapshots), so after 15 s the admin resets it to error and deletes it.
