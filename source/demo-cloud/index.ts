@@ -51,6 +51,13 @@ export async function startDemoCloud(options: DemoCloudOptions = {}): Promise<De
 		generateScale(state, scale, projectIds, identity.users['demo']?.id ?? '', base.debianImageId, base.luksType);
 	}
 
+	server.expireToken = tokenId => {
+		const token = state.tokens.get(tokenId);
+		if (token) {
+			token.expiresAt = Math.min(token.expiresAt, state.now() - 1);
+		}
+	};
+
 	const url = await server.listen(options.port ?? 0);
 	const authUrl = `${url}/identity`;
 	const cloudsYaml = (): string => cloudsYamlText(authUrl, identity);
@@ -73,6 +80,7 @@ export async function startDemoCloud(options: DemoCloudOptions = {}): Promise<De
 			server.faults.set(faults);
 		},
 		requestCount: service => server.requestCount(service),
+		faultHits: () => server.faults.hitCount(),
 		setLatency(ms) {
 			server.latencyMs = ms;
 		},
