@@ -207,7 +207,7 @@ export function formatTable(corner: string, columns: string[], observations: Obs
 	const rows = [...new Set(observations.map(observation => observation.row))];
 	const cell = (row: string, column: string) => {
 		const found = observations.find(observation => observation.row === row && observation.column === column);
-		return found === undefined ? '' : `${found.code} ${found.word}`;
+		return found === undefined ? '—' : `${found.code} ${found.word}`;
 	};
 
 	return [

@@ -535,13 +535,13 @@ const killPoints: KillPoint[] = [
 		faults: [{
 			kind: 'hold-reply', service: 'volume', method: 'POST', path: /\/restore$/v, times: 1,
 		}],
-		delays: {restore: 300_000},
+		delays: {restore: 600_000},
 		isReady: (_fixture, gain) => restored(gain).some(volume => volume.status === 'restoring-backup'),
 	},
 	{
 		name: 'step 2, waiting for the restore',
 		faults: [],
-		delays: {restore: 300_000},
+		delays: {restore: 600_000},
 		isReady: (fixture, gain) => restored(gain).some(volume => volume.status === 'restoring-backup')
 			&& planIdsIn(fixture.home.journal).some(id => {
 				const record = readJournal(fixture.home.journal, id);
