@@ -588,7 +588,9 @@ async function runKillCase(t: Parameters<typeof demoCloud>[0], point: KillPoint,
 		const problems = problemsOf(result, unreported, stack);
 		const volumes = restored(gain);
 		let word = problems.join(', ');
-		if (problems.length === 0) {
+		if (problems.length === 0 && result.code !== 0) {
+			word = `FAILED, ${volumes.length} volume${volumes.length === 1 ? '' : 's'}`;
+		} else if (problems.length === 0) {
 			word = followUp === 'journal resume'
 				? `${volumes.length === 1 && volumes[0]?.status === 'available' ? 'resumed' : 'NOT RESUMED'}, ${volumes.length} volume${volumes.length === 1 ? '' : 's'}`
 				: (gain.length === 0 ? 'cleaned, nothing left' : `NOT CLEANED, ${gain.map(resource => resource.kind).join('+')} left`);
