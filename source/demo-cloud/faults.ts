@@ -24,6 +24,10 @@ export type FaultMatch = {
 	Stop after hitting this many requests; default unlimited.
 	*/
 	times?: number;
+	/**
+	Let this many matching requests pass before the first hit (e.g. a token that expires after N calls); default 0.
+	*/
+	skip?: number;
 };
 
 export type FaultSpec = FaultMatch & (
@@ -56,9 +60,14 @@ export type FaultSpec = FaultMatch & (
 	Answer normally but cut the body in half (invalid JSON).
 	*/
 	| {kind: 'malformed'}
+	/**
+	The token the request carries expires now, as Keystone's do at the end of their life: this request and every later
+	one with that token get keystonemiddleware's 401; a new token works.
+	*/
+	| {kind: 'expire-token'}
 );
 
-type ActiveFault = {spec: FaultSpec; hits: number};
+type ActiveFault = {spec: FaultSpec; hits: number; passed: number};
 
 export class FaultTable {
 	private faults: ActiveFault[] = [];
@@ -69,7 +78,14 @@ export class FaultTable {
 	}
 
 	set(specs: FaultSpec[]): void {
-		this.faults = specs.map(spec => ({spec, hits: 0}));
+		this.faults = specs.map(spec => ({spec, hits: 0, passed: 0}));
+	}
+
+	/**
+	How many requests the current faults have hit, all together.
+	*/
+	hitCount(): number {
+		return this.faults.reduce((sum, fault) => sum + fault.hits, 0);
 	}
 
 	/**
@@ -84,6 +100,11 @@ export class FaultTable {
 				|| (spec.path !== undefined && !(typeof spec.path === 'string' ? path.includes(spec.path) : spec.path.test(path)))
 				|| (spec.times !== undefined && fault.hits >= spec.times)
 				|| (spec.rate !== undefined && this.random() >= spec.rate)) {
+				continue;
+			}
+
+			if (fault.passed < (spec.skip ?? 0)) {
+				fault.passed++;
 				continue;
 			}
 

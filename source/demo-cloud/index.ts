@@ -53,6 +53,13 @@ export async function startDemoCloud(options: DemoCloudOptions = {}): Promise<De
 		});
 	}
 
+	server.expireToken = tokenId => {
+		const token = state.tokens.get(tokenId);
+		if (token) {
+			token.expiresAt = Math.min(token.expiresAt, state.now() - 1);
+		}
+	};
+
 	const url = await server.listen(options.port ?? 0);
 	const authUrl = `${url}/identity`;
 	const cloudsYaml = (): string => cloudsYamlText(authUrl, identity);
@@ -75,6 +82,7 @@ export async function startDemoCloud(options: DemoCloudOptions = {}): Promise<De
 			server.faults.set(faults);
 		},
 		requestCount: service => server.requestCount(service),
+		faultHits: () => server.faults.hitCount(),
 		setLatency(ms) {
 			server.latencyMs = ms;
 		},

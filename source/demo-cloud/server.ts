@@ -43,6 +43,10 @@ export class DemoHttpServer {
 	private closed = false;
 
 	readonly faults = new FaultTable();
+	/**
+	What an `expire-token` fault does to the token it catches (set by the cloud that owns the token store).
+	*/
+	expireToken?: (tokenId: string) => void;
 	latencyMs: number;
 	bandwidthBytesPerSecond: number | undefined;
 	origin = '';
@@ -159,6 +163,11 @@ export class DemoHttpServer {
 		if (faults.some(fault => fault.kind === 'reset')) {
 			request.socket.destroy();
 			return;
+		}
+
+		const token = request.headers['x-auth-token'];
+		if (typeof token === 'string' && faults.some(fault => fault.kind === 'expire-token')) {
+			this.expireToken?.(token);
 		}
 
 		let delay = 0;

@@ -87,6 +87,10 @@ export type DemoCloud = {
 	writeCloudsYaml(path: string): Promise<void>;
 	setFaults(faults: FaultSpec[]): void;
 	requestCount(service?: DemoService): number;
+	/**
+	How many requests the faults of the last `setFaults` have hit.
+	*/
+	faultHits(): number;
 	setLatency(ms: number): void;
 	setBandwidth(bytesPerSecond: number | undefined): void;
 	/**

@@ -113,3 +113,22 @@ test('latency and bandwidth slow answers down; requestCount counts per service',
 		t.true(cloud.requestCount() >= cloud.requestCount('image') + cloud.requestCount('volume'));
 	}, {latencyMs: 150});
 });
+
+test('expire-token fault: after `skip` requests the token expires, as Keystone\'s do; later calls with it get 401, a new token works', async t => {
+	await withCloud(async (cloud, session) => {
+		cloud.setFaults([{kind: 'expire-token', service: 'volume', skip: 2}]);
+		const statuses = [];
+		for (let index = 0; index < 4; index++) {
+			// eslint-disable-next-line no-await-in-loop -- order matters.
+			statuses.push((await cinder(session, 'GET', '/volumes')).status);
+		}
+
+		t.deepEqual(statuses, [200, 200, 401, 401]);
+		t.is(cloud.faultHits(), 2);
+		const expired = await call(session, 'GET', `${session.endpoints['image']}/v2/images`);
+		t.is(expired.status, 401, 'the token itself expired, not only the route');
+		t.is(expired.json['error'].code, 401);
+		cloud.setFaults([]);
+		t.is((await cinder(await login(cloud, 'demo', 'demo'), 'GET', '/volumes')).status, 200);
+	});
+});

@@ -9,6 +9,17 @@ export class PlanError extends Error {
 }
 
 /**
+A creating call got no answer and nothing carrying its mark was found (yet): the cloud may still make it, so the plan
+stays in `backstack journal` for a cleanup or a resume to look again.
+*/
+export class UnansweredCallError extends PlanError {
+	constructor(message: string) {
+		super(message);
+		this.name = 'UnansweredCallError';
+	}
+}
+
+/**
 The HTTP status of an error thrown by the client, when it carries one.
 */
 export function httpStatusOf(error: unknown): number | undefined {

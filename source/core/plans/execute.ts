@@ -11,7 +11,7 @@ import process from 'node:process';
 import type {CloudSession} from '../../openstack/api.js';
 import {backoff, systemClock} from './clock.js';
 import {evaluateCheck, describeCheck} from './checks.js';
-import {PlanError} from './errors.js';
+import {PlanError, UnansweredCallError} from './errors.js';
 import {describeAction, isConfirmed} from './describe.js';
 import {isOutcomeUnknown} from './intents.js';
 import {JournalWriter, type JournalRecord} from './journal.js';
@@ -164,7 +164,7 @@ async function sendMarked(step: Step, context: StepContext, earlier: string | un
 			return found;
 		}
 
-		throw new PlanError(`${messageOf(error)} Nothing this call created was found (yet): \`backstack journal cleanup\` looks for it `
+		throw new UnansweredCallError(`${messageOf(error)} Nothing this call created was found (yet): \`backstack journal cleanup\` looks for it `
 			+ 'again and deletes it if it appeared; `backstack journal resume` adopts it or sends the call again.');
 	}
 }
@@ -455,7 +455,7 @@ async function drive(run: Run): Promise<void> {
 		? undefined
 		: (resumed ? new JournalWriter(options.journal, {...resumed, state: 'running', pid: process.pid}) : JournalWriter.start(options.journal, plan));
 
-	const record = (stepId: string, change: Partial<{state: StepState; requested: boolean; outputs: Record<string, string | number>; error: string; intent: string}>) => {
+	const record = (stepId: string, change: Partial<{state: StepState; requested: boolean; outputs: Record<string, string | number>; error: string; intent: string; unanswered: boolean}>) => {
 		journal?.update(entry => {
 			entry.steps[stepId] = {...entry.steps[stepId], state: entry.steps[stepId]?.state ?? 'pending', ...change};
 		});
@@ -558,7 +558,9 @@ async function drive(run: Run): Promise<void> {
 		} catch (error) {
 			const isCancelled = signal.aborted;
 			states.set(step.id, isCancelled ? 'cancelled' : 'failed');
-			record(step.id, {state: isCancelled ? 'cancelled' : 'failed', error: isCancelled ? 'cancelled' : messageOf(error)});
+			record(step.id, {
+				state: isCancelled ? 'cancelled' : 'failed', error: isCancelled ? 'cancelled' : messageOf(error), ...(error instanceof UnansweredCallError && {unanswered: true}),
+			});
 			if (!isCancelled) {
 				failure ??= {reason: `Step "${step.title}" failed: ${messageOf(error)}`, stepId: step.id};
 				emit({

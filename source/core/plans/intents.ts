@@ -57,8 +57,9 @@ export function markedName(name: string | undefined, mark: string): string {
 }
 
 /**
-A call whose answer was lost: no answer (timeout, reset) or a gateway's 5xx. The cloud may have done it.
+A call whose answer was lost: no answer (timeout, reset), a gateway's 5xx, or a 2xx whose body could not be read (cut
+short, not JSON): the cloud may have done it (after a 2xx, it did).
 */
 export function isOutcomeUnknown(error: unknown): boolean {
-	return isOpenStackError(error) && (error.status === undefined || error.status >= 500);
+	return isOpenStackError(error) && (error.status === undefined || error.status >= 500 || (error.status >= 200 && error.status < 300));
 }

@@ -35,6 +35,11 @@ export type JournalStep = {
 	a cleanup or a timed-out call finds that resource by it instead of creating a second one or losing it.
 	*/
 	intent?: string;
+	/**
+	The marked call got no answer and nothing with its mark was found then: the cloud may make it later, so the plan is
+	listed as unfinished until a cleanup or a resume looked again.
+	*/
+	unanswered?: boolean;
 	outputs?: Record<string, string | number>;
 	error?: string;
 };
@@ -150,7 +155,7 @@ export function isWriterAlive(record: JournalRecord): boolean {
 }
 
 /**
-Plans that did not finish (crashed, failed or cancelled with resources left), newest first.
+Plans that did not finish (crashed; failed or cancelled with resources left or a create left unanswered), newest first.
 */
 export function listUnfinished(directory: string): UnfinishedPlan[] {
 	let names: string[];
@@ -177,7 +182,8 @@ export function listUnfinished(directory: string): UnfinishedPlan[] {
 
 		const leftovers = record.created.filter(resource => !resource.removed);
 		const isCrashedOrRunning = record.state === 'running';
-		const isLeftBehind = (record.state === 'failed' || record.state === 'cancelled') && leftovers.length > 0;
+		const isUnanswered = Object.values(record.steps).some(step => step.unanswered === true && step.requested !== true);
+		const isLeftBehind = (record.state === 'failed' || record.state === 'cancelled') && (leftovers.length > 0 || isUnanswered);
 		if (!isCrashedOrRunning && !isLeftBehind) {
 			continue;
 		}

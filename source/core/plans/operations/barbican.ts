@@ -2,6 +2,7 @@
 Barbican's operations (store a key from a file, export one to files) and the removal of a secret.
 */
 import {open} from 'node:fs/promises';
+import {PlanError} from '../errors.js';
 import {hexBytes, writeNewFile} from '../files.js';
 import {firstMarked, markedName} from '../intents.js';
 import {option, variableFor, word} from '../shell.js';
@@ -20,8 +21,15 @@ Each file is created new ('wx', 0600: never with wider permissions, never over a
 identity, the moment it exists: the hex file is a resource of its own.
 */
 async function exportSecret(args: {secretId: string; path: string; hexPath?: string}, context: StepContext): Promise<StepOutputs> {
-	const payload = await need(context.session.barbican, 'Barbican').getSecretPayload(args.secretId, {signal: context.signal});
+	const barbican = need(context.session.barbican, 'Barbican');
+	const {bitLength} = await barbican.getSecret(args.secretId, {signal: context.signal});
+	const payload = await barbican.getSecretPayload(args.secretId, {signal: context.signal});
 	try {
+		// An answer cut short (a proxy, a reset mid-body with a matching length) would be a key that opens nothing.
+		if (bitLength !== undefined && payload.length * 8 < bitLength) {
+			throw new PlanError(`Barbican returned ${payload.length} bytes for the ${bitLength}-bit secret ${args.secretId}: the answer is incomplete, nothing was written. Run the export again.`);
+		}
+
 		await writeNewFile(args.path, payload, identity => {
 			context.createdFile(args.path, identity);
 		});

@@ -129,6 +129,14 @@ export const cinderOperations: OperationFamily<'cinder'> = {
 				if (isEncryptedBackup(backup)) {
 					throw new PlanError(`Backup ${args.backupId} is encrypted: restoring it without a target volume makes a volume of the default type that ends error_restoring.`);
 				}
+			} else {
+				// The checks saw both available: a restore under way between them is this step's, sent before a crash (a
+				// resume) or a lost answer. Sent again, it would only get Cinder's 400 ("Backup status must be available").
+				const volumeId = String(args.volumeId);
+				const [volume, backup] = await Promise.all([cinder.getVolume(volumeId, {signal}), cinder.getBackup(args.backupId, {signal})]);
+				if (volume.status === 'restoring-backup' && backup.status === 'restoring') {
+					return {volumeId};
+				}
 			}
 
 			// A new volume carries the step's mark in its name until `settle` gives it the plan's (intents.ts).
