@@ -401,7 +401,8 @@ export function createGlance(state: DemoState): ServiceModule {
 		const range = parseRange(header(call.context, 'range'), data.length);
 		if (range === 'unsatisfiable') {
 			// As Glance (Zed) answers on the test cloud: webob's 416, no Content-Range header, the valid start positions named.
-			throw new HttpError(416, `The Range requested is not available.<br /><br />\nInvalid start position in Range header. Start position MUST be in the inclusive range [0, ${data.length - 1}].`);
+			const why = `Invalid start position in Range header. Start position MUST be in the inclusive range [0, ${data.length - 1}].`;
+			throw new HttpError(416, `The Range requested is not available.<br /><br />\n${why}`);
 		}
 
 		if (range === undefined) {

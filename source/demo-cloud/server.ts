@@ -35,6 +35,20 @@ export type ServiceModule = {
 
 const maxBodyBytes = 256 * 1024 * 1024;
 
+/**
+How long stall and latency faults hold a request, in all.
+*/
+function faultDelay(faults: ReadonlyArray<{kind: string; ms?: number}>): number {
+	let delay = 0;
+	for (const fault of faults) {
+		if ((fault.kind === 'stall' || fault.kind === 'latency') && fault.ms !== undefined) {
+			delay += fault.ms;
+		}
+	}
+
+	return delay;
+}
+
 export class DemoHttpServer {
 	private readonly server: Server;
 	private readonly modules: ServiceModule[] = [];
@@ -127,6 +141,16 @@ export class DemoHttpServer {
 		return total;
 	}
 
+	/**
+	An `expire-token` fault ends the token the request carries, as Keystone's expiry would.
+	*/
+	private applyTokenFaults(request: IncomingMessage, faults: ReadonlyArray<{kind: string}>): void {
+		const token = request.headers['x-auth-token'];
+		if (typeof token === 'string' && faults.some(fault => fault.kind === 'expire-token')) {
+			this.expireToken?.(token);
+		}
+	}
+
 	private async dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
 		const url = new URL(request.url ?? '/', 'http://localhost');
 		const method = (request.method ?? 'GET').toUpperCase();
@@ -165,19 +189,8 @@ export class DemoHttpServer {
 			return;
 		}
 
-		const token = request.headers['x-auth-token'];
-		if (typeof token === 'string' && faults.some(fault => fault.kind === 'expire-token')) {
-			this.expireToken?.(token);
-		}
-
-		let delay = 0;
-		for (const fault of faults) {
-			if (fault.kind === 'stall' || fault.kind === 'latency') {
-				delay += fault.ms;
-			}
-		}
-
-		await this.sleep(delay);
+		this.applyTokenFaults(request, faults);
+		await this.sleep(faultDelay(faults));
 		if (this.closed) {
 			response.destroy();
 			return;
