@@ -10,6 +10,8 @@ import {
 	runAudit,
 } from '../core/audit.js';
 import {writePieces} from '../core/json-stream.js';
+import {configDirectory} from '../store/cache.js';
+import {readDrillLog} from '../store/drill-log.js';
 import {loadSettings} from '../store/settings.js';
 import type {CommandContext} from './context.js';
 import {openEnvironment} from './environment.js';
@@ -35,6 +37,8 @@ export async function runAuditCommand(context: CommandContext): Promise<number> 
 				allProjects: flags.allProjects,
 				project: flags.project,
 				policy: policy(),
+				// What `backstack drill` recorded here, beside what each backup's metadata says.
+				drills: readDrillLog(configDirectory(context.env, context.home)),
 				signal: context.signal,
 				onProgress: isShowProgress
 					? event => {

@@ -9,7 +9,8 @@ import {listUnfinished} from '../core/plans/journal.js';
 import {createInventoryCache, configDirectory} from '../store/cache.js';
 import {loadSettings} from '../store/settings.js';
 import {App} from '../ui/app.js';
-import {analyseWithCore} from '../ui/core-analysis.js';
+import {analyseWithDrills} from '../ui/core-analysis.js';
+import {readDrillLog} from '../store/drill-log.js';
 import {osc52Writer} from '../ui/osc52.js';
 import type {AppServices} from '../ui/services.js';
 import type {CommandContext} from './context.js';
@@ -27,7 +28,8 @@ export async function runTui(context: CommandContext): Promise<number> {
 		unfinishedPlans: listUnfinished(journal).filter(plan => !plan.running),
 		connector: environment.connector,
 		readInventory,
-		analyse: analyseWithCore,
+		// The local drill log is read again at each analysis: a drill run meanwhile (TUI or CLI) shows at the next refresh.
+		analyse: analyseWithDrills(() => readDrillLog(directory)),
 		async checkCloud(session, options) {
 			return checkCloud(session, {signal: options?.signal});
 		},

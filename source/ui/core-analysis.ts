@@ -3,8 +3,10 @@ The real `services.analyse`: core's rules (assess), row summaries (summarise) an
 object the screens read. Link trees are converted to the UI's drawable nodes here.
 */
 import {assess, summarise} from '../core/assessment.js';
+import type {DrillRecord} from '../core/drills.js';
 import {buildKeyGraph, type LinkNode as CoreLinkNode} from '../core/keys.js';
-import type {Analyse, LinkNode} from './analysis.js';
+import type {Inventory, Policy, ResourceRef} from '../core/model.js';
+import type {Analyse, Analysis, LinkNode} from './analysis.js';
 
 const relationLabels: Record<string, string> = {
 	type: 'type',
@@ -42,17 +44,26 @@ export function toLinkNode(node: CoreLinkNode): LinkNode {
 	};
 }
 
-export const analyseWithCore: Analyse = (inventory, now, policy) => {
-	const findings = assess(inventory, now, policy);
-	const summaries = summarise(inventory, findings, {now, policy});
+/**
+The analysis with restore drill records read elsewhere (the local drill log) beside each backup's metadata.
+*/
+export function analyseWithDrills(drills: () => readonly DrillRecord[]): Analyse {
+	return (inventory, now, policy) => analyse(inventory, now, policy, drills());
+}
+
+export const analyseWithCore: Analyse = (inventory, now, policy) => analyse(inventory, now, policy, []);
+
+function analyse(inventory: Inventory, now: Date, policy: Policy, drills: readonly DrillRecord[]): Analysis {
+	const findings = assess(inventory, now, policy, drills);
+	const summaries = summarise(inventory, findings, {now, policy, drills});
 	let graph: ReturnType<typeof buildKeyGraph> | undefined;
 	return {
 		findings,
-		summaryOf: id => summaries[id],
-		linksOf(ref) {
+		summaryOf: (id: string) => summaries[id],
+		linksOf(ref: ResourceRef) {
 			// Built on first use: the tables do not need it, only the detail pane.
 			graph ??= buildKeyGraph(inventory);
 			return toLinkNode(graph.linksOf(ref, {depth: 2}));
 		},
 	};
-};
+}

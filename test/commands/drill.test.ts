@@ -161,3 +161,30 @@ test('a backup that is busy (being restored) is not drilled and not recorded: NO
 	const after = await cinder.getBackup(id);
 	t.is(after.metadata['backstack_drill_result'], undefined);
 });
+
+test('the audit reads the local drill log: a drill recorded only there makes its backup verified', async t => {
+	const context = await demoCloud(t);
+	const cinder = context.session.cinder!;
+	const volume = await cinder.createVolume({size: 1, name: 'src'});
+	await until(async () => cinder.getVolume(volume.id), found => found.status === 'available');
+	const {id} = await cinder.createBackup({volumeId: volume.id, name: 'nightly'});
+	await until(async () => cinder.getBackup(id), found => found.status === 'available');
+	// The cloud refuses the record on the backup: only the local log knows the drill passed.
+	context.cloud.setFaults([{
+		kind: 'error', service: 'volume', method: 'PUT', path: /\/backups\/[^\/]+$/v, status: 403, message: 'Policy doesn\'t allow backup:update_backup_metadata to be performed.',
+	}]);
+	const shared = await mkdtemp(path.join(os.tmpdir(), 'backstack-drill-shared-'));
+	t.teardown(async () => rm(shared, {recursive: true, force: true}));
+	const env = {OS_CLIENT_CONFIG_FILE: context.cloudsYamlPath, OS_CLOUD: 'demo', BACKSTACK_CONFIG_DIR: shared}; // eslint-disable-line @typescript-eslint/naming-convention
+	const before = await backstackWith(t, env, 'audit', '--format', 'json', '--fail-on', 'never');
+	type Report = {projects: Array<{backups?: Array<{id: string; restorability: string}>; findings: Array<{code: string; resource: {id: string}}>}>};
+	const wordOf = (text: string) => (JSON.parse(text) as Report).projects[0]?.backups?.find(backup => backup.id === id)?.restorability;
+	const codesOf = (text: string) => (JSON.parse(text) as Report).projects[0]?.findings.filter(finding => finding.resource.id === volume.id).map(finding => finding.code);
+	t.is(wordOf(before.stdout), 'restorable', before.stderr);
+	t.deepEqual(codesOf(before.stdout), ['volume.protected']);
+	const drilled = await backstackWith(t, env, 'drill', id, '--yes');
+	t.is(drilled.code, 0, `${drilled.stdout}\n${drilled.stderr}`);
+	const after = await backstackWith(t, env, 'audit', '--format', 'json', '--fail-on', 'never');
+	t.is(wordOf(after.stdout), 'verified', after.stderr);
+	t.deepEqual(codesOf(after.stdout), ['volume.verified']);
+});
