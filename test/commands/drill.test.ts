@@ -147,12 +147,13 @@ test('a drill whose record on the backup is refused still passes, says so, and i
 });
 
 test('a backup that is busy (being restored) is not drilled and not recorded: NOT RUN, exit 1', async t => {
-	const context = await demoCloud(t, {timeScale: 1});
+	// Someone else's restore that outlasts the test (an hour at this time scale), however slowly the CLI starts.
+	const context = await demoCloud(t, {delays: {restore: 360_000_000}});
 	const cinder = context.session.cinder!;
 	const volume = await cinder.createVolume({size: 1, name: 'src'});
-	await until(async () => cinder.getVolume(volume.id), found => found.status === 'available', 30_000);
+	await until(async () => cinder.getVolume(volume.id), found => found.status === 'available');
 	const {id} = await cinder.createBackup({volumeId: volume.id, name: 'nightly'});
-	await until(async () => cinder.getBackup(id), found => found.status === 'available', 30_000);
+	await until(async () => cinder.getBackup(id), found => found.status === 'available');
 	await cinder.restoreBackup(id, {name: 'someone-elses-restore'});
 	const result = await backstackWith(t, {OS_CLIENT_CONFIG_FILE: context.cloudsYamlPath, OS_CLOUD: 'demo'}, 'drill', id, '--yes'); // eslint-disable-line @typescript-eslint/naming-convention
 	t.is(result.code, 1, `${result.stdout}\n${result.stderr}`);
