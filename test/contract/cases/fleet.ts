@@ -91,6 +91,8 @@ export function registerFleet(contract: Contract): void {
 			.toSorted();
 		t.deepEqual(judged, [
 			`critical volume.unprotected ${prefix}-alpha-bare`,
+			// Nothing was restore-drilled: the volume's newest usable backup says so, in the fleet audit as in its own.
+			`info backup.never-drilled ${prefix}-alpha-backup`,
 			`ok volume.protected ${prefix}-alpha-backed-up`,
 			`warning server.ephemeral-unprotected ${prefix}-server`,
 			`warning volume.snapshot-only ${prefix}-beta-snapped`,
