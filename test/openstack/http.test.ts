@@ -278,6 +278,8 @@ test('a stalled service fails within the request\'s total budget, retries includ
 test('the timeout covers the wait for the answer, not the reading of a long body', async t => {
 	const server = createServer((_request, response) => {
 		response.writeHead(200, {'content-type': 'application/octet-stream'});
+		// The answer (headers) at once; the body then takes 6 × 400 ms, far longer than the 1 s timeout.
+		response.flushHeaders();
 		let sent = 0;
 		const tick = setInterval(() => {
 			response.write('x'.repeat(1000));
@@ -287,7 +289,7 @@ test('the timeout covers the wait for the answer, not the reading of a long body
 
 			clearInterval(tick);
 			response.end();
-		}, 50);
+		}, 400);
 	});
 	server.listen(0, '127.0.0.1');
 	await once(server, 'listening');
@@ -295,7 +297,7 @@ test('the timeout covers the wait for the answer, not the reading of a long body
 		server.closeAllConnections();
 		server.close();
 	});
-	const {http} = client({retries: 0, timeoutMs: 100});
+	const {http} = client({retries: 0, timeoutMs: 1000});
 	const response = await http.send({
 		service: 'glance', method: 'GET', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/file`, auth: false,
 	});

@@ -288,7 +288,7 @@ test('K on an encrypted volume and an encrypted backup writes each key; an unenc
 	t.is(await modeOf(`${volumeKey}.hex`), 0o600);
 
 	await app.press(keys.enter, '3');
-	await app.waitFor('INCR');
+	await app.waitFor('RESTORE  ');
 	await select(app, 'payments-db-final');
 	await app.press('K');
 	await app.waitFor('Export the key of backup payments-db-final');
@@ -397,7 +397,7 @@ test('Ctrl+C during a restore stops it, names the volume it created and cleans i
 	t.deepEqual(listUnfinished(demo.journal), []);
 	// The app is still running: back to the lists, with the cleanup said in the status line.
 	await app.press(keys.enter);
-	t.regex(await app.waitFor('INCR'), /cleaned up 1 resource/v);
+	t.regex(await app.waitFor('RESTORE  '), /cleaned up 1 resource/v);
 });
 
 test('Ctrl+C during a restore, then k keeps the volume: the journal lists it for later', async t => {
@@ -414,7 +414,7 @@ test('Ctrl+C during a restore, then k keeps the volume: the journal lists it for
 	let frame = await app.waitFor('clean up now', 30_000);
 	const id = /• volume \S+ \((?<id>\S+)\)/v.exec(frame)?.groups?.['id'];
 	await app.press('k');
-	frame = await app.waitFor('INCR');
+	frame = await app.waitFor('RESTORE  ');
 	t.regex(frame, /kept volume .*backstack journal/v);
 	const unfinished = listUnfinished(demo.journal);
 	t.is(unfinished.length, 1);

@@ -63,7 +63,7 @@ export const backupsView = defineView<BackupItem>({
 			},
 		},
 		{
-			id: 'name', title: 'NAME', width: 14, grow: true, value: ({name}) => nameCell(name),
+			id: 'name', title: 'NAME', width: 20, grow: true, value: ({name}) => nameCell(name),
 		},
 		{
 			id: 'volume', title: 'VOLUME', width: 14, drop: 2, value: ({volume}) => ({text: volume, sort: volume.toLowerCase()}),
@@ -82,7 +82,7 @@ export const backupsView = defineView<BackupItem>({
 		{
 			id: 'drilled',
 			title: 'DRILLED',
-			width: 8,
+			width: 7,
 			drop: 1,
 			value({summary}, {now}) {
 				const drill = summary?.drill;
