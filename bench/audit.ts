@@ -13,7 +13,7 @@ time and requests against the same cloud. The CLI only lists; the audit lists ev
 is a floor, not a twin.
 */
 import {Buffer} from 'node:buffer';
-import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
+import {spawn, type ChildProcess} from 'node:child_process';
 import {existsSync, readFileSync} from 'node:fs';
 import {mkdtemp, rm} from 'node:fs/promises';
 import os from 'node:os';
@@ -26,6 +26,7 @@ import {defaultPolicy} from '../source/core/assessment.js';
 import {readInventory} from '../source/core/inventory.js';
 import {startDemoCloud, type ScaleSpec} from '../source/demo-cloud/index.js';
 import {loadCloudConfig, openSession} from '../source/openstack/index.js';
+import {openstackCli, timeCli} from './peer-cli.js';
 import type {BenchFigure, BenchResult} from './types.js';
 
 export type BenchAuditOptions = {
@@ -44,7 +45,6 @@ export const benchScale: ScaleSpec = {
 const roleVariable = 'BACKSTACK_BENCH_ROLE';
 const scaleVariable = 'BACKSTACK_BENCH_SCALE';
 const latencyVariable = 'BACKSTACK_BENCH_LATENCY';
-const openstackCli = '/usr/bin/openstack';
 const gnuTime = '/usr/bin/time';
 // BACKSTACK_BENCH_CLI: another build of the program (e.g. an older commit's) to compare against.
 const builtCli = process.env['BACKSTACK_BENCH_CLI'] ?? fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -221,34 +221,6 @@ function summary(json: string): string {
 	}
 }
 
-type CliTiming = {command: string; milliseconds: number; requests: number; rows: number; ok: boolean};
-
-async function timeCli(cloud: CloudChild): Promise<CliTiming[]> {
-	const timings: CliTiming[] = [];
-	for (const command of cliCommands) {
-		// eslint-disable-next-line no-await-in-loop -- one command at a time, as a user would run them; requests are counted between them.
-		const before = await cloud.requestCount();
-		const started = performance.now();
-		const run = spawnSync('/usr/bin/python3', [openstackCli, '--os-cloud', 'demo', ...command, '-f', 'value'], {
-			env: {...process.env, OS_CLIENT_CONFIG_FILE: cloud.cloudsFile}, // eslint-disable-line @typescript-eslint/naming-convention
-			encoding: 'utf8',
-			maxBuffer: 512 * 1024 * 1024,
-		});
-		const milliseconds = performance.now() - started;
-		// eslint-disable-next-line no-await-in-loop
-		const after = await cloud.requestCount();
-		timings.push({
-			command: `openstack ${command.join(' ')}`,
-			milliseconds,
-			requests: after - before,
-			rows: run.stdout.split('\n').filter(line => line !== '').length,
-			ok: run.status === 0,
-		});
-	}
-
-	return timings;
-}
-
 /**
 The same audit in this process, only to see when each list completes and where the reading's time goes.
 */
@@ -331,7 +303,7 @@ export async function benchAudit(options: BenchAuditOptions = {}): Promise<Bench
 		const {listDone, readMs, readCpuMs, rulesMs} = await measureInProcess(cloud);
 
 		const hasCli = (options.withCli ?? true) && existsSync(openstackCli);
-		const cli = hasCli ? await timeCli(cloud) : [];
+		const cli = hasCli ? await timeCli(cloud, 'demo', cliCommands) : [];
 		const cliMs = cli.reduce((sum, timing) => sum + timing.milliseconds, 0);
 		const cliRequests = cli.reduce((sum, timing) => sum + timing.requests, 0);
 		const cliName = `openstack CLI, ${cli.length} lists`;

@@ -17,7 +17,6 @@ role in every project, so Barbican is read in a session scoped to each (the cost
 
 Opt-in (it takes minutes): `npm run bench -- fleet`.
 */
-import {spawnSync} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {mkdtemp, rm} from 'node:fs/promises';
 import os from 'node:os';
@@ -27,11 +26,10 @@ import {runAudit} from '../source/core/audit.js';
 import type {ScaleSpec} from '../source/demo-cloud/index.js';
 import {loadCloudConfig, openSession} from '../source/openstack/index.js';
 import {runProgram, startCloudChild, type CloudChild} from './audit.js';
+import {openstackCli, timeCli, type CliTiming} from './peer-cli.js';
 import type {BenchFigure, BenchResult} from './types.js';
 
 export const fleetTargets = {seconds: 10, timesFasterThanPerProject: 10};
-
-const openstackCli = '/usr/bin/openstack';
 
 const cliCommands: string[][] = [
 	['volume', 'list', '--all-projects'],
@@ -79,30 +77,6 @@ async function inProcessAudit(cloud: CloudChild, isPerProject: boolean): Promise
 	}
 }
 
-type CliTiming = {command: string; milliseconds: number; rows: number; requests: number; ok: boolean};
-
-async function timeCli(cloud: CloudChild): Promise<CliTiming[]> {
-	const timings: CliTiming[] = [];
-	for (const command of cliCommands) {
-		// eslint-disable-next-line no-await-in-loop -- one after another, as a user would run them; requests counted between.
-		const before = await cloud.requestCount();
-		const started = performance.now();
-		const run = spawnSync('/usr/bin/python3', [openstackCli, '--os-cloud', 'demo-admin', ...command, '-f', 'value'], {
-			env: {...process.env, OS_CLIENT_CONFIG_FILE: cloud.cloudsFile}, // eslint-disable-line @typescript-eslint/naming-convention
-			encoding: 'utf8',
-			maxBuffer: 512 * 1024 * 1024,
-		});
-		const milliseconds = performance.now() - started;
-		// eslint-disable-next-line no-await-in-loop
-		const after = await cloud.requestCount();
-		timings.push({
-			command: `openstack ${command.join(' ')}`, milliseconds, rows: run.stdout.split('\n').filter(line => line !== '').length, requests: after - before, ok: run.status === 0,
-		});
-	}
-
-	return timings;
-}
-
 function projectsIn(json: string): number {
 	try {
 		return (JSON.parse(json) as {projects?: unknown[]}).projects?.length ?? 0;
@@ -135,7 +109,7 @@ async function measure(options: BenchFleetOptions, projects: number, perProjectP
 			milliseconds: run.milliseconds, peakRssKb: run.peakRssKb, requests: await cloud.requestCount() - before, projects: projectsIn(run.stdout),
 		};
 		const fleet = await inProcessAudit(cloud, false);
-		const cli = existsSync(openstackCli) ? await timeCli(cloud) : [];
+		const cli = existsSync(openstackCli) ? await timeCli(cloud, 'demo-admin', cliCommands) : [];
 		let perProject: InProcess;
 		if (perProjectProjects === projects) {
 			perProject = await inProcessAudit(cloud, true);
