@@ -19,7 +19,8 @@ const projectNameKey = 'project_name';
 registerContractSuite(test, {
 	name: 'demo',
 	async start() {
-		const cloud = await startDemoCloud({seed: 'empty', timeScale: 0.01});
+		// A restore takes a second (not 20 ms): long enough for the kill tests to catch one under way, on a busy machine too.
+		const cloud = await startDemoCloud({seed: 'empty', timeScale: 0.01, delays: {restore: 100_000}});
 		const directory = await mkdtemp(path.join(tmpdir(), 'bs-contract-demo-'));
 		if (!cloud.users['demo']?.roles['sandbox']) {
 			throw new Error('the empty seed gives user demo no second project sandbox');
