@@ -128,16 +128,32 @@ test('a drill with --yes --json passes, records ok on the backup and in the dril
 	t.like(log[0], {backupId: report.drills[0]!['backupId'] as string, result: 'ok', cloud: 'demo'});
 });
 
-test('a drill whose record on the backup is refused still passes, says so, and is in the drill log', async t => {
-	const context = await demoCloud(t);
+/**
+A 1 GiB volume `src` and its available backup `nightly`, made straight through the demo cloud's API.
+*/
+async function volumeWithBackup(context: Awaited<ReturnType<typeof demoCloud>>) {
 	const cinder = context.session.cinder!;
 	const volume = await cinder.createVolume({size: 1, name: 'src'});
 	await until(async () => cinder.getVolume(volume.id), found => found.status === 'available');
 	const {id} = await cinder.createBackup({volumeId: volume.id, name: 'nightly'});
 	await until(async () => cinder.getBackup(id), found => found.status === 'available');
+	return {volume, id};
+}
+
+/**
+From now on the cloud refuses to write backup metadata, as a policy without backup:update_backup_metadata does.
+*/
+function refuseBackupMetadata(context: Awaited<ReturnType<typeof demoCloud>>): void {
 	context.cloud.setFaults([{
 		kind: 'error', service: 'volume', method: 'PUT', path: /\/backups\/[^\/]+$/v, status: 403, message: 'Policy doesn\'t allow backup:update_backup_metadata to be performed.',
 	}]);
+}
+
+test('a drill whose record on the backup is refused still passes, says so, and is in the drill log', async t => {
+	const context = await demoCloud(t);
+	const cinder = context.session.cinder!;
+	const {id} = await volumeWithBackup(context);
+	refuseBackupMetadata(context);
 	const result = await backstackWith(t, {OS_CLIENT_CONFIG_FILE: context.cloudsYamlPath, OS_CLOUD: 'demo'}, 'drill', id, '--yes'); // eslint-disable-line @typescript-eslint/naming-convention
 	t.is(result.code, 0, `${result.stdout}\n${result.stderr}`);
 	t.regex(result.stdout, /^ok {6}backup nightly \(.+\) restored in \d+ s: available, 1 GiB, .* \[not recorded on the backup: .*update_backup_metadata.*; in the local log only\]$/mv);
@@ -150,10 +166,7 @@ test('a backup that is busy (being restored) is not drilled and not recorded: NO
 	// Someone else's restore that outlasts the test (an hour at this time scale), however slowly the CLI starts.
 	const context = await demoCloud(t, {delays: {restore: 360_000_000}});
 	const cinder = context.session.cinder!;
-	const volume = await cinder.createVolume({size: 1, name: 'src'});
-	await until(async () => cinder.getVolume(volume.id), found => found.status === 'available');
-	const {id} = await cinder.createBackup({volumeId: volume.id, name: 'nightly'});
-	await until(async () => cinder.getBackup(id), found => found.status === 'available');
+	const {id} = await volumeWithBackup(context);
 	await cinder.restoreBackup(id, {name: 'someone-elses-restore'});
 	const result = await backstackWith(t, {OS_CLIENT_CONFIG_FILE: context.cloudsYamlPath, OS_CLOUD: 'demo'}, 'drill', id, '--yes'); // eslint-disable-line @typescript-eslint/naming-convention
 	t.is(result.code, 1, `${result.stdout}\n${result.stderr}`);
@@ -165,15 +178,9 @@ test('a backup that is busy (being restored) is not drilled and not recorded: NO
 
 test('the audit reads the local drill log: a drill recorded only there makes its backup verified', async t => {
 	const context = await demoCloud(t);
-	const cinder = context.session.cinder!;
-	const volume = await cinder.createVolume({size: 1, name: 'src'});
-	await until(async () => cinder.getVolume(volume.id), found => found.status === 'available');
-	const {id} = await cinder.createBackup({volumeId: volume.id, name: 'nightly'});
-	await until(async () => cinder.getBackup(id), found => found.status === 'available');
+	const {volume, id} = await volumeWithBackup(context);
 	// The cloud refuses the record on the backup: only the local log knows the drill passed.
-	context.cloud.setFaults([{
-		kind: 'error', service: 'volume', method: 'PUT', path: /\/backups\/[^\/]+$/v, status: 403, message: 'Policy doesn\'t allow backup:update_backup_metadata to be performed.',
-	}]);
+	refuseBackupMetadata(context);
 	const shared = await mkdtemp(path.join(os.tmpdir(), 'backstack-drill-shared-'));
 	t.teardown(async () => rm(shared, {recursive: true, force: true}));
 	const env = {OS_CLIENT_CONFIG_FILE: context.cloudsYamlPath, OS_CLOUD: 'demo', BACKSTACK_CONFIG_DIR: shared}; // eslint-disable-line @typescript-eslint/naming-convention
