@@ -29,6 +29,7 @@ import {registerFleet} from './cases/fleet.js';
 import {registerScenarios} from './cases/scenarios.js';
 import {registerDrills} from './cases/drills.js';
 import {registerDrillRuns} from './cases/drill-runs.js';
+import {registerRunbooks} from './cases/runbooks.js';
 
 export type {ContractCloud, ContractTarget, ServerMaker} from './kit.js';
 
@@ -90,6 +91,7 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 	registerJournal(contract);
 	registerDrills(contract);
 	registerDrillRuns(contract);
+	registerRunbooks(contract);
 	registerFleet(contract);
 	registerScenarios(contract);
 }

@@ -119,7 +119,7 @@ export function toOpenstackCli(plan: Plan): string {
 		lines.push(...waitLines(step), '');
 	}
 
-	const assigned = new Set(lines.map(line => /^(?<name>\w+)="/v.exec(line)?.groups?.['name']).filter(name => name !== undefined));
+	const assigned = new Set(lines.map(line => /^\s*(?<name>\w+)="/v.exec(line)?.groups?.['name']).filter(name => name !== undefined));
 	for (const [label, reference] of Object.entries(plan.results ?? {})) {
 		if (assigned.has(variableFor(reference))) {
 			lines.push(`echo "${label}: $${variableFor(reference)}"`);

@@ -17,6 +17,7 @@ import {
 	option,
 	propertyFlags,
 	shellQuote,
+	variableFor,
 	word,
 } from '../shell.js';
 import {need, readStatus} from '../status.js';
@@ -39,6 +40,30 @@ import {
 	withMark,
 } from './shared.js';
 import type {OperationFamily, Remover} from './types.js';
+
+/**
+What python-openstackclient 6.0.0 (Debian 12's) prints after it sent a backup restore that Cinder accepted: it then fails
+formatting Cinder's answer and exits 1 (seen on the real cloud's machine). Only this failure counts as accepted in a
+runbook; any other stops it.
+*/
+const osc6RestoreCrash = 'cannot unpack non-iterable VolumeBackupsRestore object';
+
+const osc6Comment = [
+	`# python-openstackclient 6.0 sends a backup restore, then fails printing Cinder's answer ("${osc6RestoreCrash}",`,
+	'# exit status 1): that one failure means the restore was accepted; any other stops the runbook.',
+];
+
+/**
+`openstack volume backup restore --force BACKUP VOLUME`, as runbook lines that tolerate only OSC 6.0's output crash.
+*/
+function restoreOntoLines(backup: string, volume: string): string[] {
+	return [
+		...osc6Comment,
+		`if ! restore_output="$(openstack volume backup restore --force ${backup} ${volume} 2>&1 >/dev/null)"; then`,
+		`\tcase "$restore_output" in *${shellQuote(osc6RestoreCrash)}*) ;; *) printf '%s\\n' "$restore_output" >&2; exit 1 ;; esac`,
+		'fi',
+	];
+}
 
 /**
 True when `output` of step `stepId` is the ID of a volume that step creates (not one it was given).
@@ -78,11 +103,10 @@ export const cinderOperations: OperationFamily<'cinder'> = {
 			return {volumeId: volume.id};
 		},
 		exportCli({step, args}) {
-			const command = [
-				args.backupId === undefined ? 'openstack volume create' : 'openstack --os-volume-api-version 3.47 volume create',
+			const flags = (extra: string[]) => [
 				...option('--size', args.size),
 				...option('--type', args.volumeType),
-				...option('--backup', args.backupId),
+				...extra,
 				...option('--image', args.imageRef),
 				...option('--snapshot', args.snapshotId),
 				...option('--description', args.description),
@@ -90,14 +114,26 @@ export const cinderOperations: OperationFamily<'cinder'> = {
 				word(args.name ?? step.id),
 				'-f value -c id',
 			].join(' ');
+			if (args.backupId === undefined) {
+				return [assign(step, 'volumeId', `openstack volume create ${flags([])}`)];
+			}
+
+			const volume = `"$${variableFor({$ref: step.id, output: 'volumeId'})}"`;
 			return [
-				...(args.backupId === undefined
-					? []
-					: [
-						'# Creating the volume from the backup with its type (microversion 3.47) avoids the restore-to-new-volume trap:',
-						'# without a type Cinder uses the default one and an encrypted backup ends error_restoring.',
-					]),
-				assign(step, 'volumeId', command),
+				'# Creating the volume from the backup with its type (microversion 3.47) avoids the restore-to-new-volume trap:',
+				'# without a type Cinder uses the default one and an encrypted backup ends error_restoring.',
+				'if openstack volume create --help 2>/dev/null | grep -q -e \'--backup <backup>\'; then',
+				`\t${assign(step, 'volumeId', `openstack --os-volume-api-version 3.47 volume create ${flags(option('--backup', args.backupId))}`)}`,
+				'else',
+				'\t# This openstack CLI (python-openstackclient before 6.1, e.g. Debian 12\'s 6.0.0) has no volume create --backup:',
+				'\t# the guide\'s way, an empty volume of the type, then the backup restored onto it (--force: it exists, and is new).',
+				`\t${assign(step, 'volumeId', `openstack volume create ${flags([])}`)}`,
+				`\tuntil status="$(openstack volume show ${volume} -c status -f value)" && [ "$status" = available ]; do`,
+				`\t\tcase "$status" in error) echo "volume ${volume.replaceAll('"', '')} is $status" >&2; exit 1;; esac`,
+				'\t\tsleep 5',
+				'\tdone',
+				...restoreOntoLines(word(args.backupId), volume).map(line => `\t${line}`),
+				'fi',
 			];
 		},
 		outputs: () => ['volumeId'],
@@ -158,14 +194,19 @@ export const cinderOperations: OperationFamily<'cinder'> = {
 		},
 		exportCli({step, args}) {
 			if (args.volumeId === undefined) {
-				return [assign(step, 'volumeId', `openstack volume backup restore ${word(args.backupId)} ${word(args.name ?? 'restored')} -f value -c volume_id`)];
+				const name = word(args.name ?? 'restored');
+				const variable = variableFor({$ref: step.id, output: 'volumeId'});
+				return [
+					...osc6Comment,
+					'restore_errors="$(mktemp)"',
+					`if ${variable}="$(openstack volume backup restore ${word(args.backupId)} ${name} -f value -c volume_id 2>"$restore_errors")"; then :`,
+					`elif grep -q -e ${shellQuote(osc6RestoreCrash)} "$restore_errors"; then ${variable}="$(openstack volume show ${name} -f value -c id)"`,
+					'else cat "$restore_errors" >&2; rm -f "$restore_errors"; exit 1; fi',
+					'rm -f "$restore_errors"',
+				];
 			}
 
-			return [
-				'# python-openstackclient 6.0 sends this restore correctly but then crashes while printing the result',
-				'# ("cannot unpack non-iterable VolumeBackupsRestore object", exit status 1). The wait below is what tells success.',
-				`openstack volume backup restore --force ${word(args.backupId)} ${word(args.volumeId)} || echo 'openstack exited non-zero (known OSC 6 output bug); waiting for the volume' >&2`,
-			];
+			return restoreOntoLines(word(args.backupId), word(args.volumeId));
 		},
 		outputs: () => ['volumeId'],
 		/*
