@@ -24,7 +24,7 @@ import {fileURLToPath} from 'node:url';
 import {buildAuditReport} from '../source/core/audit.js';
 import {defaultPolicy} from '../source/core/assessment.js';
 import {readInventory} from '../source/core/inventory.js';
-import {startDemoCloud, type ScaleSpec} from '../source/demo-cloud/index.js';
+import {startDemoCloud, type DemoService, type ScaleSpec} from '../source/demo-cloud/index.js';
 import {loadCloudConfig, openSession} from '../source/openstack/index.js';
 import {openstackCli, timeCli} from './peer-cli.js';
 import type {BenchFigure, BenchResult} from './types.js';
@@ -72,7 +72,14 @@ const cliCommands: string[][] = [
 
 export type CloudChild = {
 	cloudsFile: string;
-	requestCount(): Promise<number>;
+	/**
+	Requests the demo cloud answered so far, all of them or one service's.
+	*/
+	requestCount(service?: DemoService): Promise<number>;
+	/**
+	The requests since a time (ms since the epoch): when, the method and the path.
+	*/
+	requestLog(since: number): Promise<Array<{at: number; method: string; path: string}>>;
 	close(): Promise<void>;
 };
 
@@ -94,6 +101,11 @@ async function serveCloud(): Promise<void> {
 	for await (const line of createInterface({input: process.stdin})) {
 		if (line === 'count') {
 			send({count: cloud.requestCount()});
+		} else if (line.startsWith('log ')) {
+			const since = Number(line.slice('log '.length));
+			send({log: cloud.requestLog().filter(entry => entry.at >= since)});
+		} else if (line.startsWith('count ')) {
+			send({count: cloud.requestCount(line.slice('count '.length) as DemoService)});
 		} else if (line === 'close') {
 			break;
 		}
@@ -128,10 +140,15 @@ export async function startCloudChild(scale: ScaleSpec, latencyMs: number): Prom
 	const {stdin} = child;
 	return {
 		cloudsFile: String(ready['cloudsFile']),
-		async requestCount() {
-			stdin.write('count\n');
+		async requestCount(service?: DemoService) {
+			stdin.write(service === undefined ? 'count\n' : `count ${service}\n`);
 			const answer = await next();
 			return Number(answer['count']);
+		},
+		async requestLog(since: number) {
+			stdin.write(`log ${since}\n`);
+			const answer = await next();
+			return answer['log'] as Array<{at: number; method: string; path: string}>;
 		},
 		async close() {
 			const exited = new Promise(resolve => {

@@ -48,6 +48,10 @@ const suites: Array<[string, () => Promise<BenchResult>]> = [
 		const {benchTui} = await import('./tui.js');
 		return benchTui();
 	}],
+	['drill', async () => {
+		const {benchDrill} = await import('./drill.js');
+		return benchDrill();
+	}],
 	['fleet', async () => {
 		const {benchFleet} = await import('./fleet.js');
 		return benchFleet();

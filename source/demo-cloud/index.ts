@@ -82,6 +82,7 @@ export async function startDemoCloud(options: DemoCloudOptions = {}): Promise<De
 			server.faults.set(faults);
 		},
 		requestCount: service => server.requestCount(service),
+		requestLog: () => server.requestLog(),
 		faultHits: () => server.faults.hitCount(),
 		setLatency(ms) {
 			server.latencyMs = ms;

@@ -49,10 +49,18 @@ function faultDelay(faults: ReadonlyArray<{kind: string; ms?: number}>): number 
 	return delay;
 }
 
+export type RequestEntry = {at: number; method: string; path: string};
+
+const recentCap = 10_000;
+
 export class DemoHttpServer {
 	private readonly server: Server;
 	private readonly modules: ServiceModule[] = [];
 	private readonly counts = new Map<string, number>();
+	/**
+	The newest requests (time, method, path), for a benchmark to see how often something was polled; capped.
+	*/
+	private readonly recent: RequestEntry[] = [];
 	private readonly sleepers = new Set<{timer: NodeJS.Timeout; resolve: () => void}>();
 	private closed = false;
 
@@ -126,6 +134,13 @@ export class DemoHttpServer {
 	}
 
 	/**
+	The newest requests (at most 10,000), oldest first; paths only, never a query, header or body.
+	*/
+	requestLog(): RequestEntry[] {
+		return [...this.recent];
+	}
+
+	/**
 	Requests received, in total or for one service.
 	*/
 	requestCount(service?: DemoService): number {
@@ -158,6 +173,10 @@ export class DemoHttpServer {
 		const requestId = `req-${uuid()}`;
 		const counterKey = module?.service ?? 'other';
 		this.counts.set(counterKey, (this.counts.get(counterKey) ?? 0) + 1);
+		this.recent.push({at: Date.now(), method, path: url.pathname});
+		if (this.recent.length > recentCap) {
+			this.recent.splice(0, this.recent.length - recentCap);
+		}
 
 		let body: Buffer;
 		try {

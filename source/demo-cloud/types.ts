@@ -88,6 +88,10 @@ export type DemoCloud = {
 	setFaults(faults: FaultSpec[]): void;
 	requestCount(service?: DemoService): number;
 	/**
+	The newest requests, oldest first (time, method, path).
+	*/
+	requestLog(): Array<{at: number; method: string; path: string}>;
+	/**
 	How many requests the faults of the last `setFaults` have hit.
 	*/
 	faultHits(): number;
