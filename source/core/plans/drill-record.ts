@@ -43,6 +43,11 @@ export type RecordedDrill = {
 };
 
 /**
+Statuses of a backup that is busy, not broken: a drill of it cannot run now, and that proves nothing either way.
+*/
+export const drillBusyStatuses: ReadonlySet<string> = new Set(['creating', 'restoring', 'backing-up', 'deleting']);
+
+/**
 A reason on one line, without the "Backup X cannot be restored: " a refusal starts with (whoever shows it names the
 backup already).
 */
@@ -113,7 +118,7 @@ export function drillVerdictOf(state: RunState): DrillVerdict | undefined {
 		}
 
 		case 'cancelled': {
-			return {result: 'cancelled', reason: 'stopped; the temporary volume is removed (or named by backstack journal)'};
+			return {result: 'cancelled', reason: 'the temporary volume is removed (or named by backstack journal)'};
 		}
 
 		case 'idle':
