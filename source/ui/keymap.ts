@@ -153,7 +153,7 @@ export const keymap: readonly Binding[] = [
 		views: ['backups', 'volumes'], short: 'onto vol',
 	},
 	{
-		id: 'drill.start', keys: ['D'], description: 'Restore drill of a backup', when: browse, mutates: true, palette: true, footer: true,
+		id: 'drill.start', keys: ['D'], description: 'Drill: restore and check', when: browse, mutates: true, palette: true, footer: true,
 		views: ['backups'], short: 'drill',
 	},
 	{

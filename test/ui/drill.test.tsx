@@ -49,8 +49,8 @@ const size = {columns: 120, rows: 30};
 /**
 The demo cloud's App whose drills are logged into `log` (as drills.jsonl would be), the audit reading that log back.
 */
-async function drillApp(t: Parameters<typeof demoForUi>[0]) {
-	const demo = await demoForUi(t);
+async function drillApp(t: Parameters<typeof demoForUi>[0], options?: Parameters<typeof demoForUi>[1]) {
+	const demo = await demoForUi(t, options);
 	const log: DrillRecord[] = [];
 	const services = {
 		...demo.services,
@@ -143,7 +143,7 @@ test('D on a backup whose key was deleted: the drill fails before it starts, wit
 	t.regex(frame, /drill FAILED: its Barbican key \S+ is gone/v, 'the status bar says why');
 });
 
-test('Esc on a refused drill records nothing; D outside the Backups view says what to select; --readonly has no D', async t => {
+test('Esc on a refused drill records nothing; D outside the Backups view says what to select; the palette has it, --readonly not', async t => {
 	const {demo, log, services} = await drillApp(t);
 	const backup = await backupNamed(demo.session, good);
 	await demo.session.barbican!.deleteSecret(backup.encryptionKeyId!);
@@ -163,6 +163,9 @@ test('Esc on a refused drill records nothing; D outside the Backups view says wh
 	await app.waitFor('Volumes');
 	await app.press('D');
 	await app.waitFor('D drills the selected backup');
+	await app.press(':', 'drill');
+	t.regex(await app.waitFor('action: Drill'), /action: Drill: restore and check \(D\)/v, 'in the palette');
+	await app.press(keys.escape);
 
 	const readonly = drive(<App isReadonly cloud='demo' services={services} initialView='backups'/>, size);
 	t.teardown(readonly.unmount);
@@ -179,7 +182,8 @@ test('Esc on a refused drill records nothing; D outside the Backups view says wh
 });
 
 test('Ctrl+C during a drill stops it safely: the temporary volume is removed and nothing is recorded (80×24)', async t => {
-	const {demo, log, services} = await drillApp(t);
+	// A restore of 2 s (100 s at the demo's 1/50), so that Ctrl+C surely lands while it runs, also on a busy machine.
+	const {demo, log, services} = await drillApp(t, {delays: {restore: 100_000}});
 	const backup = await backupNamed(demo.session, good);
 	const app = drive(<App cloud='demo' services={services} initialView='backups'/>, {columns: 80, rows: 24});
 	t.teardown(app.unmount);
