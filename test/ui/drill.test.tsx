@@ -205,3 +205,29 @@ test('Ctrl+C during a drill stops it safely: the temporary volume is removed and
 	t.is(drillFromMetadata(await demo.session.cinder!.getBackup(backup.id)), undefined);
 	t.deepEqual(await drillVolumes(demo.session), [], 'the temporary volume was removed');
 });
+
+test('D where the cloud refuses backup metadata: the drill passes, the screen says it is in the local drill log only, and the list reads it from there', async t => {
+	const {demo, log, services} = await drillApp(t);
+	const backup = await backupNamed(demo.session, good);
+	// A policy without backup:update_backup_metadata.
+	demo.cloud.setFaults([{
+		kind: 'error', service: 'volume', method: 'PUT', path: /\/backups\/[^\/]+$/v, status: 403, message: 'Policy doesn\'t allow backup:update_backup_metadata to be performed.',
+	}]);
+	const app = drive(<App cloud='demo' services={services} initialView='backups'/>, size);
+	t.teardown(app.unmount);
+	await app.waitFor(good);
+	await select(app, good);
+	await app.press('D');
+	await app.waitFor('Enter runs the plan', 20_000);
+	await app.press(keys.enter);
+	let frame = await app.waitFor(text => text.includes('NOT recorded') || text.includes('Recorded on'), 60_000);
+	t.regex(frame, /✔ Drill passed/v);
+	t.regex(frame, /NOT recorded on the backup \([\s\S]*update_backup_metadata[\s\S]*\): only in the local drill log/v);
+	t.regex(frame, /only in the local drill log \(drills\.jsonl\)\./v);
+	t.like(log, [{backupId: backup.id, result: 'ok'}]);
+	t.is(drillFromMetadata(await demo.session.cinder!.getBackup(backup.id)), undefined, 'the cloud refused the record');
+
+	await app.press(keys.enter);
+	frame = await app.waitFor(text => lineOf(text, good).includes('✔ verified'), 20_000);
+	t.regex(frame, /drill passed \(recorded in the local drill log only\)/v);
+});
