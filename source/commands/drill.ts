@@ -9,7 +9,7 @@ import {backupMetaDrillAt, drillFromMetadata, type DrillRecord} from '../core/dr
 import {createTextRenderer, exitCodes, UsageError} from '../core/plans/commands.js';
 import {describePlan, formatPreview} from '../core/plans/describe.js';
 import {drillToOpenstackCli, planDrill} from '../core/plans/drill.js';
-import {drillPassedReason as passedReason, drillReasonText as shortReason, recordDrill} from '../core/plans/drill-record.js';
+import {drillReasonText as shortReason, recordDrill} from '../core/plans/drill-record.js';
 import {runPlan} from '../core/plans/execute.js';
 import {acquirePlanLock} from '../core/plans/lock.js';
 import type {Plan, PlanEvent} from '../core/plans/types.js';
@@ -249,6 +249,11 @@ function endOf(event: PlanEvent, stepFailure: string | undefined): Ended | undef
 	}
 
 	return event.type === 'plan-cancelled' ? {kind: 'cancelled'} : undefined;
+}
+
+function passedReason(results: Record<string, string | number>): string {
+	const key = results['key'] === 'present' ? 'key present' : 'not encrypted';
+	return `${String(results['status'] ?? '?')}, ${String(results['size'] ?? '?')} GiB, type ${String(results['volumeType'] ?? '?')}, ${key}`;
 }
 
 /**
