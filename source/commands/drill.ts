@@ -8,12 +8,8 @@ import path from 'node:path';
 import {backupMetaDrillAt, drillFromMetadata, type DrillRecord} from '../core/drills.js';
 import {createTextRenderer, exitCodes, UsageError} from '../core/plans/commands.js';
 import {describePlan, formatPreview} from '../core/plans/describe.js';
-import {
-	drillRecordPlan,
-	drillRecordRefusal,
-	drillToOpenstackCli,
-	planDrill,
-} from '../core/plans/drill.js';
+import {drillToOpenstackCli, planDrill} from '../core/plans/drill.js';
+import {drillReasonText as shortReason, recordDrill} from '../core/plans/drill-record.js';
 import {runPlan} from '../core/plans/execute.js';
 import {acquirePlanLock} from '../core/plans/lock.js';
 import type {Plan, PlanEvent} from '../core/plans/types.js';
@@ -208,13 +204,6 @@ Statuses of a backup that is busy, not broken: a drill of it could not run now, 
 */
 const busyStatuses = new Set(['creating', 'restoring', 'backing-up', 'deleting']);
 
-/**
-One line, without the "Backup X cannot be restored:" a refusal starts with (the drill's line names the backup already).
-*/
-function shortReason(text: string): string {
-	return text.replaceAll(/\s+/gv, ' ').trim().replace(/^Backup .+? cannot be restored: /v, '');
-}
-
 type Ended = {kind: 'done'; results: Record<string, string | number>} | {kind: 'failed' | 'busy'; reason: string} | {kind: 'cancelled'};
 
 /**
@@ -268,32 +257,16 @@ function passedReason(results: Record<string, string | number>): string {
 }
 
 /**
-Writes the outcome on the backup (a plan of its own) and in the local log; returns why the backup does not carry it.
+Writes the outcome on the backup and in the local log (core's recordDrill); the outcome with why the backup does not carry it.
 */
 async function record(run: Run, outcome: Outcome, extra: Pick<DrillRecord, 'planId' | 'durationMs'>): Promise<Outcome> {
-	const {session} = run;
-	const drillRecord: DrillRecord = {
-		backupId: outcome.backup.id,
-		at: new Date().toISOString(),
-		result: outcome.result === 'ok' ? 'ok' : 'failed',
-		reason: outcome.reason,
-		volumeId: outcome.backup.volumeId,
-		projectId: session.identity.token().projectId,
-		cloud: session.cloudName,
-		verifiedData: false,
-		...extra,
-	};
-	let unrecorded = drillRecordRefusal(session);
-	if (unrecorded === undefined) {
-		const plan = drillRecordPlan(outcome.backup.id, drillRecord);
-		for await (const event of runPlan(plan, session)) {
-			if (event.type === 'plan-failed') {
-				unrecorded = shortReason(event.reason);
-			}
-		}
-	}
-
-	appendDrillLog(run.configDir, drillRecord);
+	const {record: drillRecord, unrecorded} = await recordDrill(run.session, outcome.backup, {
+		result: outcome.result === 'ok' ? 'ok' : 'failed', reason: outcome.reason, verifiedData: false, ...extra,
+	}, {
+		appendLog(line) {
+			appendDrillLog(run.configDir, line);
+		},
+	});
 	return {...outcome, record: drillRecord, unrecorded};
 }
 

@@ -10,7 +10,7 @@ import {createInventoryCache, configDirectory} from '../store/cache.js';
 import {loadSettings} from '../store/settings.js';
 import {App} from '../ui/app.js';
 import {analyseWithDrills} from '../ui/core-analysis.js';
-import {readDrillLog} from '../store/drill-log.js';
+import {appendDrillLog, readDrillLog} from '../store/drill-log.js';
 import {osc52Writer} from '../ui/osc52.js';
 import type {AppServices} from '../ui/services.js';
 import type {CommandContext} from './context.js';
@@ -30,6 +30,10 @@ export async function runTui(context: CommandContext): Promise<number> {
 		readInventory,
 		// The local drill log is read again at each analysis: a drill run meanwhile (TUI or CLI) shows at the next refresh.
 		analyse: analyseWithDrills(() => readDrillLog(directory)),
+		// A drill started with D is logged where `backstack drill` logs its own (drills.jsonl of the config directory).
+		drillLog(record) {
+			appendDrillLog(directory, record);
+		},
 		async checkCloud(session, options) {
 			return checkCloud(session, {signal: options?.signal});
 		},

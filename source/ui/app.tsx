@@ -235,6 +235,7 @@ export function App(props: AppProps) {
 				theme={theme}
 				journal={services.journal}
 				clock={services.planClock}
+				drillLog={services.drillLog}
 				onKeys={routePlanKeys}
 				onClose={(hasChanged, note) => {
 					setMode('list');

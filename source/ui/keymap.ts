@@ -7,9 +7,10 @@ import type {ViewId} from './views/index.js';
 
 /**
 Where the user is in a guided plan (plan-screen.tsx): choosing from a list, filling the form, on the preview (confirm),
-while it runs, offered the cleanup of what a stopped or failed run left, once it is over, or waiting for core.
+while it runs, offered the cleanup of what a stopped or failed run left, once it is over, waiting for core, or offered
+to record a restore drill that failed before it could start (its backup's key or type is gone).
 */
-export type PlanContext = 'choose' | 'form' | 'confirm' | 'run' | 'offer' | 'over' | 'wait';
+export type PlanContext = 'choose' | 'form' | 'confirm' | 'run' | 'offer' | 'over' | 'wait' | 'record';
 
 /**
 Where the user is; a binding applies only in the contexts it lists. `restore` is the plan screen as the App sees it.
@@ -152,6 +153,10 @@ export const keymap: readonly Binding[] = [
 		views: ['backups', 'volumes'], short: 'onto vol',
 	},
 	{
+		id: 'drill.start', keys: ['D'], description: 'Drill: restore and check', when: browse, mutates: true, palette: true, footer: true,
+		views: ['backups'], short: 'drill',
+	},
+	{
 		id: 'restore.imageFile', keys: ['I'], description: 'New image from a file', when: browse, mutates: true, palette: true, footer: true,
 		views: ['images'], short: 'file→image',
 	},
@@ -177,7 +182,11 @@ export const keymap: readonly Binding[] = [
 		id: 'plan.clear', keys: ['ctrl+u'], description: 'Plan: clear what is typed', when: ['form', 'confirm'], footer: true, short: 'clear',
 	},
 	{
-		id: 'plan.back', keys: ['esc', 'ctrl+c'], description: 'Plan: back, nothing done', when: ['choose', 'form', 'confirm', 'wait'], footer: true, short: 'back (nothing has changed)',
+		id: 'plan.back', keys: ['esc', 'ctrl+c'], description: 'Plan: back, nothing done', when: ['choose', 'form', 'confirm', 'wait', 'record'], footer: true, short: 'back (nothing has changed)',
+	},
+	{
+		id: 'plan.record', keys: ['enter'], description: 'Drill: record the failure', when: ['record'], footer: true, mutates: true,
+		short: 'record this failed drill on the backup and in the local drill log',
 	},
 	{
 		id: 'plan.stop', keys: ['ctrl+c', 'esc'], description: 'Plan: stop the run safely', when: ['run'], footer: true, short: 'stops it safely (what it created is then offered for cleanup)',

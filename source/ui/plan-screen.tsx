@@ -5,6 +5,10 @@ volume type: the 'choose' phase again), the screen previews every step with its 
 when a step destroys something, then runs it with each step's live progress (runPlan's events through reducePlan).
 Nothing changes in the cloud before the user presses Enter on the preview.
 
+A restore drill (flow.drill) is recorded once its run is over, passed or failed: on the backup's metadata and in the
+local drill log (`drillLog`); the screen then says what the drill found and where it is recorded. A drill that core
+refuses (the backup's key or type is gone) has failed before it started: the refusal is offered for recording.
+
 Ctrl+C (or Esc) during a run aborts it and waits for the executor to settle (a call in flight is recorded, temporaries are
 removed); what the plan created and is still there is then named, and the user cleans it up now (core's cleanup, with
 its progress) or keeps it (the journal lists it for `backstack journal`). A plan that fails on its own offers the same.
@@ -26,6 +30,7 @@ import type {CloudSession} from '../core/types.js';
 import {systemClock} from '../core/plans/clock.js';
 import type {Clock, Plan} from '../core/plans/types.js';
 import type {RunState} from '../core/plans/reduce.js';
+import {drillReasonText, type DrillLogWriter} from '../core/plans/drill-record.js';
 import {sanitize, truncate} from './sanitize.js';
 import type {KeyHandler} from './sequential-input.js';
 import {paint, type Theme} from './theme.js';
@@ -41,6 +46,7 @@ import {
 	cleanupTask,
 	errorMessage,
 	planFor,
+	recordDrillTask,
 	runTask,
 	type TaskOptions,
 } from './plan/tasks.js';
@@ -61,6 +67,10 @@ export type PlanScreenProps = {
 	How the executor waits (tests run the demo cloud's waits faster).
 	*/
 	readonly clock?: Clock;
+	/**
+	Appends a drill's record to the local drill log (AppServices.drillLog).
+	*/
+	readonly drillLog?: DrillLogWriter;
 	/**
 	Back to the lists; `hasChanged` when the run created, changed or removed something (the inventory should be re-read),
 	and a line for the status bar.
@@ -93,7 +103,9 @@ function usePlanning(phase: Phase, flow: Flow, session: CloudSession, show: (nex
 				if (result.kind === 'plan') {
 					show({step: 'preview', plan: result.plan, typed: ''});
 				} else if (result.kind === 'refusal') {
-					show({step: 'refused', reason: sanitize(result.reason)});
+					// A drill core refuses would not restore the first time either: that is the drill's finding, to record.
+					const drill = flow.drill === undefined ? undefined : {state: 'offered' as const, verdict: {result: 'failed' as const, reason: drillReasonText(result.reason)}};
+					show({step: 'refused', reason: sanitize(result.reason), ...(drill !== undefined && {drill})});
 				} else {
 					show({
 						step: 'choose',
@@ -167,7 +179,7 @@ export function PlanScreen(props: PlanScreenProps) {
 	const now = useRunClock(phase, clock);
 
 	const tasks: TaskOptions = {
-		session, journal, clock, dispatch,
+		session, journal, clock, dispatch, drillLog: props.drillLog,
 	};
 	const controls: PlanControls = {
 		flow,
@@ -177,7 +189,7 @@ export function PlanScreen(props: PlanScreenProps) {
 		run(plan: Plan, typed: string) {
 			const abort = new AbortController();
 			controller.current = abort;
-			void runTask(plan, typed, abort.signal, tasks);
+			void runTask(plan, typed, abort.signal, {...tasks, drill: flow.drill});
 		},
 		stop() {
 			controller.current?.abort();
@@ -185,6 +197,11 @@ export function PlanScreen(props: PlanScreenProps) {
 		},
 		cleanUp(plan: Plan, state: RunState) {
 			void cleanupTask(plan, state, tasks);
+		},
+		record(verdict) {
+			if (flow.drill !== undefined) {
+				void recordDrillTask(flow.drill, verdict, {}, tasks);
+			}
 		},
 	};
 	// The input queue (sequential-input.ts) hands over one key per render: each sees the phase the key before left.

@@ -5,6 +5,7 @@ clouds, core's reading and analysis, the cache, the clock and the clipboard.
 import type {Inventory, InventoryProgress, Policy} from '../core/model.js';
 import type {CloudSession} from '../core/types.js';
 import type {Clock} from '../core/plans/types.js';
+import type {DrillLogWriter} from '../core/plans/drill-record.js';
 import type {InventoryCache} from '../store/cache.js';
 import type {Analyse} from './analysis.js';
 import type {CloudEntry} from './views/index.js';
@@ -46,6 +47,11 @@ export type AppServices = {
 	Directory of the plan journal (core/plans/journal.ts); restores started here are recorded in it.
 	*/
 	journal?: string;
+	/**
+	Appends the record of a restore drill started here (`D`) to the local drill log (store/drill-log.ts in the real
+	program); without it a drill is recorded on its backup's metadata only, and says so.
+	*/
+	drillLog?: DrillLogWriter;
 	/**
 	How plans started here wait and poll (default: real time); tests run the demo cloud's waits faster.
 	*/

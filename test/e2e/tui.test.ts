@@ -83,7 +83,11 @@ tmux('a guided restore of an encrypted backup of a non-default type ends with an
 	t.notRegex(screen, /✖/v);
 
 	// Back to the lists, which re-read the inventory: the restored volume is there, and available.
-	await pane.press('Enter', 'Escape', '2');
+	// Each key once the screen it is meant for is up: on a busy machine Escape and 2 could reach the closing plan screen.
+	await pane.press('Enter');
+	await pane.waitFor(/RESTORE\s+STATUS/v, 30_000);
+	await pane.press('Escape', '2');
+	await pane.waitFor('PROTECTION', 30_000);
 	await filterRows(pane, 'restore-');
 	screen = await pane.waitFor(/restore-shop-db-data-weekly\S*\s+\d+G\s+LUKS\s+available/v, 60_000);
 	t.regex(screen, /LUKS/v);

@@ -18,7 +18,7 @@ test('binding ids are unique and namespaced', t => {
 });
 
 test('no two bindings of one context share a key', t => {
-	for (const context of ['list', 'detail', 'help', 'raw', 'palette', 'choose', 'form', 'confirm', 'run', 'offer', 'over', 'wait'] as const) {
+	for (const context of ['list', 'detail', 'help', 'raw', 'palette', 'choose', 'form', 'confirm', 'run', 'offer', 'over', 'wait', 'record'] as const) {
 		const seen = new Map<string, string>();
 		const pairs = keymap.filter(binding => binding.when.includes(context)).flatMap(binding => binding.keys.map(key => [key, binding.id] as const));
 		for (const [key, id] of pairs) {

@@ -76,6 +76,9 @@ function recorded(): {controls: PlanControls; calls: string[]; phases: Phase[]} 
 			cleanUp() {
 				calls.push('cleanUp');
 			},
+			record(verdict) {
+				calls.push(`record ${verdict.result} ${verdict.reason}`);
+			},
 		},
 	};
 }
@@ -174,4 +177,55 @@ test('the typed confirmation takes text, and Enter runs only once it matches', t
 	t.like(phase, {typed: 'vol-1'});
 	handlePlanKey(phase, '', {...noKey, return: true}, controls);
 	t.is(calls.at(-1), 'run');
+});
+
+const failedDrill = {result: 'failed', reason: 'its key k-1 is gone'} as const;
+
+test('a drill run takes no key while its outcome is recorded; a refused drill is offered for recording, then closes', t => {
+	const contexts = ([
+		{
+			step: 'running', plan, state: state('done'), isStopping: false, drill: {state: 'recording', verdict: {result: 'ok', reason: 'available'}},
+		},
+		{
+			step: 'running', plan, state: state('failed'), isStopping: false, drill: {state: 'unrecorded', verdict: {result: 'not-run', reason: 'busy'}, why: 'busy'},
+		},
+		{step: 'refused', reason: 'no', drill: {state: 'offered', verdict: failedDrill}},
+		{step: 'refused', reason: 'no', drill: {state: 'recording', verdict: failedDrill}},
+		{
+			step: 'refused', reason: 'no', drill: {
+				state: 'recorded', verdict: failedDrill, recorded: {record: {backupId: 'b-1', at: '2026-11-20T12:00:00Z', result: 'failed'}}, isLogged: true,
+			},
+		},
+	] satisfies Phase[]).map(phase => contextOf(phase)?.context);
+	t.deepEqual(contexts, [undefined, 'over', 'record', undefined, 'over']);
+
+	const enter: Key = {...noKey, return: true};
+	const offered = recorded();
+	handlePlanKey({step: 'refused', reason: 'no', drill: {state: 'offered', verdict: failedDrill}}, '', enter, offered.controls);
+	t.deepEqual(offered.calls, ['record failed its key k-1 is gone']);
+
+	const declined = recorded();
+	handlePlanKey({step: 'refused', reason: 'no', drill: {state: 'offered', verdict: failedDrill}}, '', escape, declined.controls);
+	t.deepEqual(declined.calls, ['close false'], 'Esc records nothing');
+
+	const done = recorded();
+	handlePlanKey({
+		step: 'refused', reason: 'no', drill: {
+			state: 'recorded', verdict: failedDrill, recorded: {record: {backupId: 'b-1', at: '2026-11-20T12:00:00Z', result: 'failed'}, unrecorded: 'no 3.43'}, isLogged: true,
+		},
+	}, '', enter, done.controls);
+	t.deepEqual(done.calls, ['close true drill FAILED: its key k-1 is gone (recorded in the local drill log only)']);
+});
+
+test('a drill\'s record and its verdict survive the run events that follow; a new run starts without them', t => {
+	const recording = reducePhase({
+		step: 'running', plan, state: state('running'), isStopping: false,
+	}, {
+		type: 'progress', plan, state: state('done'), drill: {state: 'recording', verdict: {result: 'ok', reason: 'available'}},
+	});
+	t.like(recording, {drill: {state: 'recording'}});
+	const kept = reducePhase(recording, {type: 'progress', plan, state: state('done')});
+	t.like(kept, {drill: {state: 'recording'}});
+	const fresh = reducePhase({step: 'preview', plan, typed: ''}, {type: 'progress', plan, state: state('running')});
+	t.false('drill' in fresh);
 });

@@ -1,5 +1,5 @@
 /*
-What the keys that act on a resource do in each view: b, i, d, K, Space, P, R, O and I (keymap.ts names them; flows/
+What the keys that act on a resource do in each view: b, i, d, K, Space, P, R, O, I and D (keymap.ts names them; flows/
 builds what each asks). Pure: given the selected row and the inventory, the guided flow to open, or the line that says
 what to select instead.
 */
@@ -7,6 +7,7 @@ import type {Inventory} from '../../core/model.js';
 import type {Row, ViewId} from '../views/index.js';
 import {sanitize} from '../sanitize.js';
 import {
+	drillBackup,
 	imageDownload,
 	imageFromFile,
 	keyExport,
@@ -104,6 +105,11 @@ export const resourceKeys: Readonly<Record<string, (selection: Selection) => Out
 		return kind === 'volume'
 			? withResource('volume', selection, (volume, inventory) => restoreOntoFromVolume(inventory, volume))
 			: hint('O restores onto an existing volume: select a backup (view 3) or the target volume (view 2)');
+	},
+	'drill.start'(selection) {
+		return selection.row?.ref?.kind === 'backup'
+			? withResource('backup', selection, backup => drillBackup(backup))
+			: hint('D drills the selected backup (restores it into a temporary volume, checks it, deletes it): select a backup (view 3)');
 	},
 	'restore.imageFile'() {
 		return {type: 'flow', flow: imageFromFile()};

@@ -1,7 +1,9 @@
 /*
-The guided restores and backups: what each asks (types.ts), the restores (restore.ts) and the backups (backup.ts).
+The guided restores and backups: what each asks (types.ts), the restores (restore.ts), the backups (backup.ts) and the
+restore drill (drill.ts).
 */
 export type {
+	DrillTarget,
 	Flow,
 	FlowField,
 	FlowOption,
@@ -27,3 +29,4 @@ export {
 	volumeBackup,
 	volumeToImage,
 } from './backup.js';
+export {drillBackup} from './drill.js';

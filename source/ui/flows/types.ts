@@ -1,9 +1,12 @@
 /*
-What a guided restore or backup asks before core plans it: a pick from a list, a small form, and the request for core
-(commands.ts `planRestore` / `planBackup`). The plan screen (plan-screen.tsx) asks, core decides.
+What a guided restore, backup or restore drill asks before core plans it: a pick from a list, a small form, and the
+request for core (commands.ts `planRestore` / `planBackup`, drill.ts `planDrill`). The plan screen (plan-screen.tsx)
+asks, core decides.
 */
 import type {Inventory} from '../../core/model.js';
 import type {BackupRequest, RestoreRequest} from '../../core/plans/commands.js';
+import type {DrillRequest} from '../../core/plans/drill.js';
+import type {Backup} from '../../core/types.js';
 
 export type FormValues = Record<string, string>;
 
@@ -13,7 +16,15 @@ export type FlowField =
 	| {kind: 'text'; id: string; label: string; initial?: string; isRequired?: boolean; isNumber?: boolean; hint?: string}
 	| {kind: 'choice'; id: string; label: string; options: FlowOption[]; initial?: string; hint?: string};
 
-export type PlanRequest = {type: 'restore'; request: RestoreRequest} | {type: 'backup'; request: BackupRequest};
+export type PlanRequest =
+	| {type: 'restore'; request: RestoreRequest}
+	| {type: 'backup'; request: BackupRequest}
+	| {type: 'drill'; request: DrillRequest};
+
+/**
+The backup a restore drill proves, as the inventory had it when `D` was pressed.
+*/
+export type DrillTarget = Pick<Backup, 'id' | 'name' | 'volumeId' | 'status'>;
 
 export type Flow = {
 	title: string;
@@ -26,6 +37,11 @@ export type Flow = {
 	Passed to the planner (restore 6 names what still points at the old secret).
 	*/
 	inventory?: Inventory;
+	/**
+	Set for a restore drill: once its run is over (passed or failed) the plan screen records the outcome on the backup and
+	in the local drill log, and says what the drill found.
+	*/
+	drill?: DrillTarget;
 	request(values: FormValues): PlanRequest;
 };
 

@@ -6,6 +6,7 @@ same everywhere it is bound and is handled once, before the table.
 import type {Key} from 'ink';
 import type {RunState} from '../../core/plans/reduce.js';
 import type {Plan} from '../../core/plans/types.js';
+import type {DrillVerdict} from '../../core/plans/drill-record.js';
 import {isConfirmed, requiresConfirmation} from '../../core/plans/describe.js';
 import {findBinding, keymap, type PlanContext} from '../keymap.js';
 import {displayName, sanitize} from '../sanitize.js';
@@ -13,6 +14,7 @@ import type {Flow, FlowField, FlowOption} from '../flows/index.js';
 import {
 	contextOf,
 	leftoversOf,
+	type DrillRecording,
 	type InContext,
 	type Phase,
 	type PhaseAction,
@@ -39,6 +41,10 @@ export type PlanControls = {
 	*/
 	stop(): void;
 	cleanUp(plan: Plan, state: RunState): void;
+	/**
+	Records the outcome of the flow's drill (one that failed before it could start).
+	*/
+	record(verdict: DrillVerdict): void;
 };
 
 export type Press = {
@@ -99,6 +105,28 @@ export function formProblem(fields: readonly FlowField[], values: Record<string,
 	}
 
 	return undefined;
+}
+
+/**
+The status bar's line after a drill: what it found and where it is recorded.
+*/
+function drillNote(drill: DrillRecording | undefined): string | undefined {
+	if (drill === undefined || drill.state === 'offered' || drill.state === 'recording') {
+		return undefined;
+	}
+
+	const found = {
+		ok: 'drill passed', failed: `drill FAILED: ${sanitize(drill.verdict.reason)}`, 'not-run': 'drill not run', cancelled: 'drill stopped',
+	}[drill.verdict.result];
+	return `${found} (${drill.state === 'unrecorded' ? `not recorded: ${drill.why}` : whereRecorded(drill.recorded.unrecorded === undefined, drill.isLogged)})`;
+}
+
+function whereRecorded(isOnBackup: boolean, isLogged: boolean): string {
+	if (isOnBackup) {
+		return `recorded on the backup${isLogged ? ' and in the local drill log' : ''}`;
+	}
+
+	return isLogged ? 'recorded in the local drill log only' : 'not recorded on the backup';
 }
 
 function keepNote(plan: Plan, state: RunState, journal: string | undefined): string {
@@ -211,6 +239,11 @@ export const phaseKeys: {[C in PlanContext]: Handler<C>} = {
 			return;
 		}
 
+		if (phase.step === 'refused') {
+			close(true, drillNote(phase.drill));
+			return;
+		}
+
 		if (phase.step === 'cleanup') {
 			const isComplete = phase.error === undefined && phase.progress.every(item => item.state === 'done');
 			close(true, isComplete
@@ -222,7 +255,12 @@ export const phaseKeys: {[C in PlanContext]: Handler<C>} = {
 		const {state} = phase;
 		const results = Object.entries(state.results ?? {}).map(([name, value]) => `${name} ${sanitize(String(value))}`).join(', ');
 		const note = state.phase === 'done' ? `done: ${sanitize(flow.title)}${results === '' ? '' : ` → ${results}`}` : undefined;
-		close(state.created.length > 0 || state.phase === 'done', note);
+		close(state.created.length > 0 || state.phase === 'done' || phase.drill?.state === 'recorded', drillNote(phase.drill) ?? note);
+	},
+	record(phase, {action}, {record}) {
+		if (action === 'plan.record' && phase.drill?.state === 'offered') {
+			record(phase.drill.verdict);
+		}
 	},
 	wait() {
 		// Only "back" (handled before the table): core is still planning, or there is nothing left to do.

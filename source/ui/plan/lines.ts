@@ -10,13 +10,19 @@ import {wrap} from '../format.js';
 import type {Flow} from '../flows/index.js';
 import {keysLines} from './keys-lines.js';
 import {advanced, cleanupLines, runningLines} from './run-lines.js';
-import type {Choose, Form, Phase} from './phase.js';
+import {drillLines, drillPreviewLines} from './drill-lines.js';
+import type {
+	Choose,
+	Form,
+	Phase,
+	Refused,
+} from './phase.js';
 
 const dangerColors: Record<string, string | undefined> = {
 	read: undefined, create: 'cyan', mutate: 'yellow', destroy: 'red',
 };
 
-function previewLines(plan: Plan, typed: string, width: number): Line[] {
+function previewLines(plan: Plan, typed: string, width: number, flow: Flow): Line[] {
 	const preview = describePlan(plan);
 	const lines: Line[] = [{text: `Plan: ${sanitize(preview.title)}`, bold: true}];
 	for (const row of preview.rows) {
@@ -36,6 +42,10 @@ function previewLines(plan: Plan, typed: string, width: number): Line[] {
 
 	for (const warning of preview.warnings) {
 		lines.push(...wrap(`▲ ${sanitize(warning)}`, width, '  ').map(text => ({text, color: 'yellow'})));
+	}
+
+	if (flow.drill !== undefined) {
+		lines.push(...drillPreviewLines(flow.drill, width));
 	}
 
 	lines.push({text: ''});
@@ -104,6 +114,30 @@ function chooseLines(phase: Choose, flow: Flow, width: number, height: number): 
 type Size = {width: number; height: number; now: number};
 
 /**
+The keys below a refusal: back; for a drill, record it or back, and once recorded, back to the lists.
+*/
+function refusedKeys(phase: Refused, width: number): Line[] {
+	switch (phase.drill?.state) {
+		case 'offered': {
+			return keysLines('record', width, {isBold: true});
+		}
+
+		case 'recording': {
+			return [{text: 'recording…', dim: true}];
+		}
+
+		case 'recorded':
+		case 'unrecorded': {
+			return keysLines('over', width, {isBold: true});
+		}
+
+		case undefined: {
+			return keysLines('wait', width);
+		}
+	}
+}
+
+/**
 The lines of each phase.
 */
 const phaseLines: {[S in Phase['step']]: (phase: Extract<Phase, {step: S}>, flow: Flow, size: Size) => Line[]} = {
@@ -113,12 +147,13 @@ const phaseLines: {[S in Phase['step']]: (phase: Extract<Phase, {step: S}>, flow
 	refused: (phase, flow, {width}) => [
 		{text: `${sanitize(flow.title)}: not possible as it is`, bold: true},
 		...wrap(phase.reason, width).map(text => ({text, color: 'red'})),
+		...(phase.drill !== undefined && flow.drill !== undefined ? drillLines(phase.drill, flow.drill, width) : []),
 		{text: ''},
-		...keysLines('wait', width),
+		...refusedKeys(phase, width),
 	],
 	'failed-to-plan': (phase, _flow, {width}) => [{text: 'Planning failed:', bold: true}, ...wrap(phase.reason, width).map(text => ({text, color: 'red'})), {text: ''}, ...keysLines('wait', width)],
-	preview: (phase, _flow, {width}) => previewLines(phase.plan, phase.typed, width),
-	running: (phase, _flow, {width, now}) => runningLines(advanced(phase.state, now), phase.isStopping, width),
+	preview: (phase, flow, {width}) => previewLines(phase.plan, phase.typed, width, flow),
+	running: (phase, flow, {width, now}) => runningLines(advanced(phase.state, now), phase.isStopping, width, flow.drill === undefined ? undefined : {recording: phase.drill, target: flow.drill}),
 	cleanup: (phase, _flow, {width}) => cleanupLines(phase, width),
 	kept: () => [{text: 'Kept.'}],
 };

@@ -4,6 +4,7 @@ leads to the next, and which part of the keymap (keymap.ts's PlanContext) applie
 (plan-screen.tsx) holds a Phase in a reducer, the key table (keys.ts) and the run (tasks.ts) send it actions.
 */
 import type {CleanupProgress, RunState} from '../../core/plans/reduce.js';
+import type {DrillVerdict, RecordedDrill} from '../../core/plans/drill-record.js';
 import type {CreatedResource, Plan} from '../../core/plans/types.js';
 import type {PlanContext} from '../keymap.js';
 import type {Flow, FlowOption, FormValues} from '../flows/index.js';
@@ -23,14 +24,29 @@ export type Choose = {
 
 export type Form = {step: 'form'; values: FormValues; index: number; error?: string};
 export type Preview = {step: 'preview'; plan: Plan; typed: string};
-export type Running = {step: 'running'; plan: Plan; state: RunState; isStopping: boolean};
+/**
+A restore drill's outcome on the plan screen: offered for recording (a drill that failed before it could start),
+being recorded, recorded (on the backup's metadata, or why not; and whether in the local log), or not recorded and why
+(it did not run, it was stopped, or the record could not be written).
+*/
+export type DrillRecording =
+	| {state: 'offered'; verdict: DrillVerdict}
+	| {state: 'recording'; verdict: DrillVerdict}
+	| {state: 'recorded'; verdict: DrillVerdict; recorded: RecordedDrill; isLogged: boolean}
+	| {state: 'unrecorded'; verdict: DrillVerdict; why: string};
+
+export type Running = {step: 'running'; plan: Plan; state: RunState; isStopping: boolean; drill?: DrillRecording};
+/**
+Core refused the plan; for a drill, the refusal is the drill's failure, offered for recording.
+*/
+export type Refused = {step: 'refused'; reason: string; drill?: DrillRecording};
 export type Cleanup = {step: 'cleanup'; plan: Plan; state: RunState; progress: CleanupProgress[]; isOver: boolean; error?: string};
 /**
 Phases where only "back" does something: core is planning, refused or failed to plan, or the leftovers were kept.
 */
 export type Waiting =
+	| Refused
 	| {step: 'planning'; values: FormValues}
-	| {step: 'refused'; reason: string}
 	| {step: 'failed-to-plan'; reason: string}
 	| {step: 'kept'; plan: Plan; state: RunState};
 
@@ -44,11 +60,15 @@ export type PhaseAction =
 	/**
 	A run event folded into the run's state: a stop the user asked for in the meantime stays asked for.
 	*/
-	| {type: 'progress'; plan: Plan; state: RunState}
+	| {type: 'progress'; plan: Plan; state: RunState; drill?: DrillRecording}
 	/**
 	The user asked the run to stop safely.
 	*/
-	| {type: 'stop'};
+	| {type: 'stop'}
+	/**
+	How the recording of a drill's outcome goes.
+	*/
+	| {type: 'drill'; drill: DrillRecording};
 
 export function reducePhase(phase: Phase, action: PhaseAction): Phase {
 	switch (action.type) {
@@ -57,13 +77,18 @@ export function reducePhase(phase: Phase, action: PhaseAction): Phase {
 		}
 
 		case 'progress': {
+			const drill = action.drill ?? (phase.step === 'running' ? phase.drill : undefined);
 			return {
-				step: 'running', plan: action.plan, state: action.state, isStopping: phase.step === 'running' && phase.isStopping,
+				step: 'running', plan: action.plan, state: action.state, isStopping: phase.step === 'running' && phase.isStopping, ...(drill !== undefined && {drill}),
 			};
 		}
 
 		case 'stop': {
 			return phase.step === 'running' ? {...phase, isStopping: true} : phase;
+		}
+
+		case 'drill': {
+			return phase.step === 'running' || phase.step === 'refused' ? {...phase, drill: action.drill} : phase;
 		}
 	}
 }
@@ -104,8 +129,9 @@ export type PhaseOf = {
 	confirm: Preview;
 	run: Running;
 	offer: Running;
-	over: Running | Cleanup;
+	over: Running | Cleanup | Refused;
 	wait: Waiting;
+	record: Refused;
 };
 
 /**
@@ -125,7 +151,32 @@ function runContext(state: RunState): 'run' | 'offer' | 'over' {
 }
 
 /**
-Which part of the keymap applies to the phase: none while a cleanup is deleting (it is waited for to the end).
+A refusal: only "back"; for a drill, the offer to record it, and once it is recorded (or could not be), "back to the lists".
+*/
+function refusedContext(phase: Refused): InContext | undefined {
+	switch (phase.drill?.state) {
+		case undefined: {
+			return {context: 'wait', phase};
+		}
+
+		case 'offered': {
+			return {context: 'record', phase};
+		}
+
+		case 'recording': {
+			return undefined;
+		}
+
+		case 'recorded':
+		case 'unrecorded': {
+			return {context: 'over', phase};
+		}
+	}
+}
+
+/**
+Which part of the keymap applies to the phase: none while a cleanup is deleting or a drill's outcome is being recorded
+(each is waited for to the end).
 */
 export function contextOf(phase: Phase): InContext | undefined {
 	switch (phase.step) {
@@ -142,15 +193,18 @@ export function contextOf(phase: Phase): InContext | undefined {
 		}
 
 		case 'running': {
-			return {context: runContext(phase.state), phase};
+			return phase.drill?.state === 'recording' ? undefined : {context: runContext(phase.state), phase};
 		}
 
 		case 'cleanup': {
 			return phase.isOver ? {context: 'over', phase} : undefined;
 		}
 
+		case 'refused': {
+			return refusedContext(phase);
+		}
+
 		case 'planning':
-		case 'refused':
 		case 'failed-to-plan':
 		case 'kept': {
 			return {context: 'wait', phase};

@@ -7,8 +7,15 @@ import type {CreatedResource, StepState} from '../../core/plans/types.js';
 import type {Line} from '../components/scroll-text.js';
 import {sanitize} from '../sanitize.js';
 import {bytes, wrap} from '../format.js';
+import type {DrillTarget} from '../flows/index.js';
 import {keysLines} from './keys-lines.js';
-import {isOver, leftoversOf, type Cleanup} from './phase.js';
+import {drillLines} from './drill-lines.js';
+import {
+	isOver,
+	leftoversOf,
+	type Cleanup,
+	type DrillRecording,
+} from './phase.js';
 
 const stateSymbols: Record<StepState, {symbol: string; color?: string}> = {
 	pending: {symbol: '·'},
@@ -88,7 +95,10 @@ function stepLines(state: RunState, width: number): Line[] {
 	return lines;
 }
 
-export function runningLines(state: RunState, isStopping: boolean, width: number): Line[] {
+/**
+The run's lines; for a restore drill that is over, its result in words before the keys.
+*/
+export function runningLines(state: RunState, isStopping: boolean, width: number, drill?: {recording?: DrillRecording; target: DrillTarget}): Line[] {
 	const title = isStopping && !isOver(state) ? 'stopping (waiting for the call in flight, removing temporaries)…' : state.phase;
 	const errors = state.error === undefined ? [] : wrap(`✖ ${sanitize(state.error)}`, width, '  ').map(text => ({text, color: 'red'}));
 	const lines: Line[] = [{text: `Running: ${title} · ${Math.round(state.elapsedMs / 1000)} s`, bold: true}, ...stepLines(state, width), ...errors];
@@ -103,6 +113,10 @@ export function runningLines(state: RunState, isStopping: boolean, width: number
 		lines.push(...wrap(`▲ could not remove the temporary ${temporaries}: delete it by hand`, width, '  ').map(text => ({text, color: 'yellow'})));
 	}
 
+	if (drill?.recording !== undefined) {
+		lines.push(...drillLines(drill.recording, drill.target, width));
+	}
+
 	const leftovers = leftoversOf(state);
 	if (leftovers.length > 0) {
 		lines.push(
@@ -115,7 +129,9 @@ export function runningLines(state: RunState, isStopping: boolean, width: number
 	}
 
 	let hint = keysLines('run', width);
-	if (isOver(state)) {
+	if (drill?.recording?.state === 'recording') {
+		hint = [{text: 'recording…', dim: true}];
+	} else if (isOver(state)) {
 		hint = keysLines('over', width, {isBold: true});
 	} else if (isStopping) {
 		hint = [{text: 'stopping…', dim: true}];

@@ -1,9 +1,18 @@
 /*
-The plan screen's work in the background: planning, the run and the cleanup of what a run left. Each reports to the screen
-through its reducer's actions (phase.ts), so an event that lands between two keys changes the phase the next key sees.
+The plan screen's work in the background: planning, the run, the cleanup of what a run left and the record of a restore
+drill's outcome. Each reports to the screen through its reducer's actions (phase.ts), so an event that lands between two
+keys changes the phase the next key sees.
 */
 import type {CloudSession} from '../../core/types.js';
 import {planBackup, planRestore} from '../../core/plans/commands.js';
+import {planDrill} from '../../core/plans/drill.js';
+import {
+	drillVerdictOf,
+	recordDrill,
+	type DrillLogWriter,
+	type DrillOutcome,
+	type DrillVerdict,
+} from '../../core/plans/drill-record.js';
 import {removeAll} from '../../core/plans/removal.js';
 import {cleanupPlan, runPlanLocked} from '../../core/plans/recover.js';
 import {
@@ -20,14 +29,18 @@ import type {
 	PlanResult,
 } from '../../core/plans/types.js';
 import {sanitize} from '../sanitize.js';
-import type {Flow, FormValues} from '../flows/index.js';
-import {leftoversOf, type PhaseAction} from './phase.js';
+import type {DrillTarget, Flow, FormValues} from '../flows/index.js';
+import {leftoversOf, type DrillRecording, type PhaseAction} from './phase.js';
 
 export type TaskOptions = {
 	session: CloudSession;
 	journal?: string;
 	clock: Clock;
 	dispatch: (action: PhaseAction) => void;
+	/**
+	Appends a drill's record to the local drill log; without one a drill is recorded on its backup only (and says so).
+	*/
+	drillLog?: DrillLogWriter;
 };
 
 export function errorMessage(error: unknown): string {
@@ -36,16 +49,76 @@ export function errorMessage(error: unknown): string {
 
 export async function planFor(session: CloudSession, flow: Flow, values: FormValues, signal: AbortSignal): Promise<PlanResult> {
 	const request = flow.request(values);
-	return request.type === 'restore'
-		? planRestore(session, request.request, {signal, inventory: flow.inventory})
-		: planBackup(session, request.request, {signal});
+	switch (request.type) {
+		case 'restore': {
+			return planRestore(session, request.request, {signal, inventory: flow.inventory});
+		}
+
+		case 'backup': {
+			return planBackup(session, request.request, {signal});
+		}
+
+		case 'drill': {
+			return planDrill(session, request.request, signal);
+		}
+	}
 }
 
 /**
-Runs the plan with each event folded into the running phase; `signal` stops it safely.
+A verdict that is recorded: the drill passed or failed. One that did not run, or was stopped, proves nothing either way.
 */
-export async function runTask(plan: Plan, typed: string, signal: AbortSignal, options: TaskOptions): Promise<void> {
-	const {dispatch} = options;
+function isRecordable(verdict: DrillVerdict): verdict is DrillVerdict & {result: DrillOutcome['result']} {
+	return verdict.result === 'ok' || verdict.result === 'failed';
+}
+
+/**
+What the screen shows of a drill run once it is over: about to be recorded, or why it is not.
+*/
+function drillEnd(verdict: DrillVerdict): DrillRecording {
+	if (isRecordable(verdict)) {
+		return {state: 'recording', verdict};
+	}
+
+	const why = verdict.result === 'cancelled'
+		? 'the drill was stopped before its checks ended: it proves nothing either way'
+		: 'the drill could not run now: it proves nothing either way';
+	return {state: 'unrecorded', verdict, why};
+}
+
+/**
+Writes a drill's outcome on its backup and in the local drill log (core's recordDrill), with its progress on screen.
+*/
+export async function recordDrillTask(target: DrillTarget, verdict: DrillVerdict, extra: Pick<DrillOutcome, 'planId' | 'durationMs'>, options: TaskOptions): Promise<void> {
+	const {dispatch, session, drillLog} = options;
+	if (!isRecordable(verdict)) {
+		dispatch({type: 'drill', drill: drillEnd(verdict)});
+		return;
+	}
+
+	dispatch({type: 'drill', drill: {state: 'recording', verdict}});
+	try {
+		const recorded = await recordDrill(session, target, {result: verdict.result, reason: verdict.reason, ...extra}, {
+			appendLog(record) {
+				drillLog?.(record);
+			},
+		});
+		dispatch({
+			type: 'drill',
+			drill: {
+				state: 'recorded', verdict, recorded, isLogged: drillLog !== undefined,
+			},
+		});
+	} catch (error: unknown) {
+		dispatch({type: 'drill', drill: {state: 'unrecorded', verdict, why: `the record could not be written: ${errorMessage(error)}`}});
+	}
+}
+
+/**
+Runs the plan with each event folded into the running phase; `signal` stops it safely. A drill's outcome is then
+recorded: the last event already says so, so that no key lands between the end of the run and its record.
+*/
+export async function runTask(plan: Plan, typed: string, signal: AbortSignal, options: TaskOptions & {drill?: DrillTarget}): Promise<void> {
+	const {dispatch, drill} = options;
 	let state = initialRunState(plan);
 	dispatch({
 		type: 'show',
@@ -58,15 +131,30 @@ export async function runTask(plan: Plan, typed: string, signal: AbortSignal, op
 			signal, journal: options.journal, confirmation: typed === '' ? undefined : typed, clock: options.clock,
 		})) {
 			state = reducePlan(state, event);
-			dispatch({type: 'progress', plan, state});
+			const verdict = drill === undefined ? undefined : drillVerdictOf(state);
+			dispatch({
+				type: 'progress', plan, state, ...(verdict !== undefined && {drill: drillEnd(verdict)}),
+			});
 		}
 	} catch (error: unknown) {
+		const reason = errorMessage(error);
 		dispatch({
 			type: 'show',
 			phase: {
-				step: 'running', plan, state: {...state, phase: 'failed', error: errorMessage(error)}, isStopping: false,
+				step: 'running',
+				plan,
+				state: {...state, phase: 'failed', error: reason},
+				isStopping: false,
+				// The run itself broke (another run holds its lock, the journal cannot be written): nothing was proved.
+				...(drill !== undefined && {drill: {state: 'unrecorded', verdict: {result: 'not-run', reason}, why: 'the drill could not run'}}),
 			},
 		});
+		return;
+	}
+
+	const verdict = drill === undefined ? undefined : drillVerdictOf(state);
+	if (drill !== undefined && verdict !== undefined && isRecordable(verdict)) {
+		await recordDrillTask(drill, verdict, {planId: plan.id, durationMs: state.elapsedMs}, options);
 	}
 }
 

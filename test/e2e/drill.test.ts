@@ -1,0 +1,71 @@
+/*
+End to end, issue 12: the real program in tmux against the embedded demo cloud (`--demo`, story seed), `D` on a backup in
+the Backups view: the preview, the run's progress, the result in words, then the RESTORE and DRILLED columns, and the
+record in drills.jsonl of the config directory. Skipped only when tmux is missing, and under CI then a failure.
+*/
+import {mkdtemp, rm} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
+import test from 'ava';
+import {readDrillLog} from '../../source/store/drill-log.js';
+import {needOrSkip} from '../helpers/need.js';
+import {filterRows, hasTmux, startPane} from './tmux.js';
+
+const tmux = needOrSkip(hasTmux(), 'tmux', 'apt-get install tmux', test.serial);
+
+// An encrypted backup of the story seed whose type and key are there.
+const backup = 'legal-archive-2026-q3';
+
+function lineOf(screen: string, text: string): string {
+	return screen.split('\n').find(line => line.includes(text)) ?? '';
+}
+
+tmux('D on a backup: preview, progress, the result in words and in the Backups view, and a line in drills.jsonl', async t => {
+	const configDirectory = await mkdtemp(path.join(os.tmpdir(), 'backstack-e2e-drill-'));
+	t.teardown(async () => rm(configDirectory, {recursive: true, force: true}));
+	const pane = await startPane({
+		name: `backstack-e2e-drill-${process.pid}`, args: ['--demo'], columns: 120, rows: 40, env: Object.fromEntries([['BACKSTACK_CONFIG_DIR', configDirectory]]),
+	});
+	t.teardown(pane.close);
+	await pane.waitFor('CRIT', 60_000);
+
+	// The Backups view, wide enough for DRILLED: never drilled.
+	await pane.press('3');
+	await pane.waitFor('DRILLED');
+	let screen = await filterRows(pane, backup);
+	t.regex(lineOf(screen, backup), /✔ restorable.*never/v);
+	t.regex(screen, /D drill/v, 'the footer offers D');
+
+	// D plans the drill and previews it: no typed name (it deletes only what it creates), the record announced.
+	await pane.press('D');
+	screen = await pane.waitFor(/Enter runs the plan|not possible/v, 60_000);
+	t.regex(screen, /Plan: Drill: restore backup legal-archive-2026-q3 \(\S+\) into temporary volume backstac/v);
+	t.regex(screen, /Then: the result is recorded on backup legal-archive-2026-q3/v);
+	t.notRegex(screen, /to confirm/v);
+	t.deepEqual(readDrillLog(configDirectory), [], 'nothing recorded before Enter');
+
+	// Enter runs it: a step under way, then the result in words.
+	await pane.press('Enter');
+	screen = await pane.waitFor(/◷ Create volume "backstack-drill-/v, 60_000);
+	t.regex(screen, /Running: (?:checking|running)/v);
+	screen = await pane.waitFor(/Recorded on backup|Not recorded|NOT recorded/v, 120_000);
+	t.regex(screen, /Running: done/v);
+	t.regex(screen, /✔ Drill passed: backup legal-archive-2026-q3 restores\./v);
+	t.regex(screen, /✔ removed temporary volume backstack-drill-/v);
+	t.regex(screen, /Recorded on backup legal-archive-2026-q3's metadata \(backstack_drill_result=ok\) and in the local drill log/v);
+
+	// Back to the lists, re-read: RESTORE says verified, DRILLED passed seconds ago.
+	await pane.press('Enter');
+	screen = await pane.waitFor(text => lineOf(text, backup).includes('✔ verified'), 60_000);
+	t.regex(lineOf(screen, backup), /✔ verified\s+✔ available.*✔ \d+s/v);
+	t.regex(screen, /drill passed \(recorded on the backup and in the local drill log\)/v);
+
+	const log = readDrillLog(configDirectory);
+	t.is(log.length, 1);
+	t.like(log[0], {result: 'ok', cloud: 'demo'});
+	t.regex(log[0]?.reason ?? '', /^available, \d+ GiB, type \S+, key present$/v);
+
+	await pane.press('q');
+	t.regex(await pane.waitFor('EXITED rc='), /EXITED rc=0/v);
+});
