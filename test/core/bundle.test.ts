@@ -325,3 +325,22 @@ test('an image of an encrypted volume bundles with its key (0600), which verify 
 	const wrongKey = await stat(keyFile);
 	t.is(wrongKey.size, 32);
 });
+
+test('a key file an earlier run left cut short is not taken into the manifest', async t => {
+	const {session} = await demoCloud(t);
+	const key = randomBytes(32);
+	const {id: secretId} = await session.barbican!.storeSecret({
+		name: 'volume-key', payload: key, algorithm: 'aes', bitLength: 256, secretType: 'symmetric',
+	});
+	const data = randomBytes(10_000);
+	const imageId = await imageWith(session, data, {cinder_encryption_key_id: secretId});
+	const directory = path.join(await temporaryDirectory(t), 'bundle');
+	await mkdir(directory, {mode: 0o700});
+	await writeFile(path.join(directory, `image-${imageId}.key`), key.subarray(0, 16), {mode: 0o600});
+	const plan = planOf(await planImageBundle(session, {imageId, directory}));
+	t.deepEqual(plan.steps.map(step => step.id), ['directory', 'download', 'manifest'], 'the key file of the earlier run is kept');
+	const end = last(await runToEnd(plan, session, {clock: fastClock()}));
+	t.regex(end?.type === 'plan-failed' ? end.reason : JSON.stringify(end), /key file image-.*\.key has 16 bytes, the 256-bit secret needs 32: delete it/v);
+	const left = await readdir(directory);
+	t.false(left.includes('manifest.json'));
+});

@@ -71,6 +71,12 @@ async function writeManifest(args: {directory: string; manifest: BundleManifestD
 				throw new PlanError(`The key file ${encryption.keyFile} is missing or empty: the bundle would not open.`);
 			}
 
+			// A key file an earlier run left cut short (killed mid-write) is not this key.
+			const {bitLength} = encryption.secret;
+			if (bitLength !== undefined && key.size * 8 !== bitLength) {
+				throw new PlanError(`The key file ${encryption.keyFile} has ${key.size} bytes, the ${bitLength}-bit secret needs ${bitLength / 8}: delete it and run the bundle again.`);
+			}
+
 			keySize = key.size;
 		}
 
