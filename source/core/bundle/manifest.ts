@@ -27,8 +27,9 @@ same schema as a file, kept equal by a test):
 }
 
 Nothing secret is in the manifest: the key is in its own file, and not even a hash of it is recorded (verify proves the key
-by opening the LUKS header with it instead). The image properties kept are Glance's extra properties minus Glance's own
-bookkeeping (`os_glance_*`) and the key reference, which is under `encryption` (a restore sets a new one).
+by opening the LUKS header with it instead). The image properties kept are Glance's extra properties minus upload
+bookkeeping (Glance's `os_glance_*`, openstacksdk's `owner_specified.openstack.*`) and the key reference, which is under
+`encryption` (a restore sets a new one).
 
 Any change to the shape bumps `schemaVersion`; a reader refuses a manifest of a version newer than it knows, by name,
 before checking anything else (an older backstack cannot tell a newer field from damage).

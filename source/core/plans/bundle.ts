@@ -37,11 +37,17 @@ export type ImageBundleRequest = {
 const keyProperties = new Set(['cinder_encryption_key_id', 'cinder_encryption_key_deletion_policy']);
 
 /**
-The properties a restore needs (hw_*, os_*, architecture…): Glance's extra properties without its own bookkeeping
-(`os_glance_*`: import state, per store) and without the key reference, which the manifest keeps under `encryption`.
+Bookkeeping of an upload, not of the image: Glance's import state (`os_glance_*`) and what openstacksdk records about
+the file it uploaded (`owner_specified.openstack.*`, set again by whichever client uploads the restore).
+*/
+const bookkeeping = ['os_glance_', 'owner_specified.openstack.'];
+
+/**
+The properties a restore needs (hw_*, os_*, architecture…): the image's extra properties without upload bookkeeping and
+without the key reference, which the manifest keeps under `encryption`.
 */
 function keptProperties(image: Image): Record<string, string> {
-	return Object.fromEntries(Object.entries(image.properties).filter(([key]) => !key.startsWith('os_glance_') && !keyProperties.has(key)));
+	return Object.fromEntries(Object.entries(image.properties).filter(([key]) => bookkeeping.every(prefix => !key.startsWith(prefix)) && !keyProperties.has(key)));
 }
 
 function count(value: unknown): number | undefined {

@@ -120,7 +120,10 @@ function manifestScript(args: {directory: string; manifest: BundleManifestDraft}
 			...(item.encryption !== undefined && {encryption: {...item.encryption, keySize}}),
 		};
 	});
-	const json = JSON.stringify({...args.manifest, createdAt: '@CREATED_AT@', items}, undefined, '\t');
+	const {format, schemaVersion, ...others} = args.manifest;
+	const json = JSON.stringify({
+		format, schemaVersion, createdAt: '@CREATED_AT@', ...others, items,
+	}, undefined, '\t');
 	const edits = placeholders.map(([from, to]) => `-e "s/${from.replaceAll('"', String.raw`\"`)}/${to}/"`).join(' ');
 	return [
 		'# backstack writes manifest.json last, atomically, after checking every file against Glance\'s checksums',
