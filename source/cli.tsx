@@ -25,7 +25,8 @@ const cli = meow(`
 	  check             What this cloud lets you do for backups, one line per capability
 	  audit             Findings for one project or all of yours, for cron and CI
 	  restore <kind>    Guided restore; kinds: backup, onto, volume-from-image, image, secret
-	  backup <kind>     Guided backup; kinds: volume, volume-image, server, image-download, secret, protect
+	  backup <kind>     Guided backup; kinds: volume, volume-image, server, image-download, secret, protect, bundle
+	  verify bundle DIR Check a DR bundle (backup bundle) offline: checksums, files, the key against the LUKS header
 	  drill [BACKUP…]   Restore drills: restore into a temporary volume, check, delete, record (see drill --help)
 	  demo-cloud        Run the embedded demo cloud and print how to point any OpenStack client at it
 	  journal           Unfinished plans of an earlier run: journal [list] | resume ID | cleanup ID

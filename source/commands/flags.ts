@@ -78,6 +78,7 @@ const backupKinds: Record<string, string[]> = {
 	'image-download': [],
 	secret: ['hex'],
 	protect: ['concurrency', 'incremental', 'full'],
+	bundle: [],
 };
 
 /**
@@ -119,6 +120,10 @@ export function acceptedFlags(input: string[]): {command: string; flags: Set<str
 
 		case 'demo-cloud': {
 			return {command: name, flags: new Set(['help', 'version', 'port', 'scale', 'latency'])};
+		}
+
+		case 'verify': {
+			return {command: name, flags: new Set(['help', 'version'])};
 		}
 
 		default: {

@@ -32,6 +32,10 @@ const commands: Record<string, (context: CommandContext) => Promise<number>> = {
 		const {runDrillCommand} = await import('./drill.js');
 		return runDrillCommand(context);
 	},
+	async verify(context) {
+		const {runVerifyCommand} = await import('./verify.js');
+		return runVerifyCommand(context);
+	},
 	async 'demo-cloud'(context) {
 		const {runDemoCloudCommand} = await import('./demo-cloud.js');
 		return runDemoCloudCommand(context);
@@ -62,7 +66,9 @@ function flagValueError(context: CommandContext): string | undefined {
 /**
 `backstack <command> --help`: the help of that command (restore, backup and journal share theirs), else the whole help.
 */
-const planSections: Partial<Record<string, string>> = {restore: 'Restore:', backup: 'Backup:', journal: 'Journal:'};
+const planSections: Partial<Record<string, string>> = {
+	restore: 'Restore:', backup: 'Backup:', journal: 'Journal:', verify: 'Verify:',
+};
 
 function helpFor(command: string | undefined, help: string): string {
 	const section = command === undefined ? undefined : planSections[command];

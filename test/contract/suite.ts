@@ -30,6 +30,7 @@ import {registerScenarios} from './cases/scenarios.js';
 import {registerDrills} from './cases/drills.js';
 import {registerDrillRuns} from './cases/drill-runs.js';
 import {registerRunbooks} from './cases/runbooks.js';
+import {registerBundles} from './cases/bundles.js';
 
 export type {ContractCloud, ContractTarget, ServerMaker} from './kit.js';
 
@@ -86,6 +87,7 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 	registerBasics(contract);
 	registerBackups(contract);
 	registerImagesAndKeys(contract);
+	registerBundles(contract);
 	registerListsAndAudit(contract);
 	registerServers(contract);
 	registerJournal(contract);

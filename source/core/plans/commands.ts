@@ -18,6 +18,7 @@ import {
 	type VolumeBackupRequest,
 	type VolumeToImageRequest,
 } from './backup.js';
+import {planImageBundle, type ImageBundleRequest} from './bundle.js';
 import {toOpenstackCli} from './cli-export.js';
 import {describePlan, formatPreview, requiresConfirmation} from './describe.js';
 import {runPlan} from './execute.js';
@@ -57,10 +58,11 @@ export type BackupRequest =
 	| ({kind: 'server'} & ServerImageRequest)
 	| ({kind: 'image-download'} & ImageDownloadRequest)
 	| ({kind: 'secret'} & SecretExportRequest)
-	| ({kind: 'protect'} & ProtectNowRequest);
+	| ({kind: 'protect'} & ProtectNowRequest)
+	| ({kind: 'bundle'} & ImageBundleRequest);
 
 export const restoreKinds = ['backup', 'onto', 'volume-from-image', 'image', 'secret'] as const;
-export const backupKinds = ['volume', 'volume-image', 'server', 'image-download', 'secret', 'protect'] as const;
+export const backupKinds = ['volume', 'volume-image', 'server', 'image-download', 'secret', 'protect', 'bundle'] as const;
 
 /**
 Usage text for `backstack restore` and `backstack backup` (for --help).
@@ -79,6 +81,9 @@ Backup:
   backstack backup image-download <image> <file>
   backstack backup secret <volume|backup|image|secret> <id> <file> [--hex]
   backstack backup protect <volume>... [--concurrency 2] [--incremental | --full]
+  backstack backup bundle image <image> <directory>
+Verify:
+  backstack verify bundle <directory>   (offline: no cloud needed)
 Journal:
   backstack journal [list] | resume <plan id> | cleanup <plan id>
 Every plan: --dry-run (show it), --export-cli (print it as openstack commands), --yes (run it).`;
@@ -269,6 +274,17 @@ export function backupRequestFrom(args: string[], flags: Flags, version?: string
 			};
 		}
 
+		case 'bundle': {
+			const what = positional(rest, 0, 'what to bundle (image)');
+			if (what !== 'image') {
+				throw new UsageError(`Only an image can be bundled so far (not "${what}"); volume and server bundles are not built yet.`);
+			}
+
+			return {
+				kind, imageId: positional(rest, 1, 'the image (name or ID)'), directory: positional(rest, 2, 'the bundle directory'), version,
+			};
+		}
+
 		case 'protect': {
 			if (rest.length === 0) {
 				throw new UsageError('Name at least one volume.');
@@ -393,6 +409,11 @@ export async function planBackup(session: CloudSession, request: BackupRequest, 
 			} as const;
 			const id = await resolvers[request.from.kind](session, request.from.id, signal);
 			return typeof id === 'string' ? planSecretExport(session, {...request, from: {kind: request.from.kind, id}}, signal) : id;
+		}
+
+		case 'bundle': {
+			const id = await imageId(session, request.imageId, signal);
+			return typeof id === 'string' ? planImageBundle(session, {...request, imageId: id}, signal) : id;
 		}
 
 		case 'protect': {

@@ -19,4 +19,5 @@ export {resumePlan, cleanupPlan, runPlanLocked} from './recover.js';
 export {systemClock} from './clock.js';
 export * from './restore.js';
 export * from './backup.js';
+export * from './bundle.js';
 export * from './commands.js';

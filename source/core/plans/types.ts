@@ -5,6 +5,7 @@ Everything here is JSON-serialisable so that a plan can be printed, exported, wr
 by another process. A plan never holds a secret payload or a token: files are named by path and read when the step runs.
 */
 import type {ResourceKind} from '../model.js';
+import type {BundleManifestDraft} from '../bundle/manifest.js';
 
 /**
 How much a step can hurt. `destroy` overwrites or deletes data the user has.
@@ -96,6 +97,15 @@ export type Operations = {
 		secretType?: string;
 	};
 	'barbican.exportSecret': {secretId: string; path: string; hexPath?: string};
+	/**
+	Creates the bundle's directory (mode 0700), or takes an existing one that holds nothing but files named in `ours`.
+	*/
+	'bundle.makeDirectory': {path: string; ours: string[]; itemId: string};
+	/**
+	Hashes the bundle's files, checks them against Glance's checksums and the sizes planned, and writes manifest.json
+	atomically: the last file of a bundle.
+	*/
+	'bundle.writeManifest': {directory: string; manifest: BundleManifestDraft};
 };
 
 export type OperationName = keyof Operations;

@@ -16,6 +16,7 @@ import {
 } from '../types.js';
 import type {CloudSession} from '../../../openstack/api.js';
 import {barbicanOperations, barbicanRemovers} from './barbican.js';
+import {bundleOperations} from './bundle.js';
 import {cinderOperations, cinderRemovers} from './cinder.js';
 import {fileRemovers} from './files.js';
 import {glanceOperations, glanceRemovers} from './glance.js';
@@ -31,6 +32,7 @@ export const operations: {[K in OperationName]: Operation<K>} = {
 	...glanceOperations,
 	...novaOperations,
 	...barbicanOperations,
+	...bundleOperations,
 };
 
 const removers: Record<RemovableKind, Remover> = {

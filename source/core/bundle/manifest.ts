@@ -1,0 +1,317 @@
+/*
+The manifest of an off-cloud DR bundle (issue 13): `manifest.json` in the bundle's directory, written last, so that a
+directory with a manifest is a finished bundle and one without is a bundle still being written.
+
+Schema version 1 (`bundleManifestSchema` below is the machine-readable form; docs/bundle-manifest.schema.json is the
+same schema as a file, kept equal by a test):
+
+{
+  "format": "backstack-bundle",
+  "schemaVersion": 1,
+  "createdAt": "2026-12-07T02:30:00.000Z",             // when the manifest was written (every file was complete then)
+  "backstackVersion": "0.1.0",
+  "source": {"cloud": "mycloud", "region": "RegionOne", "project": {"id": "…", "name": "bs-alpha", "domainId": "default"}},
+  "items": [{
+    "kind": "image", "id": "…", "name": "web-golden", "createdAt": "…", "updatedAt": "…",
+    "data": {"file": "image-….raw", "size": 1048576, "sha256": "…"},
+    "glance": {"diskFormat": "raw", "containerFormat": "bare", "checksum": "…md5…", "hashAlgo": "sha512", "hashValue": "…",
+               "minDisk": 1, "minRam": 0, "visibility": "private", "protected": false,
+               "properties": {"os_distro": "debian", "hw_disk_bus": "scsi"}},
+    "encryption": {                                      // only for an image of an encrypted volume
+      "keyFile": "image-….key", "keySize": 32,           // bytes of the raw key; the key itself is only in keyFile (0600)
+      "passphrase": "hexlify",                           // LUKS passphrase = lower-case hex of the key (as Cinder/os-brick)
+      "sourceSecretId": "…", "keyDeletionPolicy": "on_image_deletion",
+      "secret": {"secretType": "symmetric", "algorithm": "aes", "bitLength": 256, "mode": "xts"}
+    }
+  }]
+}
+
+Nothing secret is in the manifest: the key is in its own file, and not even a hash of it is recorded (verify proves the key
+by opening the LUKS header with it instead). The image properties kept are Glance's extra properties minus upload
+bookkeeping (Glance's `os_glance_*`, openstacksdk's `owner_specified.openstack.*`) and the key reference, which is under
+`encryption` (a restore sets a new one).
+
+Any change to the shape bumps `schemaVersion`; a reader refuses a manifest of a version newer than it knows, by name,
+before checking anything else (an older backstack cannot tell a newer field from damage).
+*/
+import type {ErrorObject, ValidateFunction} from 'ajv';
+
+export const bundleFormat = 'backstack-bundle';
+export const bundleSchemaVersion = 1;
+export const manifestFileName = 'manifest.json';
+
+export type BundleFile = {
+	/**
+	A plain file name inside the bundle's directory (no directory part).
+	*/
+	file: string;
+	size: number;
+	/**
+	Lower-case hex SHA-256 of the whole file, computed by backstack from the bytes on disk.
+	*/
+	sha256: string;
+};
+
+export type BundleSecretAttributes = {
+	secretType: string;
+	algorithm?: string;
+	bitLength?: number;
+	mode?: string;
+};
+
+export type BundleEncryption = {
+	keyFile: string;
+	/**
+	Bytes of the raw key (bitLength / 8 for a well-formed secret).
+	*/
+	keySize: number;
+	/**
+	How the key becomes the LUKS passphrase: `hexlify`, the lower-case hex of its bytes (Python's binascii.hexlify).
+	*/
+	passphrase: 'hexlify';
+	/**
+	The Barbican secret the key was read from, in the source project (a restore stores a new one with a new ID).
+	*/
+	sourceSecretId: string;
+	keyDeletionPolicy?: string;
+	secret: BundleSecretAttributes;
+};
+
+export type BundleGlance = {
+	diskFormat: string;
+	containerFormat: string;
+	/**
+	Glance's legacy MD5 `checksum`, when the image has one.
+	*/
+	checksum?: string;
+	/**
+	`os_hash_algo` / `os_hash_value` (multihash, sha512 by default), when the image has them.
+	*/
+	hashAlgo?: string;
+	hashValue?: string;
+	minDisk?: number;
+	minRam?: number;
+	visibility: string;
+	protected: boolean;
+	properties: Record<string, string>;
+};
+
+export type BundleImageItem = {
+	kind: 'image';
+	id: string;
+	name: string;
+	createdAt: string;
+	updatedAt?: string;
+	data: BundleFile;
+	glance: BundleGlance;
+	encryption?: BundleEncryption;
+};
+
+export type BundleItem = BundleImageItem;
+
+export type BundleSource = {
+	cloud: string;
+	region?: string;
+	project: {id: string; name: string; domainId?: string};
+};
+
+export type BundleManifest = {
+	format: typeof bundleFormat;
+	schemaVersion: typeof bundleSchemaVersion;
+	createdAt: string;
+	backstackVersion: string;
+	source: BundleSource;
+	items: BundleItem[];
+};
+
+/**
+The manifest as planned: everything but what only the files on disk tell (their SHA-256, the key's size) and the time
+it is written.
+*/
+export type BundleManifestDraft = Omit<BundleManifest, 'createdAt' | 'items'> & {
+	items: Array<Omit<BundleImageItem, 'data' | 'encryption'> & {
+		data: Omit<BundleFile, 'sha256'>;
+		encryption?: Omit<BundleEncryption, 'keySize'>;
+	}>;
+};
+
+// A plain name inside the directory: never `.`/`..`, never a path, never a control character. Verify opens only these.
+const fileName = {type: 'string', pattern: String.raw`^(?!\.\.?$)[^/\\\u0000-\u001F]{1,255}$`} as const;
+const hex = (length?: number) => ({type: 'string', pattern: length === undefined ? '^[0-9a-f]+$' : `^[0-9a-f]{${length}}$`}) as const;
+const text = {type: 'string', minLength: 1} as const;
+const dateTime = {type: 'string', format: 'date-time'} as const;
+const count = {type: 'integer', minimum: 0} as const;
+
+/**
+JSON Schema (2020-12) of schema version 1.
+*/
+export const bundleManifestSchema = {
+	$schema: 'https://json-schema.org/draft/2020-12/schema',
+	$id: 'https://github.com/backstack/backstack/docs/bundle-manifest.schema.json',
+	title: 'backstack DR bundle manifest',
+	description: 'manifest.json of a directory written by `backstack backup bundle`; checked offline by `backstack verify bundle`.',
+	type: 'object',
+	additionalProperties: false,
+	required: ['format', 'schemaVersion', 'createdAt', 'backstackVersion', 'source', 'items'],
+	properties: {
+		format: {const: bundleFormat},
+		schemaVersion: {const: bundleSchemaVersion},
+		createdAt: dateTime,
+		backstackVersion: text,
+		source: {
+			type: 'object',
+			additionalProperties: false,
+			required: ['cloud', 'project'],
+			properties: {
+				cloud: text,
+				region: text,
+				project: {
+					type: 'object',
+					additionalProperties: false,
+					required: ['id', 'name'],
+					properties: {id: text, name: {type: 'string'}, domainId: text},
+				},
+			},
+		},
+		items: {
+			type: 'array',
+			minItems: 1,
+			items: {
+				type: 'object',
+				additionalProperties: false,
+				required: ['kind', 'id', 'name', 'createdAt', 'data', 'glance'],
+				properties: {
+					kind: {const: 'image'},
+					id: text,
+					name: {type: 'string'},
+					createdAt: dateTime,
+					updatedAt: dateTime,
+					data: {
+						type: 'object',
+						additionalProperties: false,
+						required: ['file', 'size', 'sha256'],
+						properties: {file: fileName, size: {type: 'integer', minimum: 1}, sha256: hex(64)},
+					},
+					glance: {
+						type: 'object',
+						additionalProperties: false,
+						required: ['diskFormat', 'containerFormat', 'visibility', 'protected', 'properties'],
+						properties: {
+							diskFormat: text,
+							containerFormat: text,
+							checksum: hex(32),
+							hashAlgo: text,
+							hashValue: hex(),
+							minDisk: count,
+							minRam: count,
+							visibility: text,
+							protected: {type: 'boolean'},
+							properties: {type: 'object', additionalProperties: {type: 'string'}},
+						},
+					},
+					encryption: {
+						type: 'object',
+						additionalProperties: false,
+						required: ['keyFile', 'keySize', 'passphrase', 'sourceSecretId', 'secret'],
+						properties: {
+							keyFile: fileName,
+							keySize: {type: 'integer', minimum: 1},
+							passphrase: {const: 'hexlify'},
+							sourceSecretId: text,
+							keyDeletionPolicy: text,
+							secret: {
+								type: 'object',
+								additionalProperties: false,
+								required: ['secretType'],
+								properties: {
+									secretType: text, algorithm: text, bitLength: {type: 'integer', minimum: 1}, mode: text,
+								},
+							},
+						},
+					},
+				},
+			},
+		},
+	},
+} as const;
+
+/**
+RFC 3339 date-time, the form JSON Schema's `date-time` means (ajv without ajv-formats knows no formats).
+*/
+function isDateTime(value: string): boolean {
+	const match = /^(?<year>\d{4})-(?<month>\d{2})-(?<day>\d{2})t(?<hour>\d{2}):(?<minute>\d{2}):(?<second>\d{2})(?:\.\d+)?(?:z|[+\-]\d{2}:\d{2})$/iv.exec(value);
+	if (!match?.groups) {
+		return false;
+	}
+
+	const {
+		year, month, day, hour, minute, second,
+	} = match.groups;
+	const daysInMonth = new Date(Date.UTC(Number(year), Number(month), 0)).getUTCDate();
+	return Number(month) >= 1 && Number(month) <= 12 && Number(day) >= 1 && Number(day) <= daysInMonth
+		&& Number(hour) <= 23 && Number(minute) <= 59 && Number(second) <= 60;
+}
+
+let compiled: ValidateFunction | undefined;
+
+async function validator(): Promise<ValidateFunction> {
+	if (compiled === undefined) {
+		// Loaded on first use: only verify and the bundle planner pay for it.
+		const ajvModule = await import('ajv/dist/2020.js');
+		const ajv = new ajvModule.Ajv2020({strict: true, allErrors: true});
+		ajv.addFormat('date-time', {type: 'string', validate: isDateTime});
+		compiled = ajv.compile(bundleManifestSchema);
+	}
+
+	return compiled;
+}
+
+function errorText(error: ErrorObject): string {
+	const where = error.instancePath === '' ? 'the manifest' : error.instancePath;
+	const extra = error.keyword === 'additionalProperties' ? ` (${String((error.params as {additionalProperty?: string}).additionalProperty)})` : '';
+	return `${where}: ${error.message ?? error.keyword}${extra}`;
+}
+
+export type ManifestCheck = {manifest: BundleManifest} | {defects: string[]};
+
+/**
+Parses and checks a manifest's text: a manifest, or one sentence per defect. A newer schema version is one defect that
+says so, without the schema's complaints (a newer shape is not damage).
+*/
+export async function parseManifest(textOfFile: string): Promise<ManifestCheck> {
+	let value: unknown;
+	try {
+		value = JSON.parse(textOfFile);
+	} catch (error) {
+		return {defects: [`manifest.json is not JSON: ${error instanceof Error ? error.message : String(error)}`]};
+	}
+
+	const version = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)['schemaVersion'] : undefined;
+	if (typeof version === 'number' && Number.isSafeInteger(version) && version > bundleSchemaVersion) {
+		return {
+			defects: [`manifest.json has schema version ${version}, newer than this backstack reads (up to ${bundleSchemaVersion}): `
+				+ 'it was written by a newer backstack; verify it with that version or upgrade.'],
+		};
+	}
+
+	const validate = await validator();
+	if (!validate(value)) {
+		return {defects: (validate.errors ?? []).map(error => `manifest.json fails its schema: ${errorText(error)}`)};
+	}
+
+	const manifest = value as BundleManifest;
+	const names = manifest.items.flatMap(item => [item.data.file, ...(item.encryption === undefined ? [] : [item.encryption.keyFile])]);
+	const duplicate = names.find((name, index) => names.indexOf(name) !== index || name === manifestFileName);
+	return duplicate === undefined ? {manifest} : {defects: [`manifest.json fails its schema: it names ${duplicate} twice, or as a data or key file`]};
+}
+
+/**
+The file names of a bundle of one image (by ID): the data file, the key file, and the partial download.
+*/
+export function imageBundleFiles(imageId: string, diskFormat: string | undefined): {data: string; partial: string; key: string} {
+	// The ID as Glance gives it is a UUID; anything else is reduced to a safe name.
+	const safe = imageId.replaceAll(/[^\w\-.]/gv, '_');
+	const extension = (diskFormat ?? 'raw').replaceAll(/[^\w\-]/gv, '_');
+	const data = `image-${safe}.${extension}`;
+	return {data, partial: `${data}.part`, key: `image-${safe}.key`};
+}

@@ -1,0 +1,152 @@
+/*
+The DR bundle's local operations (issue 13): its directory, and its manifest, written last. The data and the key are
+written by the existing operations (glance.downloadImage, barbican.exportSecret) into the directory.
+*/
+import {chmod, lstat, mkdir} from 'node:fs/promises';
+import path from 'node:path';
+import {writeFileAtomicSync} from '../../atomic-file.js';
+import {directoryState, hashFile} from '../../bundle/files.js';
+import {
+	manifestFileName,
+	type BundleManifest,
+	type BundleManifestDraft,
+} from '../../bundle/manifest.js';
+import {PlanError} from '../errors.js';
+import {identityOf} from '../files.js';
+import {shellQuote, word} from '../shell.js';
+import {create} from './shared.js';
+import type {OperationFamily, StepContext, StepOutputs} from './types.js';
+
+async function makeDirectory(args: {path: string; ours: string[]; itemId: string}): Promise<StepOutputs> {
+	// Checked again here, not only when planning: the directory may have changed in between.
+	const before = await directoryState(args.path, args.ours, args.itemId);
+	if (before.state === 'foreign') {
+		throw new PlanError(before.reason);
+	}
+
+	if (before.state === 'complete') {
+		throw new PlanError(`${args.path} already holds a finished bundle of this item; check it with: backstack verify bundle ${args.path}`);
+	}
+
+	await mkdir(args.path, {recursive: true, mode: 0o700});
+	const stats = await lstat(args.path);
+	if (!stats.isDirectory()) {
+		throw new PlanError(`${args.path} is not a directory.`);
+	}
+
+	// An empty directory the user made (with the umask's mode) becomes readable by its owner only, like a new one.
+	await chmod(args.path, 0o700);
+	return {path: args.path};
+}
+
+/**
+Every file hashed from the bytes on disk, checked against what Glance says the image is, then the manifest written.
+A file that does not match is named and nothing is written: the bundle stays unfinished (no manifest).
+*/
+async function writeManifest(args: {directory: string; manifest: BundleManifestDraft}, context: StepContext): Promise<StepOutputs> {
+	const items: BundleManifest['items'] = [];
+	for (const item of args.manifest.items) {
+		const file = path.join(args.directory, item.data.file);
+		const {glance} = item;
+		// eslint-disable-next-line no-await-in-loop
+		const hashes = await hashFile(file, ['md5', ...(glance.hashAlgo === undefined ? [] : [glance.hashAlgo])], context.signal);
+		if (hashes.size !== item.data.size) {
+			throw new PlanError(`${file} has ${hashes.size} bytes, image ${item.id} has ${item.data.size}: delete the file and run the bundle again.`);
+		}
+
+		const mismatch = [
+			{name: 'md5 checksum', expected: glance.checksum, actual: hashes['md5']},
+			{name: glance.hashAlgo ?? '', expected: glance.hashValue, actual: glance.hashAlgo === undefined ? undefined : hashes[glance.hashAlgo.toLowerCase()]},
+		].find(check => check.expected !== undefined && check.actual !== undefined && check.expected.toLowerCase() !== check.actual);
+		if (mismatch !== undefined) {
+			throw new PlanError(`${file} does not match the ${mismatch.name} Glance has for image ${item.id}: delete the file and run the bundle again.`);
+		}
+
+		const {encryption, ...rest} = item;
+		let keySize: number | undefined;
+		if (encryption !== undefined) {
+			// eslint-disable-next-line no-await-in-loop
+			const key = await lstat(path.join(args.directory, encryption.keyFile));
+			if (!key.isFile() || key.size === 0) {
+				throw new PlanError(`The key file ${encryption.keyFile} is missing or empty: the bundle would not open.`);
+			}
+
+			// A key file an earlier run left cut short (killed mid-write) is not this key.
+			const {bitLength} = encryption.secret;
+			if (bitLength !== undefined && key.size * 8 !== bitLength) {
+				throw new PlanError(`The key file ${encryption.keyFile} has ${key.size} bytes, the ${bitLength}-bit secret needs ${bitLength / 8}: delete it and run the bundle again.`);
+			}
+
+			keySize = key.size;
+		}
+
+		items.push({
+			...rest,
+			data: {...item.data, sha256: hashes.sha256},
+			...(encryption !== undefined && keySize !== undefined && {encryption: {...encryption, keySize}}),
+		});
+	}
+
+	const {format, schemaVersion, ...others} = args.manifest;
+	// The format and version first, then the time: what a reader looks at before anything else.
+	const manifest: BundleManifest = {
+		format, schemaVersion, createdAt: new Date(context.clock.now()).toISOString(), ...others, items,
+	};
+	const target = path.join(args.directory, manifestFileName);
+	writeFileAtomicSync(target, `${JSON.stringify(manifest, undefined, '\t')}\n`);
+	context.createdFile(target, identityOf(await lstat(target, {bigint: true})));
+	return {path: target};
+}
+
+/**
+The manifest for the exported script: the SHA-256 and the time filled in by the shell, the rest as planned.
+*/
+function manifestScript(args: {directory: string; manifest: BundleManifestDraft}): string[] {
+	const lines: string[] = [];
+	const placeholders: Array<[string, string]> = [['@CREATED_AT@', '$(date -u +%Y-%m-%dT%H:%M:%SZ)']];
+	const items = args.manifest.items.map((item, index) => {
+		const variable = `SHA256_${index + 1}`;
+		lines.push(`${variable}="$(sha256sum ${word(path.join(args.directory, item.data.file))} | cut -d' ' -f1)"`);
+		placeholders.push([`@${variable}@`, `$${variable}`]);
+		const keySize = item.encryption === undefined ? undefined : `@KEY_SIZE_${index + 1}@`;
+		if (keySize !== undefined) {
+			lines.push(`KEY_SIZE_${index + 1}="$(stat -c %s ${word(path.join(args.directory, item.encryption!.keyFile))})"`);
+			placeholders.push([`"${keySize}"`, `$KEY_SIZE_${index + 1}`]);
+		}
+
+		return {
+			...item,
+			data: {...item.data, sha256: `@${variable}@`},
+			...(item.encryption !== undefined && {encryption: {...item.encryption, keySize}}),
+		};
+	});
+	const {format, schemaVersion, ...others} = args.manifest;
+	const json = JSON.stringify({
+		format, schemaVersion, createdAt: '@CREATED_AT@', ...others, items,
+	}, undefined, '\t');
+	const edits = placeholders.map(([from, to]) => `-e "s/${from.replaceAll('"', String.raw`\"`)}/${to}/"`).join(' ');
+	return [
+		'# backstack writes manifest.json last, atomically, after checking every file against Glance\'s checksums',
+		'# (schema: docs/bundle-manifest.schema.json); here the shell fills in the SHA-256 and the time.',
+		...lines,
+		String.raw`(umask 077 && printf '%s\n' ${shellQuote(json)} | sed ${edits} > ${word(path.join(args.directory, manifestFileName))})`,
+	];
+}
+
+export const bundleOperations: OperationFamily<'bundle'> = {
+	'bundle.makeDirectory': {
+		describe: args => `Create the bundle directory ${args.path} (mode 0700; an empty or unfinished one is continued)`,
+		perform: async args => makeDirectory(args),
+		exportCli: ({args}) => [`mkdir -p ${word(args.path)} && chmod 0700 ${word(args.path)}`],
+		outputs: () => ['path'],
+		minimumDanger: create,
+	},
+	'bundle.writeManifest': {
+		describe: args => `Hash the files, check them against Glance's checksums and write ${path.join(args.directory, manifestFileName)} (last)`,
+		perform: writeManifest,
+		exportCli: ({args}) => manifestScript(args),
+		outputs: () => ['path'],
+		minimumDanger: create,
+		undo: 'file',
+	},
+};
