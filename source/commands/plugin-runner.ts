@@ -5,14 +5,31 @@ In the foreground the child inherits the terminal; the App has suspended Ink aro
 screen left), so `less` or `vim` draw and read keys as if started from the shell. Ctrl+C then reaches the child and, being
 in the same process group, backstack too: while the child runs, backstack ignores SIGINT so that only the child stops.
 In the background the child gets no terminal input (stdin is /dev/null) and its stdout and stderr are handed on as text.
+
+The foreground child's stdin, stdout and stderr are the terminal opened afresh (/dev/tty), not backstack's own descriptors:
+those share their open file with backstack, where libuv keeps the terminal non-blocking, and a child that makes its stdin
+blocking (less does) would change it under backstack too, whose next read of a key would then block the whole process.
+Without a controlling terminal (tests), the child inherits backstack's descriptors.
 */
-import {spawn} from 'node:child_process';
+import {spawn, type StdioOptions} from 'node:child_process';
+import {closeSync, openSync} from 'node:fs';
 import process from 'node:process';
 import type {PluginRunner} from '../ui/services.js';
 import type {PluginExit} from '../ui/plugins.js';
 
 function ignoreInterrupt(): void {
 	// The child has the terminal: its Ctrl+C is for it, not for backstack.
+}
+
+/**
+A descriptor of the controlling terminal of its own, or undefined when there is none.
+*/
+function openTerminal(): number | undefined {
+	try {
+		return openSync('/dev/tty', 'r+');
+	} catch {
+		return undefined;
+	}
 }
 
 function startError(program: string, error: NodeJS.ErrnoException): string {
@@ -29,11 +46,15 @@ The runner the TUI is given. `env` is the environment the command runs with (bac
 export function pluginRunner(options: {env?: Record<string, string | undefined>} = {}): PluginRunner {
 	return async (argv, run) => new Promise<PluginExit>(resolve => {
 		const [program = '', ...parameters] = argv;
-		const child = spawn(program, parameters, {
-			stdio: run.background ? ['ignore', 'pipe', 'pipe'] : 'inherit',
-			env: options.env ?? process.env,
-			shell: false,
-		});
+		const terminal = run.background ? undefined : openTerminal();
+		const foreground: StdioOptions = terminal === undefined ? 'inherit' : [terminal, terminal, terminal];
+		const stdio: StdioOptions = run.background ? ['ignore', 'pipe', 'pipe'] : foreground;
+		const child = spawn(program, parameters, {stdio, env: options.env ?? process.env, shell: false});
+		// The child has its own copy now.
+		if (terminal !== undefined) {
+			closeSync(terminal);
+		}
+
 		if (!run.background) {
 			process.on('SIGINT', ignoreInterrupt);
 		}
