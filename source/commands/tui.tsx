@@ -12,17 +12,27 @@ import {App} from '../ui/app.js';
 import {analyseWithDrills} from '../ui/core-analysis.js';
 import {readDrillLog} from '../store/drill-log.js';
 import {osc52Writer} from '../ui/osc52.js';
-import {checkPlugins} from '../ui/plugins.js';
+import {checkPlugins, type Plugin} from '../ui/plugins.js';
 import type {AppServices} from '../ui/services.js';
 import type {CommandContext} from './context.js';
 import {openEnvironment} from './environment.js';
 import {pluginRunner} from './plugin-runner.js';
 
 export async function runTui(context: CommandContext): Promise<number> {
-	const {settings, policy, path: settingsFile} = loadSettings({env: context.env, home: context.home});
-	// Before any cloud is opened or anything drawn: a plugin that cannot be offered is an error naming the file, its index
-	// and the field.
-	const plugins = checkPlugins(settings.plugins, settingsFile);
+	let loaded: ReturnType<typeof loadSettings>;
+	let plugins: Plugin[];
+	try {
+		loaded = loadSettings({env: context.env, home: context.home});
+		// Before any cloud is opened or anything drawn: a plugin that cannot be offered is an error naming the file, its
+		// index and the field.
+		plugins = checkPlugins(loaded.settings.plugins, loaded.path);
+	} catch (error) {
+		// The user's file, said as such (with what to change), not as a crash; 78 is sysexits' EX_CONFIG.
+		context.stderr.write(`backstack: ${error instanceof Error ? error.message : String(error)}\n`);
+		return 78;
+	}
+
+	const {settings, policy} = loaded;
 	const environment = await openEnvironment(context, {demoWhenUnconfigured: true});
 	const directory = configDirectory(context.env, context.home);
 	// The demo cloud's data is made up afresh each run: caching it would only show stale fiction.
