@@ -2,10 +2,19 @@
 The plugins as the TUI checks them at start (ui/plugins.ts) and the argv it builds for the selected row; the runner
 (commands/plugin-runner.ts) on real processes.
 */
+import {
+	mkdtempSync,
+	readFileSync,
+	rmSync,
+	writeFileSync,
+} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import test from 'ava';
 import type {PluginSpec} from '../../source/core/plugins.js';
 import {checkPlugins, exitText, pluginCommand} from '../../source/ui/plugins.js';
 import {pluginRunner} from '../../source/commands/plugin-runner.js';
+import {loadSettings} from '../../source/store/settings.js';
 import {fixedSession, storyInventories} from './helpers.js';
 
 const file = '/home/alice/.config/backstack/config.json';
@@ -97,4 +106,19 @@ test('the runner runs the argv without a shell and reports the exit code, the ou
 	t.is(missing.code, undefined);
 	t.is(exitText('Show', missing), 'plugin Show did not run: backstack-no-such-program-here was not found (is it installed, and on PATH?)');
 	t.is(exitText('Show', await run(['true'], {background: false})), 'plugin Show done (exit code 0)');
+});
+
+test('the README\'s example plugins file is valid: the schema reads it and the TUI offers every plugin in it', t => {
+	const readme = readFileSync(path.join(import.meta.dirname, '../../README.md'), 'utf8');
+	const section = readme.slice(readme.indexOf('## Plugins'));
+	const example = /```json\n(?<json>[\s\S]*?)```/v.exec(section)?.groups?.['json'] ?? '';
+	const directory = mkdtempSync(path.join(os.tmpdir(), 'backstack-readme-plugins-'));
+	t.teardown(() => {
+		rmSync(directory, {recursive: true, force: true});
+	});
+	writeFileSync(path.join(directory, 'config.json'), example);
+	const loaded = loadSettings({directory});
+	const plugins = checkPlugins(loaded.settings.plugins, loaded.path);
+	t.deepEqual(plugins.map(plugin => plugin.binding.keys[0]), ['v', 'o', 'ctrl+x']);
+	t.true(plugins[2]?.binding.mutates);
 });
