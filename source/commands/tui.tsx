@@ -12,14 +12,29 @@ import {App} from '../ui/app.js';
 import {analyseWithDrills} from '../ui/core-analysis.js';
 import {appendDrillLog, readDrillLog} from '../store/drill-log.js';
 import {osc52Writer} from '../ui/osc52.js';
+import {checkPlugins, type Plugin} from '../ui/plugins.js';
 import type {AppServices} from '../ui/services.js';
 import type {CommandContext} from './context.js';
 import {openEnvironment} from './environment.js';
+import {pluginRunner} from './plugin-runner.js';
 
 export async function runTui(context: CommandContext): Promise<number> {
+	let loaded: ReturnType<typeof loadSettings>;
+	let plugins: Plugin[];
+	try {
+		loaded = loadSettings({env: context.env, home: context.home});
+		// Before any cloud is opened or anything drawn: a plugin that cannot be offered is an error naming the file, its
+		// index and the field.
+		plugins = checkPlugins(loaded.settings.plugins, loaded.path);
+	} catch (error) {
+		// The user's file, said as such (with what to change), not as a crash; 78 is sysexits' EX_CONFIG.
+		context.stderr.write(`backstack: ${error instanceof Error ? error.message : String(error)}\n`);
+		return 78;
+	}
+
+	const {settings, policy} = loaded;
 	const environment = await openEnvironment(context, {demoWhenUnconfigured: true});
 	const directory = configDirectory(context.env, context.home);
-	const {settings, policy} = loadSettings({env: context.env, home: context.home});
 	// The demo cloud's data is made up afresh each run: caching it would only show stale fiction.
 	const cache = environment.demoReason === undefined ? createInventoryCache({directory}) : undefined;
 	const journal = path.join(directory, 'journal');
@@ -46,6 +61,7 @@ export async function runTui(context: CommandContext): Promise<number> {
 		theme: settings.theme,
 		// Written into the metadata of the backups made here, as `backstack backup` does.
 		version: context.version,
+		plugins: {list: plugins, run: pluginRunner({env: context.env})},
 	};
 	const instance = render(
 		<App

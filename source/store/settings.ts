@@ -11,13 +11,17 @@ Settings and their defaults (the README lists these):
 - `severities` ({}): per finding code, a severity replacing the default one, e.g. {"volume.snapshot-only": "critical"}.
 - `refreshSeconds` (30): how often the TUI re-reads the cloud; 0 turns automatic refresh off.
 - `theme` ('auto'): 'auto' (follow the terminal), 'dark', 'light', or 'none' (no colours, as with NO_COLOR).
+- `plugins` ([]): the user's own commands in the TUI (core/plugins.ts says what one is; the schema here checks each entry's
+  shape, the TUI then checks its key and views against its own keymap).
 
-A file that breaks the schema is not silently replaced by defaults: `loadSettings` throws, naming the file and the field.
+A file that breaks the schema is not silently replaced by defaults: `loadSettings` throws, naming the file and the field
+(a plugin's by its index: `plugins[2].command`).
 */
 import process from 'node:process';
 import Conf, {type Schema} from 'conf';
 import {defaultDrillMaxAgeDays, defaultPolicy, defaultSeverities} from '../core/assessment.js';
 import type {Policy, Severity} from '../core/model.js';
+import type {PluginSpec} from '../core/plugins.js';
 import {configDirectory, ensurePrivateDirectory} from './cache.js';
 
 export type Theme = 'auto' | 'dark' | 'light' | 'none';
@@ -33,6 +37,7 @@ export type Settings = {
 	What one API request may take in all, retries included, before it fails with a message (`--timeout` overrides).
 	*/
 	requestTimeoutSeconds: number;
+	plugins: PluginSpec[];
 };
 
 export const defaultSettings: Readonly<Settings> = {
@@ -42,6 +47,7 @@ export const defaultSettings: Readonly<Settings> = {
 	refreshSeconds: 30,
 	theme: 'auto',
 	requestTimeoutSeconds: 45,
+	plugins: [],
 };
 
 const severityValues: Severity[] = ['critical', 'warning', 'info', 'ok'];
@@ -58,7 +64,39 @@ const schema: Schema<Settings> = {
 	refreshSeconds: {type: 'integer', minimum: 0, default: defaultSettings.refreshSeconds},
 	theme: {enum: ['auto', 'dark', 'light', 'none'], default: defaultSettings.theme},
 	requestTimeoutSeconds: {type: 'number', exclusiveMinimum: 0, default: defaultSettings.requestTimeoutSeconds},
+	plugins: {
+		type: 'array',
+		default: [],
+		items: {
+			type: 'object',
+			// A misspelt field (`comand`, `readonly`) is an error, not a plugin that silently lacks it.
+			additionalProperties: false,
+			required: ['key', 'name', 'scopes', 'command'],
+			properties: {
+				key: {type: 'string', minLength: 1},
+				name: {type: 'string', minLength: 1},
+				description: {type: 'string'},
+				scopes: {type: 'array', minItems: 1, items: {type: 'string', minLength: 1}},
+				command: {type: 'array', minItems: 1, items: {type: 'string', minLength: 1}},
+				confirm: {type: 'boolean'},
+				dangerous: {type: 'boolean'},
+				background: {type: 'boolean'},
+			},
+		},
+	},
 };
+
+/**
+Where the schema broke, in conf's words (`plugins/2/command`), as a reader of the file looks for it: `plugins[2].command`.
+*/
+function readablePaths(message: string): string {
+	const readable = (pointer: string) => {
+		const [first = '', ...rest] = pointer.split('/');
+		return first + rest.map(part => (/^\d+$/v.test(part) ? `[${part}]` : `.${part}`)).join('');
+	};
+
+	return message.replaceAll(/`(?<pointer>[^`]*)`/gv, (_whole, pointer: string) => `\`${readable(pointer)}\``);
+}
 
 export type SettingsOptions = {
 	/**
@@ -102,6 +140,7 @@ function read(store: Conf<Settings>): Settings {
 		refreshSeconds: store.get('refreshSeconds'),
 		theme: store.get('theme'),
 		requestTimeoutSeconds: store.get('requestTimeoutSeconds'),
+		plugins: store.get('plugins').map(plugin => ({...plugin, scopes: [...plugin.scopes], command: [...plugin.command]})),
 	};
 }
 
@@ -125,7 +164,7 @@ export function loadSettings(options: SettingsOptions = {}): LoadedSettings {
 		});
 	} catch (error) {
 		const message = error instanceof Error ? error.message : String(error);
-		throw new Error(`The settings file ${directory}/config.json is not valid (${message}). Fix it or delete it to get the defaults.`, {cause: error});
+		throw new Error(`The settings file ${directory}/config.json is not valid (${readablePaths(message)}). Fix it or delete it to get the defaults.`, {cause: error});
 	}
 
 	let settings = read(store);

@@ -43,6 +43,14 @@ import {PlanScreen} from './plan-screen.js';
 import type {Flow} from './flows/index.js';
 import {appKeys, type AppControl, type Sort} from './app/controller.js';
 import {
+	argvText,
+	exitText,
+	pluginCommand,
+	pluginsFor,
+	type Plugin,
+	type PluginExit,
+} from './plugins.js';
+import {
 	chromeLines,
 	emptyText,
 	jsonLines,
@@ -50,6 +58,16 @@ import {
 	statusLine,
 	unfinishedNotice,
 } from './app/text.js';
+import {sanitize} from './sanitize.js';
+
+function outputTitle(output: PluginOutput | undefined): string {
+	if (output === undefined) {
+		return 'Plugin output (Esc closes)';
+	}
+
+	const state = output.exit === undefined ? 'running…' : exitText(output.name, output.exit);
+	return `${sanitize(output.name)}: ${argvText(output.argv)} · ${state} (Esc closes)`;
+}
 
 export type AppProps = {
 	readonly services: AppServices;
@@ -81,18 +99,36 @@ export type AppProps = {
 
 type Position = {selected: number; offset: number};
 
+/**
+What a background plugin printed, kept for its pane (the newest part, when it prints a lot).
+*/
+type PluginOutput = {run: number; name: string; argv: string[]; text: string; exit?: PluginExit};
+
+const outputLimit = 200_000;
+
+// The modes that show the table (a plugin's question is asked in the status line, over the list).
+const tableModes = new Set<InputContext>(['list', 'filter', 'ask']);
+
 export function App(props: AppProps) {
 	const {services} = props;
-	const {exit} = useApp();
+	const {exit, suspendTerminal} = useApp();
 	const terminal = useWindowSize();
 	const size = props.size ?? terminal;
 	const width = Math.max(40, size.columns);
 	const height = Math.max(12, size.rows);
 	const theme = useMemo(() => makeTheme({env: services.env, theme: services.theme}), [services.env, services.theme]);
-	const bindings = useMemo(() => activeBindings({readonly: props.isReadonly ?? false}), [props.isReadonly]);
 	const cloud = useCloud(services, {cloud: props.cloud, project: props.project});
 
 	const [viewId, setViewId] = useState<ViewId>(props.initialView ?? 'audit');
+	// The plugins of this view (without the dangerous ones under --readonly) are bindings like backstack's own.
+	const plugins = useMemo(
+		() => pluginsFor(services.plugins?.list ?? [], {view: viewId, readonly: props.isReadonly ?? false}),
+		[services.plugins, viewId, props.isReadonly],
+	);
+	const bindings = useMemo(
+		() => [...activeBindings({readonly: props.isReadonly ?? false}), ...plugins.map(plugin => plugin.binding)],
+		[props.isReadonly, plugins],
+	);
 	const [mode, setMode] = useState<InputContext>('list');
 	// The plan screen's key handler while it is open: the App's one input queue feeds it.
 	const planKeys = useRef<KeyHandler | undefined>(undefined);
@@ -113,6 +149,11 @@ export function App(props: AppProps) {
 	const [flow, setFlow] = useState<Flow | undefined>();
 	// Volumes marked for protect-now (Space), by ID.
 	const [marks, setMarks] = useState<ReadonlySet<string>>(() => new Set());
+	// A plugin waiting for its y/n, and the output of the latest background one.
+	const [asking, setAsking] = useState<{plugin: Plugin; argv: string[]; from: InputContext} | undefined>();
+	const [output, setOutput] = useState<PluginOutput | undefined>();
+	const runs = useRef(0);
+	const suspended = useRef(false);
 
 	const now = services.now();
 	const {inventory, session} = cloud;
@@ -168,6 +209,10 @@ export function App(props: AppProps) {
 			return jsonLines(detailRow?.raw ?? detailRow?.finding ?? {});
 		}
 
+		if (mode === 'output') {
+			return (output?.text ?? '').split('\n').map(line => sanitize(line));
+		}
+
 		if (mode === 'detail' && detailRow !== undefined) {
 			return detailLines({
 				row: detailRow, inventory, analysis, now: services.now(), width,
@@ -175,12 +220,109 @@ export function App(props: AppProps) {
 		}
 
 		return [];
-	}, [mode, detailRow, bindings, inventory, analysis, width, services]);
+	}, [mode, detailRow, bindings, inventory, analysis, width, services, output]);
 
 	const items = useMemo(() => paletteItems({
 		views, clouds: cloud.clouds, projects: cloud.projects, bindings, currentCloud: session?.cloudName, currentProject: session?.identity.token().projectId,
 	}), [cloud.clouds, cloud.projects, bindings, session]);
 	const matches = useMemo(() => fuzzyFilter(items, query, item => item.label), [items, query]);
+
+	/**
+	Runs a plugin: in the foreground with the terminal handed over (Ink suspended, then redrawn), or in the background
+	with its output in a pane. The status line says how it ended; a failure, its exit code.
+	*/
+	const execute = (plugin: Plugin, argv: string[]) => {
+		const runner = services.plugins?.run;
+		if (runner === undefined) {
+			return;
+		}
+
+		const {name} = plugin.spec;
+		const finish = (ended: PluginExit) => {
+			setMessage(exitText(name, ended));
+			if (plugin.spec.dangerous) {
+				cloud.refresh();
+			}
+		};
+
+		if (plugin.spec.background) {
+			runs.current++;
+			const run = runs.current;
+			const update = (change: (previous: PluginOutput) => PluginOutput) => {
+				setOutput(previous => (previous?.run === run ? change(previous) : previous));
+			};
+
+			setOutput({
+				run, name, argv, text: '',
+			});
+			setScroll(0);
+			setMode('output');
+			setMessage(`plugin ${sanitize(name)} running in the background`);
+			void runner(argv, {
+				background: true,
+				onOutput(text) {
+					update(previous => ({...previous, text: (previous.text + text).slice(-outputLimit)}));
+				},
+			}).then(ended => {
+				update(previous => ({...previous, exit: ended}));
+				finish(ended);
+			});
+			return;
+		}
+
+		// One command has the terminal at a time (a second key press while Ink is suspended does not reach here anyway).
+		if (suspended.current) {
+			return;
+		}
+
+		suspended.current = true;
+		let ended: PluginExit = {code: undefined, error: 'it did not start'};
+		void suspendTerminal(async () => {
+			ended = await runner(argv, {background: false});
+		}).then(() => {
+			finish(ended);
+		}).catch((error: unknown) => {
+			setMessage(`plugin ${sanitize(name)} did not run: ${sanitize(error instanceof Error ? error.message : String(error))}`);
+		}).finally(() => {
+			suspended.current = false;
+		});
+	};
+
+	const runPlugin = (id: string) => {
+		const plugin = plugins.find(candidate => candidate.binding.id === id);
+		if (plugin === undefined) {
+			return;
+		}
+
+		const command = pluginCommand(plugin, {
+			row: mode === 'detail' ? detailRow : current, marks, inventory, session, cloud: cloud.cloud,
+		});
+		if ('problem' in command) {
+			setMessage(command.problem);
+			return;
+		}
+
+		// A dangerous plugin is always asked about, whatever its `confirm` says.
+		if (plugin.spec.confirm === true || plugin.spec.dangerous === true) {
+			setAsking({plugin, argv: command.argv, from: mode === 'detail' ? 'detail' : 'list'});
+			setMode('ask');
+			setMessage(`${plugin.spec.dangerous ? 'dangerous: ' : ''}run ${sanitize(plugin.spec.name)}? ${argvText(command.argv)}  (y/n)`);
+			return;
+		}
+
+		execute(plugin, command.argv);
+	};
+
+	const answerPlugin = (isYes: boolean) => {
+		setMode(asking?.from ?? 'list');
+		setAsking(undefined);
+		if (asking === undefined || !isYes) {
+			setMessage(asking === undefined ? undefined : `plugin ${sanitize(asking.plugin.spec.name)} not run`);
+			return;
+		}
+
+		execute(asking.plugin, asking.argv);
+	};
 
 	const control: AppControl = {
 		mode,
@@ -217,6 +359,8 @@ export function App(props: AppProps) {
 		setMessage,
 		setFlow,
 		setMarks,
+		runPlugin,
+		answerPlugin,
 	};
 	// Keys that arrive in one read (a paste, a fast typist, tmux send-keys) are handled one by one, each after the one before
 	// has rendered: the handler of each render sees that render's state.
@@ -255,7 +399,7 @@ export function App(props: AppProps) {
 		);
 	} else if (mode === 'palette') {
 		body = <Palette query={query} items={matches} selected={paletteIndex} height={bodyHeight + 1} width={width} theme={theme}/>;
-	} else if (mode === 'list' || mode === 'filter') {
+	} else if (tableModes.has(mode)) {
 		body = (
 			<Table
 				columns={view.columns}
@@ -271,7 +415,8 @@ export function App(props: AppProps) {
 			/>
 		);
 	} else {
-		body = <ScrollText title={scrollTitle(mode, detailRow)} lines={lines} offset={scroll} height={bodyHeight + 1} width={width} hasColor={theme.color}/>;
+		const title = mode === 'output' ? outputTitle(output) : scrollTitle(mode, detailRow);
+		body = <ScrollText title={title} lines={lines} offset={scroll} height={bodyHeight + 1} width={width} hasColor={theme.color}/>;
 	}
 
 	const markCount = inventory === undefined ? 0 : inventory.volumes.filter(volume => marks.has(volume.id)).length;

@@ -13,9 +13,10 @@ to record a restore drill that failed before it could start (its backup's key or
 export type PlanContext = 'choose' | 'form' | 'confirm' | 'run' | 'offer' | 'over' | 'wait' | 'record';
 
 /**
-Where the user is; a binding applies only in the contexts it lists. `restore` is the plan screen as the App sees it.
+Where the user is; a binding applies only in the contexts it lists. `restore` is the plan screen as the App sees it;
+`ask` is a plugin's y/n question, `output` the pane of a background plugin's output.
 */
-export type InputContext = 'list' | 'detail' | 'filter' | 'palette' | 'help' | 'raw' | 'restore' | PlanContext;
+export type InputContext = 'list' | 'detail' | 'filter' | 'palette' | 'help' | 'raw' | 'output' | 'ask' | 'restore' | PlanContext;
 
 export type Binding = {
 	/**
@@ -61,34 +62,38 @@ export type Binding = {
 	which promises that nothing in the cloud is modified.
 	*/
 	localOnly?: boolean;
+	/**
+	More words for the help (a plugin's description).
+	*/
+	note?: string;
 };
 
 const browse: InputContext[] = ['list', 'detail'];
 
 export const keymap: readonly Binding[] = [
 	{
-		id: 'nav.down', keys: ['down', 'j'], description: 'Move down', when: ['list', 'detail', 'help', 'raw', 'palette', 'choose'], footer: true,
+		id: 'nav.down', keys: ['down', 'j'], description: 'Move down', when: ['list', 'detail', 'help', 'raw', 'output', 'palette', 'choose'], footer: true,
 	},
 	{
-		id: 'nav.up', keys: ['up', 'k'], description: 'Move up', when: ['list', 'detail', 'help', 'raw', 'palette', 'choose'],
+		id: 'nav.up', keys: ['up', 'k'], description: 'Move up', when: ['list', 'detail', 'help', 'raw', 'output', 'palette', 'choose'],
 	},
 	{
-		id: 'nav.pageDown', keys: ['pagedown', 'ctrl+f'], description: 'Page down', when: ['list', 'detail', 'help', 'raw'],
+		id: 'nav.pageDown', keys: ['pagedown', 'ctrl+f'], description: 'Page down', when: ['list', 'detail', 'help', 'raw', 'output'],
 	},
 	{
-		id: 'nav.pageUp', keys: ['pageup', 'ctrl+b'], description: 'Page up', when: ['list', 'detail', 'help', 'raw'],
+		id: 'nav.pageUp', keys: ['pageup', 'ctrl+b'], description: 'Page up', when: ['list', 'detail', 'help', 'raw', 'output'],
 	},
 	{
-		id: 'nav.top', keys: ['home', 'g'], description: 'First row', when: ['list', 'detail', 'raw'],
+		id: 'nav.top', keys: ['home', 'g'], description: 'First row', when: ['list', 'detail', 'raw', 'output'],
 	},
 	{
-		id: 'nav.bottom', keys: ['end', 'G'], description: 'Last row', when: ['list', 'detail', 'raw'],
+		id: 'nav.bottom', keys: ['end', 'G'], description: 'Last row', when: ['list', 'detail', 'raw', 'output'],
 	},
 	{
 		id: 'nav.enter', keys: ['enter'], description: 'Open / drill in', when: ['list', 'palette'], footer: true,
 	},
 	{
-		id: 'nav.back', keys: ['esc'], description: 'Back / close', when: ['detail', 'filter', 'palette', 'help', 'raw'], footer: true,
+		id: 'nav.back', keys: ['esc'], description: 'Back / close', when: ['detail', 'filter', 'palette', 'help', 'raw', 'output'], footer: true,
 	},
 	{
 		id: 'view.next', keys: ['tab', 'right', 'l'], description: 'Next view', when: ['list'],
@@ -204,7 +209,7 @@ export const keymap: readonly Binding[] = [
 		id: 'app.help', keys: ['?'], description: 'Help', when: ['list', 'detail', 'help'], footer: true,
 	},
 	{
-		id: 'app.quit', keys: ['q', 'ctrl+c'], description: 'Quit', when: ['list', 'detail', 'help', 'raw'], footer: true,
+		id: 'app.quit', keys: ['q', 'ctrl+c'], description: 'Quit', when: ['list', 'detail', 'help', 'raw', 'output'], footer: true,
 	},
 ];
 

@@ -9,6 +9,13 @@ import type {DrillLogWriter} from '../core/plans/drill-record.js';
 import type {InventoryCache} from '../store/cache.js';
 import type {Analyse} from './analysis.js';
 import type {CloudEntry} from './views/index.js';
+import type {Plugin, PluginExit} from './plugins.js';
+
+/**
+Runs a plugin's argv without a shell (commands/plugin-runner.ts). In the foreground the command has the terminal (the App
+has suspended Ink around the call); in the background its stdout and stderr come to `onOutput` as they arrive.
+*/
+export type PluginRunner = (argv: readonly string[], options: {background: boolean; onOutput?: (text: string) => void}) => Promise<PluginExit>;
 
 /**
 One line of core's capability check (the fields the header reads).
@@ -79,4 +86,8 @@ export type AppServices = {
 	*/
 	env: Record<string, string | undefined>;
 	theme?: 'auto' | 'dark' | 'light' | 'none';
+	/**
+	The user's plugins, checked against the keymap (plugins.ts `checkPlugins`), and what runs them.
+	*/
+	plugins?: {list: readonly Plugin[]; run: PluginRunner};
 };

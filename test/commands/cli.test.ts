@@ -4,10 +4,12 @@ the demo cloud it is asked for. `npm test` builds dist/ before ava runs.
 */
 import {execFile, spawn} from 'node:child_process';
 import {
+	mkdir,
 	mkdtemp,
 	readFile,
 	rm,
 	stat,
+	writeFile,
 } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -203,4 +205,40 @@ test('valid flags of each command still pass the flag check', async t => {
 	t.not(dryRun.code, 64, dryRun.stderr);
 	const demo = await backstack(t, 'audit', '--demo', '--no-readonly', '--format=json', '--fail-on', 'never');
 	t.is(demo.code, 0, demo.stderr);
+});
+
+test('a plugin in the settings that cannot be offered stops the TUI before it starts, naming the file, the index and the field', async t => {
+	const home = await mkdtemp(path.join(os.tmpdir(), 'backstack-cli-plugins-'));
+	t.teardown(async () => {
+		await rm(home, {recursive: true, force: true});
+	});
+	const file = path.join(home, 'config', 'config.json');
+	await mkdir(path.dirname(file), {recursive: true, mode: 0o700});
+	const run = async (plugins: unknown[]) => {
+		await writeFile(file, JSON.stringify({plugins}));
+		const env = Object.fromEntries([['PATH', process.env['PATH'] ?? ''], ['HOME', home], ['BACKSTACK_CONFIG_DIR', path.dirname(file)]]);
+		return new Promise<Result>(resolve => {
+			execFile(process.execPath, [cli, '--demo'], {cwd: home, env, timeout: 60_000}, (error, stdout, stderr) => {
+				resolve({code: error === null ? 0 : (typeof error.code === 'number' ? error.code : -1), stdout, stderr});
+			});
+		});
+	};
+
+	const taken = await run([{
+		key: 'R', name: 'Mine', scopes: ['backups'], command: ['true'],
+	}]);
+	t.is(taken.code, 78);
+	const expected = `backstack: The settings file ${file}: plugins[0].key "R" is backstack's own key in view backups (Restore as a new resource); `;
+	t.true(taken.stderr.startsWith(`${expected}choose a free one, e.g. one of: a e f `), taken.stderr);
+	// The keys it offers are free: none of backstack's own.
+	const offered = /one of: (?<keys>.*)\.\n$/v.exec(taken.stderr)?.groups?.['keys']?.split(' ') ?? [];
+	t.true(offered.length > 10);
+	t.false(offered.some(key => ['R', 'b', 'q', 'j', 'K', 'P'].includes(key)));
+
+	const shapeless = await run([{
+		key: 'v', name: 'Mine', scopes: ['backups'], command: ['true'],
+	}, {key: 'w', name: 'No command', scopes: ['backups']}]);
+	t.is(shapeless.code, 78);
+	t.regex(shapeless.stderr, /^backstack: The settings file .*config\.json is not valid \(Config schema violation: `plugins\[1\]` must have required property 'command'\)/v);
+	t.notRegex(shapeless.stderr, /not expected|at .*\.js:\d+/v);
 });

@@ -21,7 +21,7 @@ test('without a file: the documented defaults and the default policy', t => {
 	const directory = temporaryDirectory(t);
 	const loaded = loadSettings({env: {BACKSTACK_CONFIG_DIR: directory}}); // eslint-disable-line @typescript-eslint/naming-convention
 	t.deepEqual(loaded.settings, {
-		rpoHours: 24, drillMaxAgeDays: 30, severities: {}, refreshSeconds: 30, theme: 'auto', requestTimeoutSeconds: 45,
+		rpoHours: 24, drillMaxAgeDays: 30, severities: {}, refreshSeconds: 30, theme: 'auto', requestTimeoutSeconds: 45, plugins: [],
 	});
 	t.deepEqual(loaded.settings, {...defaultSettings});
 	t.deepEqual(loaded.policy(), {rpoHours: 24, severities: {}, drillMaxAgeDays: 30});
@@ -58,6 +58,7 @@ test('a file written by the user is read, and the policy follows it', t => {
 		refreshSeconds: 0,
 		theme: 'none',
 		requestTimeoutSeconds: 90,
+		plugins: [],
 	});
 	t.deepEqual(loaded.policy(), {rpoHours: 6, severities: {'volume.snapshot-only': 'critical', 'volume.snapshotonly': 'info'}, drillMaxAgeDays: 7});
 	t.deepEqual(loaded.unknownCodes, ['volume.snapshotonly']);
@@ -94,3 +95,39 @@ test('update validates, saves, and is read back by the next load', t => {
 	again.update({defaultCloud: undefined});
 	t.is(loadSettings({directory}).settings.defaultCloud, undefined);
 });
+
+const lessPlugin = {
+	key: 'v', name: 'Show in less', scopes: ['volumes'], command: ['less', '/tmp/$ID.txt'],
+};
+
+test('plugins are read as written, the optional flags left out when absent', t => {
+	const directory = temporaryDirectory(t);
+	const plugins = [
+		lessPlugin,
+		{
+			key: 'ctrl+x', name: 'Delete', description: 'openstack volume delete', scopes: ['volumes', 'audit'],
+			command: ['openstack', 'volume', 'delete', '$SELECTED_IDS'], confirm: true, dangerous: true, background: true,
+		},
+	];
+	writeFileSync(path.join(directory, 'config.json'), JSON.stringify({plugins}));
+	t.deepEqual(loadSettings({directory}).settings.plugins, plugins);
+});
+
+for (const [title, plugin, field] of [
+	['a missing command', {key: 'v', name: 'x', scopes: ['volumes']}, /`plugins\[1\]` must have required property 'command'/v],
+	['an empty command', {...lessPlugin, command: []}, /`plugins\[1\]\.command` must NOT have fewer than 1 items/v],
+	['an empty program', {...lessPlugin, command: ['', 'x']}, /`plugins\[1\]\.command\[0\]` must NOT have fewer than 1 characters/v],
+	['a command given as one string', {...lessPlugin, command: 'less /tmp/x'}, /`plugins\[1\]\.command` must be array/v],
+	['no scope', {...lessPlugin, scopes: []}, /`plugins\[1\]\.scopes` must NOT have fewer than 1 items/v],
+	['a flag that is not a boolean', {...lessPlugin, background: 'yes'}, /`plugins\[1\]\.background` must be boolean/v],
+	['a misspelt field', {...lessPlugin, comand: ['x']}, /`plugins\[1\]\.comand` must NOT have additional properties/v],
+] as const) {
+	test(`a plugin with ${title} is an error naming the file, the index and the field`, t => {
+		const directory = temporaryDirectory(t);
+		const file = path.join(directory, 'config.json');
+		writeFileSync(file, JSON.stringify({plugins: [lessPlugin, plugin]}));
+		const error = t.throws(() => loadSettings({directory}));
+		t.true(error?.message.includes(file), error?.message);
+		t.regex(error?.message ?? '', field);
+	});
+}

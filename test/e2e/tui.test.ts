@@ -2,6 +2,14 @@
 End to end: the real program in tmux against the embedded demo cloud (`--demo`, story seed), driven by keys, read back from
 the pane. Skipped only when tmux is missing, and under CI then a failure (test/helpers/need.ts).
 */
+import {
+	mkdirSync,
+	mkdtempSync,
+	rmSync,
+	writeFileSync,
+} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import process from 'node:process';
 import test from 'ava';
 import {needOrSkip} from '../helpers/need.js';
@@ -91,6 +99,54 @@ tmux('a guided restore of an encrypted backup of a non-default type ends with an
 	await filterRows(pane, 'restore-');
 	screen = await pane.waitFor(/restore-shop-db-data-weekly\S*\s+\d+G\s+LUKS\s+available/v, 60_000);
 	t.regex(screen, /LUKS/v);
+	await pane.press('q');
+	t.regex(await pane.waitFor('EXITED rc='), /EXITED rc=0/v);
+});
+
+tmux('a plugin that takes the terminal (less) gets it, and after q the TUI is back and takes keys', async t => {
+	// The settings under XDG_CONFIG_HOME, as a user keeps them (BACKSTACK_CONFIG_DIR emptied so it does not win).
+	const home = mkdtempSync(path.join(os.tmpdir(), 'backstack-e2e-plugin-'));
+	t.teardown(() => {
+		rmSync(home, {recursive: true, force: true});
+	});
+	const notes = path.join(home, 'notes.txt');
+	writeFileSync(notes, Array.from({length: 200}, (_, index) => `volume runbook line ${index + 1}`).join('\n'));
+	mkdirSync(path.join(home, 'backstack'), {mode: 0o700});
+	writeFileSync(path.join(home, 'backstack', 'config.json'), JSON.stringify({
+		plugins: [{
+			key: 'v', name: 'Runbook', description: 'the runbook in less', scopes: ['volumes'], command: ['less', '-Prunbook of $NAME', notes],
+		}],
+	}));
+	const pane = await startPane({
+		name: `backstack-e2e-plugin-${process.pid}`, args: ['--demo'], columns: 120, rows: 36, env: {BACKSTACK_CONFIG_DIR: '', XDG_CONFIG_HOME: home}, // eslint-disable-line @typescript-eslint/naming-convention
+	});
+	t.teardown(pane.close);
+	await pane.waitFor('CRIT', 60_000);
+	await pane.press('2');
+	let screen = await pane.waitFor(/v Runbook/v);
+	// The selected row: `›`, the protection's mark and word, then the name.
+	const selected = /^›\S+ \S+ +(?<name>\S+)/mv.exec(screen)?.groups?.['name'] ?? '';
+	t.not(selected, '');
+
+	// The pager has the whole screen: its text and its prompt (with the volume's name put in), none of the TUI.
+	await pane.press('v');
+	screen = await pane.waitFor(`runbook of ${selected}`);
+	t.regex(screen, /^volume runbook line 1$/mv);
+	t.notRegex(screen, /PROTECTION|backstack/v);
+	// Keys reach less: the space bar pages down.
+	await pane.press('Space');
+	screen = await pane.waitFor(/^volume runbook line 40$/mv);
+	t.notRegex(screen, /^volume runbook line 1$/mv);
+
+	// Its q quits it; the TUI is redrawn as it was, says how the command ended, and takes keys again.
+	await pane.press('q');
+	screen = await pane.waitFor('plugin Runbook done (exit code 0)');
+	t.regex(screen, /PROTECTION/v);
+	t.regex(screen, /\[2Volumes\]/v);
+	t.notRegex(screen, /volume runbook line/v);
+	await pane.press('3');
+	screen = await pane.waitFor(/\[3Backups\]/v);
+	t.notRegex(screen, /v Runbook/v);
 	await pane.press('q');
 	t.regex(await pane.waitFor('EXITED rc='), /EXITED rc=0/v);
 });

@@ -28,8 +28,11 @@ class FakeStdout extends EventEmitter {
 	isTTY = true;
 	columns: number;
 	rows: number;
-	write = (frame: string) => {
+	// The callback, as a real stream calls it once the data is out: Ink waits on it (its render flush, its resume after
+	// handing the terminal to a plugin).
+	write = (frame: string, callback?: (error?: Error) => void) => {
 		this.frames.push(frame);
+		callback?.();
 		return true;
 	};
 

@@ -84,11 +84,19 @@ export type AppControl = {
 	setMessage(message: string | undefined): void;
 	setFlow(flow: Flow | undefined): void;
 	setMarks(marks: ReadonlySet<string>): void;
+	/**
+	Runs the plugin of this binding id on the row the keys act on (asking first when it says so).
+	*/
+	runPlugin(id: string): void;
+	/**
+	The answer to a plugin's y/n question.
+	*/
+	answerPlugin(isYes: boolean): void;
 };
 
 type Handler = (context: InputContext, input: string) => void;
 
-const scrolling = new Set<InputContext>(['detail', 'help', 'raw']);
+const scrolling = new Set<InputContext>(['detail', 'help', 'raw', 'output']);
 
 function isTyping(input: string, key: Key): boolean {
 	return !key.ctrl && !key.meta && input !== '' && !key.upArrow && !key.downArrow && !key.return && !key.escape;
@@ -293,6 +301,8 @@ export function appKeys(app: AppControl): KeyHandler {
 		const resourceKey = resourceKeys[binding.id];
 		if (handler) {
 			handler(context, input);
+		} else if (binding.id.startsWith('plugin.')) {
+			app.runPlugin(binding.id);
 		} else if (resourceKey) {
 			const outcome = resourceKey(selection());
 			if (outcome.type === 'hint') {
@@ -375,6 +385,15 @@ export function appKeys(app: AppControl): KeyHandler {
 
 		if (mode === 'palette') {
 			onPaletteKey(input, key);
+			return;
+		}
+
+		if (mode === 'ask') {
+			// Only y runs it; n and Esc say no, anything else waits for an answer.
+			if (key.escape || ['y', 'n'].includes(input)) {
+				app.answerPlugin(input === 'y');
+			}
+
 			return;
 		}
 

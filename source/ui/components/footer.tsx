@@ -11,6 +11,7 @@ const modeHints: Partial<Record<InputContext, string>> = {
 	filter: 'type to filter  Enter keep  Esc clear',
 	palette: 'type to search  ↑/↓ choose  Enter run  Esc close',
 	restore: 'nothing changes before Enter on the preview · Esc or Ctrl+C: back, or stop a run',
+	ask: 'y run it  n/Esc do not run it',
 };
 
 export function footerText(bindings: readonly Binding[], mode: InputContext, view?: ViewId): string {

@@ -14,6 +14,7 @@ export function helpLines(bindings: readonly Binding[], width: number): Line[] {
 			binding.localOnly ? 'writes a local file only' : '',
 			binding.views === undefined ? '' : `[${binding.views.join(', ')}]`,
 			binding.disabledReason === undefined ? '' : `(${binding.disabledReason})`,
+			binding.note ?? '',
 		].filter(part => part !== '').join(' ');
 		lines.push({
 			text: `${fit(keys, 18)} ${fit(binding.description, 26)} ${flags}`.slice(0, width),
@@ -25,7 +26,8 @@ export function helpLines(bindings: readonly Binding[], width: number): Line[] {
 	lines.push(
 		{text: ''},
 		{text: 'Filter: / then type words; every word must match. Sort: s next column, S reverse.', dim: true},
-		{text: 'Command palette: : then type (views, clouds, projects, actions).', dim: true},
+		{text: 'Command palette: : then type (views, clouds, projects, actions, plugins).', dim: true},
+		{text: 'Plugins: your commands from the settings file, listed here in the views they apply to.', dim: true},
 		{text: 'Plans: preview, then Enter runs; Ctrl+C/Esc stops a run safely, offers cleanup.', dim: true},
 		{text: '--readonly: nothing in the cloud is modified. d (download) and K (key export)', dim: true},
 		{text: 'stay: they read the cloud and write a local file the preview names.', dim: true},

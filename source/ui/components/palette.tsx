@@ -1,5 +1,5 @@
 /*
-The `:` command palette (VS Code-style): one fuzzy search over views, clouds, projects and actions.
+The `:` command palette (VS Code-style): one fuzzy search over views, clouds, projects, actions and the view's plugins.
 */
 import {Box, Text} from 'ink';
 import type {Project} from '../../core/types.js';
@@ -31,7 +31,7 @@ export function paletteItems(options: {
 			type: 'project', label: `project: ${sanitize(project.name)}${project.id === options.currentProject ? ' (current)' : ''}`, projectId: project.id,
 		})),
 		...options.bindings.filter(binding => binding.palette).map((binding): PaletteItem => ({
-			type: 'action', label: `action: ${binding.description} (${bindingKeys(binding, 1)})`, binding,
+			type: 'action', label: `${binding.id.startsWith('plugin.') ? 'plugin' : 'action'}: ${binding.description} (${bindingKeys(binding, 1)})`, binding,
 		})),
 	];
 }
