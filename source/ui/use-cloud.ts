@@ -81,8 +81,9 @@ export function useCloud(services: AppServices, initial: {cloud?: string; projec
 	const [clouds, setClouds] = useState<CloudEntry[]>([]);
 	const [projects, setProjects] = useState<Project[]>([]);
 	const [capabilities, setCapabilities] = useState<CapabilityCheck[]>([]);
-	const [inventory, setInventory] = useState<Inventory | undefined>();
-	const [cachedAt, setCachedAt] = useState<string | undefined>();
+	// One state for the inventory and where it came from: a frame can never show the live inventory still marked as cached.
+	const [shown, setShown] = useState<{inventory?: Inventory; cachedAt?: string}>({});
+	const {inventory, cachedAt} = shown;
 	const [phase, setPhase] = useState<LoadPhase>('connecting');
 	const [status, setStatus] = useState<string | undefined>('connecting…');
 	const [progress, setProgress] = useState<Partial<Record<InventoryList, ListProgress>>>({});
@@ -184,8 +185,8 @@ export function useCloud(services: AppServices, initial: {cloud?: string; projec
 						return;
 					}
 
-					setInventory(current => current ?? entry.inventory);
-					setCachedAt(current => current ?? entry.savedAt);
+					// The live inventory may have arrived first: then the cached one is not shown at all.
+					setShown(current => current.inventory === undefined ? {inventory: entry.inventory, cachedAt: entry.savedAt} : current);
 				})
 				.catch(() => undefined);
 		}
@@ -205,8 +206,7 @@ export function useCloud(services: AppServices, initial: {cloud?: string; projec
 					return;
 				}
 
-				setInventory(fresh);
-				setCachedAt(undefined);
+				setShown({inventory: fresh});
 				setPhase('idle');
 				setStatus(undefined);
 				void services.cache?.set(...key, fresh).catch(() => undefined);
@@ -259,8 +259,7 @@ export function useCloud(services: AppServices, initial: {cloud?: string; projec
 			const next = await active.switchProject(projectId);
 			sessionRef.current = next;
 			active.close();
-			setInventory(undefined);
-			setCachedAt(undefined);
+			setShown({});
 			setProgress({});
 			setGeneration(0);
 			setPhase('reading');
@@ -280,8 +279,7 @@ export function useCloud(services: AppServices, initial: {cloud?: string; projec
 		}
 
 		projectRef.current = undefined;
-		setInventory(undefined);
-		setCachedAt(undefined);
+		setShown({});
 		setProjects([]);
 		setCapabilities([]);
 		setProgress({});
