@@ -54,6 +54,7 @@ import {
 	chromeLines,
 	emptyText,
 	jsonLines,
+	markCounts,
 	scrollTitle,
 	statusLine,
 	unfinishedNotice,
@@ -372,6 +373,7 @@ export function App(props: AppProps) {
 	if (mode === 'restore' && flow !== undefined && session !== undefined) {
 		body = (
 			<PlanScreen
+				key={flow.drill?.id ?? flow.title}
 				session={session}
 				flow={flow}
 				width={width}
@@ -381,7 +383,26 @@ export function App(props: AppProps) {
 				clock={services.planClock}
 				drillLog={services.drillLog}
 				onKeys={routePlanKeys}
-				onClose={(hasChanged, note) => {
+				onClose={(hasChanged, closingNote) => {
+					let note = closingNote;
+					if (flow.drill !== undefined) {
+						// A drill that ran (or was recorded) is no longer marked; the next marked one follows, Esc stops the queue.
+						const drilled = flow.drill.id;
+						if (hasChanged) {
+							setMarks(marked => new Set([...marked].filter(id => id !== drilled)));
+						}
+
+						if (hasChanged && flow.next !== undefined) {
+							setFlow(flow.next);
+							setMessage(note);
+							return;
+						}
+
+						if (!hasChanged && flow.next !== undefined) {
+							note = `drills stopped: the backups still marked were not drilled${note === undefined ? '' : `; ${note}`}`;
+						}
+					}
+
 					setMode('list');
 					setFlow(undefined);
 					setMessage(note);
@@ -419,9 +440,9 @@ export function App(props: AppProps) {
 		body = <ScrollText title={title} lines={lines} offset={scroll} height={bodyHeight + 1} width={width} hasColor={theme.color}/>;
 	}
 
-	const markCount = inventory === undefined ? 0 : inventory.volumes.filter(volume => marks.has(volume.id)).length;
+	const markCount = markCounts(inventory, marks);
 	const status = statusLine({
-		cloud, message, filter, isFiltering: mode === 'filter', shown: rows.length, total: built.length, marked: mode === 'restore' ? 0 : markCount,
+		cloud, message, filter, isFiltering: mode === 'filter', shown: rows.length, total: built.length, marked: mode === 'restore' ? {volumes: 0, backups: 0} : markCount,
 	});
 	return (
 		<Box flexDirection='column' width={width} height={height - 1}>

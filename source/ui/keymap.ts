@@ -142,8 +142,8 @@ export const keymap: readonly Binding[] = [
 		views: ['volumes', 'backups', 'images', 'secrets'], short: 'key→file',
 	},
 	{
-		id: 'backup.mark', keys: ['space'], description: 'Mark volume (protect-now)', when: ['list'], mutates: true, footer: true,
-		views: ['volumes', 'audit'], short: 'mark',
+		id: 'backup.mark', keys: ['space'], description: 'Mark a volume (protect-now) or a backup (drill)', when: ['list'], mutates: true, footer: true,
+		views: ['volumes', 'audit', 'backups'], short: 'mark',
 	},
 	{
 		id: 'backup.protect', keys: ['P'], description: 'Protect marked volumes now', when: browse, mutates: true, palette: true, footer: true,
@@ -158,7 +158,7 @@ export const keymap: readonly Binding[] = [
 		views: ['backups', 'volumes'], short: 'onto vol',
 	},
 	{
-		id: 'drill.start', keys: ['D'], description: 'Drill: restore and check', when: browse, mutates: true, palette: true, footer: true,
+		id: 'drill.start', keys: ['D'], description: 'Drill: restore and check (marked backups, or the selected)', when: browse, mutates: true, palette: true, footer: true,
 		views: ['backups'], short: 'drill',
 	},
 	{

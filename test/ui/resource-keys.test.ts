@@ -72,12 +72,40 @@ test('a row the inventory does not hold (yet) says r refreshes', t => {
 	t.is(press('backup.toImage', selection('volumes', {kind: 'volume', id: 'v-gone', name: 'gone'})), 'no flow: volume gone is not in the inventory (yet): r refreshes');
 });
 
-test('Space marks a volume and unmarks it; P protects the marked ones; a backup row cannot be marked', t => {
+test('Space marks a volume and unmarks it; P protects the marked ones; a secret row cannot be marked', t => {
 	const marked = toggleMark(selection('volumes', {kind: 'volume', id: 'v-1'}));
 	t.deepEqual(typeof marked === 'string' ? marked : [...marked], ['v-1']);
 	t.regex(press('backup.protect', selection('volumes', undefined, marked as ReadonlySet<string>)), /^Protect now: back up 1 marked volume \(shop-db\)/v);
 	const unmarked = toggleMark(selection('volumes', {kind: 'volume', id: 'v-1'}, marked as ReadonlySet<string>));
 	t.deepEqual(typeof unmarked === 'string' ? unmarked : [...unmarked], []);
-	t.is(toggleMark(selection('backups', {kind: 'backup', id: 'b-1'})), 'only volumes can be marked for protect-now');
+	t.is(toggleMark(selection('secrets', {kind: 'secret', id: 's-1'})), 'only volumes (P protects them now) and backups (D drills them) can be marked');
 	t.regex(press('backup.protect', selection('volumes')), /^no flow: mark volumes first/v);
+});
+
+test('Space marks backups; D then drills the marked ones, one plan each, in list order; without marks D drills the selected one', t => {
+	const inventory = selection('backups').inventory!;
+	const [first, second] = inventory.backups;
+	t.truthy(second, 'the fixture has two backups');
+	let marks: ReadonlySet<string> = new Set();
+	for (const backup of [first!, second!]) {
+		const next = toggleMark(selection('backups', {kind: 'backup', id: backup.id}, marks));
+		t.not(typeof next, 'string');
+		marks = next as ReadonlySet<string>;
+	}
+
+	const outcome = resourceKeys['drill.start']!({...selection('backups', {kind: 'backup', id: first!.id}, marks)});
+	t.is(outcome.type, 'flow');
+	const flow = outcome.type === 'flow' ? outcome.flow : undefined;
+	t.true(typeof flow === 'object');
+	if (typeof flow !== 'object') {
+		return;
+	}
+
+	t.regex(flow.title, /^Restore drill 1 of 2: backup /v);
+	t.is(flow.drill?.id, first!.id);
+	t.is(flow.next?.drill?.id, second!.id);
+	t.regex(flow.next?.title ?? '', /^Restore drill 2 of 2: /v);
+	t.is(flow.next?.next, undefined);
+	const single = resourceKeys['drill.start']!(selection('backups', {kind: 'backup', id: second!.id}));
+	t.true(single.type === 'flow' && typeof single.flow === 'object' && single.flow.drill?.id === second!.id && single.flow.next === undefined);
 });

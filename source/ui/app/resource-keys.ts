@@ -8,6 +8,7 @@ import type {Row, ViewId} from '../views/index.js';
 import {sanitize} from '../sanitize.js';
 import {
 	drillBackup,
+	drillBackups,
 	imageDownload,
 	imageFromFile,
 	keyExport,
@@ -31,7 +32,7 @@ export type Selection = {
 	readonly viewId: ViewId;
 	readonly inventory: Inventory | undefined;
 	/**
-	Volumes marked for protect-now, by ID.
+	Volumes marked for protect-now and backups marked for a drill, by ID.
 	*/
 	readonly marks: ReadonlySet<string>;
 	/**
@@ -107,6 +108,11 @@ export const resourceKeys: Readonly<Record<string, (selection: Selection) => Out
 			: hint('O restores onto an existing volume: select a backup (view 3) or the target volume (view 2)');
 	},
 	'drill.start'(selection) {
+		const marked = (selection.inventory?.backups ?? []).filter(backup => selection.marks.has(backup.id));
+		if (marked.length > 0) {
+			return {type: 'flow', flow: drillBackups(marked)};
+		}
+
 		return selection.row?.ref?.kind === 'backup'
 			? withResource('backup', selection, backup => drillBackup(backup))
 			: hint('D drills the selected backup (restores it into a temporary volume, checks it, deletes it): select a backup (view 3)');
@@ -159,13 +165,18 @@ export const resourceKeys: Readonly<Record<string, (selection: Selection) => Out
 };
 
 /**
-Space: the marks with the selected volume marked or unmarked, or the hint that only volumes can be marked.
+Space: the marks with the selected volume (for protect-now) or backup (for a drill) marked or unmarked, or the hint that
+only those can be marked.
 */
 export function toggleMark(selection: Selection): ReadonlySet<string> | string {
 	const {row, inventory} = selection;
-	const id = row?.ref?.kind === 'volume' ? row.ref.id : undefined;
-	if (id === undefined || !inventory?.volumes.some(volume => volume.id === id)) {
-		return 'only volumes can be marked for protect-now';
+	const kind = row?.ref?.kind;
+	const id = kind === 'volume' || kind === 'backup' ? row?.ref?.id : undefined;
+	const isKnown = kind === 'volume'
+		? inventory?.volumes.some(volume => volume.id === id)
+		: inventory?.backups.some(backup => backup.id === id);
+	if (id === undefined || isKnown !== true) {
+		return 'only volumes (P protects them now) and backups (D drills them) can be marked';
 	}
 
 	const next = new Set(selection.marks);

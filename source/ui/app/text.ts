@@ -7,7 +7,7 @@ import type {InputContext} from '../keymap.js';
 import type {Row} from '../views/index.js';
 import {displayName, sanitize} from '../sanitize.js';
 import type {CloudState, ListProgress} from '../use-cloud.js';
-import {listServices, type InventoryList} from '../../core/model.js';
+import {listServices, type Inventory, type InventoryList} from '../../core/model.js';
 
 /**
 Lines above and below the table: title, capabilities, tabs, table header, status, footer (+ the demo banner).
@@ -87,7 +87,17 @@ export function readingText(progress: CloudState['progress'], isFirst: boolean):
 	return waiting.length > 0 ? `waiting for ${waiting.join(', ')}…  ${verb}: ${counts}` : `${verb}… ${counts}`;
 }
 
-export function statusLine(options: {cloud: CloudState; message?: string; filter: string; isFiltering: boolean; shown: number; total: number; marked: number}): string {
+/**
+How many volumes (protect-now) and backups (drill) of the inventory are marked.
+*/
+export function markCounts(inventory: Inventory | undefined, marks: ReadonlySet<string>): {volumes: number; backups: number} {
+	return {
+		volumes: inventory?.volumes.filter(volume => marks.has(volume.id)).length ?? 0,
+		backups: inventory?.backups.filter(backup => marks.has(backup.id)).length ?? 0,
+	};
+}
+
+export function statusLine(options: {cloud: CloudState; message?: string; filter: string; isFiltering: boolean; shown: number; total: number; marked: {volumes: number; backups: number}}): string {
 	const {cloud} = options;
 	let status = options.message ?? '';
 	if (cloud.phase === 'connecting' || cloud.phase === 'failed') {
@@ -102,8 +112,10 @@ export function statusLine(options: {cloud: CloudState; message?: string; filter
 		status = `/${options.filter}${cursor}  ${options.shown}/${options.total} rows${status === '' ? '' : `  ${status}`}`;
 	}
 
-	if (options.marked > 0) {
-		const marks = `● ${options.marked} marked · P protects now`;
+	const {volumes, backups} = options.marked;
+	if (volumes + backups > 0) {
+		const parts = [volumes > 0 ? `${volumes} marked · P protects now` : '', backups > 0 ? `${backups} backup${backups === 1 ? '' : 's'} marked · D drills` : ''];
+		const marks = `● ${parts.filter(part => part !== '').join(' · ')}`;
 		status = status === '' ? marks : `${marks}  ${status}`;
 	}
 

@@ -5,7 +5,34 @@ it and deletes it; the plan screen then records what it found. Nothing to ask: t
 import {drillBusyStatuses} from '../../core/plans/drill-record.js';
 import type {Backup} from '../../core/types.js';
 import {displayName, sanitize} from '../sanitize.js';
-import type {FlowResult} from './types.js';
+import type {Flow, FlowResult} from './types.js';
+
+/**
+The drills of the marked backups, one plan each, in the order of the list: the first flow, with the rest chained behind
+it (Flow.next). Each drill keeps its own preview, confirmation, journal entry and record, as `backstack drill` does.
+*/
+export function drillBackups(backups: readonly Backup[]): FlowResult {
+	const busy = backups.filter(backup => drillBusyStatuses.has(backup.status));
+	if (busy.length > 0) {
+		const names = busy.map(backup => `${displayName(backup)} (${sanitize(backup.status)})`).join(', ');
+		return `not available to drill yet: ${names}; unmark ${busy.length === 1 ? 'it' : 'them'} (Space) or wait`;
+	}
+
+	let next: Flow | undefined;
+	for (let index = backups.length - 1; index >= 0; index--) {
+		const backup = backups[index]!;
+		const flow = drillBackup(backup);
+		if (typeof flow === 'string') {
+			return flow;
+		}
+
+		next = backups.length === 1
+			? flow
+			: {...flow, title: `Restore drill ${index + 1} of ${backups.length}: backup ${displayName(backup)}`, next};
+	}
+
+	return next ?? 'mark backups with Space, or select one, then press D';
+}
 
 export function drillBackup(backup: Backup): FlowResult {
 	// A backup in the middle of something else: a drill now would fail for a reason that says nothing about the backup.

@@ -42,6 +42,10 @@ export type Flow = {
 	in the local drill log, and says what the drill found.
 	*/
 	drill?: DrillTarget;
+	/**
+	The flow that comes after this one once it is over (the next marked backup's drill); leaving with Esc stops there.
+	*/
+	next?: Flow;
 	request(values: FormValues): PlanRequest;
 };
 

@@ -63,7 +63,7 @@ export const backupsView = defineView<BackupItem>({
 			},
 		},
 		{
-			id: 'name', title: 'NAME', width: 20, grow: true, value: ({name}) => nameCell(name),
+			id: 'name', title: 'NAME', width: 20, grow: true, value: ({backup, name}, {marks}) => nameCell(name, marks?.has(backup.id)),
 		},
 		{
 			id: 'volume', title: 'VOLUME', width: 14, drop: 2, value: ({volume}) => ({text: volume, sort: volume.toLowerCase()}),

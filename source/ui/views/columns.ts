@@ -87,7 +87,7 @@ export function ref(kind: CloudResourceKind, id: string, name?: string): Resourc
 }
 
 /**
-A name with the protect-now mark in front; sorted without it, ignoring case.
+A name with the mark (protect-now, or a drill) in front; sorted without it, ignoring case.
 */
 export function nameCell(name: string, isMarked = false): Cell {
 	return {text: isMarked ? `● ${name}` : name, sort: name.toLowerCase()};

@@ -73,7 +73,7 @@ export type ViewContext = {
 	cloud?: string;
 	projectId?: string;
 	/**
-	Volumes marked for protect-now: shown with a ● before the name.
+	Volumes marked for protect-now and backups marked for a drill: shown with a ● before the name.
 	*/
 	marks?: ReadonlySet<string>;
 };
