@@ -1,10 +1,12 @@
 /*
 `backstack drill [BACKUP…] [--newest-per-volume] [--max N] [--max-gib G] [--yes] [--dry-run] [--export-cli] [--json]`
 (issue 12): proves that backups restore, one restore drill at a time (core/plans/drill.ts), and records each outcome on
-the backup's metadata and in the local drill log. For cron: exit 0 when every drill passed, 1 when one failed or could
-not run, 64 for a usage error, 130 when interrupted.
+the backup's metadata and in the local drill log. Drills that would not fit the project's volume quota (Cinder's
+limits) are refused before they start. For cron: exit 0 when every drill passed, 1 when one failed, 2 when one could not
+run (quota, no Cinder, the backup busy), 64 for a usage error, 130 when interrupted.
 */
 import path from 'node:path';
+import {fitDrillsInQuota, type VolumeQuota} from '../core/drill-quota.js';
 import {backupMetaDrillAt, drillFromMetadata, type DrillRecord} from '../core/drills.js';
 import {createTextRenderer, exitCodes, UsageError} from '../core/plans/commands.js';
 import {describePlan, formatPreview} from '../core/plans/describe.js';
@@ -14,6 +16,7 @@ import {runPlan} from '../core/plans/execute.js';
 import {acquirePlanLock} from '../core/plans/lock.js';
 import type {Plan, PlanEvent} from '../core/plans/types.js';
 import type {Backup, CloudSession} from '../core/types.js';
+import {isForbidden, isNotFound, isOpenStackError} from '../openstack/index.js';
 import {configDirectory} from '../store/cache.js';
 import {appendDrillLog} from '../store/drill-log.js';
 import type {CommandContext} from './context.js';
@@ -24,7 +27,10 @@ export const drillUsage = `Drill:
     Restores each backup into a temporary volume backstack-drill-…, checks it (available, size, the source's type, a key
     of its own when encrypted), deletes it, and records ok/failed on the backup's metadata and in drills.jsonl.
     --newest-per-volume: the newest available backup of every volume (least recently drilled first).
-    --max N (default 10), --max-gib G: what one run may create. Exit 0 all passed, 1 one failed, 64 usage.`;
+    --max N (default 10), --max-gib G: what one run may create. A drill that would not fit the project's volume
+    quota (Cinder's limits) is refused before it starts, with the numbers.
+    Exit 0 all passed, 1 a drill failed, 2 a drill could not run (quota, no Cinder, backup busy), 64 usage,
+    130 interrupted.`;
 
 export type DrillOptions = {
 	backups: string[];
@@ -391,8 +397,12 @@ function exitCodeOf(report: Report, mode: Run['mode']): number {
 		return exitCodes.cancelled;
 	}
 
-	if (selection.unknown.length > 0 || outcomes.some(outcome => outcome.result === 'failed' || outcome.result === 'not-run')) {
+	if (selection.unknown.length > 0 || outcomes.some(outcome => outcome.result === 'failed')) {
 		return exitCodes.failed;
+	}
+
+	if (outcomes.some(outcome => outcome.result === 'not-run')) {
+		return exitCodes.couldNotRun;
 	}
 
 	return mode === 'preview' && outcomes.length > 0 ? exitCodes.notConfirmed : exitCodes.ok;
@@ -427,10 +437,27 @@ function writeReport(context: CommandContext, report: Report, options: DrillOpti
 	}
 }
 
+/**
+The project's volume quota, or undefined (said on stderr) when the cloud does not let us read it: then drills go on.
+*/
+async function readQuota(context: CommandContext, session: CloudSession): Promise<VolumeQuota | undefined> {
+	try {
+		return await session.cinder!.getLimits({signal: context.signal});
+	} catch (error) {
+		if (isForbidden(error) || isNotFound(error)) {
+			const status = isOpenStackError(error) ? ` (HTTP ${error.status})` : '';
+			context.stderr.write(`backstack: the project's volume quota could not be read${status}; the drills go on without a quota check.\n`);
+			return undefined;
+		}
+
+		throw error;
+	}
+}
+
 async function drillAll(context: CommandContext, session: CloudSession, options: DrillOptions): Promise<number> {
 	if (!session.cinder) {
 		context.stderr.write('backstack: this cloud has no Cinder (block-storage) endpoint; there is nothing to drill.\n');
-		return exitCodes.failed;
+		return exitCodes.couldNotRun;
 	}
 
 	const configDir = configDirectory(context.env, context.home);
@@ -438,11 +465,14 @@ async function drillAll(context: CommandContext, session: CloudSession, options:
 		context, session, journal: path.join(configDir, 'journal'), configDir, mode: modeOf(context), scripts: [],
 	};
 	const selection = selectBackups(await listBackups(session, context.signal), options);
+	const quota = run.mode === 'export' || selection.chosen.length === 0 ? undefined : await readQuota(context, session);
+	const refused = new Map(quota === undefined ? [] : fitDrillsInQuota(quota, selection.chosen).refused.map(({item, reason}) => [item, reason]));
 	const outcomes: Outcome[] = [];
 	// One at a time: each drill makes one volume, within the caps, and is gone before the next begins.
 	for (const backup of selection.chosen) {
+		const reason = refused.get(backup);
 		// eslint-disable-next-line no-await-in-loop
-		const outcome = await drillOne(run, backup);
+		const outcome: Outcome = reason === undefined ? await drillOne(run, backup) : {backup, result: 'not-run', reason};
 		outcomes.push(outcome);
 		if (!options.json && run.mode === 'run') {
 			context.stderr.write(`${outcomeLine(outcome, run.mode)}\n`);
