@@ -203,10 +203,10 @@ export const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.ur
 export type CliChild = ChildProcess & {output(): string};
 
 /**
-Runs `node dist/cli.js …` as the member of the target's cloud, with a private config directory (and so journal) and
+Runs `node dist/cli.js …` as the member of the target's cloud (or as `cloud`, e.g. c.cloud.member2), with a private config directory (and so journal) and
 no other OS_* variables or user files in play.
 */
-export function cliRunner(c: Context, configDir: string) {
+export function cliRunner(c: Context, configDir: string, cloud = c.cloud.member) {
 	if (!existsSync(cliPath)) {
 		throw new Error(`${cliPath} is missing: run npm run build first`);
 	}
@@ -216,7 +216,7 @@ export function cliRunner(c: Context, configDir: string) {
 		...environment,
 		...Object.fromEntries([
 			[configFileVariable, c.cloud.cloudsFile],
-			['OS_CLOUD', c.cloud.member],
+			['OS_CLOUD', cloud],
 			['BACKSTACK_CONFIG_DIR', configDir],
 			['HOME', c.scratch],
 		]),

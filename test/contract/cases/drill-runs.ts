@@ -8,7 +8,10 @@ import {backupMetaDrillResult, drillFromMetadata} from '../../../source/core/dri
 import {backupMetaSourceTypeId, backupMetaSourceTypeName} from '../../../source/core/model.js';
 import {drillVolumePrefix} from '../../../source/core/plans/drill.js';
 import {readDrillLog} from '../../../source/store/drill-log.js';
+import {adminCinderRequest} from '../admin-http.js';
 import {
+	configFor,
+	quotaUsage,
 	type Context,
 	cliRunner,
 	readOnlyJournal,
@@ -154,5 +157,37 @@ export function registerDrillRuns(contract: Contract): void {
 		t.deepEqual(await drillLeftovers(c, backup.id), []);
 		const after = await cli.run(['journal']);
 		t.is(after.stdout, 'No unfinished plans.\n');
+	});
+
+	contract('drill refused by the volume quota: with no GiB left in the project, backstack drill exits 2 with the numbers and creates no volume', async (t, c) => {
+		// The member's second project, so that the member's own tests (maybe someone else's, at the same time) keep their quota.
+		const session = c.member2;
+		const {cinder} = services(session);
+		const prefix = `bs-contract-${c.run}-drill-quota`;
+		const source = await makeVolume(t, c, cinder, {size: 1, name: `${prefix}-src`});
+		const backup = await makeBackup(t, c, cinder, {volumeId: source.id, name: `${prefix}-backup`});
+		t.teardown(async () => removeNamed(c, session, `${drillVolumePrefix}${backup.id.slice(0, 8)}`));
+		const {projectId} = session.identity.token();
+		const adminConfig = await configFor(c.cloud, c.scratch, c.cloud.admin);
+		const before = await adminCinderRequest(c.admin, adminConfig, {method: 'GET', path: `os-quota-sets/${projectId}?usage=true`});
+		const gigabytes = quotaUsage(before, 'gigabytes');
+		t.teardown(async () => {
+			await adminCinderRequest(c.admin, adminConfig, {method: 'PUT', path: `os-quota-sets/${projectId}`, body: {quota_set: {gigabytes: gigabytes.limit}}}); // eslint-disable-line @typescript-eslint/naming-convention
+		});
+		await adminCinderRequest(c.admin, adminConfig, {method: 'PUT', path: `os-quota-sets/${projectId}`, body: {quota_set: {gigabytes: gigabytes.inUse}}}); // eslint-disable-line @typescript-eslint/naming-convention
+		const limits = await cinder.getLimits();
+		t.is(limits.maxGigabytes, gigabytes.inUse, 'Cinder\'s limits show the lowered quota');
+		const configDir = await mkdtemp(path.join(c.scratch, 'drill-quota-config-'));
+		const drilled = await cliRunner(c, configDir, c.cloud.member2).run(['drill', backup.id, '--yes']);
+		t.log(drilled.stdout.trim());
+		t.is(drilled.code, 2, `${drilled.stdout}\n${drilled.stderr}`);
+		const line = `NOT RUN backup ${backup.name} (${backup.id}): `;
+		const volumesLeft = limits.maxVolumes < 0 ? 'unlimited volumes' : `${Math.max(0, limits.maxVolumes - limits.volumesUsed)} of ${limits.maxVolumes} volumes left`;
+		const expected = `refused before it started: it needs 1 volume of 1 GiB; the project's volume quota has ${volumesLeft} and 0 of ${gigabytes.inUse} GiB left`;
+		t.is(drilled.stdout.split('\n').find(text => text.startsWith(line))?.slice(line.length), expected, drilled.stdout);
+		t.deepEqual(await namedLeftovers(session, `${drillVolumePrefix}${backup.id.slice(0, 8)}`), [], 'no temporary volume was created');
+		t.deepEqual(readDrillLog(configDir), [], 'a drill that did not run is not recorded');
+		const after = await cinder.getBackup(backup.id);
+		t.is(after.metadata[backupMetaDrillResult], undefined);
 	});
 }
