@@ -1,5 +1,5 @@
 /*
-`backstack drill [BACKUP…] [--newest-per-volume] [--max N] [--max-gib G] [--yes] [--dry-run] [--export-cli] [--json]`
+`backstack drill [BACKUP…] [--newest-per-volume] [--max N] [--max-gib G] [--parallel N] [--yes] [--dry-run] [--export-cli] [--json]`
 (issue 12): proves that backups restore, one restore drill at a time (core/plans/drill.ts), and records each outcome on
 the backup's metadata and in the local drill log. Drills that would not fit the project's volume quota (Cinder's
 limits) are refused before they start. For cron: exit 0 when every drill passed, 1 when one failed, 2 when one could not
@@ -23,11 +23,12 @@ import type {CommandContext} from './context.js';
 import {withSession} from './plans.js';
 
 export const drillUsage = `Drill:
-  backstack drill [BACKUP…] [--newest-per-volume] [--max N] [--max-gib G] [--json]
+  backstack drill [BACKUP…] [--newest-per-volume] [--max N] [--max-gib G] [--parallel N] [--json]
     Restores each backup into a temporary volume backstack-drill-…, checks it (available, size, the source's type, a key
     of its own when encrypted), deletes it, and records ok/failed on the backup's metadata and in drills.jsonl.
     --newest-per-volume: the newest available backup of every volume (least recently drilled first).
-    --max N (default 10), --max-gib G: what one run may create. A drill that would not fit the project's volume
+    --max N (default 10), --max-gib G: what one run may create. --parallel N (default 1): up to N drills at once,
+    each its own plan, journal entry and record; the report keeps the order of the backups. A drill that would not fit the project's volume
     quota (Cinder's limits) is refused before it starts, with the numbers.
     Exit 0 all passed, 1 a drill failed, 2 a drill could not run (quota, no Cinder, backup busy), 64 usage,
     130 interrupted.`;
@@ -37,6 +38,10 @@ export type DrillOptions = {
 	newestPerVolume: boolean;
 	max: number;
 	maxGib?: number;
+	/**
+	Drills at once (a pool of workers over the chosen backups).
+	*/
+	parallel: number;
 	json: boolean;
 };
 
@@ -79,6 +84,7 @@ export function drillOptionsFrom(args: string[], flags: Flags): DrillOptions {
 		newestPerVolume: isNewest,
 		max: positiveNumber(flags, 'max', true) ?? 10,
 		maxGib: positiveNumber(flags, 'maxGib', false),
+		parallel: positiveNumber(flags, 'parallel', true) ?? 1,
 		json: flags['json'] === true || flags['format'] === 'json',
 	};
 }
@@ -466,23 +472,32 @@ async function drillAll(context: CommandContext, session: CloudSession, options:
 	};
 	const selection = selectBackups(await listBackups(session, context.signal), options);
 	const quota = run.mode === 'export' || selection.chosen.length === 0 ? undefined : await readQuota(context, session);
-	const refused = new Map(quota === undefined ? [] : fitDrillsInQuota(quota, selection.chosen).refused.map(({item, reason}) => [item, reason]));
-	const outcomes: Outcome[] = [];
-	// One at a time: each drill makes one volume, within the caps, and is gone before the next begins.
-	for (const backup of selection.chosen) {
-		const reason = refused.get(backup);
-		// eslint-disable-next-line no-await-in-loop
-		const outcome: Outcome = reason === undefined ? await drillOne(run, backup) : {backup, result: 'not-run', reason};
-		outcomes.push(outcome);
-		if (!options.json && run.mode === 'run') {
-			context.stderr.write(`${outcomeLine(outcome, run.mode)}\n`);
-		}
+	// Previews and exports write as they go: one at a time, in order.
+	const parallel = run.mode === 'run' ? options.parallel : 1;
+	const refused = new Map(quota === undefined ? [] : fitDrillsInQuota(quota, selection.chosen, parallel).refused.map(({item, reason}) => [item, reason]));
+	// A pool of `parallel` workers over the chosen backups: each drill makes one volume and removes it; the report keeps
+	// the selection's order. After a cancel no worker starts another drill.
+	const results: Array<Outcome | undefined> = selection.chosen.map(() => undefined);
+	let next = 0;
+	let isCancelled = false;
+	const worker = async (): Promise<void> => {
+		while (!isCancelled && next < selection.chosen.length) {
+			const index = next++;
+			const backup = selection.chosen[index]!;
+			const reason = refused.get(backup);
+			// eslint-disable-next-line no-await-in-loop
+			const outcome: Outcome = reason === undefined ? await drillOne(run, backup) : {backup, result: 'not-run', reason};
+			results[index] = outcome;
+			if (!options.json && run.mode === 'run') {
+				context.stderr.write(`${outcomeLine(outcome, run.mode)}\n`);
+			}
 
-		if (outcome.result === 'cancelled') {
-			break;
+			isCancelled ||= outcome.result === 'cancelled';
 		}
-	}
+	};
 
+	await Promise.all(Array.from({length: Math.min(parallel, selection.chosen.length)}, async () => worker()));
+	const outcomes = results.filter(outcome => outcome !== undefined);
 	context.stdout.write(joinRunbooks(run.scripts));
 	const report = {outcomes, selection};
 	writeReport(context, report, {...options, mode: run.mode});

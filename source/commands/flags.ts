@@ -55,6 +55,7 @@ export const flagTypes: Record<string, FlagType> = {
 	'newest-per-volume': 'boolean',
 	max: 'string',
 	'max-gib': 'string',
+	parallel: 'string',
 	json: 'boolean',
 };
 
@@ -111,7 +112,7 @@ export function acceptedFlags(input: string[]): {command: string; flags: Set<str
 		}
 
 		case 'drill': {
-			return {command: name, flags: new Set([...plan.filter(flag => flag !== 'confirm'), 'newest-per-volume', 'max', 'max-gib', 'json', 'format'])};
+			return {command: name, flags: new Set([...plan.filter(flag => flag !== 'confirm'), 'newest-per-volume', 'max', 'max-gib', 'parallel', 'json', 'format'])};
 		}
 
 		case 'journal': {

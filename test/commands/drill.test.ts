@@ -59,6 +59,7 @@ test('drill without a backup, with both a backup and --newest-per-volume, or wit
 		[['drill', '--demo', good, '--max-gb', '5'], /unknown flag --max-gb for 'drill'\. Did you mean --max-gib\?/v],
 		[['drill', '--demo', good, '--confirm', 'x'], /--confirm is not a flag of 'drill'/v],
 		[['drill', '--demo', good, '--format', 'csv'], /there is no CSV/v],
+		[['drill', '--demo', good, '--parallel', '0'], /--parallel takes a whole number above 0, not "0"/v],
 	];
 	for (const [args, message] of cases) {
 		// eslint-disable-next-line no-await-in-loop
@@ -252,4 +253,24 @@ test('when the cloud does not let the project read its limits (403), the drill s
 	t.is(result.code, 0, `${result.stdout}\n${result.stderr}`);
 	t.regex(result.stderr, /the project's volume quota could not be read \(HTTP 403\); the drills go on without a quota check/v);
 	t.regex(result.stdout, /^ok {6}backup nightly /mv);
+});
+
+test('--parallel 2 runs two drills at once, each its own plan and record; the report keeps the order the backups were named in', async t => {
+	// Restores of 3 s each: one after the other they could not overlap.
+	const context = await demoCloud(t, {delays: {restore: 300_000}});
+	const cinder = context.session.cinder!;
+	const first = await volumeWithBackup(context);
+	const volume = await cinder.createVolume({size: 1, name: 'src2'});
+	await until(async () => cinder.getVolume(volume.id), found => found.status === 'available');
+	const {id: second} = await cinder.createBackup({volumeId: volume.id, name: 'weekly'});
+	await until(async () => cinder.getBackup(second), found => found.status === 'available');
+	const result = await backstackWith(t, {OS_CLIENT_CONFIG_FILE: context.cloudsYamlPath, OS_CLOUD: 'demo'}, 'drill', second, first.id, '--parallel', '2', '--yes', '--json'); // eslint-disable-line @typescript-eslint/naming-convention
+	t.is(result.code, 0, `${result.stdout}\n${result.stderr}`);
+	const report = JSON.parse(result.stdout) as {drills: Array<{backupId: string; result: string; planId: string}>};
+	t.deepEqual(report.drills.map(drill => [drill.backupId, drill.result]), [[second, 'ok'], [first.id, 'ok']]);
+	t.not(report.drills[0]?.planId, report.drills[1]?.planId, 'each drill is its own plan');
+	const log = readDrillLog(result.configDir);
+	t.is(log.length, 2);
+	const spans = log.map(entry => ({end: Date.parse(entry.at), start: Date.parse(entry.at) - (entry.durationMs ?? 0)}));
+	t.true(spans[0]!.start < spans[1]!.end && spans[1]!.start < spans[0]!.end, `the two drills overlap in time: ${JSON.stringify(spans)}`);
 });
