@@ -9,7 +9,12 @@ import {backupMetaDrillAt, drillFromMetadata, type DrillRecord} from '../core/dr
 import {createTextRenderer, exitCodes, UsageError} from '../core/plans/commands.js';
 import {describePlan, formatPreview} from '../core/plans/describe.js';
 import {drillToOpenstackCli, planDrill} from '../core/plans/drill.js';
-import {drillReasonText as shortReason, recordDrill} from '../core/plans/drill-record.js';
+import {
+	drillDataOutcome,
+	drillPassedReason,
+	drillReasonText as shortReason,
+	recordDrill,
+} from '../core/plans/drill-record.js';
 import {runPlan} from '../core/plans/execute.js';
 import {acquirePlanLock} from '../core/plans/lock.js';
 import type {Plan, PlanEvent} from '../core/plans/types.js';
@@ -24,7 +29,10 @@ export const drillUsage = `Drill:
     Restores each backup into a temporary volume backstack-drill-…, checks it (available, size, the source's type, a key
     of its own when encrypted), deletes it, and records ok/failed on the backup's metadata and in drills.jsonl.
     --newest-per-volume: the newest available backup of every volume (least recently drilled first).
-    --max N (default 10), --max-gib G: what one run may create. Exit 0 all passed, 1 one failed, 64 usage.`;
+    --max N (default 10), --max-gib G: what one run may create. Exit 0 all passed, 1 one failed, 64 usage.
+    --verify-data: also prove the bytes: the restored volume and a reference are uploaded to temporary raw images and
+    their Glance sha512 compared (the reference: the hash an earlier drill recorded, else the source volume as it is
+    now, which may have changed since the backup); the sha512 is recorded on the backup (backstack_drill_sha512).`;
 
 export type DrillOptions = {
 	backups: string[];
@@ -32,6 +40,7 @@ export type DrillOptions = {
 	max: number;
 	maxGib?: number;
 	json: boolean;
+	verifyData: boolean;
 };
 
 type Flags = Record<string, unknown>;
@@ -74,6 +83,7 @@ export function drillOptionsFrom(args: string[], flags: Flags): DrillOptions {
 		max: positiveNumber(flags, 'max', true) ?? 10,
 		maxGib: positiveNumber(flags, 'maxGib', false),
 		json: flags['json'] === true || flags['format'] === 'json',
+		verifyData: flags['verifyData'] === true,
 	};
 }
 
@@ -166,6 +176,10 @@ type Outcome = {
 	seconds?: number;
 	record?: DrillRecord;
 	/**
+	--verify-data: whether the bytes were compared, and their sha512.
+	*/
+	data?: {verifiedData?: boolean; sha512?: string};
+	/**
 	Why the record is not on the backup's metadata (the log has it regardless).
 	*/
 	unrecorded?: string;
@@ -181,6 +195,7 @@ type Run = {
 	--export-cli: one runbook per drill.
 	*/
 	scripts: string[];
+	verifyData: boolean;
 };
 
 /**
@@ -252,8 +267,7 @@ function endOf(event: PlanEvent, stepFailure: string | undefined): Ended | undef
 }
 
 function passedReason(results: Record<string, string | number>): string {
-	const key = results['key'] === 'present' ? 'key present' : 'not encrypted';
-	return `${String(results['status'] ?? '?')}, ${String(results['size'] ?? '?')} GiB, type ${String(results['volumeType'] ?? '?')}, ${key}`;
+	return drillPassedReason(results);
 }
 
 /**
@@ -261,7 +275,7 @@ Writes the outcome on the backup and in the local log (core's recordDrill); the 
 */
 async function record(run: Run, outcome: Outcome, extra: Pick<DrillRecord, 'planId' | 'durationMs'>): Promise<Outcome> {
 	const {record: drillRecord, unrecorded} = await recordDrill(run.session, outcome.backup, {
-		result: outcome.result === 'ok' ? 'ok' : 'failed', reason: outcome.reason, verifiedData: false, ...extra,
+		result: outcome.result === 'ok' ? 'ok' : 'failed', reason: outcome.reason, verifiedData: false, ...outcome.data, ...extra,
 	}, {
 		appendLog(line) {
 			appendDrillLog(run.configDir, line);
@@ -272,7 +286,7 @@ async function record(run: Run, outcome: Outcome, extra: Pick<DrillRecord, 'plan
 
 async function drillOne(run: Run, backup: Backup): Promise<Outcome> {
 	const {context, session, mode} = run;
-	const result = await planDrill(session, {backupId: backup.id}, context.signal);
+	const result = await planDrill(session, {backupId: backup.id, verifyData: run.verifyData}, context.signal);
 	if (result.kind !== 'plan') {
 		const reason = result.kind === 'refusal' ? shortReason(result.reason) : result.question;
 		if (busyStatuses.has(backup.status)) {
@@ -306,7 +320,7 @@ async function drillOne(run: Run, backup: Backup): Promise<Outcome> {
 
 	const outcome: Outcome = ended.kind === 'done'
 		? {
-			backup, result: 'ok', reason: passedReason(ended.results), seconds: Math.round(((restoredAt ?? Date.now()) - startedAt) / 1000),
+			backup, result: 'ok', reason: passedReason(ended.results), seconds: Math.round(((restoredAt ?? Date.now()) - startedAt) / 1000), data: drillDataOutcome(ended.results),
 		}
 		: {backup, result: 'failed', reason: shortReason(ended.reason)};
 	return record(run, outcome, {planId: plan.id, durationMs: Date.now() - startedAt});
@@ -355,6 +369,8 @@ function outcomeJson(outcome: Outcome): Record<string, unknown> {
 		reason: outcome.reason,
 		...(outcome.seconds !== undefined && {restoreSeconds: outcome.seconds}),
 		...(outcome.record !== undefined && {at: outcome.record.at, planId: outcome.record.planId, durationMs: outcome.record.durationMs}),
+		...(outcome.record?.verifiedData !== undefined && {verifiedData: outcome.record.verifiedData}),
+		...(outcome.record?.sha512 !== undefined && {sha512: outcome.record.sha512}),
 		recordedOnBackup: outcome.record !== undefined && outcome.unrecorded === undefined,
 		...(outcome.unrecorded !== undefined && {notRecordedBecause: outcome.unrecorded}),
 	};
@@ -435,7 +451,7 @@ async function drillAll(context: CommandContext, session: CloudSession, options:
 
 	const configDir = configDirectory(context.env, context.home);
 	const run: Run = {
-		context, session, journal: path.join(configDir, 'journal'), configDir, mode: modeOf(context), scripts: [],
+		context, session, journal: path.join(configDir, 'journal'), configDir, mode: modeOf(context), scripts: [], verifyData: options.verifyData,
 	};
 	const selection = selectBackups(await listBackups(session, context.signal), options);
 	const outcomes: Outcome[] = [];

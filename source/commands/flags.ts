@@ -53,6 +53,7 @@ export const flagTypes: Record<string, FlagType> = {
 	concurrency: 'string',
 	timeout: 'string',
 	'newest-per-volume': 'boolean',
+	'verify-data': 'boolean',
 	max: 'string',
 	'max-gib': 'string',
 	json: 'boolean',
@@ -111,7 +112,7 @@ export function acceptedFlags(input: string[]): {command: string; flags: Set<str
 		}
 
 		case 'drill': {
-			return {command: name, flags: new Set([...plan.filter(flag => flag !== 'confirm'), 'newest-per-volume', 'max', 'max-gib', 'json', 'format'])};
+			return {command: name, flags: new Set([...plan.filter(flag => flag !== 'confirm'), 'newest-per-volume', 'max', 'max-gib', 'verify-data', 'json', 'format'])};
 		}
 
 		case 'journal': {
