@@ -187,3 +187,13 @@ test('--verify-data: a later drill compares with the sha512 an earlier drill rec
 	const damaged = await runDrill(context, backupId);
 	t.regex(reasonOf(damaged), /differ from the sha512 an earlier drill recorded \(2026-12-01T00:00:00Z\).+stored data changed since that drill/v);
 });
+
+test('--verify-data: an encrypted backup is hashed, not compared (the real cloud\'s uploads of it and of its source differ)', async t => {
+	const context = await demoCloud(t);
+	context.cloud.state.addVolumeType({name: 'LUKS', encryption: luks});
+	const {backupId} = await backupOf(context, 'LUKS');
+	const plan = planOf(await planDrill(context.session, {backupId, verifyData: true}));
+	t.false(plan.steps.some(step => step.id === 'upload-source'));
+	t.like(plan.steps.at(-1)?.action.args, {reference: undefined});
+	t.true(plan.warnings.some(warning => warning.includes('the backup is encrypted')));
+});
