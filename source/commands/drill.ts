@@ -11,7 +11,12 @@ import {backupMetaDrillAt, drillFromMetadata, type DrillRecord} from '../core/dr
 import {createTextRenderer, exitCodes, UsageError} from '../core/plans/commands.js';
 import {describePlan, formatPreview} from '../core/plans/describe.js';
 import {drillToOpenstackCli, planDrill} from '../core/plans/drill.js';
-import {drillReasonText as shortReason, recordDrill} from '../core/plans/drill-record.js';
+import {
+	drillDataOutcome,
+	drillPassedReason,
+	drillReasonText as shortReason,
+	recordDrill,
+} from '../core/plans/drill-record.js';
 import {runPlan} from '../core/plans/execute.js';
 import {acquirePlanLock} from '../core/plans/lock.js';
 import type {Plan, PlanEvent} from '../core/plans/types.js';
@@ -30,6 +35,9 @@ export const drillUsage = `Drill:
     --max N (default 10), --max-gib G: what one run may create. --parallel N (default 1): up to N drills at once,
     each its own plan, journal entry and record; the report keeps the order of the backups. A drill that would not fit the project's volume
     quota (Cinder's limits) is refused before it starts, with the numbers.
+    --verify-data: also prove the bytes: the restored volume and a reference are uploaded to temporary raw images and
+    their Glance sha512 compared (the reference: the hash an earlier drill recorded, else the source volume as it is
+    now, which may have changed since the backup); the sha512 is recorded on the backup (backstack_drill_sha512).
     Exit 0 all passed, 1 a drill failed, 2 a drill could not run (quota, no Cinder, backup busy), 64 usage,
     130 interrupted.`;
 
@@ -43,6 +51,7 @@ export type DrillOptions = {
 	*/
 	parallel: number;
 	json: boolean;
+	verifyData: boolean;
 };
 
 type Flags = Record<string, unknown>;
@@ -86,6 +95,7 @@ export function drillOptionsFrom(args: string[], flags: Flags): DrillOptions {
 		maxGib: positiveNumber(flags, 'maxGib', false),
 		parallel: positiveNumber(flags, 'parallel', true) ?? 1,
 		json: flags['json'] === true || flags['format'] === 'json',
+		verifyData: flags['verifyData'] === true,
 	};
 }
 
@@ -178,6 +188,10 @@ type Outcome = {
 	seconds?: number;
 	record?: DrillRecord;
 	/**
+	--verify-data: whether the bytes were compared, and their sha512.
+	*/
+	data?: {verifiedData?: boolean; sha512?: string};
+	/**
 	Why the record is not on the backup's metadata (the log has it regardless).
 	*/
 	unrecorded?: string;
@@ -193,6 +207,7 @@ type Run = {
 	--export-cli: one runbook per drill.
 	*/
 	scripts: string[];
+	verifyData: boolean;
 };
 
 /**
@@ -264,8 +279,7 @@ function endOf(event: PlanEvent, stepFailure: string | undefined): Ended | undef
 }
 
 function passedReason(results: Record<string, string | number>): string {
-	const key = results['key'] === 'present' ? 'key present' : 'not encrypted';
-	return `${String(results['status'] ?? '?')}, ${String(results['size'] ?? '?')} GiB, type ${String(results['volumeType'] ?? '?')}, ${key}`;
+	return drillPassedReason(results);
 }
 
 /**
@@ -273,7 +287,7 @@ Writes the outcome on the backup and in the local log (core's recordDrill); the 
 */
 async function record(run: Run, outcome: Outcome, extra: Pick<DrillRecord, 'planId' | 'durationMs'>): Promise<Outcome> {
 	const {record: drillRecord, unrecorded} = await recordDrill(run.session, outcome.backup, {
-		result: outcome.result === 'ok' ? 'ok' : 'failed', reason: outcome.reason, verifiedData: false, ...extra,
+		result: outcome.result === 'ok' ? 'ok' : 'failed', reason: outcome.reason, verifiedData: false, ...outcome.data, ...extra,
 	}, {
 		appendLog(line) {
 			appendDrillLog(run.configDir, line);
@@ -284,7 +298,7 @@ async function record(run: Run, outcome: Outcome, extra: Pick<DrillRecord, 'plan
 
 async function drillOne(run: Run, backup: Backup): Promise<Outcome> {
 	const {context, session, mode} = run;
-	const result = await planDrill(session, {backupId: backup.id}, context.signal);
+	const result = await planDrill(session, {backupId: backup.id, verifyData: run.verifyData}, context.signal);
 	if (result.kind !== 'plan') {
 		const reason = result.kind === 'refusal' ? shortReason(result.reason) : result.question;
 		if (busyStatuses.has(backup.status)) {
@@ -318,7 +332,7 @@ async function drillOne(run: Run, backup: Backup): Promise<Outcome> {
 
 	const outcome: Outcome = ended.kind === 'done'
 		? {
-			backup, result: 'ok', reason: passedReason(ended.results), seconds: Math.round(((restoredAt ?? Date.now()) - startedAt) / 1000),
+			backup, result: 'ok', reason: passedReason(ended.results), seconds: Math.round(((restoredAt ?? Date.now()) - startedAt) / 1000), data: drillDataOutcome(ended.results),
 		}
 		: {backup, result: 'failed', reason: shortReason(ended.reason)};
 	return record(run, outcome, {planId: plan.id, durationMs: Date.now() - startedAt});
@@ -367,6 +381,8 @@ function outcomeJson(outcome: Outcome): Record<string, unknown> {
 		reason: outcome.reason,
 		...(outcome.seconds !== undefined && {restoreSeconds: outcome.seconds}),
 		...(outcome.record !== undefined && {at: outcome.record.at, planId: outcome.record.planId, durationMs: outcome.record.durationMs}),
+		...(outcome.record?.verifiedData !== undefined && {verifiedData: outcome.record.verifiedData}),
+		...(outcome.record?.sha512 !== undefined && {sha512: outcome.record.sha512}),
 		recordedOnBackup: outcome.record !== undefined && outcome.unrecorded === undefined,
 		...(outcome.unrecorded !== undefined && {notRecordedBecause: outcome.unrecorded}),
 	};
@@ -468,7 +484,7 @@ async function drillAll(context: CommandContext, session: CloudSession, options:
 
 	const configDir = configDirectory(context.env, context.home);
 	const run: Run = {
-		context, session, journal: path.join(configDir, 'journal'), configDir, mode: modeOf(context), scripts: [],
+		context, session, journal: path.join(configDir, 'journal'), configDir, mode: modeOf(context), scripts: [], verifyData: options.verifyData,
 	};
 	const selection = selectBackups(await listBackups(session, context.signal), options);
 	const quota = run.mode === 'export' || selection.chosen.length === 0 ? undefined : await readQuota(context, session);

@@ -54,6 +54,10 @@ export type ContractCloud = {
 	into its state). Without it the suite boots them through Nova as the member (the real cloud's fake driver).
 	*/
 	servers?: ServerMaker;
+	/**
+	Alters the bytes backup `id` stored, as a damaged backup store would (a member cannot: the demo cloud only).
+	*/
+	alterBackupData?(id: string): Promise<void>;
 	close(): Promise<void>;
 };
 
@@ -550,7 +554,11 @@ export async function removeImage(c: Context, glance: GlanceApi, id: string): Pr
 /**
 Registers one contract test, run on the suite's target (see registerContractSuite).
 */
-export type Contract = (title: string, body: (t: ExecutionContext, c: Context) => Promise<void>, options?: {knownOn?: string[]}) => void;
+/**
+`knownOn`: targets known to disagree with the real cloud (suite.ts); `onlyOn`: the only targets that can run the test
+(it needs a hook such as `alterBackupData`), skipped on the others.
+*/
+export type Contract = (title: string, body: (t: ExecutionContext, c: Context) => Promise<void>, options?: {knownOn?: string[]; onlyOn?: string[]}) => void;
 
 /**
 A small raw image with a mebibyte of random data, active; removed by the test's teardown.
