@@ -65,6 +65,7 @@ const cli = meow(`
 	  $ backstack restore backup nightly-db --dry-run
 	  $ backstack backup volume db-data --export-cli
 	  $ backstack drill --newest-per-volume --max 5 --yes
+	  $ backstack drill nightly-db --verify-data --yes
 `, {
 	importMeta: import.meta,
 	allowUnknownFlags: true,
@@ -85,6 +86,7 @@ const cli = meow(`
 		confirm: {type: 'string'},
 		dryRun: {type: 'boolean', default: false},
 		exportCli: {type: 'boolean', default: false},
+		verifyData: {type: 'boolean', default: false},
 		port: {type: 'number'},
 		scale: {type: 'string'},
 		latency: {type: 'number'},

@@ -1,37 +1,57 @@
 /*
-`backstack drill [BACKUP…] [--newest-per-volume] [--max N] [--max-gib G] [--yes] [--dry-run] [--export-cli] [--json]`
+`backstack drill [BACKUP…] [--newest-per-volume] [--max N] [--max-gib G] [--parallel N] [--yes] [--dry-run] [--export-cli] [--json]`
 (issue 12): proves that backups restore, one restore drill at a time (core/plans/drill.ts), and records each outcome on
-the backup's metadata and in the local drill log. For cron: exit 0 when every drill passed, 1 when one failed or could
-not run, 64 for a usage error, 130 when interrupted.
+the backup's metadata and in the local drill log. Drills that would not fit the project's volume quota (Cinder's
+limits) are refused before they start. For cron: exit 0 when every drill passed, 1 when one failed, 2 when one could not
+run (quota, no Cinder, the backup busy), 64 for a usage error, 130 when interrupted.
 */
 import path from 'node:path';
+import {fitDrillsInQuota, type VolumeQuota} from '../core/drill-quota.js';
 import {backupMetaDrillAt, drillFromMetadata, type DrillRecord} from '../core/drills.js';
 import {createTextRenderer, exitCodes, UsageError} from '../core/plans/commands.js';
 import {describePlan, formatPreview} from '../core/plans/describe.js';
 import {drillToOpenstackCli, planDrill} from '../core/plans/drill.js';
-import {drillReasonText as shortReason, recordDrill} from '../core/plans/drill-record.js';
+import {
+	drillDataOutcome,
+	drillPassedReason,
+	drillReasonText as shortReason,
+	recordDrill,
+} from '../core/plans/drill-record.js';
 import {runPlan} from '../core/plans/execute.js';
 import {acquirePlanLock} from '../core/plans/lock.js';
 import type {Plan, PlanEvent} from '../core/plans/types.js';
 import type {Backup, CloudSession} from '../core/types.js';
+import {isForbidden, isNotFound, isOpenStackError} from '../openstack/index.js';
 import {configDirectory} from '../store/cache.js';
 import {appendDrillLog} from '../store/drill-log.js';
 import type {CommandContext} from './context.js';
 import {withSession} from './plans.js';
 
 export const drillUsage = `Drill:
-  backstack drill [BACKUP…] [--newest-per-volume] [--max N] [--max-gib G] [--json]
+  backstack drill [BACKUP…] [--newest-per-volume] [--max N] [--max-gib G] [--parallel N] [--json]
     Restores each backup into a temporary volume backstack-drill-…, checks it (available, size, the source's type, a key
     of its own when encrypted), deletes it, and records ok/failed on the backup's metadata and in drills.jsonl.
     --newest-per-volume: the newest available backup of every volume (least recently drilled first).
-    --max N (default 10), --max-gib G: what one run may create. Exit 0 all passed, 1 one failed, 64 usage.`;
+    --max N (default 10), --max-gib G: what one run may create. --parallel N (default 1): up to N drills at once,
+    each its own plan, journal entry and record; the report keeps the order of the backups. A drill that would not fit the project's volume
+    quota (Cinder's limits) is refused before it starts, with the numbers.
+    --verify-data: also prove the bytes: the restored volume and a reference are uploaded to temporary raw images and
+    their Glance sha512 compared (the reference: the hash an earlier drill recorded, else the source volume as it is
+    now, which may have changed since the backup); the sha512 is recorded on the backup (backstack_drill_sha512).
+    Exit 0 all passed, 1 a drill failed, 2 a drill could not run (quota, no Cinder, backup busy), 64 usage,
+    130 interrupted.`;
 
 export type DrillOptions = {
 	backups: string[];
 	newestPerVolume: boolean;
 	max: number;
 	maxGib?: number;
+	/**
+	Drills at once (a pool of workers over the chosen backups).
+	*/
+	parallel: number;
 	json: boolean;
+	verifyData: boolean;
 };
 
 type Flags = Record<string, unknown>;
@@ -73,7 +93,9 @@ export function drillOptionsFrom(args: string[], flags: Flags): DrillOptions {
 		newestPerVolume: isNewest,
 		max: positiveNumber(flags, 'max', true) ?? 10,
 		maxGib: positiveNumber(flags, 'maxGib', false),
+		parallel: positiveNumber(flags, 'parallel', true) ?? 1,
 		json: flags['json'] === true || flags['format'] === 'json',
+		verifyData: flags['verifyData'] === true,
 	};
 }
 
@@ -166,6 +188,10 @@ type Outcome = {
 	seconds?: number;
 	record?: DrillRecord;
 	/**
+	--verify-data: whether the bytes were compared, and their sha512.
+	*/
+	data?: {verifiedData?: boolean; sha512?: string};
+	/**
 	Why the record is not on the backup's metadata (the log has it regardless).
 	*/
 	unrecorded?: string;
@@ -181,6 +207,7 @@ type Run = {
 	--export-cli: one runbook per drill.
 	*/
 	scripts: string[];
+	verifyData: boolean;
 };
 
 /**
@@ -252,8 +279,7 @@ function endOf(event: PlanEvent, stepFailure: string | undefined): Ended | undef
 }
 
 function passedReason(results: Record<string, string | number>): string {
-	const key = results['key'] === 'present' ? 'key present' : 'not encrypted';
-	return `${String(results['status'] ?? '?')}, ${String(results['size'] ?? '?')} GiB, type ${String(results['volumeType'] ?? '?')}, ${key}`;
+	return drillPassedReason(results);
 }
 
 /**
@@ -261,7 +287,7 @@ Writes the outcome on the backup and in the local log (core's recordDrill); the 
 */
 async function record(run: Run, outcome: Outcome, extra: Pick<DrillRecord, 'planId' | 'durationMs'>): Promise<Outcome> {
 	const {record: drillRecord, unrecorded} = await recordDrill(run.session, outcome.backup, {
-		result: outcome.result === 'ok' ? 'ok' : 'failed', reason: outcome.reason, verifiedData: false, ...extra,
+		result: outcome.result === 'ok' ? 'ok' : 'failed', reason: outcome.reason, verifiedData: false, ...outcome.data, ...extra,
 	}, {
 		appendLog(line) {
 			appendDrillLog(run.configDir, line);
@@ -272,7 +298,7 @@ async function record(run: Run, outcome: Outcome, extra: Pick<DrillRecord, 'plan
 
 async function drillOne(run: Run, backup: Backup): Promise<Outcome> {
 	const {context, session, mode} = run;
-	const result = await planDrill(session, {backupId: backup.id}, context.signal);
+	const result = await planDrill(session, {backupId: backup.id, verifyData: run.verifyData}, context.signal);
 	if (result.kind !== 'plan') {
 		const reason = result.kind === 'refusal' ? shortReason(result.reason) : result.question;
 		if (busyStatuses.has(backup.status)) {
@@ -306,7 +332,7 @@ async function drillOne(run: Run, backup: Backup): Promise<Outcome> {
 
 	const outcome: Outcome = ended.kind === 'done'
 		? {
-			backup, result: 'ok', reason: passedReason(ended.results), seconds: Math.round(((restoredAt ?? Date.now()) - startedAt) / 1000),
+			backup, result: 'ok', reason: passedReason(ended.results), seconds: Math.round(((restoredAt ?? Date.now()) - startedAt) / 1000), data: drillDataOutcome(ended.results),
 		}
 		: {backup, result: 'failed', reason: shortReason(ended.reason)};
 	return record(run, outcome, {planId: plan.id, durationMs: Date.now() - startedAt});
@@ -355,6 +381,8 @@ function outcomeJson(outcome: Outcome): Record<string, unknown> {
 		reason: outcome.reason,
 		...(outcome.seconds !== undefined && {restoreSeconds: outcome.seconds}),
 		...(outcome.record !== undefined && {at: outcome.record.at, planId: outcome.record.planId, durationMs: outcome.record.durationMs}),
+		...(outcome.record?.verifiedData !== undefined && {verifiedData: outcome.record.verifiedData}),
+		...(outcome.record?.sha512 !== undefined && {sha512: outcome.record.sha512}),
 		recordedOnBackup: outcome.record !== undefined && outcome.unrecorded === undefined,
 		...(outcome.unrecorded !== undefined && {notRecordedBecause: outcome.unrecorded}),
 	};
@@ -391,8 +419,12 @@ function exitCodeOf(report: Report, mode: Run['mode']): number {
 		return exitCodes.cancelled;
 	}
 
-	if (selection.unknown.length > 0 || outcomes.some(outcome => outcome.result === 'failed' || outcome.result === 'not-run')) {
+	if (selection.unknown.length > 0 || outcomes.some(outcome => outcome.result === 'failed')) {
 		return exitCodes.failed;
+	}
+
+	if (outcomes.some(outcome => outcome.result === 'not-run')) {
+		return exitCodes.couldNotRun;
 	}
 
 	return mode === 'preview' && outcomes.length > 0 ? exitCodes.notConfirmed : exitCodes.ok;
@@ -427,32 +459,61 @@ function writeReport(context: CommandContext, report: Report, options: DrillOpti
 	}
 }
 
+/**
+The project's volume quota, or undefined (said on stderr) when the cloud does not let us read it: then drills go on.
+*/
+async function readQuota(context: CommandContext, session: CloudSession): Promise<VolumeQuota | undefined> {
+	try {
+		return await session.cinder!.getLimits({signal: context.signal});
+	} catch (error) {
+		if (isForbidden(error) || isNotFound(error)) {
+			const status = isOpenStackError(error) ? ` (HTTP ${error.status})` : '';
+			context.stderr.write(`backstack: the project's volume quota could not be read${status}; the drills go on without a quota check.\n`);
+			return undefined;
+		}
+
+		throw error;
+	}
+}
+
 async function drillAll(context: CommandContext, session: CloudSession, options: DrillOptions): Promise<number> {
 	if (!session.cinder) {
 		context.stderr.write('backstack: this cloud has no Cinder (block-storage) endpoint; there is nothing to drill.\n');
-		return exitCodes.failed;
+		return exitCodes.couldNotRun;
 	}
 
 	const configDir = configDirectory(context.env, context.home);
 	const run: Run = {
-		context, session, journal: path.join(configDir, 'journal'), configDir, mode: modeOf(context), scripts: [],
+		context, session, journal: path.join(configDir, 'journal'), configDir, mode: modeOf(context), scripts: [], verifyData: options.verifyData,
 	};
 	const selection = selectBackups(await listBackups(session, context.signal), options);
-	const outcomes: Outcome[] = [];
-	// One at a time: each drill makes one volume, within the caps, and is gone before the next begins.
-	for (const backup of selection.chosen) {
-		// eslint-disable-next-line no-await-in-loop
-		const outcome = await drillOne(run, backup);
-		outcomes.push(outcome);
-		if (!options.json && run.mode === 'run') {
-			context.stderr.write(`${outcomeLine(outcome, run.mode)}\n`);
-		}
+	const quota = run.mode === 'export' || selection.chosen.length === 0 ? undefined : await readQuota(context, session);
+	// Previews and exports write as they go: one at a time, in order.
+	const parallel = run.mode === 'run' ? options.parallel : 1;
+	const refused = new Map(quota === undefined ? [] : fitDrillsInQuota(quota, selection.chosen, parallel).refused.map(({item, reason}) => [item, reason]));
+	// A pool of `parallel` workers over the chosen backups: each drill makes one volume and removes it; the report keeps
+	// the selection's order. After a cancel no worker starts another drill.
+	const results: Array<Outcome | undefined> = selection.chosen.map(() => undefined);
+	let next = 0;
+	let isCancelled = false;
+	const worker = async (): Promise<void> => {
+		while (!isCancelled && next < selection.chosen.length) {
+			const index = next++;
+			const backup = selection.chosen[index]!;
+			const reason = refused.get(backup);
+			// eslint-disable-next-line no-await-in-loop
+			const outcome: Outcome = reason === undefined ? await drillOne(run, backup) : {backup, result: 'not-run', reason};
+			results[index] = outcome;
+			if (!options.json && run.mode === 'run') {
+				context.stderr.write(`${outcomeLine(outcome, run.mode)}\n`);
+			}
 
-		if (outcome.result === 'cancelled') {
-			break;
+			isCancelled ||= outcome.result === 'cancelled';
 		}
-	}
+	};
 
+	await Promise.all(Array.from({length: Math.min(parallel, selection.chosen.length)}, async () => worker()));
+	const outcomes = results.filter(outcome => outcome !== undefined);
 	context.stdout.write(joinRunbooks(run.scripts));
 	const report = {outcomes, selection};
 	writeReport(context, report, {...options, mode: run.mode});

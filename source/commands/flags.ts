@@ -53,8 +53,10 @@ export const flagTypes: Record<string, FlagType> = {
 	concurrency: 'string',
 	timeout: 'string',
 	'newest-per-volume': 'boolean',
+	'verify-data': 'boolean',
 	max: 'string',
 	'max-gib': 'string',
+	parallel: 'string',
 	json: 'boolean',
 };
 
@@ -111,7 +113,7 @@ export function acceptedFlags(input: string[]): {command: string; flags: Set<str
 		}
 
 		case 'drill': {
-			return {command: name, flags: new Set([...plan.filter(flag => flag !== 'confirm'), 'newest-per-volume', 'max', 'max-gib', 'json', 'format'])};
+			return {command: name, flags: new Set([...plan.filter(flag => flag !== 'confirm'), 'newest-per-volume', 'max', 'max-gib', 'parallel', 'verify-data', 'json', 'format'])};
 		}
 
 		case 'journal': {

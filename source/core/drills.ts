@@ -20,6 +20,12 @@ Why it failed (or what it proved), short text, at most {@link drillReasonLimit} 
 export const backupMetaDrillReason = 'backstack_drill_reason';
 
 /**
+The sha512 of the backup's data as a drill with `--verify-data` read it (Glance's hash of the restored volume uploaded
+as a raw image): later drills compare with it instead of the source volume, which may have changed since the backup.
+*/
+export const backupMetaDrillSha512 = 'backstack_drill_sha512';
+
+/**
 Cinder keeps metadata values up to 255 characters.
 */
 export const drillReasonLimit = 255;
@@ -45,6 +51,10 @@ export type DrillRecord = {
 	Whether the drill compared the restored bytes with the source's (`--verify-data`).
 	*/
 	verifiedData?: boolean;
+	/**
+	The sha512 of the restored data (`--verify-data`), when the drill passed.
+	*/
+	sha512?: string;
 	durationMs?: number;
 };
 
@@ -68,12 +78,22 @@ export function drillFromMetadata(backup: Pick<Backup, 'id' | 'metadata'>): Dril
 /**
 The metadata a drill writes on its backup.
 */
-export function drillMetadata(record: Pick<DrillRecord, 'at' | 'result' | 'reason'>): Record<string, string> {
+export function drillMetadata(record: Pick<DrillRecord, 'at' | 'result' | 'reason' | 'sha512'>): Record<string, string> {
 	return {
 		[backupMetaDrillAt]: record.at,
 		[backupMetaDrillResult]: record.result,
 		[backupMetaDrillReason]: (record.reason ?? '').slice(0, drillReasonLimit),
+		// Only a passed drill's hash: a failed one keeps the hash recorded before (the metadata's other keys are kept).
+		...(record.result === 'ok' && record.sha512 !== undefined && record.sha512 !== '' && {[backupMetaDrillSha512]: record.sha512}),
 	};
+}
+
+/**
+The sha512 an earlier drill recorded on the backup, if it is one (128 hex digits).
+*/
+export function recordedDrillSha512(backup: Pick<Backup, 'metadata'>): string | undefined {
+	const value = backup.metadata[backupMetaDrillSha512]?.toLowerCase();
+	return value !== undefined && /^[\da-f]{128}$/v.test(value) ? value : undefined;
 }
 
 /**

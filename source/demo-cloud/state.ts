@@ -514,6 +514,21 @@ export class DemoState {
 		return backup.content;
 	}
 
+	/**
+	A test hook (no API has it): flips one byte of what backup `id` stored, as a damaged backup store would, so that a
+	restore of it gives other bytes than its source held (`backstack drill --verify-data` must then fail).
+	*/
+	alterBackupData(id: string): void {
+		const backup = this.backups.get(id);
+		if (backup === undefined) {
+			throw new Error(`no backup ${id}`);
+		}
+
+		const content = Buffer.from(this.backupContentOf(backup));
+		content[0] = 255 - (content[0] ?? 0);
+		backup.content = content;
+	}
+
 	contentOf(volume: VolumeRecord): Buffer {
 		volume.content ??= deterministicBytes(volume.id, 4096);
 		return volume.content;

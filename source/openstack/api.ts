@@ -113,6 +113,11 @@ export type UploadToImageRequest = {
 	containerFormat?: string;
 };
 
+/**
+The project's volume quota and usage, from `GET /v3/{project_id}/limits` (absolute). -1 is unlimited.
+*/
+export type VolumeLimits = {maxVolumes: number; volumesUsed: number; maxGigabytes: number; gigabytesUsed: number};
+
 export type CinderApi = {
 	microversion: Microversion;
 	listVolumes(options?: CinderListOptions): AsyncIterable<Volume>;
@@ -158,6 +163,10 @@ export type CinderApi = {
 	*/
 	createEncryptedVolumeType(request: CreateEncryptedTypeRequest, options?: CallOptions): Promise<VolumeType>;
 	deleteVolumeType(id: string, options?: CallOptions): Promise<void>;
+	/**
+	`GET /limits`: the project's volumes and gigabytes quota and what is used of it.
+	*/
+	getLimits(options?: CallOptions): Promise<VolumeLimits>;
 
 	listMessages(filter?: {resourceUuid?: string}, options?: CallOptions): Promise<UserMessage[]>;
 };

@@ -409,6 +409,25 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 			await sendEmpty(context, 'DELETE', `snapshots/${encodeId(id)}`, options);
 		},
 
+		async getLimits(options) {
+			const absolute = asObject(required(await getJson(context, 'limits', options), 'limits', 'the project\'s limits')['absolute']) ?? {};
+			const read = (key: string) => {
+				const value = absolute[key];
+				if (typeof value !== 'number') {
+					throw new TypeError(`Cinder's limits have no number ${key}`);
+				}
+
+				return value;
+			};
+
+			return {
+				maxVolumes: read('maxTotalVolumes'),
+				volumesUsed: read('totalVolumesUsed'),
+				maxGigabytes: read('maxTotalVolumeGigabytes'),
+				gigabytesUsed: read('totalGigabytesUsed'),
+			};
+		},
+
 		async listVolumeTypes(options) {
 			const types: VolumeType[] = [];
 			for await (const raw of markerPages(context, {

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import test from 'ava';
+import {fitDrillsInQuota} from '../../source/core/drill-quota.js';
 import {readDrillLog} from '../../source/store/drill-log.js';
 import {demoCloud, until} from '../core/plans/helpers.js';
 
@@ -58,6 +59,7 @@ test('drill without a backup, with both a backup and --newest-per-volume, or wit
 		[['drill', '--demo', good, '--max-gb', '5'], /unknown flag --max-gb for 'drill'\. Did you mean --max-gib\?/v],
 		[['drill', '--demo', good, '--confirm', 'x'], /--confirm is not a flag of 'drill'/v],
 		[['drill', '--demo', good, '--format', 'csv'], /there is no CSV/v],
+		[['drill', '--demo', good, '--parallel', '0'], /--parallel takes a whole number above 0, not "0"/v],
 	];
 	for (const [args, message] of cases) {
 		// eslint-disable-next-line no-await-in-loop
@@ -162,14 +164,14 @@ test('a drill whose record on the backup is refused still passes, says so, and i
 	t.like(readDrillLog(result.configDir)[0], {backupId: id, result: 'ok'});
 });
 
-test('a backup that is busy (being restored) is not drilled and not recorded: NOT RUN, exit 1', async t => {
+test('a backup that is busy (being restored) is not drilled and not recorded: NOT RUN, exit 2', async t => {
 	// Someone else's restore that outlasts the test (an hour at this time scale), however slowly the CLI starts.
 	const context = await demoCloud(t, {delays: {restore: 360_000_000}});
 	const cinder = context.session.cinder!;
 	const {id} = await volumeWithBackup(context);
 	await cinder.restoreBackup(id, {name: 'someone-elses-restore'});
 	const result = await backstackWith(t, {OS_CLIENT_CONFIG_FILE: context.cloudsYamlPath, OS_CLOUD: 'demo'}, 'drill', id, '--yes'); // eslint-disable-line @typescript-eslint/naming-convention
-	t.is(result.code, 1, `${result.stdout}\n${result.stderr}`);
+	t.is(result.code, 2, `${result.stdout}\n${result.stderr}`);
 	t.regex(result.stdout, /^NOT RUN backup nightly \(.+\): .*restoring/mv);
 	t.deepEqual(readDrillLog(result.configDir), [], 'a drill that did not run proves nothing: no record');
 	const after = await cinder.getBackup(id);
@@ -195,4 +197,80 @@ test('the audit reads the local drill log: a drill recorded only there makes its
 	const after = await backstackWith(t, env, 'audit', '--format', 'json', '--fail-on', 'never');
 	t.is(wordOf(after.stdout), 'verified', after.stderr);
 	t.deepEqual(codesOf(after.stdout), ['volume.verified']);
+});
+
+test('the quota check admits drills in order while they fit, N at once with a pool of N, and gives the numbers of the others', t => {
+	const quota = {
+		maxVolumes: 10, volumesUsed: 8, maxGigabytes: 100, gigabytesUsed: 95,
+	};
+	const a = {id: 'a', size: 3};
+	const b = {id: 'b', size: 10};
+	const c = {id: 'c', size: 2};
+	const one = fitDrillsInQuota(quota, [a, b, c]);
+	t.deepEqual(one.fits, [a, c], 'one at a time, each drill alone must fit: 3 and 2 of 5 GiB left');
+	t.deepEqual(one.refused.map(({item}) => item), [b]);
+	t.is(one.refused[0]?.reason, 'refused before it started: it needs 1 volume of 10 GiB; the project\'s volume quota has 2 of 10 volumes left and 5 of 100 GiB left');
+	const d = {id: 'd', size: 1};
+	const big = {id: 'big', size: 3};
+	const two = fitDrillsInQuota(quota, [a, d, big], 2);
+	t.deepEqual(two.fits, [a, d], 'big may run beside a (once d is done): 6 GiB of 5');
+	t.regex(two.refused[0]?.reason ?? '', /needs 1 volume of 3 GiB beside 1 other drill at once \(2 volumes, 6 GiB in all\)/v);
+	const oneVolume = fitDrillsInQuota({...quota, maxVolumes: 9}, [a, c], 2);
+	t.deepEqual(oneVolume.fits, [a], 'one volume left: the second drill at once does not fit');
+	t.regex(oneVolume.refused[0]?.reason ?? '', /needs 1 volume of 2 GiB beside 1 other drill at once \(2 volumes, 5 GiB in all\); .* 1 of 9 volumes left/v);
+	t.deepEqual(fitDrillsInQuota({
+		maxVolumes: -1, volumesUsed: 500, maxGigabytes: -1, gigabytesUsed: 9000,
+	}, [a, b], 4).fits, [a, b], '-1 is unlimited');
+});
+
+test('a drill that would pass the project\'s GiB quota is refused before it starts, with the numbers: NOT RUN, exit 2, no volume made, no record', async t => {
+	const context = await demoCloud(t);
+	const cinder = context.session.cinder!;
+	const {id} = await volumeWithBackup(context);
+	const {projectId} = context.session.identity.token();
+	const before = await cinder.getLimits();
+	t.is(before.gigabytesUsed, 1, 'the source volume counts');
+	context.cloud.setQuota(projectId, {gigabytes: 1});
+	const result = await backstackWith(t, {OS_CLIENT_CONFIG_FILE: context.cloudsYamlPath, OS_CLOUD: 'demo'}, 'drill', id, '--yes'); // eslint-disable-line @typescript-eslint/naming-convention
+	t.is(result.code, 2, `${result.stdout}\n${result.stderr}`);
+	t.regex(result.stdout, /^NOT RUN backup nightly \(.+\): refused before it started: it needs 1 volume of 1 GiB; the project's volume quota has \d+ of \d+ volumes left and 0 of 1 GiB left$/mv);
+	const volumes: string[] = [];
+	for await (const volume of cinder.listVolumes()) {
+		volumes.push(volume.name);
+	}
+
+	t.deepEqual(volumes, ['src'], 'no temporary volume was made');
+	t.deepEqual(readDrillLog(result.configDir), [], 'a drill that did not run proves nothing: no record');
+});
+
+test('when the cloud does not let the project read its limits (403), the drill says so and goes on', async t => {
+	const context = await demoCloud(t);
+	const {id} = await volumeWithBackup(context);
+	context.cloud.setFaults([{
+		kind: 'error', service: 'volume', method: 'GET', path: /\/limits$/v, status: 403, message: 'Policy doesn\'t allow limits_extension:used_limits to be performed.',
+	}]);
+	const result = await backstackWith(t, {OS_CLIENT_CONFIG_FILE: context.cloudsYamlPath, OS_CLOUD: 'demo'}, 'drill', id, '--yes'); // eslint-disable-line @typescript-eslint/naming-convention
+	t.is(result.code, 0, `${result.stdout}\n${result.stderr}`);
+	t.regex(result.stderr, /the project's volume quota could not be read \(HTTP 403\); the drills go on without a quota check/v);
+	t.regex(result.stdout, /^ok {6}backup nightly /mv);
+});
+
+test('--parallel 2 runs two drills at once, each its own plan and record; the report keeps the order the backups were named in', async t => {
+	// Restores of 3 s each: one after the other they could not overlap.
+	const context = await demoCloud(t, {delays: {restore: 300_000}});
+	const cinder = context.session.cinder!;
+	const first = await volumeWithBackup(context);
+	const volume = await cinder.createVolume({size: 1, name: 'src2'});
+	await until(async () => cinder.getVolume(volume.id), found => found.status === 'available');
+	const {id: second} = await cinder.createBackup({volumeId: volume.id, name: 'weekly'});
+	await until(async () => cinder.getBackup(second), found => found.status === 'available');
+	const result = await backstackWith(t, {OS_CLIENT_CONFIG_FILE: context.cloudsYamlPath, OS_CLOUD: 'demo'}, 'drill', second, first.id, '--parallel', '2', '--yes', '--json'); // eslint-disable-line @typescript-eslint/naming-convention
+	t.is(result.code, 0, `${result.stdout}\n${result.stderr}`);
+	const report = JSON.parse(result.stdout) as {drills: Array<{backupId: string; result: string; planId: string}>};
+	t.deepEqual(report.drills.map(drill => [drill.backupId, drill.result]), [[second, 'ok'], [first.id, 'ok']]);
+	t.not(report.drills[0]?.planId, report.drills[1]?.planId, 'each drill is its own plan');
+	const log = readDrillLog(result.configDir);
+	t.is(log.length, 2);
+	const spans = log.map(entry => ({end: Date.parse(entry.at), start: Date.parse(entry.at) - (entry.durationMs ?? 0)}));
+	t.true(spans[0]!.start < spans[1]!.end && spans[1]!.start < spans[0]!.end, `the two drills overlap in time: ${JSON.stringify(spans)}`);
 });

@@ -46,6 +46,9 @@ registerContractSuite(test, {
 			member: 'demo',
 			member2: 'demo-sandbox',
 			servers: stateServers(cloud),
+			async alterBackupData(id) {
+				cloud.state.alterBackupData(id);
+			},
 			async close() {
 				await cloud.close();
 				await rm(directory, {recursive: true, force: true});

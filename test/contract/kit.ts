@@ -54,6 +54,10 @@ export type ContractCloud = {
 	into its state). Without it the suite boots them through Nova as the member (the real cloud's fake driver).
 	*/
 	servers?: ServerMaker;
+	/**
+	Alters the bytes backup `id` stored, as a damaged backup store would (a member cannot: the demo cloud only).
+	*/
+	alterBackupData?(id: string): Promise<void>;
 	close(): Promise<void>;
 };
 
@@ -203,10 +207,10 @@ export const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.ur
 export type CliChild = ChildProcess & {output(): string};
 
 /**
-Runs `node dist/cli.js …` as the member of the target's cloud, with a private config directory (and so journal) and
+Runs `node dist/cli.js …` as the member of the target's cloud (or as `cloud`, e.g. c.cloud.member2), with a private config directory (and so journal) and
 no other OS_* variables or user files in play.
 */
-export function cliRunner(c: Context, configDir: string) {
+export function cliRunner(c: Context, configDir: string, cloud = c.cloud.member) {
 	if (!existsSync(cliPath)) {
 		throw new Error(`${cliPath} is missing: run npm run build first`);
 	}
@@ -216,7 +220,7 @@ export function cliRunner(c: Context, configDir: string) {
 		...environment,
 		...Object.fromEntries([
 			[configFileVariable, c.cloud.cloudsFile],
-			['OS_CLOUD', c.cloud.member],
+			['OS_CLOUD', cloud],
 			['BACKSTACK_CONFIG_DIR', configDir],
 			['HOME', c.scratch],
 		]),
@@ -550,7 +554,11 @@ export async function removeImage(c: Context, glance: GlanceApi, id: string): Pr
 /**
 Registers one contract test, run on the suite's target (see registerContractSuite).
 */
-export type Contract = (title: string, body: (t: ExecutionContext, c: Context) => Promise<void>, options?: {knownOn?: string[]}) => void;
+/**
+`knownOn`: targets known to disagree with the real cloud (suite.ts); `onlyOn`: the only targets that can run the test
+(it needs a hook such as `alterBackupData`), skipped on the others.
+*/
+export type Contract = (title: string, body: (t: ExecutionContext, c: Context) => Promise<void>, options?: {knownOn?: string[]; onlyOn?: string[]}) => void;
 
 /**
 A small raw image with a mebibyte of random data, active; removed by the test's teardown.

@@ -626,6 +626,11 @@ Exit codes of a plan command.
 */
 export const exitCodes = {
 	ok: 0, failed: 1, usage: 2, refused: 3, needsInput: 4, notConfirmed: 5, cancelled: 130,
+	/**
+	`backstack drill` for cron (issue 12): a drill could not run (the volume quota, no Cinder, the backup busy), which
+	proves nothing either way; 1 stays "a drill failed". drill's usage errors are 64.
+	*/
+	couldNotRun: 2,
 } as const;
 
 /**

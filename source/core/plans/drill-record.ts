@@ -32,6 +32,10 @@ export type DrillOutcome = {
 	Whether the restored bytes were compared with the source's.
 	*/
 	verifiedData?: boolean;
+	/**
+	The sha512 of the restored data (`--verify-data`), recorded on the backup for the next drills when the drill passed.
+	*/
+	sha512?: string;
 };
 
 export type RecordedDrill = {
@@ -60,7 +64,33 @@ What a passed drill checked, from the drill plan's results (drill.ts `planDrill`
 */
 export function drillPassedReason(results: Record<string, string | number>): string {
 	const key = results['key'] === 'present' ? 'key present' : 'not encrypted';
-	return `${String(results['status'] ?? '?')}, ${String(results['size'] ?? '?')} GiB, type ${String(results['volumeType'] ?? '?')}, ${key}`;
+	return `${String(results['status'] ?? '?')}, ${String(results['size'] ?? '?')} GiB, type ${String(results['volumeType'] ?? '?')}, ${key}${drillDataReason(results)}`;
+}
+
+/**
+What `--verify-data` found, from the drill plan's results, as the tail of the reason (empty without it): which reference
+the bytes matched, or that there was none and the hash was only recorded.
+*/
+export function drillDataReason(results: Record<string, string | number>): string {
+	const compared = results['dataCompared'];
+	if (compared === undefined) {
+		return '';
+	}
+
+	const hash = String(results['dataHash'] ?? '');
+	const short = hash.length > 16 ? `${hash.slice(0, 16)}…` : hash;
+	const reference = String(results['dataReference'] ?? '').replace(/ as it is now$/v, '');
+	return compared === 'yes'
+		? `; bytes match ${reference} (${String(results['dataAlgorithm'] ?? '')} ${short})`
+		: `; bytes not compared (${reference}); sha512 ${short} recorded for later drills`;
+}
+
+/**
+What a drill's results say about its data (`--verify-data`): whether the bytes were compared, and the sha512 to record.
+*/
+export function drillDataOutcome(results: Record<string, string | number>): Pick<DrillOutcome, 'verifiedData' | 'sha512'> {
+	const sha512 = String(results['dataSha512'] ?? '');
+	return {verifiedData: results['dataCompared'] === 'yes', ...(sha512 !== '' && {sha512})};
 }
 
 /**
@@ -82,6 +112,7 @@ export async function recordDrill(
 		projectId: session.identity.token().projectId,
 		cloud: session.cloudName,
 		verifiedData: outcome.verifiedData ?? false,
+		...(outcome.sha512 !== undefined && {sha512: outcome.sha512}),
 		...(outcome.planId !== undefined && {planId: outcome.planId}),
 		...(outcome.durationMs !== undefined && {durationMs: outcome.durationMs}),
 	};

@@ -10,17 +10,26 @@ must be recorded as failed, and a sequential plan stops at its first failure. No
 */
 import type {CloudSession} from '../../openstack/api.js';
 import type {Backup} from '../../openstack/types.js';
-import {drillMetadata, type DrillRecord} from '../drills.js';
+import {
+	backupMetaDrillAt,
+	drillMetadata,
+	recordedDrillSha512,
+	type DrillRecord,
+} from '../drills.js';
 import {isMicroversionAtLeast} from './clock.js';
 import {toOpenstackCli} from './cli-export.js';
 import {
 	findSourceType,
+	hour,
+	imageFailOn,
 	isEncryptedBackup,
 	label,
 	makePlan,
 	matchType,
 	planned,
 	refuse,
+	snapshotFailOn,
+	volumeFailOn,
 } from './common.js';
 import {planRestoreBackupToNewVolume} from './restore.js';
 import {ref} from './refs.js';
@@ -42,6 +51,10 @@ export type DrillRequest = {
 	*/
 	name?: string;
 	now?: Date;
+	/**
+	`--verify-data`: also prove the bytes (verifyDataSteps).
+	*/
+	verifyData?: boolean;
 };
 
 /**
@@ -84,6 +97,143 @@ function temporaryRestore(plan: Plan): {steps: Step[]; volume: Ref} | undefined 
 }
 
 /**
+The steps of `--verify-data` and what they report. The restored volume is uploaded to a temporary raw image, whose
+Glance hash (os_hash_value, sha512 by default) is compared with a reference, the best one there is:
+1. the sha512 an earlier drill recorded on the backup (backstack_drill_sha512): the backup's data as it was then, which
+   no later change to the source volume can blur;
+2. else the source volume, uploaded the same way (an in-use one through a temporary snapshot and a volume made from it):
+   the data as it is now, so a mismatch may also mean that the source changed since the backup;
+3. else none (the source is gone, or its size changed): the hash is only read, and recorded for the next drills.
+An encrypted backup has no reference: on the real Zed cloud the raw uploads of an intact encrypted backup's restored
+volume and of its source volume hash differently (their ciphertext differs), so the hash is only read. Every image, snapshot and volume made here is a
+temporary: the executor removes it at the end whatever happens.
+*/
+async function verifyDataSteps(session: CloudSession, made: {backup: Backup; name: string; restored: Ref}, signal?: AbortSignal): Promise<{steps: Step[]; warnings: string[]}> {
+	const {backup, name, restored} = made;
+	const imageStep = (id: string, volumeId: Ref | string, imageName: string, [title, checks]: [string, Step['checks']?]): Step => ({
+		id,
+		title,
+		danger: 'create',
+		checks: checks ?? [],
+		action: {
+			op: 'cinder.uploadVolumeToImage', args: {
+				volumeId, imageName, diskFormat: 'raw', containerFormat: 'bare',
+			},
+		},
+		creates: {
+			kind: 'image', output: 'imageId', name: imageName, temporary: true,
+		},
+		wait: {
+			resource: 'image', id: ref(id, 'imageId'), until: ['active'], failOn: imageFailOn, timeoutMs: 12 * hour,
+		},
+	});
+	const steps: Step[] = [imageStep('upload-restored', restored, `${name}-restored`, ['Upload the restored volume to a temporary image (raw), for Glance to hash its bytes'])];
+	const compare = (reference: Operations['glance.compareImageHash']['reference'] | undefined, referenceLabel: string, mismatchHint?: string): Step => ({
+		id: 'compare-data',
+		title: reference === undefined ? 'Read the restored data\'s hash (nothing to compare it with)' : `Compare the restored bytes with ${referenceLabel}`,
+		danger: 'read',
+		checks: [],
+		action: {
+			op: 'glance.compareImageHash', args: {
+				imageId: ref('upload-restored', 'imageId'), reference, referenceLabel, mismatchHint,
+			},
+		},
+	});
+	const noReference = (why: string) => ({
+		steps: [...steps, compare(undefined, `no reference: ${why}`)],
+		warnings: [`--verify-data: ${why}, so the restored bytes are not compared; their sha512 is recorded on the backup.`],
+	});
+	if (isEncryptedBackup(backup)) {
+		// Seen on the real Zed cloud (contract drill-runs): the restored volume of an intact encrypted backup and its
+		// source volume, both uploaded raw, hash differently. Compared, every encrypted backup would fail.
+		return noReference('the backup is encrypted, and Cinder\'s uploads of a restored encrypted volume and of its source hash differently (different ciphertext)');
+	}
+
+	const changedSinceDrill = 'the backup\'s stored data changed since that drill';
+	const recorded = recordedDrillSha512(backup);
+	if (recorded !== undefined) {
+		const at = backup.metadata[backupMetaDrillAt];
+		return {
+			steps: [...steps, compare({sha512: recorded}, `the sha512 an earlier drill recorded${at === undefined ? '' : ` (${at})`}`, changedSinceDrill)],
+			warnings: [],
+		};
+	}
+
+	const source = await session.cinder!.findVolume(backup.volumeId, {signal});
+	if (source === undefined) {
+		return noReference('the source volume is gone and no earlier drill recorded a hash');
+	}
+
+	if (source.size !== backup.size) {
+		return noReference(`the source volume is ${source.size} GiB now, the backup ${backup.size} GiB`);
+	}
+
+	const hint = `the backup's data is damaged, or the source volume changed since the backup (${backup.createdAt})`;
+	const referenceLabel = `the source volume ${label(source)} as it is now`;
+	const mismatchWarning = 'The source volume is read as it is now: if it changed since the backup, the bytes differ without the backup being damaged.';
+	const sourceImage = `${name}-source`;
+	if (source.status === 'available') {
+		return {
+			steps: [
+				...steps,
+				imageStep('upload-source', source.id, sourceImage, [
+					`Upload the source volume ${label(source)} to a temporary image (raw), for the reference`,
+					[{kind: 'volume-status', volumeId: source.id, in: ['available']}],
+				]),
+				compare({imageId: ref('upload-source', 'imageId')}, referenceLabel, hint),
+			],
+			warnings: [mismatchWarning, `The source volume ${label(source)} is "uploading" (not attachable) while Glance copies it.`],
+		};
+	}
+
+	if (source.status !== 'in-use') {
+		return noReference(`the source volume is ${source.status}`);
+	}
+
+	// In use: Cinder uploads only an available volume; a snapshot of it (crash-consistent) and a volume made from that.
+	const snapshotName = `${name}-source-snapshot`;
+	const copyName = `${name}-source-copy`;
+	return {
+		steps: [
+			...steps,
+			{
+				id: 'source-snapshot',
+				title: `Snapshot the in-use source volume ${label(source)} (force)`,
+				danger: 'create',
+				checks: [{kind: 'volume-status', volumeId: source.id, in: ['in-use', 'available']}],
+				action: {op: 'cinder.createSnapshot', args: {volumeId: source.id, name: snapshotName, force: true}},
+				creates: {
+					kind: 'snapshot', output: 'snapshotId', name: snapshotName, temporary: true,
+				},
+				wait: {
+					resource: 'snapshot', id: ref('source-snapshot', 'snapshotId'), until: ['available'], failOn: snapshotFailOn, timeoutMs: hour,
+				},
+			},
+			{
+				id: 'source-copy',
+				title: 'Create a temporary volume from the snapshot',
+				danger: 'create',
+				checks: [],
+				action: {
+					op: 'cinder.createVolume', args: {
+						name: copyName, snapshotId: ref('source-snapshot', 'snapshotId'), size: source.size, volumeType: source.volumeTypeId ?? source.volumeType,
+					},
+				},
+				creates: {
+					kind: 'volume', output: 'volumeId', name: copyName, temporary: true,
+				},
+				wait: {
+					resource: 'volume', id: ref('source-copy', 'volumeId'), until: ['available'], failOn: volumeFailOn, timeoutMs: 2 * hour,
+				},
+			},
+			imageStep('upload-source', ref('source-copy', 'volumeId'), sourceImage, ['Upload the copy of the source volume to a temporary image (raw), for the reference']),
+			compare({imageId: ref('upload-source', 'imageId')}, referenceLabel, hint),
+		],
+		warnings: [mismatchWarning, `The source volume ${label(source)} is in use: its snapshot is crash-consistent, so a write under way can make the bytes differ.`],
+	};
+}
+
+/**
 Plans a drill of one backup: restore it into a temporary volume, check that volume, delete it. A backup the guided
 restore refuses (its key is gone, its type is gone, it is not available) or would have to ask about (an encrypted backup
 whose type nobody recorded) gets a refusal: a restore of it would not work the first time either.
@@ -121,10 +271,13 @@ export async function planDrill(session: CloudSession, request: DrillRequest, si
 		},
 		note: note ?? (isEncrypted ? 'An encrypted backup restores only into its own type, with a clone of its key.' : undefined),
 	};
-	return planned(makePlan('drill', `Drill: restore backup ${label(backup)} into temporary volume ${name}, check it, delete it`, [...made.steps, verify], {
+	const data = request.verifyData === true ? await verifyDataSteps(session, {backup, name, restored: made.volume}, signal) : undefined;
+	const what = data === undefined ? 'check it' : 'check it and its bytes';
+	return planned(makePlan('drill', `Drill: restore backup ${label(backup)} into temporary volume ${name}, ${what}, delete it`, [...made.steps, verify, ...data?.steps ?? []], {
 		warnings: [
 			...restore.plan.warnings,
 			`The temporary volume ${name} (${backup.size} GiB) is deleted at the end, whatever happens; Cinder deletes its key clone with it.`,
+			...data === undefined ? [] : ['--verify-data: the temporary images (and any snapshot and volume made for the reference) are deleted at the end too.', ...data.warnings],
 		],
 		results: {
 			volume: made.volume,
@@ -132,6 +285,13 @@ export async function planDrill(session: CloudSession, request: DrillRequest, si
 			size: ref('verify', 'size'),
 			volumeType: ref('verify', 'volumeType'),
 			key: ref('verify', 'key'),
+			...data !== undefined && {
+				dataCompared: ref('compare-data', 'compared'),
+				dataReference: ref('compare-data', 'reference'),
+				dataAlgorithm: ref('compare-data', 'algorithm'),
+				dataHash: ref('compare-data', 'hash'),
+				dataSha512: ref('compare-data', 'sha512'),
+			},
 		},
 	}));
 }
@@ -139,7 +299,7 @@ export async function planDrill(session: CloudSession, request: DrillRequest, si
 /**
 The one-step plan that writes a drill's outcome on its backup (Cinder 3.43 metadata; other keys are kept).
 */
-export function drillRecordPlan(backupId: string, record: Pick<DrillRecord, 'at' | 'result' | 'reason'>): Plan {
+export function drillRecordPlan(backupId: string, record: Pick<DrillRecord, 'at' | 'result' | 'reason' | 'sha512'>): Plan {
 	return makePlan('drill-record', `Record the drill of backup ${backupId} on its metadata`, [{
 		id: 'record',
 		title: `Record backstack_drill_result=${record.result} on backup ${backupId}`,

@@ -84,6 +84,24 @@ export type Operations = {
 	'glance.downloadImage': {imageId: string; path: string};
 	'glance.setImageProperties': {imageId: Value<string>; properties: Record<string, Value<string>>};
 	/**
+	Reads Glance's hash of `imageId` (os_hash_value, sha512 by default; the MD5 checksum where the algorithms differ) and
+	fails unless it equals the reference: another image's (a volume uploaded the same way) or a sha512 recorded earlier;
+	outputs `compared` = yes|no, the `reference` label, the `algorithm` and `hash` compared, and the image's `sha512`.
+	`referenceLabel` says in the failure what the reference was (e.g. "the source volume"). Changes nothing.
+	*/
+	'glance.compareImageHash': {
+		imageId: Value<string>;
+		/**
+		None: the hash is only read (there is nothing to compare it with).
+		*/
+		reference?: {imageId: Value<string>} | {sha512: string};
+		referenceLabel: string;
+		/**
+		What a mismatch may mean besides a damaged backup (the source changed since the backup).
+		*/
+		mismatchHint?: string;
+	};
+	/**
 	Properties the image does not have are skipped: repeating the step (a resumed plan) changes nothing.
 	*/
 	'glance.removeImageProperties': {imageId: Value<string>; keys: string[]};

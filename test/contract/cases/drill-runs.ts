@@ -4,11 +4,18 @@ Contracts: restore drills run by `backstack drill` on real backups.
 import {mkdtemp} from 'node:fs/promises';
 import path from 'node:path';
 import type {ExecutionContext} from 'ava';
-import {backupMetaDrillResult, drillFromMetadata} from '../../../source/core/drills.js';
+import {
+	backupMetaDrillResult,
+	backupMetaDrillSha512,
+	drillFromMetadata,
+} from '../../../source/core/drills.js';
 import {backupMetaSourceTypeId, backupMetaSourceTypeName} from '../../../source/core/model.js';
 import {drillVolumePrefix} from '../../../source/core/plans/drill.js';
 import {readDrillLog} from '../../../source/store/drill-log.js';
+import {adminCinderRequest} from '../admin-http.js';
 import {
+	configFor,
+	quotaUsage,
 	type Context,
 	cliRunner,
 	readOnlyJournal,
@@ -78,6 +85,58 @@ export function registerDrillRuns(contract: Contract): void {
 		const journal = await cli.run(['journal']);
 		t.is(journal.stdout, 'No unfinished plans.\n');
 	});
+
+	/*
+	--verify-data on the encrypted backup of a volume that still exists. Compared with the source volume uploaded the
+	same way, the real Zed cloud gave different sha512s for an intact backup (the ciphertext differs): an encrypted
+	backup's bytes are therefore not compared, only hashed and recorded, and the drill passes on its other checks.
+	*/
+	contract('drill --verify-data: an intact encrypted backup passes; its bytes are hashed, not compared (the ciphertext differs); its sha512 is recorded; no temporary left', async (t, c) => {
+		const {cinder} = services(c.member);
+		const {backup, cli} = await drillScene(t, c, 'drill-verify');
+		const drilled = await cli.run(['drill', backup.id, '--verify-data', '--yes', '--json']);
+		t.log(drilled.stdout.trim());
+		t.is(drilled.code, 0, `${drilled.stdout}\n${drilled.stderr}`);
+		const report = JSON.parse(drilled.stdout) as {drills: Array<{result: string; reason: string; verifiedData?: boolean; sha512?: string}>};
+		t.like(report.drills[0], {result: 'ok', verifiedData: false});
+		t.regex(report.drills[0]?.reason ?? '', /; bytes not compared \(no reference: the backup is encrypted.+\); sha512 [\da-f]{16}… recorded/v);
+		t.deepEqual(await drillLeftovers(c, backup.id), [], 'no temporary volume or image is left');
+		const after = await cinder.getBackup(backup.id);
+		t.is(after.metadata[backupMetaDrillSha512], report.drills[0]?.sha512);
+		const journal = await cli.run(['journal']);
+		t.is(journal.stdout, 'No unfinished plans.\n');
+	});
+
+	contract('drill --verify-data: an intact plain (unencrypted) backup passes, its bytes match the source volume\'s; no temporary left', async (t, c) => {
+		const {cinder} = services(c.member);
+		const prefix = `bs-contract-${c.run}-drill-verify-plain`;
+		const source = await makeVolume(t, c, cinder, {size: 1, name: `${prefix}-src`});
+		const backup = await makeBackup(t, c, cinder, {volumeId: source.id, name: `${prefix}-backup`});
+		t.teardown(async () => removeNamed(c, c.member, `${drillVolumePrefix}${backup.id.slice(0, 8)}`));
+		const cli = cliRunner(c, await mkdtemp(path.join(c.scratch, 'drill-verify-plain-config-')));
+		const drilled = await cli.run(['drill', backup.id, '--verify-data', '--yes']);
+		t.log(drilled.stdout.trim());
+		t.is(drilled.code, 0, `${drilled.stdout}\n${drilled.stderr}`);
+		t.regex(drilled.stdout, /not encrypted; bytes match the source volume .+ \(sha512 [\da-f]{16}…\)$/mv);
+		t.deepEqual(await drillLeftovers(c, backup.id), [], 'no temporary volume or image is left');
+	});
+
+	contract('drill --verify-data: a backup whose stored bytes were altered fails, says the bytes differ, and leaves no temporary', async (t, c) => {
+		const {cinder} = services(c.member);
+		const prefix = `bs-contract-${c.run}-drill-damaged`;
+		const source = await makeVolume(t, c, cinder, {size: 1, name: `${prefix}-src`});
+		const backup = await makeBackup(t, c, cinder, {volumeId: source.id, name: `${prefix}-backup`});
+		t.teardown(async () => removeNamed(c, c.member, `${drillVolumePrefix}${backup.id.slice(0, 8)}`));
+		const configDir = await mkdtemp(path.join(c.scratch, 'drill-damaged-config-'));
+		const cli = cliRunner(c, configDir);
+		await c.cloud.alterBackupData!(backup.id);
+		const drilled = await cli.run(['drill', backup.id, '--verify-data', '--yes']);
+		t.log(drilled.stdout.trim());
+		t.is(drilled.code, 1, `${drilled.stdout}\n${drilled.stderr}`);
+		t.regex(drilled.stdout, /FAILED {2}backup .+: The restored bytes differ from the source volume .+ \(sha512 [\da-f]{16}… ≠ [\da-f]{16}…\)/v);
+		t.deepEqual(await drillLeftovers(c, backup.id), [], 'no temporary volume or image is left');
+		t.like(readDrillLog(configDir)[0], {backupId: backup.id, result: 'failed', verifiedData: false});
+	}, {onlyOn: ['demo']});
 
 	contract('drill: a backup whose key was deleted fails with the reason, creates nothing, and is recorded as failed', async (t, c) => {
 		const {cinder, barbican} = services(c.member);
@@ -154,5 +213,37 @@ export function registerDrillRuns(contract: Contract): void {
 		t.deepEqual(await drillLeftovers(c, backup.id), []);
 		const after = await cli.run(['journal']);
 		t.is(after.stdout, 'No unfinished plans.\n');
+	});
+
+	contract('drill refused by the volume quota: with no GiB left in the project, backstack drill exits 2 with the numbers and creates no volume', async (t, c) => {
+		// The member's second project, so that the member's own tests (maybe someone else's, at the same time) keep their quota.
+		const session = c.member2;
+		const {cinder} = services(session);
+		const prefix = `bs-contract-${c.run}-drill-quota`;
+		const source = await makeVolume(t, c, cinder, {size: 1, name: `${prefix}-src`});
+		const backup = await makeBackup(t, c, cinder, {volumeId: source.id, name: `${prefix}-backup`});
+		t.teardown(async () => removeNamed(c, session, `${drillVolumePrefix}${backup.id.slice(0, 8)}`));
+		const {projectId} = session.identity.token();
+		const adminConfig = await configFor(c.cloud, c.scratch, c.cloud.admin);
+		const before = await adminCinderRequest(c.admin, adminConfig, {method: 'GET', path: `os-quota-sets/${projectId}?usage=true`});
+		const gigabytes = quotaUsage(before, 'gigabytes');
+		t.teardown(async () => {
+			await adminCinderRequest(c.admin, adminConfig, {method: 'PUT', path: `os-quota-sets/${projectId}`, body: {quota_set: {gigabytes: gigabytes.limit}}}); // eslint-disable-line @typescript-eslint/naming-convention
+		});
+		await adminCinderRequest(c.admin, adminConfig, {method: 'PUT', path: `os-quota-sets/${projectId}`, body: {quota_set: {gigabytes: gigabytes.inUse}}}); // eslint-disable-line @typescript-eslint/naming-convention
+		const limits = await cinder.getLimits();
+		t.is(limits.maxGigabytes, gigabytes.inUse, 'Cinder\'s limits show the lowered quota');
+		const configDir = await mkdtemp(path.join(c.scratch, 'drill-quota-config-'));
+		const drilled = await cliRunner(c, configDir, c.cloud.member2).run(['drill', backup.id, '--yes']);
+		t.log(drilled.stdout.trim());
+		t.is(drilled.code, 2, `${drilled.stdout}\n${drilled.stderr}`);
+		const line = `NOT RUN backup ${backup.name} (${backup.id}): `;
+		const volumesLeft = limits.maxVolumes < 0 ? 'unlimited volumes' : `${Math.max(0, limits.maxVolumes - limits.volumesUsed)} of ${limits.maxVolumes} volumes left`;
+		const expected = `refused before it started: it needs 1 volume of 1 GiB; the project's volume quota has ${volumesLeft} and 0 of ${gigabytes.inUse} GiB left`;
+		t.is(drilled.stdout.split('\n').find(text => text.startsWith(line))?.slice(line.length), expected, drilled.stdout);
+		t.deepEqual(await namedLeftovers(session, `${drillVolumePrefix}${backup.id.slice(0, 8)}`), [], 'no temporary volume was created');
+		t.deepEqual(readDrillLog(configDir), [], 'a drill that did not run is not recorded');
+		const after = await cinder.getBackup(backup.id);
+		t.is(after.metadata[backupMetaDrillResult], undefined);
 	});
 }

@@ -3,6 +3,7 @@ The drill planner (issue 12) on the demo cloud: the guided restore's steps with 
 check finds wrong, and that a drill whose check fails still removes its volume.
 */
 import test from 'ava';
+import {backupMetaDrillAt, backupMetaDrillSha512} from '../../../source/core/drills.js';
 import {describePlan} from '../../../source/core/plans/describe.js';
 import {drillVolumeName, planDrill} from '../../../source/core/plans/drill.js';
 import {runPlan} from '../../../source/core/plans/execute.js';
@@ -116,4 +117,83 @@ test('the check names each way a restored volume falls short', t => {
 	t.deepEqual(restoredVolumeProblems({...restored, encryptionKeyId: undefined, raw: {}}, expected), []);
 	// Without a type to compare (a plain backup of an unknown type), the type is not checked.
 	t.deepEqual(restoredVolumeProblems({...restored, volumeType: 'other', volumeTypeId: 't-other'}, {...expected, volumeType: undefined}), []);
+});
+
+async function leftovers(context: CloudForTest): Promise<string[]> {
+	const images = Array.from(context.cloud.state.images.values(), image => image.name ?? '');
+	const volumes = await volumesOf(context.session);
+	return [...images, ...volumes.map(volume => volume.name ?? '')].filter(name => name.startsWith('backstack-drill-'));
+}
+
+async function runDrill(context: CloudForTest, backupId: string) {
+	const plan = planOf(await planDrill(context.session, {backupId, verifyData: true}));
+	const events = await collect(runPlan(plan, context.session, {clock: fastClock()}));
+	return last(events);
+}
+
+function reasonOf(event: Awaited<ReturnType<typeof runDrill>>): string {
+	return event?.type === 'plan-failed' ? event.reason : JSON.stringify(event);
+}
+
+function resultsOf(event: Awaited<ReturnType<typeof runDrill>>): Record<string, string | number> {
+	return event?.type === 'plan-done' ? event.results : {};
+}
+
+test('--verify-data: the restored bytes match the source volume\'s; the images are removed; a corrupted backup fails and leaves nothing', async t => {
+	const context = await demoCloud(t);
+	const {session, cloud} = context;
+	const {backupId} = await backupOf(context);
+	const plan = planOf(await planDrill(session, {backupId, verifyData: true}));
+	t.deepEqual(validatePlan(plan), []);
+	t.deepEqual(plan.steps.slice(1).map(step => step.id), ['verify', 'upload-restored', 'upload-source', 'compare-data'], 'the source is available: uploaded as it is');
+	t.true(plan.steps.filter(step => step.creates !== undefined).every(step => step.creates?.temporary === true));
+	const end = await runDrill(context, backupId);
+	t.is(end?.type, 'plan-done', JSON.stringify(end));
+	const results = resultsOf(end);
+	t.is(results['dataCompared'], 'yes');
+	t.regex(String(results['dataReference']), /^the source volume /v);
+	t.regex(String(results['dataSha512']), /^[\da-f]{128}$/v);
+	t.deepEqual(await leftovers(context), [], 'no temporary image or volume is left');
+
+	cloud.state.alterBackupData(backupId);
+	const failed = await runDrill(context, backupId);
+	t.is(failed?.type, 'plan-failed');
+	t.regex(reasonOf(failed), /The restored bytes differ from the source volume .+ \(sha512 [\da-f]{16}… ≠ [\da-f]{16}…\): the backup's data is damaged, or the source/v);
+	t.regex(reasonOf(failed), /or the source volume changed since the backup/v);
+	t.deepEqual(await leftovers(context), [], 'no temporary image or volume is left');
+});
+
+test('--verify-data: a later drill compares with the sha512 an earlier drill recorded; without any reference the hash is only read', async t => {
+	const context = await demoCloud(t);
+	const {session, cloud} = context;
+	const cinder = session.cinder!;
+	const {volume, backupId} = await backupOf(context);
+	await cinder.deleteVolume(volume.id);
+	await until(async () => cinder.findVolume(volume.id), found => found === undefined);
+	const first = planOf(await planDrill(session, {backupId, verifyData: true}));
+	t.false(first.steps.some(step => step.id === 'upload-source'));
+	t.true(first.warnings.some(warning => warning.includes('source volume is gone')));
+	const end = await runDrill(context, backupId);
+	t.is(end?.type, 'plan-done', JSON.stringify(end));
+	t.is(resultsOf(end)['dataCompared'], 'no');
+	const sha512 = String(resultsOf(end)['dataSha512']);
+	const {metadata} = await cinder.getBackup(backupId);
+	await cinder.updateBackupMetadata(backupId, {...metadata, [backupMetaDrillSha512]: sha512, [backupMetaDrillAt]: '2026-12-01T00:00:00Z'});
+	const second = planOf(await planDrill(session, {backupId, verifyData: true}));
+	t.like(second.steps.find(step => step.id === 'compare-data')?.action.args, {reference: {sha512}});
+	const again = await runDrill(context, backupId);
+	t.is(resultsOf(again)['dataCompared'], 'yes', JSON.stringify(again));
+	cloud.state.alterBackupData(backupId);
+	const damaged = await runDrill(context, backupId);
+	t.regex(reasonOf(damaged), /differ from the sha512 an earlier drill recorded \(2026-12-01T00:00:00Z\).+stored data changed since that drill/v);
+});
+
+test('--verify-data: an encrypted backup is hashed, not compared (the real cloud\'s uploads of it and of its source differ)', async t => {
+	const context = await demoCloud(t);
+	context.cloud.state.addVolumeType({name: 'LUKS', encryption: luks});
+	const {backupId} = await backupOf(context, 'LUKS');
+	const plan = planOf(await planDrill(context.session, {backupId, verifyData: true}));
+	t.false(plan.steps.some(step => step.id === 'upload-source'));
+	t.like(plan.steps.at(-1)?.action.args, {reference: undefined});
+	t.true(plan.warnings.some(warning => warning.includes('the backup is encrypted')));
 });

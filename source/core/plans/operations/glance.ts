@@ -10,6 +10,8 @@ import {
 	unlink,
 } from 'node:fs/promises';
 import {ChecksumMismatchError} from '../../../openstack/index.js';
+import type {Image} from '../../../openstack/types.js';
+import {PlanError} from '../errors.js';
 import {identityOf} from '../files.js';
 import {isRef, resolveAll} from '../refs.js';
 import {
@@ -21,7 +23,7 @@ import {
 } from '../shell.js';
 import {need} from '../status.js';
 import {quote} from '../text.js';
-import type {FileIdentity} from '../types.js';
+import type {FileIdentity, Operations} from '../types.js';
 import {doesFileExist, moveWithoutReplacing} from './files.js';
 import {
 	byteReporter,
@@ -98,6 +100,70 @@ async function downloadImage(imageId: string, path: string, context: StepContext
 	await moveWithoutReplacing(partial, path);
 	context.createdFile(path, identity, partial);
 	return {path, bytes: transferred};
+}
+
+/**
+What two images' data hash to, for a comparison: Glance's os_hash_value when both use the same algorithm, else the MD5
+checksum both have; undefined when they have no hash in common.
+*/
+function commonHash(image: Image, reference: Image | {sha512: string}): {algorithm: string; hash: string; referenceHash: string} | undefined {
+	if ('sha512' in reference) {
+		return image.hashAlgo === 'sha512' && image.hashValue !== undefined
+			? {algorithm: 'sha512', hash: image.hashValue.toLowerCase(), referenceHash: reference.sha512.toLowerCase()}
+			: undefined;
+	}
+
+	if (image.hashAlgo !== undefined && image.hashAlgo === reference.hashAlgo && image.hashValue !== undefined && reference.hashValue !== undefined) {
+		return {algorithm: image.hashAlgo, hash: image.hashValue.toLowerCase(), referenceHash: reference.hashValue.toLowerCase()};
+	}
+
+	return image.checksum !== undefined && reference.checksum !== undefined
+		? {algorithm: 'md5', hash: image.checksum.toLowerCase(), referenceHash: reference.checksum.toLowerCase()}
+		: undefined;
+}
+
+/**
+The first 16 hex digits of a hash, enough to tell two apart in a sentence.
+*/
+export function shortHash(hash: string): string {
+	return hash.length > 16 ? `${hash.slice(0, 16)}…` : hash;
+}
+
+async function compareImageHash(args: Operations['glance.compareImageHash'], context: StepContext): Promise<StepOutputs> {
+	const glance = need(context.session.glance, 'Glance');
+	const imageId = String(resolveRefOr(args.imageId, context.outputs));
+	const image = await glance.getImage(imageId, {signal: context.signal});
+	if (image.status !== 'active') {
+		throw new PlanError(`The restored volume's image is ${image.status}, not active: Glance has no hash of its data.`);
+	}
+
+	const sha512 = image.hashAlgo === 'sha512' ? (image.hashValue ?? '').toLowerCase() : '';
+	if (args.reference === undefined) {
+		return {
+			imageId, compared: 'no', reference: args.referenceLabel, algorithm: image.hashAlgo ?? 'md5', hash: (image.hashValue ?? image.checksum ?? '').toLowerCase(), sha512,
+		};
+	}
+
+	const reference = 'sha512' in args.reference
+		? {sha512: args.reference.sha512}
+		: await glance.getImage(String(resolveRefOr(args.reference.imageId, context.outputs)), {signal: context.signal});
+	if ('status' in reference && reference.status !== 'active') {
+		throw new PlanError(`The image of ${args.referenceLabel} is ${reference.status}, not active: Glance has no hash of its data.`);
+	}
+
+	const hashes = commonHash(image, reference);
+	if (hashes === undefined) {
+		throw new PlanError(`Glance gives the restored volume's image and ${args.referenceLabel} no hash in common (${image.hashAlgo ?? 'no os_hash_algo'}): the bytes cannot be compared.`);
+	}
+
+	if (hashes.hash !== hashes.referenceHash) {
+		throw new PlanError(`The restored bytes differ from ${args.referenceLabel} (${hashes.algorithm} ${shortHash(hashes.hash)} ≠ ${shortHash(hashes.referenceHash)})`
+			+ `${args.mismatchHint === undefined ? '' : `: ${args.mismatchHint}`}.`);
+	}
+
+	return {
+		imageId, compared: 'yes', reference: args.referenceLabel, algorithm: hashes.algorithm, hash: hashes.hash, sha512,
+	};
 }
 
 function textProperties(properties: Record<string, string | number>): Record<string, string> {
@@ -182,6 +248,35 @@ export const glanceOperations: OperationFamily<'glance'> = {
 		exportCli: ({args}) => [`openstack image set ${propertyFlags(args.properties).join(' ')} ${word(args.imageId)}`],
 		outputs: () => ['imageId'],
 		minimumDanger: mutate,
+	},
+	'glance.compareImageHash': {
+		describe(args, show) {
+			if (args.reference === undefined) {
+				return `Read the data hash of image ${show(args.imageId)} (${args.referenceLabel})`;
+			}
+
+			const reference = 'sha512' in args.reference ? `the recorded sha512 ${shortHash(args.reference.sha512)}` : `image ${show(args.reference.imageId)}`;
+			return `Compare the data hash of image ${show(args.imageId)} with ${reference} (${args.referenceLabel})`;
+		},
+		perform: compareImageHash,
+		exportCli({args}) {
+			const hashOf = (image: string) => `"$(openstack image show ${image} -c os_hash_value -f value)"`;
+			if (args.reference === undefined) {
+				return [`# ${args.referenceLabel}: the hash is only read.`, `echo "restored data: sha512 ${hashOf(word(args.imageId)).slice(1, -1)}"`];
+			}
+
+			const reference = 'sha512' in args.reference ? shellQuote(args.reference.sha512) : hashOf(word(args.reference.imageId));
+			const fail = `The restored bytes differ from ${args.referenceLabel}${args.mismatchHint === undefined ? '' : `: ${args.mismatchHint}`}`;
+			return [
+				'# Glance hashes every image it stores (os_hash_value, sha512 by default): equal hashes, equal bytes.',
+				`restored_hash=${hashOf(word(args.imageId))}`,
+				`reference_hash=${reference}`,
+				`[ -n "$restored_hash" ] && [ "$restored_hash" = "$reference_hash" ] || { echo ${shellQuote(fail)} >&2; exit 1; }`,
+				'echo "bytes match (sha512 $restored_hash)"',
+			];
+		},
+		outputs: () => ['imageId', 'compared', 'reference', 'algorithm', 'hash', 'sha512'],
+		minimumDanger: () => 'read',
 	},
 	'glance.removeImageProperties': {
 		describe: (args, show) => `Remove ${args.keys.length === 1 ? 'property' : 'properties'} ${args.keys.join(', ')} from image ${show(args.imageId)}`,
