@@ -383,22 +383,27 @@ export function App(props: AppProps) {
 				clock={services.planClock}
 				drillLog={services.drillLog}
 				onKeys={routePlanKeys}
-				onClose={(hasChanged, closingNote) => {
+				onClose={(hasChanged, closingNote, shouldGoOn) => {
 					let note = closingNote;
 					if (flow.drill !== undefined) {
-						// A drill that ran (or was recorded) is no longer marked; the next marked one follows, Esc stops the queue.
+						// A drill that ran (or was recorded) is no longer marked. Enter opens the next marked one; Esc (or leaving
+						// before the run) stops the queue, and the backups not drilled stay marked.
 						const drilled = flow.drill.id;
 						if (hasChanged) {
 							setMarks(marked => new Set([...marked].filter(id => id !== drilled)));
 						}
 
-						if (hasChanged && flow.next !== undefined) {
+						if (shouldGoOn === true && flow.next !== undefined) {
 							setFlow(flow.next);
 							setMessage(note);
+							if (hasChanged) {
+								cloud.refresh();
+							}
+
 							return;
 						}
 
-						if (!hasChanged && flow.next !== undefined) {
+						if (flow.next !== undefined) {
 							note = `drills stopped: the backups still marked were not drilled${note === undefined ? '' : `; ${note}`}`;
 						}
 					}

@@ -142,7 +142,7 @@ export const keymap: readonly Binding[] = [
 		views: ['volumes', 'backups', 'images', 'secrets'], short: 'key→file',
 	},
 	{
-		id: 'backup.mark', keys: ['space'], description: 'Mark a volume (protect-now) or a backup (drill)', when: ['list'], mutates: true, footer: true,
+		id: 'backup.mark', keys: ['space'], description: 'Mark volume or backup', when: ['list'], mutates: true, footer: true,
 		views: ['volumes', 'audit', 'backups'], short: 'mark',
 	},
 	{
@@ -158,7 +158,7 @@ export const keymap: readonly Binding[] = [
 		views: ['backups', 'volumes'], short: 'onto vol',
 	},
 	{
-		id: 'drill.start', keys: ['D'], description: 'Drill: restore and check (marked backups, or the selected)', when: browse, mutates: true, palette: true, footer: true,
+		id: 'drill.start', keys: ['D'], description: 'Drill: restore and check', when: browse, mutates: true, palette: true, footer: true,
 		views: ['backups'], short: 'drill',
 	},
 	{

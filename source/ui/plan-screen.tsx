@@ -73,9 +73,9 @@ export type PlanScreenProps = {
 	readonly drillLog?: DrillLogWriter;
 	/**
 	Back to the lists; `hasChanged` when the run created, changed or removed something (the inventory should be re-read),
-	and a line for the status bar.
+	and a line for the status bar; `shouldGoOn` when the user asked for the flow that follows (Enter in a queue of drills).
 	*/
-	readonly onClose: (hasChanged: boolean, note?: string) => void;
+	readonly onClose: (hasChanged: boolean, note?: string, shouldGoOn?: boolean) => void;
 	/**
 	Where the App sends the keys while this screen is open: one queue for the whole program, so that keys typed ahead
 	across the switch to this screen (b then Enter) reach it in order (source/ui/sequential-input.ts).

@@ -69,3 +69,57 @@ tmux('D on a backup: preview, progress, the result in words and in the Backups v
 	await pane.press('q');
 	t.regex(await pane.waitFor('EXITED rc='), /EXITED rc=0/v);
 });
+
+tmux('Space marks two backups, D drills them one after the other at 80×24: Enter goes on to the next, Esc at its preview stops with the rest still marked', async t => {
+	const configDirectory = await mkdtemp(path.join(os.tmpdir(), 'backstack-e2e-drills-'));
+	t.teardown(async () => rm(configDirectory, {recursive: true, force: true}));
+	const pane = await startPane({
+		name: `backstack-e2e-drills-${process.pid}`, args: ['--demo'], columns: 80, rows: 24, env: Object.fromEntries([['BACKSTACK_CONFIG_DIR', configDirectory]]),
+	});
+	t.teardown(pane.close);
+	await pane.waitFor('CRIT', 60_000);
+	await pane.press('3');
+	await pane.waitFor('RESTORE');
+
+	// Two restorable backups, found by filter and marked with Space (a mark moves the cursor on, as in the Volumes view).
+	const first = 'legal-archive-2026-q3';
+	const second = 'shop-db-data-weekly';
+	for (const name of [first, second]) {
+		// eslint-disable-next-line no-await-in-loop
+		await filterRows(pane, name);
+		// eslint-disable-next-line no-await-in-loop
+		await pane.press('Space');
+		// eslint-disable-next-line no-await-in-loop
+		await pane.waitFor(text => lineOf(text, name).includes('●'));
+		// `/` then Esc drops the filter; the marks stay.
+		// eslint-disable-next-line no-await-in-loop
+		await pane.press('/', 'Escape');
+		// eslint-disable-next-line no-await-in-loop
+		await pane.waitFor(text => !/ \d+\/\d+ rows/v.test(text));
+	}
+
+	let screen = await pane.waitFor('2 backups marked');
+
+	// D: the first marked backup in the list's order (by age: the weekly full is the newer one) is previewed first.
+	await pane.press('D');
+	screen = await pane.waitFor(/Enter runs the plan/v, 60_000);
+	t.regex(screen, /Then: the result is recorded on backup shop-db-data-weekly-full/v);
+	await pane.press('Enter');
+	screen = await pane.waitFor(/Enter next: Restore drill 2 of 2: backup legal-archive-2026-q3/v, 120_000);
+	t.regex(screen, /✔ Drill passed: backup shop-db-data-weekly-full restores\./v);
+	t.regex(screen, /Esc\s+stop\s+the\s+drills\s+here/v);
+
+	// Enter: the second drill's preview; Esc there stops the queue, nothing run for it, and it stays marked.
+	await pane.press('Enter');
+	screen = await pane.waitFor(/recorded on backup legal-archive-2026-q3[\s\S]*Enter runs the plan/v, 60_000);
+	await pane.press('Escape');
+	screen = await pane.waitFor('RESTORE', 60_000);
+	screen = await pane.waitFor(text => lineOf(text, first).includes('●') && lineOf(text, second).includes('✔ verified'), 60_000);
+	t.regex(screen, /1 backup marked/v);
+	const log = readDrillLog(configDirectory);
+	t.is(log.length, 1, 'only the drill that ran is recorded');
+	t.like(log[0], {result: 'ok', cloud: 'demo'});
+
+	await pane.press('q');
+	t.regex(await pane.waitFor('EXITED rc='), /EXITED rc=0/v);
+});

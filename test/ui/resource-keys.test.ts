@@ -20,7 +20,7 @@ import {
 
 const story = inventory(projects[0]!, {
 	volumes: [volume('v-1', 'shop-db')],
-	backups: [backup('b-1', 'v-1', 3)],
+	backups: [backup('b-1', 'v-1', 3), backup('b-2', 'v-1', 1)],
 });
 
 function row(ref: ResourceRef): Row {
@@ -83,12 +83,11 @@ test('Space marks a volume and unmarks it; P protects the marked ones; a secret 
 });
 
 test('Space marks backups; D then drills the marked ones, one plan each, in list order; without marks D drills the selected one', t => {
-	const inventory = selection('backups').inventory!;
-	const [first, second] = inventory.backups;
+	const [first, second] = selection('backups').inventory!.backups;
 	t.truthy(second, 'the fixture has two backups');
 	let marks: ReadonlySet<string> = new Set();
-	for (const backup of [first!, second!]) {
-		const next = toggleMark(selection('backups', {kind: 'backup', id: backup.id}, marks));
+	for (const marked of [first!, second!]) {
+		const next = toggleMark(selection('backups', {kind: 'backup', id: marked.id}, marks));
 		t.not(typeof next, 'string');
 		marks = next as ReadonlySet<string>;
 	}

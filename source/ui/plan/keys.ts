@@ -34,7 +34,7 @@ export type PlanControls = {
 	/**
 	Back to the lists (see PlanScreenProps.onClose).
 	*/
-	close(hasChanged: boolean, note?: string): void;
+	close(hasChanged: boolean, note?: string, shouldGoOn?: boolean): void;
 	run(plan: Plan, typed: string): void;
 	/**
 	Asks the run to stop safely: it goes on until the executor has settled and removed its temporaries.
@@ -234,13 +234,16 @@ export const phaseKeys: {[C in PlanContext]: Handler<C>} = {
 			close(true, keepNote(phase.plan, phase.state, journal));
 		}
 	},
-	over(phase, {action}, {flow, close}) {
+	over(phase, {action, key}, {flow, close}) {
 		if (action !== 'plan.close') {
 			return;
 		}
 
+		// In a queue of drills Enter goes on to the next one and Esc stops there; alone, both are "back to the lists".
+		const shouldGoOn = flow.next !== undefined && key.return;
+
 		if (phase.step === 'refused') {
-			close(true, drillNote(phase.drill));
+			close(true, drillNote(phase.drill), shouldGoOn);
 			return;
 		}
 
@@ -248,14 +251,14 @@ export const phaseKeys: {[C in PlanContext]: Handler<C>} = {
 			const isComplete = phase.error === undefined && phase.progress.every(item => item.state === 'done');
 			close(true, isComplete
 				? `cleaned up ${phase.progress.length} resource(s) of plan ${phase.plan.id}`
-				: `cleanup incomplete: backstack journal cleanup ${phase.plan.id}`);
+				: `cleanup incomplete: backstack journal cleanup ${phase.plan.id}`, shouldGoOn);
 			return;
 		}
 
 		const {state} = phase;
 		const results = Object.entries(state.results ?? {}).map(([name, value]) => `${name} ${sanitize(String(value))}`).join(', ');
 		const note = state.phase === 'done' ? `done: ${sanitize(flow.title)}${results === '' ? '' : ` → ${results}`}` : undefined;
-		close(state.created.length > 0 || state.phase === 'done' || phase.drill?.state === 'recorded', drillNote(phase.drill) ?? note);
+		close(state.created.length > 0 || state.phase === 'done' || phase.drill?.state === 'recorded', drillNote(phase.drill) ?? note, shouldGoOn);
 	},
 	record(phase, {action}, {record}) {
 		if (action === 'plan.record' && phase.drill?.state === 'offered') {

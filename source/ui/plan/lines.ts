@@ -8,7 +8,7 @@ import type {Line} from '../components/scroll-text.js';
 import {displayWidth, sanitize} from '../sanitize.js';
 import {wrap} from '../format.js';
 import type {Flow} from '../flows/index.js';
-import {keysLines} from './keys-lines.js';
+import {keysLines, overKeysLines} from './keys-lines.js';
 import {advanced, cleanupLines, runningLines} from './run-lines.js';
 import {drillLines, drillPreviewLines} from './drill-lines.js';
 import type {
@@ -116,7 +116,7 @@ type Size = {width: number; height: number; now: number};
 /**
 The keys below a refusal: back; for a drill, record it or back, and once recorded, back to the lists.
 */
-function refusedKeys(phase: Refused, width: number): Line[] {
+function refusedKeys(phase: Refused, width: number, next?: {title: string}): Line[] {
 	switch (phase.drill?.state) {
 		case 'offered': {
 			return keysLines('record', width, {isBold: true});
@@ -128,7 +128,7 @@ function refusedKeys(phase: Refused, width: number): Line[] {
 
 		case 'recorded':
 		case 'unrecorded': {
-			return keysLines('over', width, {isBold: true});
+			return overKeysLines(width, next);
 		}
 
 		case undefined: {
@@ -149,12 +149,17 @@ const phaseLines: {[S in Phase['step']]: (phase: Extract<Phase, {step: S}>, flow
 		...wrap(phase.reason, width).map(text => ({text, color: 'red'})),
 		...(phase.drill !== undefined && flow.drill !== undefined ? drillLines(phase.drill, flow.drill, width) : []),
 		{text: ''},
-		...refusedKeys(phase, width),
+		...refusedKeys(phase, width, flow.next),
 	],
 	'failed-to-plan': (phase, _flow, {width}) => [{text: 'Planning failed:', bold: true}, ...wrap(phase.reason, width).map(text => ({text, color: 'red'})), {text: ''}, ...keysLines('wait', width)],
 	preview: (phase, flow, {width}) => previewLines(phase.plan, phase.typed, width, flow),
-	running: (phase, flow, {width, now}) => runningLines(advanced(phase.state, now), phase.isStopping, width, flow.drill === undefined ? undefined : {recording: phase.drill, target: flow.drill}),
-	cleanup: (phase, _flow, {width}) => cleanupLines(phase, width),
+	running: (phase, flow, {width, now}) => runningLines(
+		advanced(phase.state, now),
+		phase.isStopping,
+		width,
+		flow.drill === undefined ? undefined : {recording: phase.drill, target: flow.drill, next: flow.next},
+	),
+	cleanup: (phase, flow, {width}) => cleanupLines(phase, width, flow.next),
 	kept: () => [{text: 'Kept.'}],
 };
 

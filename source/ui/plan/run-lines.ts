@@ -8,7 +8,7 @@ import type {Line} from '../components/scroll-text.js';
 import {sanitize} from '../sanitize.js';
 import {bytes, wrap} from '../format.js';
 import type {DrillTarget} from '../flows/index.js';
-import {keysLines} from './keys-lines.js';
+import {keysLines, overKeysLines} from './keys-lines.js';
 import {drillLines} from './drill-lines.js';
 import {
 	isOver,
@@ -98,7 +98,7 @@ function stepLines(state: RunState, width: number): Line[] {
 /**
 The run's lines; for a restore drill that is over, its result in words before the keys.
 */
-export function runningLines(state: RunState, isStopping: boolean, width: number, drill?: {recording?: DrillRecording; target: DrillTarget}): Line[] {
+export function runningLines(state: RunState, isStopping: boolean, width: number, drill?: {recording?: DrillRecording; target: DrillTarget; next?: {title: string}}): Line[] {
 	const title = isStopping && !isOver(state) ? 'stopping (waiting for the call in flight, removing temporaries)…' : state.phase;
 	const errors = state.error === undefined ? [] : wrap(`✖ ${sanitize(state.error)}`, width, '  ').map(text => ({text, color: 'red'}));
 	const lines: Line[] = [{text: `Running: ${title} · ${Math.round(state.elapsedMs / 1000)} s`, bold: true}, ...stepLines(state, width), ...errors];
@@ -132,7 +132,7 @@ export function runningLines(state: RunState, isStopping: boolean, width: number
 	if (drill?.recording?.state === 'recording') {
 		hint = [{text: 'recording…', dim: true}];
 	} else if (isOver(state)) {
-		hint = keysLines('over', width, {isBold: true});
+		hint = overKeysLines(width, drill?.next);
 	} else if (isStopping) {
 		hint = [{text: 'stopping…', dim: true}];
 	}
@@ -141,7 +141,7 @@ export function runningLines(state: RunState, isStopping: boolean, width: number
 	return lines;
 }
 
-export function cleanupLines(phase: Cleanup, width: number): Line[] {
+export function cleanupLines(phase: Cleanup, width: number, next?: {title: string}): Line[] {
 	const lines: Line[] = [{text: `Cleaning up plan ${phase.plan.id}${phase.isOver ? ': finished' : '…'}`, bold: true}];
 	for (const item of phase.progress) {
 		let text = `◷ deleting ${resourceText(item.resource)}`;
@@ -158,6 +158,6 @@ export function cleanupLines(phase: Cleanup, width: number): Line[] {
 		lines.push(...wrap(`✖ ${phase.error}`, width, '  ').map(text => ({text, color: 'red'})));
 	}
 
-	lines.push({text: ''}, ...(phase.isOver ? keysLines('over', width, {isBold: true}) : [{text: 'deleting… (each one is waited for until it is gone)', dim: true}]));
+	lines.push({text: ''}, ...(phase.isOver ? overKeysLines(width, next) : [{text: 'deleting… (each one is waited for until it is gone)', dim: true}]));
 	return lines;
 }
