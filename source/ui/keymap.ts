@@ -162,6 +162,10 @@ export const keymap: readonly Binding[] = [
 		views: ['backups'], short: 'drill',
 	},
 	{
+		id: 'drill.verify', keys: ['V'], description: 'Drill and compare bytes', when: browse, mutates: true, palette: true,
+		views: ['backups'], short: 'drill+bytes',
+	},
+	{
 		id: 'restore.imageFile', keys: ['I'], description: 'New image from a file', when: browse, mutates: true, palette: true, footer: true,
 		views: ['images'], short: 'file→image',
 	},

@@ -115,6 +115,25 @@ test('--export-cli prints one bash script per drill, joined so that each removes
 	t.false(existsSync(path.join(result.configDir, 'drills.jsonl')));
 });
 
+test('--verify-data --export-cli: the runbook removes its temporary images too, and records the restored sha512 on the backup', async t => {
+	const result = await backstack(t, 'drill', '--demo', 'shop-web-static-2d', '--verify-data', '--export-cli');
+	t.is(result.code, 0, result.stderr);
+	const created = result.stdout.match(/^temporaries\+=\("image \$\w+"\)$/gmv) ?? [];
+	t.is(created.length, 2, 'the restored volume\'s image and the source\'s, each registered for removal');
+	t.regex(result.stdout, /^\t+image\) openstack image delete "\$id" \|\| true$/mv, 'the exit trap deletes images');
+	// Read from the JSON wherever the CLI puts the field (python-openstackclient 6.0: inside "properties").
+	t.regex(result.stdout, /^restored_sha512="\$\(if \[ "\$\(openstack image show "\$\w+" -f json \| \{ grep -o '"os_hash_algo": \*"\[\^"\]\*"'/mv);
+	t.notRegex(result.stdout, /-c os_hash_value|-c volume_type/v, 'no column python-openstackclient 6.0 does not have');
+	t.regex(result.stdout, /--property backstack_drill_result=ok .*\$\{restored_sha512:\+--property "backstack_drill_sha512=\$restored_sha512"\}/v);
+	const syntax = await new Promise<number>(resolve => {
+		const child = execFile('bash', ['-n'], error => {
+			resolve(error === null ? 0 : 1);
+		});
+		child.stdin?.end(result.stdout);
+	});
+	t.is(syntax, 0, 'bash -n accepts the script');
+});
+
 test('a drill with --yes --json passes, records ok on the backup and in the drill log; its temporary volume is removed', async t => {
 	const result = await backstack(t, 'drill', '--demo', good, '--yes', '--json');
 	t.is(result.code, 0, result.stderr);

@@ -231,3 +231,38 @@ test('D where the cloud refuses backup metadata: the drill passes, the screen sa
 	frame = await app.waitFor(text => lineOf(text, good).includes('✔ verified'), 20_000);
 	t.regex(frame, /drill passed \(recorded in the local drill log only\)/v);
 });
+
+test('V drills and compares the bytes: on an intact plain backup they match and the sha512 is recorded; a backup whose stored bytes were altered fails, saying so', async t => {
+	const {demo, log, services} = await drillApp(t);
+	const plain = 'shop-web-static-2d';
+	const backup = await backupNamed(demo.session, plain);
+	const app = drive(<App cloud='demo' services={services} initialView='backups'/>, size);
+	t.teardown(app.unmount);
+	await app.waitFor(plain);
+	await select(app, plain);
+	await app.press('V');
+	let frame = await app.waitFor('Enter runs the plan', 20_000);
+	t.regex(frame, /Upload the restored volume to a temporary image/v, 'the preview shows the upload for the hash');
+	await app.press(keys.enter);
+	frame = await app.waitFor('Recorded on backup', 60_000);
+	t.regex(frame, /✔ Drill passed: backup shop-web-static-2d restores\./v);
+	t.regex(frame.replaceAll(/\s+/gv, ' '), /bytes match the source volume/v);
+	t.is(log.length, 1);
+	t.like(log[0], {backupId: backup.id, result: 'ok', verifiedData: true});
+	t.regex(log[0]?.sha512 ?? '', /^[\da-f]{128}$/v);
+	const recorded = await demo.session.cinder!.getBackup(backup.id);
+	t.is(recorded.metadata['backstack_drill_sha512'], log[0]?.sha512, 'the sha512 is on the backup for the next drills');
+	t.deepEqual(await drillVolumes(demo.session), [], 'the temporary volume is gone');
+	await app.press(keys.enter);
+
+	// The same backup damaged in the store: the next V compares with the recorded sha512 and fails.
+	demo.cloud.state.alterBackupData(backup.id);
+	// The filter is kept: the row is still the one selected.
+	await app.waitFor(text => lineOf(text, plain).includes('✔ verified') && /\b1\/\d+ rows/v.test(text), 20_000);
+	await app.press('V');
+	await app.waitFor('Enter runs the plan', 20_000);
+	await app.press(keys.enter);
+	frame = await app.waitFor('Recorded on backup', 60_000);
+	t.regex(frame.replaceAll(/\s+/gv, ' '), /The restored bytes differ from the sha512 an earlier drill recorded/v);
+	t.like(log[1], {backupId: backup.id, result: 'failed', verifiedData: false});
+});

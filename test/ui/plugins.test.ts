@@ -58,7 +58,7 @@ test('a key that is not one character or Ctrl+letter, a view that does not exist
 	t.regex(refusal(t, [{...show, key: 'enter'}]), /plugins\[0\]\.key "enter" is not a key a plugin can use/v);
 	t.regex(refusal(t, [{...show, key: 'vv'}]), /plugins\[0\]\.key "vv"/v);
 	t.regex(refusal(t, [{...show, scopes: ['volumes', 'volume']}]), /plugins\[0\]\.scopes\[1\] "volume" is not a view; the views are: audit, volumes, /v);
-	const typo = {...show, key: 'V', command: ['less', '/tmp/$VOLUME_ID.log', '$TOKEN']};
+	const typo = {...show, key: 'Z', command: ['less', '/tmp/$VOLUME_ID.log', '$TOKEN']};
 	t.regex(refusal(t, [show, typo]), /plugins\[1\]\.command\[1\] names \$VOLUME_ID, which is not a variable; the variables are \$ID /v);
 });
 
@@ -80,7 +80,7 @@ test('the argv holds the row, the session and the marks; the marks win over the 
 });
 
 test('a command about the row is not run without one; one that is not about a row is', t => {
-	const [aboutRow, general] = checkPlugins([show, {...show, key: 'V', command: ['echo', '$PROJECT']}], file);
+	const [aboutRow, general] = checkPlugins([show, {...show, key: 'Z', command: ['echo', '$PROJECT']}], file);
 	const target = {
 		row: undefined, marks: new Set<string>(), inventory: webShop, session: fixedSession(inventories, 'p-web'), cloud: 'testcloud',
 	};

@@ -49,6 +49,7 @@ function waitLines(step: Step): string[] {
 const removalCommands: Partial<Record<string, {remove: string; show: string}>> = {
 	volume: {remove: 'openstack volume delete', show: 'openstack volume show'},
 	snapshot: {remove: 'openstack volume snapshot delete', show: 'openstack volume snapshot show'},
+	image: {remove: 'openstack image delete', show: 'openstack image show'},
 };
 
 /**
@@ -75,6 +76,12 @@ export function toOpenstackCli(plan: Plan): string {
 	}
 
 	const temporaries = plan.steps.filter(step => step.creates?.temporary);
+	// A temporary the script could not remove would be left behind without a word: refuse to write such a script.
+	const unremovable = temporaries.find(step => removalCommands[step.creates!.kind] === undefined);
+	if (unremovable !== undefined) {
+		throw new Error(`The runbook cannot remove a temporary ${unremovable.creates!.kind} (step ${unremovable.id}): no openstack command for it is known.`);
+	}
+
 	if (temporaries.length > 0) {
 		lines.push(
 			'# Temporary resources are removed when the script ends, also after a failure or Ctrl-C (newest first).',

@@ -327,10 +327,14 @@ The drill as a runbook: the plan's script, then the record of the result (before
 export function drillToOpenstackCli(plan: Plan, backupId: string): string {
 	const at = '"backstack_drill_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)"';
 	const reason = shellQuote('backstack_drill_reason=passed (exported runbook)');
+	// With --verify-data the restored bytes' sha512 is recorded too, as backstack does: a later drill compares with it.
+	const hasHash = plan.steps.some(step => step.action.op === 'glance.compareImageHash');
+	// eslint-disable-next-line no-template-curly-in-string -- bash, not a template.
+	const sha512 = hasHash ? ' ${restored_sha512:+--property "backstack_drill_sha512=$restored_sha512"}' : '';
 	return toOpenstackCli(plan) + [
 		'',
 		'# Every check passed: record it on the backup (backstack records result=failed and the reason when a drill fails).',
-		`openstack --os-volume-api-version 3.43 volume backup set --property ${at} --property backstack_drill_result=ok --property ${reason} ${shellQuote(backupId)}`,
+		`openstack --os-volume-api-version 3.43 volume backup set --property ${at} --property backstack_drill_result=ok --property ${reason}${sha512} ${shellQuote(backupId)}`,
 		'',
 	].join('\n');
 }

@@ -1,5 +1,5 @@
 /*
-What the keys that act on a resource do in each view: b, i, d, K, Space, P, R, O, I and D (keymap.ts names them; flows/
+What the keys that act on a resource do in each view: b, i, d, K, Space, P, R, O, I, D and V (keymap.ts names them; flows/
 builds what each asks). Pure: given the selected row and the inventory, the guided flow to open, or the line that says
 what to select instead.
 */
@@ -21,6 +21,7 @@ import {
 	volumeBackup,
 	volumeFromImage,
 	volumeToImage,
+	type DrillOptions,
 	type FlowResult,
 } from '../flows/index.js';
 
@@ -76,6 +77,20 @@ function hint(text: string): Outcome {
 }
 
 /**
+D (and V, which also compares the bytes): the marked backups one after the other, else the selected one.
+*/
+function drillKey(selection: Selection, options: DrillOptions): Outcome {
+	const marked = (selection.inventory?.backups ?? []).filter(backup => selection.marks.has(backup.id));
+	if (marked.length > 0) {
+		return {type: 'flow', flow: drillBackups(marked, options)};
+	}
+
+	return selection.row?.ref?.kind === 'backup'
+		? withResource('backup', selection, backup => drillBackup(backup, options))
+		: hint(`${options.verifyData === true ? 'V' : 'D'} drills the selected backup (restores it into a temporary volume, checks it, deletes it): select a backup (view 3)`);
+}
+
+/**
 The resource keys by keymap binding.
 */
 export const resourceKeys: Readonly<Record<string, (selection: Selection) => Outcome>> = {
@@ -108,14 +123,10 @@ export const resourceKeys: Readonly<Record<string, (selection: Selection) => Out
 			: hint('O restores onto an existing volume: select a backup (view 3) or the target volume (view 2)');
 	},
 	'drill.start'(selection) {
-		const marked = (selection.inventory?.backups ?? []).filter(backup => selection.marks.has(backup.id));
-		if (marked.length > 0) {
-			return {type: 'flow', flow: drillBackups(marked)};
-		}
-
-		return selection.row?.ref?.kind === 'backup'
-			? withResource('backup', selection, backup => drillBackup(backup))
-			: hint('D drills the selected backup (restores it into a temporary volume, checks it, deletes it): select a backup (view 3)');
+		return drillKey(selection, {});
+	},
+	'drill.verify'(selection) {
+		return drillKey(selection, {verifyData: true});
 	},
 	'restore.imageFile'() {
 		return {type: 'flow', flow: imageFromFile()};

@@ -29,4 +29,4 @@ export {
 	volumeBackup,
 	volumeToImage,
 } from './backup.js';
-export {drillBackup, drillBackups} from './drill.js';
+export {drillBackup, drillBackups, type DrillOptions} from './drill.js';

@@ -8,6 +8,7 @@ import {planBackup, planRestore} from '../../core/plans/commands.js';
 import {planDrill} from '../../core/plans/drill.js';
 import {
 	drillVerdictOf,
+	drillDataOutcome,
 	recordDrill,
 	type DrillLogWriter,
 	type DrillOutcome,
@@ -88,7 +89,7 @@ function drillEnd(verdict: DrillVerdict): DrillRecording {
 /**
 Writes a drill's outcome on its backup and in the local drill log (core's recordDrill), with its progress on screen.
 */
-export async function recordDrillTask(target: DrillTarget, verdict: DrillVerdict, extra: Pick<DrillOutcome, 'planId' | 'durationMs'>, options: TaskOptions): Promise<void> {
+export async function recordDrillTask(target: DrillTarget, verdict: DrillVerdict, extra: Pick<DrillOutcome, 'planId' | 'durationMs' | 'verifiedData' | 'sha512'>, options: TaskOptions): Promise<void> {
 	const {dispatch, session, drillLog} = options;
 	if (!isRecordable(verdict)) {
 		dispatch({type: 'drill', drill: drillEnd(verdict)});
@@ -154,7 +155,7 @@ export async function runTask(plan: Plan, typed: string, signal: AbortSignal, op
 
 	const verdict = drill === undefined ? undefined : drillVerdictOf(state);
 	if (drill !== undefined && verdict !== undefined && isRecordable(verdict)) {
-		await recordDrillTask(drill, verdict, {planId: plan.id, durationMs: state.elapsedMs}, options);
+		await recordDrillTask(drill, verdict, {planId: plan.id, durationMs: state.elapsedMs, ...drillDataOutcome(state.results ?? {})}, options);
 	}
 }
 

@@ -7,6 +7,8 @@ import {existsSync} from 'node:fs';
 import {chmod, mkdir, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import process from 'node:process';
+import {backupMetaDrillResult, backupMetaDrillSha512} from '../../../source/core/drills.js';
+import {drillVolumePrefix} from '../../../source/core/plans/drill.js';
 import {collect} from '../../helpers/collect.js';
 import {
 	cliRunner,
@@ -14,6 +16,8 @@ import {
 	makeBackup,
 	makeEncryptedType,
 	makeVolume,
+	namedLeftovers,
+	removeNamed,
 	removeVolume,
 	secretStatus,
 	services,
@@ -103,5 +107,28 @@ export function registerRunbooks(contract: Contract): void {
 		t.truthy(volume.encryptionKeyId);
 		t.not(volume.encryptionKeyId, backup.encryptionKeyId);
 		t.is(await secretStatus(barbican, volume.encryptionKeyId ?? ''), 'ACTIVE');
+	});
+
+	contract('the exported runbook of drill --verify-data runs with the cloud\'s openstack CLI: bytes match, sha512 recorded on the backup, no temporary left', async (t, c) => {
+		const runbookMs = Math.max(c.target.testTimeoutMs / 2, 300_000);
+		t.timeout(runbookMs + 120_000);
+		t.true(existsSync(openstackCli), `${openstackCli} (Debian's python3-openstackclient) is needed to run the runbook`);
+		const {cinder} = services(c.member);
+		const prefix = `bs-contract-${c.run}-rb-drill`;
+		const source = await makeVolume(t, c, cinder, {size: 1, name: `${prefix}-src`});
+		const backup = await makeBackup(t, c, cinder, {volumeId: source.id, name: `${prefix}-backup`});
+		const temporaries = `${drillVolumePrefix}${backup.id.slice(0, 8)}`;
+		t.teardown(async () => removeNamed(c, c.member, temporaries));
+		const cli = cliRunner(c, path.join(c.scratch, 'runbook-drill-config'));
+		const exported = await cli.run(['drill', backup.id, '--verify-data', '--export-cli']);
+		t.is(exported.code, 0, exported.stderr);
+		const ran = await runRunbook(c, exported.stdout, runbookMs);
+		t.is(ran.code, 0, ran.output);
+		const sha512 = /^bytes match \(sha512 (?<hash>[\da-f]{128})\)$/mv.exec(ran.output)?.groups?.['hash'];
+		t.truthy(sha512, `the runbook says the bytes match: ${ran.output}`);
+		const after = await cinder.getBackup(backup.id);
+		t.is(after.metadata[backupMetaDrillResult], 'ok');
+		t.is(after.metadata[backupMetaDrillSha512], sha512, 'the runbook records the restored sha512 as backstack does');
+		t.deepEqual(await namedLeftovers(c.member, temporaries), [], 'the exit trap removed the temporary volume and both images');
 	});
 }

@@ -342,7 +342,7 @@ export const cinderOperations: OperationFamily<'cinder'> = {
 			return [
 				`[ ${field('status')} = available ] || ${fail('is not available')}`,
 				`[ ${field('size')} -ge ${args.minSize} ] || ${fail(`is smaller than ${args.minSize} GiB`)}`,
-				...(typeName === undefined ? [] : [`[ ${field('volume_type')} = ${shellQuote(typeName)} ] || ${fail(`is not of type ${typeName}`)}`]),
+				...(typeName === undefined ? [] : [`[ ${field('type')} = ${shellQuote(typeName)} ] || ${fail(`is not of type ${typeName}`)}`]),
 				...(args.encrypted ? [`[ ${field('encrypted')} = True ] || ${fail('is not encrypted')}`] : []),
 			];
 		},

@@ -260,9 +260,15 @@ export const glanceOperations: OperationFamily<'glance'> = {
 		},
 		perform: compareImageHash,
 		exportCli({args}) {
-			const hashOf = (image: string) => `"$(openstack image show ${image} -c os_hash_value -f value)"`;
+			// Debian 12's python-openstackclient 6.0 shows os_hash_algo and os_hash_value inside "properties", later ones at the
+			// top: `-c os_hash_value` fails on one or the other, so the field is read from the JSON wherever it is.
+			const field = (image: string, name: string) => `"$(openstack image show ${image} -f json | { grep -o '"${name}": *"[^"]*"' || true; } | head -n 1 | cut -d '"' -f 4)"`;
+			const hashOf = (image: string) => field(image, 'os_hash_value');
+			// The sha512 is kept in restored_sha512 for the drill's record (empty when Glance hashes with another algorithm).
+			const sha512Line = `restored_sha512="$(if [ ${field(word(args.imageId), 'os_hash_algo')} = sha512 ]; then echo ${hashOf(word(args.imageId))}; fi)"`;
 			if (args.reference === undefined) {
-				return [`# ${args.referenceLabel}: the hash is only read.`, `echo "restored data: sha512 ${hashOf(word(args.imageId)).slice(1, -1)}"`];
+				// eslint-disable-next-line no-template-curly-in-string -- bash, not a template.
+				return [`# ${args.referenceLabel}: the hash is only read.`, sha512Line, 'echo "restored data: sha512 ${restored_sha512:-unknown}"'];
 			}
 
 			const reference = 'sha512' in args.reference ? shellQuote(args.reference.sha512) : hashOf(word(args.reference.imageId));
@@ -273,6 +279,7 @@ export const glanceOperations: OperationFamily<'glance'> = {
 				`reference_hash=${reference}`,
 				`[ -n "$restored_hash" ] && [ "$restored_hash" = "$reference_hash" ] || { echo ${shellQuote(fail)} >&2; exit 1; }`,
 				'echo "bytes match (sha512 $restored_hash)"',
+				sha512Line,
 			];
 		},
 		outputs: () => ['imageId', 'compared', 'reference', 'algorithm', 'hash', 'sha512'],
