@@ -22,8 +22,7 @@ import {
 	makePlan,
 	planned,
 	refuse,
-	snapshotFailOn,
-	volumeFailOn,
+	snapshotDetour,
 } from './common.js';
 import {ref} from './refs.js';
 import type {Check, PlanResult, Step} from './types.js';
@@ -300,36 +299,12 @@ export async function planVolumeToImage(session: CloudSession, request: VolumeTo
 	const snapshotName = `backstack-tmp-${displayName(volume)}-snapshot`;
 	const temporaryName = `backstack-tmp-${displayName(volume)}-volume`;
 	const steps: Step[] = [
-		{
-			id: 'snapshot',
-			title: isInUse ? `Snapshot the in-use volume ${label(volume)} (force)` : `Snapshot volume ${label(volume)}`,
-			danger: 'create',
-			checks: [{kind: 'volume-status', volumeId: volume.id, in: ['in-use', 'available']}],
-			action: {op: 'cinder.createSnapshot', args: {volumeId: volume.id, name: snapshotName, force: isInUse || undefined}},
-			creates: {
-				kind: 'snapshot', output: 'snapshotId', name: snapshotName, temporary: true,
-			},
-			wait: {
-				resource: 'snapshot', id: ref('snapshot', 'snapshotId'), until: ['available'], failOn: snapshotFailOn, timeoutMs: hour,
-			},
-		},
-		{
-			id: 'temporary-volume',
-			title: 'Create a temporary volume from the snapshot',
-			danger: 'create',
-			checks: [],
-			action: {
-				op: 'cinder.createVolume', args: {
-					name: temporaryName, snapshotId: ref('snapshot', 'snapshotId'), size: volume.size, volumeType: volume.volumeTypeId ?? volume.volumeType,
-				},
-			},
-			creates: {
-				kind: 'volume', output: 'volumeId', name: temporaryName, temporary: true,
-			},
-			wait: {
-				resource: 'volume', id: ref('temporary-volume', 'volumeId'), until: ['available'], failOn: volumeFailOn, timeoutMs: 2 * hour,
-			},
-		},
+		...snapshotDetour(volume, {
+			ids: {snapshot: 'snapshot', volume: 'temporary-volume'},
+			names: {snapshot: snapshotName, volume: temporaryName},
+			snapshotTitle: isInUse ? `Snapshot the in-use volume ${label(volume)} (force)` : `Snapshot volume ${label(volume)}`,
+			force: isInUse || undefined,
+		}),
 		upload('upload', ref('temporary-volume', 'volumeId'), []),
 	];
 	return planned(makePlan('volume-image', `Copy ${isInUse ? 'in-use ' : ''}volume ${label(volume)} into image "${request.imageName}" (snapshot detour)`, steps, {

@@ -94,7 +94,13 @@ export function toOpenstackCli(plan: Plan): string {
 			'\t\tkind="${temporaries[i]%% *}"; id="${temporaries[i]#* }"',
 			'\t\tcase "$kind" in',
 		);
+		// Only the kinds this plan makes temporaries of.
+		const kinds = new Set<string>(temporaries.map(step => step.creates!.kind));
 		for (const [kind, commands] of Object.entries(removalCommands)) {
+			if (!kinds.has(kind)) {
+				continue;
+			}
+
 			lines.push(
 				`\t\t\t${kind}) ${commands!.remove} "$id" || true`,
 				`\t\t\t\twhile ${commands!.show} "$id" >/dev/null 2>&1; do sleep 5; done ;;`,

@@ -6,6 +6,7 @@ import type {BarbicanApi, CloudSession} from '../../openstack/api.js';
 import type {Backup, VolumeType} from '../../openstack/types.js';
 import {backupMetaEncrypted, backupMetaSourceTypeId, backupMetaSourceTypeName} from '../model.js';
 import {httpStatusOf} from './errors.js';
+import {ref} from './refs.js';
 import type {Plan, PlanResult, Step} from './types.js';
 
 export const minute = 60_000;
@@ -180,4 +181,48 @@ export async function checkKey(session: CloudSession, secretId: string | undefin
 	} catch {
 		return 'unknown';
 	}
+}
+
+/**
+The snapshot detour: Cinder uploads or copies only an available volume, so an in-use one is first snapshotted (forced:
+crash-consistent) and a temporary volume made from the snapshot. Two temporary steps, `ids.snapshot` then `ids.volume`;
+the copy is the second step's `volumeId`.
+*/
+export function snapshotDetour(
+	volume: {id: string; size: number; volumeTypeId?: string; volumeType?: string},
+	options: {ids: {snapshot: string; volume: string}; names: {snapshot: string; volume: string}; snapshotTitle: string; force?: boolean},
+): Step[] {
+	const {ids, names} = options;
+	return [
+		{
+			id: ids.snapshot,
+			title: options.snapshotTitle,
+			danger: 'create',
+			checks: [{kind: 'volume-status', volumeId: volume.id, in: ['in-use', 'available']}],
+			action: {op: 'cinder.createSnapshot', args: {volumeId: volume.id, name: names.snapshot, force: options.force}},
+			creates: {
+				kind: 'snapshot', output: 'snapshotId', name: names.snapshot, temporary: true,
+			},
+			wait: {
+				resource: 'snapshot', id: ref(ids.snapshot, 'snapshotId'), until: ['available'], failOn: snapshotFailOn, timeoutMs: hour,
+			},
+		},
+		{
+			id: ids.volume,
+			title: 'Create a temporary volume from the snapshot',
+			danger: 'create',
+			checks: [],
+			action: {
+				op: 'cinder.createVolume', args: {
+					name: names.volume, snapshotId: ref(ids.snapshot, 'snapshotId'), size: volume.size, volumeType: volume.volumeTypeId ?? volume.volumeType,
+				},
+			},
+			creates: {
+				kind: 'volume', output: 'volumeId', name: names.volume, temporary: true,
+			},
+			wait: {
+				resource: 'volume', id: ref(ids.volume, 'volumeId'), until: ['available'], failOn: volumeFailOn, timeoutMs: 2 * hour,
+			},
+		},
+	];
 }

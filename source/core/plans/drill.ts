@@ -28,8 +28,7 @@ import {
 	matchType,
 	planned,
 	refuse,
-	snapshotFailOn,
-	volumeFailOn,
+	snapshotDetour,
 } from './common.js';
 import {planRestoreBackupToNewVolume} from './restore.js';
 import {ref} from './refs.js';
@@ -196,36 +195,12 @@ async function verifyDataSteps(session: CloudSession, made: {backup: Backup; nam
 	return {
 		steps: [
 			...steps,
-			{
-				id: 'source-snapshot',
-				title: `Snapshot the in-use source volume ${label(source)} (force)`,
-				danger: 'create',
-				checks: [{kind: 'volume-status', volumeId: source.id, in: ['in-use', 'available']}],
-				action: {op: 'cinder.createSnapshot', args: {volumeId: source.id, name: snapshotName, force: true}},
-				creates: {
-					kind: 'snapshot', output: 'snapshotId', name: snapshotName, temporary: true,
-				},
-				wait: {
-					resource: 'snapshot', id: ref('source-snapshot', 'snapshotId'), until: ['available'], failOn: snapshotFailOn, timeoutMs: hour,
-				},
-			},
-			{
-				id: 'source-copy',
-				title: 'Create a temporary volume from the snapshot',
-				danger: 'create',
-				checks: [],
-				action: {
-					op: 'cinder.createVolume', args: {
-						name: copyName, snapshotId: ref('source-snapshot', 'snapshotId'), size: source.size, volumeType: source.volumeTypeId ?? source.volumeType,
-					},
-				},
-				creates: {
-					kind: 'volume', output: 'volumeId', name: copyName, temporary: true,
-				},
-				wait: {
-					resource: 'volume', id: ref('source-copy', 'volumeId'), until: ['available'], failOn: volumeFailOn, timeoutMs: 2 * hour,
-				},
-			},
+			...snapshotDetour(source, {
+				ids: {snapshot: 'source-snapshot', volume: 'source-copy'},
+				names: {snapshot: snapshotName, volume: copyName},
+				snapshotTitle: `Snapshot the in-use source volume ${label(source)} (force)`,
+				force: true,
+			}),
 			imageStep('upload-source', ref('source-copy', 'volumeId'), sourceImage, ['Upload the copy of the source volume to a temporary image (raw), for the reference']),
 			compare({imageId: ref('upload-source', 'imageId')}, referenceLabel, hint),
 		],

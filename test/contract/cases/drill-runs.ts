@@ -215,6 +215,47 @@ export function registerDrillRuns(contract: Contract): void {
 		t.is(after.stdout, 'No unfinished plans.\n');
 	});
 
+	contract('drill --verify-data killed by SIGKILL once its first temporary image exists: journal cleanup removes the image and the volume', async (t, c) => {
+		const {cinder, glance} = services(c.member);
+		const prefix = `bs-contract-${c.run}-drill-killverify`;
+		const source = await makeVolume(t, c, cinder, {size: 1, name: `${prefix}-src`});
+		const backup = await makeBackup(t, c, cinder, {volumeId: source.id, name: `${prefix}-backup`});
+		t.teardown(async () => removeNamed(c, c.member, `${drillVolumePrefix}${backup.id.slice(0, 8)}`));
+		const configDir = await mkdtemp(path.join(c.scratch, 'drill-killverify-config-'));
+		const cli = cliRunner(c, configDir);
+		const journal = path.join(configDir, 'journal');
+		const child = cli.start(['drill', backup.id, '--verify-data', '--yes']);
+		t.teardown(() => {
+			child.kill('SIGKILL');
+		});
+		const record = await poll(c, 'the journal records a temporary image', async () => {
+			if (child.exitCode !== null) {
+				throw new Error(`backstack ended (${child.exitCode}) before it could be killed: ${child.output()}`);
+			}
+
+			return readOnlyJournal(journal);
+		}, found => found?.created.some(resource => resource.kind === 'image') === true);
+		const killed = new Promise(resolve => {
+			child.once('exit', resolve);
+		});
+		child.kill('SIGKILL');
+		await killed;
+		const planId = record?.plan.id ?? '';
+		const image = record?.created.find(resource => resource.kind === 'image');
+		const volume = record?.created.find(resource => resource.kind === 'volume');
+		t.true(image?.temporary, 'the image is journalled as a temporary');
+		t.true(volume?.temporary, 'the restored volume is journalled as a temporary');
+		const listed = await cli.run(['journal']);
+		t.true(listed.stdout.includes(`image ${image?.id ?? ''}`), listed.stdout);
+		const cleaned = await cli.run(['journal', 'cleanup', planId, '--yes']);
+		t.is(cleaned.code, 0, `${cleaned.stdout}\n${cleaned.stderr}`);
+		await poll(c, `image ${image?.id ?? ''} gone`, async () => glance.findImage(image?.id ?? ''), found => found === undefined);
+		await poll(c, `volume ${volume?.id ?? ''} gone`, async () => cinder.findVolume(volume?.id ?? ''), found => found === undefined);
+		t.deepEqual(await drillLeftovers(c, backup.id), [], 'no temporary volume or image is left');
+		const after = await cli.run(['journal']);
+		t.is(after.stdout, 'No unfinished plans.\n');
+	});
+
 	contract('drill refused by the volume quota: with no GiB left in the project, backstack drill exits 2 with the numbers and creates no volume', async (t, c) => {
 		// The member's second project, so that the member's own tests (maybe someone else's, at the same time) keep their quota.
 		const session = c.member2;
