@@ -21,6 +21,7 @@ import {runPlan} from '../core/plans/execute.js';
 import {acquirePlanLock} from '../core/plans/lock.js';
 import type {Plan, PlanEvent} from '../core/plans/types.js';
 import type {Backup, CloudSession} from '../core/types.js';
+import type {Project} from '../openstack/types.js';
 import {isForbidden, isNotFound, isOpenStackError} from '../openstack/index.js';
 import {configDirectory} from '../store/cache.js';
 import {appendDrillLog} from '../store/drill-log.js';
@@ -35,6 +36,8 @@ export const drillUsage = `Drill:
     --max N (default 10), --max-gib G: what one run may create. --parallel N (default 1): up to N drills at once,
     each its own plan, journal entry and record; the report keeps the order of the backups. A drill that would not fit the project's volume
     quota (Cinder's limits) is refused before it starts, with the numbers.
+    --all-projects: every project you can reach (a session scoped to each); --max and --max-gib cap the whole run,
+    each drill runs in its backup's own project, within that project's quota, and the report names the project.
     --verify-data: also prove the bytes: the restored volume and a reference are uploaded to temporary raw images and
     their Glance sha512 compared (the reference: the hash an earlier drill recorded, else the source volume as it is
     now, which may have changed since the backup); the sha512 is recorded on the backup (backstack_drill_sha512).
@@ -52,6 +55,10 @@ export type DrillOptions = {
 	parallel: number;
 	json: boolean;
 	verifyData: boolean;
+	/**
+	Every project the user can reach, each drill in a session scoped to its backup's project.
+	*/
+	allProjects: boolean;
 };
 
 type Flags = Record<string, unknown>;
@@ -84,6 +91,10 @@ export function drillOptionsFrom(args: string[], flags: Flags): DrillOptions {
 		throw new UsageError('Name the backups to drill (name or ID), or give --newest-per-volume.');
 	}
 
+	if (flags['allProjects'] === true && flags['project'] !== undefined) {
+		throw new UsageError('--all-projects and --project exclude each other; give one of them.');
+	}
+
 	if (flags['format'] === 'csv') {
 		throw new UsageError('drill writes lines or JSON (--json, or --format json); there is no CSV.');
 	}
@@ -96,6 +107,7 @@ export function drillOptionsFrom(args: string[], flags: Flags): DrillOptions {
 		parallel: positiveNumber(flags, 'parallel', true) ?? 1,
 		json: flags['json'] === true || flags['format'] === 'json',
 		verifyData: flags['verifyData'] === true,
+		allProjects: flags['allProjects'] === true,
 	};
 }
 
@@ -133,7 +145,7 @@ function newestPerVolume(backups: Backup[]): Backup[] {
 	});
 }
 
-function named(backups: Backup[], words: string[]): Pick<Selection, 'chosen' | 'unknown'> {
+function named(backups: Backup[], words: string[], scope: string): Pick<Selection, 'chosen' | 'unknown'> {
 	const chosen: Backup[] = [];
 	const unknown: Selection['unknown'] = [];
 	for (const word of words) {
@@ -147,7 +159,7 @@ function named(backups: Backup[], words: string[]): Pick<Selection, 'chosen' | '
 			unknown.push({
 				word,
 				reason: matches.length === 0
-					? 'no backup of this project has this name or ID'
+					? `no backup of ${scope} has this name or ID`
 					: `${matches.length} backups have this name; use the ID (${matches.map(backup => backup.id).join(', ')})`,
 			});
 		}
@@ -160,7 +172,8 @@ function named(backups: Backup[], words: string[]): Pick<Selection, 'chosen' | '
 The backups one run drills, in order, within --max and --max-gib.
 */
 export function selectBackups(backups: Backup[], options: DrillOptions): Selection {
-	const {chosen: wanted, unknown} = options.newestPerVolume ? {chosen: newestPerVolume(backups), unknown: []} : named(backups, options.backups);
+	const scope = options.allProjects ? 'your projects' : 'this project';
+	const {chosen: wanted, unknown} = options.newestPerVolume ? {chosen: newestPerVolume(backups), unknown: []} : named(backups, options.backups, scope);
 	const chosen: Backup[] = [];
 	const skipped: Selection['skipped'] = [];
 	let gib = 0;
@@ -195,6 +208,10 @@ type Outcome = {
 	Why the record is not on the backup's metadata (the log has it regardless).
 	*/
 	unrecorded?: string;
+	/**
+	--all-projects: the backup's project.
+	*/
+	project?: Project;
 };
 
 type Run = {
@@ -343,7 +360,7 @@ function backupText(backup: Backup): string {
 }
 
 function outcomeLine(outcome: Outcome, mode: Run['mode']): string {
-	const what = `backup ${backupText(outcome.backup)}`;
+	const what = `backup ${backupText(outcome.backup)}${outcome.project === undefined ? '' : ` in project ${outcome.project.name}`}`;
 	if (mode !== 'run' && outcome.result === 'failed') {
 		return `would FAIL ${what}: ${outcome.reason}`;
 	}
@@ -377,6 +394,7 @@ function outcomeJson(outcome: Outcome): Record<string, unknown> {
 		backupId: outcome.backup.id,
 		backupName: outcome.backup.name,
 		volumeId: outcome.backup.volumeId,
+		...(outcome.project !== undefined && {project: {id: outcome.project.id, name: outcome.project.name}}),
 		result: outcome.result,
 		reason: outcome.reason,
 		...(outcome.seconds !== undefined && {restoreSeconds: outcome.seconds}),
@@ -476,21 +494,96 @@ async function readQuota(context: CommandContext, session: CloudSession): Promis
 	}
 }
 
+/**
+Where drills run: the session's project, or (--all-projects) each project the user can reach, in a session scoped there.
+*/
+type Scope = {project?: Project; session: CloudSession};
+
+async function openScopes(context: CommandContext, session: CloudSession, isAllProjects: boolean): Promise<Scope[]> {
+	if (!isAllProjects) {
+		return [{session}];
+	}
+
+	const {signal} = context;
+	const projects = await session.identity.listProjects({signal});
+	const current = session.identity.token().projectId;
+	const scopes: Scope[] = [];
+	for (const project of projects.toSorted((a, b) => (a.name === b.name ? a.id.localeCompare(b.id) : a.name.localeCompare(b.name)))) {
+		if (!project.enabled) {
+			continue;
+		}
+
+		try {
+			// eslint-disable-next-line no-await-in-loop -- one project at a time keeps Keystone's load small.
+			scopes.push({project, session: project.id === current ? session : await session.switchProject(project.id, {signal})});
+		} catch (error) {
+			if (signal.aborted) {
+				throw error;
+			}
+
+			context.stderr.write(`backstack: project ${project.name} (${project.id}) left out: no session could be scoped there (${error instanceof Error ? error.message : String(error)}).\n`);
+		}
+	}
+
+	return scopes;
+}
+
 async function drillAll(context: CommandContext, session: CloudSession, options: DrillOptions): Promise<number> {
-	if (!session.cinder) {
+	const opened = await openScopes(context, session, options.allProjects);
+	try {
+		return await drillInScopes(context, opened, options);
+	} finally {
+		for (const scope of opened) {
+			if (scope.session !== session) {
+				scope.session.close();
+			}
+		}
+	}
+}
+
+async function drillInScopes(context: CommandContext, opened: Scope[], options: DrillOptions): Promise<number> {
+	const scopes = opened.filter(scope => scope.session.cinder !== undefined);
+	if (scopes.length === 0) {
 		context.stderr.write('backstack: this cloud has no Cinder (block-storage) endpoint; there is nothing to drill.\n');
 		return exitCodes.couldNotRun;
 	}
 
+	for (const scope of opened) {
+		if (scope.session.cinder === undefined) {
+			context.stderr.write(`backstack: project ${scope.project?.name ?? '?'} has no Cinder endpoint; left out.\n`);
+		}
+	}
+
 	const configDir = configDirectory(context.env, context.home);
 	const run: Run = {
-		context, session, journal: path.join(configDir, 'journal'), configDir, mode: modeOf(context), scripts: [], verifyData: options.verifyData,
+		context, session: scopes[0]!.session, journal: path.join(configDir, 'journal'), configDir, mode: modeOf(context), scripts: [], verifyData: options.verifyData,
 	};
-	const selection = selectBackups(await listBackups(session, context.signal), options);
-	const quota = run.mode === 'export' || selection.chosen.length === 0 ? undefined : await readQuota(context, session);
+	// Each backup's project: its drill runs there, and its temporary volume counts against that project's quota.
+	const scopeOf = new Map<Backup, Scope>();
+	for (const scope of scopes) {
+		// eslint-disable-next-line no-await-in-loop -- project by project.
+		for (const backup of await listBackups(scope.session, context.signal)) {
+			scopeOf.set(backup, scope);
+		}
+	}
+
+	// eslint-disable-next-line unicorn/prefer-iterator-to-array -- the project's TypeScript lib has no iterator helpers.
+	const selection = selectBackups([...scopeOf.keys()], options);
 	// Previews and exports write as they go: one at a time, in order.
 	const parallel = run.mode === 'run' ? options.parallel : 1;
-	const refused = new Map(quota === undefined ? [] : fitDrillsInQuota(quota, selection.chosen, parallel).refused.map(({item, reason}) => [item, reason]));
+	const refused = new Map<Backup, string>();
+	if (run.mode !== 'export') {
+		// Quota is per project: each project's drills are fitted into its own.
+		for (const scope of scopes) {
+			const chosen = selection.chosen.filter(backup => scopeOf.get(backup) === scope);
+			// eslint-disable-next-line no-await-in-loop -- project by project.
+			const quota = chosen.length === 0 ? undefined : await readQuota(context, scope.session);
+			for (const {item, reason} of quota === undefined ? [] : fitDrillsInQuota(quota, chosen, parallel).refused) {
+				refused.set(item, reason);
+			}
+		}
+	}
+
 	// A pool of `parallel` workers over the chosen backups: each drill makes one volume and removes it; the report keeps
 	// the selection's order. After a cancel no worker starts another drill.
 	const results: Array<Outcome | undefined> = selection.chosen.map(() => undefined);
@@ -500,12 +593,14 @@ async function drillAll(context: CommandContext, session: CloudSession, options:
 		while (!isCancelled && next < selection.chosen.length) {
 			const index = next++;
 			const backup = selection.chosen[index]!;
+			const scope = scopeOf.get(backup)!;
 			const reason = refused.get(backup);
 			// eslint-disable-next-line no-await-in-loop
-			const outcome: Outcome = reason === undefined ? await drillOne(run, backup) : {backup, result: 'not-run', reason};
-			results[index] = outcome;
+			const outcome: Outcome = reason === undefined ? await drillOne({...run, session: scope.session}, backup) : {backup, result: 'not-run', reason};
+			const placed: Outcome = scope.project === undefined ? outcome : {...outcome, project: scope.project};
+			results[index] = placed;
 			if (!options.json && run.mode === 'run') {
-				context.stderr.write(`${outcomeLine(outcome, run.mode)}\n`);
+				context.stderr.write(`${outcomeLine(placed, run.mode)}\n`);
 			}
 
 			isCancelled ||= outcome.result === 'cancelled';

@@ -113,7 +113,7 @@ export function acceptedFlags(input: string[]): {command: string; flags: Set<str
 		}
 
 		case 'drill': {
-			return {command: name, flags: new Set([...plan.filter(flag => flag !== 'confirm'), 'newest-per-volume', 'max', 'max-gib', 'parallel', 'verify-data', 'json', 'format'])};
+			return {command: name, flags: new Set([...plan.filter(flag => flag !== 'confirm'), 'newest-per-volume', 'max', 'max-gib', 'parallel', 'verify-data', 'all-projects', 'json', 'format'])};
 		}
 
 		case 'journal': {

@@ -293,3 +293,39 @@ test('--parallel 2 runs two drills at once, each its own plan and record; the re
 	const spans = log.map(entry => ({end: Date.parse(entry.at), start: Date.parse(entry.at) - (entry.durationMs ?? 0)}));
 	t.true(spans[0]!.start < spans[1]!.end && spans[1]!.start < spans[0]!.end, `the two drills overlap in time: ${JSON.stringify(spans)}`);
 });
+
+test('--all-projects --newest-per-volume drills the newest backup of every volume in every project, each in its own project, and names it', async t => {
+	const context = await demoCloud(t);
+	const projects = await context.session.identity.listProjects();
+	const sandboxProject = projects.find(project => project.name === 'sandbox')!;
+	t.truthy(sandboxProject, 'user demo has a second project, sandbox');
+	const sandbox = await context.session.switchProject(sandboxProject.id);
+	t.teardown(() => {
+		sandbox.close();
+	});
+	const inDemo = await volumeWithBackup(context);
+	const inSandbox = await volumeWithBackup({...context, session: sandbox});
+	const result = await backstackWith(t, {OS_CLIENT_CONFIG_FILE: context.cloudsYamlPath, OS_CLOUD: 'demo'}, 'drill', '--all-projects', '--newest-per-volume', '--yes', '--json'); // eslint-disable-line @typescript-eslint/naming-convention
+	t.is(result.code, 0, `${result.stdout}\n${result.stderr}`);
+	const report = JSON.parse(result.stdout) as {drills: Array<{backupId: string; result: string; recordedOnBackup: boolean; project: {id: string; name: string}}>};
+	const byBackup = new Map(report.drills.map(drill => [drill.backupId, drill]));
+	t.is(report.drills.length, 2);
+	t.like(byBackup.get(inDemo.id), {result: 'ok', recordedOnBackup: true, project: {id: context.session.identity.token().projectId, name: 'demo'}});
+	t.like(byBackup.get(inSandbox.id), {result: 'ok', recordedOnBackup: true, project: {id: sandboxProject.id, name: 'sandbox'}});
+	t.deepEqual(new Set(readDrillLog(result.configDir).map(entry => `${entry.backupId} ${entry.result}`)), new Set([`${inDemo.id} ok`, `${inSandbox.id} ok`]));
+	for (const session of [context.session, sandbox]) {
+		const names: string[] = [];
+		// eslint-disable-next-line no-await-in-loop
+		for await (const volume of session.cinder!.listVolumes()) {
+			names.push(volume.name);
+		}
+
+		t.deepEqual(names, ['src'], `no temporary volume is left in ${session.identity.token().projectName}`);
+	}
+});
+
+test('drill --all-projects with --project is a usage error (64)', async t => {
+	const result = await backstack(t, 'drill', '--demo', '--all-projects', '--project', 'x', '--newest-per-volume');
+	t.is(result.code, 64, result.stderr);
+	t.regex(result.stderr, /--all-projects and --project exclude each other/v);
+});

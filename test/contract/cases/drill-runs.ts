@@ -287,4 +287,43 @@ export function registerDrillRuns(contract: Contract): void {
 		const after = await cinder.getBackup(backup.id);
 		t.is(after.metadata[backupMetaDrillResult], undefined);
 	});
+	/*
+	--all-projects (issue 12) with named backups: the member user is in two projects (c.member, c.member2); one
+	backup in each, named by ID in one run. Each drill runs in a session scoped to its backup's project: its temporary
+	volume is made (and removed) there, and the report names the project.
+	*/
+	contract('drill --all-projects: a backup in each of the user\'s two projects, named by ID, both pass, each in its own project; no temporary volume left in either', async (t, c) => {
+		const prefix = `bs-contract-${c.run}-drill-all`;
+		const scenes = [];
+		for (const [index, session] of [c.member, c.member2].entries()) {
+			const {cinder} = services(session);
+			// eslint-disable-next-line no-await-in-loop
+			const source = await makeVolume(t, c, cinder, {size: 1, name: `${prefix}-${index}-src`});
+			// eslint-disable-next-line no-await-in-loop
+			const backup = await makeBackup(t, c, cinder, {volumeId: source.id, name: `${prefix}-${index}-backup`});
+			t.teardown(async () => removeNamed(c, session, `${drillVolumePrefix}${backup.id.slice(0, 8)}`));
+			const {projectId, projectName} = session.identity.token();
+			scenes.push({
+				session, backup, projectId, projectName,
+			});
+		}
+
+		t.not(scenes[0]!.projectId, scenes[1]!.projectId, 'two projects');
+		const configDir = await mkdtemp(path.join(c.scratch, 'drill-all-config-'));
+		const cli = cliRunner(c, configDir);
+		const drilled = await cli.run(['drill', '--all-projects', scenes[0]!.backup.id, scenes[1]!.backup.id, '--yes', '--json']);
+		t.log(drilled.stdout.trim());
+		t.is(drilled.code, 0, `${drilled.stdout}\n${drilled.stderr}`);
+		const report = JSON.parse(drilled.stdout) as {drills: Array<{backupId: string; result: string; recordedOnBackup: boolean; project?: {id: string; name: string}}>};
+		const rows = report.drills.map(drill => [drill.backupId, drill.result, drill.recordedOnBackup, drill.project?.id, drill.project?.name]);
+		t.deepEqual(rows, scenes.map(scene => [scene.backup.id, 'ok', true, scene.projectId, scene.projectName]));
+		for (const scene of scenes) {
+			// eslint-disable-next-line no-await-in-loop
+			t.deepEqual(await namedLeftovers(scene.session, `${drillVolumePrefix}${scene.backup.id.slice(0, 8)}`), [], `no temporary volume left in ${scene.projectName}`);
+			// eslint-disable-next-line no-await-in-loop
+			t.is(drillFromMetadata(await services(scene.session).cinder.getBackup(scene.backup.id))?.result, 'ok', `recorded on the backup in ${scene.projectName}`);
+		}
+
+		t.is(readDrillLog(configDir).length, 2);
+	});
 }
