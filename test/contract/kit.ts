@@ -556,7 +556,7 @@ Registers one contract test, run on the suite's target (see registerContractSuit
 */
 /**
 `knownOn`: targets known to disagree with the real cloud (suite.ts); `onlyOn`: the only targets that can run the test
-(it needs a hook such as `alterBackupData`), skipped on the others.
+(it needs a hook such as `alterBackupData`); on the others it is not registered.
 */
 export type Contract = (title: string, body: (t: ExecutionContext, c: Context) => Promise<void>, options?: {knownOn?: string[]; onlyOn?: string[]}) => void;
 
