@@ -8,6 +8,7 @@ run (quota, no Cinder, the backup busy), 64 for a usage error, 130 when interrup
 import path from 'node:path';
 import {fitDrillsInQuota, type VolumeQuota} from '../core/drill-quota.js';
 import {backupMetaDrillAt, drillFromMetadata, type DrillRecord} from '../core/drills.js';
+import {mapLimited} from '../core/inventory.js';
 import {createTextRenderer, exitCodes, UsageError} from '../core/plans/commands.js';
 import {describePlan, formatPreview} from '../core/plans/describe.js';
 import {drillToOpenstackCli, planDrill} from '../core/plans/drill.js';
@@ -584,30 +585,25 @@ async function drillInScopes(context: CommandContext, opened: Scope[], options: 
 		}
 	}
 
-	// A pool of `parallel` workers over the chosen backups: each drill makes one volume and removes it; the report keeps
-	// the selection's order. After a cancel no worker starts another drill.
-	const results: Array<Outcome | undefined> = selection.chosen.map(() => undefined);
-	let next = 0;
+	// `parallel` at a time over the chosen backups (core's mapLimited): each drill makes one volume and removes it; the
+	// report keeps the selection's order. After a cancel no other drill starts.
 	let isCancelled = false;
-	const worker = async (): Promise<void> => {
-		while (!isCancelled && next < selection.chosen.length) {
-			const index = next++;
-			const backup = selection.chosen[index]!;
-			const scope = scopeOf.get(backup)!;
-			const reason = refused.get(backup);
-			// eslint-disable-next-line no-await-in-loop
-			const outcome: Outcome = reason === undefined ? await drillOne({...run, session: scope.session}, backup) : {backup, result: 'not-run', reason};
-			const placed: Outcome = scope.project === undefined ? outcome : {...outcome, project: scope.project};
-			results[index] = placed;
-			if (!options.json && run.mode === 'run') {
-				context.stderr.write(`${outcomeLine(placed, run.mode)}\n`);
-			}
-
-			isCancelled ||= outcome.result === 'cancelled';
+	const results = await mapLimited(selection.chosen, parallel, async (backup): Promise<Outcome | undefined> => {
+		if (isCancelled) {
+			return undefined;
 		}
-	};
 
-	await Promise.all(Array.from({length: Math.min(parallel, selection.chosen.length)}, async () => worker()));
+		const scope = scopeOf.get(backup)!;
+		const reason = refused.get(backup);
+		const outcome: Outcome = reason === undefined ? await drillOne({...run, session: scope.session}, backup) : {backup, result: 'not-run', reason};
+		const placed: Outcome = scope.project === undefined ? outcome : {...outcome, project: scope.project};
+		if (!options.json && run.mode === 'run') {
+			context.stderr.write(`${outcomeLine(placed, run.mode)}\n`);
+		}
+
+		isCancelled ||= outcome.result === 'cancelled';
+		return placed;
+	});
 	const outcomes = results.filter(outcome => outcome !== undefined);
 	context.stdout.write(joinRunbooks(run.scripts));
 	const report = {outcomes, selection};
