@@ -109,14 +109,14 @@ test('a demo image bundles (directory 0700, files 0600, nothing secret) and veri
 
 	const checked = await parseManifest(JSON.stringify(manifest));
 	t.false('defects' in checked, JSON.stringify(checked));
-	t.is(manifest.schemaVersion, 1);
+	t.is(manifest.schemaVersion, 2);
 	t.is(manifest.backstackVersion, '9.9.9');
 	t.is(manifest.source.cloud, 'demo');
 	t.is(manifest.source.project.name, 'demo');
 	const [item] = manifest.items;
-	t.is(item?.data.size, data.byteLength);
-	t.is(item?.glance.diskFormat, 'raw');
-	t.deepEqual(item?.glance.properties, {os_distro: 'debian'});
+	t.is(item?.data?.size, data.byteLength);
+	t.is(item?.glance?.diskFormat, 'raw');
+	t.deepEqual(item?.glance?.properties, {os_distro: 'debian'});
 	t.is(item?.encryption, undefined);
 
 	const report = await verifyBundle(directory, {cryptsetup});
@@ -157,7 +157,7 @@ test('verify names a flipped byte, a missing file, a manifest failing its schema
 	const restored = await verifyBundle(directory, {cryptsetup});
 	t.deepEqual(restored.defects, [], 'sound again with the original bytes');
 
-	const {sha256: _dropped, ...withoutHash} = manifest.items[0]!.data;
+	const {sha256: _dropped, ...withoutHash} = manifest.items[0]!.data!;
 	await writeManifest(directory, {...manifest, items: [{...manifest.items[0]!, data: withoutHash}]});
 	const noHash = await verifyBundle(directory, {cryptsetup});
 	t.deepEqual(noHash.defects, ['manifest.json fails its schema: /items/0/data: must have required property \'sha256\'']);
@@ -166,10 +166,10 @@ test('verify names a flipped byte, a missing file, a manifest failing its schema
 	const escape = await verifyBundle(directory, {cryptsetup});
 	t.true(escape.defects.length === 1 && escape.defects[0]!.startsWith('manifest.json fails its schema: /items/0/data/file'), escape.defects.join('\n'));
 
-	await writeManifest(directory, {...manifest, schemaVersion: 2, somethingNew: true});
+	await writeManifest(directory, {...manifest, schemaVersion: 3, somethingNew: true});
 	const newer = await verifyBundle(directory, {cryptsetup});
 	t.is(newer.defects.length, 1);
-	t.regex(newer.defects[0]!, /schema version 2, newer than this backstack reads \(up to 1\)/v);
+	t.regex(newer.defects[0]!, /schema version 3, newer than this backstack reads \(up to 2\)/v);
 
 	await writeFile(path.join(directory, 'manifest.json'), '{"format": "backstack-bundle",');
 	const broken = await verifyBundle(directory, {cryptsetup});
@@ -239,7 +239,7 @@ test('--export-cli of a bundle is a script of openstack and shell commands that 
 	t.true(script.includes(`mkdir -p ${directory} && chmod 0700 ${directory}`));
 	t.true(script.includes(`openstack image save --file ${directory}/image-${imageId}.raw ${imageId}`));
 	t.true(script.indexOf('sha256sum') > script.indexOf('openstack image save'));
-	t.regex(script, /umask 077 && printf .*"schemaVersion": 1/sv);
+	t.regex(script, /umask 077 && printf .*"schemaVersion": 2/sv);
 	const file = path.join(directory, '..', 'bundle.sh');
 	await writeFile(file, script);
 	await t.notThrowsAsync(run('bash', ['-n', file]), 'the script parses');
@@ -300,7 +300,7 @@ test('an image of an encrypted volume bundles with its key (0600), which verify 
 		},
 		keySize: 32,
 	});
-	t.false(Object.hasOwn(manifest.items[0]?.glance.properties ?? {}, 'cinder_encryption_key_id'), 'the key reference is under encryption only');
+	t.false(Object.hasOwn(manifest.items[0]?.glance?.properties ?? {}, 'cinder_encryption_key_id'), 'the key reference is under encryption only');
 
 	const unchecked = await verifyBundle(directory, {cryptsetup: undefined});
 	t.deepEqual(unchecked.defects, []);

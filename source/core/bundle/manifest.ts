@@ -2,12 +2,12 @@
 The manifest of an off-cloud DR bundle (issue 13): `manifest.json` in the bundle's directory, written last, so that a
 directory with a manifest is a finished bundle and one without is a bundle still being written.
 
-Schema version 1 (`bundleManifestSchema` below is the machine-readable form; docs/bundle-manifest.schema.json is the
+Schema version 2 (`bundleManifestSchema` below is the machine-readable form; docs/bundle-manifest.schema.json is the
 same schema as a file, kept equal by a test):
 
 {
   "format": "backstack-bundle",
-  "schemaVersion": 1,
+  "schemaVersion": 2,
   "createdAt": "2026-12-07T02:30:00.000Z",             // when the manifest was written (every file was complete then)
   "backstackVersion": "0.1.0",
   "source": {"cloud": "mycloud", "region": "RegionOne", "project": {"id": "…", "name": "bs-alpha", "domainId": "default"}},
@@ -23,8 +23,24 @@ same schema as a file, kept equal by a test):
       "sourceSecretId": "…", "keyDeletionPolicy": "on_image_deletion",
       "secret": {"secretType": "symmetric", "algorithm": "aes", "bitLength": 256, "mode": "xts"}
     }
+  }, {
+    "kind": "volume", "id": "…", "name": "db-data", "createdAt": "…",
+    "data": {…}, "glance": {…}, "encryption": {…},        // as above: the image Cinder uploaded (removed afterwards)
+    "volume": {"size": 10, "bootable": false, "description": "", "availabilityZone": "nova", "metadata": {},
+               "volumeType": {"name": "LUKS", "id": "…",
+                              "encryption": {"provider": "luks", "cipher": "aes-xts-plain64", "keySize": 256,
+                                             "controlLocation": "front-end"}}}
+  }, {
+    "kind": "server", "id": "…", "name": "web-1", "createdAt": "…",
+    "data": {…}, "glance": {…},                          // an image of its disk; absent when it boots from a volume
+    "server": {"flavor": {"name": "m1.small", "vcpus": 1, "ramMiB": 2048, "diskGiB": 20}, "metadata": {},
+               "userDataShown": false,                   // true (with "userData", base64) only when the API showed it
+               "bootFromVolume": false, "imageId": "…", "keyName": "ops",
+               "volumes": [{"itemId": "…a volume item's id…", "device": "/dev/vdb"}]}
   }]
 }
+
+Version 1 (image items only) is read as well: it is version 2 without volume and server items.
 
 Nothing secret is in the manifest: the key is in its own file, and not even a hash of it is recorded (verify proves the key
 by opening the LUKS header with it instead). The image properties kept are Glance's extra properties minus upload
@@ -37,7 +53,7 @@ before checking anything else (an older backstack cannot tell a newer field from
 import type {ErrorObject, ValidateFunction} from 'ajv';
 
 export const bundleFormat = 'backstack-bundle';
-export const bundleSchemaVersion = 1;
+export const bundleSchemaVersion = 2;
 export const manifestFileName = 'manifest.json';
 
 export type BundleFile = {
@@ -96,18 +112,113 @@ export type BundleGlance = {
 	properties: Record<string, string>;
 };
 
-export type BundleImageItem = {
-	kind: 'image';
+/**
+What every item has: the resource it was, by ID and name, and when the source cloud says it was made and last changed.
+*/
+type BundleItemBase = {
 	id: string;
 	name: string;
 	createdAt: string;
 	updatedAt?: string;
+};
+
+/**
+An item's bytes: the file, and the Glance image they were downloaded from (for a volume or a server's disk, the
+temporary image backstack uploaded and removed again; its checksums are what Glance computed while it was stored).
+*/
+type BundleData = {
 	data: BundleFile;
 	glance: BundleGlance;
 	encryption?: BundleEncryption;
 };
 
-export type BundleItem = BundleImageItem;
+export type BundleImageItem = BundleItemBase & BundleData & {kind: 'image'};
+
+/**
+A volume type's encryption spec, as Cinder shows it (`GET /types/{id}/encryption`): what a restore's type must match.
+*/
+export type BundleEncryptionSpec = {
+	provider: string;
+	cipher?: string;
+	keySize?: number;
+	controlLocation?: string;
+};
+
+export type BundleVolume = {
+	/**
+	GiB, as Cinder counts it.
+	*/
+	size: number;
+	bootable: boolean;
+	description?: string;
+	availabilityZone?: string;
+	metadata: Record<string, string>;
+	/**
+	`volume_image_metadata`: what Glance told Cinder about the image a bootable volume came from.
+	*/
+	imageMetadata?: Record<string, string>;
+	volumeType: {
+		name: string;
+		id?: string;
+		/**
+		The type's encryption spec; absent for an unencrypted type.
+		*/
+		encryption?: BundleEncryptionSpec;
+	};
+};
+
+/**
+A volume: its bytes as Cinder uploads them to an image (raw; for an encrypted volume, its LUKS container, opened by
+the key in `encryption`), and what a new volume needs to be the same: size, type and its encryption spec, metadata.
+*/
+export type BundleVolumeItem = BundleItemBase & BundleData & {kind: 'volume'; volume: BundleVolume};
+
+export type BundleServer = {
+	flavor: {
+		id?: string;
+		name?: string;
+		vcpus?: number;
+		ramMiB?: number;
+		diskGiB?: number;
+	};
+	metadata: Record<string, string>;
+	/**
+	The server's user data (base64, as Nova gives it) when the API shows it, which is to admins only (microversion 2.3).
+	*/
+	userData?: string;
+	/**
+	False when the API did not show user data to the reader: the server may have some, and the bundle does not hold it.
+	*/
+	userDataShown: boolean;
+	bootFromVolume: boolean;
+	/**
+	The image the server was built from, by ID (absent for a server booted from a volume).
+	*/
+	imageId?: string;
+	availabilityZone?: string;
+	keyName?: string;
+	/**
+	The attached volumes, each an item of its own in this bundle (`itemId` is that item's `id`).
+	*/
+	volumes: Array<{itemId: string; device?: string}>;
+};
+
+/**
+A server: its disk as an image of it (absent for a server booted from a volume, whose disk is one of its volumes), and
+what rebuilding it needs. Its volumes are items of their own, named in `server.volumes`.
+*/
+export type BundleServerItem = BundleItemBase & Partial<BundleData> & {kind: 'server'; server: BundleServer};
+
+export type BundleItem = BundleImageItem | BundleVolumeItem | BundleServerItem;
+
+/**
+An item with bytes in the bundle: every image and volume item, and a server item with an image of its disk.
+*/
+export type BundleDataItem = BundleItem & BundleData;
+
+export function hasData(item: BundleItem): item is BundleDataItem {
+	return item.data !== undefined && item.glance !== undefined;
+}
 
 export type BundleSource = {
 	cloud: string;
@@ -128,11 +239,14 @@ export type BundleManifest = {
 The manifest as planned: everything but what only the files on disk tell (their SHA-256, the key's size) and the time
 it is written.
 */
+type DraftOf<T> = T extends BundleData
+	? Omit<T, 'data' | 'encryption'> & {data: Omit<BundleFile, 'sha256'>; encryption?: Omit<BundleEncryption, 'keySize'>}
+	: Omit<T, 'data' | 'encryption'> & {data?: Omit<BundleFile, 'sha256'>; encryption?: Omit<BundleEncryption, 'keySize'>};
+
+export type BundleItemDraft = DraftOf<BundleImageItem> | DraftOf<BundleVolumeItem> | DraftOf<BundleServerItem>;
+
 export type BundleManifestDraft = Omit<BundleManifest, 'createdAt' | 'items'> & {
-	items: Array<Omit<BundleImageItem, 'data' | 'encryption'> & {
-		data: Omit<BundleFile, 'sha256'>;
-		encryption?: Omit<BundleEncryption, 'keySize'>;
-	}>;
+	items: BundleItemDraft[];
 };
 
 // A plain name inside the directory: never `.`/`..`, never a path, never a control character. Verify opens only these.
@@ -142,8 +256,128 @@ const text = {type: 'string', minLength: 1} as const;
 const dateTime = {type: 'string', format: 'date-time'} as const;
 const count = {type: 'integer', minimum: 0} as const;
 
+const strings = {type: 'object', additionalProperties: {type: 'string'}} as const;
+
+const dataFile = {
+	type: 'object',
+	additionalProperties: false,
+	required: ['file', 'size', 'sha256'],
+	properties: {file: fileName, size: {type: 'integer', minimum: 1}, sha256: hex(64)},
+} as const;
+
+const glanceImage = {
+	type: 'object',
+	additionalProperties: false,
+	required: ['diskFormat', 'containerFormat', 'visibility', 'protected', 'properties'],
+	properties: {
+		diskFormat: text,
+		containerFormat: text,
+		checksum: hex(32),
+		hashAlgo: text,
+		hashValue: hex(),
+		minDisk: count,
+		minRam: count,
+		visibility: text,
+		protected: {type: 'boolean'},
+		properties: strings,
+	},
+} as const;
+
+const keyOfData = {
+	type: 'object',
+	additionalProperties: false,
+	required: ['keyFile', 'keySize', 'passphrase', 'sourceSecretId', 'secret'],
+	properties: {
+		keyFile: fileName,
+		keySize: {type: 'integer', minimum: 1},
+		passphrase: {const: 'hexlify'},
+		sourceSecretId: text,
+		keyDeletionPolicy: text,
+		secret: {
+			type: 'object',
+			additionalProperties: false,
+			required: ['secretType'],
+			properties: {
+				secretType: text, algorithm: text, bitLength: {type: 'integer', minimum: 1}, mode: text,
+			},
+		},
+	},
+} as const;
+
+const itemBase = {
+	id: text,
+	name: {type: 'string'},
+	createdAt: dateTime,
+	updatedAt: dateTime,
+	data: dataFile,
+	glance: glanceImage,
+	encryption: keyOfData,
+} as const;
+
+const volumeOfItem = {
+	type: 'object',
+	additionalProperties: false,
+	required: ['size', 'bootable', 'metadata', 'volumeType'],
+	properties: {
+		size: {type: 'integer', minimum: 1},
+		bootable: {type: 'boolean'},
+		description: {type: 'string'},
+		availabilityZone: text,
+		metadata: strings,
+		imageMetadata: strings,
+		volumeType: {
+			type: 'object',
+			additionalProperties: false,
+			required: ['name'],
+			properties: {
+				name: text,
+				id: text,
+				encryption: {
+					type: 'object',
+					additionalProperties: false,
+					required: ['provider'],
+					properties: {
+						provider: text, cipher: text, keySize: {type: 'integer', minimum: 1}, controlLocation: text,
+					},
+				},
+			},
+		},
+	},
+} as const;
+
+const serverOfItem = {
+	type: 'object',
+	additionalProperties: false,
+	required: ['flavor', 'metadata', 'userDataShown', 'bootFromVolume', 'volumes'],
+	properties: {
+		flavor: {
+			type: 'object',
+			additionalProperties: false,
+			properties: {
+				id: text, name: text, vcpus: count, ramMiB: count, diskGiB: count,
+			},
+		},
+		metadata: strings,
+		userData: {type: 'string'},
+		userDataShown: {type: 'boolean'},
+		bootFromVolume: {type: 'boolean'},
+		imageId: text,
+		availabilityZone: text,
+		keyName: text,
+		volumes: {
+			type: 'array',
+			items: {
+				type: 'object',
+				additionalProperties: false,
+				required: ['itemId'],
+				properties: {itemId: text, device: text},
+			},
+		},
+	},
+} as const;
+
 /**
-JSON Schema (2020-12) of schema version 1.
+JSON Schema (2020-12) of schema version 2 (version 1 is the same with image items only, and is read as well).
 */
 export const bundleManifestSchema = {
 	$schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -155,7 +389,7 @@ export const bundleManifestSchema = {
 	required: ['format', 'schemaVersion', 'createdAt', 'backstackVersion', 'source', 'items'],
 	properties: {
 		format: {const: bundleFormat},
-		schemaVersion: {const: bundleSchemaVersion},
+		schemaVersion: {enum: [1, bundleSchemaVersion]},
 		createdAt: dateTime,
 		backstackVersion: text,
 		source: {
@@ -178,58 +412,28 @@ export const bundleManifestSchema = {
 			minItems: 1,
 			items: {
 				type: 'object',
-				additionalProperties: false,
-				required: ['kind', 'id', 'name', 'createdAt', 'data', 'glance'],
-				properties: {
-					kind: {const: 'image'},
-					id: text,
-					name: {type: 'string'},
-					createdAt: dateTime,
-					updatedAt: dateTime,
-					data: {
-						type: 'object',
+				required: ['kind'],
+				properties: {kind: {enum: ['image', 'volume', 'server']}},
+				discriminator: {propertyName: 'kind'},
+				oneOf: [
+					{
 						additionalProperties: false,
-						required: ['file', 'size', 'sha256'],
-						properties: {file: fileName, size: {type: 'integer', minimum: 1}, sha256: hex(64)},
+						required: ['kind', 'id', 'name', 'createdAt', 'data', 'glance'],
+						properties: {kind: {const: 'image'}, ...itemBase},
 					},
-					glance: {
-						type: 'object',
+					{
 						additionalProperties: false,
-						required: ['diskFormat', 'containerFormat', 'visibility', 'protected', 'properties'],
-						properties: {
-							diskFormat: text,
-							containerFormat: text,
-							checksum: hex(32),
-							hashAlgo: text,
-							hashValue: hex(),
-							minDisk: count,
-							minRam: count,
-							visibility: text,
-							protected: {type: 'boolean'},
-							properties: {type: 'object', additionalProperties: {type: 'string'}},
-						},
+						required: ['kind', 'id', 'name', 'createdAt', 'data', 'glance', 'volume'],
+						properties: {kind: {const: 'volume'}, ...itemBase, volume: volumeOfItem},
 					},
-					encryption: {
-						type: 'object',
+					{
 						additionalProperties: false,
-						required: ['keyFile', 'keySize', 'passphrase', 'sourceSecretId', 'secret'],
-						properties: {
-							keyFile: fileName,
-							keySize: {type: 'integer', minimum: 1},
-							passphrase: {const: 'hexlify'},
-							sourceSecretId: text,
-							keyDeletionPolicy: text,
-							secret: {
-								type: 'object',
-								additionalProperties: false,
-								required: ['secretType'],
-								properties: {
-									secretType: text, algorithm: text, bitLength: {type: 'integer', minimum: 1}, mode: text,
-								},
-							},
-						},
+						required: ['kind', 'id', 'name', 'createdAt', 'server'],
+						// A server's disk image comes with its checksums, or not at all.
+						dependentRequired: {data: ['glance'], glance: ['data']},
+						properties: {kind: {const: 'server'}, ...itemBase, server: serverOfItem},
 					},
-				},
+				],
 			},
 		},
 	},
@@ -258,7 +462,7 @@ async function validator(): Promise<ValidateFunction> {
 	if (compiled === undefined) {
 		// Loaded on first use: only verify and the bundle planner pay for it.
 		const ajvModule = await import('ajv/dist/2020.js');
-		const ajv = new ajvModule.Ajv2020({strict: true, allErrors: true});
+		const ajv = new ajvModule.Ajv2020({strict: true, allErrors: true, discriminator: true});
 		ajv.addFormat('date-time', {type: 'string', validate: isDateTime});
 		compiled = ajv.compile(bundleManifestSchema);
 	}
@@ -300,9 +504,22 @@ export async function parseManifest(textOfFile: string): Promise<ManifestCheck> 
 	}
 
 	const manifest = value as BundleManifest;
-	const names = manifest.items.flatMap(item => [item.data.file, ...(item.encryption === undefined ? [] : [item.encryption.keyFile])]);
+	const names = manifest.items.flatMap(item => filesOf(item));
 	const duplicate = names.find((name, index) => names.indexOf(name) !== index || name === manifestFileName);
-	return duplicate === undefined ? {manifest} : {defects: [`manifest.json fails its schema: it names ${duplicate} twice, or as a data or key file`]};
+	if (duplicate !== undefined) {
+		return {defects: [`manifest.json fails its schema: it names ${duplicate} twice, or as a data or key file`]};
+	}
+
+	const volumes = new Set(manifest.items.filter(item => item.kind === 'volume').map(item => item.id));
+	const dangling = manifest.items.flatMap(item => item.kind === 'server' ? item.server.volumes.filter(volume => !volumes.has(volume.itemId)).map(volume => `server ${item.id} names volume ${volume.itemId}, which is not an item of the bundle`) : []);
+	return dangling.length === 0 ? {manifest} : {defects: dangling.map(defect => `manifest.json fails its schema: ${defect}`)};
+}
+
+/**
+The files of an item, as plain names in the bundle's directory: its data file and its key file, where it has them.
+*/
+export function filesOf(item: BundleItem): string[] {
+	return [...(item.data === undefined ? [] : [item.data.file]), ...(item.encryption === undefined ? [] : [item.encryption.keyFile])];
 }
 
 /**

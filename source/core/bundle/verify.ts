@@ -10,7 +10,14 @@ import path from 'node:path';
 import {hexBytes} from '../plans/files.js';
 import {hashFile} from './files.js';
 import {checkLuksKey} from './luks.js';
-import {manifestFileName, parseManifest, type BundleItem} from './manifest.js';
+import {
+	filesOf,
+	hasData,
+	manifestFileName,
+	parseManifest,
+	type BundleDataItem,
+	type BundleItem,
+} from './manifest.js';
 
 export type VerifyOptions = {
 	/**
@@ -48,7 +55,7 @@ function itemName(item: BundleItem): string {
 	return `${item.kind} ${item.name === '' ? item.id : `${item.name} (${item.id})`}`;
 }
 
-async function isDataSoundIn(directory: string, item: BundleItem, report: VerifyReport, signal?: AbortSignal): Promise<boolean> {
+async function isDataSoundIn(directory: string, item: BundleDataItem, report: VerifyReport, signal?: AbortSignal): Promise<boolean> {
 	const file = path.join(directory, item.data.file);
 	const kind = await kindOf(file);
 	if (kind !== 'file') {
@@ -86,7 +93,7 @@ async function isDataSoundIn(directory: string, item: BundleItem, report: Verify
 	return report.defects.length === before;
 }
 
-async function checkKey(directory: string, item: BundleItem & {isDataSound: boolean}, report: VerifyReport, options: VerifyOptions): Promise<void> {
+async function checkKey(directory: string, item: BundleDataItem & {isDataSound: boolean}, report: VerifyReport, options: VerifyOptions): Promise<void> {
 	const {encryption} = item;
 	if (encryption === undefined) {
 		return;
@@ -203,13 +210,18 @@ export async function verifyBundle(directory: string, options: VerifyOptions): P
 
 	const {manifest} = checked;
 	for (const item of manifest.items) {
+		if (!hasData(item)) {
+			report.notes.push(`${itemName(item)}: no data file (it boots from a volume; its disk is that volume's item).`);
+			continue;
+		}
+
 		// eslint-disable-next-line no-await-in-loop
 		const isDataSound = await isDataSoundIn(directory, item, report, options.signal);
 		// eslint-disable-next-line no-await-in-loop
 		await checkKey(directory, {...item, isDataSound}, report, options);
 	}
 
-	const named = new Set([manifestFileName, ...manifest.items.flatMap(item => [item.data.file, ...(item.encryption === undefined ? [] : [item.encryption.keyFile])])]);
+	const named = new Set([manifestFileName, ...manifest.items.flatMap(item => filesOf(item))]);
 	const entries = await readdir(directory);
 	const extra = entries.filter(entry => !named.has(entry));
 	if (extra.length > 0) {

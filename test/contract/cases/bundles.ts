@@ -68,13 +68,13 @@ export function registerBundles(contract: Contract): void {
 		const manifest = JSON.parse(await readFile(path.join(directory, 'manifest.json'), 'utf8')) as BundleManifest;
 		const [item] = manifest.items;
 		t.is(item?.id, image.id);
-		t.is(item?.data.size, data.length);
-		t.is(item?.glance.checksum, active.checksum, 'Glance\'s md5 as the cloud computed it');
-		t.is(item?.glance.hashAlgo, active.hashAlgo);
-		t.is(item?.glance.hashValue, active.hashValue);
-		t.deepEqual(item?.glance.properties, {os_distro: 'debian', hw_disk_bus: 'scsi'}, 'the image\'s own properties, none of Glance\'s bookkeeping');
+		t.is(item?.data?.size, data.length);
+		t.is(item?.glance?.checksum, active.checksum, 'Glance\'s md5 as the cloud computed it');
+		t.is(item?.glance?.hashAlgo, active.hashAlgo);
+		t.is(item?.glance?.hashValue, active.hashValue);
+		t.deepEqual(item?.glance?.properties, {os_distro: 'debian', hw_disk_bus: 'scsi'}, 'the image\'s own properties, none of Glance\'s bookkeeping');
 		t.is(manifest.source.project.id, c.member.identity.token().projectId);
-		t.deepEqual(await readFile(path.join(directory, item!.data.file)), data);
+		t.deepEqual(await readFile(path.join(directory, item!.data!.file)), data);
 
 		const report = await verifyBundle(directory, {cryptsetup: await findCryptsetup(process.env['PATH'])});
 		t.deepEqual(report.defects, []);

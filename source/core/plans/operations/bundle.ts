@@ -8,6 +8,7 @@ import {writeFileAtomicSync} from '../../atomic-file.js';
 import {directoryState, hashFile} from '../../bundle/files.js';
 import {
 	manifestFileName,
+	type BundleItem,
 	type BundleManifest,
 	type BundleManifestDraft,
 } from '../../bundle/manifest.js';
@@ -46,6 +47,13 @@ A file that does not match is named and nothing is written: the bundle stays unf
 async function writeManifest(args: {directory: string; manifest: BundleManifestDraft}, context: StepContext): Promise<StepOutputs> {
 	const items: BundleManifest['items'] = [];
 	for (const item of args.manifest.items) {
+		if (item.data === undefined || item.glance === undefined) {
+			// A server booted from a volume: nothing of its own to hash (its disk is that volume's item).
+			const {encryption: _none, data: _noData, ...described} = item;
+			items.push(described as BundleItem);
+			continue;
+		}
+
 		const file = path.join(args.directory, item.data.file);
 		const {glance} = item;
 		// eslint-disable-next-line no-await-in-loop
@@ -105,6 +113,10 @@ function manifestScript(args: {directory: string; manifest: BundleManifestDraft}
 	const lines: string[] = [];
 	const placeholders: Array<[string, string]> = [['@CREATED_AT@', '$(date -u +%Y-%m-%dT%H:%M:%SZ)']];
 	const items = args.manifest.items.map((item, index) => {
+		if (item.data === undefined) {
+			return item;
+		}
+
 		const variable = `SHA256_${index + 1}`;
 		lines.push(`${variable}="$(sha256sum ${word(path.join(args.directory, item.data.file))} | cut -d' ' -f1)"`);
 		placeholders.push([`@${variable}@`, `$${variable}`]);
