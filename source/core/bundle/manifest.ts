@@ -511,7 +511,9 @@ export async function parseManifest(textOfFile: string): Promise<ManifestCheck> 
 	}
 
 	const volumes = new Set(manifest.items.filter(item => item.kind === 'volume').map(item => item.id));
-	const dangling = manifest.items.flatMap(item => item.kind === 'server' ? item.server.volumes.filter(volume => !volumes.has(volume.itemId)).map(volume => `server ${item.id} names volume ${volume.itemId}, which is not an item of the bundle`) : []);
+	const dangling = manifest.items.flatMap(item => item.kind === 'server'
+		? item.server.volumes.filter(volume => !volumes.has(volume.itemId)).map(volume => `server ${item.id} names volume ${volume.itemId}, which is not an item of the bundle`)
+		: []);
 	return dangling.length === 0 ? {manifest} : {defects: dangling.map(defect => `manifest.json fails its schema: ${defect}`)};
 }
 
