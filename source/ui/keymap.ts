@@ -142,6 +142,10 @@ export const keymap: readonly Binding[] = [
 		views: ['volumes', 'backups', 'images', 'secrets'], short: 'key→file',
 	},
 	{
+		id: 'backup.bundle', keys: ['X'], description: 'DR bundle to a directory', when: browse, localOnly: true, palette: true, footer: true,
+		views: ['images'], short: 'bundle',
+	},
+	{
 		id: 'backup.mark', keys: ['space'], description: 'Mark volume or backup', when: ['list'], mutates: true, footer: true,
 		views: ['volumes', 'audit', 'backups'], short: 'mark',
 	},

@@ -7,6 +7,7 @@ import {readFile, stat, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import test, {type ExecutionContext} from 'ava';
 import {App} from '../../source/ui/app.js';
+import {verifyBundle} from '../../source/core/bundle/verify.js';
 import {listUnfinished} from '../../source/core/plans/journal.js';
 import type {CloudSession} from '../../source/core/types.js';
 import {drive, keys, type Driven} from './helpers.js';
@@ -594,4 +595,29 @@ test('keys that arrive in one read drive the plan screen one after the other (a 
 	t.regex(frame, /Running: done/v);
 	const restored = await volumeNamed(demo.session, 'shop-uploads');
 	t.truthy(restored?.metadata['src_backup_id']);
+});
+
+test('Images view, X on an encrypted volume\'s image: the form warns the key goes in in plaintext; the bundle it writes verifies sound offline', async t => {
+	const {demo, app} = await openOn(t, 'images', 'shop-db-data-export');
+	await app.press('X');
+	let frame = await app.waitFor('DR bundle of image shop-db-data-export');
+	t.regex(frame, /PLAINTEXT/v);
+	t.regex(frame, /\.\/shop-db-data-export-bundle/v);
+	const directory = path.join(demo.directory, 'dr');
+	await app.press(clearField, directory, keys.enter);
+	frame = await runPlanned(app);
+	t.regex(frame, /Running: done/v);
+	t.is(await modeOf(directory), 0o700);
+	const manifest = JSON.parse(await readFile(path.join(directory, 'manifest.json'), 'utf8')) as {items: Array<{name: string; encryption?: {keyFile: string}}>};
+	t.is(manifest.items[0]?.name, 'shop-db-data-export');
+	t.is(await modeOf(path.join(directory, manifest.items[0]!.encryption!.keyFile)), 0o600);
+	// The demo's volume data is no LUKS container, so the key is not proved here (test/core/bundle.test.ts does that).
+	const report = await verifyBundle(directory, {cryptsetup: undefined});
+	t.deepEqual(report.defects, []);
+
+	// On another row than an image, X says what to select.
+	await app.press(keys.enter, '2');
+	await app.waitFor('Volumes');
+	await app.press('X');
+	t.regex(await app.waitFor('select an image (view 6)'), /X writes an image's DR bundle/v);
 });

@@ -9,6 +9,7 @@ import {sanitize} from '../sanitize.js';
 import {
 	drillBackup,
 	drillBackups,
+	bundle,
 	imageDownload,
 	imageFromFile,
 	keyExport,
@@ -150,6 +151,11 @@ export const resourceKeys: Readonly<Record<string, (selection: Selection) => Out
 		return selection.row?.ref?.kind === 'image'
 			? withResource('image', selection, image => imageDownload(image))
 			: hint('d downloads the selected image: select an image (view 6)');
+	},
+	'backup.bundle'(selection) {
+		return selection.row?.ref?.kind === 'image'
+			? withResource('image', selection, image => bundle(image, selection.version))
+			: hint('X writes an image\'s DR bundle to a directory: select an image (view 6)');
 	},
 	'backup.exportKey'(selection) {
 		const kind = selection.row?.ref?.kind;

@@ -1,6 +1,6 @@
 /*
-The guided backups (1-6): a Cinder backup, a volume or server copied into an image, an image downloaded, a key exported,
-protect-now for the marked volumes. Pure.
+The guided backups (1-7): a Cinder backup, a volume or server copied into an image, an image downloaded, a key exported,
+protect-now for the marked volumes, a DR bundle. Pure.
 */
 import type {
 	Backup,
@@ -88,6 +88,33 @@ export function imageDownload(image: Image): Flow {
 			kind: 'text', id: 'path', label: 'File', isRequired: true, initial: `./${safeFileName(displayName(image))}.${safeFileName(image.diskFormat ?? 'raw')}`,
 		}],
 		request: values => ({type: 'backup', request: {kind: 'image-download', imageId: image.id, path: values['path']?.trim() ?? ''}}),
+	};
+}
+
+/**
+Backup 7: an off-cloud DR bundle of the image in a new (or empty) directory: its data, its key when it holds an encrypted
+volume, and manifest.json last (core/plans/bundle.ts). `backstack verify bundle DIR` checks it offline.
+*/
+export function bundle(image: Image, version?: string): Flow {
+	const isEncrypted = image.cinderEncryptionKeyId !== undefined;
+	return {
+		title: `DR bundle of image ${displayName(image)}`,
+		fields: [{
+			kind: 'text',
+			id: 'directory',
+			label: 'Directory',
+			isRequired: true,
+			initial: `./${safeFileName(displayName(image))}-bundle`,
+			hint: isEncrypted
+				? 'New or empty; made 0700. The key goes into it in PLAINTEXT (0600): keep the bundle offline.'
+				: 'New or empty; made 0700. Check it later, with no cloud: backstack verify bundle DIR.',
+		}],
+		request: values => ({
+			type: 'backup',
+			request: {
+				kind: 'bundle', imageId: image.id, directory: values['directory']?.trim() ?? '', version,
+			},
+		}),
 	};
 }
 

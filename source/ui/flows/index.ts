@@ -22,6 +22,7 @@ export {
 	volumeFromImage,
 } from './restore.js';
 export {
+	bundle,
 	imageDownload,
 	keyExport,
 	protectNow,
