@@ -97,6 +97,12 @@ const cli = meow(`
 // React's development build is several times slower; tests set NODE_ENV themselves.
 process.env['NODE_ENV'] ??= 'production';
 
+// A file size limit (ulimit -f) reached while writing a download: the write fails with EFBIG, which the plan reports and
+// keeps the partial file for a later run, instead of the process being killed mid-step by SIGXFSZ's default action.
+process.on('SIGXFSZ', () => {
+	// Handled: the failed write says what happened.
+});
+
 const controller = new AbortController();
 let interrupted = 0;
 process.on('SIGINT', () => {

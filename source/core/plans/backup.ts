@@ -392,7 +392,11 @@ export async function planImageDownload(session: CloudSession, given: ImageDownl
 		id: 'download',
 		title: `Download image ${label(image)} (${image.size ?? '?'} bytes) to ${request.path}`,
 		danger: 'create',
-		checks: [{kind: 'image-status', imageId: image.id, in: ['active']}, {kind: 'file-absent', path: request.path}],
+		checks: [
+			{kind: 'image-status', imageId: image.id, in: ['active']},
+			{kind: 'file-absent', path: request.path},
+			...(image.size === undefined ? [] : [{kind: 'room-for-file', path: request.path, bytes: image.size} as const]),
+		],
 		action: {op: 'glance.downloadImage', args: {imageId: image.id, path: request.path}},
 		creates: {
 			kind: 'file', output: 'path', name: request.path, temporary: false,

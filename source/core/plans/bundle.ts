@@ -216,7 +216,7 @@ export async function planImageBundle(session: CloudSession, given: ImageBundleR
 			id: 'download',
 			title: `Download image ${label(image)} (${image.size!} bytes) to ${dataPath}`,
 			danger: 'create',
-			checks: [{kind: 'image-status', imageId: image.id, in: ['active']}, {kind: 'file-absent', path: dataPath}],
+			checks: [{kind: 'image-status', imageId: image.id, in: ['active']}, {kind: 'file-absent', path: dataPath}, {kind: 'room-for-file', path: dataPath, bytes: image.size!}],
 			action: {op: 'glance.downloadImage', args: {imageId: image.id, path: dataPath}},
 			creates: {
 				kind: 'file', output: 'path', name: dataPath, temporary: false,

@@ -2,7 +2,13 @@
 Preconditions: one object per kind of check, what it says in a preview and how it is evaluated against the cloud
 (before anything changes). Typed from `Check`: a kind without both does not compile.
 */
-import {access, constants} from 'node:fs/promises';
+import {
+	access,
+	constants,
+	lstat,
+	statfs,
+} from 'node:fs/promises';
+import path from 'node:path';
 import type {CloudSession} from '../../openstack/api.js';
 import {displayName} from '../text.js';
 import {isMicroversionAtLeast} from './clock.js';
@@ -144,7 +150,67 @@ const checkKinds: {[K in Check['kind']]: CheckKind<K>} = {
 			return await doesFileExist(check.path) ? `${check.path} already exists; it will not be overwritten.` : undefined;
 		},
 	},
+	'room-for-file': {
+		describe: check => `${path.dirname(check.path)} is writable and has room for ${formatSize(check.bytes)}`,
+		evaluate: async check => roomProblem(check.path, check.bytes),
+	},
 };
+
+function formatSize(bytes: number): string {
+	const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+	let value = bytes;
+	let unit = 0;
+	while (value >= 1024 && unit < units.length - 1) {
+		value /= 1024;
+		unit++;
+	}
+
+	return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]!}`;
+}
+
+async function existingDirectory(directory: string): Promise<string> {
+	let current = directory;
+	for (;;) {
+		try {
+			// eslint-disable-next-line no-await-in-loop
+			const stats = await lstat(current);
+			return stats.isDirectory() ? current : path.dirname(current);
+		} catch (error) {
+			const parent = path.dirname(current);
+			if (parent === current || (error as NodeJS.ErrnoException).code !== 'ENOENT') {
+				return current;
+			}
+
+			current = parent;
+		}
+	}
+}
+
+async function roomProblem(file: string, bytes: number): Promise<string | undefined> {
+	const directory = path.dirname(path.resolve(file));
+	const existing = await existingDirectory(directory);
+	try {
+		await access(existing, constants.W_OK);
+	} catch {
+		return `${existing} is not writable by you: choose a directory you can write to (or fix its permissions).`;
+	}
+
+	let started = 0;
+	try {
+		const partial = await lstat(`${file}.part`);
+		started = partial.size;
+	} catch {}
+
+	const needed = Math.max(0, bytes - started);
+	const space = await statfs(existing, {bigint: true});
+	const free = space.bavail * space.bsize;
+	if (free >= BigInt(needed)) {
+		return undefined;
+	}
+
+	return `The file system of ${existing} has ${formatSize(Number(free))} free; ${path.basename(file)} needs ${formatSize(needed)}`
+		+ `${started > 0 ? ` more (an earlier run wrote ${formatSize(started)})` : ''}: free some space or choose another directory.`;
+}
 
 /**
 Undefined when the check passes, else why not.

@@ -52,7 +52,8 @@ export async function writeNewFile(file: string, data: Uint8Array, onCreated: (i
 	try {
 		identity = identityOf(await handle.stat({bigint: true}));
 		onCreated(identity);
-		await handle.write(data);
+		// FileHandle.writeFile writes until every byte is on disk (a plain write may take only part of them).
+		await handle.writeFile(data);
 	} catch (error) {
 		await handle.close();
 		if (identity !== undefined && isSameFile(identity, await identityAt(file) ?? {dev: '', ino: ''})) {

@@ -162,7 +162,12 @@ export type Check =
 	| {kind: 'available-full-backup'; volumeId: string}
 	| {kind: 'microversion'; service: 'cinder' | 'nova'; atLeast: string}
 	| {kind: 'file-readable'; path: string}
-	| {kind: 'file-absent'; path: string};
+	| {kind: 'file-absent'; path: string}
+	/**
+	The directory `path` is to be written in (or, while it does not exist yet, its nearest existing parent) is writable and
+	its file system has room for `bytes` more (less what a `<path>.part` of an earlier run already holds).
+	*/
+	| {kind: 'room-for-file'; path: string; bytes: number};
 
 export type WaitResource = 'volume' | 'backup' | 'snapshot' | 'image';
 

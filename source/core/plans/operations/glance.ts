@@ -45,6 +45,26 @@ import type {
 Writes to `<path>.part` (mode 0600), resumes it with a Range request, moves it to `path` once the checksum matched
 (never over a file that appeared there meanwhile). The partial file is journalled the moment it exists.
 */
+/**
+A write that failed because the file system (or the user's quota, or the file size limit) is full, in words that say
+what to do; undefined for any other error. The partial file stays: a run after space is freed continues it.
+*/
+function fullDisk(error: unknown, where: {partial: string; transferred: number; size: number | undefined}): PlanError | undefined {
+	const code = (error as NodeJS.ErrnoException | undefined)?.code;
+	if (code !== 'ENOSPC' && code !== 'EDQUOT' && code !== 'EFBIG') {
+		return undefined;
+	}
+
+	const {reason, remedy} = new Map([
+		['ENOSPC', {reason: 'the file system is full', remedy: 'Free space there (or choose another directory)'}],
+		['EDQUOT', {reason: 'your disk quota is used up', remedy: 'Free space in your quota (or choose another directory)'}],
+		['EFBIG', {reason: 'the file size limit is reached', remedy: 'Raise the limit (ulimit -f) or choose a file system that allows the size'}],
+	]).get(code)!;
+	const of = where.size === undefined ? '' : ` of ${where.size}`;
+	return new PlanError(`Writing ${where.partial} stopped after ${where.transferred}${of} bytes: ${reason} (${code}). `
+		+ `${remedy}, then run the same command again: it continues from ${where.partial}.`);
+}
+
 async function downloadImage(imageId: string, path: string, context: StepContext): Promise<StepOutputs> {
 	const glance = need(context.session.glance, 'Glance');
 	const image = await glance.getImage(imageId, {signal: context.signal});
@@ -81,8 +101,20 @@ async function downloadImage(imageId: string, path: string, context: StepContext
 			prefix: offset > 0 ? createReadStream(partial, {end: offset - 1}) : undefined,
 		});
 		for await (const chunk of stream) {
-			await handle.write(chunk);
-			transferred += chunk.byteLength;
+			// A write may take only part of a chunk (a file system or a file size limit filling up): the rest is written
+			// again until all of it is on disk or the write fails, so the file never silently misses bytes.
+			let done = 0;
+			while (done < chunk.byteLength) {
+				// eslint-disable-next-line no-await-in-loop
+				const {bytesWritten} = await handle.write(chunk, done, chunk.byteLength - done);
+				if (bytesWritten === 0) {
+					throw new PlanError(`Writing ${partial} made no progress after ${transferred} bytes; run the same command again to continue.`);
+				}
+
+				done += bytesWritten;
+				transferred += bytesWritten;
+			}
+
 			report(transferred);
 		}
 	} catch (error) {
@@ -92,7 +124,7 @@ async function downloadImage(imageId: string, path: string, context: StepContext
 			await unlink(partial);
 		}
 
-		throw error;
+		throw fullDisk(error, {partial, transferred, size: image.size}) ?? error;
 	}
 
 	await handle.close();
