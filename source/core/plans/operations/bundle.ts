@@ -61,7 +61,7 @@ async function completed(item: BundlePendingItem, context: StepContext): Promise
 	}
 
 	const {
-		fromImage: _image, data, encryption, ...rest
+		fromImage: _image, data, encryption, volume, ...rest
 	} = item;
 	const secretId = image.cinderEncryptionKeyId;
 	if ((encryption === undefined) !== (secretId === undefined)) {
@@ -84,6 +84,7 @@ async function completed(item: BundlePendingItem, context: StepContext): Promise
 				secret: secretAttributes(secret),
 			},
 		}),
+		volume,
 	};
 }
 
@@ -201,7 +202,9 @@ function manifestScript(args: Operations['bundle.writeManifest']): string[] {
 			placeholders.push([`@KEY_ID_${number}@`, `$KEY_ID_${number}`]);
 		}
 
-		const {fromImage: _image, encryption, ...rest} = item;
+		const {
+			fromImage: _image, encryption, volume, ...rest
+		} = item;
 		return {
 			...rest,
 			data: {...item.data, size: `@SIZE_${number}@`, sha256: `@${variable}@`},
@@ -213,6 +216,7 @@ function manifestScript(args: Operations['bundle.writeManifest']): string[] {
 					keyFile: encryption.keyFile, keySize, passphrase: encryption.passphrase, sourceSecretId: `@KEY_ID_${number}@`, keyDeletionPolicy: 'on_image_deletion', secret: encryption.secret ?? {secretType: 'symmetric'},
 				},
 			}),
+			volume,
 		};
 	});
 	const {format, schemaVersion, ...others} = args.manifest;
