@@ -209,11 +209,13 @@ function manifestScript(args: Operations['bundle.writeManifest']): string[] {
 			...rest,
 			data: {...item.data, size: `@SIZE_${number}@`, sha256: `@${variable}@`},
 			glance: {
-				diskFormat: 'raw', containerFormat: 'bare', checksum: `@MD5_${number}@`, hashAlgo: `@HASH_ALGO_${number}@`, hashValue: `@HASH_VALUE_${number}@`, visibility: 'private', protected: false, properties: {},
+				diskFormat: 'raw', containerFormat: 'bare', checksum: `@MD5_${number}@`, hashAlgo: `@HASH_ALGO_${number}@`, hashValue: `@HASH_VALUE_${number}@`,
+				visibility: 'private', protected: false, properties: {},
 			},
 			...(encryption !== undefined && {
 				encryption: {
-					keyFile: encryption.keyFile, keySize, passphrase: encryption.passphrase, sourceSecretId: `@KEY_ID_${number}@`, keyDeletionPolicy: 'on_image_deletion', secret: encryption.secret ?? {secretType: 'symmetric'},
+					keyFile: encryption.keyFile, keySize, passphrase: encryption.passphrase, sourceSecretId: `@KEY_ID_${number}@`,
+					keyDeletionPolicy: 'on_image_deletion', secret: encryption.secret ?? {secretType: 'symmetric'},
 				},
 			}),
 			volume,
