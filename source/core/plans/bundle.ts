@@ -318,6 +318,106 @@ function volumeOf(volume: Volume, spec: BundleEncryptionSpec | undefined): Bundl
 }
 
 /**
+The volume's manifest item as planned; the temporary image completes it when the manifest is written.
+*/
+function pendingItem({
+	volume, files, imageId, secret, spec,
+}: {volume: Volume; files: {data: string; key: string}; imageId: Ref; secret: BundleSecretAttributes | undefined; spec: BundleEncryptionSpec | undefined}): BundlePendingItem {
+	return {
+		kind: 'volume',
+		id: volume.id,
+		name: volume.name,
+		createdAt: volume.createdAt,
+		...(volume.updatedAt !== undefined && {updatedAt: volume.updatedAt}),
+		data: {file: files.data},
+		fromImage: imageId,
+		...(volume.encrypted && {encryption: {keyFile: files.key, passphrase: 'hexlify' as const, ...(secret !== undefined && {secret})}}),
+		volume: volumeOf(volume, spec),
+	};
+}
+
+type DownloadInput = {
+	volume: Volume;
+	files: {data: string; partial: string};
+	entries: string[];
+	dataPath: string;
+	imageId: Ref;
+};
+
+/**
+The download of the temporary image, continued from an earlier run's partial file; none when its data file is kept.
+*/
+function dataDownload({
+	volume, files, entries, dataPath, imageId,
+}: DownloadInput): {warnings: string[]; steps: Step[]} {
+	if (entries.includes(files.data)) {
+		return {
+			steps: [], warnings: [`${dataPath} is there from an earlier run (a finished, checksum-verified download) and is kept; `
+				+ 'it is checked against the new upload\'s checksums before the manifest is written.'],
+		};
+	}
+
+	return {
+		warnings: [],
+		steps: [{
+			id: 'download',
+			title: `Download the temporary image (${volume.size} GiB) to ${dataPath}`,
+			danger: 'create',
+			checks: [{kind: 'file-absent', path: dataPath}],
+			action: {op: 'glance.downloadImage', args: {imageId, path: dataPath}},
+			creates: {
+				kind: 'file', output: 'path', name: dataPath, temporary: false,
+			},
+			note: entries.includes(files.partial)
+				? `Continues the earlier run's ${files.partial} (Range request); the checksum of the new upload covers the whole file, `
+				+ 'so a volume that changed in between fails here and is downloaded afresh on the next run.'
+				: `Written to ${files.partial} first; an interrupted bundle continues from there when run again.`,
+		}],
+	};
+}
+
+type KeyExportInput = {
+	volume: Volume;
+	secret: BundleSecretAttributes | undefined;
+	keyPath: string;
+	isKept: boolean;
+	imageId: Ref;
+};
+
+/**
+The plaintext warning and the step that exports the temporary image's key clone (none when an earlier run's key is kept).
+*/
+function keyExport({
+	volume, secret, keyPath, isKept, imageId,
+}: KeyExportInput): {warnings: string[]; steps: Step[]} {
+	const warnings = [
+		`Volume ${label(volume)} is LUKS-encrypted: its key (the clone Cinder makes for the temporary image) is written in PLAINTEXT to ${keyPath}. `
+		+ 'Whoever reads that file can decrypt the volume: keep the bundle somewhere safe and offline.',
+		secret === undefined
+			? 'The key\'s attributes go into the manifest for a later restore.'
+			: `The key's attributes (${attributeText(secret)}) go into the manifest for a later restore.`,
+	];
+	if (isKept) {
+		warnings.push(`${keyPath} is there from an earlier run and is kept (the manifest step checks its size; verify checks it opens the data).`);
+		return {warnings, steps: []};
+	}
+
+	return {
+		warnings,
+		steps: [{
+			id: 'key',
+			title: `Export the key of the temporary image to ${keyPath} (0600)`,
+			danger: 'create',
+			checks: [{kind: 'file-absent', path: keyPath}],
+			action: {op: 'barbican.exportImageKey', args: {imageId, path: keyPath}},
+			creates: {
+				kind: 'file', output: 'path', name: keyPath, temporary: false,
+			},
+		}],
+	};
+}
+
+/**
 `backstack backup bundle volume ID DIR`: the volume uploaded to a temporary image (an in-use one through a temporary
 snapshot and volume), that image's data and key downloaded, the manifest written; every temporary removed at the end,
 the image with the key clone Cinder made for it (Glance deletes it with the image: `on_image_deletion`).
@@ -373,7 +473,8 @@ export async function planVolumeBundle(session: CloudSession, given: VolumeBundl
 
 	let source: string | Ref = volume.id;
 	if (isInUse) {
-		warnings.push('The volume is in use: it is copied from a snapshot, which is crash-consistent, not application-consistent; the snapshot and a temporary volume made from it are removed at the end.');
+		warnings.push('The volume is in use: it is copied from a snapshot, which is crash-consistent, not application-consistent; '
+			+ 'the snapshot and a temporary volume made from it are removed at the end.');
 		steps.push(...snapshotDetour(volume, {
 			ids: {snapshot: 'snapshot', volume: 'temporary-volume'},
 			names: {snapshot: `backstack-tmp-${displayName(volume)}-snapshot`, volume: `backstack-tmp-${displayName(volume)}-volume`},
@@ -403,59 +504,23 @@ export async function planVolumeBundle(session: CloudSession, given: VolumeBundl
 	const imageId = ref('upload', 'imageId');
 
 	if (volume.encrypted) {
-		warnings.push(
-			`Volume ${label(volume)} is LUKS-encrypted: its key (the clone Cinder makes for the temporary image) is written in PLAINTEXT to ${keyPath}. `
-			+ 'Whoever reads that file can decrypt the volume: keep the bundle somewhere safe and offline.',
-			key.secret === undefined
-				? 'The key\'s attributes go into the manifest for a later restore.'
-				: `The key's attributes (${attributeText(key.secret)}) go into the manifest for a later restore.`,
-		);
-		if (entries.includes(files.key)) {
-			warnings.push(`${keyPath} is there from an earlier run and is kept (the manifest step checks its size; verify checks it opens the data).`);
-		} else {
-			steps.push({
-				id: 'key',
-				title: `Export the key of the temporary image to ${keyPath} (0600)`,
-				danger: 'create',
-				checks: [{kind: 'file-absent', path: keyPath}],
-				action: {op: 'barbican.exportImageKey', args: {imageId, path: keyPath}},
-				creates: {
-					kind: 'file', output: 'path', name: keyPath, temporary: false,
-				},
-			});
-		}
+		const exported = keyExport({
+			volume, secret: key.secret, keyPath, isKept: entries.includes(files.key), imageId,
+		});
+		warnings.push(...exported.warnings);
+		steps.push(...exported.steps);
 	}
 
-	if (entries.includes(files.data)) {
-		warnings.push(`${dataPath} is there from an earlier run (a finished, checksum-verified download) and is kept; it is checked against the new upload's checksums before the manifest is written.`);
-	} else {
-		steps.push({
-			id: 'download',
-			title: `Download the temporary image (${volume.size} GiB) to ${dataPath}`,
-			danger: 'create',
-			checks: [{kind: 'file-absent', path: dataPath}],
-			action: {op: 'glance.downloadImage', args: {imageId, path: dataPath}},
-			creates: {
-				kind: 'file', output: 'path', name: dataPath, temporary: false,
-			},
-			note: entries.includes(files.partial)
-				? `Continues the earlier run's ${files.partial} (Range request); the checksum of the new upload covers the whole file, so a volume that changed in between fails here and is downloaded afresh on the next run.`
-				: `Written to ${files.partial} first; an interrupted bundle continues from there when run again.`,
-		});
-	}
+	const fetched = dataDownload({
+		volume, files, entries, dataPath, imageId,
+	});
+	warnings.push(...fetched.warnings);
+	steps.push(...fetched.steps);
 
 	const manifestPath = path.join(directory, manifestFileName);
-	const item: BundlePendingItem = {
-		kind: 'volume',
-		id: volume.id,
-		name: volume.name,
-		createdAt: volume.createdAt,
-		...(volume.updatedAt !== undefined && {updatedAt: volume.updatedAt}),
-		data: {file: files.data},
-		fromImage: imageId,
-		...(volume.encrypted && {encryption: {keyFile: files.key, passphrase: 'hexlify' as const, ...(key.secret !== undefined && {secret: key.secret})}}),
-		volume: volumeOf(volume, spec),
-	};
+	const item = pendingItem({
+		volume, files, imageId, secret: key.secret, spec,
+	});
 	steps.push({
 		id: 'manifest',
 		title: `Check the files against Glance's checksums of the temporary image and write ${manifestPath}`,

@@ -225,6 +225,26 @@ export function restoreRequestFrom(args: string[], flags: Flags): RestoreRequest
 }
 
 /**
+`backstack backup bundle image|volume <id> <directory>` → a request.
+*/
+function bundleRequestFrom(rest: string[], version: string | undefined): BackupRequest {
+	const what = positional(rest, 0, 'what to bundle (image or volume)');
+	if (what === 'volume') {
+		return {
+			kind: 'volume-bundle', volumeId: positional(rest, 1, 'the volume (name or ID)'), directory: positional(rest, 2, 'the bundle directory'), version,
+		};
+	}
+
+	if (what !== 'image') {
+		throw new UsageError(`An image or a volume can be bundled (not "${what}"); server bundles are not built yet.`);
+	}
+
+	return {
+		kind: 'bundle', imageId: positional(rest, 1, 'the image (name or ID)'), directory: positional(rest, 2, 'the bundle directory'), version,
+	};
+}
+
+/**
 `backstack backup <kind> <args…>` → a request (see restoreRequestFrom).
 */
 export function backupRequestFrom(args: string[], flags: Flags, version?: string): BackupRequest {
@@ -282,20 +302,7 @@ export function backupRequestFrom(args: string[], flags: Flags, version?: string
 		}
 
 		case 'bundle': {
-			const what = positional(rest, 0, 'what to bundle (image or volume)');
-			if (what === 'volume') {
-				return {
-					kind: 'volume-bundle', volumeId: positional(rest, 1, 'the volume (name or ID)'), directory: positional(rest, 2, 'the bundle directory'), version,
-				};
-			}
-
-			if (what !== 'image') {
-				throw new UsageError(`An image or a volume can be bundled (not "${what}"); server bundles are not built yet.`);
-			}
-
-			return {
-				kind, imageId: positional(rest, 1, 'the image (name or ID)'), directory: positional(rest, 2, 'the bundle directory'), version,
-			};
+			return bundleRequestFrom(rest, version);
 		}
 
 		case 'protect': {

@@ -196,7 +196,13 @@ function manifestScript(args: Operations['bundle.writeManifest']): string[] {
 			`HASH_ALGO_${number}=${field(image, 'os_hash_algo')}`,
 			`HASH_VALUE_${number}=${field(image, 'os_hash_value')}`,
 		);
-		placeholders.push([`"@SIZE_${number}@"`, `$SIZE_${number}`], [`@MD5_${number}@`, `$MD5_${number}`], [`@HASH_ALGO_${number}@`, `$HASH_ALGO_${number}`], [`@HASH_VALUE_${number}@`, `$HASH_VALUE_${number}`]);
+		const filled: Array<[string, string]> = [
+			[`"@SIZE_${number}@"`, `$SIZE_${number}`],
+			[`@MD5_${number}@`, `$MD5_${number}`],
+			[`@HASH_ALGO_${number}@`, `$HASH_ALGO_${number}`],
+			[`@HASH_VALUE_${number}@`, `$HASH_VALUE_${number}`],
+		];
+		placeholders.push(...filled);
 		if (item.encryption !== undefined) {
 			lines.push(`KEY_ID_${number}=${field(image, 'cinder_encryption_key_id')}`);
 			placeholders.push([`@KEY_ID_${number}@`, `$KEY_ID_${number}`]);
