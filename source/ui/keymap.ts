@@ -142,7 +142,7 @@ export const keymap: readonly Binding[] = [
 		views: ['volumes', 'backups', 'images', 'secrets'], short: 'key→file',
 	},
 	{
-		id: 'backup.bundle', keys: ['X'], description: 'DR bundle to a directory', when: browse, localOnly: true, palette: true, footer: true,
+		id: 'backup.bundle', keys: ['X'], description: 'DR bundle to a directory', when: browse, mutates: true, palette: true, footer: true,
 		views: ['images'], short: 'bundle',
 	},
 	{

@@ -24,17 +24,20 @@ import test, {type ExecutionContext} from 'ava';
 import {findCryptsetup} from '../../source/core/bundle/luks.js';
 import {bundleManifestSchema, parseManifest, type BundleManifest} from '../../source/core/bundle/manifest.js';
 import {verifyBundle} from '../../source/core/bundle/verify.js';
-import {planImageBundle} from '../../source/core/plans/bundle.js';
+import {planImageBundle, planVolumeBundle} from '../../source/core/plans/bundle.js';
 import {toOpenstackCli} from '../../source/core/plans/cli-export.js';
-import type {Plan, PlanResult} from '../../source/core/plans/types.js';
+import type {Plan, PlanEvent, PlanResult} from '../../source/core/plans/types.js';
 import type {CloudSession} from '../../source/openstack/api.js';
 import {
 	demoCloud,
 	fastClock,
 	last,
+	listAll,
 	permissionsOf,
 	runToEnd,
 	temporaryDirectory,
+	until,
+	volumeNames,
 } from './plans/helpers.js';
 
 async function run(file: string, args: string[]): Promise<void> {
@@ -344,4 +347,191 @@ test('a key file an earlier run left cut short is not taken into the manifest', 
 	t.regex(end?.type === 'plan-failed' ? end.reason : JSON.stringify(end), /key file image-.*\.key has 16 bytes, the 256-bit secret needs 32: delete it/v);
 	const left = await readdir(directory);
 	t.false(left.includes('manifest.json'));
+});
+
+const luksSpec = {
+	provider: 'luks', cipher: 'aes-xts-plain64', keySize: 256, controlLocation: 'front-end',
+};
+
+async function volumeIn(session: CloudSession, request: {name: string; volumeType?: string; metadata?: Record<string, string>; description?: string}) {
+	const {id} = await session.cinder!.createVolume({size: 1, ...request});
+	return until(async () => session.cinder!.getVolume(id), volume => volume.status === 'available');
+}
+
+async function bundleVolume(session: CloudSession, volumeId: string, directory: string) {
+	const plan = planOf(await planVolumeBundle(session, {volumeId, directory, version: '9.9.9'}));
+	const events = await runToEnd(plan, session, {clock: fastClock()});
+	const failures = events.filter(event => ['plan-failed', 'step-failed', 'cleanup-failed'].includes(event.type));
+	return {plan, events, failures};
+}
+
+async function secretIds(session: CloudSession): Promise<string[]> {
+	const secrets = await listAll(session.barbican!.listSecrets());
+	return secrets.map(secret => secret.id).toSorted();
+}
+
+async function defectsOf(directory: string): Promise<string[]> {
+	const report = await verifyBundle(directory, {cryptsetup});
+	return report.defects;
+}
+
+function removedImages(events: PlanEvent[]): string[] {
+	return events.flatMap(event => event.type === 'cleanup-done' && event.resource.kind === 'image' ? [event.resource.id] : []);
+}
+
+test('a plain volume bundles through a temporary image, which is gone afterwards; the manifest holds its volume block', async t => {
+	const {session} = await demoCloud(t);
+	const volume = await volumeIn(session, {name: 'db-data', metadata: {tier: 'gold'}, description: 'the database'});
+	const directory = path.join(await temporaryDirectory(t), 'bundle');
+	const {plan, events, failures} = await bundleVolume(session, volume.id, directory);
+	t.deepEqual(plan.steps.map(step => step.id), ['directory', 'upload', 'download', 'manifest']);
+	t.true(plan.steps.find(step => step.id === 'upload')?.creates?.temporary, 'the image is a temporary');
+	t.is(last(events)?.type, 'plan-done', JSON.stringify(failures));
+
+	const [imageId] = removedImages(events);
+	t.truthy(imageId, 'the temporary image was removed by the plan');
+	t.is(await session.glance!.findImage(imageId!), undefined);
+	const images = await listAll(session.glance!.listImages());
+	t.deepEqual(images.filter(image => image.name.startsWith('backstack-tmp-')), []);
+	const after = await session.cinder!.getVolume(volume.id);
+	t.is(after.status, 'available');
+
+	t.is(await permissionsOf(directory), 0o700);
+	const files = await readdir(directory);
+	t.deepEqual(files.toSorted(), ['manifest.json', `volume-${volume.id}.raw`]);
+	const manifest = await manifestIn(directory);
+	t.false('defects' in await parseManifest(JSON.stringify(manifest)));
+	const [item] = manifest.items;
+	t.is(item?.kind, 'volume');
+	t.is(item?.id, volume.id);
+	t.is(item?.name, 'db-data');
+	t.is(item?.encryption, undefined);
+	t.is(item?.glance?.diskFormat, 'raw');
+	t.false(Object.keys(item?.glance?.properties ?? {}).some(key => key.startsWith('backstack_')), 'backstack\'s mark of the upload is bookkeeping');
+	const data = await readFile(path.join(directory, `volume-${volume.id}.raw`));
+	t.is(item?.data?.size, data.byteLength);
+	t.deepEqual(item?.kind === 'volume' ? item.volume : undefined, {
+		size: 1,
+		bootable: false,
+		description: 'the database',
+		availabilityZone: volume.availabilityZone,
+		metadata: {tier: 'gold'},
+		volumeType: {name: volume.volumeType!, id: volume.volumeTypeId!},
+	});
+
+	const report = await verifyBundle(directory, {cryptsetup});
+	t.deepEqual(report.defects, []);
+	t.true(report.notes.some(note => note.includes(`volume-${volume.id}.raw`) && note.includes('match')), report.notes.join('\n'));
+
+	// Verify names the volume when its data is gone.
+	await rm(path.join(directory, `volume-${volume.id}.raw`));
+	const missing = await verifyBundle(directory, {cryptsetup});
+	t.deepEqual(missing.defects, [`volume-${volume.id}.raw (volume db-data (${volume.id})) is missing.`]);
+
+	const again = await planVolumeBundle(session, {volumeId: volume.id, directory});
+	t.regex(again.kind === 'refusal' ? again.reason : '', /already holds a finished bundle of volume db-data/v);
+});
+
+test('an encrypted volume of a non-default type bundles with the key clone of its temporary image, which goes with the image', async t => {
+	const {session, cloud} = await demoCloud(t);
+	const type = cloud.state.addVolumeType({name: 'LUKS-gold', encryption: luksSpec});
+	const volume = await volumeIn(session, {name: 'vault', volumeType: 'LUKS-gold'});
+	t.true(volume.encrypted);
+	const key = await session.barbican!.getSecretPayload(volume.encryptionKeyId!);
+	if (cryptsetup !== undefined) {
+		// The demo's volume bytes become a real LUKS container opened by the volume's key, as Cinder's would be.
+		cloud.state.volumes.get(volume.id)!.content = Buffer.from(await luksImage(await temporaryDirectory(t), key));
+	}
+
+	const secretsBefore = await secretIds(session);
+	const directory = path.join(await temporaryDirectory(t), 'bundle');
+	const {plan, events, failures} = await bundleVolume(session, volume.id, directory);
+	t.deepEqual(plan.steps.map(step => step.id), ['directory', 'upload', 'key', 'download', 'manifest']);
+	t.true(plan.warnings.some(warning => warning.includes('PLAINTEXT')));
+	t.is(last(events)?.type, 'plan-done', JSON.stringify(failures));
+	t.deepEqual(await secretIds(session), secretsBefore, 'no key clone is left');
+	const [imageId] = removedImages(events);
+	t.is(await session.glance!.findImage(imageId!), undefined);
+
+	const keyFile = path.join(directory, `volume-${volume.id}.key`);
+	t.is(await permissionsOf(keyFile), 0o600);
+	t.deepEqual(await readFile(keyFile), Buffer.from(key), 'the clone holds the volume\'s key');
+	const manifestText = await readFile(path.join(directory, 'manifest.json'), 'utf8');
+	t.false(manifestText.includes(Buffer.from(key).toString('hex')));
+	const manifest = JSON.parse(manifestText) as BundleManifest;
+	const [item] = manifest.items;
+	t.like(item?.encryption, {
+		keyFile: `volume-${volume.id}.key`, passphrase: 'hexlify', keyDeletionPolicy: 'on_image_deletion', keySize: 32,
+	});
+	t.not(item?.encryption?.sourceSecretId, volume.encryptionKeyId, 'read from the image\'s own clone');
+	t.deepEqual(item?.kind === 'volume' ? item.volume.volumeType : undefined, {name: 'LUKS-gold', id: type.id, encryption: luksSpec});
+
+	const report = await verifyBundle(directory, {cryptsetup});
+	t.deepEqual(report.defects, []);
+	if (cryptsetup === undefined) {
+		t.log('cryptsetup is not installed here: the key was not tried against a LUKS header');
+		return;
+	}
+
+	t.true(report.notes.some(note => note.includes('opens a key slot')), report.notes.join('\n'));
+	await writeFile(keyFile, randomBytes(32), {mode: 0o600});
+	t.deepEqual(await defectsOf(directory), [`volume-${volume.id}.key does not open the LUKS header of volume-${volume.id}.raw: it is not this data's key.`]);
+});
+
+test('an in-use volume is bundled through the snapshot detour; every temporary is removed', async t => {
+	const {session, cloud} = await demoCloud(t);
+	const volume = await volumeIn(session, {name: 'busy'});
+	cloud.state.volumes.get(volume.id)!.status = 'in-use';
+	const directory = path.join(await temporaryDirectory(t), 'bundle');
+	const {plan, events, failures} = await bundleVolume(session, volume.id, directory);
+	t.deepEqual(plan.steps.map(step => step.id), ['directory', 'snapshot', 'temporary-volume', 'upload', 'download', 'manifest']);
+	t.true(plan.warnings.some(warning => warning.includes('crash-consistent')));
+	const snapshot = plan.steps[1]!;
+	t.true(snapshot.action.op === 'cinder.createSnapshot' && snapshot.action.args.force === true);
+	t.is(last(events)?.type, 'plan-done', JSON.stringify(failures));
+	t.deepEqual(events.flatMap(event => event.type === 'cleanup-done' ? [event.resource.kind] : []), ['image', 'volume', 'snapshot']);
+	t.deepEqual(await volumeNames(session), ['busy']);
+	t.deepEqual(await listAll(session.cinder!.listSnapshots()), []);
+	const manifest = await manifestIn(directory);
+	t.is(manifest.items[0]?.id, volume.id, 'the item is the volume, not the temporary copy');
+	t.deepEqual(await defectsOf(directory), []);
+});
+
+test('a volume bundle refuses a foreign directory and a volume in error; an interrupted one continues; --export-cli parses', async t => {
+	const {session, cloud} = await demoCloud(t);
+	const volume = await volumeIn(session, {name: 'data'});
+	const other = path.join(await temporaryDirectory(t), 'photos');
+	await mkdir(other);
+	await writeFile(path.join(other, 'holiday.jpg'), 'not a bundle');
+	const foreign = await planVolumeBundle(session, {volumeId: volume.id, directory: other});
+	t.regex(foreign.kind === 'refusal' ? foreign.reason : '', /is not empty and is not a bundle of this item \(it holds holiday\.jpg\)/v);
+
+	const missing = await planVolumeBundle(session, {volumeId: 'no-such-volume', directory: other});
+	t.is(missing.kind, 'refusal');
+
+	const directory = path.join(await temporaryDirectory(t), 'bundle');
+	await mkdir(directory, {mode: 0o755});
+	const bytes = cloud.state.contentOf(cloud.state.volumes.get(volume.id)!);
+	await writeFile(path.join(directory, `volume-${volume.id}.raw.part`), bytes.subarray(0, 1000), {mode: 0o600});
+	const plan = planOf(await planVolumeBundle(session, {volumeId: volume.id, directory}));
+	t.regex(plan.steps.find(step => step.id === 'download')?.note ?? '', /Continues the earlier run's/v);
+
+	const script = toOpenstackCli(plan);
+	t.true(script.includes(`openstack image create --volume ${volume.id}`));
+	t.true(script.includes(`openstack image save --file ${directory}/volume-${volume.id}.raw`));
+	t.regex(script, /umask 077 && printf .*"kind": "volume"/sv);
+	const file = path.join(directory, '..', 'bundle.sh');
+	await writeFile(file, script);
+	await t.notThrowsAsync(run('bash', ['-n', file]), 'the script parses');
+
+	const events = await runToEnd(plan, session, {clock: fastClock()});
+	t.is(last(events)?.type, 'plan-done');
+	const first = events.find(event => event.type === 'bytes');
+	t.is(first?.type === 'bytes' ? first.transferred : undefined, 1000, 'the download started where the partial file ended');
+	t.is(await permissionsOf(directory), 0o700);
+	t.deepEqual(await defectsOf(directory), []);
+
+	cloud.state.volumes.get(volume.id)!.status = 'error';
+	const broken = await planVolumeBundle(session, {volumeId: volume.id, directory: path.join(await temporaryDirectory(t), 'b')});
+	t.regex(broken.kind === 'refusal' ? broken.reason : '', /is error; only an available or in-use volume can be bundled/v);
 });

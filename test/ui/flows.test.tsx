@@ -615,9 +615,25 @@ test('Images view, X on an encrypted volume\'s image: the form warns the key goe
 	const report = await verifyBundle(directory, {cryptsetup: undefined});
 	t.deepEqual(report.defects, []);
 
-	// On another row than an image, X says what to select.
-	await app.press(keys.enter, '2');
-	await app.waitFor('Volumes');
+	// On another row than an image or a volume, X says what to select.
+	await app.press(keys.enter, '3');
+	await app.waitFor('Backups');
 	await app.press('X');
-	t.regex(await app.waitFor('select an image (view 6)'), /X writes an image's DR bundle/v);
+	t.regex(await app.waitFor('an image (6)'), /X writes a DR bundle to a directory: select a volume \(2\)/v);
+});
+
+test('Volumes view, X: a volume\'s DR bundle goes through a temporary image, which is gone afterwards; the bundle verifies sound', async t => {
+	const {demo, app} = await openOn(t, 'volumes', 'shop-redis-aof');
+	const before = await listAll(demo.session.glance!.listImages());
+	await app.press('X');
+	await app.waitFor('DR bundle of volume shop-redis-aof');
+	const directory = path.join(demo.directory, 'redis');
+	await app.press(clearField, directory, keys.enter);
+	t.regex(await runPlanned(app), /Running: done/v);
+	const manifest = JSON.parse(await readFile(path.join(directory, 'manifest.json'), 'utf8')) as {items: Array<{kind: string; name: string; volume?: {size: number}}>};
+	t.is(manifest.items[0]?.kind, 'volume');
+	t.is(manifest.items[0]?.volume?.size, 10);
+	t.deepEqual((await verifyBundle(directory, {cryptsetup: undefined})).defects, []);
+	const after = await listAll(demo.session.glance!.listImages());
+	t.deepEqual(after.map(image => image.id).toSorted(), before.map(image => image.id).toSorted(), 'no temporary image left');
 });

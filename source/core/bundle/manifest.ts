@@ -135,7 +135,7 @@ type BundleData = {
 export type BundleImageItem = BundleItemBase & BundleData & {kind: 'image'};
 
 /**
-A volume type's encryption spec, as Cinder shows it (`GET /types/{id}/encryption`): what a restore's type must match.
+A volume type's encryption spec, as Cinder shows it (`GET /volumes/{id}/encryption`, readable by the project; `GET /types/{id}/encryption` is for admins): what a restore's type must match.
 */
 export type BundleEncryptionSpec = {
 	provider: string;
@@ -245,8 +245,23 @@ type DraftOf<T> = T extends BundleData
 
 export type BundleItemDraft = DraftOf<BundleImageItem> | DraftOf<BundleVolumeItem> | DraftOf<BundleServerItem>;
 
+/**
+A volume item as planned: its bytes come from a temporary image that exists only once the plan runs, so the file's size,
+Glance's block and the key's secret are read from that image (`fromImage`, an ID or a step's output) when the manifest
+is written. `secret` is what the volume's own key says, for a runbook; the image's key clone replaces it.
+*/
+export type BundlePendingItem = Omit<DraftOf<BundleVolumeItem>, 'data' | 'glance' | 'encryption'> & {
+	data: {file: string};
+	fromImage: string | {$ref: string; output: string};
+	encryption?: Pick<BundleEncryption, 'keyFile' | 'passphrase'> & {secret?: BundleSecretAttributes};
+};
+
+export function isPending(item: BundleItemDraft | BundlePendingItem): item is BundlePendingItem {
+	return 'fromImage' in item;
+}
+
 export type BundleManifestDraft = Omit<BundleManifest, 'createdAt' | 'items'> & {
-	items: BundleItemDraft[];
+	items: Array<BundleItemDraft | BundlePendingItem>;
 };
 
 // A plain name inside the directory: never `.`/`..`, never a path, never a control character. Verify opens only these.
@@ -528,9 +543,16 @@ export function filesOf(item: BundleItem): string[] {
 The file names of a bundle of one image (by ID): the data file, the key file, and the partial download.
 */
 export function imageBundleFiles(imageId: string, diskFormat: string | undefined): {data: string; partial: string; key: string} {
-	// The ID as Glance gives it is a UUID; anything else is reduced to a safe name.
-	const safe = imageId.replaceAll(/[^\w\-.]/gv, '_');
+	return bundleFiles('image', imageId, diskFormat);
+}
+
+/**
+The file names of a bundle item (`image-<id>.<format>`, `volume-<id>.raw`…): the data file, the key file, the partial download.
+*/
+export function bundleFiles(kind: BundleItem['kind'], id: string, diskFormat: string | undefined): {data: string; partial: string; key: string} {
+	// The ID as OpenStack gives it is a UUID; anything else is reduced to a safe name.
+	const safe = id.replaceAll(/[^\w\-.]/gv, '_');
 	const extension = (diskFormat ?? 'raw').replaceAll(/[^\w\-]/gv, '_');
-	const data = `image-${safe}.${extension}`;
-	return {data, partial: `${data}.part`, key: `image-${safe}.key`};
+	const data = `${kind}-${safe}.${extension}`;
+	return {data, partial: `${data}.part`, key: `${kind}-${safe}.key`};
 }

@@ -18,7 +18,12 @@ import {
 	type VolumeBackupRequest,
 	type VolumeToImageRequest,
 } from './backup.js';
-import {planImageBundle, type ImageBundleRequest} from './bundle.js';
+import {
+	planImageBundle,
+	planVolumeBundle,
+	type ImageBundleRequest,
+	type VolumeBundleRequest,
+} from './bundle.js';
 import {toOpenstackCli} from './cli-export.js';
 import {describePlan, formatPreview, requiresConfirmation} from './describe.js';
 import {runPlan} from './execute.js';
@@ -59,7 +64,8 @@ export type BackupRequest =
 	| ({kind: 'image-download'} & ImageDownloadRequest)
 	| ({kind: 'secret'} & SecretExportRequest)
 	| ({kind: 'protect'} & ProtectNowRequest)
-	| ({kind: 'bundle'} & ImageBundleRequest);
+	| ({kind: 'bundle'} & ImageBundleRequest)
+	| ({kind: 'volume-bundle'} & VolumeBundleRequest);
 
 export const restoreKinds = ['backup', 'onto', 'volume-from-image', 'image', 'secret'] as const;
 export const backupKinds = ['volume', 'volume-image', 'server', 'image-download', 'secret', 'protect', 'bundle'] as const;
@@ -82,6 +88,7 @@ Backup:
   backstack backup secret <volume|backup|image|secret> <id> <file> [--hex]
   backstack backup protect <volume>... [--concurrency 2] [--incremental | --full]
   backstack backup bundle image <image> <directory>
+  backstack backup bundle volume <volume> <directory>
 Verify:
   backstack verify bundle <directory>   (offline: no cloud needed)
 Journal:
@@ -218,6 +225,26 @@ export function restoreRequestFrom(args: string[], flags: Flags): RestoreRequest
 }
 
 /**
+`backstack backup bundle image|volume <id> <directory>` → a request.
+*/
+function bundleRequestFrom(rest: string[], version: string | undefined): BackupRequest {
+	const what = positional(rest, 0, 'what to bundle (image or volume)');
+	if (what === 'volume') {
+		return {
+			kind: 'volume-bundle', volumeId: positional(rest, 1, 'the volume (name or ID)'), directory: positional(rest, 2, 'the bundle directory'), version,
+		};
+	}
+
+	if (what !== 'image') {
+		throw new UsageError(`An image or a volume can be bundled (not "${what}"); server bundles are not built yet.`);
+	}
+
+	return {
+		kind: 'bundle', imageId: positional(rest, 1, 'the image (name or ID)'), directory: positional(rest, 2, 'the bundle directory'), version,
+	};
+}
+
+/**
 `backstack backup <kind> <args…>` → a request (see restoreRequestFrom).
 */
 export function backupRequestFrom(args: string[], flags: Flags, version?: string): BackupRequest {
@@ -275,14 +302,7 @@ export function backupRequestFrom(args: string[], flags: Flags, version?: string
 		}
 
 		case 'bundle': {
-			const what = positional(rest, 0, 'what to bundle (image)');
-			if (what !== 'image') {
-				throw new UsageError(`Only an image can be bundled so far (not "${what}"); volume and server bundles are not built yet.`);
-			}
-
-			return {
-				kind, imageId: positional(rest, 1, 'the image (name or ID)'), directory: positional(rest, 2, 'the bundle directory'), version,
-			};
+			return bundleRequestFrom(rest, version);
 		}
 
 		case 'protect': {
@@ -414,6 +434,11 @@ export async function planBackup(session: CloudSession, request: BackupRequest, 
 		case 'bundle': {
 			const id = await imageId(session, request.imageId, signal);
 			return typeof id === 'string' ? planImageBundle(session, {...request, imageId: id}, signal) : id;
+		}
+
+		case 'volume-bundle': {
+			const id = await volumeId(session, request.volumeId, signal);
+			return typeof id === 'string' ? planVolumeBundle(session, {...request, volumeId: id}, signal) : id;
 		}
 
 		case 'protect': {

@@ -81,7 +81,7 @@ export type Operations = {
 		properties?: Record<string, Value<string>>;
 	};
 	'glance.uploadImageData': {imageId: Value<string>; path: string};
-	'glance.downloadImage': {imageId: string; path: string};
+	'glance.downloadImage': {imageId: Value<string>; path: string};
 	'glance.setImageProperties': {imageId: Value<string>; properties: Record<string, Value<string>>};
 	/**
 	Reads Glance's hash of `imageId` (os_hash_value, sha512 by default; the MD5 checksum where the algorithms differ) and
@@ -115,6 +115,11 @@ export type Operations = {
 		secretType?: string;
 	};
 	'barbican.exportSecret': {secretId: string; path: string; hexPath?: string};
+	/**
+	Writes the key of an image of an encrypted volume (its `cinder_encryption_key_id`, the clone Cinder made for it) to a
+	new file (0600); outputs the `path` and the `secretId` read. Fails when the image has no key.
+	*/
+	'barbican.exportImageKey': {imageId: Value<string>; path: string};
 	/**
 	Creates the bundle's directory (mode 0700), or takes an existing one that holds nothing but files named in `ours`.
 	*/

@@ -153,9 +153,14 @@ export const resourceKeys: Readonly<Record<string, (selection: Selection) => Out
 			: hint('d downloads the selected image: select an image (view 6)');
 	},
 	'backup.bundle'(selection) {
-		return selection.row?.ref?.kind === 'image'
-			? withResource('image', selection, image => bundle(image, selection.version))
-			: hint('X writes an image\'s DR bundle to a directory: select an image (view 6)');
+		const kind = selection.row?.ref?.kind;
+		if (kind === 'volume') {
+			return withResource('volume', selection, resource => bundle({kind, resource}, selection.version));
+		}
+
+		return kind === 'image'
+			? withResource('image', selection, resource => bundle({kind, resource}, selection.version))
+			: hint('X writes a DR bundle to a directory: select a volume (2) or an image (6)');
 	},
 	'backup.exportKey'(selection) {
 		const kind = selection.row?.ref?.kind;

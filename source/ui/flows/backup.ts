@@ -92,29 +92,38 @@ export function imageDownload(image: Image): Flow {
 }
 
 /**
-Backup 7: an off-cloud DR bundle of the image in a new (or empty) directory: its data, its key when it holds an encrypted
-volume, and manifest.json last (core/plans/bundle.ts). `backstack verify bundle DIR` checks it offline.
+Backup 7: an off-cloud DR bundle of an image or a volume in a new (or empty) directory: its data, its key when it is
+encrypted, and manifest.json last (core/plans/bundle.ts; a volume goes through a temporary image, removed afterwards).
+`backstack verify bundle DIR` checks it offline.
 */
-export function bundle(image: Image, version?: string): Flow {
-	const isEncrypted = image.cinderEncryptionKeyId !== undefined;
+export function bundle(holder: {kind: 'image'; resource: Image} | {kind: 'volume'; resource: Volume}, version?: string): Flow {
+	const {kind, resource} = holder;
+	const isEncrypted = kind === 'image' ? resource.cinderEncryptionKeyId !== undefined : resource.encrypted;
 	return {
-		title: `DR bundle of image ${displayName(image)}`,
+		title: `DR bundle of ${kind} ${displayName(resource)}`,
 		fields: [{
 			kind: 'text',
 			id: 'directory',
 			label: 'Directory',
 			isRequired: true,
-			initial: `./${safeFileName(displayName(image))}-bundle`,
+			initial: `./${safeFileName(displayName(resource))}-bundle`,
 			hint: isEncrypted
 				? 'New or empty; made 0700. The key goes into it in PLAINTEXT (0600): keep the bundle offline.'
 				: 'New or empty; made 0700. Check it later, with no cloud: backstack verify bundle DIR.',
 		}],
-		request: values => ({
-			type: 'backup',
-			request: {
-				kind: 'bundle', imageId: image.id, directory: values['directory']?.trim() ?? '', version,
-			},
-		}),
+		request(values) {
+			const directory = values['directory']?.trim() ?? '';
+			return {
+				type: 'backup',
+				request: kind === 'image'
+					? {
+						kind: 'bundle', imageId: resource.id, directory, version,
+					}
+					: {
+						kind: 'volume-bundle', volumeId: resource.id, directory, version,
+					},
+			};
+		},
 	};
 }
 

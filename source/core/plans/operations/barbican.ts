@@ -8,7 +8,13 @@ import {firstMarked, markedName} from '../intents.js';
 import {option, variableFor, word} from '../shell.js';
 import {need} from '../status.js';
 import {hasText, quote} from '../text.js';
-import {create, ignoreMissing, withMark} from './shared.js';
+import type {Operations} from '../types.js';
+import {
+	create,
+	ignoreMissing,
+	resolveRefOr,
+	withMark,
+} from './shared.js';
 import type {
 	OperationFamily,
 	Remover,
@@ -49,6 +55,21 @@ async function exportSecret(args: {secretId: string; path: string; hexPath?: str
 	}
 
 	return args.hexPath === undefined ? {path: args.path} : {path: args.path, hexPath: args.hexPath};
+}
+
+/**
+The key of an image Cinder uploaded from an encrypted volume: the image's own clone of the volume's key.
+*/
+async function exportImageKey(args: Operations['barbican.exportImageKey'], context: StepContext): Promise<StepOutputs> {
+	const imageId = String(resolveRefOr(args.imageId, context.outputs));
+	const image = await need(context.session.glance, 'Glance').getImage(imageId, {signal: context.signal});
+	const secretId = image.cinderEncryptionKeyId;
+	if (secretId === undefined) {
+		throw new PlanError(`Image ${imageId} has no cinder_encryption_key_id: Cinder did not upload it as an encrypted volume, so there is no key to export.`);
+	}
+
+	await exportSecret({secretId, path: args.path}, context);
+	return {path: args.path, secretId};
 }
 
 export const barbicanOperations: OperationFamily<'barbican'> = {
@@ -124,6 +145,23 @@ export const barbicanOperations: OperationFamily<'barbican'> = {
 			];
 		},
 		outputs: args => args.hexPath === undefined ? ['path'] : ['path', 'hexPath'],
+		minimumDanger: create,
+		undo: 'file',
+	},
+	'barbican.exportImageKey': {
+		describe: (args, show) => `Write the plaintext of the key of image ${show(args.imageId)} (its cinder_encryption_key_id) to ${args.path} (mode 0600)`,
+		perform: exportImageKey,
+		exportCli({step, args}) {
+			const variable = variableFor({$ref: step.id, output: 'secretId'});
+			return [
+				'# The image\'s own key: Cinder cloned the volume\'s key for it (image property cinder_encryption_key_id).',
+				`${variable}="$(openstack image show -f json ${word(args.imageId)} | { grep -o '"cinder_encryption_key_id": *"[^"]*"' || true; } | head -n 1 | cut -d '"' -f 4)"`,
+				`[ -n "$${variable}" ] || { echo 'the image has no key (cinder_encryption_key_id)' >&2; exit 1; }`,
+				'# PLAINTEXT key: umask 077 makes the file readable by you only from the moment it exists.',
+				`(umask 077 && openstack secret get --file ${word(args.path)} --payload_content_type application/octet-stream "$${variable}")`,
+			];
+		},
+		outputs: () => ['path', 'secretId'],
 		minimumDanger: create,
 		undo: 'file',
 	},

@@ -6,16 +6,21 @@ import {chmod, lstat, mkdir} from 'node:fs/promises';
 import path from 'node:path';
 import {writeFileAtomicSync} from '../../atomic-file.js';
 import {directoryState, hashFile} from '../../bundle/files.js';
+import {glanceOfImage, secretAttributes} from '../../bundle/from-cloud.js';
 import {
+	isPending,
 	manifestFileName,
 	type BundleItem,
+	type BundleItemDraft,
 	type BundleManifest,
-	type BundleManifestDraft,
+	type BundlePendingItem,
 } from '../../bundle/manifest.js';
 import {PlanError} from '../errors.js';
 import {identityOf} from '../files.js';
 import {shellQuote, word} from '../shell.js';
-import {create} from './shared.js';
+import {need} from '../status.js';
+import type {Operations} from '../types.js';
+import {create, resolveRefOr} from './shared.js';
 import type {OperationFamily, StepContext, StepOutputs} from './types.js';
 
 async function makeDirectory(args: {path: string; ours: string[]; itemId: string}): Promise<StepOutputs> {
@@ -44,9 +49,54 @@ async function makeDirectory(args: {path: string; ours: string[]; itemId: string
 Every file hashed from the bytes on disk, checked against what Glance says the image is, then the manifest written.
 A file that does not match is named and nothing is written: the bundle stays unfinished (no manifest).
 */
-async function writeManifest(args: {directory: string; manifest: BundleManifestDraft}, context: StepContext): Promise<StepOutputs> {
+/**
+A volume item completed from the temporary image it was uploaded to: the data's size, Glance's block and, for an
+encrypted volume, the image's key clone and its attributes.
+*/
+async function completed(item: BundlePendingItem, context: StepContext): Promise<BundleItemDraft> {
+	const imageId = String(resolveRefOr(item.fromImage, context.outputs));
+	const image = await need(context.session.glance, 'Glance').getImage(imageId, {signal: context.signal});
+	if (image.status !== 'active' || image.size === undefined || image.size === 0) {
+		throw new PlanError(`The temporary image ${imageId} of ${item.kind} ${item.id} is ${image.status}${image.size === 0 ? ' and empty' : ''}: Glance has no checksums of its data.`);
+	}
+
+	const {
+		fromImage: _image, data, encryption, volume, ...rest
+	} = item;
+	const secretId = image.cinderEncryptionKeyId;
+	if ((encryption === undefined) !== (secretId === undefined)) {
+		throw new PlanError(encryption === undefined
+			? `The temporary image ${imageId} has a key (${secretId!}), but ${item.kind} ${item.id} was planned as unencrypted: plan the bundle again.`
+			: `The temporary image ${imageId} has no key (cinder_encryption_key_id), but ${item.kind} ${item.id} is encrypted.`);
+	}
+
+	const secret = secretId === undefined ? undefined : await need(context.session.barbican, 'Barbican').getSecret(secretId, {signal: context.signal});
+	return {
+		...rest,
+		data: {file: data.file, size: image.size},
+		glance: glanceOfImage(image),
+		...(encryption !== undefined && secret !== undefined && {
+			encryption: {
+				keyFile: encryption.keyFile,
+				passphrase: encryption.passphrase,
+				sourceSecretId: secret.id,
+				...(image.cinderEncryptionKeyDeletionPolicy !== undefined && {keyDeletionPolicy: image.cinderEncryptionKeyDeletionPolicy}),
+				secret: secretAttributes(secret),
+			},
+		}),
+		volume,
+	};
+}
+
+async function writeManifest(args: Operations['bundle.writeManifest'], context: StepContext): Promise<StepOutputs> {
 	const items: BundleManifest['items'] = [];
+	const drafts: BundleItemDraft[] = [];
 	for (const item of args.manifest.items) {
+		// eslint-disable-next-line no-await-in-loop
+		drafts.push(isPending(item) ? await completed(item, context) : item);
+	}
+
+	for (const item of drafts) {
 		if (item.data === undefined || item.glance === undefined) {
 			// A server booted from a volume: nothing of its own to hash (its disk is that volume's item).
 			const {encryption: _none, data: _noData, ...described} = item;
@@ -56,10 +106,11 @@ async function writeManifest(args: {directory: string; manifest: BundleManifestD
 
 		const file = path.join(args.directory, item.data.file);
 		const {glance} = item;
+		const whose = item.kind === 'image' ? `image ${item.id}` : `the temporary image of ${item.kind} ${item.id}`;
 		// eslint-disable-next-line no-await-in-loop
 		const hashes = await hashFile(file, ['md5', ...(glance.hashAlgo === undefined ? [] : [glance.hashAlgo])], context.signal);
 		if (hashes.size !== item.data.size) {
-			throw new PlanError(`${file} has ${hashes.size} bytes, image ${item.id} has ${item.data.size}: delete the file and run the bundle again.`);
+			throw new PlanError(`${file} has ${hashes.size} bytes, ${whose} has ${item.data.size}: delete the file and run the bundle again.`);
 		}
 
 		const mismatch = [
@@ -67,7 +118,7 @@ async function writeManifest(args: {directory: string; manifest: BundleManifestD
 			{name: glance.hashAlgo ?? '', expected: glance.hashValue, actual: glance.hashAlgo === undefined ? undefined : hashes[glance.hashAlgo.toLowerCase()]},
 		].find(check => check.expected !== undefined && check.actual !== undefined && check.expected.toLowerCase() !== check.actual);
 		if (mismatch !== undefined) {
-			throw new PlanError(`${file} does not match the ${mismatch.name} Glance has for image ${item.id}: delete the file and run the bundle again.`);
+			throw new PlanError(`${file} does not match the ${mismatch.name} Glance has for ${whose}: delete the file and run the bundle again.`);
 		}
 
 		const {encryption, ...rest} = item;
@@ -109,27 +160,71 @@ async function writeManifest(args: {directory: string; manifest: BundleManifestD
 /**
 The manifest for the exported script: the SHA-256 and the time filled in by the shell, the rest as planned.
 */
-function manifestScript(args: {directory: string; manifest: BundleManifestDraft}): string[] {
+function manifestScript(args: Operations['bundle.writeManifest']): string[] {
 	const lines: string[] = [];
 	const placeholders: Array<[string, string]> = [['@CREATED_AT@', '$(date -u +%Y-%m-%dT%H:%M:%SZ)']];
+	// Debian 12's python-openstackclient shows os_hash_* inside "properties", later ones at the top: read from the JSON.
+	const field = (image: string, name: string) => `"$(openstack image show ${image} -f json | { grep -o '"${name}": *"[^"]*"' || true; } | head -n 1 | cut -d '"' -f 4)"`;
 	const items = args.manifest.items.map((item, index) => {
 		if (item.data === undefined) {
 			return item;
 		}
 
-		const variable = `SHA256_${index + 1}`;
+		const number = index + 1;
+		const variable = `SHA256_${number}`;
 		lines.push(`${variable}="$(sha256sum ${word(path.join(args.directory, item.data.file))} | cut -d' ' -f1)"`);
 		placeholders.push([`@${variable}@`, `$${variable}`]);
-		const keySize = item.encryption === undefined ? undefined : `@KEY_SIZE_${index + 1}@`;
+		const keySize = item.encryption === undefined ? undefined : `@KEY_SIZE_${number}@`;
 		if (keySize !== undefined) {
-			lines.push(`KEY_SIZE_${index + 1}="$(stat -c %s ${word(path.join(args.directory, item.encryption!.keyFile))})"`);
-			placeholders.push([`"${keySize}"`, `$KEY_SIZE_${index + 1}`]);
+			lines.push(`KEY_SIZE_${number}="$(stat -c %s ${word(path.join(args.directory, item.encryption!.keyFile))})"`);
+			placeholders.push([`"${keySize}"`, `$KEY_SIZE_${number}`]);
 		}
 
+		if (!isPending(item)) {
+			return {
+				...item,
+				data: {...item.data, sha256: `@${variable}@`},
+				...(item.encryption !== undefined && {encryption: {...item.encryption, keySize}}),
+			};
+		}
+
+		// What the temporary image tells: Glance's checksums and key; its properties are not copied by the runbook.
+		const image = word(item.fromImage);
+		lines.push(
+			`SIZE_${number}="$(stat -c %s ${word(path.join(args.directory, item.data.file))})"`,
+			`MD5_${number}="$(openstack image show ${image} -c checksum -f value)"`,
+			`HASH_ALGO_${number}=${field(image, 'os_hash_algo')}`,
+			`HASH_VALUE_${number}=${field(image, 'os_hash_value')}`,
+		);
+		const filled: Array<[string, string]> = [
+			[`"@SIZE_${number}@"`, `$SIZE_${number}`],
+			[`@MD5_${number}@`, `$MD5_${number}`],
+			[`@HASH_ALGO_${number}@`, `$HASH_ALGO_${number}`],
+			[`@HASH_VALUE_${number}@`, `$HASH_VALUE_${number}`],
+		];
+		placeholders.push(...filled);
+		if (item.encryption !== undefined) {
+			lines.push(`KEY_ID_${number}=${field(image, 'cinder_encryption_key_id')}`);
+			placeholders.push([`@KEY_ID_${number}@`, `$KEY_ID_${number}`]);
+		}
+
+		const {
+			fromImage: _image, encryption, volume, ...rest
+		} = item;
 		return {
-			...item,
-			data: {...item.data, sha256: `@${variable}@`},
-			...(item.encryption !== undefined && {encryption: {...item.encryption, keySize}}),
+			...rest,
+			data: {...item.data, size: `@SIZE_${number}@`, sha256: `@${variable}@`},
+			glance: {
+				diskFormat: 'raw', containerFormat: 'bare', checksum: `@MD5_${number}@`, hashAlgo: `@HASH_ALGO_${number}@`, hashValue: `@HASH_VALUE_${number}@`,
+				visibility: 'private', protected: false, properties: {},
+			},
+			...(encryption !== undefined && {
+				encryption: {
+					keyFile: encryption.keyFile, keySize, passphrase: encryption.passphrase, sourceSecretId: `@KEY_ID_${number}@`,
+					keyDeletionPolicy: 'on_image_deletion', secret: encryption.secret ?? {secretType: 'symmetric'},
+				},
+			}),
+			volume,
 		};
 	});
 	const {format, schemaVersion, ...others} = args.manifest;
@@ -139,7 +234,7 @@ function manifestScript(args: {directory: string; manifest: BundleManifestDraft}
 	const edits = placeholders.map(([from, to]) => `-e "s/${from.replaceAll('"', String.raw`\"`)}/${to}/"`).join(' ');
 	return [
 		'# backstack writes manifest.json last, atomically, after checking every file against Glance\'s checksums',
-		'# (schema: docs/bundle-manifest.schema.json); here the shell fills in the SHA-256 and the time.',
+		'# (schema: docs/bundle-manifest.schema.json); here the shell fills in the SHA-256, the time and what Glance tells.',
 		...lines,
 		String.raw`(umask 077 && printf '%s\n' ${shellQuote(json)} | sed ${edits} > ${word(path.join(args.directory, manifestFileName))})`,
 	];

@@ -253,8 +253,8 @@ export const glanceOperations: OperationFamily<'glance'> = {
 		undo: 'image',
 	},
 	'glance.downloadImage': {
-		describe: args => `Download image ${args.imageId} to ${args.path} (resumable, checksum verified)`,
-		perform: async (args, context) => downloadImage(args.imageId, args.path, context),
+		describe: (args, show) => `Download image ${show(args.imageId)} to ${args.path} (resumable, checksum verified)`,
+		perform: async (args, context) => downloadImage(String(resolveRefOr(args.imageId, context.outputs)), args.path, context),
 		exportCli({args}) {
 			return [
 				'# openstack image save cannot resume an interrupted download (backstack can: it keeps a .part file).',
