@@ -77,7 +77,7 @@ function resultsOf(events: PlanEvent[]): Record<string, string | number> {
 	return end.results;
 }
 
-async function bytesOf(session: CloudSession, imageId: string): Promise<Buffer> {
+async function bytesOf(session: CloudSession, imageId: string): Promise<Uint8Array> {
 	const chunks = await listAll(session.glance!.downloadImage(imageId));
 	return Buffer.concat(chunks);
 }
@@ -106,7 +106,7 @@ async function restore(session: CloudSession, directory: string, volumeType?: st
 /**
 A raw LUKS1 volume image whose passphrase is the hex of `key` (what Cinder's os-brick does); random bytes without cryptsetup.
 */
-async function luksImage(directory: string, key: Uint8Array, size = 4 * 1024 * 1024): Promise<Buffer> {
+async function luksImage(directory: string, key: Uint8Array, size = 4 * 1024 * 1024): Promise<Uint8Array> {
 	if (cryptsetup === undefined) {
 		return randomBytes(size);
 	}
@@ -271,7 +271,8 @@ test('an image whose key is under os_encrypt_key_id (newer clouds) is read as en
 	const image = await session.glance!.getImage(imageId);
 	t.is(image.cinderEncryptionKeyId, secretId);
 	t.is(image.cinderEncryptionKeyDeletionPolicy, 'on_image_deletion');
-	const plan = planOf(await planImageBundle(session, {imageId, directory: path.join(await temporaryDirectory(t), 'bundle')}));
+	const directory = path.join(await temporaryDirectory(t), 'bundle');
+	const plan = planOf(await planImageBundle(session, {imageId, directory}));
 	t.true(plan.steps.some(step => step.id === 'key'), 'the bundle exports its key');
 });
 
@@ -297,7 +298,8 @@ test('a volume item comes back as a volume of the type with the recorded spec; i
 	const images = await listAll(admin.glance!.listImages());
 	t.false(images.some(image => image.name.startsWith('db-data')), 'the temporary image is gone');
 	const secretsAfter = await listAll(admin.barbican!.listSecrets());
-	const added = secretsAfter.filter(secret => !secretsBefore.some(before => before.id === secret.id)).map(secret => secret.id);
+	const before = new Set(secretsBefore.map(secret => secret.id));
+	const added = secretsAfter.filter(secret => !before.has(secret.id)).map(secret => secret.id);
 	t.deepEqual(added, [volume.encryptionKeyId], 'only the volume\'s own key is left: the temporary image\'s key went with it');
 });
 
@@ -308,7 +310,8 @@ test('a member, who cannot read type specs, is asked for --volume-type; an unenc
 	const directory = path.join(await temporaryDirectory(t), 'bundle');
 	await volumeBundle(directory);
 
-	t.regex(reasonOf(await planBundleRestore(session, {directory, cryptsetup})), /cannot tell which type here has that encryption.*Name the encrypted volume type to restore it into with --volume-type T/sv);
+	const asked = reasonOf(await planBundleRestore(session, {directory, cryptsetup}));
+	t.regex(asked, /cannot tell which type here has that encryption.*Name the encrypted volume type to restore it into with --volume-type T/sv);
 
 	t.regex(reasonOf(await planBundleRestore(admin, {directory, volumeType: 'plain', cryptsetup})), /Volume type plain is not encrypted, and volume db-data .* holds a LUKS-encrypted volume/v);
 	t.regex(reasonOf(await planBundleRestore(admin, {directory, volumeType: 'nope', cryptsetup})), /Volume type nope does not exist/v);
@@ -319,7 +322,8 @@ test('a member, who cannot read type specs, is asked for --volume-type; an unenc
 	t.regex(reasonOf(await planBundleRestore(session, {directory, volumeType: 'plain', cryptsetup})), /Volume type plain is not encrypted \(volume plain-one/v);
 
 	const mismatched = context.cloud.state.addVolumeType({name: 'CBC', encryption: {...luksSpec, cipher: 'aes-cbc-essiv:sha256'}});
-	t.regex(reasonOf(await planBundleRestore(admin, {directory, volumeType: mismatched.name, cryptsetup})), /does not match the encryption of volume db-data .*cipher aes-cbc-essiv:sha256, not aes-xts-plain64/v);
+	const differs = reasonOf(await planBundleRestore(admin, {directory, volumeType: mismatched.name, cryptsetup}));
+	t.regex(differs, /does not match the encryption of volume db-data .*cipher aes-cbc-essiv:sha256, not aes-xts-plain64/v);
 
 	// With --volume-type the member's restore runs; the last step proves the volume is encrypted.
 	const {plan, results} = await restore(session, directory, 'LUKS');
@@ -352,7 +356,8 @@ test('an unsound bundle, and a manifest of a newer schema version, are refused w
 	await writeFile(path.join(directory, 'manifest.json'), JSON.stringify({...manifest, schemaVersion: 3}));
 	t.regex(reasonOf(await planBundleRestore(session, {directory, volumeType: 'LUKS', cryptsetup})), /schema version 3, newer than this backstack reads/v);
 
-	t.regex(reasonOf(await planBundleRestore(session, {directory: path.join(directory, 'nothing-here'), cryptsetup})), /does not exist/v);
+	const nowhere = path.join(directory, 'nothing-here');
+	t.regex(reasonOf(await planBundleRestore(session, {directory: nowhere, cryptsetup})), /does not exist/v);
 });
 
 test('restore bundle on the command line, and the spec comparison', t => {

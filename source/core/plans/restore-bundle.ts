@@ -36,7 +36,9 @@ import {
 	manifestFileName,
 	parseManifest,
 	type BundleDataItem,
+	type BundleEncryption,
 	type BundleEncryptionSpec,
+	type BundleGlance,
 	type BundleItem,
 	type BundleManifest,
 	type BundleVolumeItem,
@@ -105,24 +107,14 @@ function providerOf(provider: string): string {
 How a type's encryption spec differs from the manifest's (only the fields the manifest records), one phrase each.
 */
 export function specDifferences(wanted: BundleEncryptionSpec, actual: EncryptionSpec): string[] {
-	const differences: string[] = [];
-	if (providerOf(wanted.provider) !== providerOf(actual.provider ?? '')) {
-		differences.push(`provider ${actual.provider ?? 'none'}, not ${wanted.provider}`);
-	}
-
-	if (wanted.cipher !== undefined && wanted.cipher !== actual.cipher) {
-		differences.push(`cipher ${actual.cipher ?? 'none'}, not ${wanted.cipher}`);
-	}
-
-	if (wanted.keySize !== undefined && wanted.keySize !== actual.keySize) {
-		differences.push(`key size ${actual.keySize ?? 'none'}, not ${wanted.keySize}`);
-	}
-
-	if (wanted.controlLocation !== undefined && actual.controlLocation !== undefined && wanted.controlLocation !== actual.controlLocation) {
-		differences.push(`control location ${actual.controlLocation}, not ${wanted.controlLocation}`);
-	}
-
-	return differences;
+	return [
+		providerOf(wanted.provider) === providerOf(actual.provider ?? '') ? undefined : `provider ${actual.provider ?? 'none'}, not ${wanted.provider}`,
+		wanted.cipher === undefined || wanted.cipher === actual.cipher ? undefined : `cipher ${actual.cipher ?? 'none'}, not ${wanted.cipher}`,
+		wanted.keySize === undefined || wanted.keySize === actual.keySize ? undefined : `key size ${actual.keySize ?? 'none'}, not ${wanted.keySize}`,
+		wanted.controlLocation === undefined || actual.controlLocation === undefined || wanted.controlLocation === actual.controlLocation
+			? undefined
+			: `control location ${actual.controlLocation}, not ${wanted.controlLocation}`,
+	].filter(difference => difference !== undefined);
 }
 
 function specText(spec: BundleEncryptionSpec): string {
@@ -207,12 +199,16 @@ async function chooseRequestedType(input: TypeInput & {requested: string}): Prom
 	if (isEncrypted) {
 		const plain = await unencryptedVolumeOf(session, type, signal);
 		if (plain) {
-			return {refusal: `Volume type ${type.name} is not encrypted (volume ${label(plain)} of this project has it and is not encrypted), and ${itemLabel(item)} holds a LUKS-encrypted volume. Name an encrypted type with --volume-type.`};
+			return {
+				refusal: `Volume type ${type.name} is not encrypted (volume ${label(plain)} of this project has it and is not encrypted), `
+					+ `and ${itemLabel(item)} holds a LUKS-encrypted volume. Name an encrypted type with --volume-type.`,
+			};
 		}
 
 		return {
 			type,
-			notes: [`${itemLabel(item)}: the encryption spec of ${type.name} (your --volume-type) cannot be compared with the recorded one (${recorded.encryption === undefined ? 'encrypted' : specText(recorded.encryption)}): `
+			notes: [`${itemLabel(item)}: the encryption spec of ${type.name} (your --volume-type) cannot be compared with the recorded one `
+				+ `(${recorded.encryption === undefined ? 'encrypted' : specText(recorded.encryption)}): `
 				+ `${reading.reason}. The last step fails, naming the volume, if the new volume is not encrypted.`],
 		};
 	}
@@ -240,33 +236,41 @@ async function chooseType(input: TypeInput): Promise<TypeChoice> {
 	}
 
 	const specs: Array<{type: VolumeType; spec: EncryptionSpec | undefined}> = [];
+	let unreadable: string | undefined;
 	for (const type of sameName ? [sameName, ...types.filter(candidate => candidate !== sameName)] : types) {
 		// eslint-disable-next-line no-await-in-loop
 		const reading = await readSpec(session, type, signal);
 		if (!reading.readable) {
-			const known = (await encryptedTypes(session, signal)).map(candidate => candidate.name);
-			return {
-				refusal: `${itemLabel(item)} holds a LUKS-encrypted volume (type ${recorded.name}${recorded.encryption === undefined ? '' : `: ${specText(recorded.encryption)}`}), `
-					+ `and backstack cannot tell which type here has that encryption: ${reading.reason}. Name the encrypted volume type to restore it into with `
-					+ `--volume-type T${known.length > 0 ? ` (encrypted types seen in this project: ${known.join(', ')})` : ''}; `
-					+ 'a type without encryption would leave the volume unreadable.',
-			};
+			unreadable = reading.reason;
+			break;
 		}
 
 		specs.push({type, spec: reading.spec});
 	}
 
+	if (unreadable !== undefined) {
+		const known = await encryptedTypes(session, signal);
+		return {
+			refusal: `${itemLabel(item)} holds a LUKS-encrypted volume (type ${recorded.name}${recorded.encryption === undefined ? '' : `: ${specText(recorded.encryption)}`}), `
+				+ `and backstack cannot tell which type here has that encryption: ${unreadable}. Name the encrypted volume type to restore it into with `
+				+ `--volume-type T${known.length > 0 ? ` (encrypted types seen in this project: ${known.map(candidate => candidate.name).join(', ')})` : ''}; `
+				+ 'a type without encryption would leave the volume unreadable.',
+		};
+	}
+
 	const wanted = recorded.encryption;
-	const matching = specs.filter(({spec}) => spec !== undefined && (wanted === undefined ? false : specDifferences(wanted, spec).length === 0));
-	const found = matching[0] ?? (wanted === undefined && sameName && specs.find(({type}) => type === sameName)?.spec !== undefined ? {type: sameName} : undefined);
+	const matching = specs.find(({spec}) => spec !== undefined && wanted !== undefined && specDifferences(wanted, spec).length === 0);
+	const found = matching ?? (wanted === undefined && sameName && specs.find(({type}) => type === sameName)?.spec !== undefined ? {type: sameName} : undefined);
 	if (!found) {
 		return {
-			refusal: `${itemLabel(item)} holds a LUKS-encrypted volume, and no volume type here has ${wanted === undefined ? `its type's name (${recorded.name}) and encryption` : `its encryption spec (${specText(wanted)})`}. `
+			refusal: `${itemLabel(item)} holds a LUKS-encrypted volume, and no volume type here has `
+				+ `${wanted === undefined ? `its type's name (${recorded.name}) and encryption` : `its encryption spec (${specText(wanted)})`}. `
 				+ 'Ask the cloud\'s operator for such a type, or name one with --volume-type.',
 		};
 	}
 
-	return {type: found.type, notes: [`${itemLabel(item)}: type ${found.type.name} has the recorded encryption spec${found.type.name === recorded.name ? ' and name' : ` (the bundle's type was ${recorded.name})`}.`]};
+	const how = found.type.name === recorded.name ? ' and name' : ` (the bundle's type was ${recorded.name})`;
+	return {type: found.type, notes: [`${itemLabel(item)}: type ${found.type.name} has the recorded encryption spec${how}.`]};
 }
 
 type Built = {steps: Step[]; results: Record<string, Ref>; warnings: string[]};
@@ -280,22 +284,18 @@ type ItemInput = {
 };
 
 /**
-The key, image, upload and check steps of one item's data; `temporary` for a volume item's image (and its key).
+The step that stores an item's key as a new secret, and the image properties that point at it.
 */
-function imageSteps({
+function keyStep({
 	directory, item, prefix, name, temporary,
-}: ItemInput): Built & {imageId: Ref} {
-	const steps: Step[] = [];
-	const warnings: string[] = [];
-	const {glance, data, encryption} = item;
-	const dataPath = path.join(directory, data.file);
-	const properties: Record<string, Value<string>> = Object.fromEntries(Object.entries(glance.properties)
-		.filter(([key]) => !keyReferences.has(key) && !(temporary && key === cinderOwnKey)));
-	const results: Record<string, Ref> = {};
-	if (encryption !== undefined) {
-		const keyPath = path.join(directory, encryption.keyFile);
-		const {secret} = encryption;
-		steps.push({
+}: ItemInput, encryption: BundleEncryption): {step: Step; properties: Record<string, Value<string>>} {
+	const keyPath = path.join(directory, encryption.keyFile);
+	const {secret} = encryption;
+	const secretId = ref(`${prefix}key`, 'secretId');
+	const policy = temporary ? 'on_image_deletion' : encryption.keyDeletionPolicy;
+	const withPolicy = (idKey: string, policyKey: string) => ({[idKey]: secretId, ...(policy !== undefined && {[policyKey]: policy})});
+	return {
+		step: {
 			id: `${prefix}key`,
 			title: `Store the key of ${itemLabel(item)} (${encryption.keyFile}) as a new Barbican secret`,
 			danger: 'create',
@@ -317,21 +317,44 @@ function imageSteps({
 			note: temporary
 				? 'Only for the temporary image: Cinder clones it for the new volume; it goes with the image (on_image_deletion).'
 				: `A NEW ID (the bundle's was ${encryption.sourceSecretId}); the image is pointed at it.`,
-		});
-		const policy = temporary ? 'on_image_deletion' : encryption.keyDeletionPolicy;
-		properties['cinder_encryption_key_id'] = ref(`${prefix}key`, 'secretId');
-		if (policy !== undefined) {
-			properties['cinder_encryption_key_deletion_policy'] = policy;
-		}
+		},
+		properties: {
+			...withPolicy('cinder_encryption_key_id', 'cinder_encryption_key_deletion_policy'),
+			// The source cloud used the newer names (2024.2 specs): the reference goes under them too.
+			...(Object.hasOwn(item.glance.properties, 'os_encrypt_key_id') && withPolicy('os_encrypt_key_id', 'os_encrypt_key_deletion_policy')),
+		},
+	};
+}
 
-		if (Object.hasOwn(glance.properties, 'os_encrypt_key_id')) {
-			// The source cloud used the newer names: write the reference under them too.
-			properties['os_encrypt_key_id'] = ref(`${prefix}key`, 'secretId');
-			if (policy !== undefined) {
-				properties['os_encrypt_key_deletion_policy'] = policy;
-			}
-		}
+function imageWarnings(item: BundleItem & {glance: BundleGlance}): string[] {
+	const {glance} = item;
+	return [
+		...(glance.visibility === 'public' || glance.visibility === 'community'
+			? [`${itemLabel(item)} was ${glance.visibility}; it is restored as this project's own image `
+				+ `(make it ${glance.visibility} with openstack image set --${glance.visibility}, if you may).`]
+			: []),
+		...(glance.protected ? [`${itemLabel(item)} was protected; the restored image is not (openstack image set --protected, once you checked it).`] : []),
+	];
+}
 
+/**
+The key, image, upload and check steps of one item's data; `temporary` for a volume item's image (and its key).
+*/
+function imageSteps({
+	directory, item, prefix, name, temporary,
+}: ItemInput): Built & {imageId: Ref} {
+	const steps: Step[] = [];
+	const {glance, data, encryption} = item;
+	const dataPath = path.join(directory, data.file);
+	const properties: Record<string, Value<string>> = Object.fromEntries(Object.entries(glance.properties)
+		.filter(([key]) => !keyReferences.has(key) && !(temporary && key === cinderOwnKey)));
+	const results: Record<string, Ref> = {};
+	if (encryption !== undefined) {
+		const key = keyStep({
+			directory, item, prefix, name, temporary,
+		}, encryption);
+		steps.push(key.step);
+		Object.assign(properties, key.properties);
 		if (!temporary) {
 			results[`secret:${item.id}`] = ref(`${prefix}key`, 'secretId');
 		}
@@ -390,17 +413,10 @@ function imageSteps({
 	);
 	if (!temporary) {
 		results[`image:${item.id}`] = ref(`${prefix}image`, 'imageId');
-		if (glance.visibility === 'public' || glance.visibility === 'community') {
-			warnings.push(`${itemLabel(item)} was ${glance.visibility}; it is restored as this project's own image (make it ${glance.visibility} with openstack image set --${glance.visibility}, if you may).`);
-		}
-
-		if (glance.protected) {
-			warnings.push(`${itemLabel(item)} was protected; the restored image is not (openstack image set --protected, once you checked it).`);
-		}
 	}
 
 	return {
-		steps, results, warnings, imageId: ref(`${prefix}image`, 'imageId'),
+		steps, results, warnings: temporary ? [] : imageWarnings(item), imageId: ref(`${prefix}image`, 'imageId'),
 	};
 }
 
@@ -410,10 +426,10 @@ function volumeSteps(input: ItemInput & {item: BundleVolumeItem; type: VolumeTyp
 	const {volume} = item;
 	const needed = Math.max(1, Math.ceil(item.data.size / gib), item.glance.minDisk ?? 0);
 	const size = Math.max(volume.size, needed);
-	const warnings = [...image.warnings];
-	if (!volume.bootable) {
-		warnings.push(`${itemLabel(item)} was not bootable; Cinder marks a volume made from an image bootable (openstack volume set --non-bootable, if it matters).`);
-	}
+	const warnings = [
+		...image.warnings,
+		...(volume.bootable ? [] : [`${itemLabel(item)} was not bootable; Cinder marks a volume made from an image bootable (openstack volume set --non-bootable, if it matters).`]),
+	];
 
 	const checks: Check[] = type === undefined ? [] : [{kind: 'volume-type-exists', volumeType: type.id}];
 	const metadata = Object.keys(volume.metadata).length > 0 ? volume.metadata : undefined;
@@ -441,7 +457,9 @@ function volumeSteps(input: ItemInput & {item: BundleVolumeItem; type: VolumeTyp
 			wait: {
 				resource: 'volume', id: ref(`${prefix}volume`, 'volumeId'), until: ['available'], failOn: volumeFailOn, timeoutMs: 6 * hour,
 			},
-			note: item.encryption === undefined ? `The bundle's metadata (${Object.keys(volume.metadata).length} keys) is set on it.` : 'Cinder clones the temporary image\'s key for the volume: the volume has a key of its own.',
+			note: item.encryption === undefined
+				? `The bundle's metadata (${Object.keys(volume.metadata).length} keys) is set on it.`
+				: 'Cinder clones the temporary image\'s key for the volume: the volume has a key of its own.',
 		},
 		{
 			id: `${prefix}check-volume`,
@@ -479,6 +497,60 @@ function nameOf(item: BundleItem): string {
 	return name === item.id ? `restored-${item.kind}-${item.id.slice(0, 8)}` : name;
 }
 
+function plural(count: number, word: string): string {
+	return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/**
+Why this cloud cannot take the bundle at all, before any item is looked at.
+*/
+function cloudRefusal(session: CloudSession, items: BundleItem[]): string | undefined {
+	if (!session.glance) {
+		return 'This cloud has no Glance (image) endpoint: a bundle is restored through image uploads.';
+	}
+
+	const volumes = items.filter((item): item is BundleVolumeItem => item.kind === 'volume');
+	if (volumes.length > 0 && !session.cinder) {
+		return `The bundle holds ${plural(volumes.length, 'volume')} and this cloud has no Cinder (block-storage) endpoint.`;
+	}
+
+	if (items.some(item => item.encryption !== undefined) && !usableBarbican(session)) {
+		return 'The bundle holds encrypted data and Barbican cannot be reached on this cloud, so its keys cannot be stored.';
+	}
+
+	const noKey = volumes.find(item => item.encryption === undefined && item.volume.volumeType.encryption !== undefined);
+	return noKey === undefined
+		? undefined
+		: `${itemLabel(noKey)} had the encrypted type ${noKey.volume.volumeType.name}, but the bundle holds no key for it: its data cannot be decrypted.`;
+}
+
+function sourceWarnings(session: CloudSession, manifest: BundleManifest, notes: string[]): string[] {
+	const token = session.identity.token();
+	const {source} = manifest;
+	const isSameProject = source.project.id === token.projectId && source.cloud === session.cloudName;
+	const keys = manifest.items.filter(item => item.encryption !== undefined && hasData(item)).length;
+	return [
+		`Bundle of project ${source.project.name === '' ? source.project.id : source.project.name} on cloud ${source.cloud}, written ${manifest.createdAt} by `
+		+ `backstack ${manifest.backstackVersion}, restored into project ${token.projectName} of cloud ${session.cloudName}: every resource gets a NEW ID.`,
+		...(isSameProject ? ['This is the project the bundle was written from: the restored resources are new ones, next to any originals still there.'] : []),
+		// Without cryptsetup verify could not prove the keys against the LUKS headers: say so.
+		...notes.filter(note => note.includes('NOT checked')),
+		...(keys === 0
+			? []
+			: [`${plural(keys, 'key')} from the bundle's 0600 key files ${keys === 1 ? 'is' : 'are'} stored in Barbican as new secrets; `
+				+ 'the payload is read when the step runs and is never shown or journalled.']),
+	];
+}
+
+function serverWarning(items: BundleItem[]): string[] {
+	const servers = items.filter(item => item.kind === 'server').map(({server, ...item}) => `${label(item)} (flavor ${server.flavor.name ?? server.flavor.id ?? '?'}, `
+		+ `${plural(Object.keys(server.metadata).length, 'metadata key')}${server.userDataShown ? ', user data' : ''}, ${plural(server.volumes.length, 'attached volume')})`);
+	return servers.length === 0
+		? []
+		: [`NOT restored yet: the server${servers.length === 1 ? '' : 's'} ${servers.join('; ')}. Only their data comes back (a disk image as image "<server>-disk", `
+			+ 'attached volumes as volumes): boot a server from them by hand.'];
+}
+
 /**
 `backstack restore bundle DIR`: every image and volume item of a sound bundle into this project (see the top).
 */
@@ -492,58 +564,25 @@ export async function planBundleRestore(session: CloudSession, request: BundleRe
 
 	const {manifest} = read;
 	const {items} = manifest;
-	if (!session.glance) {
-		return refuse('This cloud has no Glance (image) endpoint: a bundle is restored through image uploads.');
+	const refusal = cloudRefusal(session, items);
+	if (refusal !== undefined) {
+		return refuse(refusal);
 	}
 
-	const volumes = items.filter((item): item is BundleVolumeItem => item.kind === 'volume');
-	if (volumes.length > 0 && !session.cinder) {
-		return refuse(`The bundle holds ${volumes.length} volume${volumes.length === 1 ? '' : 's'} and this cloud has no Cinder (block-storage) endpoint.`);
-	}
-
-	if (items.some(item => item.encryption !== undefined) && !usableBarbican(session)) {
-		return refuse('The bundle holds encrypted data and Barbican cannot be reached on this cloud, so its keys cannot be stored.');
-	}
-
-	const withSpecButNoKey = volumes.find(item => item.encryption === undefined && item.volume.volumeType.encryption !== undefined);
-	if (withSpecButNoKey) {
-		return refuse(`${itemLabel(withSpecButNoKey)} had the encrypted type ${withSpecButNoKey.volume.volumeType.name}, but the bundle holds no key for it: its data cannot be decrypted.`);
-	}
-
-	const types = volumes.length > 0 ? await session.cinder!.listVolumeTypes({signal}) : [];
-	const token = session.identity.token();
-	const warnings: string[] = [
-		`Bundle of project ${manifest.source.project.name === '' ? manifest.source.project.id : manifest.source.project.name} on cloud ${manifest.source.cloud}, `
-		+ `written ${manifest.createdAt} by backstack ${manifest.backstackVersion}, restored into project ${token.projectName} of cloud ${session.cloudName}: every resource gets a NEW ID.`,
-	];
-	if (manifest.source.project.id === token.projectId && manifest.source.cloud === session.cloudName) {
-		warnings.push('This is the project the bundle was written from: the restored resources are new ones, next to any originals still there.');
-	}
-
-	const notChecked = (read.notes ?? []).filter(note => note.includes('NOT checked'));
-	warnings.push(...notChecked);
+	const types = items.some(item => item.kind === 'volume') ? await session.cinder!.listVolumeTypes({signal}) : [];
+	const warnings = sourceWarnings(session, manifest, read.notes ?? []);
 	const steps: Step[] = [];
 	const results: Record<string, Ref> = {};
 	const notes: string[] = [];
-	const servers: string[] = [];
 	for (const [index, item] of items.entries()) {
-		const prefix = items.length === 1 ? '' : `item${index + 1}-`;
-		if (item.kind === 'server') {
-			servers.push(`${label(item)} (flavor ${item.server.flavor.name ?? item.server.flavor.id ?? '?'}, ${Object.keys(item.server.metadata).length} metadata keys`
-				+ `${item.server.userDataShown ? ', user data' : ''}, ${item.server.volumes.length} attached volume${item.server.volumes.length === 1 ? '' : 's'})`);
-			if (!hasData(item)) {
-				continue;
-			}
-		}
-
 		if (!hasData(item)) {
 			continue;
 		}
 
-		const name = item.kind === 'server' ? `${nameOf(item)}-disk` : nameOf(item);
 		const input: ItemInput = {
-			directory, item, prefix, name, temporary: false,
+			directory, item, prefix: items.length === 1 ? '' : `item${index + 1}-`, name: item.kind === 'server' ? `${nameOf(item)}-disk` : nameOf(item), temporary: false,
 		};
+		let built: Built;
 		if (item.kind === 'volume') {
 			// eslint-disable-next-line no-await-in-loop
 			const choice = await chooseType({
@@ -554,35 +593,23 @@ export async function planBundleRestore(session: CloudSession, request: BundleRe
 			}
 
 			notes.push(...choice.notes);
-			const built = volumeSteps({...input, item, type: choice.type});
-			steps.push(...built.steps);
-			Object.assign(results, built.results);
-			warnings.push(...built.warnings);
-			continue;
+			built = volumeSteps({...input, item, type: choice.type});
+		} else {
+			built = imageSteps(input);
 		}
 
-		const built = imageSteps(input);
 		steps.push(...built.steps);
 		Object.assign(results, built.results);
 		warnings.push(...built.warnings);
-	}
-
-	if (servers.length > 0) {
-		warnings.push(`NOT restored yet: the server${servers.length === 1 ? '' : 's'} ${servers.join('; ')}. Only their data comes back (a disk image as image "<server>-disk", `
-			+ 'attached volumes as volumes): boot a server from them by hand.');
-	}
-
-	const keys = items.filter(item => item.encryption !== undefined && hasData(item)).length;
-	if (keys > 0) {
-		warnings.push(`${keys} key${keys === 1 ? '' : 's'} from the bundle's 0600 key file${keys === 1 ? '' : 's'} ${keys === 1 ? 'is' : 'are'} stored in Barbican as new secrets; the payload is read when the step runs and is never shown or journalled.`);
 	}
 
 	if (steps.length === 0) {
 		return refuse(`${directory} holds nothing backstack can restore yet (${items.map(item => itemLabel(item)).join(', ')}).`);
 	}
 
-	return planned(makePlan('bundle-restore', `Restore bundle ${directory} (${items.length} item${items.length === 1 ? '' : 's'}) into project ${token.projectName}`, steps, {
-		warnings: [...warnings, ...notes],
+	const {projectName} = session.identity.token();
+	return planned(makePlan('bundle-restore', `Restore bundle ${directory} (${plural(items.length, 'item')}) into project ${projectName}`, steps, {
+		warnings: [...warnings, ...serverWarning(items), ...notes],
 		results,
 	}));
 }

@@ -47,7 +47,8 @@ async function bundleInto(c: Context, imageId: string, label: string): Promise<{
 		throw new Error(`the bundle was not planned: ${JSON.stringify(planned)}`);
 	}
 
-	const end = (await collect(runPlan(planned.plan, c.member, {clock: pollingClock(c)}))).at(-1);
+	const events = await collect(runPlan(planned.plan, c.member, {clock: pollingClock(c)}));
+	const end = events.at(-1);
 	if (end?.type !== 'plan-done') {
 		throw new Error(`the bundle did not finish: ${JSON.stringify(end)}`);
 	}
@@ -55,8 +56,9 @@ async function bundleInto(c: Context, imageId: string, label: string): Promise<{
 	return {directory, manifest: JSON.parse(await readFile(path.join(directory, 'manifest.json'), 'utf8')) as BundleManifest};
 }
 
-async function bytesOf(session: CloudSession, imageId: string): Promise<Buffer> {
-	return Buffer.concat(await collect(services(session).glance.downloadImage(imageId)));
+async function bytesOf(session: CloudSession, imageId: string): Promise<Uint8Array> {
+	const chunks = await collect(services(session).glance.downloadImage(imageId));
+	return Buffer.concat(chunks);
 }
 
 /**
@@ -113,7 +115,8 @@ export function registerRestoreBundles(contract: Contract): void {
 		t.is(restored.owner, c.member2.identity.token().projectId, 'restored into the second project');
 		t.is(restored.properties['os_distro'], 'debian');
 		t.is(restored.raw['min_disk'], 1);
-		t.true((await bytesOf(c.member2, restoredId!)).equals(data), 'the same bytes, downloaded back');
+		const back = await bytesOf(c.member2, restoredId!);
+		t.true(Buffer.from(back).equals(data), 'the same bytes, downloaded back');
 
 		await removeImage(c, glance2, restoredId!);
 		t.deepEqual(await namedLeftovers(c.member2, prefix), []);
@@ -156,14 +159,17 @@ export function registerRestoreBundles(contract: Contract): void {
 		t.is(result.code, 0, `${result.stdout}\n${result.stderr}`);
 		const restoredId = resultIn(result.stdout, `image:${imageId}`)!;
 		const secretId = resultIn(result.stdout, `secret:${imageId}`)!;
-		t.truthy(restoredId && secretId, result.stdout);
+		t.truthy(restoredId, result.stdout);
+		t.truthy(secretId, result.stdout);
 		const second = services(c.member2);
 		t.teardown(async () => removeImage(c, second.glance, restoredId));
 		const restored = await second.glance.getImage(restoredId);
 		t.is(restored.cinderEncryptionKeyId, secretId);
 		t.not(secretId, oldKey);
 		t.true(Buffer.from(await second.barbican.getSecretPayload(secretId)).equals(keyBytes), 'the new secret holds the key file\'s bytes');
-		t.true((await bytesOf(c.member2, restoredId)).equals(await readFile(path.join(directory, manifest.items[0]!.data!.file))), 'the same bytes, downloaded back');
+		const back = await bytesOf(c.member2, restoredId);
+		const bundled = await readFile(path.join(directory, manifest.items[0]!.data!.file));
+		t.true(bundled.equals(back), 'the same bytes, downloaded back');
 
 		const volumePlan = await planRestore(c.member2, {
 			kind: 'volume-from-image', imageId: restoredId, name: `${prefix}-volume`, volumeType: type.id,
@@ -173,7 +179,8 @@ export function registerRestoreBundles(contract: Contract): void {
 			return;
 		}
 
-		const end = (await collect(runPlan(volumePlan.plan, c.member2, {clock: pollingClock(c)}))).at(-1);
+		const events = await collect(runPlan(volumePlan.plan, c.member2, {clock: pollingClock(c)}));
+		const end = events.at(-1);
 		t.is(end?.type, 'plan-done', JSON.stringify(end));
 		const volumeId = end?.type === 'plan-done' ? String(end.results['volume']) : '';
 		t.teardown(async () => removeVolume(c, second.cinder, volumeId));

@@ -230,7 +230,10 @@ export const glanceOperations: OperationFamily<'glance'> = {
 	'glance.createImage': {
 		describe(args, show) {
 			const properties = Object.entries(args.properties ?? {}).map(([key, value]) => `${key}=${show(value)}`);
-			const minimums = [args.minDisk === undefined ? undefined : `min disk ${args.minDisk} GiB`, args.minRam === undefined ? undefined : `min RAM ${args.minRam} MiB`].filter(value => value !== undefined);
+			const minimums = [
+				...(args.minDisk === undefined ? [] : [`min disk ${args.minDisk} GiB`]),
+				...(args.minRam === undefined ? [] : [`min RAM ${args.minRam} MiB`]),
+			];
 			const extra = [...minimums, ...properties];
 			return `Create image ${quote(args.name)} (${args.diskFormat}/${args.containerFormat})${extra.length > 0 ? ` with ${extra.join(', ')}` : ''}`;
 		},
@@ -352,7 +355,7 @@ export const glanceOperations: OperationFamily<'glance'> = {
 	'glance.verifyImageData': {
 		describe(args, show) {
 			const hashes = [args.checksum === undefined ? undefined : 'md5', args.hashAlgo].filter(value => value !== undefined);
-			return `Check that Glance's size and checksums (${hashes.join(', ') || 'none recorded'}) of image ${show(args.imageId)} are those of ${args.label}`;
+			return `Check that Glance's size and checksums (${hashes.length === 0 ? 'none recorded' : hashes.join(', ')}) of image ${show(args.imageId)} are those of ${args.label}`;
 		},
 		perform: verifyImageData,
 		exportCli({args}) {
@@ -366,7 +369,11 @@ export const glanceOperations: OperationFamily<'glance'> = {
 				...(args.checksum === undefined ? [] : [`[ "$(openstack image show ${image} -f value -c checksum)" = ${shellQuote(args.checksum)} ] || ${fail('another md5 checksum')}`]),
 				...(args.hashAlgo === undefined || args.hashValue === undefined
 					? []
-					: [`if [ ${field('os_hash_algo')} = ${shellQuote(args.hashAlgo)} ]; then [ ${field('os_hash_value')} = ${shellQuote(args.hashValue)} ] || ${fail(`another ${args.hashAlgo} hash`)}; fi`]),
+					: [
+						`if [ ${field('os_hash_algo')} = ${shellQuote(args.hashAlgo)} ]; then`,
+						`\t[ ${field('os_hash_value')} = ${shellQuote(args.hashValue)} ] || ${fail(`another ${args.hashAlgo} hash`)}`,
+						'fi',
+					]),
 			];
 		},
 		outputs: () => ['imageId', 'compared', 'size'],
