@@ -24,7 +24,7 @@ const cli = meow(`
 	  (none)            The interactive view: what is backed up, which keys it needs, guided restores
 	  check             What this cloud lets you do for backups, one line per capability
 	  audit             Findings for one project or all of yours, for cron and CI
-	  restore <kind>    Guided restore; kinds: backup, onto, volume-from-image, image, secret
+	  restore <kind>    Guided restore; kinds: backup, onto, volume-from-image, image, secret, bundle
 	  backup <kind>     Guided backup; kinds: volume, volume-image, server, image-download, secret, protect, bundle
 	  verify bundle DIR Check a DR bundle (backup bundle) offline: checksums, files, the key against the LUKS header
 	  drill [BACKUP…]   Restore drills: restore into a temporary volume, check, delete, record (see drill --help)

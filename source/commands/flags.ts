@@ -71,6 +71,7 @@ const restoreKinds: Record<string, string[]> = {
 	'volume-from-image': ['name', 'size', 'volume-type'],
 	image: ['name', 'disk-format', 'container-format', 'key-file', 'key-algorithm', 'key-bit-length', 'key-mode', 'keep-key'],
 	secret: ['name', 'algorithm', 'bit-length', 'mode', 'secret-type', 'old-secret'],
+	bundle: ['volume-type'],
 };
 
 const backupKinds: Record<string, string[]> = {

@@ -177,6 +177,11 @@ export type CreateImageRequest = {
 	containerFormat: string;
 	visibility?: string;
 	/**
+	GiB and MiB a server booted from the image needs.
+	*/
+	minDisk?: number;
+	minRam?: number;
+	/**
 	Extra properties (strings), e.g. `cinder_encryption_key_id`.
 	*/
 	properties?: Record<string, string>;

@@ -112,8 +112,9 @@ export function toImage(raw: Json): Image {
 	set('updatedAt', utc(raw['updated_at']));
 	set('instanceUuid', properties['instance_uuid']);
 	set('imageType', properties['image_type']);
-	set('cinderEncryptionKeyId', properties['cinder_encryption_key_id']);
-	set('cinderEncryptionKeyDeletionPolicy', properties['cinder_encryption_key_deletion_policy']);
+	// Newer clouds name the key `os_encrypt_key_id` (the 2024.2 image encryption specs): the same reference under its new name.
+	set('cinderEncryptionKeyId', properties['cinder_encryption_key_id'] ?? properties['os_encrypt_key_id']);
+	set('cinderEncryptionKeyDeletionPolicy', properties['cinder_encryption_key_deletion_policy'] ?? properties['os_encrypt_key_deletion_policy']);
 	const mapping = properties['block_device_mapping'];
 	if (mapping !== undefined) {
 		try {
@@ -312,6 +313,8 @@ export function createGlance(context: ServiceContext): GlanceApi {
 				disk_format: imageRequest.diskFormat,
 				container_format: imageRequest.containerFormat,
 				visibility: imageRequest.visibility,
+				min_disk: imageRequest.minDisk,
+				min_ram: imageRequest.minRam,
 			});
 			const {data} = await sendJson(context, 'POST', 'images', {...options, json: body});
 			const image = asObject(data);

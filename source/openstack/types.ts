@@ -196,7 +196,7 @@ export type Image = {
 	*/
 	blockDeviceMapping?: Array<Record<string, unknown>>;
 	/**
-	Set by Cinder when an encrypted volume is uploaded.
+	Set by Cinder when an encrypted volume is uploaded (`cinder_encryption_key_id`, or on newer clouds `os_encrypt_key_id`).
 	*/
 	cinderEncryptionKeyId?: string;
 	cinderEncryptionKeyDeletionPolicy?: string;

@@ -31,6 +31,7 @@ import {registerDrills} from './cases/drills.js';
 import {registerDrillRuns} from './cases/drill-runs.js';
 import {registerRunbooks} from './cases/runbooks.js';
 import {registerBundles} from './cases/bundles.js';
+import {registerRestoreBundles} from './cases/restore-bundles.js';
 
 export type {ContractCloud, ContractTarget, ServerMaker} from './kit.js';
 
@@ -94,6 +95,7 @@ export function registerContractSuite(test: TestFn, target: ContractTarget): voi
 	registerBackups(contract);
 	registerImagesAndKeys(contract);
 	registerBundles(contract);
+	registerRestoreBundles(contract);
 	registerListsAndAudit(contract);
 	registerServers(contract);
 	registerJournal(contract);

@@ -6,7 +6,7 @@ import type {Image, Secret} from '../../openstack/types.js';
 import {intentKey} from '../plans/intents.js';
 import type {BundleGlance, BundleSecretAttributes} from './manifest.js';
 
-const keyProperties = new Set(['cinder_encryption_key_id', 'cinder_encryption_key_deletion_policy']);
+const keyProperties = new Set(['cinder_encryption_key_id', 'cinder_encryption_key_deletion_policy', 'os_encrypt_key_id', 'os_encrypt_key_deletion_policy']);
 
 /**
 Bookkeeping of an upload, not of the image: Glance's import state (`os_glance_*`), what openstacksdk records about the

@@ -42,6 +42,7 @@ import {
 	type SecretFromFileRequest,
 	type VolumeFromImageRequest,
 } from './restore.js';
+import {planBundleRestore, type BundleRestoreRequest} from './restore-bundle.js';
 import type {
 	Clock,
 	CreatedResource,
@@ -55,7 +56,8 @@ export type RestoreRequest =
 	| ({kind: 'onto'} & RestoreOntoVolumeRequest)
 	| ({kind: 'volume-from-image'} & VolumeFromImageRequest)
 	| ({kind: 'image'} & ImageFromFileRequest)
-	| ({kind: 'secret'} & SecretFromFileRequest);
+	| ({kind: 'secret'} & SecretFromFileRequest)
+	| ({kind: 'bundle'} & BundleRestoreRequest);
 
 export type BackupRequest =
 	| ({kind: 'volume'} & VolumeBackupRequest)
@@ -67,7 +69,7 @@ export type BackupRequest =
 	| ({kind: 'bundle'} & ImageBundleRequest)
 	| ({kind: 'volume-bundle'} & VolumeBundleRequest);
 
-export const restoreKinds = ['backup', 'onto', 'volume-from-image', 'image', 'secret'] as const;
+export const restoreKinds = ['backup', 'onto', 'volume-from-image', 'image', 'secret', 'bundle'] as const;
 export const backupKinds = ['volume', 'volume-image', 'server', 'image-download', 'secret', 'protect', 'bundle'] as const;
 
 /**
@@ -80,6 +82,7 @@ export const planUsage = `Restore:
   backstack restore image <file> --name N [--disk-format raw] [--container-format bare]
                                  [--key-file F [--key-algorithm aes] [--key-bit-length 256] [--key-mode M] [--keep-key]]
   backstack restore secret <file> [--name N] [--algorithm aes] [--bit-length 256] [--mode M] [--secret-type symmetric] [--old-secret ID]
+  backstack restore bundle <directory> [--volume-type T] [--os-cloud C] [--project P]
 Backup:
   backstack backup volume <volume> [--name N] [--incremental | --full] [--force]
   backstack backup volume-image <volume> --name IMAGE [--disk-format raw] [--container-format bare] [--via-snapshot]
@@ -215,6 +218,10 @@ export function restoreRequestFrom(args: string[], flags: Flags): RestoreRequest
 				secretType: text(flags, 'secretType'),
 				oldSecretId: text(flags, 'oldSecret'),
 			};
+		}
+
+		case 'bundle': {
+			return {kind, directory: positional(rest, 0, 'the bundle directory'), volumeType: text(flags, 'volumeType')};
 		}
 
 		case undefined:
@@ -394,6 +401,10 @@ export async function planRestore(session: CloudSession, request: RestoreRequest
 
 		case 'secret': {
 			return planSecretFromFile(session, {...request, inventory: request.inventory ?? options.inventory});
+		}
+
+		case 'bundle': {
+			return planBundleRestore(session, request, signal);
 		}
 	}
 }

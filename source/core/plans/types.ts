@@ -78,7 +78,26 @@ export type Operations = {
 		name: string;
 		diskFormat: string;
 		containerFormat: string;
+		minDisk?: number;
+		minRam?: number;
 		properties?: Record<string, Value<string>>;
+	};
+	/**
+	Reads image `imageId` and fails unless it is active and Glance's size and checksums of its data equal the recorded
+	ones (a bundle's manifest): the MD5 `checksum`, and `os_hash_value` when Glance hashes with the recorded algorithm
+	(or with sha256, which the bundle records itself). At least one hash must be compared. Changes nothing.
+	*/
+	'glance.verifyImageData': {
+		imageId: Value<string>;
+		size: number;
+		checksum?: string;
+		hashAlgo?: string;
+		hashValue?: string;
+		sha256?: string;
+		/**
+		What the bytes are, for messages (e.g. "the bundle's image-….raw").
+		*/
+		label: string;
 	};
 	'glance.uploadImageData': {imageId: Value<string>; path: string};
 	'glance.downloadImage': {imageId: Value<string>; path: string};

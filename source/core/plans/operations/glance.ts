@@ -16,6 +16,7 @@ import {identityOf} from '../files.js';
 import {isRef, resolveAll} from '../refs.js';
 import {
 	assign,
+	option,
 	propertyFlags,
 	shellQuote,
 	variableFor,
@@ -198,6 +199,61 @@ async function compareImageHash(args: Operations['glance.compareImageHash'], con
 	};
 }
 
+type RecordedData = Operations['glance.verifyImageData'];
+
+/**
+What differs between an image and the recorded size and hashes of its data; `compared` names the hashes that matched.
+*/
+export function imageDataProblems(image: Image, recorded: RecordedData): {problems: string[]; compared: string[]} {
+	const problems: string[] = [];
+	const compared: string[] = [];
+	if (image.status !== 'active') {
+		problems.push(`is ${image.status}, not active`);
+		return {problems, compared};
+	}
+
+	if (image.size !== recorded.size) {
+		problems.push(`has ${image.size ?? 'no'} bytes, not ${recorded.size}`);
+	}
+
+	const check = (algorithm: string, actual: string | undefined, expected: string | undefined) => {
+		if (actual === undefined || expected === undefined) {
+			return;
+		}
+
+		if (actual.toLowerCase() === expected.toLowerCase()) {
+			compared.push(algorithm);
+		} else {
+			problems.push(`has ${algorithm} ${shortHash(actual.toLowerCase())}, not ${shortHash(expected.toLowerCase())}`);
+		}
+	};
+
+	check('md5', image.checksum, recorded.checksum);
+	const algorithm = image.hashAlgo?.toLowerCase();
+	if (algorithm !== undefined && algorithm === recorded.hashAlgo?.toLowerCase()) {
+		check(algorithm, image.hashValue, recorded.hashValue);
+	} else if (algorithm === 'sha256') {
+		check(algorithm, image.hashValue, recorded.sha256);
+	}
+
+	if (problems.length === 0 && compared.length === 0) {
+		problems.push('has no checksum in common with the record (neither md5 nor its os_hash_algo), so its bytes cannot be proved');
+	}
+
+	return {problems, compared};
+}
+
+async function verifyImageData(args: RecordedData, context: StepContext): Promise<StepOutputs> {
+	const imageId = String(resolveRefOr(args.imageId, context.outputs));
+	const image = await need(context.session.glance, 'Glance').getImage(imageId, {signal: context.signal});
+	const {problems, compared} = imageDataProblems(image, args);
+	if (problems.length > 0) {
+		throw new PlanError(`Image ${imageId} is not ${args.label}: it ${problems.join('; ')}.`);
+	}
+
+	return {imageId, compared: compared.join(', '), size: image.size ?? 0};
+}
+
 function textProperties(properties: Record<string, string | number>): Record<string, string> {
 	return Object.fromEntries(Object.entries(properties).map(([key, value]) => [key, String(value)]));
 }
@@ -206,12 +262,22 @@ export const glanceOperations: OperationFamily<'glance'> = {
 	'glance.createImage': {
 		describe(args, show) {
 			const properties = Object.entries(args.properties ?? {}).map(([key, value]) => `${key}=${show(value)}`);
-			return `Create image ${quote(args.name)} (${args.diskFormat}/${args.containerFormat})${properties.length > 0 ? ` with ${properties.join(', ')}` : ''}`;
+			const minimums = [
+				...(args.minDisk === undefined ? [] : [`min disk ${args.minDisk} GiB`]),
+				...(args.minRam === undefined ? [] : [`min RAM ${args.minRam} MiB`]),
+			];
+			const extra = [...minimums, ...properties];
+			return `Create image ${quote(args.name)} (${args.diskFormat}/${args.containerFormat})${extra.length > 0 ? ` with ${extra.join(', ')}` : ''}`;
 		},
 		async perform(raw, context) {
 			const args = resolveAll(raw, context.outputs);
 			const image = await need(context.session.glance, 'Glance').createImage({
-				name: args.name, diskFormat: args.diskFormat, containerFormat: args.containerFormat, properties: marked(textProperties(args.properties ?? {}), context.intent),
+				name: args.name,
+				diskFormat: args.diskFormat,
+				containerFormat: args.containerFormat,
+				minDisk: args.minDisk,
+				minRam: args.minRam,
+				properties: marked(textProperties(args.properties ?? {}), context.intent),
 			}, {});
 			return {imageId: image.id};
 		},
@@ -219,7 +285,8 @@ export const glanceOperations: OperationFamily<'glance'> = {
 			const upload = plan.steps.find(candidate => candidate.action.op === 'glance.uploadImageData' && isRef(candidate.action.args.imageId) && candidate.action.args.imageId.$ref === step.id);
 			const file = upload?.action.op === 'glance.uploadImageData' ? ` --file ${word(upload.action.args.path)}` : '';
 			return [assign(step, 'imageId', ['openstack image create', `--disk-format ${word(args.diskFormat)}`, '--container-format '
-				+ word(args.containerFormat), ...propertyFlags(args.properties)].join(' ') + `${file} ${word(args.name)} -f value -c id`)];
+				+ word(args.containerFormat), ...option('--min-disk', args.minDisk), ...option('--min-ram', args.minRam), ...propertyFlags(args.properties)].join(' ')
+				+ `${file} ${word(args.name)} -f value -c id`)];
 		},
 		outputs: () => ['imageId'],
 		minimumDanger: create,
@@ -315,6 +382,33 @@ export const glanceOperations: OperationFamily<'glance'> = {
 			];
 		},
 		outputs: () => ['imageId', 'compared', 'reference', 'algorithm', 'hash', 'sha512'],
+		minimumDanger: () => 'read',
+	},
+	'glance.verifyImageData': {
+		describe(args, show) {
+			const hashes = [args.checksum === undefined ? undefined : 'md5', args.hashAlgo].filter(value => value !== undefined);
+			return `Check that Glance's size and checksums (${hashes.length === 0 ? 'none recorded' : hashes.join(', ')}) of image ${show(args.imageId)} are those of ${args.label}`;
+		},
+		perform: verifyImageData,
+		exportCli({args}) {
+			// Python-openstackclient 6.0 shows os_hash_* inside "properties", later ones at the top: read them from the JSON.
+			const image = word(args.imageId);
+			const field = (name: string) => `"$(openstack image show ${image} -f json | { grep -o '"${name}": *"[^"]*"' || true; } | head -n 1 | cut -d '"' -f 4)"`;
+			const fail = (what: string) => `{ echo ${shellQuote(`The uploaded image is not ${args.label}: ${what}`)} >&2; exit 1; }`;
+			return [
+				'# Glance computed these while it stored the upload: equal checksums, equal bytes.',
+				`[ "$(openstack image show ${image} -f value -c size)" = ${args.size} ] || ${fail('another size')}`,
+				...(args.checksum === undefined ? [] : [`[ "$(openstack image show ${image} -f value -c checksum)" = ${shellQuote(args.checksum)} ] || ${fail('another md5 checksum')}`]),
+				...(args.hashAlgo === undefined || args.hashValue === undefined
+					? []
+					: [
+						`if [ ${field('os_hash_algo')} = ${shellQuote(args.hashAlgo)} ]; then`,
+						`\t[ ${field('os_hash_value')} = ${shellQuote(args.hashValue)} ] || ${fail(`another ${args.hashAlgo} hash`)}`,
+						'fi',
+					]),
+			];
+		},
+		outputs: () => ['imageId', 'compared', 'size'],
 		minimumDanger: () => 'read',
 	},
 	'glance.removeImageProperties': {
