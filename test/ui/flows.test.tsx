@@ -633,7 +633,8 @@ test('Volumes view, X: a volume\'s DR bundle goes through a temporary image, whi
 	const manifest = JSON.parse(await readFile(path.join(directory, 'manifest.json'), 'utf8')) as {items: Array<{kind: string; name: string; volume?: {size: number}}>};
 	t.is(manifest.items[0]?.kind, 'volume');
 	t.is(manifest.items[0]?.volume?.size, 10);
-	t.deepEqual((await verifyBundle(directory, {cryptsetup: undefined})).defects, []);
+	const report = await verifyBundle(directory, {cryptsetup: undefined});
+	t.deepEqual(report.defects, []);
 	const after = await listAll(demo.session.glance!.listImages());
 	t.deepEqual(after.map(image => image.id).toSorted(), before.map(image => image.id).toSorted(), 'no temporary image left');
 });
