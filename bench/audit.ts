@@ -14,6 +14,7 @@ is a floor, not a twin.
 */
 import {Buffer} from 'node:buffer';
 import {spawn, type ChildProcess} from 'node:child_process';
+import {randomBytes} from 'node:crypto';
 import {existsSync, readFileSync} from 'node:fs';
 import {mkdtemp, rm} from 'node:fs/promises';
 import os from 'node:os';
@@ -80,8 +81,34 @@ export type CloudChild = {
 	The requests since a time (ms since the epoch): when, the method and the path.
 	*/
 	requestLog(since: number): Promise<Array<{at: number; method: string; path: string}>>;
+	/**
+	Adds to project demo an active raw image of `bytes` bytes made from an encrypted volume (its
+	`cinder_encryption_key_id` names a new 256-bit AES key in Barbican, deleted with the image), for bench/bundle.ts.
+	*/
+	addEncryptedImage(bytes: number): Promise<{imageId: string; secretId: string}>;
 	close(): Promise<void>;
 };
+
+/**
+An image of an encrypted volume, seeded straight into the demo cloud's state: its HTTP upload stops at 256 MB.
+*/
+function seedEncryptedImage(cloud: Awaited<ReturnType<typeof startDemoCloud>>, bytes: number): {imageId: string; secretId: string} {
+	const owner = cloud.projects['demo']!.id;
+	const key = cloud.state.addSecret({
+		projectId: owner, creatorId: cloud.users['demo']!.id, secretType: 'symmetric', algorithm: 'aes', bitLength: 256, payload: randomBytes(32), contentType: 'application/octet-stream',
+	});
+	// A random MiB repeated: no run of zeros a file system or a transport could shortcut.
+	const data = Buffer.alloc(bytes, randomBytes(1024 * 1024));
+	const image = cloud.state.addImage({
+		owner,
+		name: `bench-bundle-${bytes}`,
+		diskFormat: 'raw',
+		containerFormat: 'bare',
+		properties: {cinder_encryption_key_id: key.id, cinder_encryption_key_deletion_policy: 'on_image_deletion'}, // eslint-disable-line @typescript-eslint/naming-convention
+		data,
+	});
+	return {imageId: image.id, secretId: key.id};
+}
 
 /**
 The child's side: serve the demo cloud, answer `count` and `close` on stdin, one JSON line each on stdout.
@@ -104,6 +131,9 @@ async function serveCloud(): Promise<void> {
 		} else if (line.startsWith('log ')) {
 			const since = Number(line.slice('log '.length));
 			send({log: cloud.requestLog().filter(entry => entry.at >= since)});
+		} else if (line.startsWith('encrypted-image ')) {
+			const bytes = Number(line.slice('encrypted-image '.length));
+			send(seedEncryptedImage(cloud, bytes));
 		} else if (line.startsWith('count ')) {
 			send({count: cloud.requestCount(line.slice('count '.length) as DemoService)});
 		} else if (line === 'close') {
@@ -149,6 +179,11 @@ export async function startCloudChild(scale: ScaleSpec, latencyMs: number): Prom
 			stdin.write(`log ${since}\n`);
 			const answer = await next();
 			return answer['log'] as Array<{at: number; method: string; path: string}>;
+		},
+		async addEncryptedImage(bytes: number) {
+			stdin.write(`encrypted-image ${bytes}\n`);
+			const answer = await next();
+			return {imageId: String(answer['imageId']), secretId: String(answer['secretId'])};
 		},
 		async close() {
 			const exited = new Promise(resolve => {

@@ -18,14 +18,14 @@ function isMetAfterPrinting(result: BenchResult): boolean {
 	for (const figure of result.figures) {
 		let line = `  ${figure.name.padEnd(44)} ${format(figure.value, figure.unit).padStart(14)}`;
 		if (figure.peer) {
-			const ratio = figure.peer.value / figure.value;
+			const ratio = figure.higherIsBetter === true ? figure.value / figure.peer.value : figure.peer.value / figure.value;
 			line += `   ${figure.peer.name}: ${format(figure.peer.value, figure.unit)} (${ratio.toFixed(1)}× ${ratio >= 1 ? 'faster' : 'slower'})`;
 		}
 
 		if (figure.target !== undefined) {
-			const isOk = figure.value <= figure.target;
+			const isOk = figure.higherIsBetter === true ? figure.value >= figure.target : figure.value <= figure.target;
 			isMet &&= isOk;
-			line += `   target ≤ ${format(figure.target, figure.unit)}: ${isOk ? 'met' : 'MISSED'}`;
+			line += `   target ${figure.higherIsBetter === true ? '≥' : '≤'} ${format(figure.target, figure.unit)}: ${isOk ? 'met' : 'MISSED'}`;
 		}
 
 		console.log(line);
@@ -51,6 +51,10 @@ const suites: Array<[string, () => Promise<BenchResult>]> = [
 	['drill', async () => {
 		const {benchDrill} = await import('./drill.js');
 		return benchDrill();
+	}],
+	['bundle', async () => {
+		const {benchBundle} = await import('./bundle.js');
+		return benchBundle();
 	}],
 	['fleet', async () => {
 		const {benchFleet} = await import('./fleet.js');

@@ -7,9 +7,13 @@ export type BenchFigure = {
 	value: number;
 	unit: string;
 	/**
-	Lower is better unless said otherwise.
+	A bound the value must keep: an upper one, or a lower one when `higherIsBetter`.
 	*/
 	target?: number;
+	/**
+	Lower is better unless this is set (a throughput): then the ratio is value / peer and the target a floor.
+	*/
+	higherIsBetter?: boolean;
 	/**
 	A peer's figure for the same work, for a ratio.
 	*/
