@@ -40,3 +40,18 @@ export function displayName(resource: {id: string; name?: string}): string {
 	const name = sanitize(resource.name);
 	return name === '' ? resource.id : name;
 }
+
+/**
+A byte count for people: `512 B`, `64.0 KiB`, `1.5 GiB` (binary units).
+*/
+export function formatBytes(bytes: number): string {
+	const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+	let value = bytes;
+	let unit = 0;
+	while (value >= 1024 && unit < units.length - 1) {
+		value /= 1024;
+		unit++;
+	}
+
+	return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]!}`;
+}

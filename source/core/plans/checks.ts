@@ -10,7 +10,7 @@ import {
 } from 'node:fs/promises';
 import path from 'node:path';
 import type {CloudSession} from '../../openstack/api.js';
-import {displayName} from '../text.js';
+import {displayName, formatBytes} from '../text.js';
 import {isMicroversionAtLeast} from './clock.js';
 import {doesFileExist} from './operations/files.js';
 import {need, readStatus} from './status.js';
@@ -151,22 +151,10 @@ const checkKinds: {[K in Check['kind']]: CheckKind<K>} = {
 		},
 	},
 	'room-for-file': {
-		describe: check => `${path.dirname(check.path)} is writable and has room for ${formatSize(check.bytes)}`,
+		describe: check => `${path.dirname(check.path)} is writable and has room for ${formatBytes(check.bytes)}`,
 		evaluate: async check => roomProblem(check.path, check.bytes),
 	},
 };
-
-function formatSize(bytes: number): string {
-	const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-	let value = bytes;
-	let unit = 0;
-	while (value >= 1024 && unit < units.length - 1) {
-		value /= 1024;
-		unit++;
-	}
-
-	return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]!}`;
-}
 
 async function existingDirectory(directory: string): Promise<string> {
 	let current = directory;
@@ -208,8 +196,8 @@ async function roomProblem(file: string, bytes: number): Promise<string | undefi
 		return undefined;
 	}
 
-	return `The file system of ${existing} has ${formatSize(Number(free))} free; ${path.basename(file)} needs ${formatSize(needed)}`
-		+ `${started > 0 ? ` more (an earlier run wrote ${formatSize(started)})` : ''}: free some space or choose another directory.`;
+	return `The file system of ${existing} has ${formatBytes(Number(free))} free; ${path.basename(file)} needs ${formatBytes(needed)}`
+		+ `${started > 0 ? ` more (an earlier run wrote ${formatBytes(started)})` : ''}: free some space or choose another directory.`;
 }
 
 /**

@@ -4,6 +4,7 @@ planning, and running a plan with text progress (for pipes and CI). No argv, no 
 */
 import type {CloudSession} from '../../openstack/api.js';
 import type {Inventory} from '../model.js';
+import {formatBytes} from '../text.js';
 import {
 	planImageDownload,
 	planProtectNow,
@@ -470,18 +471,6 @@ export async function planBackup(session: CloudSession, request: BackupRequest, 
 }
 
 export type Output = {write(chunk: string): unknown};
-
-function formatBytes(bytes: number): string {
-	const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-	let value = bytes;
-	let unit = 0;
-	while (value >= 1024 && unit < units.length - 1) {
-		value /= 1024;
-		unit++;
-	}
-
-	return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]!}`;
-}
 
 function clockTime(at: number): string {
 	return new Date(at).toISOString().slice(11, 19);

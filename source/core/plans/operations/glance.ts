@@ -43,10 +43,6 @@ import type {
 } from './types.js';
 
 /**
-Writes to `<path>.part` (mode 0600), resumes it with a Range request, moves it to `path` once the checksum matched
-(never over a file that appeared there meanwhile). The partial file is journalled the moment it exists.
-*/
-/**
 A write that failed because the file system (or the user's quota, or the file size limit) is full, in words that say
 what to do; undefined for any other error. The partial file stays: a run after space is freed continues it.
 */
@@ -66,6 +62,10 @@ function fullDisk(error: unknown, where: {partial: string; transferred: number; 
 		+ `${remedy}, then run the same command again: it continues from ${where.partial}.`);
 }
 
+/**
+Writes to `<path>.part` (mode 0600), resumes it with a Range request, moves it to `path` once the checksum matched
+(never over a file that appeared there meanwhile). The partial file is journalled the moment it exists.
+*/
 async function downloadImage(imageId: string, path: string, context: StepContext): Promise<StepOutputs> {
 	const glance = need(context.session.glance, 'Glance');
 	const image = await glance.getImage(imageId, {signal: context.signal});
