@@ -24,9 +24,9 @@ export async function runAuditCommand(context: CommandContext): Promise<number> 
 		return 64; // EX_USAGE: 2 is the audit's own "incomplete" code
 	}
 
-	const groupBy = flags['groupBy'];
+	const {groupBy} = flags;
 	if (groupBy !== undefined && groupBy !== 'iac') {
-		context.stderr.write(`backstack: --group-by takes iac (got "${String(groupBy)}"): the table grouped by Terraform/OpenTofu module.\n`);
+		context.stderr.write(`backstack: --group-by takes iac (got "${typeof groupBy === 'string' ? groupBy : ''}"): the table grouped by Terraform/OpenTofu module.\n`);
 		return 64;
 	}
 

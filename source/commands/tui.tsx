@@ -16,6 +16,7 @@ import {checkPlugins, type Plugin} from '../ui/plugins.js';
 import type {AppServices} from '../ui/services.js';
 import type {CommandContext} from './context.js';
 import {openEnvironment} from './environment.js';
+import {loadIac} from './iac.js';
 import {pluginRunner} from './plugin-runner.js';
 
 export async function runTui(context: CommandContext): Promise<number> {
@@ -33,6 +34,8 @@ export async function runTui(context: CommandContext): Promise<number> {
 	}
 
 	const {settings, policy} = loaded;
+	// A state file that cannot be read does not stop the view: it runs without the addresses and says why.
+	const iac = loadIac(context);
 	const environment = await openEnvironment(context, {demoWhenUnconfigured: true});
 	const directory = configDirectory(context.env, context.home);
 	// The demo cloud's data is made up afresh each run: caching it would only show stale fiction.
@@ -62,6 +65,8 @@ export async function runTui(context: CommandContext): Promise<number> {
 		// Written into the metadata of the backups made here, as `backstack backup` does.
 		version: context.version,
 		plugins: {list: plugins, run: pluginRunner({env: context.env})},
+		...(iac.kind === 'map' && {iac: {map: iac.map}}),
+		...(iac.kind === 'error' && {iac: {problem: iac.message}}),
 	};
 	const instance = render(
 		<App

@@ -374,7 +374,13 @@ Warnings about state files none of whose resources is in the projects read: the 
 */
 export function auditIacWarnings(results: readonly ProjectInventory[], iac: IacMap, cloud: string): string[] {
 	const read = results.flatMap(result => (result.inventory === undefined ? [] : [result.inventory]));
-	const known = new Set(read.flatMap(inventory => [...inventoryIds(inventory)]));
+	const known = new Set<string>();
+	for (const inventory of read) {
+		for (const id of inventoryIds(inventory)) {
+			known.add(id);
+		}
+	}
+
 	const project = read.length === 1 ? read[0]!.project.name : `any of the ${read.length} projects read`;
 	return unmatchedStateWarnings(iac, known, {project, cloud});
 }
@@ -533,7 +539,7 @@ export function iacGroups(rows: readonly AuditRow[]): Array<{group: string; rows
 		groups.set(group, [...(groups.get(group) ?? []), row]);
 	}
 
-	const names = [...groups.keys()].filter(name => name !== notManagedGroup).toSorted((a, b) => a.localeCompare(b));
+	const names = Array.from(groups.keys()).filter(name => name !== notManagedGroup).toSorted((a, b) => a.localeCompare(b));
 	return [...names, ...(groups.has(notManagedGroup) ? [notManagedGroup] : [])].map(group => ({group, rows: groups.get(group)!}));
 }
 
