@@ -147,7 +147,7 @@ export async function restoreInSession(context: CommandContext, session: CloudSe
 	const adoption = async (newVolumeId?: string) => restoreAdoption(session, plan, terraform.map, {...(newVolumeId !== undefined && {newVolumeId}), signal});
 	const isRun = context.flags.yes && !context.flags.dryRun && !context.flags.exportCli;
 	if (!isRun) {
-		return previewWithTerraform(context, session, plan, terraform, await adoption());
+		return previewWithTerraform(context, session, {plan, terraform, adopted: await adoption()});
 	}
 
 	return executePlanCommand(session, result, {
@@ -171,9 +171,7 @@ export async function restoreInSession(context: CommandContext, session: CloudSe
 async function previewWithTerraform(
 	context: CommandContext,
 	session: CloudSession,
-	plan: Plan,
-	terraform: TerraformOptions,
-	adopted: Awaited<ReturnType<typeof restoreAdoption>>,
+	{plan, terraform, adopted}: {plan: Plan; terraform: TerraformOptions; adopted: Awaited<ReturnType<typeof restoreAdoption>>},
 ): Promise<number> {
 	const isExport = terraform.file !== undefined;
 	if (adopted.kind === 'none') {
@@ -202,11 +200,8 @@ export async function runRestoreCommand(context: CommandContext): Promise<number
 	try {
 		const request = restoreRequestFrom(context.input.slice(1), context.flags);
 		const terraform = terraformOptions(context, request.kind);
-		if (typeof terraform === 'number') {
-			return terraform;
-		}
-
-		return await withSession(context, async session => restoreInSession(context, session, request, terraform));
+		// A number: the state could not be read, and the message is out.
+		return typeof terraform === 'number' ? terraform : await withSession(context, async session => restoreInSession(context, session, request, terraform));
 	} catch (error) {
 		return usage(context, error);
 	}

@@ -203,7 +203,7 @@ function projectRef(project: Project): AuditProject['project'] {
 /**
 What one project's report is made of: its inventory (or why none) and the drill records known for it.
 */
-export type AuditInput = ProjectInventory & {drills?: readonly DrillRecord[]};
+export type AuditInput = ProjectInventory & {drills?: readonly DrillRecord[]; iac?: IacMap};
 
 type Judged = {inventory: Inventory; findings: readonly Finding[]; drills: readonly DrillRecord[] | undefined};
 
@@ -247,7 +247,7 @@ function withIac(findings: readonly Finding[], iac: IacMap | undefined): AuditFi
 	});
 }
 
-function auditProject(result: AuditInput, policy: Policy, now: Date, iac?: IacMap): AuditProject {
+function auditProject(result: AuditInput, policy: Policy, now: Date): AuditProject {
 	if (result.inventory === undefined) {
 		const error = result.error ?? 'not read';
 		return {
@@ -260,7 +260,7 @@ function auditProject(result: AuditInput, policy: Policy, now: Date, iac?: IacMa
 	return {
 		project: projectRef(result.inventory.project),
 		sources: result.inventory.sources,
-		findings: withIac(findings, iac),
+		findings: withIac(findings, result.iac),
 		counts: countFindings(findings),
 		protection: countProtection(judged, policy, now),
 		backups: auditBackups(judged, policy, now),
@@ -276,10 +276,9 @@ export function buildAuditReport(
 	results: readonly AuditInput[],
 	policy: Policy,
 	now: Date,
-	options: {iac?: IacMap} = {},
 ): AuditReport {
 	const effective: Policy = {...policy, drillMaxAgeDays: policy.drillMaxAgeDays ?? defaultDrillMaxAgeDays};
-	const projects = results.map(result => auditProject(result, effective, now, options.iac));
+	const projects = results.map(result => auditProject(result, effective, now));
 	const totals = {
 		...emptyCounts(), projects: projects.length, unreadableProjects: 0, protection: emptyProtection(),
 	};
@@ -366,7 +365,8 @@ export async function runAudit(session: CloudSession, options: AuditOptions = {}
 		options.onIacWarnings?.(auditIacWarnings(results, iac, session.cloudName));
 	}
 
-	return buildAuditReport(session, drills === undefined ? results : results.map(result => ({...result, drills})), options.policy ?? defaultPolicy, options.now ?? new Date(), {iac});
+	const inputs: AuditInput[] = results.map(result => ({...result, ...(drills !== undefined && {drills}), ...(iac !== undefined && {iac})}));
+	return buildAuditReport(session, inputs, options.policy ?? defaultPolicy, options.now ?? new Date());
 }
 
 /**
@@ -539,7 +539,14 @@ export function iacGroups(rows: readonly AuditRow[]): Array<{group: string; rows
 		groups.set(group, [...(groups.get(group) ?? []), row]);
 	}
 
-	const names = Array.from(groups.keys()).filter(name => name !== notManagedGroup).toSorted((a, b) => a.localeCompare(b));
+	const names: string[] = [];
+	for (const name of groups.keys()) {
+		if (name !== notManagedGroup) {
+			names.push(name);
+		}
+	}
+
+	names.sort((a, b) => a.localeCompare(b));
 	return [...names, ...(groups.has(notManagedGroup) ? [notManagedGroup] : [])].map(group => ({group, rows: groups.get(group)!}));
 }
 
