@@ -3,6 +3,7 @@ The interactive view: wires the connector, core's reading and analysis, the cach
 */
 import path from 'node:path';
 import {render} from 'ink';
+import {writeFileAtomicSync} from '../core/atomic-file.js';
 import {readInventory} from '../core/inventory.js';
 import {checkCloud} from '../core/check.js';
 import {listUnfinished} from '../core/plans/journal.js';
@@ -65,7 +66,16 @@ export async function runTui(context: CommandContext): Promise<number> {
 		// Written into the metadata of the backups made here, as `backstack backup` does.
 		version: context.version,
 		plugins: {list: plugins, run: pluginRunner({env: context.env})},
-		...(iac.kind === 'map' && {iac: {map: iac.map}}),
+		...(iac.kind === 'map' && {
+			iac: {
+				map: iac.map,
+				write(newVolumeId: string, hcl: string) {
+					const file = path.resolve(context.cwd, `backstack-iac-${newVolumeId}.tf`);
+					writeFileAtomicSync(file, hcl);
+					return file;
+				},
+			},
+		}),
 		...(iac.kind === 'error' && {iac: {problem: iac.message}}),
 	};
 	const instance = render(

@@ -391,6 +391,7 @@ export function App(props: AppProps) {
 				journal={services.journal}
 				clock={services.planClock}
 				drillLog={services.drillLog}
+				iac={services.iac}
 				onKeys={routePlanKeys}
 				onClose={(hasChanged, closingNote, shouldGoOn) => {
 					let note = closingNote;

@@ -4,12 +4,15 @@ core/iac/state.ts), and the status line says when the state could not be read or
 */
 // eslint-disable-next-line import-x/no-unassigned-import, import-x/order -- must run before Ink loads chalk
 import './force-color.js';
-import {writeFile} from 'node:fs/promises';
+import {writeFileSync} from 'node:fs';
+import {readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
+import {parse} from '@cdktf/hcl2json';
 import {readIacStates} from '../../source/core/iac/state.js';
 import {App} from '../../source/ui/app.js';
-import {temporaryDirectory} from '../core/plans/helpers.js';
+import {listAll, temporaryDirectory} from '../core/plans/helpers.js';
+import {demoForUi, select} from './demo.js';
 import {
 	drive,
 	inventory,
@@ -68,4 +71,44 @@ test('the status line: a state naming nothing of the project is named as another
 	const broken = drive(<App services={services({problem: 'x.tfstate is not JSON, so not a Terraform/OpenTofu state.'})} initialView='volumes'/>, {columns: 160, rows: 30});
 	t.teardown(broken.unmount);
 	t.regex(await broken.waitFor('terraform state not read'), /terraform state not read, addresses not shown: x\.tfstate is not JSON/v);
+});
+
+test('after a restore of a backup whose volume the state names, the over-phase shows the import block and the file it wrote', async t => {
+	const demo = await demoForUi(t);
+	const backups = await listAll(demo.session.cinder!.listBackups());
+	const backup = backups.find(candidate => candidate.name === 'shop-web-static-2d')!;
+	const map = readIacStates([await stateFile(t, backup.volumeId)]);
+	const written: string[] = [];
+	const withIac = {
+		...demo.services,
+		iac: {
+			map,
+			write(newVolumeId: string, hcl: string) {
+				const file = path.join(demo.directory, `backstack-iac-${newVolumeId}.tf`);
+				written.push(file);
+				// Synchronously, as commands/tui.tsx does.
+				writeFileSync(file, hcl);
+				return file;
+			},
+		},
+	};
+	const app = drive(<App cloud='demo' services={withIac} initialView='backups'/>, {columns: 120, rows: 40});
+	t.teardown(app.unmount);
+	await app.waitFor('shop-web-static-2d');
+	await select(app, 'shop-web-static-2d');
+	await app.press('R');
+	await app.waitFor('Enter runs the plan');
+	await app.press(keys.enter);
+	const frame = await app.waitFor('to adopt the new one', 60_000);
+	t.regex(frame, /Running: done/v);
+	t.regex(frame, /Terraform: the source volume is module\.db\.openstack_blockstorage_volume_v3\.data\["0"\]/v);
+	t.regex(frame, /to = module\.db\.openstack_blockstorage_volume_v3\.data\["0"\]/v);
+	t.is(written.length, 1);
+	const id = /backstack-iac-(?<id>[\d\-a-f]+)\.tf/v.exec(written[0]!)?.groups?.['id'];
+	t.regex(frame, new RegExp(`id = "${id!}"`, 'v'));
+	t.not(id, backup.volumeId);
+	const restored = await demo.session.cinder!.getVolume(id!);
+	t.is(restored.status, 'available');
+	const hcl = await parse('adopt.tf', await readFile(written[0]!, 'utf8')) as {import?: Array<{id: string}>};
+	t.is(hcl.import?.[0]?.id, id);
 });
