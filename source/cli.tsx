@@ -39,18 +39,22 @@ const cli = meow(`
 	  --debug                Log each request (method, URL, status, duration, request id) to stderr, secrets redacted
 	  --debug-file FILE      Write that log to FILE instead
 	  --timeout S            Give up on an API request after S seconds in all, retries included (default 45)
+	  --tfstate FILE         Terraform/OpenTofu state or terraform show -json output: who manages what (repeatable)
 	  --version, --help
 
 	Audit options
 	  --all-projects         Every project you can reach, as admin the whole cloud (one you cannot read is reported)
 	  --format FORMAT        table (default), json or csv
 	  --fail-on LEVEL        Exit 1 when a finding is at least: critical (default), warning, or never
+	  --group-by iac         Group the table by Terraform module; resources in no state come under "not managed"
 
 	Restore and backup options
 	  --yes                  Run without asking (a destructive restore still needs --confirm NAME)
 	  --confirm NAME         The name of the volume a restore will overwrite
 	  --dry-run              Print the plan, change nothing
 	  --export-cli           Print the plan as openstack commands, change nothing
+	  --export-terraform F   restore backup: write to F the Terraform change that adopts the new volume (needs --tfstate)
+	  --iac-form FORM        That change as import (default: an import block) or arguments (backup_id on the resource)
 	  (each kind's arguments and options: backstack restore, backstack backup)
 
 	Demo cloud options
@@ -63,6 +67,7 @@ const cli = meow(`
 	  $ backstack check --os-cloud mycloud
 	  $ backstack audit --all-projects --format json --fail-on warning
 	  $ backstack restore backup nightly-db --dry-run
+	  $ backstack restore backup nightly-db --tfstate prod.tfstate --export-terraform adopt.tf
 	  $ backstack backup volume db-data --export-cli
 	  $ backstack drill --newest-per-volume --max 5 --yes
 	  $ backstack drill nightly-db --verify-data --yes
@@ -91,6 +96,10 @@ const cli = meow(`
 		scale: {type: 'string'},
 		latency: {type: 'number'},
 		timeout: {type: 'number'},
+		tfstate: {type: 'string', isMultiple: true},
+		groupBy: {type: 'string'},
+		iacForm: {type: 'string'},
+		exportTerraform: {type: 'string'},
 	},
 });
 

@@ -15,12 +15,36 @@ import {readDrillLog} from '../store/drill-log.js';
 import {loadSettings} from '../store/settings.js';
 import type {CommandContext} from './context.js';
 import {openEnvironment} from './environment.js';
+import {loadIac} from './iac.js';
 
 export async function runAuditCommand(context: CommandContext): Promise<number> {
 	const {flags} = context;
 	if (flags.allProjects && flags.project !== undefined) {
 		context.stderr.write('backstack: --all-projects and --project exclude each other; give one of them.\n');
 		return 64; // EX_USAGE: 2 is the audit's own "incomplete" code
+	}
+
+	const {groupBy} = flags;
+	if (groupBy !== undefined && groupBy !== 'iac') {
+		context.stderr.write(`backstack: --group-by takes iac (got "${typeof groupBy === 'string' ? groupBy : ''}"): the table grouped by Terraform/OpenTofu module.\n`);
+		return 64;
+	}
+
+	if (groupBy === 'iac' && flags.format !== 'table') {
+		context.stderr.write('backstack: --group-by iac groups the table; with --format json each finding\'s resource carries its iac address already.\n');
+		return 64;
+	}
+
+	// The state files before the cloud: a bad one stops the audit before anything is read.
+	const iac = loadIac(context);
+	if (iac.kind === 'error') {
+		context.stderr.write(`backstack: ${iac.message} Nothing was read.\n`);
+		return 64;
+	}
+
+	if (groupBy === 'iac' && iac.kind === 'none') {
+		context.stderr.write('backstack: --group-by iac needs a Terraform/OpenTofu state: --tfstate FILE or the tfstate setting.\n');
+		return 64;
 	}
 
 	const {policy} = loadSettings({env: context.env, home: context.home});
@@ -39,6 +63,14 @@ export async function runAuditCommand(context: CommandContext): Promise<number> 
 				policy: policy(),
 				// What `backstack drill` recorded here, beside what each backup's metadata says.
 				drills: readDrillLog(configDirectory(context.env, context.home)),
+				...(iac.kind === 'map' && {
+					iac: iac.map,
+					onIacWarnings(warnings: string[]) {
+						for (const warning of warnings) {
+							context.stderr.write(`backstack: warning: ${warning} Check --tfstate (or the tfstate setting) and --os-cloud / --project.\n`);
+						}
+					},
+				}),
 				signal: context.signal,
 				onProgress: isShowProgress
 					? event => {
@@ -65,7 +97,7 @@ export async function runAuditCommand(context: CommandContext): Promise<number> 
 					// Ink, React and Yoga are loaded only for the table: JSON and CSV runs (cron, CI) stay lean.
 					const {renderAuditTable} = await import('../ui/audit-table.js');
 					const isColored = context.stdout.isTTY === true && context.env['NO_COLOR'] === undefined;
-					context.stdout.write(renderAuditTable(report, auditRows(report), {columns: context.stdout.columns ?? 120, color: isColored}));
+					context.stdout.write(renderAuditTable(report, auditRows(report), {columns: context.stdout.columns ?? 120, color: isColored, groupByIac: groupBy === 'iac'}));
 				}
 			}
 

@@ -58,15 +58,21 @@ export const flagTypes: Record<string, FlagType> = {
 	'max-gib': 'string',
 	parallel: 'string',
 	json: 'boolean',
+	tfstate: 'string',
+	'group-by': 'string',
+	'iac-form': 'string',
+	'export-terraform': 'string',
 };
 
 const session = ['os-cloud', 'project', 'demo', 'debug', 'debug-file', 'help', 'version', 'timeout'];
 // --readonly only where nothing changes: on a backup or restore it would promise a safety it does not give.
 const readOnly = [...session, 'readonly'];
+// Terraform/OpenTofu state files (issue 14): where the interactive view and the audit show who manages a resource.
+const iac = ['tfstate'];
 const plan = [...session, 'yes', 'confirm', 'dry-run', 'export-cli'];
 
 const restoreKinds: Record<string, string[]> = {
-	backup: ['name', 'volume-type', 'method'],
+	backup: ['name', 'volume-type', 'method', ...iac, 'iac-form', 'export-terraform'],
 	onto: [],
 	'volume-from-image': ['name', 'size', 'volume-type'],
 	image: ['name', 'disk-format', 'container-format', 'key-file', 'key-algorithm', 'key-bit-length', 'key-mode', 'keep-key'],
@@ -98,11 +104,11 @@ export function acceptedFlags(input: string[]): {command: string; flags: Set<str
 
 	switch (name) {
 		case undefined: {
-			return {command: '', flags: new Set(readOnly)};
+			return {command: '', flags: new Set([...readOnly, ...iac])};
 		}
 
 		case 'audit': {
-			return {command: name, flags: new Set([...readOnly, 'all-projects', 'format', 'fail-on'])};
+			return {command: name, flags: new Set([...readOnly, 'all-projects', 'format', 'fail-on', ...iac, 'group-by'])};
 		}
 
 		case 'restore': {

@@ -47,7 +47,7 @@ const choices: Record<'format' | 'failOn', {flag: string; values: readonly strin
 	failOn: {flag: '--fail-on', values: ['critical', 'warning', 'never']},
 };
 
-const auditUsage = 'Usage: backstack audit [--all-projects | --project P] [--format table|json|csv] [--fail-on critical|warning|never]';
+const auditUsage = 'Usage: backstack audit [--all-projects | --project P] [--format table|json|csv] [--fail-on critical|warning|never] [--tfstate FILE]… [--group-by iac]';
 
 /**
 A flag whose value is not one of its choices: the message and the usage line, or undefined.

@@ -13,13 +13,19 @@ import {
 	restoreRequestFrom,
 	UsageError,
 	type PlanCommandOptions,
+	type RestoreRequest,
 } from '../core/plans/commands.js';
+import {writeFileAtomicSync} from '../core/atomic-file.js';
+import {restoreAdoption} from '../core/iac/adopt.js';
+import {adoptionHcl, iacForms, type IacForm} from '../core/iac/hcl.js';
+import type {IacMap} from '../core/iac/state.js';
 import {acquirePlanLock, PlanLockedError} from '../core/plans/lock.js';
-import type {PlanResult} from '../core/plans/types.js';
+import type {Plan, PlanResult} from '../core/plans/types.js';
 import type {CloudSession} from '../core/types.js';
 import {configDirectory} from '../store/cache.js';
 import type {CommandContext} from './context.js';
 import {openEnvironment} from './environment.js';
+import {loadIac} from './iac.js';
 
 function journalDirectory(context: CommandContext): string {
 	return path.join(configDirectory(context.env, context.home), 'journal');
@@ -69,10 +75,133 @@ function usage(context: CommandContext, error: unknown): number {
 	throw error;
 }
 
+/**
+What a restore does for Terraform/OpenTofu (issue 14): the state read, the form of the change, and where to write it.
+*/
+export type TerraformOptions = {
+	map: IacMap;
+	form: IacForm;
+	/**
+	`--export-terraform FILE`, resolved against the current directory.
+	*/
+	file?: string;
+};
+
+/**
+The restore's Terraform options from its flags; undefined without any state; a number (the exit code) after a message.
+*/
+export function terraformOptions(context: CommandContext, kind: string): TerraformOptions | number | undefined {
+	const {iacForm: form} = context.flags;
+	if (form !== undefined && !(iacForms as readonly unknown[]).includes(form)) {
+		throw new UsageError(`--iac-form takes ${iacForms.join(' or ')} (got "${typeof form === 'string' ? form : ''}").`);
+	}
+
+	const {exportTerraform: exportFile} = context.flags;
+	if (exportFile !== undefined && (typeof exportFile !== 'string' || exportFile === '')) {
+		throw new UsageError('--export-terraform needs a file name: where the Terraform change is written.');
+	}
+
+	if (kind !== 'backup') {
+		return undefined;
+	}
+
+	const iac = loadIac(context);
+	if (iac.kind === 'error') {
+		context.stderr.write(`backstack: ${iac.message} Nothing was done.\n`);
+		return exitCodes.usage;
+	}
+
+	if (iac.kind === 'none') {
+		if (exportFile !== undefined || form !== undefined) {
+			throw new UsageError(`--${exportFile === undefined ? 'iac-form' : 'export-terraform'} needs the Terraform/OpenTofu state that manages the volume: --tfstate FILE or the tfstate setting.`);
+		}
+
+		return undefined;
+	}
+
+	return {
+		map: iac.map,
+		form: (form as IacForm | undefined) ?? 'import',
+		...(typeof exportFile === 'string' && {file: path.resolve(context.cwd, exportFile)}),
+	};
+}
+
+function writeHcl(context: CommandContext, file: string, hcl: string, what: string): void {
+	writeFileAtomicSync(file, hcl);
+	context.stdout.write(`\nTerraform: ${what} written to ${file} (not applied: review it, then terraform plan and apply).\n`);
+}
+
+/**
+Plans the restore in `session` and prints, exports or runs it; with a state, also the change that makes Terraform adopt
+the new volume: after a run written to a file (--export-terraform's, else backstack-iac-<volume id>.tf here), with
+--dry-run printed, with --export-terraform and no --yes written (with a placeholder for the ID) instead of running.
+*/
+export async function restoreInSession(context: CommandContext, session: CloudSession, request: RestoreRequest, terraform?: TerraformOptions): Promise<number> {
+	const {signal} = context;
+	const result = await planRestore(session, request, {signal});
+	if (terraform === undefined || result.kind !== 'plan') {
+		return executePlanCommand(session, result, planOptions(context));
+	}
+
+	const {plan} = result;
+	const adoption = async (newVolumeId?: string) => restoreAdoption(session, plan, terraform.map, {...(newVolumeId !== undefined && {newVolumeId}), signal});
+	const isRun = context.flags.yes && !context.flags.dryRun && !context.flags.exportCli;
+	if (!isRun) {
+		return previewWithTerraform(context, session, {plan, terraform, adopted: await adoption()});
+	}
+
+	return executePlanCommand(session, result, {
+		...planOptions(context),
+		async onDone(results) {
+			const {volume} = results;
+			const adopted = await adoption(typeof volume === 'string' ? volume : undefined);
+			if (adopted.kind === 'none') {
+				context.stderr.write(`Terraform: ${adopted.reason}\n`);
+				return;
+			}
+
+			const file = terraform.file ?? path.resolve(context.cwd, `backstack-iac-${adopted.adoption.newVolumeId ?? 'volume'}.tf`);
+			const hcl = adoptionHcl(adopted.adoption, terraform.form);
+			writeHcl(context, file, hcl, `the ${terraform.form} change that adopts volume ${adopted.adoption.newVolumeId ?? ''} at ${adopted.adoption.volume.address} is`);
+			context.stdout.write(hcl);
+		},
+	});
+}
+
+async function previewWithTerraform(
+	context: CommandContext,
+	session: CloudSession,
+	{plan, terraform, adopted}: {plan: Plan; terraform: TerraformOptions; adopted: Awaited<ReturnType<typeof restoreAdoption>>},
+): Promise<number> {
+	const isExport = terraform.file !== undefined;
+	if (adopted.kind === 'none') {
+		context.stderr.write(`Terraform: ${adopted.reason}${isExport ? ` Nothing was written to ${terraform.file!}.` : ''}\n`);
+		if (isExport && !context.flags.dryRun && !context.flags.exportCli) {
+			return exitCodes.refused;
+		}
+	} else if (isExport) {
+		writeHcl(context, terraform.file!, adoptionHcl(adopted.adoption, terraform.form), `the ${terraform.form} change (the new volume's ID to fill in once the restore ran) is`);
+	}
+
+	// --export-terraform alone: like --export-cli, nothing runs.
+	if (isExport && !context.flags.dryRun && !context.flags.exportCli) {
+		return exitCodes.ok;
+	}
+
+	const code = await executePlanCommand(session, {kind: 'plan', plan}, planOptions(context));
+	if (!isExport && context.flags.dryRun && adopted.kind === 'adoption') {
+		context.stdout.write(`\nTerraform (after the restore, not applied by backstack; --export-terraform FILE writes it):\n${adoptionHcl(adopted.adoption, terraform.form)}`);
+	}
+
+	return code;
+}
+
 export async function runRestoreCommand(context: CommandContext): Promise<number> {
 	try {
 		const request = restoreRequestFrom(context.input.slice(1), context.flags);
-		return await planCommand(context, async session => planRestore(session, request, {signal: context.signal}));
+		const terraform = terraformOptions(context, request.kind);
+		// A number: the state could not be read, and the message is out.
+		return typeof terraform === 'number' ? terraform : await withSession(context, async session => restoreInSession(context, session, request, terraform));
 	} catch (error) {
 		return usage(context, error);
 	}

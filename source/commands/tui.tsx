@@ -3,6 +3,7 @@ The interactive view: wires the connector, core's reading and analysis, the cach
 */
 import path from 'node:path';
 import {render} from 'ink';
+import {writeFileAtomicSync} from '../core/atomic-file.js';
 import {readInventory} from '../core/inventory.js';
 import {checkCloud} from '../core/check.js';
 import {listUnfinished} from '../core/plans/journal.js';
@@ -16,6 +17,7 @@ import {checkPlugins, type Plugin} from '../ui/plugins.js';
 import type {AppServices} from '../ui/services.js';
 import type {CommandContext} from './context.js';
 import {openEnvironment} from './environment.js';
+import {loadIac} from './iac.js';
 import {pluginRunner} from './plugin-runner.js';
 
 export async function runTui(context: CommandContext): Promise<number> {
@@ -33,6 +35,8 @@ export async function runTui(context: CommandContext): Promise<number> {
 	}
 
 	const {settings, policy} = loaded;
+	// A state file that cannot be read does not stop the view: it runs without the addresses and says why.
+	const iac = loadIac(context);
 	const environment = await openEnvironment(context, {demoWhenUnconfigured: true});
 	const directory = configDirectory(context.env, context.home);
 	// The demo cloud's data is made up afresh each run: caching it would only show stale fiction.
@@ -62,6 +66,17 @@ export async function runTui(context: CommandContext): Promise<number> {
 		// Written into the metadata of the backups made here, as `backstack backup` does.
 		version: context.version,
 		plugins: {list: plugins, run: pluginRunner({env: context.env})},
+		...(iac.kind === 'map' && {
+			iac: {
+				map: iac.map,
+				write(newVolumeId: string, hcl: string) {
+					const file = path.resolve(context.cwd, `backstack-iac-${newVolumeId}.tf`);
+					writeFileAtomicSync(file, hcl);
+					return file;
+				},
+			},
+		}),
+		...(iac.kind === 'error' && {iac: {problem: iac.message}}),
 	};
 	const instance = render(
 		<App

@@ -13,7 +13,9 @@ JSON report, schema version 1 (`auditJsonSchema` below is the machine-readable f
     "sources": {"identity": {"state": "ok"}, "cinder": {"state": "ok"}, "barbican": {"state": "forbidden", "reason": "…"}, …},
     "error": "…",                                       // only when the project could not be read at all
     "findings": [{"code": "volume.unprotected", "severity": "critical",
-                  "resource": {"kind": "volume", "id": "…", "name": "db"},
+                  "resource": {"kind": "volume", "id": "…", "name": "db",
+                               "iac": {"address": "module.db.openstack_blockstorage_volume_v3.data[\"0\"]",
+                                       "module": "module.db", "stateFile": "/srv/tf/prod.tfstate"}},  // iac: only with --tfstate, for a resource a state names
                   "reason": "No backup", "action": "Create a Cinder backup of the volume",
                   "related": [{"kind": "backup", "id": "…"}]}],          // related is optional
     "counts": {"critical": 1, "warning": 0, "info": 0, "ok": 3},
@@ -50,10 +52,12 @@ import {
 } from './assessment.js';
 import type {DrillRecord, DrillResult} from './drills.js';
 import {canReadFleet, readFleet} from './fleet.js';
+import {inventoryIds, unmatchedStateWarnings, type IacMap} from './iac/state.js';
 import {readAllProjects, readInventory} from './inventory.js';
 import type {
 	Finding,
 	Inventory,
+	ResourceRef,
 	InventoryProgress,
 	Policy,
 	ProjectInventory,
@@ -94,11 +98,22 @@ export type AuditBackup = {
 	drill?: {at: string; result: DrillResult; reason?: string};
 };
 
+/**
+Where Terraform/OpenTofu manages a resource (issue 14): its address, the module part of it ('' for the root module) and
+the state file that names it.
+*/
+export type AuditIac = {address: string; module: string; stateFile: string};
+
+/**
+A finding as the report gives it: its resource carries `iac` when a state file read names it.
+*/
+export type AuditFinding = Omit<Finding, 'resource'> & {resource: ResourceRef & {iac?: AuditIac}};
+
 export type AuditProject = {
 	project: {id: string; name: string; domainId?: string};
 	sources: Record<ServiceName, SourceState>;
 	error?: string;
-	findings: Finding[];
+	findings: AuditFinding[];
 	counts: SeverityCounts;
 	protection: ProtectionCounts;
 	backups: AuditBackup[];
@@ -135,6 +150,14 @@ export type AuditOptions = {
 	Restore drill records the caller read (the local drill log), beside what each backup's metadata records.
 	*/
 	drills?: readonly DrillRecord[];
+	/**
+	Terraform/OpenTofu state read (core/iac/state.ts): findings about a resource it names carry its address.
+	*/
+	iac?: IacMap;
+	/**
+	With `iac`: called once with the warnings about state files none of whose resources was read (another workspace?).
+	*/
+	onIacWarnings?: (warnings: string[]) => void;
 	/**
 	The moment ages are measured against; default: now.
 	*/
@@ -180,7 +203,7 @@ function projectRef(project: Project): AuditProject['project'] {
 /**
 What one project's report is made of: its inventory (or why none) and the drill records known for it.
 */
-export type AuditInput = ProjectInventory & {drills?: readonly DrillRecord[]};
+export type AuditInput = ProjectInventory & {drills?: readonly DrillRecord[]; iac?: IacMap};
 
 type Judged = {inventory: Inventory; findings: readonly Finding[]; drills: readonly DrillRecord[] | undefined};
 
@@ -211,6 +234,19 @@ function countProtection({inventory, findings, drills}: Judged, policy: Policy, 
 	return counts;
 }
 
+function withIac(findings: readonly Finding[], iac: IacMap | undefined): AuditFinding[] {
+	if (iac === undefined) {
+		return [...findings];
+	}
+
+	return findings.map(finding => {
+		const entry = iac.byId.get(finding.resource.id);
+		return entry === undefined
+			? finding
+			: {...finding, resource: {...finding.resource, iac: {address: entry.address, module: entry.module, stateFile: entry.stateFile}}};
+	});
+}
+
 function auditProject(result: AuditInput, policy: Policy, now: Date): AuditProject {
 	if (result.inventory === undefined) {
 		const error = result.error ?? 'not read';
@@ -224,7 +260,7 @@ function auditProject(result: AuditInput, policy: Policy, now: Date): AuditProje
 	return {
 		project: projectRef(result.inventory.project),
 		sources: result.inventory.sources,
-		findings,
+		findings: withIac(findings, result.iac),
 		counts: countFindings(findings),
 		protection: countProtection(judged, policy, now),
 		backups: auditBackups(judged, policy, now),
@@ -324,8 +360,29 @@ Reads, assesses and reports. Rejects only when cancelled or when `project` names
 */
 export async function runAudit(session: CloudSession, options: AuditOptions = {}): Promise<AuditReport> {
 	const results = await readRequested(session, options);
-	const {drills} = options;
-	return buildAuditReport(session, drills === undefined ? results : results.map(result => ({...result, drills})), options.policy ?? defaultPolicy, options.now ?? new Date());
+	const {drills, iac} = options;
+	if (iac !== undefined) {
+		options.onIacWarnings?.(auditIacWarnings(results, iac, session.cloudName));
+	}
+
+	const inputs: AuditInput[] = results.map(result => ({...result, ...(drills !== undefined && {drills}), ...(iac !== undefined && {iac})}));
+	return buildAuditReport(session, inputs, options.policy ?? defaultPolicy, options.now ?? new Date());
+}
+
+/**
+Warnings about state files none of whose resources is in the projects read: the state of another workspace or cloud.
+*/
+export function auditIacWarnings(results: readonly ProjectInventory[], iac: IacMap, cloud: string): string[] {
+	const read = results.flatMap(result => (result.inventory === undefined ? [] : [result.inventory]));
+	const known = new Set<string>();
+	for (const inventory of read) {
+		for (const id of inventoryIds(inventory)) {
+			known.add(id);
+		}
+	}
+
+	const project = read.length === 1 ? read[0]!.project.name : `any of the ${read.length} projects read`;
+	return unmatchedStateWarnings(iac, known, {project, cloud});
 }
 
 /**
@@ -408,6 +465,10 @@ export type AuditRow = {
 	id: string;
 	reason: string;
 	action: string;
+	/**
+	Where Terraform/OpenTofu manages the resource, when a state file read names it.
+	*/
+	iac?: AuditIac;
 };
 
 /**
@@ -443,6 +504,7 @@ export function auditRows(report: AuditReport, options: {includeOk?: boolean} = 
 				id: finding.resource.id,
 				reason: line(finding.reason),
 				action: line(finding.action),
+				...(finding.resource.iac !== undefined && {iac: finding.resource.iac}),
 			});
 		}
 	}
@@ -462,6 +524,30 @@ export function auditRows(report: AuditReport, options: {includeOk?: boolean} = 
 
 		return 0;
 	});
+}
+
+export const notManagedGroup = 'not managed';
+
+/**
+`--group-by iac`: the rows by the module part of their Terraform/OpenTofu address ("root module" for the root one),
+modules in name order, then the rows of resources no state names under "not managed". Rows keep their order.
+*/
+export function iacGroups(rows: readonly AuditRow[]): Array<{group: string; rows: AuditRow[]}> {
+	const groups = new Map<string, AuditRow[]>();
+	for (const row of rows) {
+		const group = row.iac === undefined ? notManagedGroup : (row.iac.module === '' ? 'root module' : row.iac.module);
+		groups.set(group, [...(groups.get(group) ?? []), row]);
+	}
+
+	const names: string[] = [];
+	for (const name of groups.keys()) {
+		if (name !== notManagedGroup) {
+			names.push(name);
+		}
+	}
+
+	names.sort((a, b) => a.localeCompare(b));
+	return [...names, ...(groups.has(notManagedGroup) ? [notManagedGroup] : [])].map(group => ({group, rows: groups.get(group)!}));
 }
 
 /**
@@ -490,13 +576,30 @@ const sourceStateSchema = {
 	},
 };
 
+const refProperties = {
+	kind: {enum: ['volume', 'backup', 'snapshot', 'server', 'image', 'secret', 'volume-type', 'project']},
+	id: {type: 'string'},
+	name: {type: 'string'},
+};
+
 const refSchema = {
 	type: 'object',
 	required: ['kind', 'id'],
+	properties: refProperties,
+};
+
+// A finding's own resource: the optional `iac` (added in version 1, an optional field, so version 1 still).
+const findingResourceSchema = {
+	type: 'object',
+	required: ['kind', 'id'],
 	properties: {
-		kind: {enum: ['volume', 'backup', 'snapshot', 'server', 'image', 'secret', 'volume-type', 'project']},
-		id: {type: 'string'},
-		name: {type: 'string'},
+		...refProperties,
+		iac: {
+			type: 'object',
+			required: ['address', 'module', 'stateFile'],
+			properties: {address: {type: 'string', minLength: 1}, module: {type: 'string'}, stateFile: {type: 'string', minLength: 1}},
+			additionalProperties: false,
+		},
 	},
 };
 
@@ -582,7 +685,7 @@ export const auditJsonSchema = {
 							properties: {
 								code: {type: 'string'},
 								severity: {enum: severities},
-								resource: refSchema,
+								resource: findingResourceSchema,
 								reason: {type: 'string'},
 								action: {type: 'string'},
 								related: {type: 'array', items: refSchema},

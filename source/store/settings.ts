@@ -13,6 +13,8 @@ Settings and their defaults (the README lists these):
 - `theme` ('auto'): 'auto' (follow the terminal), 'dark', 'light', or 'none' (no colours, as with NO_COLOR).
 - `plugins` ([]): the user's own commands in the TUI (core/plugins.ts says what one is; the schema here checks each entry's
   shape, the TUI then checks its key and views against its own keymap).
+- `tfstate` ([]): Terraform/OpenTofu state files (or `terraform show -json` output) read at start to show which resource
+  address manages a volume, server, image or secret (issue 14); `--tfstate` given on the command line replaces them.
 
 A file that breaks the schema is not silently replaced by defaults: `loadSettings` throws, naming the file and the field
 (a plugin's by its index: `plugins[2].command`).
@@ -38,6 +40,10 @@ export type Settings = {
 	*/
 	requestTimeoutSeconds: number;
 	plugins: PluginSpec[];
+	/**
+	Paths of Terraform/OpenTofu state files; a relative one is taken from the current directory.
+	*/
+	tfstate: string[];
 };
 
 export const defaultSettings: Readonly<Settings> = {
@@ -48,6 +54,7 @@ export const defaultSettings: Readonly<Settings> = {
 	theme: 'auto',
 	requestTimeoutSeconds: 45,
 	plugins: [],
+	tfstate: [],
 };
 
 const severityValues: Severity[] = ['critical', 'warning', 'info', 'ok'];
@@ -84,6 +91,7 @@ const schema: Schema<Settings> = {
 			},
 		},
 	},
+	tfstate: {type: 'array', default: [], items: {type: 'string', minLength: 1}},
 };
 
 /**
@@ -141,6 +149,7 @@ function read(store: Conf<Settings>): Settings {
 		theme: store.get('theme'),
 		requestTimeoutSeconds: store.get('requestTimeoutSeconds'),
 		plugins: store.get('plugins').map(plugin => ({...plugin, scopes: [...plugin.scopes], command: [...plugin.command]})),
+		tfstate: [...store.get('tfstate')],
 	};
 }
 

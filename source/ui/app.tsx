@@ -57,6 +57,8 @@ import {
 	markCounts,
 	scrollTitle,
 	statusLine,
+	iacProblemNotice,
+	iacWarningNotice,
 	unfinishedNotice,
 } from './app/text.js';
 import {sanitize} from './sanitize.js';
@@ -146,7 +148,7 @@ export function App(props: AppProps) {
 	const [query, setQuery] = useState('');
 	const [paletteIndex, setPaletteIndex] = useState(0);
 	const [detailRow, setDetailRow] = useState<Row | undefined>();
-	const [message, setMessage] = useState<string | undefined>(() => unfinishedNotice(services.unfinishedPlans ?? []));
+	const [message, setMessage] = useState<string | undefined>(() => unfinishedNotice(services.unfinishedPlans ?? []) ?? iacProblemNotice(services.iac?.problem));
 	const [flow, setFlow] = useState<Flow | undefined>();
 	// Volumes marked for protect-now (Space), by ID.
 	const [marks, setMarks] = useState<ReadonlySet<string>>(() => new Set());
@@ -161,6 +163,13 @@ export function App(props: AppProps) {
 	const analysis = useMemo(
 		() => (inventory === undefined ? undefined : services.analyse(inventory, services.now(), services.policy)),
 		[inventory, services],
+	);
+	// A state file none of whose resources is in the project read is most likely another workspace's: the status line
+	// says so whenever it has nothing else to say.
+	const iacMap = services.iac?.map;
+	const iacNotice = useMemo(
+		() => (iacMap === undefined || inventory === undefined ? undefined : iacWarningNotice(iacMap, inventory)),
+		[iacMap, inventory],
 	);
 	const view = viewById(viewId);
 	const sort = sorts[viewId] ?? {column: view.defaultSort.column, isDescending: view.defaultSort.descending};
@@ -216,12 +225,12 @@ export function App(props: AppProps) {
 
 		if (mode === 'detail' && detailRow !== undefined) {
 			return detailLines({
-				row: detailRow, inventory, analysis, now: services.now(), width,
+				row: detailRow, inventory, analysis, iac: iacMap, now: services.now(), width,
 			});
 		}
 
 		return [];
-	}, [mode, detailRow, bindings, inventory, analysis, width, services, output]);
+	}, [mode, detailRow, bindings, inventory, analysis, iacMap, width, services, output]);
 
 	const items = useMemo(() => paletteItems({
 		views, clouds: cloud.clouds, projects: cloud.projects, bindings, currentCloud: session?.cloudName, currentProject: session?.identity.token().projectId,
@@ -382,6 +391,7 @@ export function App(props: AppProps) {
 				journal={services.journal}
 				clock={services.planClock}
 				drillLog={services.drillLog}
+				iac={services.iac}
 				onKeys={routePlanKeys}
 				onClose={(hasChanged, closingNote, shouldGoOn) => {
 					let note = closingNote;
@@ -447,7 +457,7 @@ export function App(props: AppProps) {
 
 	const markCount = markCounts(inventory, marks);
 	const status = statusLine({
-		cloud, message, filter, isFiltering: mode === 'filter', shown: rows.length, total: built.length, marked: mode === 'restore' ? {volumes: 0, backups: 0} : markCount,
+		cloud, message: message ?? iacNotice, filter, isFiltering: mode === 'filter', shown: rows.length, total: built.length, marked: mode === 'restore' ? {volumes: 0, backups: 0} : markCount,
 	});
 	return (
 		<Box flexDirection='column' width={width} height={height - 1}>

@@ -7,7 +7,7 @@ cell and border components given to it draw every column at its width in termina
 import type {PropsWithChildren} from 'react';
 import {Text, renderToString} from 'ink';
 import {Table, type CellProps} from '@alcalzone/ink-table';
-import type {AuditReport, AuditRow} from '../core/audit.js';
+import {iacGroups, type AuditReport, type AuditRow} from '../core/audit.js';
 import type {Severity, SourceState} from '../core/model.js';
 import {
 	displayWidth,
@@ -36,6 +36,10 @@ export type AuditTableOptions = {
 	Colour the severities (off for NO_COLOR and for pipes).
 	*/
 	color: boolean;
+	/**
+	`--group-by iac`: one table per Terraform/OpenTofu module (core/audit.ts `iacGroups`), each under its name.
+	*/
+	groupByIac?: boolean;
 };
 
 /**
@@ -109,7 +113,7 @@ export function incompleteLines(report: AuditReport): string[] {
 	}));
 }
 
-export function renderAuditTable(report: AuditReport, rows: readonly AuditRow[], options: AuditTableOptions): string {
+function tableOf(report: AuditReport, rows: readonly AuditRow[], options: AuditTableOptions): string {
 	const columns = Math.max(60, options.columns);
 	const hasProject = report.projects.length > 1;
 	const data = auditTableRows(rows, {columns, hasProject});
@@ -130,10 +134,23 @@ export function renderAuditTable(report: AuditReport, rows: readonly AuditRow[],
 		<Text bold>{column === undefined ? children : '─'.repeat((cells[column] ?? 0) + 2)}</Text>
 	);
 
-	const table = data.length === 0
+	return data.length === 0
 		? ''
 		: renderToString(<Table data={data} header={header} cell={cell} skeleton={skeleton}/>, {columns});
-	const footer = data.length === 0 ? `No findings to show. ${summary(report)}` : summary(report);
+}
+
+function groupedTables(report: AuditReport, rows: readonly AuditRow[], options: AuditTableOptions): string {
+	const columns = Math.max(60, options.columns);
+	return iacGroups(rows).map(({group, rows: inGroup}) => {
+		const title = truncate(`${sanitize(group)} (${inGroup.length} finding${inGroup.length === 1 ? '' : 's'})`, columns);
+		return `${title}\n${tableOf(report, inGroup, options)}`;
+	}).join('\n\n');
+}
+
+export function renderAuditTable(report: AuditReport, rows: readonly AuditRow[], options: AuditTableOptions): string {
+	const columns = Math.max(60, options.columns);
+	const table = options.groupByIac === true && rows.length > 0 ? groupedTables(report, rows, options) : tableOf(report, rows, options);
+	const footer = table === '' ? `No findings to show. ${summary(report)}` : summary(report);
 	const warnings = incompleteLines(report).flatMap(line => wrap(line, columns, '  '));
 	const top = warnings.length === 0 ? '' : `${warnings.join('\n')}\n`;
 	const incomplete = warnings.length === 0 ? '' : 'INCOMPLETE: some services could not be read, see the first lines.\n';

@@ -27,6 +27,7 @@ import {
 } from 'react';
 import {Box, Text, type Key} from 'ink';
 import type {CloudSession} from '../core/types.js';
+import type {IacMap} from '../core/iac/state.js';
 import {systemClock} from '../core/plans/clock.js';
 import type {Clock, Plan} from '../core/plans/types.js';
 import type {RunState} from '../core/plans/reduce.js';
@@ -51,6 +52,7 @@ import {
 	type TaskOptions,
 } from './plan/tasks.js';
 import {screenLines} from './plan/lines.js';
+import {useIacLines, type IacWriter} from './plan/iac-lines.js';
 import type {Line} from './components/scroll-text.js';
 
 export type PlanScreenProps = {
@@ -71,6 +73,10 @@ export type PlanScreenProps = {
 	Appends a drill's record to the local drill log (AppServices.drillLog).
 	*/
 	readonly drillLog?: DrillLogWriter;
+	/**
+	Terraform/OpenTofu state read at start (AppServices.iac): after a restore of a managed volume, the HCL that adopts it.
+	*/
+	readonly iac?: {map?: IacMap; write?: IacWriter};
 	/**
 	Back to the lists; `hasChanged` when the run created, changed or removed something (the inventory should be re-read),
 	and a line for the status bar; `shouldGoOn` when the user asked for the flow that follows (Enter in a queue of drills).
@@ -177,6 +183,7 @@ export function PlanScreen(props: PlanScreenProps) {
 	}, []);
 	usePlanning(phase, flow, session, show);
 	const now = useRunClock(phase, clock);
+	const iacLines = useIacLines(phase, session, {iac: props.iac?.map, write: props.iac?.write, width: props.width});
 
 	const tasks: TaskOptions = {
 		session, journal, clock, dispatch, drillLog: props.drillLog,
@@ -217,5 +224,12 @@ export function PlanScreen(props: PlanScreenProps) {
 		onKeys(undefined);
 	}, [onKeys]);
 
-	return <PlanLines lines={screenLines(phase, flow, {width: props.width, height: props.height, now})} width={props.width} height={props.height} theme={props.theme}/>;
+	const lines = screenLines(phase, flow, {width: props.width, height: props.height, now});
+	if (iacLines.length > 0) {
+		// Before the keys, which follow the last blank line.
+		const keysAt = lines.findLastIndex(line => line.text === '');
+		lines.splice(keysAt === -1 ? lines.length : keysAt, 0, ...iacLines);
+	}
+
+	return <PlanLines lines={lines} width={props.width} height={props.height} theme={props.theme}/>;
 }

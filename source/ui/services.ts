@@ -6,7 +6,9 @@ import type {Inventory, InventoryProgress, Policy} from '../core/model.js';
 import type {CloudSession} from '../core/types.js';
 import type {Clock} from '../core/plans/types.js';
 import type {DrillLogWriter} from '../core/plans/drill-record.js';
+import type {IacMap} from '../core/iac/state.js';
 import type {InventoryCache} from '../store/cache.js';
+import type {IacWriter} from './plan/iac-lines.js';
 import type {Analyse} from './analysis.js';
 import type {CloudEntry} from './views/index.js';
 import type {Plugin, PluginExit} from './plugins.js';
@@ -90,4 +92,10 @@ export type AppServices = {
 	The user's plugins, checked against the keymap (plugins.ts `checkPlugins`), and what runs them.
 	*/
 	plugins?: {list: readonly Plugin[]; run: PluginRunner};
+	/**
+	Terraform/OpenTofu state read at start (`--tfstate`, the `tfstate` setting; core/iac/state.ts): the detail pane names
+	the address that manages a resource. `problem`: why no state could be read, for the status line. `write`: where the
+	HCL adopting a restored volume goes (the plan screen shows it either way).
+	*/
+	iac?: {map?: IacMap; problem?: string; write?: IacWriter};
 };

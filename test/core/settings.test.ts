@@ -21,7 +21,7 @@ test('without a file: the documented defaults and the default policy', t => {
 	const directory = temporaryDirectory(t);
 	const loaded = loadSettings({env: {BACKSTACK_CONFIG_DIR: directory}}); // eslint-disable-line @typescript-eslint/naming-convention
 	t.deepEqual(loaded.settings, {
-		rpoHours: 24, drillMaxAgeDays: 30, severities: {}, refreshSeconds: 30, theme: 'auto', requestTimeoutSeconds: 45, plugins: [],
+		rpoHours: 24, drillMaxAgeDays: 30, severities: {}, refreshSeconds: 30, theme: 'auto', requestTimeoutSeconds: 45, plugins: [], tfstate: [],
 	});
 	t.deepEqual(loaded.settings, {...defaultSettings});
 	t.deepEqual(loaded.policy(), {rpoHours: 24, severities: {}, drillMaxAgeDays: 30});
@@ -59,6 +59,7 @@ test('a file written by the user is read, and the policy follows it', t => {
 		theme: 'none',
 		requestTimeoutSeconds: 90,
 		plugins: [],
+		tfstate: [],
 	});
 	t.deepEqual(loaded.policy(), {rpoHours: 6, severities: {'volume.snapshot-only': 'critical', 'volume.snapshotonly': 'info'}, drillMaxAgeDays: 7});
 	t.deepEqual(loaded.unknownCodes, ['volume.snapshotonly']);

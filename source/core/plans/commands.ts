@@ -78,6 +78,7 @@ Usage text for `backstack restore` and `backstack backup` (for --help).
 */
 export const planUsage = `Restore:
   backstack restore backup <backup> [--name N] [--volume-type T] [--method create-from-backup|create-then-restore]
+                          [--tfstate FILE]... [--export-terraform F] [--iac-form import|arguments]
   backstack restore onto <backup> <volume> --confirm <volume name>
   backstack restore volume-from-image <image> [--name N] [--size GiB] [--volume-type T]
   backstack restore image <file> --name N [--disk-format raw] [--container-format bare]
@@ -644,6 +645,10 @@ export type PlanCommandOptions = {
 	*/
 	lock?: PlanLock;
 	clock?: Clock;
+	/**
+	Called once the plan is done, with its results (e.g. `volume`: the new volume's ID), before the exit code returns.
+	*/
+	onDone?: (results: Record<string, string | number>) => Promise<void> | void;
 };
 
 /**
@@ -710,7 +715,7 @@ export async function executePlanCommand(session: CloudSession, result: PlanResu
 	try {
 		return await runWithRenderer(plan, runPlan(plan, session, {
 			signal: options.signal, journal: options.journal, confirmation: options.confirm, clock: options.clock,
-		}), options.stdout);
+		}), options.stdout, options.onDone);
 	} finally {
 		lock?.release();
 	}
@@ -722,12 +727,20 @@ const exitCodeOf: Partial<Record<PlanEvent['type'], number>> = {
 	'plan-cancelled': exitCodes.cancelled,
 };
 
-async function runWithRenderer(plan: Plan, events: AsyncIterable<PlanEvent>, output: Output): Promise<number> {
+async function runWithRenderer(plan: Plan, events: AsyncIterable<PlanEvent>, output: Output, onDone?: PlanCommandOptions['onDone']): Promise<number> {
 	const render = createTextRenderer(plan, output);
 	let code: number = exitCodes.failed;
+	let results: Record<string, string | number> | undefined;
 	for await (const event of events) {
 		render(event);
 		code = exitCodeOf[event.type] ?? code;
+		if (event.type === 'plan-done') {
+			results = event.results;
+		}
+	}
+
+	if (results !== undefined) {
+		await onDone?.(results);
 	}
 
 	return code;

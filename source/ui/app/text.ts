@@ -8,6 +8,7 @@ import type {Row} from '../views/index.js';
 import {displayName, sanitize} from '../sanitize.js';
 import type {CloudState, ListProgress} from '../use-cloud.js';
 import {listServices, type Inventory, type InventoryList} from '../../core/model.js';
+import {inventoryIds, unmatchedStateWarnings, type IacMap} from '../../core/iac/state.js';
 
 /**
 Lines above and below the table: title, capabilities, tabs, table header, status, footer (+ the demo banner).
@@ -53,6 +54,26 @@ export function emptyText(cloud: CloudState, title: string, filter: string): str
 The first status line when an earlier run left plans unfinished: what they created, and the command that resumes or
 removes it.
 */
+/**
+The status line's word on a state file that could not be read (the TUI runs on without the Terraform addresses).
+*/
+export function iacProblemNotice(problem: string | undefined): string | undefined {
+	return problem === undefined ? undefined : `⚠ terraform state not read, addresses not shown: ${sanitize(problem)}`;
+}
+
+/**
+The status line's word on state files none of whose resources is in the project read, or undefined.
+*/
+export function iacWarningNotice(map: IacMap, inventory: Inventory): string | undefined {
+	const warnings = unmatchedStateWarnings(map, inventoryIds(inventory), {project: inventory.project.name, cloud: inventory.cloud});
+	if (warnings.length === 0) {
+		return undefined;
+	}
+
+	const more = warnings.length > 1 ? ` (+${warnings.length - 1} more)` : '';
+	return `⚠ ${sanitize(warnings[0]!)}${more} Check --tfstate or the tfstate setting.`;
+}
+
 export function unfinishedNotice(plans: NonNullable<AppServices['unfinishedPlans']>): string | undefined {
 	if (plans.length === 0) {
 		return undefined;

@@ -2,6 +2,7 @@
 The detail pane of one resource: what it is, its protection, the linkage tree (volume → snapshots, backups → keys; backup →
 source volume, type, key; image → key, server; secret ← its users) and the findings about it, each with its reason and action.
 */
+import type {IacMap} from '../../core/iac/state.js';
 import type {Inventory, ResourceSummary} from '../../core/model.js';
 import type {Analysis, LinkNode} from '../analysis.js';
 import {age, wrap} from '../format.js';
@@ -64,14 +65,22 @@ function restoreLine(summary: ResourceSummary, now: Date): Line {
 	return {text: `${style.symbol} ${style.label}   ${drilled}`, color: style.color};
 }
 
-export function detailLines(options: {row: Row; inventory?: Inventory; analysis?: Analysis; now: Date; width: number}): Line[] {
+/**
+The line naming who manages the resource, when a Terraform/OpenTofu state read names it.
+*/
+function iacLine(iac: IacMap | undefined, id: string, width: number): Line[] {
+	const entry = iac?.byId.get(id);
+	return entry === undefined ? [] : wrap(`managed by terraform: ${sanitize(entry.address)}`, width, '  ').map(text => ({text, color: 'cyan'}));
+}
+
+export function detailLines(options: {row: Row; inventory?: Inventory; analysis?: Analysis; iac?: IacMap; now: Date; width: number}): Line[] {
 	const {row, analysis, now} = options;
 	const {ref} = row;
 	if (ref === undefined) {
 		return [{text: row.cells.join('  ')}];
 	}
 
-	const lines: Line[] = [{text: `${ref.kind} ${ref.name ?? ''}`.trim(), bold: true}, {text: `id ${ref.id}`, dim: true}];
+	const lines: Line[] = [{text: `${ref.kind} ${ref.name ?? ''}`.trim(), bold: true}, {text: `id ${ref.id}`, dim: true}, ...iacLine(options.iac, ref.id, options.width)];
 	const summary = analysis?.summaryOf(ref.id);
 	if (summary !== undefined) {
 		const protection = protectionStyle[summary.protection];

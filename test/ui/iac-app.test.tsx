@@ -1,0 +1,114 @@
+/*
+Issue 14 in the interactive view: the IaC index reaches the detail pane through the App's services (a state read by
+core/iac/state.ts), and the status line says when the state could not be read or names nothing of the project.
+*/
+// eslint-disable-next-line import-x/no-unassigned-import, import-x/order -- must run before Ink loads chalk
+import './force-color.js';
+import {writeFileSync} from 'node:fs';
+import {readFile, writeFile} from 'node:fs/promises';
+import path from 'node:path';
+import test from 'ava';
+import {parse} from '@cdktf/hcl2json';
+import {readIacStates} from '../../source/core/iac/state.js';
+import {App} from '../../source/ui/app.js';
+import {listAll, temporaryDirectory} from '../core/plans/helpers.js';
+import {demoForUi, select} from './demo.js';
+import {
+	drive,
+	inventory,
+	keys,
+	projects,
+	testServices,
+	volume,
+} from './helpers.js';
+
+const web = projects[0]!;
+
+function services(iac: ReturnType<typeof testServices>['iac']) {
+	return {
+		...testServices({
+			inventories: {
+				[web.id]: inventory(web, {volumes: [volume('v-db', 'db-data'), volume('v-logs', 'logs')]}),
+			},
+		}),
+		iac,
+	};
+}
+
+async function stateFile(t: {teardown(fn: () => unknown): void}, id: string): Promise<string> {
+	const file = path.join(await temporaryDirectory(t), 'prod.tfstate');
+	await writeFile(file, JSON.stringify({
+		version: 4,
+		resources: [{
+			module: 'module.db', mode: 'managed', type: 'openstack_blockstorage_volume_v3', name: 'data', instances: [{index_key: '0', attributes: {id}}], // eslint-disable-line @typescript-eslint/naming-convention
+		}],
+	}));
+	return file;
+}
+
+test('the detail pane of a volume the state names says which address manages it; another volume says nothing of it', async t => {
+	const map = readIacStates([await stateFile(t, 'v-db')]);
+	const app = drive(<App services={services({map})} initialView='volumes'/>, {columns: 100, rows: 30});
+	t.teardown(app.unmount);
+	const frame = await app.waitFor('db-data');
+	const rows = frame.split('\n');
+	const isDbFirst = rows.findIndex(row => row.includes('db-data')) < rows.findIndex(row => row.includes('logs'));
+	await app.press(...(isDbFirst ? [] : [keys.down]), keys.enter);
+	const detail = await app.waitFor('managed by terraform');
+	t.regex(detail, /managed by terraform: module\.db\.openstack_blockstorage_volume_v3\.data\["0"\]/v);
+	await app.press(keys.escape, isDbFirst ? keys.down : keys.up, keys.enter);
+	const other = await app.waitFor('id v-logs');
+	t.notRegex(other, /managed by terraform/v);
+});
+
+test('the status line: a state naming nothing of the project is named as another workspace\'s; an unreadable one says why', async t => {
+	const map = readIacStates([await stateFile(t, 'elsewhere')]);
+	const app = drive(<App services={services({map})} initialView='volumes'/>, {columns: 160, rows: 30});
+	t.teardown(app.unmount);
+	const frame = await app.waitFor('another workspace?');
+	t.regex(frame, /no resource of .*prod\.tfstate is in project/v);
+
+	const broken = drive(<App services={services({problem: 'x.tfstate is not JSON, so not a Terraform/OpenTofu state.'})} initialView='volumes'/>, {columns: 160, rows: 30});
+	t.teardown(broken.unmount);
+	t.regex(await broken.waitFor('terraform state not read'), /terraform state not read, addresses not shown: x\.tfstate is not JSON/v);
+});
+
+test('after a restore of a backup whose volume the state names, the over-phase shows the import block and the file it wrote', async t => {
+	const demo = await demoForUi(t);
+	const backups = await listAll(demo.session.cinder!.listBackups());
+	const backup = backups.find(candidate => candidate.name === 'shop-web-static-2d')!;
+	const map = readIacStates([await stateFile(t, backup.volumeId)]);
+	const written: string[] = [];
+	const withIac = {
+		...demo.services,
+		iac: {
+			map,
+			write(newVolumeId: string, hcl: string) {
+				const file = path.join(demo.directory, `backstack-iac-${newVolumeId}.tf`);
+				written.push(file);
+				// Synchronously, as commands/tui.tsx does.
+				writeFileSync(file, hcl);
+				return file;
+			},
+		},
+	};
+	const app = drive(<App cloud='demo' services={withIac} initialView='backups'/>, {columns: 120, rows: 40});
+	t.teardown(app.unmount);
+	await app.waitFor('shop-web-static-2d');
+	await select(app, 'shop-web-static-2d');
+	await app.press('R');
+	await app.waitFor('Enter runs the plan');
+	await app.press(keys.enter);
+	const frame = await app.waitFor('to adopt the new one', 60_000);
+	t.regex(frame, /Running: done/v);
+	t.regex(frame, /Terraform: the source volume is module\.db\.openstack_blockstorage_volume_v3\.data\["0"\]/v);
+	t.regex(frame, /to = module\.db\.openstack_blockstorage_volume_v3\.data\["0"\]/v);
+	t.is(written.length, 1);
+	const id = /backstack-iac-(?<id>[\d\-a-f]+)\.tf/v.exec(written[0]!)?.groups?.['id'];
+	t.regex(frame, new RegExp(`id = "${id!}"`, 'v'));
+	t.not(id, backup.volumeId);
+	const restored = await demo.session.cinder!.getVolume(id!);
+	t.is(restored.status, 'available');
+	const hcl = await parse('adopt.tf', await readFile(written[0]!, 'utf8')) as {import?: Array<{id: string}>};
+	t.is(hcl.import?.[0]?.id, id);
+});
