@@ -347,7 +347,7 @@ export function createNova(state: DemoState): ServiceModule {
 			throw new HttpError(400, 'Invalid input for field/attribute block_device_mapping_v2. Value is not of type \'array\'');
 		}
 
-		return value.map(mapping => {
+		return value.filter(mapping => !(isRecord(mapping) && mapping['source_type'] === 'image')).map(mapping => {
 			if (!isRecord(mapping) || mapping['source_type'] !== 'volume' || mapping['destination_type'] !== 'volume' || typeof mapping['uuid'] !== 'string') {
 				throw new HttpError(400, 'The demo cloud boots with block devices of source_type and destination_type volume (with a uuid) only.');
 			}
@@ -367,6 +367,19 @@ export function createNova(state: DemoState): ServiceModule {
 				volume, bootIndex, ...(device !== undefined && {device}), deleteOnTermination: mapping['delete_on_termination'] === true,
 			};
 		});
+	};
+
+	// As Nova (Zed) checks a boot from an image with block_device_mapping_v2: the image must be in it, as boot index 0.
+	const imageMapping = (value: unknown, imageRef: string | undefined, hasBootVolume: boolean): void => {
+		if (hasBootVolume || !Array.isArray(value) || value.length === 0) {
+			return;
+		}
+
+		const images = value.filter(mapping => isRecord(mapping) && mapping['source_type'] === 'image') as Array<Record<string, unknown>>;
+		const [image] = images;
+		if (images.length !== 1 || image?.['uuid'] !== imageRef || Number(image?.['boot_index']) !== 0 || image?.['destination_type'] !== 'local') {
+			throw new HttpError(400, 'Block Device Mapping is Invalid: Boot sequence for the instance and image/block device mapping combination is not valid.');
+		}
 	};
 
 	// The image an image-backed server boots from, checked as Nova checks it.
@@ -436,6 +449,7 @@ export function createNova(state: DemoState): ServiceModule {
 		const volumes = mappedVolumes(call, spec['block_device_mapping_v2']);
 		const boot = volumes.find(volume => volume.bootIndex === 0);
 		const imageRef = typeof spec['imageRef'] === 'string' && spec['imageRef'] !== '' ? lastSegmentOf(spec['imageRef']) : undefined;
+		imageMapping(spec['block_device_mapping_v2'], imageRef, boot !== undefined);
 		const image = boot === undefined ? bootImage(call, imageRef, flavor) : undefined;
 		const extras = bootExtras(call, spec);
 		const now = state.now();

@@ -63,14 +63,20 @@ The body of `POST /servers`: Nova's field names, as they are on the wire.
 */
 function serverBody(request: CreateServerRequest): Json {
 	const volumes = request.volumes ?? [];
-	const mappings = volumes.map(volume => compact({
+	// With block_device_mapping_v2, Nova wants the image too, as boot index 0 (else 400 "Boot sequence … is not valid").
+	const image = request.imageRef === undefined || volumes.length === 0
+		? []
+		: [{
+			uuid: request.imageRef, source_type: 'image', destination_type: 'local', boot_index: 0, delete_on_termination: true,
+		}];
+	const mappings = [...image, ...volumes.map(volume => compact({
 		uuid: volume.volumeId,
 		source_type: 'volume',
 		destination_type: 'volume',
 		boot_index: volume.boot === true ? 0 : -1,
 		device_name: volume.device,
 		delete_on_termination: false,
-	}));
+	}))];
 	return compact({
 		name: request.name,
 		flavorRef: request.flavorRef,

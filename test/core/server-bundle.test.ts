@@ -443,6 +443,7 @@ test('restore bundle matches a flavor by its sizes, else refuses naming the flav
 	const runbook = toOpenstackCli(plan);
 	const runbookFile = path.join(path.dirname(gone.directory), 'restore.sh');
 	await t.notThrowsAsync(bashParses(runbookFile, runbook), 'the runbook parses');
-	t.true(runbook.includes('openstack --os-compute-api-version 2.37 server create --flavor 4 --image "$ITEM1_IMAGE_IMAGE_ID" --block-device uuid="$ITEM2_VOLUME_VOLUME_ID",'
+	t.true(runbook.includes('openstack --os-compute-api-version 2.37 server create --flavor 4 --image "$ITEM1_IMAGE_IMAGE_ID" '
+		+ '--block-device uuid="$ITEM2_VOLUME_VOLUME_ID",'
 		+ 'source_type=volume,destination_type=volume,boot_index=-1,device_name=/dev/vdb,delete_on_termination=false --nic none'), runbook);
 });

@@ -102,6 +102,21 @@ test('a server create sends Nova\'s wire names: volumes by block_device_mapping_
 			],
 		},
 	});
+
+	// From an image with volumes: the image goes first, as boot index 0, as Nova wants it.
+	await session.nova!.createServer({
+		name: 'web-1', flavorRef: '2', imageRef: 'img-1', volumes: [{volumeId: 'vol-data'}], networks: 'none',
+	});
+	const body = cloud.server.calls('POST', '/compute/v2.1/servers')[1]?.json() as {server: {imageRef: string; block_device_mapping_v2: unknown[]}};
+	t.is(body.server.imageRef, 'img-1');
+	t.deepEqual(body.server.block_device_mapping_v2, [
+		{
+			uuid: 'img-1', source_type: 'image', destination_type: 'local', boot_index: 0, delete_on_termination: true,
+		},
+		{
+			uuid: 'vol-data', source_type: 'volume', destination_type: 'volume', boot_index: -1, delete_on_termination: false,
+		},
+	]);
 });
 
 test('flavors, key pairs and a server that is gone: the flavor a server shows from 2.47, undefined on 404', async t => {

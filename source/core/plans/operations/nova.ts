@@ -92,6 +92,7 @@ function createServerScript(step: Parameters<typeof assign>[0], args: Operations
 		'openstack --os-compute-api-version 2.37 server create',
 		`--flavor ${word(args.flavorId)}`,
 		...(boot === undefined ? option('--image', args.imageId) : [`--volume ${word(boot.volumeId)}`]),
+		// With --image and --block-device, the CLI (novaclient) puts the image first as boot index 0, as Nova wants it.
 		...devices,
 		'--nic none',
 		...Object.entries(args.metadata ?? {}).map(([key, value]) => `--property ${shellQuote(`${key}=${value}`)}`),
