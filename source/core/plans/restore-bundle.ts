@@ -473,6 +473,7 @@ function volumeSteps(input: ItemInput & {item: BundleVolumeItem; type: VolumeTyp
 					minSize: size,
 					...(type !== undefined && {volumeType: {id: type.id, name: type.name}}),
 					encrypted: item.encryption !== undefined,
+					sizeFrom: 'bundle',
 				},
 			},
 		},

@@ -70,6 +70,10 @@ export type Operations = {
 		minSize: number;
 		volumeType?: {id?: string; name?: string};
 		encrypted: boolean;
+		/**
+		What `minSize` comes from, named in the message (default the backup).
+		*/
+		sizeFrom?: 'backup' | 'bundle';
 	};
 	'cinder.uploadVolumeToImage': {volumeId: Value<string>; imageName: string; force?: boolean; diskFormat?: string; containerFormat?: string};
 	'cinder.deleteVolume': {volumeId: Value<string>};

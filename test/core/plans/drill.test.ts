@@ -110,6 +110,8 @@ test('the check names each way a restored volume falls short', t => {
 	t.deepEqual(restoredVolumeProblems(restored, expected), []);
 	t.deepEqual(restoredVolumeProblems({...restored, status: 'error'}, expected), ['is error, not available']);
 	t.deepEqual(restoredVolumeProblems({...restored, size: 1}, {...expected, minSize: 3}), ['has 1 GiB, less than the backup\'s 3 GiB']);
+	// A bundle's restore checks against the size its manifest recorded, and says so.
+	t.deepEqual(restoredVolumeProblems({...restored, size: 1}, {...expected, minSize: 3, sizeFrom: 'bundle'}), ['has 1 GiB, less than the bundle\'s 3 GiB']);
 	t.deepEqual(restoredVolumeProblems({...restored, volumeType: '__DEFAULT__', volumeTypeId: 't-default'}, expected), ['has type __DEFAULT__, not the source\'s LUKS']);
 	t.deepEqual(restoredVolumeProblems({...restored, encryptionKeyId: undefined}, expected), ['has no encryption key of its own']);
 	t.deepEqual(restoredVolumeProblems({...restored, encrypted: false, encryptionKeyId: undefined}, expected), ['has no encryption key of its own']);
