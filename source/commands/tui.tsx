@@ -70,9 +70,10 @@ export async function runTui(context: CommandContext): Promise<number> {
 			iac: {
 				map: iac.map,
 				write(newVolumeId: string, hcl: string) {
-					const file = path.resolve(context.cwd, `backstack-iac-${newVolumeId}.tf`);
-					writeFileAtomicSync(file, hcl);
-					return file;
+					const name = `backstack-iac-${newVolumeId}.tf`;
+					writeFileAtomicSync(path.resolve(context.cwd, name), hcl);
+					// Where backstack was started: the short form fits the plan screen at 80 columns.
+					return `./${name}`;
 				},
 			},
 		}),

@@ -214,6 +214,10 @@ export const keymap: readonly Binding[] = [
 		id: 'plan.close', keys: ['enter', 'esc'], description: 'Plan: back to the lists', when: ['over'], footer: true, short: 'back to the lists',
 	},
 	{
+		id: 'plan.iacForm', keys: ['f'], description: 'Plan: import ⇄ arguments', when: ['over'], short: 'Terraform: the other form (import ⇄ arguments)',
+		note: 'the Terraform change after a restore',
+	},
+	{
 		id: 'app.help', keys: ['?'], description: 'Help', when: ['list', 'detail', 'help'], footer: true,
 	},
 	{
