@@ -174,6 +174,10 @@ export const keymap: readonly Binding[] = [
 		views: ['images'], short: 'file→image',
 	},
 	{
+		id: 'restore.bundle', keys: ['U'], description: 'Restore a DR bundle…', when: browse, mutates: true, palette: true, footer: true,
+		views: ['images'], short: 'from bundle',
+	},
+	{
 		id: 'plan.nextField', keys: ['down', 'tab'], description: 'Plan form: next field', when: ['form'], footer: true, short: 'next field',
 	},
 	{

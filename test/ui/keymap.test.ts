@@ -60,7 +60,7 @@ test('Space marks a volume; the plan actions have their keys, and read-only mode
 	const readonly = new Set(activeBindings({readonly: true}).map(binding => binding.id));
 	t.true(readonly.has('backup.download'));
 	t.true(readonly.has('backup.exportKey'));
-	const hidden = ['backup.create', 'backup.toImage', 'backup.mark', 'backup.protect', 'restore.start', 'restore.onto', 'restore.imageFile'];
+	const hidden = ['backup.create', 'backup.toImage', 'backup.mark', 'backup.protect', 'restore.start', 'restore.onto', 'restore.imageFile', 'restore.bundle', 'backup.bundle'];
 	t.deepEqual(hidden.filter(id => readonly.has(id)), []);
 });
 
@@ -71,7 +71,7 @@ test('each view\'s footer starts with its own actions, in short words, and keeps
 	t.deepEqual(actions.filter(binding => binding.palette !== true).map(binding => binding.id), ['backup.mark']);
 
 	t.regex(footerText(keymap, 'list', 'volumes'), /^b backup {2}i →image {2}K key→file {2}Space mark {2}P protect {2}O onto vol {2}\? help/v);
-	t.regex(footerText(keymap, 'list', 'images'), /^d download {2}K key→file {2}X bundle {2}R restore {2}I file→image {2}\? help/v);
+	t.regex(footerText(keymap, 'list', 'images'), /^d download {2}K key→file {2}X bundle {2}R restore {2}I file→image {2}U from bundle {2}\? help/v);
 	for (const view of ['audit', 'volumes', 'backups', 'servers', 'images', 'secrets'] as const) {
 		const text = footerText(keymap, 'list', view);
 		t.true(text.indexOf('? help') + '? help'.length <= 80, `${view}: ${text}`);

@@ -187,7 +187,7 @@ export const phaseKeys: {[C in PlanContext]: Handler<C>} = {
 
 		switch (action) {
 			case 'plan.submit': {
-				const problem = formProblem(fields, phase.values);
+				const problem = formProblem(fields, phase.values) ?? flow.check?.(phase.values);
 				dispatch({type: 'show', phase: problem === undefined ? {step: 'planning', values: phase.values} : {...phase, error: problem}});
 				break;
 			}
