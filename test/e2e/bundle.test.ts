@@ -35,7 +35,7 @@ tmux('U in the Images view restores a bundle the CLI wrote: a wrong directory is
 	const scratch = await mkdtemp(path.join(os.tmpdir(), 'backstack-e2e-bundle-'));
 	t.teardown(async () => rm(scratch, {recursive: true, force: true}));
 	const directory = path.join(scratch, 'debian-12');
-	const written = await backstack(['--demo', 'backup', 'bundle', 'image', image, directory, '--yes'], {BACKSTACK_CONFIG_DIR: path.join(scratch, 'config-cli')});
+	const written = await backstack(['--demo', 'backup', 'bundle', 'image', image, directory, '--yes'], Object.fromEntries([['BACKSTACK_CONFIG_DIR', path.join(scratch, 'config-cli')]]));
 	t.is(written.code, 0, written.output);
 	const manifest = JSON.parse(await readFile(path.join(directory, 'manifest.json'), 'utf8')) as {items: Array<{id: string}>};
 	const oldId = manifest.items[0]!.id;
@@ -71,7 +71,7 @@ tmux('U in the Images view restores a bundle the CLI wrote: a wrong directory is
 	await pane.press('Enter');
 	screen = await pane.waitFor(/Running: (?:done|failed|cancelled)/v, 120_000);
 	t.regex(screen, /Running: done/v);
-	t.regex(screen, /✔ Upload .*\n\s+status active · [\d.]+[KMG]? of [\d.]+[KMG]?/v, 'the upload\'s bytes');
+	t.regex(screen, /✔ Upload .*\n\s+status active · [\d.]+[GKM]? of [\d.]+[GKM]?/v, 'the upload\'s bytes');
 	t.regex(screen, /✔ Check Glance's size and checksums/v);
 	const result = new RegExp(String.raw`Result: image:${oldId}\s+(?<id>[\da-f\-]{36})`, 'v').exec(screen);
 	t.truthy(result, screen);
