@@ -12,7 +12,7 @@ import {parse} from '@cdktf/hcl2json';
 import {readIacStates} from '../../source/core/iac/state.js';
 import {App} from '../../source/ui/app.js';
 import {listAll, temporaryDirectory} from '../core/plans/helpers.js';
-import {demoForUi, select} from './demo.js';
+import {clearField, demoForUi, select} from './demo.js';
 import {
 	drive,
 	inventory,
@@ -134,4 +134,57 @@ test('after a restore of a backup whose volume the state names, the over-phase s
 	// Enter leaves as before.
 	await app.press(keys.enter);
 	await app.waitFor(frameText => !frameText.includes('Terraform:') && frameText.includes('shop-web-static-2d'));
+});
+
+test('after R on a secret the state manages (restored from its key file), the over-phase shows the import block by the new secret\'s ID and writes it, at 80×24', async t => {
+	const demo = await demoForUi(t);
+	const barbican = demo.session.barbican!;
+	const key = new Uint8Array(32).fill(9);
+	const old = await barbican.storeSecret({
+		name: 'db-luks', payload: key, algorithm: 'aes', bitLength: 256, secretType: 'symmetric',
+	});
+	const keyFile = path.join(demo.directory, 'db-luks.key');
+	await writeFile(keyFile, key, {mode: 0o600});
+	const state = path.join(demo.directory, 'keys.tfstate');
+	await writeFile(state, JSON.stringify({
+		version: 4,
+		resources: [{
+			mode: 'managed', type: 'openstack_keymanager_secret_v1', name: 'luks', instances: [{attributes: {id: old.id}}],
+		}],
+	}));
+	const written: Array<{name: string; file: string}> = [];
+	const withIac = {
+		...demo.services,
+		iac: {
+			map: readIacStates([state]),
+			write(name: string, hcl: string) {
+				const file = path.join(demo.directory, `backstack-iac-${name}.tf`);
+				written.push({name, file});
+				writeFileSync(file, hcl);
+				return file;
+			},
+		},
+	};
+	const app = drive(<App cloud='demo' services={withIac} initialView='secrets'/>, {columns: 80, rows: 24});
+	t.teardown(app.unmount);
+	await app.waitFor('db-luks');
+	await select(app, 'db-luks');
+	await app.press('R');
+	await app.waitFor('Store secret db-luks again from a key file');
+	await app.press(clearField, keyFile, keys.enter);
+	await app.waitFor('Enter runs the plan');
+	await app.press(keys.enter);
+	const frame = await app.waitFor('stands in for', 60_000);
+	t.regex(frame, /Terraform: what it made stands in for\s+openstack_keymanager_secret_v1\.luks; to\s+adopt it there/v);
+	t.regex(frame, /terraform state rm openstack_keymanager_secret_v1\.luks/v);
+	t.regex(frame, /to = openstack_keymanager_secret_v1\.luks/v);
+	// No other form for a secret: the keys line offers only the way back.
+	t.notRegex(frame, /f Terraform/v);
+	t.is(written.length, 1);
+	const hcl = await parse('keys.tf', await readFile(written[0]!.file, 'utf8')) as {import?: Array<{id: string}>};
+	const newId = hcl.import?.[0]?.id ?? '';
+	t.not(newId, old.id);
+	t.regex(frame, new RegExp(`id = "${newId}"`, 'v'));
+	t.deepEqual(await barbican.getSecretPayload(newId), key);
+	t.regex(written[0]!.name, /^secret-from-file-/v);
 });

@@ -578,6 +578,7 @@ export async function planBundleRestore(session: CloudSession, request: BundleRe
 	const warnings = sourceWarnings(session, manifest, read.notes ?? []);
 	const steps: Step[] = [];
 	const results: Record<string, Ref> = {};
+	const replaces: Record<string, string> = {};
 	const notes: string[] = [];
 	for (const [index, item] of items.entries()) {
 		if (!hasData(item)) {
@@ -609,6 +610,11 @@ export async function planBundleRestore(session: CloudSession, request: BundleRe
 
 		steps.push(...built.steps);
 		Object.assign(results, built.results);
+		if (item.kind !== 'server') {
+			// The new image or volume stands in for the bundled one (not its key: a Cinder-made clone, or a temporary's).
+			replaces[`${item.kind}:${item.id}`] = item.id;
+		}
+
 		warnings.push(...built.warnings);
 	}
 
@@ -620,5 +626,6 @@ export async function planBundleRestore(session: CloudSession, request: BundleRe
 	return planned(makePlan('bundle-restore', `Restore bundle ${directory} (${plural(items.length, 'item')}) into project ${projectName}`, steps, {
 		warnings: [...warnings, ...serverWarning(items), ...notes],
 		results,
+		replaces,
 	}));
 }
