@@ -166,6 +166,12 @@ test('the detail pane names the address that manages the resource, and nothing f
 	t.true(text('aaaaaaaa-0000-4000-8000-000000000000').includes('managed by terraform: module.db.openstack_blockstorage_volume_v3.data["0"]'));
 	t.false(text('not-in-state').some(line => line.includes('managed by terraform')));
 	t.false(detailLines({row: row('aaaaaaaa-0000-4000-8000-000000000000'), now: new Date(), width: 100}).some(line => line.text.includes('terraform')));
+	// A state that could not be read: said on what a state could name, in full (the status line may show other news by then).
+	const problem = (kind: 'volume' | 'backup') => detailLines({
+		row: {...row('v-1'), ref: {kind, id: 'v-1', name: 'data'}}, iacProblem: 'x.tfstate is not JSON', now: new Date(), width: 100,
+	}).map(line => line.text);
+	t.true(problem('volume').includes('terraform: not known, the state was not read: x.tfstate is not JSON'));
+	t.false(problem('backup').some(line => line.includes('terraform')));
 });
 
 test('the TUI status line: an unreadable state says why, a state of another workspace says so, a matching one says nothing', t => {
@@ -174,7 +180,9 @@ test('the TUI status line: an unreadable state says why, a state of another work
 	const map = readIacStates([path.join(fixtures, 'modules.tfstate')]);
 	const other = inventory({volumes: [volume({id: 'other'})]});
 	const matching = inventory({volumes: [volume({id: 'aaaaaaaa-0000-4000-8000-000000000000'})]});
-	t.regex(iacWarningNotice(map, other) ?? '', /no resource of .*modules\.tfstate is in project .* another workspace\?/v);
+	t.regex(iacWarningNotice(map, other) ?? '', /^⚠ terraform: another workspace\? nothing of modules\.tfstate is in project \S+ of cloud \S+\. Check --tfstate or the tfstate setting \(\S+\/fixtures\/iac\/modules\.tfstate\)\.$/v);
+	const two = readIacStates([path.join(fixtures, 'modules.tfstate'), path.join(fixtures, 'show.json')]);
+	t.regex(iacWarningNotice(two, other) ?? '', /\(\+1 more\)/v);
 	t.is(iacWarningNotice(map, matching), undefined);
 });
 
@@ -431,6 +439,13 @@ test('a state of another workspace (no ID matches the demo cloud): the audit war
 	t.regex(result.stderr, /warning: no resource of .*other\.tfstate is in project demo of cloud demo: another workspace\?/v);
 	const report = JSON.parse(result.stdout) as {projects: Array<{findings: Array<{resource: {iac?: unknown}}>}>};
 	t.false(report.projects.some(project => project.findings.some(finding => finding.resource.iac !== undefined)));
+	// The CSV has the IaC columns, empty in every row.
+	const csv = await backstack(t, {'other.tfstate': other}, 'audit', '--demo', '--tfstate', 'other.tfstate', '--format', 'csv', '--fail-on', 'never');
+	t.is(csv.code, 0, csv.stderr);
+	const [header, ...rows] = csv.stdout.trimEnd().split('\r\n');
+	t.true(header!.endsWith(',related,iac_address,iac_module,iac_state_file'), header);
+	t.true(rows.length > 0);
+	t.true(rows.every(line => line.endsWith(',,,')), 'no row names an address');
 });
 
 test('usage: --group-by needs iac, the table and a state; --export-terraform needs a state', async t => {

@@ -66,7 +66,7 @@ test('the status line: a state naming nothing of the project is named as another
 	const app = drive(<App services={services({map})} initialView='volumes'/>, {columns: 160, rows: 30});
 	t.teardown(app.unmount);
 	const frame = await app.waitFor('another workspace?');
-	t.regex(frame, /no resource of .*prod\.tfstate is in project/v);
+	t.regex(frame, /⚠ terraform: another workspace\? nothing of prod\.tfstate is in project web-shop of cloud \S+\. Check --tfstate or the tfstate setting \(\/tmp\//v);
 
 	const broken = drive(<App services={services({problem: 'x.tfstate is not JSON, so not a Terraform/OpenTofu state.'})} initialView='volumes'/>, {columns: 160, rows: 30});
 	t.teardown(broken.unmount);
