@@ -180,7 +180,9 @@ test('the TUI status line: an unreadable state says why, a state of another work
 	const map = readIacStates([path.join(fixtures, 'modules.tfstate')]);
 	const other = inventory({volumes: [volume({id: 'other'})]});
 	const matching = inventory({volumes: [volume({id: 'aaaaaaaa-0000-4000-8000-000000000000'})]});
-	t.regex(iacWarningNotice(map, other) ?? '', /^⚠ terraform: another workspace\? nothing of modules\.tfstate is in project \S+ of cloud \S+\. Check --tfstate or the tfstate setting \(\S+\/fixtures\/iac\/modules\.tfstate\)\.$/v);
+	const notice = iacWarningNotice(map, other) ?? '';
+	t.regex(notice, /^⚠ terraform: another workspace\? nothing of modules\.tfstate is in project \S+ of cloud \S+\./v);
+	t.regex(notice, /Check --tfstate or the tfstate setting \(\S+\/fixtures\/iac\/modules\.tfstate\)\.$/v);
 	const two = readIacStates([path.join(fixtures, 'modules.tfstate'), path.join(fixtures, 'show.json')]);
 	t.regex(iacWarningNotice(two, other) ?? '', /\(\+1 more\)/v);
 	t.is(iacWarningNotice(map, matching), undefined);

@@ -14,12 +14,17 @@ const tmux = needOrSkip(hasTmux(), 'tmux', 'apt-get install tmux', test.serial);
 
 const fixtures = path.resolve(import.meta.dirname, '../fixtures/iac');
 
+const notRead = /⚠ terraform state not read, addresses not shown: /v;
+
 const cases: Array<{what: string; file: string; status: RegExp; detail: RegExp}> = [
 	{
-		what: 'not JSON', file: 'garbage.tfstate', status: /⚠ terraform state not read, addresses not shown: /v, detail: /terraform: not known, the state was not read:\s.*garbage\.tfstate\s+is\s+not\s+JSON/sv,
+		what: 'not JSON', file: 'garbage.tfstate', status: notRead, detail: /terraform: not known, the state was not read:\s.*garbage\.tfstate\s+is\s+not\s+JSON/sv,
 	},
 	{
-		what: 'format version 3', file: 'v3.tfstate', status: /⚠ terraform state not read, addresses not shown: /v, detail: /terraform: not known, the state was not read:\s.*v3\.tfstate\s+is\s+a\s+state\s+of\s+format\s+version\s+3/sv,
+		what: 'format version 3',
+		file: 'v3.tfstate',
+		status: notRead,
+		detail: /terraform: not known, the state was not read:\s.*v3\.tfstate\s+is\s+a\s+state\s+of\s+format\s+version\s+3/sv,
 	},
 ];
 
