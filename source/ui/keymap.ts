@@ -219,7 +219,7 @@ export const keymap: readonly Binding[] = [
 	},
 	{
 		id: 'plan.iacForm', keys: ['f'], description: 'Plan: import ⇄ arguments', when: ['over'], short: 'Terraform: the other form (import ⇄ arguments)',
-		note: 'the Terraform change after a restore',
+		note: 'the Terraform change (--tfstate)',
 	},
 	{
 		id: 'app.help', keys: ['?'], description: 'Help', when: ['list', 'detail', 'help'], footer: true,
