@@ -233,7 +233,13 @@ test('CSV follows RFC 4180: header, CRLF, quotes doubled, fields with comma/quot
 
 test('CSV with a Terraform state read: iac_address, iac_module and iac_state_file at the end, empty where no state names the resource', t => {
 	const entry = {
-		id: 'v-bad', address: 'module.db.openstack_blockstorage_volume_v3.data["0"]', type: 'openstack_blockstorage_volume_v3', name: 'data', module: 'module.db', indexKey: '0', stateFile: '/srv/tf/prod, "a".tfstate',
+		id: 'v-bad',
+		address: 'module.db.openstack_blockstorage_volume_v3.data["0"]',
+		type: 'openstack_blockstorage_volume_v3',
+		name: 'data',
+		module: 'module.db',
+		indexKey: '0',
+		stateFile: '/srv/tf/prod, "a".tfstate',
 	} as const;
 	const iac = {byId: new Map([[entry.id, entry]]), attachments: [], files: [{file: entry.stateFile, ids: [entry.id]}]};
 	const report = buildAuditReport(session, [{
