@@ -294,6 +294,11 @@ export type Plan = {
 	Outputs the plan reports when done, by label.
 	*/
 	results?: Record<string, Ref>;
+	/**
+	Result label → the ID of the resource that result stands in for (the old secret of a restored one, a bundle item's
+	source): Terraform/OpenTofu can then adopt the new resource at the old one's address (core/iac/adopt.ts).
+	*/
+	replaces?: Record<string, string>;
 };
 
 /**

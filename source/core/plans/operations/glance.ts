@@ -476,7 +476,8 @@ export const glanceOperations: OperationFamily<'glance'> = {
 		exportCli({args}) {
 			return [
 				'# openstack image save cannot resume an interrupted download (backstack can: it keeps a .part file).',
-				`openstack image save --file ${word(args.path)} ${word(args.imageId)}`,
+				// The file is readable by its owner only, as backstack's own download writes it (an image may hold private data).
+				`(umask 077 && openstack image save --file ${word(args.path)} ${word(args.imageId)})`,
 				`expected="$(openstack image show ${word(args.imageId)} -c checksum -f value)"`,
 				String.raw`printf '%s  %s\n' "$expected" ${word(args.path)} | md5sum --check --quiet - || { echo 'checksum mismatch: the file is damaged' >&2; exit 1; }`,
 			];
