@@ -2,14 +2,28 @@
 The drill planner (issue 12) on the demo cloud: the guided restore's steps with a temporary volume and a check, what the
 check finds wrong, and that a drill whose check fails still removes its volume.
 */
-import {createHash} from 'node:crypto';
+import {execFile} from 'node:child_process';
+import {createHash, randomBytes} from 'node:crypto';
+import {
+	mkdtemp,
+	readFile,
+	rm,
+	truncate,
+	writeFile,
+} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
+import {Readable} from 'node:stream';
 import test from 'ava';
 import {backupMetaDrillAt, backupMetaDrillPlaintextSha512, backupMetaDrillSha512} from '../../../source/core/drills.js';
 import {backupMetaSourceTypeId, backupMetaSourceTypeName} from '../../../source/core/model.js';
+import {findCryptsetup} from '../../../source/core/bundle/luks.js';
 import {describePlan} from '../../../source/core/plans/describe.js';
 import {drillVolumeName, planDrill} from '../../../source/core/plans/drill.js';
 import {drillDataOutcome, drillVerdictOf} from '../../../source/core/plans/drill-record.js';
 import {runPlan} from '../../../source/core/plans/execute.js';
+import {hexBytes} from '../../../source/core/plans/files.js';
 import {initialRunState, reducePlan} from '../../../source/core/plans/reduce.js';
 import {restoredVolumeProblems} from '../../../source/core/plans/operations/cinder.js';
 import type {Plan, PlanResult} from '../../../source/core/plans/types.js';
@@ -24,6 +38,19 @@ import {
 	volumesOf,
 	type CloudForTest,
 } from './helpers.js';
+
+async function execFileAsync(file: string, args: string[]): Promise<void> {
+	await new Promise<void>((resolve, reject) => {
+		execFile(file, args, (error, _stdout, stderr) => {
+			if (error === null) {
+				resolve();
+				return;
+			}
+
+			reject(new Error(`${file} ${args.join(' ')}: ${error.message} ${stderr}`));
+		});
+	});
+}
 
 const luks = {
 	provider: 'luks', cipher: 'aes-xts-plain64', keySize: 256, controlLocation: 'front-end',
@@ -285,4 +312,55 @@ test('--verify-data of an encrypted backup whose image key Barbican refuses (403
 
 	t.is(drillVerdictOf(state)?.result, 'not-run');
 	t.deepEqual(await leftovers(context), [], 'no temporary image or volume is left');
+});
+
+test('--verify-data on an image that is a LUKS2 container (which the reader does not read) is inconclusive, not a pass or a failure, even for the restored volume', async t => {
+	const cryptsetup = await findCryptsetup(process.env['PATH']);
+	if (cryptsetup === undefined) {
+		throw new Error('cryptsetup (cryptsetup-bin) makes the LUKS2 container of this test');
+	}
+
+	const context = await demoCloud(t);
+	const {session} = context;
+	const key = randomBytes(32);
+	const directory = await mkdtemp(path.join(tmpdir(), 'backstack-luks2-'));
+	t.teardown(async () => rm(directory, {recursive: true, force: true}));
+	const file = path.join(directory, 'luks2.img');
+	const passphraseFile = path.join(directory, 'passphrase');
+	await writeFile(passphraseFile, hexBytes(key), {mode: 0o600});
+	await writeFile(file, new Uint8Array());
+	await truncate(file, 20 * 1024 * 1024);
+	const format = ['luksFormat', '--type', 'luks2', '--batch-mode', '--pbkdf', 'pbkdf2', '--pbkdf-force-iterations', '1000', '--key-file', passphraseFile, file];
+	await execFileAsync(cryptsetup, format);
+	const {id: secretId} = await session.barbican!.storeSecret({
+		payload: key, algorithm: 'aes', bitLength: 256, secretType: 'symmetric',
+	});
+	const image = await session.glance!.createImage({
+		name: 'luks2', diskFormat: 'raw', containerFormat: 'bare', properties: {cinder_encryption_key_id: secretId}, // eslint-disable-line @typescript-eslint/naming-convention
+	});
+	const data = await readFile(file);
+	await session.glance!.uploadImageData(image.id, Readable.from([data]), {size: data.byteLength});
+	const plan: Plan = {
+		id: 'plan-luks2',
+		kind: 'drill',
+		title: 'Hash a LUKS2 image\'s plaintext',
+		createdAt: '2026-12-07T22:00:00Z',
+		warnings: [],
+		steps: [{
+			id: 'compare-data',
+			title: 'Decrypt the restored volume\'s image with its own key and compare its plaintext',
+			danger: 'read',
+			checks: [],
+			action: {
+				op: 'glance.hashImagePlaintext',
+				args: {
+					imageId: image.id, subject: 'restored', label: 'the restored volume\'s image', reference: {sha512: '0'.repeat(128)}, referenceLabel: 'the reference',
+				},
+			},
+		}],
+	};
+	const events = await collect(runPlan(plan, session, {clock: fastClock()}));
+	const failure = events.find(event => event.type === 'step-failed');
+	t.like(failure, {stepId: 'compare-data', inconclusive: true});
+	t.regex(failure?.type === 'step-failed' ? failure.reason : '', /^the restored volume's image [\d\-a-f]+ cannot be read here: LUKS2 is not read here/v);
 });
