@@ -125,6 +125,32 @@ export type Operations = {
 		mismatchHint?: string;
 	};
 	/**
+	Downloads image `imageId` (an encrypted volume's upload: a LUKS1 container) as a stream, decrypts it with the image's
+	own key (its cinder_encryption_key_id, read from Barbican into memory only, never written) and hashes the plaintext
+	with sha512 (core/luks-reader.ts); with a `reference`, fails unless the hash equals it. Outputs `compared` = yes|no,
+	the `reference` label, the `algorithm` (sha512), `hash` and `sha512` (both the plaintext's), `hashOf` = plaintext, the
+	plaintext's `bytes` and the `cipher`. A key this user cannot read, an image without a key or a format the reader does
+	not know fail inconclusive (InconclusiveError); so does any problem with a `reference` subject, while a restored
+	volume's image that its own key does not open (or whose header or sectors are damaged) fails outright. Changes nothing.
+	*/
+	'glance.hashImagePlaintext': {
+		imageId: Value<string>;
+		/**
+		Whose bytes these are: the restored volume's (the drill's subject) or its reference's (the source volume's).
+		*/
+		subject: 'restored' | 'reference';
+		/**
+		What the image is, for messages ("the restored volume's image").
+		*/
+		label: string;
+		reference?: {sha512: Value<string>};
+		referenceLabel?: string;
+		/**
+		What a mismatch may mean besides a damaged backup (the source changed since the backup).
+		*/
+		mismatchHint?: string;
+	};
+	/**
 	Properties the image does not have are skipped: repeating the step (a resumed plan) changes nothing.
 	*/
 	'glance.removeImageProperties': {imageId: Value<string>; keys: string[]};
@@ -318,7 +344,10 @@ export type PlanEvent =
 	| {type: 'status'; stepId: string; resource: WaitResource; id: string; status: string; at: number}
 	| {type: 'bytes'; stepId: string; transferred: number; total?: number; rate?: number; at: number}
 	| {type: 'step-done'; stepId: string; outputs: Record<string, string | number>; at: number}
-	| {type: 'step-failed'; stepId: string; reason: string; at: number}
+	/**
+	`inconclusive`: the step could not decide (an InconclusiveError), which says nothing about what it checks.
+	*/
+	| {type: 'step-failed'; stepId: string; reason: string; inconclusive?: true; at: number}
 	| {type: 'cleanup-start'; resource: CreatedResource; at: number}
 	/**
 	`alreadyGone`: there was nothing left to remove (a file someone else deleted).
