@@ -92,13 +92,14 @@ export function imageDownload(image: Image): Flow {
 }
 
 /**
-Backup 7: an off-cloud DR bundle of an image or a volume in a new (or empty) directory: its data, its key when it is
-encrypted, and manifest.json last (core/plans/bundle.ts; a volume goes through a temporary image, removed afterwards).
-`backstack verify bundle DIR` checks it offline.
+Backup 7: an off-cloud DR bundle of an image, a volume or a server in a new (or empty) directory: its data, its key when
+it is encrypted, and manifest.json last (core/plans/bundle.ts; a volume goes through a temporary image, removed
+afterwards; a server is its disk's image and each attached volume). `backstack verify bundle DIR` checks it offline.
 */
-export function bundle(holder: {kind: 'image'; resource: Image} | {kind: 'volume'; resource: Volume}, version?: string): Flow {
+export function bundle(holder: {kind: 'image'; resource: Image} | {kind: 'volume'; resource: Volume} | {kind: 'server'; resource: Server}, version?: string): Flow {
 	const {kind, resource} = holder;
-	const isEncrypted = kind === 'image' ? resource.cinderEncryptionKeyId !== undefined : resource.encrypted;
+	// A server's attached volumes may be encrypted: the form cannot tell from the server, so it says it may be.
+	const isEncrypted = kind === 'image' ? resource.cinderEncryptionKeyId !== undefined : kind === 'volume' ? resource.encrypted : undefined;
 	return {
 		title: `DR bundle of ${kind} ${displayName(resource)}`,
 		fields: [{
@@ -107,9 +108,11 @@ export function bundle(holder: {kind: 'image'; resource: Image} | {kind: 'volume
 			label: 'Directory',
 			isRequired: true,
 			initial: `./${safeFileName(displayName(resource))}-bundle`,
-			hint: isEncrypted
+			hint: isEncrypted === true
 				? 'New or empty; made 0700. The key goes into it in PLAINTEXT (0600): keep the bundle offline.'
-				: 'New or empty; made 0700. Check it later, with no cloud: backstack verify bundle DIR.',
+				: isEncrypted === undefined
+					? 'New or empty; made 0700. Keys of encrypted volumes go into it in PLAINTEXT (0600): keep it offline.'
+					: 'New or empty; made 0700. Check it later, with no cloud: backstack verify bundle DIR.',
 		}],
 		request(values) {
 			const directory = values['directory']?.trim() ?? '';
@@ -119,9 +122,13 @@ export function bundle(holder: {kind: 'image'; resource: Image} | {kind: 'volume
 					? {
 						kind: 'bundle', imageId: resource.id, directory, version,
 					}
-					: {
-						kind: 'volume-bundle', volumeId: resource.id, directory, version,
-					},
+					: kind === 'volume'
+						? {
+							kind: 'volume-bundle', volumeId: resource.id, directory, version,
+						}
+						: {
+							kind: 'server-bundle', serverId: resource.id, directory, version,
+						},
 			};
 		},
 	};
