@@ -652,7 +652,8 @@ test('Servers view, X on an image-backed server: its disk goes in through a temp
 	const server = manifest.items.find(item => item.kind === 'server');
 	t.is(server?.name, 'shop-web-01');
 	t.truthy(server?.data?.file, 'the server\'s disk is in the bundle');
-	t.deepEqual((await verifyBundle(directory, {cryptsetup: undefined})).defects, []);
+	const report = await verifyBundle(directory, {cryptsetup: undefined});
+	t.deepEqual(report.defects, []);
 	const after = await listAll(demo.session.glance!.listImages());
 	t.deepEqual(after.map(image => image.id).toSorted(), before.map(image => image.id).toSorted(), 'no temporary image left');
 });

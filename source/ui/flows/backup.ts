@@ -9,6 +9,7 @@ import type {
 	Server,
 	Volume,
 } from '../../core/types.js';
+import type {BackupRequest} from '../../core/plans/commands.js';
 import {displayName} from '../sanitize.js';
 import {
 	backupModes,
@@ -99,7 +100,8 @@ afterwards; a server is its disk's image and each attached volume). `backstack v
 export function bundle(holder: {kind: 'image'; resource: Image} | {kind: 'volume'; resource: Volume} | {kind: 'server'; resource: Server}, version?: string): Flow {
 	const {kind, resource} = holder;
 	// A server's attached volumes may be encrypted: the form cannot tell from the server, so it says it may be.
-	const isEncrypted = kind === 'image' ? resource.cinderEncryptionKeyId !== undefined : kind === 'volume' ? resource.encrypted : undefined;
+	const encryption = {image: () => (resource as Image).cinderEncryptionKeyId !== undefined, volume: () => (resource as Volume).encrypted, server: () => undefined};
+	const isEncrypted = encryption[kind]();
 	return {
 		title: `DR bundle of ${kind} ${displayName(resource)}`,
 		fields: [{
@@ -108,30 +110,36 @@ export function bundle(holder: {kind: 'image'; resource: Image} | {kind: 'volume
 			label: 'Directory',
 			isRequired: true,
 			initial: `./${safeFileName(displayName(resource))}-bundle`,
-			hint: isEncrypted === true
-				? 'New or empty; made 0700. The key goes into it in PLAINTEXT (0600): keep the bundle offline.'
-				: isEncrypted === undefined
-					? 'New or empty; made 0700. Keys of encrypted volumes go into it in PLAINTEXT (0600): keep it offline.'
-					: 'New or empty; made 0700. Check it later, with no cloud: backstack verify bundle DIR.',
+			hint: {
+				true: 'New or empty; made 0700. The key goes into it in PLAINTEXT (0600): keep the bundle offline.',
+				false: 'New or empty; made 0700. Check it later, with no cloud: backstack verify bundle DIR.',
+				undefined: 'New or empty; made 0700. Keys of encrypted volumes go into it in PLAINTEXT (0600): keep it offline.',
+			}[String(isEncrypted) as 'true' | 'false' | 'undefined'],
 		}],
 		request(values) {
 			const directory = values['directory']?.trim() ?? '';
 			return {
 				type: 'backup',
-				request: kind === 'image'
-					? {
-						kind: 'bundle', imageId: resource.id, directory, version,
-					}
-					: kind === 'volume'
-						? {
-							kind: 'volume-bundle', volumeId: resource.id, directory, version,
-						}
-						: {
-							kind: 'server-bundle', serverId: resource.id, directory, version,
-						},
+				request: bundleRequest(kind, resource.id, directory, version),
 			};
 		},
 	};
+}
+
+function bundleRequest(kind: 'image' | 'volume' | 'server', id: string, directory: string, version: string | undefined): BackupRequest {
+	if (kind === 'image') {
+		return {
+			kind: 'bundle', imageId: id, directory, version,
+		};
+	}
+
+	return kind === 'volume'
+		? {
+			kind: 'volume-bundle', volumeId: id, directory, version,
+		}
+		: {
+			kind: 'server-bundle', serverId: id, directory, version,
+		};
 }
 
 type KeyHolder = {kind: 'volume'; resource: Volume} | {kind: 'backup'; resource: Backup} | {kind: 'image'; resource: Image} | {kind: 'secret'; resource: Secret};
