@@ -31,6 +31,7 @@ export const flagTypes: Record<string, FlagType> = {
 	latency: 'string',
 	name: 'string',
 	'volume-type': 'string',
+	flavor: 'string',
 	method: 'string',
 	size: 'string',
 	'disk-format': 'string',
@@ -77,7 +78,7 @@ const restoreKinds: Record<string, string[]> = {
 	'volume-from-image': ['name', 'size', 'volume-type'],
 	image: ['name', 'disk-format', 'container-format', 'key-file', 'key-algorithm', 'key-bit-length', 'key-mode', 'keep-key'],
 	secret: ['name', 'algorithm', 'bit-length', 'mode', 'secret-type', 'old-secret', ...iac, 'iac-form', 'export-terraform'],
-	bundle: ['volume-type', ...iac, 'iac-form', 'export-terraform'],
+	bundle: ['volume-type', 'flavor', ...iac, 'iac-form', 'export-terraform'],
 };
 
 const backupKinds: Record<string, string[]> = {

@@ -7,6 +7,7 @@ outcomes: an image of the root disk for image-backed servers, a 0-byte image poi
 boot-from-volume ones.
 */
 import {Buffer} from 'node:buffer';
+import {createHash, randomUUID} from 'node:crypto';
 import {authenticate, requireMember, type AuthInfo} from './auth.js';
 import {createSnapshotRecord} from './cinder/index.js';
 import {
@@ -28,8 +29,19 @@ import {
 	deviceName,
 	setImageData,
 	type DemoState,
+	type FlavorRecord,
+	type ImageRecord,
+	type KeyPairRecord,
 	type ServerRecord,
+	type VolumeRecord,
 } from './state.js';
+
+/**
+A reference as Nova takes it: an ID, or a URL ending in one.
+*/
+function lastSegmentOf(reference: string): string {
+	return reference.split('/').findLast(part => part !== '') ?? reference;
+}
 
 export const novaMaxMinor = 93;
 
@@ -120,7 +132,7 @@ export function createNova(state: DemoState): ServiceModule {
 			progress: 0,
 			'OS-EXT-AZ:availability_zone': server.availabilityZone,
 			config_drive: '',
-			key_name: null,
+			key_name: server.keyName ?? null,
 			'OS-SRV-USG:launched_at': `${new Date(server.launchedAt).toISOString().slice(0, 23)}000`,
 			'OS-SRV-USG:terminated_at': null,
 			'OS-EXT-STS:task_state': server.taskState,
@@ -153,18 +165,16 @@ export function createNova(state: DemoState): ServiceModule {
 			view['OS-EXT-SRV-ATTR:hostname'] = server.name;
 		}
 
-		if (call.auth.isAdmin) {
-			view['OS-EXT-SRV-ATTR:host'] = 'demo-compute-1';
-			view['OS-EXT-SRV-ATTR:instance_name'] = `instance-${server.id.slice(0, 8)}`;
-			view['OS-EXT-SRV-ATTR:hypervisor_hostname'] = 'demo-compute-1';
-			if (call.mv >= 3) {
-				view['OS-EXT-SRV-ATTR:user_data'] = null;
-				view['OS-EXT-SRV-ATTR:root_device_name'] = '/dev/vda';
-			}
-		}
-
-		return view;
+		return call.auth.isAdmin ? {...view, ...adminView(call, server)} : view;
 	};
+
+	// What Nova shows admins only (policy os_compute_api:os-extended-server-attributes).
+	const adminView = (call: Call, server: ServerRecord): Record<string, unknown> => ({
+		'OS-EXT-SRV-ATTR:host': 'demo-compute-1',
+		'OS-EXT-SRV-ATTR:instance_name': `instance-${server.id.slice(0, 8)}`,
+		'OS-EXT-SRV-ATTR:hypervisor_hostname': 'demo-compute-1',
+		...(call.mv >= 3 && {'OS-EXT-SRV-ATTR:user_data': server.userData ?? null, 'OS-EXT-SRV-ATTR:root_device_name': '/dev/vda'}),
+	});
 
 	// Nova's is_all_tenants: oslo's bool_from_string of the value.
 	const isAllTenantsAsked = (call: Call): boolean => ['1', 't', 'true', 'on', 'y', 'yes'].includes((call.context.query.get('all_tenants') ?? '').toLowerCase());
@@ -221,6 +231,85 @@ export function createNova(state: DemoState): ServiceModule {
 		};
 	});
 
+	router.add('POST', 'servers', call => {
+		requireMember(call.auth, 'os_compute_api:servers:create');
+		const spec = jsonBody(call.context)['server'];
+		if (!isRecord(spec)) {
+			throw new HttpError(400, 'Invalid input for field/attribute server. \'server\' is a required property');
+		}
+
+		return {status: 202, json: {server: createServer(call, spec)}};
+	});
+
+	router.add('DELETE', 'servers/:id', (call, {id = ''}) => {
+		requireMember(call.auth, 'os_compute_api:servers:delete');
+		const server = getServer(call, id);
+		server.taskState = 'deleting';
+		server.updatedAt = state.now();
+		state.later('serverDelete', () => {
+			state.servers.delete(server.id);
+			for (const {id: volumeId} of server.volumesAttached) {
+				const volume = state.volumes.get(volumeId);
+				if (!volume) {
+					continue;
+				}
+
+				volume.attachments = volume.attachments.filter(attachment => attachment.serverId !== server.id);
+				volume.status = volume.attachments.length > 0 ? 'in-use' : 'available';
+			}
+		});
+		return {status: 204};
+	});
+
+	const keyPairKey = (call: Call, name: string) => `${call.auth.user.id}/${name}`;
+	const keyPairView = (call: Call, pair: KeyPairRecord, isDetail: boolean): Record<string, unknown> => ({
+		name: pair.name,
+		public_key: pair.publicKey,
+		fingerprint: pair.fingerprint,
+		...(call.mv >= 2 && {type: 'ssh'}),
+		...(isDetail && {
+			user_id: pair.userId, created_at: `${new Date(pair.createdAt).toISOString().slice(0, 23)}000`, deleted: false, id: 1,
+		}),
+	});
+	router.add('GET', 'os-keypairs', call => ({
+		status: 200,
+		json: {keypairs: [...state.keyPairs.values()].filter(pair => pair.userId === call.auth.user.id).map(pair => ({keypair: keyPairView(call, pair, false)}))},
+	}));
+	router.add('GET', 'os-keypairs/:name', (call, {name = ''}) => {
+		const pair = state.keyPairs.get(keyPairKey(call, name));
+		if (!pair) {
+			throw new HttpError(404, `Keypair ${name} not found for user ${call.auth.user.id}`);
+		}
+
+		return {status: 200, json: {keypair: keyPairView(call, pair, true)}};
+	});
+	// Import only: the demo cloud makes no private keys.
+	router.add('POST', 'os-keypairs', call => {
+		const spec = jsonBody(call.context)['keypair'];
+		const name = isRecord(spec) ? spec['name'] : undefined;
+		const publicKey = isRecord(spec) ? spec['public_key'] : undefined;
+		if (typeof name !== 'string' || name === '' || typeof publicKey !== 'string' || publicKey === '') {
+			throw new HttpError(400, 'The demo cloud imports key pairs only: give keypair.name and keypair.public_key.');
+		}
+
+		if (state.keyPairs.has(keyPairKey(call, name))) {
+			throw new HttpError(409, `Key pair '${name}' already exists.`);
+		}
+
+		const pair: KeyPairRecord = {
+			name, userId: call.auth.user.id, publicKey, fingerprint: createHash('md5').update(publicKey).digest('hex').replaceAll(/(?<pair>..)(?!$)/gv, '$<pair>:'), createdAt: state.now(),
+		};
+		state.keyPairs.set(keyPairKey(call, name), pair);
+		return {status: call.mv >= 2 ? 201 : 200, json: {keypair: keyPairView(call, pair, false)}};
+	});
+	router.add('DELETE', 'os-keypairs/:name', (call, {name = ''}) => {
+		if (!state.keyPairs.delete(keyPairKey(call, name))) {
+			throw new HttpError(404, `Keypair ${name} not found for user ${call.auth.user.id}`);
+		}
+
+		return {status: call.mv >= 2 ? 204 : 202};
+	});
+
 	router.add('POST', 'servers/:id/action', (call, {id = ''}) => {
 		const server = getServer(call, id);
 		const body = jsonBody(call.context);
@@ -244,6 +333,182 @@ export function createNova(state: DemoState): ServiceModule {
 
 		throw new HttpError(400, 'There is no such action.');
 	});
+
+	/**
+	The volumes of a server create's block_device_mapping_v2 (source and destination volume only: the demo cloud makes no
+	volumes from images or snapshots at boot), checked as Nova checks them: this project's, and available.
+	*/
+	const mappedVolumes = (call: Call, value: unknown): Array<{volume: VolumeRecord; bootIndex: number; device?: string; deleteOnTermination: boolean}> => {
+		if (value === undefined) {
+			return [];
+		}
+
+		if (!Array.isArray(value)) {
+			throw new HttpError(400, 'Invalid input for field/attribute block_device_mapping_v2. Value is not of type \'array\'');
+		}
+
+		return value.filter(mapping => !(isRecord(mapping) && mapping['source_type'] === 'image')).map(mapping => {
+			if (!isRecord(mapping) || mapping['source_type'] !== 'volume' || mapping['destination_type'] !== 'volume' || typeof mapping['uuid'] !== 'string') {
+				throw new HttpError(400, 'The demo cloud boots with block devices of source_type and destination_type volume (with a uuid) only.');
+			}
+
+			const volume = state.volumes.get(mapping['uuid']);
+			if (volume?.projectId !== call.auth.project.id) {
+				throw new HttpError(400, `Invalid volume: Volume ${mapping['uuid']} could not be found.`);
+			}
+
+			if (volume.status !== 'available') {
+				throw new HttpError(400, `Invalid volume: volume ${volume.id} status must be available, but current status is: ${volume.status}`);
+			}
+
+			const bootIndex = Number(mapping['boot_index'] ?? -1);
+			const device = typeof mapping['device_name'] === 'string' ? mapping['device_name'] : undefined;
+			return {
+				volume, bootIndex, ...(device !== undefined && {device}), deleteOnTermination: mapping['delete_on_termination'] === true,
+			};
+		});
+	};
+
+	// As Nova (Zed) checks a boot from an image with block_device_mapping_v2: the image must be in it, as boot index 0.
+	const imageMapping = (value: unknown, imageRef: string | undefined, hasBootVolume: boolean): void => {
+		if (hasBootVolume || !Array.isArray(value) || value.length === 0) {
+			return;
+		}
+
+		const images = value.filter(mapping => isRecord(mapping) && mapping['source_type'] === 'image') as Array<Record<string, unknown>>;
+		const [image] = images;
+		if (images.length !== 1 || image?.['uuid'] !== imageRef || Number(image?.['boot_index']) !== 0 || image?.['destination_type'] !== 'local') {
+			throw new HttpError(400, 'Block Device Mapping is Invalid: Boot sequence for the instance and image/block device mapping combination is not valid.');
+		}
+	};
+
+	// The image an image-backed server boots from, checked as Nova checks it.
+	const bootImage = (call: Call, imageRef: string | undefined, flavor: FlavorRecord): ImageRecord => {
+		if (imageRef === undefined) {
+			throw new HttpError(400, 'Block Device Mapping is Invalid: Boot sequence for the instance and image/block device mapping combination is not valid.');
+		}
+
+		const image = state.images.get(imageRef);
+		if (!image || (image.owner !== call.auth.project.id && image.visibility === 'private')) {
+			throw new HttpError(400, `Can not find requested image ${imageRef}`);
+		}
+
+		if (image.status !== 'active') {
+			throw new HttpError(400, `Image ${image.id} is not active.`);
+		}
+
+		if (flavor.disk > 0 && flavor.disk < image.minDisk) {
+			throw new HttpError(400, 'Flavor\'s disk is too small for requested image. Flavor disk is '
+				+ `${flavor.disk * (1024 ** 3)} bytes, image is ${image.minDisk * (1024 ** 3)} bytes.`);
+		}
+
+		return image;
+	};
+
+	// The key pair, user data and zone of a boot request.
+	const bootExtras = (call: Call, spec: Record<string, unknown>): {keyName?: string; userData?: string} => {
+		const keyName = spec['key_name'] ?? undefined;
+		if (keyName !== undefined && (typeof keyName !== 'string' || !state.keyPairs.has(`${call.auth.user.id}/${keyName}`))) {
+			throw new HttpError(400, 'Invalid key_name provided.');
+		}
+
+		const userData = spec['user_data'] ?? undefined;
+		if (userData !== undefined && (typeof userData !== 'string' || !/^[\d+\/A-Za-z]*={0,2}$/v.test(userData) || userData.length % 4 !== 0)) {
+			throw new HttpError(400, 'User data needs to be valid base 64.');
+		}
+
+		const zone = spec['availability_zone'] ?? undefined;
+		if (zone !== undefined && zone !== 'nova') {
+			throw new HttpError(400, `The requested availability zone is not available (${JSON.stringify(zone)}).`);
+		}
+
+		return {...(keyName !== undefined && {keyName}), ...(userData !== undefined && {userData})};
+	};
+
+	// What Nova checks of a boot request before it schedules anything (every problem a 400, as Nova's API answers them).
+	const createServer = (call: Call, spec: Record<string, unknown>): Record<string, unknown> => {
+		const {name} = spec;
+		if (typeof name !== 'string' || name.trim() === '') {
+			throw new HttpError(400, 'Invalid input for field/attribute name. Value: None. None is not of type \'string\'');
+		}
+
+		const flavor = typeof spec['flavorRef'] === 'string' ? state.flavors.get(lastSegmentOf(spec['flavorRef'])) : undefined;
+		if (!flavor) {
+			throw new HttpError(400, `Flavor ${String(spec['flavorRef'])} could not be found.`);
+		}
+
+		const {networks} = spec;
+		if (networks === undefined && call.mv >= 37) {
+			throw new HttpError(400, 'Invalid input for field/attribute server. Value: ... \'networks\' is a required property');
+		}
+
+		if (networks !== undefined && networks !== 'none') {
+			throw new HttpError(400, 'The demo cloud has no Neutron: boot with networks "none".');
+		}
+
+		const volumes = mappedVolumes(call, spec['block_device_mapping_v2']);
+		const boot = volumes.find(volume => volume.bootIndex === 0);
+		const imageRef = typeof spec['imageRef'] === 'string' && spec['imageRef'] !== '' ? lastSegmentOf(spec['imageRef']) : undefined;
+		imageMapping(spec['block_device_mapping_v2'], imageRef, boot !== undefined);
+		const image = boot === undefined ? bootImage(call, imageRef, flavor) : undefined;
+		const extras = bootExtras(call, spec);
+		const now = state.now();
+		const server: ServerRecord = {
+			id: randomUUID(),
+			projectId: call.auth.project.id,
+			userId: call.auth.user.id,
+			name,
+			status: 'BUILD',
+			vmState: 'building',
+			taskState: 'spawning',
+			imageId: image?.id ?? '',
+			flavorId: flavor.id,
+			availabilityZone: 'nova',
+			metadata: stringRecord(spec['metadata'], 'metadata'),
+			// The boot volume first, as Nova lists them.
+			volumesAttached: volumes.toSorted((a, b) => Number(b === boot) - Number(a === boot)).map(mapping => ({id: mapping.volume.id, deleteOnTermination: mapping.deleteOnTermination})),
+			...extras,
+			createdAt: now,
+			updatedAt: now,
+			launchedAt: now,
+		};
+		state.servers.set(server.id, server);
+		for (const {volume} of volumes) {
+			volume.status = 'reserved';
+		}
+
+		state.later('serverCreate', () => {
+			if (!state.servers.has(server.id)) {
+				return;
+			}
+
+			const attachedAt = state.now();
+			for (const [index, attached] of server.volumesAttached.entries()) {
+				const volume = state.volumes.get(attached.id);
+				if (!volume) {
+					continue;
+				}
+
+				const requested = volumes.find(mapping => mapping.volume.id === attached.id)?.device;
+				volume.status = 'in-use';
+				volume.attachments.push({
+					serverId: server.id, attachmentId: randomUUID(), device: requested ?? deviceName(index, boot !== undefined), attachedAt,
+				});
+			}
+
+			server.status = 'ACTIVE';
+			server.vmState = 'active';
+			server.taskState = null;
+			server.launchedAt = attachedAt;
+			server.updatedAt = attachedAt;
+		});
+		return {
+			id: server.id,
+			links: [{rel: 'self', href: `${call.base}/servers/${server.id}`}, {rel: 'bookmark', href: `${call.context.origin}/compute/servers/${server.id}`}],
+			'OS-DCF:diskConfig': 'MANUAL',
+			security_groups: [{name: 'default'}],
+		};
+	};
 
 	const createImage = (call: Call, server: ServerRecord, spec: Record<string, unknown>): Reply => {
 		const {name} = spec;

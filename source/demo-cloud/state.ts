@@ -19,6 +19,8 @@ export type Delays = {
 	snapshotDelete: number;
 	imageUpload: number;
 	serverImage: number;
+	serverCreate: number;
+	serverDelete: number;
 };
 
 /**
@@ -34,6 +36,8 @@ export const defaultDelays: Delays = {
 	snapshotDelete: 1000,
 	imageUpload: 3000,
 	serverImage: 3000,
+	serverCreate: 4000,
+	serverDelete: 2000,
 };
 
 export type ProjectRecord = {id: string; name: string; domainId: string; description: string; enabled: boolean};
@@ -210,10 +214,20 @@ export type ServerRecord = {
 	availabilityZone: string;
 	metadata: Record<string, string>;
 	volumesAttached: Array<{id: string; deleteOnTermination: boolean}>;
+	/**
+	The key pair it was booted with (a name of its user's), and its user data (base64), when it has them.
+	*/
+	keyName?: string;
+	userData?: string;
 	createdAt: number;
 	updatedAt: number;
 	launchedAt: number;
 };
+
+/**
+A user's key pair (Nova's key pairs belong to users, not projects); only its public half, as Nova keeps it.
+*/
+export type KeyPairRecord = {name: string; userId: string; publicKey: string; fingerprint: string; createdAt: number};
 
 export type SecretRecord = {
 	id: string;
@@ -265,6 +279,10 @@ export class DemoState {
 	readonly images = new Map<string, ImageRecord>();
 	readonly flavors = new Map<string, FlavorRecord>();
 	readonly servers = new Map<string, ServerRecord>();
+	/**
+	By `<user id>/<name>`.
+	*/
+	readonly keyPairs = new Map<string, KeyPairRecord>();
 	readonly secrets = new Map<string, SecretRecord>();
 
 	defaultTypeId = '';

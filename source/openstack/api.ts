@@ -10,8 +10,10 @@ Conventions:
 import type {
 	Backup,
 	ByteProgress,
+	CreateServerRequest,
 	EncryptionSpec,
 	Endpoint,
+	Flavor,
 	Image,
 	Microversion,
 	Project,
@@ -235,6 +237,18 @@ export type NovaApi = {
 	`createImage` action; returns the new image's ID (body at ≥2.45, `Location` before).
 	*/
 	createServerImage(id: string, request: {name: string; metadata?: Record<string, string>}, options?: CallOptions): Promise<{imageId: string}>;
+	/**
+	`undefined` when Nova answers 404.
+	*/
+	findServer(id: string, options?: CallOptions): Promise<Server | undefined>;
+	listFlavors(options?: CallOptions): Promise<Flavor[]>;
+	getFlavor(id: string, options?: CallOptions): Promise<Flavor>;
+	/**
+	The user's key pair of this name (key pairs belong to users, not projects); `undefined` when Nova answers 404.
+	*/
+	findKeyPair(name: string, options?: CallOptions): Promise<{name: string} | undefined>;
+	createServer(request: CreateServerRequest, options?: CallOptions): Promise<{id: string}>;
+	deleteServer(id: string, options?: CallOptions): Promise<void>;
 };
 
 export type StoreSecretRequest = {

@@ -219,6 +219,12 @@ export type Server = {
 	bootFromVolume: boolean;
 	attachedVolumeIds: string[];
 	flavorId?: string;
+	/**
+	What the server says of its flavor: from microversion 2.47 the flavor itself (name, vCPUs, RAM, disk, no ID), before
+	only its ID.
+	*/
+	flavor: ServerFlavor;
+	keyName?: string;
 	availabilityZone?: string;
 	createdAt: string;
 	updatedAt?: string;
@@ -228,6 +234,45 @@ export type Server = {
 	*/
 	projectId?: string;
 	raw: Record<string, unknown>;
+};
+
+export type ServerFlavor = {
+	id?: string;
+	name?: string;
+	vcpus?: number;
+	ramMiB?: number;
+	diskGiB?: number;
+};
+
+export type Flavor = {
+	id: string;
+	name: string;
+	vcpus: number;
+	ramMiB: number;
+	diskGiB: number;
+	raw: Record<string, unknown>;
+};
+
+/**
+A server to boot (`POST /servers`). Volumes are attached by block_device_mapping_v2 (source and destination volume, never
+deleted with the server); the one with `boot` is the root disk (boot index 0) and `imageRef` is then absent.
+*/
+export type CreateServerRequest = {
+	name: string;
+	flavorRef: string;
+	imageRef?: string;
+	volumes?: Array<{volumeId: string; device?: string; boot?: boolean}>;
+	/**
+	`none` or `auto` (microversion 2.37).
+	*/
+	networks: 'none' | 'auto';
+	metadata?: Record<string, string>;
+	keyName?: string;
+	/**
+	Base64, as Nova takes it.
+	*/
+	userData?: string;
+	availabilityZone?: string;
 };
 
 /**

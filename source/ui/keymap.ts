@@ -143,7 +143,7 @@ export const keymap: readonly Binding[] = [
 	},
 	{
 		id: 'backup.bundle', keys: ['X'], description: 'DR bundle to a directory', when: browse, mutates: true, palette: true, footer: true,
-		views: ['images'], short: 'bundle',
+		views: ['images', 'servers'], short: 'bundle',
 	},
 	{
 		id: 'backup.mark', keys: ['space'], description: 'Mark volume or backup', when: ['list'], mutates: true, footer: true,

@@ -157,7 +157,9 @@ function useRunClock(phase: Phase, clock: Clock): number {
 }
 
 function PlanLines(props: {readonly lines: readonly Line[]; readonly width: number; readonly height: number; readonly theme: Theme}) {
-	const visible = props.lines.slice(Math.max(0, props.lines.length - props.height));
+	// Too many lines for the screen: the first (the plan's title, or the run's phase) stays, the newest fill the rest.
+	const {lines, height} = props;
+	const visible = lines.length <= height || height < 2 ? lines.slice(Math.max(0, lines.length - height)) : [lines[0]!, ...lines.slice(lines.length - height + 1)];
 	return (
 		<Box flexDirection='column' height={props.height}>
 			{visible.map((line, index) => (

@@ -78,7 +78,7 @@ test('verify without a directory, with two, or of something else is a usage erro
 	t.is(typo.code, 64, 'verify takes no plan flags');
 });
 
-test('backup bundle image and volume refuse a non-empty directory that is not a bundle; a server bundle is not built yet', async t => {
+test('backup bundle image, volume and server refuse a non-empty directory that is not a bundle; another kind is refused', async t => {
 	const cwd = await home(t);
 	await writeFile(path.join(cwd, 'notes.txt'), 'mine');
 	const foreign = await backstack(cwd, '--demo', 'backup', 'bundle', 'image', 'Debian 12 (bookworm)', '.', '--yes');
@@ -86,9 +86,13 @@ test('backup bundle image and volume refuse a non-empty directory that is not a 
 	t.regex(foreign.stderr, /is not empty and is not a bundle of this item \(it holds .*notes\.txt/v);
 	t.is(await readFile(path.join(cwd, 'notes.txt'), 'utf8'), 'mine');
 
-	const server = await backstack(cwd, '--demo', 'backup', 'bundle', 'server', 'x', 'dr');
-	t.is(server.code, 2, server.stderr);
-	t.regex(server.stderr, /An image or a volume can be bundled \(not "server"\); server bundles are not built yet/v);
+	const other = await backstack(cwd, '--demo', 'backup', 'bundle', 'disk', 'x', 'dr');
+	t.is(other.code, 2, other.stderr);
+	t.regex(other.stderr, /An image, a volume or a server can be bundled \(not "disk"\)/v);
+
+	const server = await backstack(cwd, '--demo', 'backup', 'bundle', 'server', 'shop-web-01', '.', '--yes');
+	t.is(server.code, 3, server.stderr);
+	t.regex(server.stderr, /is not empty and is not a bundle of this item \(it holds .*notes\.txt/v);
 
 	const volume = await backstack(cwd, '--demo', 'backup', 'bundle', 'volume', 'shop-redis-aof', '.', '--yes');
 	t.is(volume.code, 3, volume.stderr);

@@ -61,8 +61,8 @@ registerContractSuite(test, {
 });
 
 /**
-The demo cloud has no POST /servers (no Neutron): servers are written into its state, volumes attached as Nova would
-(in-use, an attachment each; a boot volume first as /dev/vda).
+Servers written into the demo cloud's state, ACTIVE at once, volumes attached as Nova would (in-use, an attachment each;
+a boot volume first as /dev/vda). (Its POST /servers boots them too, with a delay, for backstack's own restores.)
 */
 function stateServers(cloud: DemoCloud): ServerMaker {
 	const {state} = cloud;
@@ -83,7 +83,7 @@ function stateServers(cloud: DemoCloud): ServerMaker {
 				imageId: request.imageId ?? '',
 				flavorId: '1',
 				availabilityZone: 'nova',
-				metadata: {},
+				metadata: request.metadata ?? {},
 				volumesAttached: volumes.map(volumeId => ({id: volumeId ?? '', deleteOnTermination: false})),
 				createdAt: now,
 				updatedAt: now,

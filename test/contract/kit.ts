@@ -75,6 +75,7 @@ export type ServerRequest = {
 	*/
 	bootVolumeId?: string;
 	attachVolumeIds: string[];
+	metadata?: Record<string, string>;
 };
 
 export type ServerMaker = {
@@ -171,7 +172,7 @@ export async function novaServers(c: Context): Promise<ServerMaker> {
 				['boot_index', 0], ['uuid', request.bootVolumeId], ['source_type', 'volume'], ['destination_type', 'volume'], ['delete_on_termination', false],
 			]);
 			const bootFrom: [string, unknown] = request.bootVolumeId === undefined ? ['imageRef', request.imageId] : ['block_device_mapping_v2', [bootVolume]];
-			const server = Object.fromEntries([['name', request.name], ['flavorRef', flavor.id], ['networks', 'none'], bootFrom]) as Record<string, unknown>;
+			const server = Object.fromEntries([['name', request.name], ['flavorRef', flavor.id], ['networks', 'none'], ['metadata', request.metadata ?? {}], bootFrom]) as Record<string, unknown>;
 
 			const created = await compute('POST', 'servers', {server});
 			const {id} = (created.body as {server: {id: string}}).server;

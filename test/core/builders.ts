@@ -73,6 +73,7 @@ export function server(fields: Partial<Server> & {id: string}): Server {
 		imageId: 'img-base',
 		bootFromVolume: false,
 		attachedVolumeIds: [],
+		flavor: {},
 		createdAt: hoursAgo(1000),
 		metadata: {},
 		raw: {},

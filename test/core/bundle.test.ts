@@ -385,7 +385,7 @@ test('a plain volume bundles through a temporary image, which is gone afterwards
 	const volume = await volumeIn(session, {name: 'db-data', metadata: {tier: 'gold'}, description: 'the database'});
 	const directory = path.join(await temporaryDirectory(t), 'bundle');
 	const {plan, events, failures} = await bundleVolume(session, volume.id, directory);
-	t.deepEqual(plan.steps.map(step => step.id), ['directory', 'upload', 'download', 'manifest']);
+	t.deepEqual(plan.steps.map(step => step.id), ['directory', 'upload', 'download', 'record', 'release', 'manifest']);
 	t.true(plan.steps.find(step => step.id === 'upload')?.creates?.temporary, 'the image is a temporary');
 	t.is(last(events)?.type, 'plan-done', JSON.stringify(failures));
 
@@ -447,7 +447,7 @@ test('an encrypted volume of a non-default type bundles with the key clone of it
 	const secretsBefore = await secretIds(session);
 	const directory = path.join(await temporaryDirectory(t), 'bundle');
 	const {plan, events, failures} = await bundleVolume(session, volume.id, directory);
-	t.deepEqual(plan.steps.map(step => step.id), ['directory', 'upload', 'key', 'download', 'manifest']);
+	t.deepEqual(plan.steps.map(step => step.id), ['directory', 'upload', 'key', 'download', 'record', 'release', 'manifest']);
 	t.true(plan.warnings.some(warning => warning.includes('PLAINTEXT')));
 	t.is(last(events)?.type, 'plan-done', JSON.stringify(failures));
 	t.deepEqual(await secretIds(session), secretsBefore, 'no key clone is left');
@@ -485,12 +485,16 @@ test('an in-use volume is bundled through the snapshot detour; every temporary i
 	cloud.state.volumes.get(volume.id)!.status = 'in-use';
 	const directory = path.join(await temporaryDirectory(t), 'bundle');
 	const {plan, events, failures} = await bundleVolume(session, volume.id, directory);
-	t.deepEqual(plan.steps.map(step => step.id), ['directory', 'snapshot', 'temporary-volume', 'upload', 'download', 'manifest']);
+	t.deepEqual(plan.steps.map(step => step.id), ['directory', 'snapshot', 'temporary-volume', 'upload', 'download', 'record', 'release', 'manifest']);
 	t.true(plan.warnings.some(warning => warning.includes('crash-consistent')));
 	const snapshot = plan.steps[1]!;
 	t.true(snapshot.action.op === 'cinder.createSnapshot' && snapshot.action.args.force === true);
 	t.is(last(events)?.type, 'plan-done', JSON.stringify(failures));
 	t.deepEqual(events.flatMap(event => event.type === 'cleanup-done' ? [event.resource.kind] : []), ['image', 'volume', 'snapshot']);
+	// Removed by the release step, as soon as the bytes were downloaded: before the manifest was written.
+	t.true(events.every(event => event.type !== 'cleanup-done' || event.stepId === 'release'));
+	const manifestStart = events.findIndex(event => event.type === 'step-start' && event.stepId === 'manifest');
+	t.true(events.findLastIndex(event => event.type === 'cleanup-done') < manifestStart);
 	t.deepEqual(await volumeNames(session), ['busy']);
 	t.deepEqual(await listAll(session.cinder!.listSnapshots()), []);
 	const manifest = await manifestIn(directory);

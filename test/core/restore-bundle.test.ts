@@ -374,7 +374,9 @@ test('an unsound bundle, and a manifest of a newer schema version, are refused w
 });
 
 test('restore bundle on the command line, and the spec comparison', t => {
-	t.deepEqual(restoreRequestFrom(['bundle', 'dr/db'], {volumeType: 'LUKS'}), {kind: 'bundle', directory: 'dr/db', volumeType: 'LUKS'});
+	t.deepEqual(restoreRequestFrom(['bundle', 'dr/db'], {volumeType: 'LUKS', flavor: 'm1.small'}), {
+		kind: 'bundle', directory: 'dr/db', volumeType: 'LUKS', flavor: 'm1.small',
+	});
 	t.throws(() => restoreRequestFrom(['bundle'], {}), {message: 'Missing the bundle directory.'});
 	t.deepEqual(specDifferences(luksSpec, {
 		provider: 'nova.volume.encryptors.luks.LuksEncryptor', cipher: 'aes-xts-plain64', keySize: 256, controlLocation: 'front-end',

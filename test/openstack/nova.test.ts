@@ -69,3 +69,82 @@ test('a 409 from createImage is reported with Nova\'s message and not retried', 
 	t.is(error.message, 'nova POST /compute/v2.1/servers/busy/action → 409 Conflict: Cannot \'createImage\' instance busy while it is in task_state image_uploading (request req-nova-1)');
 	t.is(cloud.server.calls('POST', '/compute/v2.1/servers/busy/action').length, 1);
 });
+
+test('a server create sends Nova\'s wire names: volumes by block_device_mapping_v2 (root at boot index 0), networks none, no delete on termination', async t => {
+	const cloud = await createFakeCloud(t);
+	cloud.route('POST', '/compute/v2.1/servers', {status: 202, json: {server: {id: 's-new', links: []}}});
+	const session = await openSession(cloud.config);
+	const created = await session.nova!.createServer({
+		name: 'db-1',
+		flavorRef: '2',
+		volumes: [{volumeId: 'vol-root', boot: true}, {volumeId: 'vol-data', device: '/dev/vdb'}],
+		networks: 'none',
+		metadata: {role: 'db'},
+		keyName: 'ops',
+		userData: 'I2Nsb3VkLWNvbmZpZw==',
+	});
+	t.deepEqual(created, {id: 's-new'});
+	t.deepEqual(cloud.server.calls('POST', '/compute/v2.1/servers')[0]?.json(), {
+		server: {
+			name: 'db-1',
+			flavorRef: '2',
+			networks: 'none',
+			metadata: {role: 'db'},
+			key_name: 'ops',
+			user_data: 'I2Nsb3VkLWNvbmZpZw==',
+			block_device_mapping_v2: [
+				{
+					uuid: 'vol-root', source_type: 'volume', destination_type: 'volume', boot_index: 0, delete_on_termination: false,
+				},
+				{
+					uuid: 'vol-data', source_type: 'volume', destination_type: 'volume', boot_index: -1, device_name: '/dev/vdb', delete_on_termination: false,
+				},
+			],
+		},
+	});
+
+	// From an image with volumes: the image goes first, as boot index 0, as Nova wants it.
+	await session.nova!.createServer({
+		name: 'web-1', flavorRef: '2', imageRef: 'img-1', volumes: [{volumeId: 'vol-data'}], networks: 'none',
+	});
+	const body = cloud.server.calls('POST', '/compute/v2.1/servers')[1]?.json() as {server: {imageRef: string; block_device_mapping_v2: unknown[]}};
+	t.is(body.server.imageRef, 'img-1');
+	t.deepEqual(body.server.block_device_mapping_v2, [
+		{
+			uuid: 'img-1', source_type: 'image', destination_type: 'local', boot_index: 0, delete_on_termination: true,
+		},
+		{
+			uuid: 'vol-data', source_type: 'volume', destination_type: 'volume', boot_index: -1, delete_on_termination: false,
+		},
+	]);
+});
+
+test('flavors, key pairs and a server that is gone: the flavor a server shows from 2.47, undefined on 404', async t => {
+	const cloud = await createFakeCloud(t);
+	cloud.route('GET', '/compute/v2.1/flavors/detail', {
+		json: {
+			flavors: [{
+				id: '2', name: 'm1.small', vcpus: 1, ram: 2048, disk: 20,
+			}],
+		},
+	});
+	cloud.route('GET', '/compute/v2.1/os-keypairs/ops', {json: {keypair: {name: 'ops', public_key: 'ssh-ed25519 AAAA'}}});
+	cloud.route('GET', '/compute/v2.1/os-keypairs/gone', {status: 404, json: {itemNotFound: {code: 404, message: 'Keypair gone not found for user u'}}});
+	cloud.route('GET', '/compute/v2.1/servers/s1', {json: {server: {...server, key_name: 'ops'}}});
+	cloud.route('GET', '/compute/v2.1/servers/s9', {status: 404, json: {itemNotFound: {code: 404, message: 'Instance s9 could not be found.'}}});
+	cloud.route('DELETE', '/compute/v2.1/servers/s1', {status: 204});
+	const session = await openSession(cloud.config);
+	const nova = session.nova!;
+	const flavors = await nova.listFlavors();
+	t.deepEqual(flavors.map(flavor => [flavor.id, flavor.name, flavor.vcpus, flavor.ramMiB, flavor.diskGiB]), [['2', 'm1.small', 1, 2048, 20]]);
+	t.deepEqual(await nova.findKeyPair('ops'), {name: 'ops'});
+	t.is(await nova.findKeyPair('gone'), undefined);
+	const found = await nova.findServer('s1');
+	t.deepEqual(found?.flavor, {
+		name: 'm1.small', vcpus: 1, ramMiB: 2048, diskGiB: 20,
+	});
+	t.is(found?.keyName, 'ops');
+	t.is(await nova.findServer('s9'), undefined);
+	await nova.deleteServer('s1');
+	t.is(cloud.server.calls('DELETE', '/compute/v2.1/servers/s1').length, 1);
+});

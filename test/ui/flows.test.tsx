@@ -619,7 +619,7 @@ test('Images view, X on an encrypted volume\'s image: the form warns the key goe
 	await app.press(keys.enter, '3');
 	await app.waitFor('Backups');
 	await app.press('X');
-	t.regex(await app.waitFor('an image (6)'), /X writes a DR bundle to a directory: select a volume \(2\)/v);
+	t.regex(await app.waitFor('an image (6)'), /X writes a DR bundle: select a volume \(2\), a server \(5\)/v);
 });
 
 test('Volumes view, X: a volume\'s DR bundle goes through a temporary image, which is gone afterwards; the bundle verifies sound', async t => {
@@ -633,6 +633,25 @@ test('Volumes view, X: a volume\'s DR bundle goes through a temporary image, whi
 	const manifest = JSON.parse(await readFile(path.join(directory, 'manifest.json'), 'utf8')) as {items: Array<{kind: string; name: string; volume?: {size: number}}>};
 	t.is(manifest.items[0]?.kind, 'volume');
 	t.is(manifest.items[0]?.volume?.size, 10);
+	const report = await verifyBundle(directory, {cryptsetup: undefined});
+	t.deepEqual(report.defects, []);
+	const after = await listAll(demo.session.glance!.listImages());
+	t.deepEqual(after.map(image => image.id).toSorted(), before.map(image => image.id).toSorted(), 'no temporary image left');
+});
+
+test('Servers view, X on an image-backed server: its disk goes in through a temporary image, gone afterwards; the manifest has the server and its disk; the bundle verifies sound', async t => {
+	const {demo, app} = await openOn(t, 'servers', 'shop-web-01');
+	const before = await listAll(demo.session.glance!.listImages());
+	await app.press('X');
+	const frame = await app.waitFor('DR bundle of server shop-web-01');
+	t.regex(frame, /PLAINTEXT/v, 'the form says keys of encrypted volumes would go in');
+	const directory = path.join(demo.directory, 'web');
+	await app.press(clearField, directory, keys.enter);
+	t.regex(await runPlanned(app), /Running: done/v);
+	const manifest = JSON.parse(await readFile(path.join(directory, 'manifest.json'), 'utf8')) as {items: Array<{kind: string; name: string; data?: {file: string}}>};
+	const server = manifest.items.find(item => item.kind === 'server');
+	t.is(server?.name, 'shop-web-01');
+	t.truthy(server?.data?.file, 'the server\'s disk is in the bundle');
 	const report = await verifyBundle(directory, {cryptsetup: undefined});
 	t.deepEqual(report.defects, []);
 	const after = await listAll(demo.session.glance!.listImages());

@@ -6,7 +6,13 @@ import {createHash, getHashes} from 'node:crypto';
 import {createReadStream} from 'node:fs';
 import {lstat, readdir, readFile} from 'node:fs/promises';
 import path from 'node:path';
-import {manifestFileName, parseManifest, type BundleManifest} from './manifest.js';
+import {
+	manifestFileName,
+	parseManifest,
+	type BundleItemDraft,
+	type BundleManifest,
+	type BundlePendingItem,
+} from './manifest.js';
 
 export type DirectoryState =
 	| {state: 'absent'}
@@ -95,4 +101,31 @@ export async function hashFile(file: string, also: readonly string[] = [], signa
 	}
 
 	return result;
+}
+
+/**
+What an earlier bundle.recordImage wrote of an item: its draft as the manifest needs it, or undefined when the file is
+missing or is not that item's record (then the item is bundled again).
+*/
+export async function readRecord(directory: string, item: BundlePendingItem): Promise<BundleItemDraft | undefined> {
+	let text;
+	try {
+		text = await readFile(path.join(directory, item.record.file), 'utf8');
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+			return undefined;
+		}
+
+		throw error;
+	}
+
+	let draft: unknown;
+	try {
+		draft = JSON.parse(text);
+	} catch {
+		return undefined;
+	}
+
+	const value = draft as Partial<BundleItemDraft> | undefined;
+	return value?.kind === item.kind && value.id === item.id && value.data?.file === item.data.file && value.glance !== undefined ? value as BundleItemDraft : undefined;
 }

@@ -246,18 +246,20 @@ type DraftOf<T> = T extends BundleData
 export type BundleItemDraft = DraftOf<BundleImageItem> | DraftOf<BundleVolumeItem> | DraftOf<BundleServerItem>;
 
 /**
-A volume item as planned: its bytes come from a temporary image that exists only once the plan runs, so the file's size,
-Glance's block and the key's secret are read from that image (`fromImage`, an ID or a step's output) when the manifest
-is written. `secret` is what the volume's own key says, for a runbook; the image's key clone replaces it.
+An item whose bytes come from a temporary image (a volume uploaded by Cinder, a server's disk imaged by Nova), as
+planned: the image exists only while the plan runs, so the file's size, Glance's block and the key's secret are read
+from it by the step `record.step` (bundle.recordImage), once the bytes are downloaded, into `record.file` in the bundle's
+directory; the manifest is completed from that file, and the image can go before it is written. `secret` is what the
+volume's own key says, for a runbook; the image's key clone replaces it.
 */
-export type BundlePendingItem = Omit<DraftOf<BundleVolumeItem>, 'data' | 'glance' | 'encryption'> & {
+export type BundlePendingItem = (Omit<DraftOf<BundleVolumeItem>, 'data' | 'glance' | 'encryption'> | Omit<DraftOf<BundleServerItem>, 'data' | 'glance' | 'encryption'>) & {
 	data: {file: string};
-	fromImage: string | {$ref: string; output: string};
+	record: {file: string; step: string};
 	encryption?: Pick<BundleEncryption, 'keyFile' | 'passphrase'> & {secret?: BundleSecretAttributes};
 };
 
 export function isPending(item: BundleItemDraft | BundlePendingItem): item is BundlePendingItem {
-	return 'fromImage' in item;
+	return 'record' in item;
 }
 
 export type BundleManifestDraft = Omit<BundleManifest, 'createdAt' | 'items'> & {
@@ -549,10 +551,12 @@ export function imageBundleFiles(imageId: string, diskFormat: string | undefined
 /**
 The file names of a bundle item (`image-<id>.<format>`, `volume-<id>.raw`…): the data file, the key file, the partial download.
 */
-export function bundleFiles(kind: BundleItem['kind'], id: string, diskFormat: string | undefined): {data: string; partial: string; key: string} {
+export function bundleFiles(kind: BundleItem['kind'], id: string, diskFormat: string | undefined): {data: string; partial: string; key: string; record: string} {
 	// The ID as OpenStack gives it is a UUID; anything else is reduced to a safe name.
 	const safe = id.replaceAll(/[^\w\-.]/gv, '_');
 	const extension = (diskFormat ?? 'raw').replaceAll(/[^\w\-]/gv, '_');
 	const data = `${kind}-${safe}.${extension}`;
-	return {data, partial: `${data}.part`, key: `${kind}-${safe}.key`};
+	return {
+		data, partial: `${data}.part`, key: `${kind}-${safe}.key`, record: `${kind}-${safe}.record.json`,
+	};
 }

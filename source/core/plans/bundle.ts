@@ -6,19 +6,27 @@ without a manifest is an unfinished bundle, which a re-run of the same command c
 */
 import path from 'node:path';
 import type {CloudSession} from '../../openstack/api.js';
-import type {Image, Secret, Volume} from '../../openstack/types.js';
-import {directoryState} from '../bundle/files.js';
+import type {
+	Image,
+	Secret,
+	Server,
+	Volume,
+} from '../../openstack/types.js';
+import {directoryState, readRecord} from '../bundle/files.js';
 import {attributeText, glanceOfImage, secretAttributes} from '../bundle/from-cloud.js';
 import {
 	bundleFiles,
 	bundleFormat,
 	bundleSchemaVersion,
 	imageBundleFiles,
+	isPending,
 	manifestFileName,
 	type BundleEncryptionSpec,
+	type BundleItemDraft,
 	type BundleManifestDraft,
 	type BundlePendingItem,
 	type BundleSecretAttributes,
+	type BundleServer,
 	type BundleVolume,
 } from '../bundle/manifest.js';
 import {displayName} from '../text.js';
@@ -33,6 +41,7 @@ import {
 	usableBarbican,
 } from './common.js';
 import {httpStatusOf} from './errors.js';
+import {intentKey} from './intents.js';
 import {ref} from './refs.js';
 import type {
 	Check,
@@ -307,7 +316,8 @@ function volumeOf(volume: Volume, spec: BundleEncryptionSpec | undefined): Bundl
 		bootable: volume.bootable,
 		...(volume.description !== undefined && {description: volume.description}),
 		...(volume.availabilityZone !== undefined && {availabilityZone: volume.availabilityZone}),
-		metadata: volume.metadata,
+		// Backstack's mark of a volume it made is bookkeeping, not the volume's.
+		metadata: Object.fromEntries(Object.entries(volume.metadata).filter(([key]) => key !== intentKey)),
 		...(image !== undefined && {imageMetadata: image}),
 		volumeType: {
 			name: volume.volumeType ?? volume.volumeTypeId ?? 'unknown',
@@ -318,11 +328,11 @@ function volumeOf(volume: Volume, spec: BundleEncryptionSpec | undefined): Bundl
 }
 
 /**
-The volume's manifest item as planned; the temporary image completes it when the manifest is written.
+The volume's manifest item as planned; the temporary image completes it, in its record file, once its bytes are in.
 */
 function pendingItem({
-	volume, files, imageId, secret, spec,
-}: {volume: Volume; files: {data: string; key: string}; imageId: Ref; secret: BundleSecretAttributes | undefined; spec: BundleEncryptionSpec | undefined}): BundlePendingItem {
+	volume, files, recordStep, secret, spec,
+}: {volume: Volume; files: {data: string; key: string; record: string}; recordStep: string; secret: BundleSecretAttributes | undefined; spec: BundleEncryptionSpec | undefined}): BundlePendingItem {
 	return {
 		kind: 'volume',
 		id: volume.id,
@@ -330,25 +340,26 @@ function pendingItem({
 		createdAt: volume.createdAt,
 		...(volume.updatedAt !== undefined && {updatedAt: volume.updatedAt}),
 		data: {file: files.data},
-		fromImage: imageId,
+		record: {file: files.record, step: recordStep},
 		...(volume.encrypted && {encryption: {keyFile: files.key, passphrase: 'hexlify' as const, ...(secret !== undefined && {secret})}}),
 		volume: volumeOf(volume, spec),
 	};
 }
 
 type DownloadInput = {
-	volume: Volume;
+	what: string;
 	files: {data: string; partial: string};
 	entries: string[];
 	dataPath: string;
 	imageId: Ref;
+	id: string;
 };
 
 /**
 The download of the temporary image, continued from an earlier run's partial file; none when its data file is kept.
 */
 function dataDownload({
-	volume, files, entries, dataPath, imageId,
+	what, files, entries, dataPath, imageId, id,
 }: DownloadInput): {warnings: string[]; steps: Step[]} {
 	if (entries.includes(files.data)) {
 		return {
@@ -360,8 +371,8 @@ function dataDownload({
 	return {
 		warnings: [],
 		steps: [{
-			id: 'download',
-			title: `Download the temporary image (${volume.size} GiB) to ${dataPath}`,
+			id,
+			title: `Download the temporary image of ${what} to ${dataPath}`,
 			danger: 'create',
 			checks: [{kind: 'file-absent', path: dataPath}],
 			action: {op: 'glance.downloadImage', args: {imageId, path: dataPath}},
@@ -370,7 +381,7 @@ function dataDownload({
 			},
 			note: entries.includes(files.partial)
 				? `Continues the earlier run's ${files.partial} (Range request); the checksum of the new upload covers the whole file, `
-				+ 'so a volume that changed in between fails here and is downloaded afresh on the next run.'
+				+ 'so data that changed in between fails here and is downloaded afresh on the next run.'
 				: `Written to ${files.partial} first; an interrupted bundle continues from there when run again.`,
 		}],
 	};
@@ -382,13 +393,14 @@ type KeyExportInput = {
 	keyPath: string;
 	isKept: boolean;
 	imageId: Ref;
+	id: string;
 };
 
 /**
 The plaintext warning and the step that exports the temporary image's key clone (none when an earlier run's key is kept).
 */
 function keyExport({
-	volume, secret, keyPath, isKept, imageId,
+	volume, secret, keyPath, isKept, imageId, id,
 }: KeyExportInput): {warnings: string[]; steps: Step[]} {
 	const warnings = [
 		`Volume ${label(volume)} is LUKS-encrypted: its key (the clone Cinder makes for the temporary image) is written in PLAINTEXT to ${keyPath}. `
@@ -405,7 +417,7 @@ function keyExport({
 	return {
 		warnings,
 		steps: [{
-			id: 'key',
+			id,
 			title: `Export the key of the temporary image to ${keyPath} (0600)`,
 			danger: 'create',
 			checks: [{kind: 'file-absent', path: keyPath}],
@@ -418,9 +430,205 @@ function keyExport({
 }
 
 /**
+The two steps after an item's download: its record (what the manifest needs of the temporary image), then the removal
+of the image and whatever else was made to get its bytes (`temporaries`: the steps that made them).
+*/
+function recordAndRelease({
+	directory, item, imageId, prefix, temporaries, what,
+}: {directory: string; item: BundlePendingItem; imageId: Ref; prefix: string; temporaries: string[]; what: string}): Step[] {
+	return [
+		{
+			id: item.record.step,
+			title: `Record Glance's checksums of the temporary image of ${what} in ${item.record.file}`,
+			danger: 'create',
+			checks: [],
+			action: {op: 'bundle.recordImage', args: {directory, item, imageId}},
+			creates: {
+				kind: 'file', output: 'path', name: path.join(directory, item.record.file), temporary: false,
+			},
+			note: 'Taken into manifest.json (and then deleted) at the end; a re-run keeps an item whose data and record are there.',
+		},
+		{
+			id: `${prefix}release`,
+			title: `Remove the temporary ${temporaries.length === 1 ? 'image' : 'image, volume and snapshot'} of ${what}: its bytes are downloaded`,
+			danger: 'mutate',
+			checks: [],
+			action: {op: 'plan.removeTemporaries', args: {steps: temporaries}},
+			note: 'Glance deletes the image\'s key clone with it (on_image_deletion). On a failure the plan\'s cleanup removes them instead.',
+		},
+	];
+}
+
+type ItemPlan = {
+	steps: Step[];
+	warnings: string[];
+	item: BundlePendingItem | BundleItemDraft;
+	/**
+	The file names this item writes into the bundle's directory.
+	*/
+	ours: string[];
+};
+
+type Refusal = {refusal: string};
+
+/**
+A draft kept from an earlier run: its data file and its record are there (the record is that item's).
+*/
+async function keptItem(directory: string, entries: string[], item: BundlePendingItem): Promise<BundleItemDraft | undefined> {
+	return !entries.includes(item.data.file) || !entries.includes(item.record.file) ? undefined : readRecord(directory, item);
+}
+
+/**
+Everything a volume item needs: the upload to a temporary image (an in-use volume through a temporary snapshot and
+volume), its key, download and record, and the removal of the temporaries; nothing when an earlier run finished it.
+*/
+async function volumeItem(session: CloudSession, volume: Volume, place: {directory: string; entries: string[]; prefix: string}, signal?: AbortSignal): Promise<ItemPlan | Refusal> {
+	const {directory, entries, prefix} = place;
+	if (volume.status !== 'available' && volume.status !== 'in-use') {
+		return {refusal: `Volume ${label(volume)} is ${volume.status}; only an available or in-use volume can be bundled.`};
+	}
+
+	const key = await keyOfVolume(session, volume, signal);
+	if ('refusal' in key) {
+		return key;
+	}
+
+	const {spec, warning: specWarning} = await encryptionSpecOf(session, volume, signal);
+	const files = bundleFiles('volume', volume.id, 'raw');
+	const ours = [files.data, files.partial, files.record, ...(volume.encrypted ? [files.key] : [])];
+	const id = (name: string) => `${prefix}${name}`;
+	const item = pendingItem({
+		volume, files, recordStep: id('record'), secret: key.secret, spec,
+	});
+	const kept = await keptItem(directory, entries, item);
+	if (kept !== undefined) {
+		return {
+			steps: [],
+			ours,
+			item: kept,
+			warnings: [`Volume ${label(volume)} is kept as an earlier run bundled it (${files.data} and its record are there); it is hashed again before the manifest is written.`],
+		};
+	}
+
+	const dataPath = path.join(directory, files.data);
+	const keyPath = path.join(directory, files.key);
+	const isInUse = volume.status === 'in-use';
+	const imageName = `backstack-tmp-${displayName(volume)}-bundle`;
+	const warnings = [
+		`Volume ${label(volume)} is copied through a temporary image "${imageName}" (raw, ${volume.size} GiB), removed once its bytes are downloaded (or at the end, whatever happens).`,
+		...(specWarning === undefined ? [] : [specWarning]),
+	];
+	const steps: Step[] = [];
+	const temporaries: string[] = [];
+	let source: string | Ref = volume.id;
+	if (isInUse) {
+		warnings.push(`Volume ${label(volume)} is in use: it is copied from a snapshot, which is crash-consistent, not application-consistent; `
+			+ 'the snapshot and a temporary volume made from it are removed with the image.');
+		steps.push(...snapshotDetour(volume, {
+			ids: {snapshot: id('snapshot'), volume: id('temporary-volume')},
+			names: {snapshot: `backstack-tmp-${displayName(volume)}-snapshot`, volume: `backstack-tmp-${displayName(volume)}-volume`},
+			snapshotTitle: `Snapshot the in-use volume ${label(volume)} (force)`,
+			force: true,
+		}));
+		temporaries.push(id('snapshot'), id('temporary-volume'));
+		source = ref(id('temporary-volume'), 'volumeId');
+	}
+
+	steps.push({
+		id: id('upload'),
+		title: `Upload ${isInUse ? `the temporary volume of ${label(volume)}` : `volume ${label(volume)}`} to the temporary image "${imageName}"`,
+		danger: 'create',
+		checks: isInUse ? [] : [{kind: 'volume-status', volumeId: volume.id, in: ['available']}],
+		action: {
+			op: 'cinder.uploadVolumeToImage', args: {
+				volumeId: source, imageName, diskFormat: 'raw', containerFormat: 'bare',
+			},
+		},
+		creates: {
+			kind: 'image', output: 'imageId', name: imageName, temporary: true,
+		},
+		wait: {
+			resource: 'image', id: ref(id('upload'), 'imageId'), until: ['active'], failOn: imageFailOn, timeoutMs: 12 * hour,
+		},
+	});
+	temporaries.push(id('upload'));
+	const imageId = ref(id('upload'), 'imageId');
+
+	if (volume.encrypted) {
+		const exported = keyExport({
+			volume, secret: key.secret, keyPath, isKept: entries.includes(files.key), imageId, id: id('key'),
+		});
+		warnings.push(...exported.warnings);
+		steps.push(...exported.steps);
+	}
+
+	const fetched = dataDownload({
+		what: `volume ${label(volume)} (${volume.size} GiB)`, files, entries, dataPath, imageId, id: id('download'),
+	});
+	warnings.push(...fetched.warnings);
+	steps.push(...fetched.steps, ...recordAndRelease({
+		directory, item, imageId, prefix, temporaries, what: `volume ${label(volume)}`,
+	}));
+	return {
+		steps, warnings, item, ours,
+	};
+}
+
+function directoryStep(directory: string, ours: string[], itemId: string): Step {
+	return {
+		id: 'directory',
+		title: `Create the bundle directory ${directory} (mode 0700)`,
+		danger: 'create',
+		checks: [],
+		action: {op: 'bundle.makeDirectory', args: {path: directory, ours, itemId}},
+	};
+}
+
+function manifestStep(session: CloudSession, directory: string, items: BundleManifestDraft['items'], version: string | undefined): Step {
+	const manifestPath = path.join(directory, manifestFileName);
+	const isPendingAny = items.some(item => isPending(item));
+	return {
+		id: 'manifest',
+		title: `Check the files against ${isPendingAny ? 'the recorded' : 'Glance\'s'} checksums and write ${manifestPath}`,
+		danger: 'create',
+		checks: [{kind: 'file-absent', path: manifestPath}],
+		action: {
+			op: 'bundle.writeManifest', args: {
+				directory,
+				manifest: {
+					format: bundleFormat, schemaVersion: bundleSchemaVersion, backstackVersion: version ?? 'unknown', source: sourceOf(session), items,
+				},
+			},
+		},
+		creates: {
+			kind: 'file', output: 'path', name: manifestPath, temporary: false,
+		},
+		note: 'Written last and atomically: a directory without manifest.json is an unfinished bundle.',
+	};
+}
+
+type Place = Refusal | {directory: string; entries: string[]};
+
+/**
+The bundle's directory as it is: absent or an unfinished bundle of this item (its entries), else why it is not usable.
+*/
+async function placeOf(directory: string, ours: string[], resource: {id: string; name?: string}, kind: string): Promise<Place> {
+	const state = await directoryState(directory, ours, resource.id);
+	if (state.state === 'foreign') {
+		return {refusal: state.reason};
+	}
+
+	const finished = state.state === 'complete'
+		? `${directory} already holds a finished bundle of ${kind} ${label(resource)} (written ${state.manifest.createdAt}); check it with: backstack verify bundle ${directory}`
+		: undefined;
+	return finished === undefined ? {directory, entries: state.state === 'ours' ? state.entries : []} : {refusal: finished};
+}
+
+/**
 `backstack backup bundle volume ID DIR`: the volume uploaded to a temporary image (an in-use one through a temporary
-snapshot and volume), that image's data and key downloaded, the manifest written; every temporary removed at the end,
-the image with the key clone Cinder made for it (Glance deletes it with the image: `on_image_deletion`).
+snapshot and volume), that image's data and key downloaded and recorded, every temporary removed as soon as the bytes
+are in (the image with the key clone Cinder made for it: Glance deletes it with the image, `on_image_deletion`), the
+manifest written.
 */
 export async function planVolumeBundle(session: CloudSession, given: VolumeBundleRequest, signal?: AbortSignal): Promise<PlanResult> {
 	if (!session.cinder || !session.glance) {
@@ -433,114 +641,241 @@ export async function planVolumeBundle(session: CloudSession, given: VolumeBundl
 		return refuse(`Volume ${given.volumeId} does not exist in this project.`);
 	}
 
-	if (volume.status !== 'available' && volume.status !== 'in-use') {
-		return refuse(`Volume ${label(volume)} is ${volume.status}; only an available or in-use volume can be bundled.`);
-	}
-
-	const key = await keyOfVolume(session, volume, signal);
-	if ('refusal' in key) {
-		return refuse(key.refusal);
-	}
-
-	const {spec, warning: specWarning} = await encryptionSpecOf(session, volume, signal);
 	const files = bundleFiles('volume', volume.id, 'raw');
-	const ours = [files.data, files.partial, ...(volume.encrypted ? [files.key] : [])];
-	const state = await directoryState(directory, ours, volume.id);
-	if (state.state === 'foreign') {
-		return refuse(state.reason);
+	const place = await placeOf(directory, [files.data, files.partial, files.record, ...(volume.encrypted ? [files.key] : [])], volume, 'volume');
+	if ('refusal' in place) {
+		return refuse(place.refusal);
 	}
 
-	if (state.state === 'complete') {
-		return refuse(`${directory} already holds a finished bundle of volume ${label(volume)} (written ${state.manifest.createdAt}); check it with: backstack verify bundle ${directory}`);
+	const built = await volumeItem(session, volume, {...place, prefix: ''}, signal);
+	if ('refusal' in built) {
+		return refuse(built.refusal);
 	}
 
-	const entries = state.state === 'ours' ? state.entries : [];
+	const steps = [directoryStep(directory, built.ours, volume.id), ...built.steps, manifestStep(session, directory, [built.item], given.version)];
+	return planned(makePlan('volume-bundle', `Bundle ${volume.status === 'in-use' ? 'in-use ' : ''}volume ${label(volume)} into ${directory}`, steps, {
+		warnings: built.warnings,
+		results: {manifest: ref('manifest', 'path')},
+	}));
+}
+
+export type ServerBundleRequest = {
+	serverId: string;
+	directory: string;
+	/**
+	Backstack's version, written into the manifest.
+	*/
+	version?: string;
+};
+
+/**
+The statuses Nova makes an image of a server in (createImage).
+*/
+const imageableStatuses = ['ACTIVE', 'SHUTOFF', 'PAUSED', 'SUSPENDED'];
+
+/**
+The server's flavor as the manifest records it: what the server shows (from microversion 2.47 the flavor itself),
+else the flavor it names, read from Nova (undefined fields when it is gone).
+*/
+async function flavorOf(session: CloudSession, server: Server, signal?: AbortSignal): Promise<BundleServer['flavor']> {
+	const shown = server.flavor;
+	if (shown.name !== undefined || shown.id === undefined) {
+		return shown;
+	}
+
+	try {
+		const flavor = await session.nova!.getFlavor(shown.id, {signal});
+		return {
+			id: flavor.id, name: flavor.name, vcpus: flavor.vcpus, ramMiB: flavor.ramMiB, diskGiB: flavor.diskGiB,
+		};
+	} catch (error) {
+		if (httpStatusOf(error) === 404) {
+			return shown;
+		}
+
+		throw error;
+	}
+}
+
+/**
+What a rebuild needs of the server; user data only when Nova shows it (the admin-only `OS-EXT-SRV-ATTR:user_data`).
+*/
+function serverBlock(server: Server, flavor: BundleServer['flavor'], volumes: BundleServer['volumes']): BundleServer {
+	const isUserDataShown = Object.hasOwn(server.raw, 'OS-EXT-SRV-ATTR:user_data');
+	const userData = server.raw['OS-EXT-SRV-ATTR:user_data'];
+	return {
+		flavor,
+		// Backstack's mark of a server it booted is bookkeeping, not the server's.
+		metadata: Object.fromEntries(Object.entries(server.metadata).filter(([key]) => key !== intentKey)),
+		...(typeof userData === 'string' && userData !== '' && {userData}),
+		userDataShown: isUserDataShown,
+		bootFromVolume: server.bootFromVolume,
+		...(server.imageId !== undefined && {imageId: server.imageId}),
+		...(server.availabilityZone !== undefined && {availabilityZone: server.availabilityZone}),
+		...(server.keyName !== undefined && {keyName: server.keyName}),
+		volumes,
+	};
+}
+
+/**
+An image-backed server's disk: a temporary image of it (createImage), downloaded, recorded and removed; nothing when an
+earlier run finished it.
+*/
+async function serverDiskItem(server: Server, block: BundleServer, place: {directory: string; entries: string[]}): Promise<ItemPlan> {
+	const {directory, entries} = place;
+	// Nova picks the image's disk format (qcow2 from libvirt's qcow2 disks, raw from Ceph): the manifest says which.
+	const files = bundleFiles('server', server.id, 'disk');
+	const ours = [files.data, files.partial, files.record];
+	const item: BundlePendingItem = {
+		kind: 'server',
+		id: server.id,
+		name: server.name,
+		createdAt: server.createdAt,
+		...(server.updatedAt !== undefined && {updatedAt: server.updatedAt}),
+		data: {file: files.data},
+		record: {file: files.record, step: 'server-record'},
+		server: block,
+	};
+	const kept = await keptItem(directory, entries, item);
+	if (kept !== undefined) {
+		return {
+			steps: [], ours, item: kept, warnings: [`The disk of server ${label(server)} is kept as an earlier run bundled it (${files.data} and its record are there).`],
+		};
+	}
+
+	const imageName = `backstack-tmp-${displayName(server)}-bundle`;
 	const dataPath = path.join(directory, files.data);
-	const keyPath = path.join(directory, files.key);
-	const isInUse = volume.status === 'in-use';
-	const imageName = `backstack-tmp-${displayName(volume)}-bundle`;
-	const warnings = [
-		`Volume ${label(volume)} is copied through a temporary image "${imageName}" (raw, ${volume.size} GiB), removed again at the end whatever happens.`,
-		...(specWarning === undefined ? [] : [specWarning]),
-	];
-	const steps: Step[] = [{
-		id: 'directory',
-		title: `Create the bundle directory ${directory} (mode 0700)`,
-		danger: 'create',
-		checks: [],
-		action: {op: 'bundle.makeDirectory', args: {path: directory, ours, itemId: volume.id}},
-	}];
-
-	let source: string | Ref = volume.id;
-	if (isInUse) {
-		warnings.push('The volume is in use: it is copied from a snapshot, which is crash-consistent, not application-consistent; '
-			+ 'the snapshot and a temporary volume made from it are removed at the end.');
-		steps.push(...snapshotDetour(volume, {
-			ids: {snapshot: 'snapshot', volume: 'temporary-volume'},
-			names: {snapshot: `backstack-tmp-${displayName(volume)}-snapshot`, volume: `backstack-tmp-${displayName(volume)}-volume`},
-			snapshotTitle: `Snapshot the in-use volume ${label(volume)} (force)`,
-			force: true,
-		}));
-		source = ref('temporary-volume', 'volumeId');
-	}
-
-	steps.push({
-		id: 'upload',
-		title: `Upload ${isInUse ? 'the temporary volume' : `volume ${label(volume)}`} to the temporary image "${imageName}"`,
-		danger: 'create',
-		checks: isInUse ? [] : [{kind: 'volume-status', volumeId: volume.id, in: ['available']}],
-		action: {
-			op: 'cinder.uploadVolumeToImage', args: {
-				volumeId: source, imageName, diskFormat: 'raw', containerFormat: 'bare',
-			},
-		},
-		creates: {
-			kind: 'image', output: 'imageId', name: imageName, temporary: true,
-		},
-		wait: {
-			resource: 'image', id: ref('upload', 'imageId'), until: ['active'], failOn: imageFailOn, timeoutMs: 12 * hour,
-		},
-	});
-	const imageId = ref('upload', 'imageId');
-
-	if (volume.encrypted) {
-		const exported = keyExport({
-			volume, secret: key.secret, keyPath, isKept: entries.includes(files.key), imageId,
-		});
-		warnings.push(...exported.warnings);
-		steps.push(...exported.steps);
-	}
-
+	const imageId = ref('server-image', 'imageId');
 	const fetched = dataDownload({
-		volume, files, entries, dataPath, imageId,
+		what: `server ${label(server)}`, files, entries, dataPath, imageId, id: 'server-download',
 	});
-	warnings.push(...fetched.warnings);
-	steps.push(...fetched.steps);
-
-	const manifestPath = path.join(directory, manifestFileName);
-	const item = pendingItem({
-		volume, files, imageId, secret: key.secret, spec,
-	});
-	steps.push({
-		id: 'manifest',
-		title: `Check the files against Glance's checksums of the temporary image and write ${manifestPath}`,
-		danger: 'create',
-		checks: [{kind: 'file-absent', path: manifestPath}],
-		action: {
-			op: 'bundle.writeManifest', args: {
-				directory,
-				manifest: {
-					format: bundleFormat, schemaVersion: bundleSchemaVersion, backstackVersion: given.version ?? 'unknown', source: sourceOf(session), items: [item],
-				},
+	const steps: Step[] = [
+		{
+			id: 'server-image',
+			title: `Create the temporary image "${imageName}" of the disk of server ${label(server)} (createImage)`,
+			danger: 'create',
+			checks: [{kind: 'server-status', serverId: server.id, in: imageableStatuses}],
+			action: {op: 'nova.createServerImage', args: {serverId: server.id, name: imageName}},
+			creates: {
+				kind: 'image', output: 'imageId', name: imageName, temporary: true,
 			},
+			wait: {
+				resource: 'image', id: imageId, until: ['active'], failOn: imageFailOn, timeoutMs: 6 * hour,
+			},
+			note: 'Nova copies the root disk as it is at that moment (crash-consistent); attached volumes are not in it.',
 		},
-		creates: {
-			kind: 'file', output: 'path', name: manifestPath, temporary: false,
-		},
-		note: 'Written last and atomically, while the temporary image still exists: a directory without manifest.json is an unfinished bundle.',
-	});
-	return planned(makePlan('volume-bundle', `Bundle ${isInUse ? 'in-use ' : ''}volume ${label(volume)} into ${directory}`, steps, {
-		warnings,
+		...fetched.steps,
+		...recordAndRelease({
+			directory, item, imageId, prefix: 'server-', temporaries: ['server-image'], what: `server ${label(server)}`,
+		}),
+	];
+	return {
+		steps,
+		ours,
+		item,
+		warnings: [`The disk of server ${label(server)} is copied through a temporary image "${imageName}", removed once its bytes are downloaded.`, ...fetched.warnings],
+	};
+}
+
+function serverWarnings(server: Server, block: BundleServer): string[] {
+	const warnings = [
+		block.userDataShown
+			? (block.userData === undefined
+				? `Server ${label(server)} has no user data.`
+				: `The user data of server ${label(server)} goes into manifest.json as Nova gives it (base64): it may hold passwords or keys; keep the bundle safe.`)
+			: `Nova does not show the user data of server ${label(server)} to you (only admins see it): the bundle holds none, and a server rebuilt from it gets none.`,
+		'The bundle records no networks or ports: a server rebuilt from it boots without a network (attach one afterwards).',
+		...(block.volumes.length > 0
+			? [`Each part of server ${label(server)} (its ${block.bootFromVolume ? 'root volume' : 'disk'} and ${block.volumes.length} volume${block.volumes.length === 1 ? '' : 's'}) `
+				+ 'is copied crash-consistently on its own, one after the other, not at one moment together.']
+			: []),
+	];
+	return warnings;
+}
+
+/**
+`backstack backup bundle server ID DIR`: one bundle of a server, its disk (an image-backed server: a temporary image of
+it, createImage; a server booted from a volume has none of its own, never its 0-byte image), every attached volume as
+an item of its own (the volume bundle's steps; the root volume of a boot-from-volume server among them), and what
+rebuilding it needs: flavor, metadata, user data when Nova shows it, key pair name, image ID, the devices of its volumes.
+*/
+export async function planServerBundle(session: CloudSession, given: ServerBundleRequest, signal?: AbortSignal): Promise<PlanResult> {
+	if (!session.nova || !session.glance) {
+		return refuse('This cloud needs Nova and Glance for a server bundle.');
+	}
+
+	const directory = path.resolve(given.directory);
+	const server = await session.nova.findServer(given.serverId, {signal});
+	if (!server) {
+		return refuse(`Server ${given.serverId} does not exist in this project.`);
+	}
+
+	if (!imageableStatuses.includes(server.status)) {
+		return refuse(`Server ${label(server)} is ${server.status}; only an ACTIVE, SHUTOFF, PAUSED or SUSPENDED server can be bundled.`);
+	}
+
+	if (server.attachedVolumeIds.length > 0 && !session.cinder) {
+		return refuse(`Server ${label(server)} has volumes attached and this cloud has no Cinder endpoint to copy them.`);
+	}
+
+	const volumes: Volume[] = [];
+	for (const volumeId of server.attachedVolumeIds) {
+		// eslint-disable-next-line no-await-in-loop
+		const volume = await session.cinder!.findVolume(volumeId, {signal});
+		if (!volume) {
+			return refuse(`Volume ${volumeId}, attached to server ${label(server)}, cannot be read in this project.`);
+		}
+
+		volumes.push(volume);
+	}
+
+	const block = serverBlock(server, await flavorOf(session, server, signal), volumes.map(volume => {
+		const device = volume.attachments.find(attachment => attachment.serverId === server.id)?.device;
+		return {itemId: volume.id, ...(device !== undefined && {device})};
+	}));
+	const files = [
+		...(server.bootFromVolume ? [] : Object.values(bundleFiles('server', server.id, 'disk')).filter(name => !name.endsWith('.key'))),
+		...volumes.flatMap(volume => {
+			const names = bundleFiles('volume', volume.id, 'raw');
+			return [names.data, names.partial, names.record, ...(volume.encrypted ? [names.key] : [])];
+		}),
+	];
+	const place = await placeOf(directory, files, server, 'server');
+	if ('refusal' in place) {
+		return refuse(place.refusal);
+	}
+
+	const parts: ItemPlan[] = [];
+	if (server.bootFromVolume) {
+		const item: BundleItemDraft = {
+			kind: 'server', id: server.id, name: server.name, createdAt: server.createdAt, ...(server.updatedAt !== undefined && {updatedAt: server.updatedAt}), server: block,
+		};
+		parts.push({
+			steps: [], ours: [], item, warnings: [`Server ${label(server)} boots from volume ${server.attachedVolumeIds[0] ?? '?'}: `
+				+ 'its disk is that volume\'s item; Nova\'s image of such a server (0 bytes, references to snapshots) is not taken.'],
+		});
+	} else {
+		parts.push(await serverDiskItem(server, block, place));
+	}
+
+	for (const [index, volume] of volumes.entries()) {
+		// eslint-disable-next-line no-await-in-loop
+		const built = await volumeItem(session, volume, {...place, prefix: `volume${index + 1}-`}, signal);
+		if ('refusal' in built) {
+			return refuse(`${built.refusal} (attached to server ${label(server)})`);
+		}
+
+		parts.push(built);
+	}
+
+	const steps = [
+		directoryStep(directory, files, server.id),
+		...parts.flatMap(part => part.steps),
+		manifestStep(session, directory, parts.map(part => part.item), given.version),
+	];
+	return planned(makePlan('server-bundle', `Bundle server ${label(server)} (${server.bootFromVolume ? 'boots from a volume' : 'its disk'}`
+		+ `${volumes.length > 0 ? ` and ${volumes.length} volume${volumes.length === 1 ? '' : 's'}` : ''}) into ${directory}`, steps, {
+		warnings: [...serverWarnings(server, block), ...parts.flatMap(part => part.warnings)],
 		results: {manifest: ref('manifest', 'path')},
 	}));
 }

@@ -4,7 +4,12 @@ statuses and a trap that removes temporary resources.
 */
 import {describeCheck} from './checks.js';
 import {dangerOf, operationOf} from './operations/index.js';
-import {shellQuote, variableFor, word} from './shell.js';
+import {
+	removalCommands,
+	shellQuote,
+	variableFor,
+	word,
+} from './shell.js';
 import type {
 	Action,
 	Plan,
@@ -17,6 +22,7 @@ const showCommand: Record<WaitResource, string> = {
 	backup: 'openstack volume backup show',
 	snapshot: 'openstack volume snapshot show',
 	image: 'openstack image show',
+	server: 'openstack server show',
 };
 
 function commandFor(step: Step, action: Action, plan: Plan): string[] {
@@ -45,12 +51,6 @@ function waitLines(step: Step): string[] {
 		'done',
 	];
 }
-
-const removalCommands: Partial<Record<string, {remove: string; show: string}>> = {
-	volume: {remove: 'openstack volume delete', show: 'openstack volume show'},
-	snapshot: {remove: 'openstack volume snapshot delete', show: 'openstack volume snapshot show'},
-	image: {remove: 'openstack image delete', show: 'openstack image show'},
-};
 
 /**
 The plan as a bash script for runbooks.

@@ -21,8 +21,10 @@ import {
 } from './backup.js';
 import {
 	planImageBundle,
+	planServerBundle,
 	planVolumeBundle,
 	type ImageBundleRequest,
+	type ServerBundleRequest,
 	type VolumeBundleRequest,
 } from './bundle.js';
 import {toOpenstackCli} from './cli-export.js';
@@ -68,7 +70,8 @@ export type BackupRequest =
 	| ({kind: 'secret'} & SecretExportRequest)
 	| ({kind: 'protect'} & ProtectNowRequest)
 	| ({kind: 'bundle'} & ImageBundleRequest)
-	| ({kind: 'volume-bundle'} & VolumeBundleRequest);
+	| ({kind: 'volume-bundle'} & VolumeBundleRequest)
+	| ({kind: 'server-bundle'} & ServerBundleRequest);
 
 export const restoreKinds = ['backup', 'onto', 'volume-from-image', 'image', 'secret', 'bundle'] as const;
 export const backupKinds = ['volume', 'volume-image', 'server', 'image-download', 'secret', 'protect', 'bundle'] as const;
@@ -85,7 +88,8 @@ export const planUsage = `Restore:
                                  [--key-file F [--key-algorithm aes] [--key-bit-length 256] [--key-mode M] [--keep-key]]
   backstack restore secret <file> [--name N] [--algorithm aes] [--bit-length 256] [--mode M] [--secret-type symmetric] [--old-secret ID]
                           [--tfstate FILE]... [--export-terraform F]
-  backstack restore bundle <directory> [--volume-type T] [--os-cloud C] [--project P] [--tfstate FILE]... [--export-terraform F]
+  backstack restore bundle <directory> [--volume-type T] [--flavor F] [--os-cloud C] [--project P]
+                           [--tfstate FILE]... [--export-terraform F]
 Backup:
   backstack backup volume <volume> [--name N] [--incremental | --full] [--force]
   backstack backup volume-image <volume> --name IMAGE [--disk-format raw] [--container-format bare] [--via-snapshot]
@@ -95,6 +99,7 @@ Backup:
   backstack backup protect <volume>... [--concurrency 2] [--incremental | --full]
   backstack backup bundle image <image> <directory>
   backstack backup bundle volume <volume> <directory>
+  backstack backup bundle server <server> <directory>
 Verify:
   backstack verify bundle <directory>   (offline: no cloud needed)
 Journal:
@@ -224,7 +229,9 @@ export function restoreRequestFrom(args: string[], flags: Flags): RestoreRequest
 		}
 
 		case 'bundle': {
-			return {kind, directory: positional(rest, 0, 'the bundle directory'), volumeType: text(flags, 'volumeType')};
+			return {
+				kind, directory: positional(rest, 0, 'the bundle directory'), volumeType: text(flags, 'volumeType'), flavor: text(flags, 'flavor'),
+			};
 		}
 
 		case undefined:
@@ -235,18 +242,24 @@ export function restoreRequestFrom(args: string[], flags: Flags): RestoreRequest
 }
 
 /**
-`backstack backup bundle image|volume <id> <directory>` → a request.
+`backstack backup bundle image|volume|server <id> <directory>` → a request.
 */
 function bundleRequestFrom(rest: string[], version: string | undefined): BackupRequest {
-	const what = positional(rest, 0, 'what to bundle (image or volume)');
+	const what = positional(rest, 0, 'what to bundle (image, volume or server)');
 	if (what === 'volume') {
 		return {
 			kind: 'volume-bundle', volumeId: positional(rest, 1, 'the volume (name or ID)'), directory: positional(rest, 2, 'the bundle directory'), version,
 		};
 	}
 
+	if (what === 'server') {
+		return {
+			kind: 'server-bundle', serverId: positional(rest, 1, 'the server (name or ID)'), directory: positional(rest, 2, 'the bundle directory'), version,
+		};
+	}
+
 	if (what !== 'image') {
-		throw new UsageError(`An image or a volume can be bundled (not "${what}"); server bundles are not built yet.`);
+		throw new UsageError(`An image, a volume or a server can be bundled (not "${what}").`);
 	}
 
 	return {
@@ -367,6 +380,11 @@ async function backupId(session: CloudSession, idOrName: string, signal?: AbortS
 	return cinder ? byNameOrId('backup', idOrName, async () => cinder.findBackup(idOrName, {signal}), () => cinder.listBackups({signal})) : idOrName;
 }
 
+async function serverId(session: CloudSession, idOrName: string, signal?: AbortSignal): Promise<string | PlanResult> {
+	const {nova} = session;
+	return nova ? byNameOrId('server', idOrName, async () => nova.findServer(idOrName, {signal}), () => nova.listServers({signal})) : idOrName;
+}
+
 async function imageId(session: CloudSession, idOrName: string, signal?: AbortSignal): Promise<string | PlanResult> {
 	const {glance} = session;
 	return glance ? byNameOrId('image', idOrName, async () => glance.findImage(idOrName, {signal}), () => glance.listImages({signal})) : idOrName;
@@ -455,6 +473,11 @@ export async function planBackup(session: CloudSession, request: BackupRequest, 
 			return typeof id === 'string' ? planVolumeBundle(session, {...request, volumeId: id}, signal) : id;
 		}
 
+		case 'server-bundle': {
+			const id = await serverId(session, request.serverId, signal);
+			return typeof id === 'string' ? planServerBundle(session, {...request, serverId: id}, signal) : id;
+		}
+
 		case 'protect': {
 			const ids: string[] = [];
 			for (const volume of request.volumeIds) {
@@ -497,6 +520,10 @@ function bytesText(event: Extract<PlanEvent, {type: 'bytes'}>): string {
 	}
 
 	return `  ${parts.join(', ')}`;
+}
+
+function cleanupLead(event: {stepId?: string}): string {
+	return event.stepId === undefined ? 'cleanup: ' : '  ';
 }
 
 function cleanupDoneText(event: Extract<PlanEvent, {type: 'cleanup-done'}>): string {
@@ -549,16 +576,17 @@ function eventText(event: PlanEvent, context: RendererContext): string | undefin
 			return `${context.stepName(event.stepId)} FAILED: ${event.reason}`;
 		}
 
+		// A step that removes temporaries while the plan runs reports under that step; the cleanup at the end on its own.
 		case 'cleanup-start': {
-			return `cleanup: removing ${resourceText(event.resource)}`;
+			return `${cleanupLead(event)}removing ${resourceText(event.resource)}`;
 		}
 
 		case 'cleanup-done': {
-			return `cleanup: ${cleanupDoneText(event)}`;
+			return `${cleanupLead(event)}${cleanupDoneText(event)}`;
 		}
 
 		case 'cleanup-failed': {
-			return `cleanup: could NOT remove ${resourceText(event.resource)}: ${event.reason}`;
+			return `${cleanupLead(event)}could NOT remove ${resourceText(event.resource)}: ${event.reason}`;
 		}
 
 		case 'cleanup-offered': {

@@ -73,6 +73,13 @@ export function describePlan(plan: Plan): Preview {
 	const counts: Record<Danger, number> = {
 		read: 0, create: 0, mutate: 0, destroy: 0,
 	};
+	// Temporaries a later step removes as soon as nothing needs them (plan.removeTemporaries), by the step that made them.
+	const releasedBy = new Map(plan.steps.flatMap((step, index) => step.action.op === 'plan.removeTemporaries' ? step.action.args.steps.map(id => [id, index + 1] as const) : []));
+	const removal = (step: Step) => {
+		const at = releasedBy.get(step.id);
+		return at === undefined ? ', removed at the end even on failure or cancel' : `, removed by step ${at} (or at the end on failure or cancel)`;
+	};
+
 	const rows = plan.steps.map((step, index): PreviewRow => {
 		const danger = dangerOf(step, plan);
 		counts[danger]++;
@@ -81,7 +88,7 @@ export function describePlan(plan: Plan): Preview {
 				step.creates.temporary ? 'temporary ' : '',
 				step.creates.kind,
 				hasText(step.creates.name) ? ` "${step.creates.name}"` : '',
-				step.creates.temporary ? ', removed at the end even on failure or cancel' : ', kept',
+				step.creates.temporary ? removal(step) : ', kept',
 			].join('')
 			: undefined;
 		return {

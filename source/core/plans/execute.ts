@@ -296,11 +296,13 @@ async function readThroughOutage(wait: Wait, id: string, context: StepContext, o
 
 /**
 A journalled run, ready to continue. When cleanup already removed temporaries (a cancelled or failed run), the
-steps from the first one that created a removed resource onwards run again from scratch.
+steps from the first one that created a removed resource onwards run again from scratch (not for those a step of the
+plan removed, plan.removeTemporaries: the steps that needed them are done).
 */
 function normaliseResume(record: JournalRecord): JournalRecord {
 	const copy = structuredClone(record);
-	const removedBy = new Set(copy.created.filter(resource => resource.removed).map(resource => resource.stepId));
+	// What a step of the plan removed once it was done with it stays removed; what cleanup removed is made again.
+	const removedBy = new Set(copy.created.filter(resource => resource.removed && resource.removedBy === undefined).map(resource => resource.stepId));
 	const restartAt = copy.plan.steps.findIndex(step => removedBy.has(step.id));
 	if (restartAt !== -1) {
 		for (const step of copy.plan.steps.slice(restartAt)) {
@@ -528,6 +530,35 @@ async function drive(run: Run): Promise<void> {
 				emit({
 					type: 'created', stepId: step.id, resource, at: clock.now(),
 				});
+			},
+			async removeTemporaries(stepIds) {
+				const targets = created.filter(resource => resource.temporary && !resource.removed && stepIds.includes(resource.stepId));
+				const removal = removeAll(session, targets, {
+					clock,
+					timeoutMs: options.cleanupTimeoutMs ?? (15 * 60_000),
+					onRemoved(resource) {
+						resource.removedBy = step.id;
+						journal?.update(entry => {
+							const match = entry.created.find(item => item.id === resource.id && item.kind === resource.kind);
+							if (!match) {
+								return;
+							}
+
+							match.removed = true;
+							match.removedBy = step.id;
+						});
+					},
+				});
+				let next = await removal.next();
+				while (!next.done) {
+					emit({...next.value, stepId: step.id} as PlanEvent);
+					// eslint-disable-next-line no-await-in-loop
+					next = await removal.next();
+				}
+
+				if (next.value.length > 0) {
+					throw new PlanError(`Could not remove ${next.value.map(resource => `${resource.kind} ${resource.id}`).join(', ')} (the cleanup at the end tries again).`);
+				}
 			},
 		};
 		try {

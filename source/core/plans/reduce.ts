@@ -204,7 +204,8 @@ export function reducePlan(previous: RunState, event: PlanEvent): RunState {
 		}
 
 		case 'cleanup-start': {
-			return {...state, phase: 'cleanup', cleanup: settleCleanup(state.cleanup, event)};
+			// A step that removes the plan's temporaries while it runs leaves the run running.
+			return {...state, phase: event.stepId === undefined ? 'cleanup' : state.phase, cleanup: settleCleanup(state.cleanup, event)};
 		}
 
 		case 'cleanup-done':

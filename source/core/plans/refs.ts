@@ -87,6 +87,7 @@ const kindOfOutput: Record<string, PlanResourceKind> = {
 	snapshotId: 'snapshot',
 	imageId: 'image',
 	secretId: 'secret',
+	serverId: 'server',
 	path: 'file',
 };
 

@@ -20,8 +20,13 @@ Then, per item:
   unencrypted volume: the last step checks that the volume is encrypted with a key of its own (Cinder clones the
   image's key for it) and fails, naming the volume, if not. The temporary image and its key are removed at the end,
   whatever happens;
-- a server item: only its data is restored (its disk image, as an image; its attached volumes are volume items of their
-  own). The server itself (flavor, metadata, user data, key pair, attachments) is not rebuilt yet, which the preview says.
+- a server item is rebuilt once its data is back: its disk image (an image-backed server's) as the image `<server>-disk`,
+  its volumes as volume items of their own; then the server is booted (no network: the bundle records none) with a flavor
+  of the recorded name, else of the recorded vCPUs, RAM and disk, else the one `--flavor` names (refused, naming the
+  flavors, when none fits), its metadata, its key pair when the user has one of that name (a warning otherwise), its
+  user data when the bundle holds it, and its volumes attached at boot at their recorded devices (a boot-from-volume
+  server boots from its restored root volume); it must become ACTIVE with that flavor, metadata and volumes. What is not
+  rebuilt (networks, the availability zone, user data Nova did not show) is named in the preview.
 
 Nothing is kept of the source IDs: every restored resource has a new ID (the plan's results map the manifest's item IDs
 to them).
@@ -30,7 +35,12 @@ import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import process from 'node:process';
 import type {CloudSession} from '../../openstack/api.js';
-import type {EncryptionSpec, Volume, VolumeType} from '../../openstack/types.js';
+import type {
+	EncryptionSpec,
+	Flavor,
+	Volume,
+	VolumeType,
+} from '../../openstack/types.js';
 import {findCryptsetup} from '../bundle/luks.js';
 import {
 	hasData,
@@ -42,6 +52,7 @@ import {
 	type BundleGlance,
 	type BundleItem,
 	type BundleManifest,
+	type BundleServerItem,
 	type BundleVolumeItem,
 } from '../bundle/manifest.js';
 import {verifyBundle} from '../bundle/verify.js';
@@ -74,6 +85,10 @@ export type BundleRestoreRequest = {
 	The type for the bundle's volume items (name or ID); default: one whose encryption spec matches the manifest's.
 	*/
 	volumeType?: string;
+	/**
+	The flavor for the bundle's servers (name or ID); default: the recorded flavor's name, else one of its vCPUs, RAM and disk.
+	*/
+	flavor?: string;
 	/**
 	The cryptsetup binary for the key check of verify; default: looked up on PATH and in /usr/sbin, /sbin.
 	*/
@@ -520,6 +535,11 @@ function cloudRefusal(session: CloudSession, items: BundleItem[]): string | unde
 		return `The bundle holds ${plural(volumes.length, 'volume')} and this cloud has no Cinder (block-storage) endpoint.`;
 	}
 
+	const servers = items.filter(item => item.kind === 'server');
+	if (servers.length > 0 && !session.nova) {
+		return `The bundle holds ${plural(servers.length, 'server')} and this cloud has no Nova (compute) endpoint.`;
+	}
+
 	if (items.some(item => item.encryption !== undefined) && !usableBarbican(session)) {
 		return 'The bundle holds encrypted data and Barbican cannot be reached on this cloud, so its keys cannot be stored.';
 	}
@@ -548,13 +568,156 @@ function sourceWarnings(session: CloudSession, manifest: BundleManifest, notes: 
 	];
 }
 
-function serverWarning(items: BundleItem[]): string[] {
-	const servers = items.filter(item => item.kind === 'server').map(({server, ...item}) => `${label(item)} (flavor ${server.flavor.name ?? server.flavor.id ?? '?'}, `
-		+ `${plural(Object.keys(server.metadata).length, 'metadata key')}${server.userDataShown ? ', user data' : ''}, ${plural(server.volumes.length, 'attached volume')})`);
-	return servers.length === 0
-		? []
-		: [`NOT restored yet: the server${servers.length === 1 ? '' : 's'} ${servers.join('; ')}. Only their data comes back (a disk image as image "<server>-disk", `
-			+ 'attached volumes as volumes): boot a server from them by hand.'];
+function flavorText(flavor: {name?: string; vcpus?: number; ramMiB?: number; diskGiB?: number}): string {
+	const sizes = [
+		flavor.vcpus === undefined ? undefined : `${flavor.vcpus} vCPU`,
+		flavor.ramMiB === undefined ? undefined : `${flavor.ramMiB} MiB RAM`,
+		flavor.diskGiB === undefined ? undefined : `${flavor.diskGiB} GiB disk`,
+	].filter(part => part !== undefined);
+	return `${flavor.name ?? 'unnamed'}${sizes.length > 0 ? ` (${sizes.join(', ')})` : ''}`;
+}
+
+type FlavorChoice = {flavor: Flavor; notes: string[]} | {refusal: string};
+
+/**
+The flavor a server item is booted with: `--flavor`, else the recorded name, else the recorded vCPUs, RAM and disk.
+*/
+function chooseFlavor(item: BundleServerItem, flavors: Flavor[], requested: string | undefined): FlavorChoice {
+	const recorded = item.server.flavor;
+	const known = flavors.map(flavor => flavorText(flavor)).join('; ');
+	if (requested !== undefined) {
+		const flavor = flavors.find(candidate => candidate.id === requested || candidate.name === requested);
+		return flavor
+			? {flavor, notes: flavor.name === recorded.name ? [] : [`${itemLabel(item)}: flavor ${flavorText(flavor)} (your --flavor) instead of the recorded ${flavorText(recorded)}.`]}
+			: {refusal: `Flavor ${requested} does not exist here (or is not visible to this project); the flavors are: ${known}.`};
+	}
+
+	const byName = flavors.find(flavor => flavor.name === recorded.name);
+	const isSameSize = (flavor: Flavor) => flavor.vcpus === recorded.vcpus && flavor.ramMiB === recorded.ramMiB && flavor.diskGiB === recorded.diskGiB;
+	if (byName) {
+		return {
+			flavor: byName,
+			notes: isSameSize(byName) || recorded.vcpus === undefined ? [] : [`${itemLabel(item)}: flavor ${byName.name} here is ${flavorText(byName)}, the recorded one was ${flavorText(recorded)}.`],
+		};
+	}
+
+	const bySize = recorded.vcpus === undefined ? undefined : flavors.filter(flavor => isSameSize(flavor)).toSorted((a, b) => a.name.localeCompare(b.name))[0];
+	return bySize
+		? {flavor: bySize, notes: [`${itemLabel(item)}: there is no flavor ${recorded.name ?? recorded.id ?? '?'} here; ${bySize.name} has its vCPUs, RAM and disk.`]}
+		: {
+			refusal: `${itemLabel(item)} had flavor ${flavorText(recorded)}, and no flavor here has that name or those sizes. `
+				+ `Name one with --flavor F (the flavors here: ${known === '' ? 'none visible' : known}).`,
+		};
+}
+
+type ServerInput = {
+	session: CloudSession;
+	manifestPath: string;
+	item: BundleServerItem;
+	prefix: string;
+	flavor: Flavor;
+	results: Record<string, Ref>;
+	signal?: AbortSignal;
+};
+
+/**
+The root volume of a boot-from-volume server: the one at the first device (/dev/vda), else the first listed.
+*/
+function rootVolume(server: BundleServerItem['server']): string | undefined {
+	const sorted = server.volumes.toSorted((a, b) => (a.device ?? '\u{FFFF}').localeCompare(b.device ?? '\u{FFFF}'));
+	return sorted[0]?.itemId;
+}
+
+/**
+The boot and the check of a server item, once its disk image and volumes are restored (their refs in `results`).
+*/
+async function serverSteps(input: ServerInput): Promise<Built> {
+	const {
+		session, manifestPath, item, prefix, flavor, results, signal,
+	} = input;
+	const {server} = item;
+	const name = nameOf(item);
+	const warnings: string[] = [];
+	let keyName: string | undefined;
+	if (server.keyName !== undefined) {
+		if (await session.nova!.findKeyPair(server.keyName, {signal})) {
+			keyName = server.keyName;
+		} else {
+			warnings.push(`${itemLabel(item)} had the key pair ${server.keyName}, which you have not got here (key pairs are a user's): it boots without one `
+				+ `(import the public key first with openstack keypair create --public-key FILE ${server.keyName}, then plan again).`);
+		}
+	}
+
+	if (server.userDataShown) {
+		if (server.userData === undefined) {
+			warnings.push(`${itemLabel(item)} had no user data.`);
+		}
+	} else {
+		warnings.push(`NOT restored: the user data of ${itemLabel(item)}. Nova did not show it to whoever wrote the bundle (admins only), so the bundle has none.`);
+	}
+
+	warnings.push(`NOT restored: the networks of ${itemLabel(item)} (the bundle records none): it boots without a network; attach one with openstack server add network.`);
+	if (server.availabilityZone !== undefined) {
+		warnings.push(`${itemLabel(item)} was in availability zone ${server.availabilityZone}; it is booted where Nova schedules it.`);
+	}
+
+	const root = server.bootFromVolume ? rootVolume(server) : undefined;
+	const imageRef = server.bootFromVolume ? undefined : results[`image:${item.id}`];
+	const volumes = server.volumes.map(volume => ({
+		volumeId: results[`volume:${volume.itemId}`]!,
+		...(volume.device !== undefined && {device: volume.device}),
+		...(volume.itemId === root && {boot: true}),
+	}));
+	const {metadata} = server;
+	const serverRef = ref(`${prefix}server`, 'serverId');
+	const steps: Step[] = [
+		{
+			id: `${prefix}server`,
+			title: `Boot server "${name}" (flavor ${flavor.name}) from ${server.bootFromVolume ? 'its restored root volume' : `the restored image "${name}-disk"`}`
+				+ `${volumes.length > (root === undefined ? 0 : 1) ? ' with its restored volumes attached' : ''}, no network`,
+			danger: 'create',
+			checks: [{kind: 'microversion', service: 'nova', atLeast: '2.37'}],
+			action: {
+				op: 'nova.createServer',
+				args: {
+					name,
+					flavorId: flavor.id,
+					...(imageRef !== undefined && {imageId: imageRef}),
+					volumes,
+					...(Object.keys(metadata).length > 0 && {metadata}),
+					...(keyName !== undefined && {keyName}),
+					...(server.userData !== undefined && {userDataFrom: {manifest: manifestPath, itemId: item.id}}),
+				},
+			},
+			creates: {
+				kind: 'server', output: 'serverId', name, temporary: false,
+			},
+			wait: {
+				resource: 'server', id: serverRef, until: ['ACTIVE'], failOn: ['ERROR'], timeoutMs: hour,
+			},
+			note: server.userData === undefined
+				? 'Its volumes are attached at boot (block_device_mapping_v2) and stay when the server is deleted.'
+				: 'Its user data is read from manifest.json when the step runs: it is in no plan, journal or log.',
+		},
+		{
+			id: `${prefix}check-server`,
+			title: `Check server "${name}": ACTIVE, flavor ${flavor.name}, its metadata and ${plural(volumes.length, 'volume')} attached`,
+			danger: 'read',
+			checks: [],
+			action: {
+				op: 'nova.verifyServer',
+				args: {
+					serverId: serverRef,
+					flavor: {
+						id: flavor.id, name: flavor.name, vcpus: flavor.vcpus, ramMiB: flavor.ramMiB, diskGiB: flavor.diskGiB,
+					},
+					metadata,
+					volumeIds: volumes.map(volume => volume.volumeId),
+				},
+			},
+		},
+	];
+	return {steps, results: {[`server:${item.id}`]: serverRef}, warnings};
 }
 
 /**
@@ -576,6 +739,20 @@ export async function planBundleRestore(session: CloudSession, request: BundleRe
 	}
 
 	const types = items.some(item => item.kind === 'volume') ? await session.cinder!.listVolumeTypes({signal}) : [];
+	const servers = items.filter((item): item is BundleServerItem => item.kind === 'server');
+	const flavors = servers.length > 0 ? await session.nova!.listFlavors({signal}) : [];
+	const chosen = new Map<string, Flavor>();
+	const flavorNotes: string[] = [];
+	for (const server of servers) {
+		const choice = chooseFlavor(server, flavors, request.flavor);
+		if ('refusal' in choice) {
+			return refuse(choice.refusal);
+		}
+
+		chosen.set(server.id, choice.flavor);
+		flavorNotes.push(...choice.notes);
+	}
+
 	const warnings = sourceWarnings(session, manifest, read.notes ?? []);
 	const steps: Step[] = [];
 	const results: Record<string, Ref> = {};
@@ -619,13 +796,19 @@ export async function planBundleRestore(session: CloudSession, request: BundleRe
 		warnings.push(...built.warnings);
 	}
 
-	if (steps.length === 0) {
-		return refuse(`${directory} holds nothing backstack can restore yet (${items.map(item => itemLabel(item)).join(', ')}).`);
+	for (const [index, item] of servers.entries()) {
+		// eslint-disable-next-line no-await-in-loop
+		const built = await serverSteps({
+			session, manifestPath: path.join(directory, manifestFileName), item, prefix: servers.length === 1 ? '' : `server${index + 1}-`, flavor: chosen.get(item.id)!, results, signal,
+		});
+		steps.push(...built.steps);
+		Object.assign(results, built.results);
+		warnings.push(...built.warnings);
 	}
 
 	const {projectName} = session.identity.token();
 	return planned(makePlan('bundle-restore', `Restore bundle ${directory} (${plural(items.length, 'item')}) into project ${projectName}`, steps, {
-		warnings: [...warnings, ...serverWarning(items), ...notes],
+		warnings: [...warnings, ...flavorNotes, ...notes],
 		results,
 		replaces,
 	}));

@@ -52,3 +52,12 @@ A line that runs `command` and keeps what it prints as output `output` of `step`
 export function assign(step: Step, output: string, command: string): string {
 	return `${variableFor({$ref: step.id, output})}="$(${command})"`;
 }
+
+/**
+The openstack commands that delete a temporary of this kind and show it (until it is gone), for runbooks.
+*/
+export const removalCommands: Partial<Record<string, {remove: string; show: string}>> = {
+	volume: {remove: 'openstack volume delete', show: 'openstack volume show'},
+	snapshot: {remove: 'openstack volume snapshot delete', show: 'openstack volume snapshot show'},
+	image: {remove: 'openstack image delete', show: 'openstack image show'},
+};

@@ -52,5 +52,10 @@ export async function readStatus(session: CloudSession, resource: WaitResource, 
 			const image = await need(session.glance, 'Glance').findImage(id, {signal});
 			return image?.status;
 		}
+
+		case 'server': {
+			const server = await need(session.nova, 'Nova').findServer(id, {signal});
+			return server?.status;
+		}
 	}
 }

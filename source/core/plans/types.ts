@@ -5,7 +5,7 @@ Everything here is JSON-serialisable so that a plan can be printed, exported, wr
 by another process. A plan never holds a secret payload or a token: files are named by path and read when the step runs.
 */
 import type {ResourceKind} from '../model.js';
-import type {BundleManifestDraft} from '../bundle/manifest.js';
+import type {BundleManifestDraft, BundlePendingItem} from '../bundle/manifest.js';
 
 /**
 How much a step can hurt. `destroy` overwrites or deletes data the user has.
@@ -155,6 +155,30 @@ export type Operations = {
 	*/
 	'glance.removeImageProperties': {imageId: Value<string>; keys: string[]};
 	'nova.createServerImage': {serverId: string; name: string; metadata?: Record<string, string>};
+	/**
+	Boots a server (`POST /servers`, no network: `networks: none`) from an image, or from the volume with `boot`; the
+	volumes are attached at boot (block_device_mapping_v2, never deleted with the server). User data is read from the
+	bundle's manifest (`userDataFrom`) when the step runs, so that it is in no plan, journal or log.
+	*/
+	'nova.createServer': {
+		name: string;
+		flavorId: string;
+		imageId?: Value<string>;
+		volumes: Array<{volumeId: Value<string>; device?: string; boot?: boolean}>;
+		metadata?: Record<string, string>;
+		keyName?: string;
+		userDataFrom?: {manifest: string; itemId: string};
+	};
+	/**
+	Reads server `serverId` and fails unless it is ACTIVE with the flavor (by name, or vCPUs/RAM/disk) and the metadata
+	asked for and the volumes attached. Changes nothing.
+	*/
+	'nova.verifyServer': {
+		serverId: Value<string>;
+		flavor: {id: string; name: string; vcpus: number; ramMiB: number; diskGiB: number};
+		metadata: Record<string, string>;
+		volumeIds: Array<Value<string>>;
+	};
 	'barbican.storeSecret': {
 		path: string;
 		name?: string;
@@ -169,6 +193,17 @@ export type Operations = {
 	new file (0600); outputs the `path` and the `secretId` read. Fails when the image has no key.
 	*/
 	'barbican.exportImageKey': {imageId: Value<string>; path: string};
+	/**
+	Removes now, newest first, the temporary resources the named earlier steps created (a bundle's temporary image,
+	snapshot and volume, once their bytes are downloaded), instead of at the end of the plan.
+	*/
+	'plan.removeTemporaries': {steps: string[]};
+	/**
+	Reads the temporary image an item's bytes were downloaded from (Glance's checksums, size, formats, key clone) and
+	writes what the manifest needs of it to the item's record file in the bundle's directory (0600), so that the image
+	can go before the manifest is written, and a re-run keeps the item without uploading it again.
+	*/
+	'bundle.recordImage': {directory: string; item: BundlePendingItem; imageId: Value<string>};
 	/**
 	Creates the bundle's directory (mode 0700), or takes an existing one that holds nothing but files named in `ours`.
 	*/
@@ -223,7 +258,7 @@ export type Check =
 	*/
 	| {kind: 'room-for-file'; path: string; bytes: number};
 
-export type WaitResource = 'volume' | 'backup' | 'snapshot' | 'image';
+export type WaitResource = 'volume' | 'backup' | 'snapshot' | 'image' | 'server';
 
 export type Wait = {
 	resource: WaitResource;
@@ -322,6 +357,11 @@ export type CreatedResource = {
 	*/
 	removed?: boolean;
 	/**
+	The step that removed it while the plan ran (plan.removeTemporaries), not the cleanup after it: a resume does not
+	make it again.
+	*/
+	removedBy?: string;
+	/**
 	A file's device and inode when backstack created it (decimal strings): cleanup deletes the file only while the path
 	still names that same file. `id` is then the absolute path.
 	*/
@@ -348,12 +388,15 @@ export type PlanEvent =
 	`inconclusive`: the step could not decide (an InconclusiveError), which says nothing about what it checks.
 	*/
 	| {type: 'step-failed'; stepId: string; reason: string; inconclusive?: true; at: number}
-	| {type: 'cleanup-start'; resource: CreatedResource; at: number}
+	/**
+	`stepId`: removed by that step while the plan runs (plan.removeTemporaries), not by the cleanup after it.
+	*/
+	| {type: 'cleanup-start'; resource: CreatedResource; stepId?: string; at: number}
 	/**
 	`alreadyGone`: there was nothing left to remove (a file someone else deleted).
 	*/
-	| {type: 'cleanup-done'; resource: CreatedResource; alreadyGone?: boolean; at: number}
-	| {type: 'cleanup-failed'; resource: CreatedResource; reason: string; at: number}
+	| {type: 'cleanup-done'; resource: CreatedResource; alreadyGone?: boolean; stepId?: string; at: number}
+	| {type: 'cleanup-failed'; resource: CreatedResource; reason: string; stepId?: string; at: number}
 	/**
 	Resources the plan created and left in place (kept results, or a failure's leftovers the user may delete).
 	*/

@@ -162,9 +162,13 @@ export const resourceKeys: Readonly<Record<string, (selection: Selection) => Out
 			return withResource('volume', selection, resource => bundle({kind, resource}, selection.version));
 		}
 
+		if (kind === 'server') {
+			return withResource('server', selection, resource => bundle({kind, resource}, selection.version));
+		}
+
 		return kind === 'image'
 			? withResource('image', selection, resource => bundle({kind, resource}, selection.version))
-			: hint('X writes a DR bundle to a directory: select a volume (2) or an image (6)');
+			: hint('X writes a DR bundle: select a volume (2), a server (5) or an image (6)');
 	},
 	'backup.exportKey'(selection) {
 		const kind = selection.row?.ref?.kind;

@@ -9,6 +9,7 @@ import type {
 	Server,
 	Volume,
 } from '../../core/types.js';
+import type {BackupRequest} from '../../core/plans/commands.js';
 import {displayName} from '../sanitize.js';
 import {
 	backupModes,
@@ -92,13 +93,15 @@ export function imageDownload(image: Image): Flow {
 }
 
 /**
-Backup 7: an off-cloud DR bundle of an image or a volume in a new (or empty) directory: its data, its key when it is
-encrypted, and manifest.json last (core/plans/bundle.ts; a volume goes through a temporary image, removed afterwards).
-`backstack verify bundle DIR` checks it offline.
+Backup 7: an off-cloud DR bundle of an image, a volume or a server in a new (or empty) directory: its data, its key when
+it is encrypted, and manifest.json last (core/plans/bundle.ts; a volume goes through a temporary image, removed
+afterwards; a server is its disk's image and each attached volume). `backstack verify bundle DIR` checks it offline.
 */
-export function bundle(holder: {kind: 'image'; resource: Image} | {kind: 'volume'; resource: Volume}, version?: string): Flow {
+export function bundle(holder: {kind: 'image'; resource: Image} | {kind: 'volume'; resource: Volume} | {kind: 'server'; resource: Server}, version?: string): Flow {
 	const {kind, resource} = holder;
-	const isEncrypted = kind === 'image' ? resource.cinderEncryptionKeyId !== undefined : resource.encrypted;
+	// A server's attached volumes may be encrypted: the form cannot tell from the server, so it says it may be.
+	const encryption = {image: () => (resource as Image).cinderEncryptionKeyId !== undefined, volume: () => (resource as Volume).encrypted, server: () => undefined};
+	const isEncrypted = encryption[kind]();
 	return {
 		title: `DR bundle of ${kind} ${displayName(resource)}`,
 		fields: [{
@@ -107,24 +110,36 @@ export function bundle(holder: {kind: 'image'; resource: Image} | {kind: 'volume
 			label: 'Directory',
 			isRequired: true,
 			initial: `./${safeFileName(displayName(resource))}-bundle`,
-			hint: isEncrypted
-				? 'New or empty; made 0700. The key goes into it in PLAINTEXT (0600): keep the bundle offline.'
-				: 'New or empty; made 0700. Check it later, with no cloud: backstack verify bundle DIR.',
+			hint: {
+				true: 'New or empty; made 0700. The key goes into it in PLAINTEXT (0600): keep the bundle offline.',
+				false: 'New or empty; made 0700. Check it later, with no cloud: backstack verify bundle DIR.',
+				undefined: 'New or empty; made 0700. Keys of encrypted volumes go into it in PLAINTEXT (0600): keep it offline.',
+			}[String(isEncrypted) as 'true' | 'false' | 'undefined'],
 		}],
 		request(values) {
 			const directory = values['directory']?.trim() ?? '';
 			return {
 				type: 'backup',
-				request: kind === 'image'
-					? {
-						kind: 'bundle', imageId: resource.id, directory, version,
-					}
-					: {
-						kind: 'volume-bundle', volumeId: resource.id, directory, version,
-					},
+				request: bundleRequest(kind, resource.id, directory, version),
 			};
 		},
 	};
+}
+
+function bundleRequest(kind: 'image' | 'volume' | 'server', id: string, directory: string, version: string | undefined): BackupRequest {
+	if (kind === 'image') {
+		return {
+			kind: 'bundle', imageId: id, directory, version,
+		};
+	}
+
+	return kind === 'volume'
+		? {
+			kind: 'volume-bundle', volumeId: id, directory, version,
+		}
+		: {
+			kind: 'server-bundle', serverId: id, directory, version,
+		};
 }
 
 type KeyHolder = {kind: 'volume'; resource: Volume} | {kind: 'backup'; resource: Backup} | {kind: 'image'; resource: Image} | {kind: 'secret'; resource: Secret};

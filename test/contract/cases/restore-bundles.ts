@@ -18,24 +18,28 @@ import {Buffer} from 'node:buffer';
 import {Readable} from 'node:stream';
 import type {ExecutionContext} from 'ava';
 import {checkLuksKey, findCryptsetup} from '../../../source/core/bundle/luks.js';
-import type {BundleManifest} from '../../../source/core/bundle/manifest.js';
+import type {BundleManifest, BundleServerItem, BundleVolumeItem} from '../../../source/core/bundle/manifest.js';
 import {verifyBundle} from '../../../source/core/bundle/verify.js';
 import {planImageBundle, planVolumeBundle} from '../../../source/core/plans/bundle.js';
 import {hexBytes} from '../../../source/core/plans/files.js';
 import {hashLuksPlaintext} from '../../../source/core/luks-reader.js';
-import {planRestore} from '../../../source/core/plans/commands.js';
+import {planBackup, planRestore} from '../../../source/core/plans/commands.js';
 import {runPlan} from '../../../source/core/plans/execute.js';
 import type {CloudSession} from '../../../source/openstack/api.js';
 import {collect} from '../../helpers/collect.js';
 import {
+	bootableImage,
 	cliRunner,
 	ignoreNotFound,
 	isSecretDeleted,
 	listUnfinishedOrDone,
 	makeDataImage,
 	makeEncryptedType,
+	makeServer,
 	makeVolume,
 	namedLeftovers,
+	novaServers,
+	poll,
 	pollingClock,
 	removeImage,
 	removeNamed,
@@ -86,6 +90,34 @@ function removeAllNamed(t: ExecutionContext, c: Context, prefix: string): void {
 		await removeNamed(c, c.member2, prefix);
 		await removeNamed(c, c.member, prefix);
 	});
+}
+
+function sha256Of(bytes: Uint8Array): string {
+	return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+Deletes a server and waits until Nova no longer knows it (its volumes are then detached).
+*/
+async function removeServer(c: Context, session: CloudSession, id: string): Promise<void> {
+	const nova = session.nova!;
+	await nova.deleteServer(id).catch(ignoreNotFound);
+	await poll(c, `server ${id} deleted`, async () => nova.findServer(id), server => server === undefined);
+}
+
+/**
+Every image, volume, snapshot and server of the project whose name holds `prefix` (backstack's temporaries are called
+`backstack-tmp-<name>-…`), with the kind first.
+*/
+async function everythingNamed(session: CloudSession, prefix: string): Promise<string[]> {
+	const {cinder, glance} = services(session);
+	const named = (kind: string, items: Array<{id: string; name?: string}>) => items.filter(item => item.name?.includes(prefix)).map(item => `${kind} ${item.id} ${item.name ?? ''}`);
+	return [
+		...named('image', await collect(glance.listImages())),
+		...named('volume', await collect(cinder.listVolumes())),
+		...named('snapshot', await collect(cinder.listSnapshots())),
+		...named('server', await collect(session.nova!.listServers())),
+	];
 }
 
 export function registerRestoreBundles(contract: Contract): void {
@@ -290,6 +322,122 @@ export function registerRestoreBundles(contract: Contract): void {
 
 		await removeImage(c, second.glance, imageId);
 		await removeVolume(c, second.cinder, volumeId);
+		t.deepEqual(await namedLeftovers(c.member2, prefix), []);
+		t.deepEqual(await namedLeftovers(c.member, prefix), []);
+	});
+
+	/*
+	The issue's proof for a server: an image-backed server with a data volume attached, in the member's first project, is
+	bundled (an image of its disk, the volume through the snapshot detour), then deleted with its volume and the image it
+	was booted from; the bundle verifies offline (`verify bundle`, exit 0); `restore bundle` with the CLI boots it again in
+	the second project: ACTIVE, of the bundle's flavor, with its metadata, booted from an image holding the bundle's disk
+	file, the volume attached with the bundle's size and bytes (uploaded again and compared). Every temporary is gone in
+	both projects.
+	*/
+	contract('restore bundle: an image-backed server with an attached volume, deleted, comes back in another project: its flavor, metadata, disk and volume', async (t, c) => {
+		const prefix = `bs-contract-${c.run}-rbundle-srv`;
+		removeAllNamed(t, c, prefix);
+		t.teardown(async () => {
+			for (const session of [c.member2, c.member]) {
+				// eslint-disable-next-line no-await-in-loop
+				const servers = await collect(session.nova!.listServers());
+				for (const server of servers) {
+					if (server.name.startsWith(prefix)) {
+						// eslint-disable-next-line no-await-in-loop
+						await removeServer(c, session, server.id);
+					}
+				}
+			}
+		});
+		const {cinder, glance} = services(c.member);
+		const boot = await bootableImage(t, c, `${prefix}-boot`);
+		// Made of the image: a first mebibyte of random bytes, so that the comparison compares something.
+		const data = await makeVolume(t, c, cinder, {size: 1, name: `${prefix}-data`, imageRef: boot.id});
+		const maker = c.cloud.servers ?? await novaServers(c);
+		const serverId = await makeServer(t, c, {
+			name: `${prefix}-srv`, imageId: boot.id, attachVolumeIds: [data.id], metadata: {role: 'web', tier: 'gold'},
+		});
+		const source = await c.member.nova!.getServer(serverId);
+
+		const parent = await mkdtemp(path.join(c.scratch, 'restore-bundle-srv-'));
+		t.teardown(async () => rm(parent, {recursive: true, force: true}));
+		const directory = path.join(parent, 'bundle');
+		const planned = await planBackup(c.member, {
+			kind: 'server-bundle', serverId, directory, version: 'contract',
+		});
+		t.is(planned.kind, 'plan', JSON.stringify(planned));
+		if (planned.kind !== 'plan') {
+			return;
+		}
+
+		const bundled = await collect(runPlan(planned.plan, c.member, {clock: pollingClock(c)}));
+		t.is(bundled.at(-1)?.type, 'plan-done', JSON.stringify(bundled.filter(event => ['step-failed', 'plan-failed', 'cleanup-failed'].includes(event.type))));
+		const removed = bundled.flatMap(event => event.type === 'cleanup-done' ? [`${event.stepId ?? 'end'} ${event.resource.kind}`] : []);
+		t.deepEqual(removed, ['server-release image', 'volume1-release image', 'volume1-release volume', 'volume1-release snapshot'], 'each temporary went once its bytes were in');
+		const leftInFirst = await everythingNamed(c.member, prefix);
+		t.deepEqual(leftInFirst.filter(name => name.includes('backstack-tmp-')), [], 'no temporary is left');
+		const manifest = JSON.parse(await readFile(path.join(directory, 'manifest.json'), 'utf8')) as BundleManifest;
+		const serverItem = manifest.items[0] as BundleServerItem;
+		const volumeItem = manifest.items[1] as BundleVolumeItem;
+		t.is(serverItem.kind, 'server');
+		t.false(serverItem.server.bootFromVolume);
+		t.like(serverItem.server.metadata, {role: 'web', tier: 'gold'});
+		t.is(serverItem.server.flavor.name, source.flavor.name);
+		t.deepEqual(serverItem.server.volumes.map(volume => volume.itemId), [data.id]);
+		t.false(serverItem.server.userDataShown, 'a member is not shown user data');
+		t.true((serverItem.data?.size ?? 0) > 0, 'an image of the disk, with data');
+		t.log(`server disk: ${serverItem.glance?.diskFormat ?? '?'}, ${serverItem.data?.size ?? 0} bytes; volume at ${serverItem.server.volumes[0]?.device ?? '?'}`);
+		t.is(volumeItem.kind, 'volume');
+		t.is(volumeItem.id, data.id);
+
+		// Only the bundle is left: the server, its volume and the image it was booted from are gone.
+		await maker.remove(serverId);
+		await removeVolume(c, cinder, data.id);
+		await removeImage(c, glance, boot.id);
+		const configDir = await mkdtemp(path.join(c.scratch, 'restore-bundle-srv-config-'));
+		const cli = cliRunner(c, configDir);
+		const verified = await cli.run(['verify', 'bundle', directory]);
+		t.is(verified.code, 0, `${verified.stdout}\n${verified.stderr}`);
+
+		const result = await cli.run(['restore', 'bundle', directory, '--os-cloud', c.cloud.member2, '--yes']);
+		t.is(result.code, 0, `${result.stdout}\n${result.stderr}`);
+		const restoredServerId = resultIn(result.stdout, `server:${serverId}`)!;
+		const restoredImageId = resultIn(result.stdout, `image:${serverId}`)!;
+		const restoredVolumeId = resultIn(result.stdout, `volume:${data.id}`)!;
+		t.true([restoredServerId, restoredImageId, restoredVolumeId].every(id => id !== undefined && id !== ''), result.stdout);
+		const second = services(c.member2);
+		t.teardown(async () => removeImage(c, second.glance, restoredImageId));
+		t.teardown(async () => removeVolume(c, second.cinder, restoredVolumeId));
+		t.teardown(async () => removeServer(c, c.member2, restoredServerId));
+
+		const restored = await c.member2.nova!.getServer(restoredServerId);
+		t.is(restored.status, 'ACTIVE');
+		t.is(restored.projectId, c.member2.identity.token().projectId, 'in the second project');
+		t.is(restored.flavor.name, serverItem.server.flavor.name, 'the bundle\'s flavor');
+		t.like(restored.metadata, serverItem.server.metadata, 'the bundle\'s metadata');
+		t.is(restored.imageId, restoredImageId, 'booted from the restored image of its disk');
+		t.deepEqual(restored.attachedVolumeIds, [restoredVolumeId]);
+		const diskBytes = await bytesOf(c.member2, restoredImageId);
+		t.is(sha256Of(diskBytes), serverItem.data!.sha256, 'the image holds the bundle\'s disk file, byte for byte');
+		const volume = await second.cinder.getVolume(restoredVolumeId);
+		t.is(volume.size, volumeItem.volume.size);
+		t.is(volume.status, 'in-use');
+
+		// The volume's bytes, as Cinder uploads them, against the bundle's volume file (once the server has let go of it).
+		await removeServer(c, c.member2, restoredServerId);
+		await waitVolume(c, second.cinder, restoredVolumeId, ['available']);
+		const {imageId: readBackId} = await second.cinder.uploadVolumeToImage(restoredVolumeId, {imageName: `${prefix}-readback`, diskFormat: 'raw', containerFormat: 'bare'});
+		t.teardown(async () => removeImage(c, second.glance, readBackId));
+		await waitImage(c, second.glance, readBackId, ['active']);
+		await waitVolume(c, second.cinder, restoredVolumeId, ['available']);
+		const volumeBytes = await bytesOf(c.member2, readBackId);
+		t.is(sha256Of(volumeBytes), volumeItem.data.sha256, 'the volume holds the bundle\'s volume file, byte for byte');
+
+		await removeImage(c, second.glance, readBackId);
+		await removeVolume(c, second.cinder, restoredVolumeId);
+		await removeImage(c, second.glance, restoredImageId);
+		t.deepEqual(await everythingNamed(c.member2, prefix), []);
+		t.deepEqual(await everythingNamed(c.member, prefix), []);
 		t.deepEqual(await namedLeftovers(c.member2, prefix), []);
 		t.deepEqual(await namedLeftovers(c.member, prefix), []);
 	});

@@ -2,10 +2,15 @@
 The DR bundle's local operations (issue 13): its directory, and its manifest, written last. The data and the key are
 written by the existing operations (glance.downloadImage, barbican.exportSecret) into the directory.
 */
-import {chmod, lstat, mkdir} from 'node:fs/promises';
+import {
+	chmod,
+	lstat,
+	mkdir,
+	rm,
+} from 'node:fs/promises';
 import path from 'node:path';
 import {writeFileAtomicSync} from '../../atomic-file.js';
-import {directoryState, hashFile} from '../../bundle/files.js';
+import {directoryState, hashFile, readRecord} from '../../bundle/files.js';
 import {glanceOfImage, secretAttributes} from '../../bundle/from-cloud.js';
 import {
 	isPending,
@@ -17,9 +22,9 @@ import {
 } from '../../bundle/manifest.js';
 import {PlanError} from '../errors.js';
 import {identityOf} from '../files.js';
-import {shellQuote, word} from '../shell.js';
+import {shellQuote, variableFor, word} from '../shell.js';
 import {need} from '../status.js';
-import type {Operations} from '../types.js';
+import type {Operations, Step} from '../types.js';
 import {create, resolveRefOr} from './shared.js';
 import type {OperationFamily, StepContext, StepOutputs} from './types.js';
 
@@ -46,22 +51,17 @@ async function makeDirectory(args: {path: string; ours: string[]; itemId: string
 }
 
 /**
-Every file hashed from the bytes on disk, checked against what Glance says the image is, then the manifest written.
-A file that does not match is named and nothing is written: the bundle stays unfinished (no manifest).
+An item completed from the temporary image its bytes were downloaded from: the data's size, Glance's block and, for
+an encrypted volume, the image's key clone and its attributes.
 */
-/**
-A volume item completed from the temporary image it was uploaded to: the data's size, Glance's block and, for an
-encrypted volume, the image's key clone and its attributes.
-*/
-async function completed(item: BundlePendingItem, context: StepContext): Promise<BundleItemDraft> {
-	const imageId = String(resolveRefOr(item.fromImage, context.outputs));
+async function completed(item: BundlePendingItem, imageId: string, context: StepContext): Promise<BundleItemDraft> {
 	const image = await need(context.session.glance, 'Glance').getImage(imageId, {signal: context.signal});
 	if (image.status !== 'active' || image.size === undefined || image.size === 0) {
 		throw new PlanError(`The temporary image ${imageId} of ${item.kind} ${item.id} is ${image.status}${image.size === 0 ? ' and empty' : ''}: Glance has no checksums of its data.`);
 	}
 
 	const {
-		fromImage: _image, data, encryption, volume, ...rest
+		record: _record, data, encryption, ...rest
 	} = item;
 	const secretId = image.cinderEncryptionKeyId;
 	if ((encryption === undefined) !== (secretId === undefined)) {
@@ -84,17 +84,48 @@ async function completed(item: BundlePendingItem, context: StepContext): Promise
 				secret: secretAttributes(secret),
 			},
 		}),
-		volume,
 	};
+}
+
+async function recordImage(args: Operations['bundle.recordImage'], context: StepContext): Promise<StepOutputs> {
+	const imageId = String(resolveRefOr(args.imageId, context.outputs));
+	const draft = await completed(args.item, imageId, context);
+	const target = path.join(args.directory, args.item.record.file);
+	writeFileAtomicSync(target, `${JSON.stringify(draft, undefined, '\t')}\n`);
+	context.createdFile(target, identityOf(await lstat(target, {bigint: true})));
+	return {path: target};
+}
+
+/**
+Every file hashed from the bytes on disk, checked against what Glance said the image was, then the manifest written.
+A file that does not match is named and nothing is written: the bundle stays unfinished (no manifest).
+*/
+/**
+The manifest's items as drafts: an item whose bytes came from a temporary image completed from its record file.
+*/
+async function draftsOf(args: Operations['bundle.writeManifest']): Promise<BundleItemDraft[]> {
+	const drafts: BundleItemDraft[] = [];
+	for (const item of args.manifest.items) {
+		if (!isPending(item)) {
+			drafts.push(item);
+			continue;
+		}
+
+		// eslint-disable-next-line no-await-in-loop
+		const draft = await readRecord(args.directory, item);
+		if (draft === undefined) {
+			throw new PlanError(`The record of ${item.kind} ${item.id} (${item.record.file}) is missing or is not that item's: run the bundle again (it bundles that item afresh).`);
+		}
+
+		drafts.push(draft);
+	}
+
+	return drafts;
 }
 
 async function writeManifest(args: Operations['bundle.writeManifest'], context: StepContext): Promise<StepOutputs> {
 	const items: BundleManifest['items'] = [];
-	const drafts: BundleItemDraft[] = [];
-	for (const item of args.manifest.items) {
-		// eslint-disable-next-line no-await-in-loop
-		drafts.push(isPending(item) ? await completed(item, context) : item);
-	}
+	const drafts = await draftsOf(args);
 
 	for (const item of drafts) {
 		if (item.data === undefined || item.glance === undefined) {
@@ -154,7 +185,36 @@ async function writeManifest(args: Operations['bundle.writeManifest'], context: 
 	const target = path.join(args.directory, manifestFileName);
 	writeFileAtomicSync(target, `${JSON.stringify(manifest, undefined, '\t')}\n`);
 	context.createdFile(target, identityOf(await lstat(target, {bigint: true})));
+	// The records are in the manifest now.
+	for (const item of args.manifest.items) {
+		if (isPending(item)) {
+			// eslint-disable-next-line no-await-in-loop
+			await rm(path.join(args.directory, item.record.file), {force: true});
+		}
+	}
+
 	return {path: target};
+}
+
+/**
+The record step as shell lines: what the manifest script needs of the temporary image, kept in variables (the runbook
+writes no record file: it runs start to end).
+*/
+function recordScript(step: Step, args: Operations['bundle.recordImage']): string[] {
+	const image = word(args.imageId);
+	// Debian 12's python-openstackclient shows os_hash_* inside "properties", later ones at the top: read from the JSON.
+	const field = (name: string) => `"$(openstack image show ${image} -f json | { grep -o '"${name}": *"[^"]*"' || true; } | head -n 1 | cut -d '"' -f 4)"`;
+	const line = (output: string, value: string) => `${variableFor({$ref: step.id, output})}=${value}`;
+	return [
+		'# What the manifest needs of the temporary image, read before it is removed.',
+		line('size', `"$(stat -c %s ${word(path.join(args.directory, args.item.data.file))})"`),
+		line('disk_format', `"$(openstack image show ${image} -c disk_format -f value)"`),
+		line('container_format', `"$(openstack image show ${image} -c container_format -f value)"`),
+		line('md5', `"$(openstack image show ${image} -c checksum -f value)"`),
+		line('hash_algo', field('os_hash_algo')),
+		line('hash_value', field('os_hash_value')),
+		...(args.item.encryption === undefined ? [] : [line('key_id', field('cinder_encryption_key_id'))]),
+	];
 }
 
 /**
@@ -163,8 +223,6 @@ The manifest for the exported script: the SHA-256 and the time filled in by the 
 function manifestScript(args: Operations['bundle.writeManifest']): string[] {
 	const lines: string[] = [];
 	const placeholders: Array<[string, string]> = [['@CREATED_AT@', '$(date -u +%Y-%m-%dT%H:%M:%SZ)']];
-	// Debian 12's python-openstackclient shows os_hash_* inside "properties", later ones at the top: read from the JSON.
-	const field = (image: string, name: string) => `"$(openstack image show ${image} -f json | { grep -o '"${name}": *"[^"]*"' || true; } | head -n 1 | cut -d '"' -f 4)"`;
 	const items = args.manifest.items.map((item, index) => {
 		if (item.data === undefined) {
 			return item;
@@ -188,35 +246,32 @@ function manifestScript(args: Operations['bundle.writeManifest']): string[] {
 			};
 		}
 
-		// What the temporary image tells: Glance's checksums and key; its properties are not copied by the runbook.
-		const image = word(item.fromImage);
-		lines.push(
-			`SIZE_${number}="$(stat -c %s ${word(path.join(args.directory, item.data.file))})"`,
-			`MD5_${number}="$(openstack image show ${image} -c checksum -f value)"`,
-			`HASH_ALGO_${number}=${field(image, 'os_hash_algo')}`,
-			`HASH_VALUE_${number}=${field(image, 'os_hash_value')}`,
-		);
+		// What the record step read from the temporary image (recordScript): Glance's formats, checksums and key; its
+		// properties are not copied by the runbook.
+		const recorded = (name: string) => `$${variableFor({$ref: item.record.step, output: name})}`;
 		const filled: Array<[string, string]> = [
-			[`"@SIZE_${number}@"`, `$SIZE_${number}`],
-			[`@MD5_${number}@`, `$MD5_${number}`],
-			[`@HASH_ALGO_${number}@`, `$HASH_ALGO_${number}`],
-			[`@HASH_VALUE_${number}@`, `$HASH_VALUE_${number}`],
+			[`"@SIZE_${number}@"`, recorded('size')],
+			[`@DISK_FORMAT_${number}@`, recorded('disk_format')],
+			[`@CONTAINER_FORMAT_${number}@`, recorded('container_format')],
+			[`@MD5_${number}@`, recorded('md5')],
+			[`@HASH_ALGO_${number}@`, recorded('hash_algo')],
+			[`@HASH_VALUE_${number}@`, recorded('hash_value')],
+			...(item.encryption === undefined ? [] : [[`@KEY_ID_${number}@`, recorded('key_id')] as [string, string]]),
 		];
 		placeholders.push(...filled);
-		if (item.encryption !== undefined) {
-			lines.push(`KEY_ID_${number}=${field(image, 'cinder_encryption_key_id')}`);
-			placeholders.push([`@KEY_ID_${number}@`, `$KEY_ID_${number}`]);
-		}
-
-		const {
-			fromImage: _image, encryption, volume, ...rest
-		} = item;
+		const {record: _record, encryption, ...rest} = item;
 		return {
 			...rest,
 			data: {...item.data, size: `@SIZE_${number}@`, sha256: `@${variable}@`},
 			glance: {
-				diskFormat: 'raw', containerFormat: 'bare', checksum: `@MD5_${number}@`, hashAlgo: `@HASH_ALGO_${number}@`, hashValue: `@HASH_VALUE_${number}@`,
-				visibility: 'private', protected: false, properties: {},
+				diskFormat: `@DISK_FORMAT_${number}@`,
+				containerFormat: `@CONTAINER_FORMAT_${number}@`,
+				checksum: `@MD5_${number}@`,
+				hashAlgo: `@HASH_ALGO_${number}@`,
+				hashValue: `@HASH_VALUE_${number}@`,
+				visibility: 'private',
+				protected: false,
+				properties: {},
 			},
 			...(encryption !== undefined && {
 				encryption: {
@@ -224,7 +279,6 @@ function manifestScript(args: Operations['bundle.writeManifest']): string[] {
 					keyDeletionPolicy: 'on_image_deletion', secret: encryption.secret ?? {secretType: 'symmetric'},
 				},
 			}),
-			volume,
 		};
 	});
 	const {format, schemaVersion, ...others} = args.manifest;
@@ -247,6 +301,14 @@ export const bundleOperations: OperationFamily<'bundle'> = {
 		exportCli: ({args}) => [`mkdir -p ${word(args.path)} && chmod 0700 ${word(args.path)}`],
 		outputs: () => ['path'],
 		minimumDanger: create,
+	},
+	'bundle.recordImage': {
+		describe: (args, show) => `Record Glance's checksums and formats of image ${show(args.imageId)} for ${args.item.kind} ${args.item.id} in ${args.item.record.file}`,
+		perform: recordImage,
+		exportCli: ({step, args}) => recordScript(step, args),
+		outputs: () => ['path'],
+		minimumDanger: create,
+		undo: 'file',
 	},
 	'bundle.writeManifest': {
 		describe: args => `Hash the files, check them against Glance's checksums and write ${path.join(args.directory, manifestFileName)} (last)`,

@@ -20,7 +20,8 @@ import {bundleOperations} from './bundle.js';
 import {cinderOperations, cinderRemovers} from './cinder.js';
 import {fileRemovers} from './files.js';
 import {glanceOperations, glanceRemovers} from './glance.js';
-import {novaOperations} from './nova.js';
+import {novaOperations, novaRemovers} from './nova.js';
+import {planOperations} from './plan.js';
 import type {Operation, RemovableKind, Remover} from './types.js';
 
 export type {
@@ -33,6 +34,7 @@ export const operations: {[K in OperationName]: Operation<K>} = {
 	...novaOperations,
 	...barbicanOperations,
 	...bundleOperations,
+	...planOperations,
 };
 
 const removers: Record<RemovableKind, Remover> = {
@@ -40,6 +42,7 @@ const removers: Record<RemovableKind, Remover> = {
 	...glanceRemovers,
 	...barbicanRemovers,
 	...fileRemovers,
+	...novaRemovers,
 };
 
 /**

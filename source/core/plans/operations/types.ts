@@ -36,6 +36,11 @@ export type StepContext = {
 	*/
 	createdFile: (file: string, identity: FileIdentity, movedFrom?: string) => void;
 	/**
+	Removes now the temporary resources these steps created (newest first, each reported as a cleanup event of this
+	step, journalled as removed by it); fails naming those that could not be removed.
+	*/
+	removeTemporaries: (stepIds: readonly string[]) => Promise<void>;
+	/**
 	The step's mark (intents.ts), journalled before the call: the call stamps it on what it creates.
 	*/
 	intent?: string;
@@ -96,9 +101,10 @@ export type OperationFamily<Prefix extends string> = {
 };
 
 /**
-Kinds of resource backstack may delete (what it created); never servers or volume types.
+Kinds of resource backstack may delete (what it created: a server only when a plan booted it, e.g. a bundle's restore
+that failed); never volume types.
 */
-export type RemovableKind = Exclude<PlanResourceKind, 'server' | 'volume-type'>;
+export type RemovableKind = Exclude<PlanResourceKind, 'volume-type'>;
 
 /**
 Deletes one created resource and waits until it is gone where something may depend on it; `'gone'` when there was
