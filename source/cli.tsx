@@ -53,8 +53,8 @@ const cli = meow(`
 	  --confirm NAME         The name of the volume a restore will overwrite
 	  --dry-run              Print the plan, change nothing
 	  --export-cli           Print the plan as openstack commands, change nothing
-	  --export-terraform F   restore backup: write to F the Terraform change that adopts the new volume (needs --tfstate)
-	  --iac-form FORM        That change as import (default: an import block) or arguments (backup_id on the resource)
+	  --export-terraform F   restore backup|secret|bundle: write to F the Terraform change adopting what it makes (needs --tfstate)
+	  --iac-form FORM        restore backup: that change as import (default: an import block) or arguments (backup_id on the resource)
 	  (each kind's arguments and options: backstack restore, backstack backup)
 
 	Demo cloud options

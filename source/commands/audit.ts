@@ -89,7 +89,7 @@ export async function runAuditCommand(context: CommandContext): Promise<number> 
 				}
 
 				case 'csv': {
-					context.stdout.write(auditToCsv(report));
+					context.stdout.write(auditToCsv(report, {iac: iac.kind === 'map'}));
 					break;
 				}
 

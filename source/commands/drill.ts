@@ -39,9 +39,12 @@ export const drillUsage = `Drill:
     quota (Cinder's limits) is refused before it starts, with the numbers.
     --all-projects: every project you can reach (a session scoped to each); --max and --max-gib cap the whole run,
     each drill runs in its backup's own project, within that project's quota, and the report names the project.
-    --verify-data: also prove the bytes: the restored volume and a reference are uploaded to temporary raw images and
+    --verify-data: also prove the data: the restored volume and a reference are uploaded to temporary raw images and
     their Glance sha512 compared (the reference: the hash an earlier drill recorded, else the source volume as it is
     now, which may have changed since the backup); the sha512 is recorded on the backup (backstack_drill_sha512).
+    An encrypted backup's images are downloaded, each decrypted with its own key (in memory, never written) and the
+    sha512 of their plaintext compared (recorded as backstack_drill_plaintext_sha512); a key Barbican refuses to you,
+    or a format backstack cannot read (LUKS2), makes the drill NOT RUN (exit 2), not failed.
     Exit 0 all passed, 1 a drill failed, 2 a drill could not run (quota, no Cinder, backup busy), 64 usage,
     130 interrupted.`;
 
@@ -204,7 +207,7 @@ type Outcome = {
 	/**
 	--verify-data: whether the bytes were compared, and their sha512.
 	*/
-	data?: {verifiedData?: boolean; sha512?: string};
+	data?: {verifiedData?: boolean; sha512?: string; plaintextSha512?: string};
 	/**
 	Why the record is not on the backup's metadata (the log has it regardless).
 	*/
@@ -249,7 +252,7 @@ Statuses of a backup that is busy, not broken: a drill of it could not run now, 
 */
 const busyStatuses = new Set(['creating', 'restoring', 'backing-up', 'deleting']);
 
-type Ended = {kind: 'done'; results: Record<string, string | number>} | {kind: 'failed' | 'busy'; reason: string} | {kind: 'cancelled'};
+type Ended = {kind: 'done'; results: Record<string, string | number>} | {kind: 'failed' | 'not-run'; reason: string} | {kind: 'cancelled'};
 
 /**
 Runs the drill plan with progress on stderr; how it ended, and when the restore was done (the check started).
@@ -260,6 +263,7 @@ async function runDrillPlan(run: Run, plan: Plan): Promise<{ended: Ended; restor
 	const lock = acquirePlanLock(journal, plan.id);
 	let ended: Ended = {kind: 'failed', reason: 'The plan ended without an outcome.'};
 	let stepFailure: string | undefined;
+	let isInconclusive = false;
 	let restoredAt: number | undefined;
 	const failedChecks: string[] = [];
 	const startedAt = Date.now();
@@ -268,6 +272,7 @@ async function runDrillPlan(run: Run, plan: Plan): Promise<{ended: Ended; restor
 			render(event);
 			ended = endOf(event, stepFailure) ?? ended;
 			if (event.type === 'step-failed') {
+				isInconclusive = stepFailure === undefined ? event.inconclusive === true : isInconclusive;
 				stepFailure ??= event.reason;
 			} else if (event.type === 'check-failed') {
 				failedChecks.push(event.check.kind);
@@ -279,9 +284,10 @@ async function runDrillPlan(run: Run, plan: Plan): Promise<{ended: Ended; restor
 		lock.release();
 	}
 
-	// Only the backup's status check failed (another restore or a delete is under way): nothing ran, nothing is proved.
-	const isBusy = ended.kind === 'failed' && failedChecks.length > 0 && failedChecks.every(kind => kind === 'backup-status');
-	return {ended: isBusy && ended.kind === 'failed' ? {kind: 'busy', reason: ended.reason} : ended, restoredAt, startedAt};
+	// Only the backup's status check failed (another restore or a delete is under way), or the first step that failed could
+	// not decide (Barbican refused a key): nothing is proved either way.
+	const isBusy = failedChecks.length > 0 && failedChecks.every(kind => kind === 'backup-status');
+	return {ended: ended.kind === 'failed' && (isBusy || isInconclusive) ? {kind: 'not-run', reason: ended.reason} : ended, restoredAt, startedAt};
 }
 
 function endOf(event: PlanEvent, stepFailure: string | undefined): Ended | undefined {
@@ -344,7 +350,7 @@ async function drillOne(run: Run, backup: Backup): Promise<Outcome> {
 		return {backup, result: 'cancelled', reason: 'interrupted; the temporary volume was removed (or is named by backstack journal)'};
 	}
 
-	if (ended.kind === 'busy') {
+	if (ended.kind === 'not-run') {
 		return {backup, result: 'not-run', reason: shortReason(ended.reason)};
 	}
 
@@ -402,6 +408,7 @@ function outcomeJson(outcome: Outcome): Record<string, unknown> {
 		...(outcome.record !== undefined && {at: outcome.record.at, planId: outcome.record.planId, durationMs: outcome.record.durationMs}),
 		...(outcome.record?.verifiedData !== undefined && {verifiedData: outcome.record.verifiedData}),
 		...(outcome.record?.sha512 !== undefined && {sha512: outcome.record.sha512}),
+		...(outcome.record?.plaintextSha512 !== undefined && {plaintextSha512: outcome.record.plaintextSha512}),
 		recordedOnBackup: outcome.record !== undefined && outcome.unrecorded === undefined,
 		...(outcome.unrecorded !== undefined && {notRecordedBecause: outcome.unrecorded}),
 	};

@@ -76,8 +76,8 @@ const restoreKinds: Record<string, string[]> = {
 	onto: [],
 	'volume-from-image': ['name', 'size', 'volume-type'],
 	image: ['name', 'disk-format', 'container-format', 'key-file', 'key-algorithm', 'key-bit-length', 'key-mode', 'keep-key'],
-	secret: ['name', 'algorithm', 'bit-length', 'mode', 'secret-type', 'old-secret'],
-	bundle: ['volume-type'],
+	secret: ['name', 'algorithm', 'bit-length', 'mode', 'secret-type', 'old-secret', ...iac, 'iac-form', 'export-terraform'],
+	bundle: ['volume-type', ...iac, 'iac-form', 'export-terraform'],
 };
 
 const backupKinds: Record<string, string[]> = {

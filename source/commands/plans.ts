@@ -16,8 +16,13 @@ import {
 	type RestoreRequest,
 } from '../core/plans/commands.js';
 import {writeFileAtomicSync} from '../core/atomic-file.js';
-import {restoreAdoption} from '../core/iac/adopt.js';
-import {adoptionHcl, iacForms, type IacForm} from '../core/iac/hcl.js';
+import {replacementImports, restoreAdoption} from '../core/iac/adopt.js';
+import {
+	adoptionHcl,
+	iacForms,
+	importsHcl,
+	type IacForm,
+} from '../core/iac/hcl.js';
 import type {IacMap} from '../core/iac/state.js';
 import {acquirePlanLock, PlanLockedError} from '../core/plans/lock.js';
 import type {Plan, PlanResult} from '../core/plans/types.js';
@@ -88,6 +93,12 @@ export type TerraformOptions = {
 };
 
 /**
+The restores that make something Terraform/OpenTofu can adopt: a backup's new volume, a secret restored in place of
+one (--old-secret), a bundle's images and volumes.
+*/
+export const iacRestoreKinds = ['backup', 'secret', 'bundle'] as const;
+
+/**
 The restore's Terraform options from its flags; undefined without any state; a number (the exit code) after a message.
 */
 export function terraformOptions(context: CommandContext, kind: string): TerraformOptions | number | undefined {
@@ -101,8 +112,12 @@ export function terraformOptions(context: CommandContext, kind: string): Terrafo
 		throw new UsageError('--export-terraform needs a file name: where the Terraform change is written.');
 	}
 
-	if (kind !== 'backup') {
+	if (!(iacRestoreKinds as readonly string[]).includes(kind)) {
 		return undefined;
+	}
+
+	if (kind !== 'backup' && form === 'arguments') {
+		throw new UsageError(`--iac-form arguments is for restore backup (Terraform restoring the backup itself); restore ${kind} writes import blocks.`);
 	}
 
 	const iac = loadIac(context);
@@ -132,9 +147,57 @@ function writeHcl(context: CommandContext, file: string, hcl: string, what: stri
 }
 
 /**
+The Terraform change for `plan` (before it ran, or with its results): the text, what it is in words, and the name part of
+its default file (backstack-iac-<name>.tf); or why there is none.
+*/
+type Adopted = {kind: 'hcl'; hcl: string; what: string; name: string} | {kind: 'none'; reason: string};
+
+async function adoptedFor(session: CloudSession, plan: Plan, terraform: TerraformOptions, options: {results?: Record<string, unknown>; signal: AbortSignal}): Promise<Adopted> {
+	if (plan.kind === 'restore-backup') {
+		const volume = options.results?.['volume'];
+		const found = await restoreAdoption(session, plan, terraform.map, {...(typeof volume === 'string' && {newVolumeId: volume}), signal: options.signal});
+		if (found.kind === 'none') {
+			return found;
+		}
+
+		const {adoption} = found;
+		return {
+			kind: 'hcl',
+			hcl: adoptionHcl(adoption, terraform.form),
+			what: adoption.newVolumeId === undefined
+				? `the ${terraform.form} change (the new volume's ID to fill in once the restore ran) is`
+				: `the ${terraform.form} change that adopts volume ${adoption.newVolumeId} at ${adoption.volume.address} is`,
+			name: adoption.newVolumeId ?? 'volume',
+		};
+	}
+
+	const imports = replacementImports(plan, terraform.map, options.results);
+	if (imports.length === 0) {
+		const replaced = Object.values(plan.replaces ?? {});
+		const files = terraform.map.files.map(file => file.file).join(', ');
+		return {
+			kind: 'none',
+			reason: replaced.length === 0
+				? (plan.kind === 'secret-from-file'
+					? 'name the secret this one replaces (--old-secret ID) for Terraform to adopt it at that secret\'s address.'
+					: 'this restore replaces nothing a state can name.')
+				: `none of ${replaced.join(', ')} is a resource of ${files}: nothing for Terraform to adopt.`,
+		};
+	}
+
+	const isRun = imports.every(item => item.newId !== undefined);
+	return {
+		kind: 'hcl',
+		hcl: importsHcl(imports, `restore plan ${plan.id}`),
+		what: `the import blocks that adopt ${imports.length} resource(s) at ${imports.map(item => item.entry.address).join(', ')}${isRun ? '' : ' (the new IDs to fill in once the restore ran)'} are`,
+		name: plan.id,
+	};
+}
+
+/**
 Plans the restore in `session` and prints, exports or runs it; with a state, also the change that makes Terraform adopt
-the new volume: after a run written to a file (--export-terraform's, else backstack-iac-<volume id>.tf here), with
---dry-run printed, with --export-terraform and no --yes written (with a placeholder for the ID) instead of running.
+what it made: after a run written to a file (--export-terraform's, else backstack-iac-<volume or plan id>.tf here), with
+--dry-run printed, with --export-terraform and no --yes written (with placeholders for the IDs) instead of running.
 */
 export async function restoreInSession(context: CommandContext, session: CloudSession, request: RestoreRequest, terraform?: TerraformOptions): Promise<number> {
 	const {signal} = context;
@@ -144,26 +207,23 @@ export async function restoreInSession(context: CommandContext, session: CloudSe
 	}
 
 	const {plan} = result;
-	const adoption = async (newVolumeId?: string) => restoreAdoption(session, plan, terraform.map, {...(newVolumeId !== undefined && {newVolumeId}), signal});
 	const isRun = context.flags.yes && !context.flags.dryRun && !context.flags.exportCli;
 	if (!isRun) {
-		return previewWithTerraform(context, session, {plan, terraform, adopted: await adoption()});
+		return previewWithTerraform(context, session, {plan, terraform, adopted: await adoptedFor(session, plan, terraform, {signal})});
 	}
 
 	return executePlanCommand(session, result, {
 		...planOptions(context),
 		async onDone(results) {
-			const {volume} = results;
-			const adopted = await adoption(typeof volume === 'string' ? volume : undefined);
+			const adopted = await adoptedFor(session, plan, terraform, {results, signal});
 			if (adopted.kind === 'none') {
 				context.stderr.write(`Terraform: ${adopted.reason}\n`);
 				return;
 			}
 
-			const file = terraform.file ?? path.resolve(context.cwd, `backstack-iac-${adopted.adoption.newVolumeId ?? 'volume'}.tf`);
-			const hcl = adoptionHcl(adopted.adoption, terraform.form);
-			writeHcl(context, file, hcl, `the ${terraform.form} change that adopts volume ${adopted.adoption.newVolumeId ?? ''} at ${adopted.adoption.volume.address} is`);
-			context.stdout.write(hcl);
+			const file = terraform.file ?? path.resolve(context.cwd, `backstack-iac-${adopted.name}.tf`);
+			writeHcl(context, file, adopted.hcl, adopted.what);
+			context.stdout.write(adopted.hcl);
 		},
 	});
 }
@@ -171,7 +231,7 @@ export async function restoreInSession(context: CommandContext, session: CloudSe
 async function previewWithTerraform(
 	context: CommandContext,
 	session: CloudSession,
-	{plan, terraform, adopted}: {plan: Plan; terraform: TerraformOptions; adopted: Awaited<ReturnType<typeof restoreAdoption>>},
+	{plan, terraform, adopted}: {plan: Plan; terraform: TerraformOptions; adopted: Adopted},
 ): Promise<number> {
 	const isExport = terraform.file !== undefined;
 	if (adopted.kind === 'none') {
@@ -180,7 +240,7 @@ async function previewWithTerraform(
 			return exitCodes.refused;
 		}
 	} else if (isExport) {
-		writeHcl(context, terraform.file!, adoptionHcl(adopted.adoption, terraform.form), `the ${terraform.form} change (the new volume's ID to fill in once the restore ran) is`);
+		writeHcl(context, terraform.file!, adopted.hcl, adopted.what);
 	}
 
 	// --export-terraform alone: like --export-cli, nothing runs.
@@ -189,8 +249,8 @@ async function previewWithTerraform(
 	}
 
 	const code = await executePlanCommand(session, {kind: 'plan', plan}, planOptions(context));
-	if (!isExport && context.flags.dryRun && adopted.kind === 'adoption') {
-		context.stdout.write(`\nTerraform (after the restore, not applied by backstack; --export-terraform FILE writes it):\n${adoptionHcl(adopted.adoption, terraform.form)}`);
+	if (!isExport && context.flags.dryRun && adopted.kind === 'hcl') {
+		context.stdout.write(`\nTerraform (after the restore, not applied by backstack; --export-terraform FILE writes it):\n${adopted.hcl}`);
 	}
 
 	return code;

@@ -69,10 +69,12 @@ export async function runTui(context: CommandContext): Promise<number> {
 		...(iac.kind === 'map' && {
 			iac: {
 				map: iac.map,
-				write(newVolumeId: string, hcl: string) {
-					const file = path.resolve(context.cwd, `backstack-iac-${newVolumeId}.tf`);
-					writeFileAtomicSync(file, hcl);
-					return file;
+				write(name: string, hcl: string) {
+					// The new volume's ID or the plan's: backstack-iac-<name>.tf where backstack was started, said in the short
+					// form, which fits the plan screen at 80 columns.
+					const file = `backstack-iac-${name}.tf`;
+					writeFileAtomicSync(path.resolve(context.cwd, file), hcl);
+					return `./${file}`;
 				},
 			},
 		}),

@@ -424,15 +424,24 @@ export const auditCsvColumns = [
 ] as const;
 
 /**
-The report as CSV (RFC 4180: CRLF line ends, a header row). One row per finding, `ok` ones included, plus one row with
-code `project.unreadable` per project that could not be read. `related` is a space-separated list of `kind:id`.
+The columns added at the end when a Terraform/OpenTofu state was read: the JSON's `iac` (address, module, stateFile),
+empty for a resource no state names.
 */
-export function auditToCsv(report: AuditReport): string {
-	const lines = [auditCsvColumns.join(',')];
+export const auditCsvIacColumns = ['iac_address', 'iac_module', 'iac_state_file'] as const;
+
+/**
+The report as CSV (RFC 4180: CRLF line ends, a header row). One row per finding, `ok` ones included, plus one row with
+code `project.unreadable` per project that could not be read. `related` is a space-separated list of `kind:id`. With
+`iac` (a state was read) the {@link auditCsvIacColumns} follow.
+*/
+export function auditToCsv(report: AuditReport, options: {iac?: boolean} = {}): string {
+	const isIac = options.iac === true;
+	const lines = [[...auditCsvColumns, ...(isIac ? auditCsvIacColumns : [])].join(',')];
+	const iacFields = (iac: AuditIac | undefined) => (isIac ? [iac?.address ?? '', iac?.module ?? '', iac?.stateFile ?? ''] : []);
 	for (const entry of report.projects) {
 		const base = [report.cloud, entry.project.id, entry.project.name];
 		if (entry.error !== undefined) {
-			const fields = [...base, 'warning', 'project.unreadable', 'project', entry.project.id, entry.project.name, entry.error, 'Check your role in this project', ''];
+			const fields = [...base, 'warning', 'project.unreadable', 'project', entry.project.id, entry.project.name, entry.error, 'Check your role in this project', '', ...iacFields(undefined)];
 			lines.push(fields.map(value => csvField(value)).join(','));
 		}
 
@@ -447,6 +456,7 @@ export function auditToCsv(report: AuditReport): string {
 				finding.reason,
 				finding.action,
 				(finding.related ?? []).map(ref => `${ref.kind}:${ref.id}`).join(' '),
+				...iacFields(finding.resource.iac),
 			].map(value => csvField(value)).join(','));
 		}
 	}

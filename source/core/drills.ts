@@ -26,6 +26,15 @@ as a raw image): later drills compare with it instead of the source volume, whic
 export const backupMetaDrillSha512 = 'backstack_drill_sha512';
 
 /**
+The sha512 of an ENCRYPTED backup's data as a drill with `--verify-data` read it: of the plaintext, the restored
+volume's image decrypted with its own key (core/luks-reader.ts). Kept apart from {@link backupMetaDrillSha512} on
+purpose: each upload of an encrypted volume is a LUKS container of its own master key, so a hash of those bytes (which
+backstack before this key recorded under backstack_drill_sha512 for encrypted backups too) never matches another
+upload of the same data, and must never be compared with a plaintext hash.
+*/
+export const backupMetaDrillPlaintextSha512 = 'backstack_drill_plaintext_sha512';
+
+/**
 Cinder keeps metadata values up to 255 characters.
 */
 export const drillReasonLimit = 255;
@@ -55,6 +64,10 @@ export type DrillRecord = {
 	The sha512 of the restored data (`--verify-data`), when the drill passed.
 	*/
 	sha512?: string;
+	/**
+	The sha512 of the restored data decrypted (`--verify-data` of an encrypted backup), when the drill passed.
+	*/
+	plaintextSha512?: string;
 	durationMs?: number;
 };
 
@@ -78,22 +91,35 @@ export function drillFromMetadata(backup: Pick<Backup, 'id' | 'metadata'>): Dril
 /**
 The metadata a drill writes on its backup.
 */
-export function drillMetadata(record: Pick<DrillRecord, 'at' | 'result' | 'reason' | 'sha512'>): Record<string, string> {
+export function drillMetadata(record: Pick<DrillRecord, 'at' | 'result' | 'reason' | 'sha512' | 'plaintextSha512'>): Record<string, string> {
+	// Only a passed drill's hashes: a failed one keeps the hashes recorded before (the metadata's other keys are kept).
+	const isPassed = record.result === 'ok';
 	return {
 		[backupMetaDrillAt]: record.at,
 		[backupMetaDrillResult]: record.result,
 		[backupMetaDrillReason]: (record.reason ?? '').slice(0, drillReasonLimit),
-		// Only a passed drill's hash: a failed one keeps the hash recorded before (the metadata's other keys are kept).
-		...(record.result === 'ok' && record.sha512 !== undefined && record.sha512 !== '' && {[backupMetaDrillSha512]: record.sha512}),
+		...(isPassed && record.sha512 !== undefined && record.sha512 !== '' && {[backupMetaDrillSha512]: record.sha512}),
+		...(isPassed && record.plaintextSha512 !== undefined && record.plaintextSha512 !== '' && {[backupMetaDrillPlaintextSha512]: record.plaintextSha512}),
 	};
+}
+
+function sha512At(backup: Pick<Backup, 'metadata'>, key: string): string | undefined {
+	const value = backup.metadata[key]?.toLowerCase();
+	return value !== undefined && /^[\da-f]{128}$/v.test(value) ? value : undefined;
 }
 
 /**
 The sha512 an earlier drill recorded on the backup, if it is one (128 hex digits).
 */
 export function recordedDrillSha512(backup: Pick<Backup, 'metadata'>): string | undefined {
-	const value = backup.metadata[backupMetaDrillSha512]?.toLowerCase();
-	return value !== undefined && /^[\da-f]{128}$/v.test(value) ? value : undefined;
+	return sha512At(backup, backupMetaDrillSha512);
+}
+
+/**
+The plaintext sha512 an earlier drill of an encrypted backup recorded, if it is one (128 hex digits).
+*/
+export function recordedDrillPlaintextSha512(backup: Pick<Backup, 'metadata'>): string | undefined {
+	return sha512At(backup, backupMetaDrillPlaintextSha512);
 }
 
 /**

@@ -9,6 +9,7 @@ import {Buffer} from 'node:buffer';
 import {uuid} from './http.js';
 import type {Base} from './base-seed.js';
 import type {Identity} from './identity-seed.js';
+import {luksEncrypt, luksPassphrase} from './luks.js';
 import {
 	deterministicBytes,
 	deviceName,
@@ -191,7 +192,8 @@ export function seedStory(state: DemoState, identity: Identity, base: NonNullabl
 		updatedAt: ago(12),
 	}, ago(12));
 
-	// An image uploaded from the encrypted volume: it carries its own clone of the key.
+	// An image uploaded from the encrypted volume: it carries its own clone of the key, and the volume's data as a LUKS
+	// container that clone opens.
 	const exportKey = state.cloneSecret(dbData.encryptionKeyId, demo, demoUser, ago(30));
 	state.addImage({
 		owner: demo,
@@ -199,7 +201,7 @@ export function seedStory(state: DemoState, identity: Identity, base: NonNullabl
 		diskFormat: 'raw',
 		containerFormat: 'bare',
 		properties: {cinder_encryption_key_id: exportKey?.id ?? '', cinder_encryption_key_deletion_policy: 'on_image_deletion'},
-		data: deterministicBytes(`export-${dbData.id}`, 24 * 1024),
+		data: exportKey?.payload ? luksEncrypt(state.contentOf(dbData), luksPassphrase(exportKey.payload)) : deterministicBytes(`export-${dbData.id}`, 24 * 1024),
 		createdAt: ago(30),
 		updatedAt: ago(30),
 	}, ago(30));

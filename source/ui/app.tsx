@@ -225,7 +225,7 @@ export function App(props: AppProps) {
 
 		if (mode === 'detail' && detailRow !== undefined) {
 			return detailLines({
-				row: detailRow, inventory, analysis, iac: iacMap, now: services.now(), width,
+				row: detailRow, inventory, analysis, iac: iacMap, iacProblem: services.iac?.problem, now: services.now(), width,
 			});
 		}
 

@@ -174,6 +174,10 @@ export const keymap: readonly Binding[] = [
 		views: ['images'], short: 'file→image',
 	},
 	{
+		id: 'restore.bundle', keys: ['U'], description: 'Restore a DR bundle…', when: browse, mutates: true, palette: true, footer: true,
+		views: ['images'], short: 'from bundle',
+	},
+	{
 		id: 'plan.nextField', keys: ['down', 'tab'], description: 'Plan form: next field', when: ['form'], footer: true, short: 'next field',
 	},
 	{
@@ -212,6 +216,10 @@ export const keymap: readonly Binding[] = [
 	},
 	{
 		id: 'plan.close', keys: ['enter', 'esc'], description: 'Plan: back to the lists', when: ['over'], footer: true, short: 'back to the lists',
+	},
+	{
+		id: 'plan.iacForm', keys: ['f'], description: 'Plan: import ⇄ arguments', when: ['over'], short: 'Terraform: the other form (import ⇄ arguments)',
+		note: 'the Terraform change (--tfstate)',
 	},
 	{
 		id: 'app.help', keys: ['?'], description: 'Help', when: ['list', 'detail', 'help'], footer: true,

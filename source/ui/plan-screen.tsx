@@ -183,7 +183,7 @@ export function PlanScreen(props: PlanScreenProps) {
 	}, []);
 	usePlanning(phase, flow, session, show);
 	const now = useRunClock(phase, clock);
-	const iacLines = useIacLines(phase, session, {iac: props.iac?.map, write: props.iac?.write, width: props.width});
+	const iacView = useIacLines(phase, session, {iac: props.iac?.map, write: props.iac?.write, width: props.width});
 
 	const tasks: TaskOptions = {
 		session, journal, clock, dispatch, drillLog: props.drillLog,
@@ -210,6 +210,7 @@ export function PlanScreen(props: PlanScreenProps) {
 				void recordDrillTask(flow.drill, verdict, {}, tasks);
 			}
 		},
+		...(iacView.switchForm !== undefined && {switchIacForm: iacView.switchForm}),
 	};
 	// The input queue (sequential-input.ts) hands over one key per render: each sees the phase the key before left.
 	const onKey = (input: string, key: Key) => {
@@ -224,11 +225,13 @@ export function PlanScreen(props: PlanScreenProps) {
 		onKeys(undefined);
 	}, [onKeys]);
 
-	const lines = screenLines(phase, flow, {width: props.width, height: props.height, now});
-	if (iacLines.length > 0) {
+	const lines = screenLines(phase, flow, {
+		width: props.width, height: props.height, now, ...(iacView.switchForm !== undefined && {overKeys: ['plan.iacForm']}),
+	});
+	if (iacView.lines.length > 0) {
 		// Before the keys, which follow the last blank line.
 		const keysAt = lines.findLastIndex(line => line.text === '');
-		lines.splice(keysAt === -1 ? lines.length : keysAt, 0, ...iacLines);
+		lines.splice(keysAt === -1 ? lines.length : keysAt, 0, ...iacView.lines);
 	}
 
 	return <PlanLines lines={lines} width={props.width} height={props.height} theme={props.theme}/>;

@@ -134,6 +134,63 @@ test('--verify-data --export-cli: the runbook removes its temporary images too, 
 	t.is(syntax, 0, 'bash -n accepts the script');
 });
 
+test('--verify-data --export-cli of an encrypted backup: qemu-img decrypts each image with its own key in a private directory; the plaintext sha512s are compared and recorded', async t => {
+	const result = await backstack(t, 'drill', '--demo', good, '--verify-data', '--export-cli');
+	t.is(result.code, 0, result.stderr);
+	const qemu = String.raw`^\tqemu-img convert --object "secret,id=sec0,file=\$work/passphrase" --image-opts "driver=luks,key-secret=sec0,file\.filename=\$work/image" -O raw "\$work/plain" >&2$`;
+	const decrypts = result.stdout.match(new RegExp(qemu, 'gmv')) ?? [];
+	t.is(decrypts.length, 2, 'the source\'s image and the restored one');
+	t.is(result.stdout.match(/^\ttrap 'rm -rf "\$work"' EXIT$/gmv)?.length, 2, 'each private directory goes when its subshell ends');
+	t.regex(result.stdout, /^\[ "\$COMPARE_DATA_SHA512" = "\$PLAINTEXT_SOURCE_SHA512" \] \|\| \{ echo 'The restored plaintext differs from the source volume /mv);
+	t.regex(result.stdout, /\$\{restored_plaintext_sha512:\+--property "backstack_drill_plaintext_sha512=\$restored_plaintext_sha512"\}/v);
+	t.notRegex(result.stdout, /restored_sha512|backstack_drill_sha512=/v, 'no ciphertext hash is compared or recorded');
+	const syntax = await new Promise<number>(resolve => {
+		const child = execFile('bash', ['-n'], error => {
+			resolve(error === null ? 0 : 1);
+		});
+		child.stdin?.end(result.stdout);
+	});
+	t.is(syntax, 0, 'bash -n accepts the script');
+});
+
+test('--verify-data of an encrypted backup passes with the decrypted data compared; the report gives the plaintext sha512 (not a sha512 of bytes)', async t => {
+	const result = await backstack(t, 'drill', '--demo', good, '--verify-data', '--yes', '--json');
+	t.is(result.code, 0, result.stderr);
+	const report = JSON.parse(result.stdout) as {drills: Array<Record<string, unknown>>};
+	t.like(report.drills[0], {result: 'ok', verifiedData: true, recordedOnBackup: true});
+	t.regex(String(report.drills[0]!['reason']), /; decrypted data matches the source volume legal-archive \(.+\) \(plaintext sha512 [\da-f]{16}…\)$/v);
+	t.regex(String(report.drills[0]!['plaintextSha512']), /^[\da-f]{128}$/v);
+	t.false('sha512' in report.drills[0]!);
+	t.like(readDrillLog(result.configDir)[0], {result: 'ok', verifiedData: true});
+});
+
+test('--verify-data of an encrypted backup whose image keys Barbican refuses (403) is NOT RUN (exit 2), says why, records nothing, leaves nothing', async t => {
+	const context = await demoCloud(t);
+	const {state} = context.cloud;
+	const type = state.addVolumeType({
+		name: 'LUKS',
+		encryption: {
+			provider: 'luks', cipher: 'aes-xts-plain64', keySize: 256, controlLocation: 'front-end',
+		},
+	});
+	const cinder = context.session.cinder!;
+	const volume = await cinder.createVolume({size: 1, name: 'src', volumeType: type.name});
+	await until(async () => cinder.getVolume(volume.id), found => found.status === 'available');
+	const {id} = await cinder.createBackup({volumeId: volume.id, name: 'nightly'});
+	await until(async () => cinder.getBackup(id), found => found.status === 'available');
+	context.cloud.setFaults([{
+		kind: 'error', service: 'key-manager', method: 'GET', path: /\/payload$/v, status: 403, message: 'SecretPayload retrieval attempt not allowed',
+	}]);
+	const result = await backstackWith(t, {OS_CLIENT_CONFIG_FILE: context.cloudsYamlPath, OS_CLOUD: 'demo'}, 'drill', id, '--verify-data', '--yes'); // eslint-disable-line @typescript-eslint/naming-convention
+	t.is(result.code, 2, `${result.stdout}\n${result.stderr}`);
+	t.regex(result.stdout, /^NOT RUN backup nightly \(.+\): Barbican refuses the key of the source volume's image \(secret .+\) to this user \(HTTP 403\): its bytes cannot be decrypted\./mv);
+	t.deepEqual(readDrillLog(result.configDir), [], 'a drill that could not decide proves nothing: no record');
+	const after = await cinder.getBackup(id);
+	t.is(after.metadata['backstack_drill_result'], undefined);
+	const names = [...state.images.values(), ...state.volumes.values()].map(resource => resource.name ?? '');
+	t.deepEqual(names.filter(name => name.startsWith('backstack-drill-')), [], 'no temporary image or volume is left');
+});
+
 test('a drill with --yes --json passes, records ok on the backup and in the drill log; its temporary volume is removed', async t => {
 	const result = await backstack(t, 'drill', '--demo', good, '--yes', '--json');
 	t.is(result.code, 0, result.stderr);

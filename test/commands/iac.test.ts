@@ -15,7 +15,7 @@ import {existsSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
-import {PassThrough, Writable} from 'node:stream';
+import {PassThrough, Readable, Writable} from 'node:stream';
 import test from 'ava';
 import {Ajv2020} from 'ajv/dist/2020.js';
 import {parse} from '@cdktf/hcl2json';
@@ -28,6 +28,7 @@ import {
 import {readIacStates} from '../../source/core/iac/state.js';
 import {newVolumePlaceholder} from '../../source/core/iac/hcl.js';
 import {restoreRequestFrom} from '../../source/core/plans/commands.js';
+import {planImageBundle} from '../../source/core/plans/bundle.js';
 import {acceptedFlags, unknownFlagError} from '../../source/commands/flags.js';
 import {iacFiles, loadIac} from '../../source/commands/iac.js';
 import {restoreInSession, terraformOptions} from '../../source/commands/plans.js';
@@ -39,6 +40,9 @@ import {renderAuditTable} from '../../source/ui/audit-table.js';
 import {inventory, volume} from '../core/builders.js';
 import {
 	demoCloud,
+	fastClock,
+	last,
+	runToEnd,
 	temporaryDirectory,
 	until,
 	volumesOf,
@@ -162,6 +166,12 @@ test('the detail pane names the address that manages the resource, and nothing f
 	t.true(text('aaaaaaaa-0000-4000-8000-000000000000').includes('managed by terraform: module.db.openstack_blockstorage_volume_v3.data["0"]'));
 	t.false(text('not-in-state').some(line => line.includes('managed by terraform')));
 	t.false(detailLines({row: row('aaaaaaaa-0000-4000-8000-000000000000'), now: new Date(), width: 100}).some(line => line.text.includes('terraform')));
+	// A state that could not be read: said on what a state could name, in full (the status line may show other news by then).
+	const problem = (kind: 'volume' | 'backup') => detailLines({
+		row: {...row('v-1'), ref: {kind, id: 'v-1', name: 'data'}}, iacProblem: 'x.tfstate is not JSON', now: new Date(), width: 100,
+	}).map(line => line.text);
+	t.true(problem('volume').includes('terraform: not known, the state was not read: x.tfstate is not JSON'));
+	t.false(problem('backup').some(line => line.includes('terraform')));
 });
 
 test('the TUI status line: an unreadable state says why, a state of another workspace says so, a matching one says nothing', t => {
@@ -170,7 +180,11 @@ test('the TUI status line: an unreadable state says why, a state of another work
 	const map = readIacStates([path.join(fixtures, 'modules.tfstate')]);
 	const other = inventory({volumes: [volume({id: 'other'})]});
 	const matching = inventory({volumes: [volume({id: 'aaaaaaaa-0000-4000-8000-000000000000'})]});
-	t.regex(iacWarningNotice(map, other) ?? '', /no resource of .*modules\.tfstate is in project .* another workspace\?/v);
+	const notice = iacWarningNotice(map, other) ?? '';
+	t.regex(notice, /^⚠ terraform: another workspace\? nothing of modules\.tfstate is in project \S+ of cloud \S+\./v);
+	t.regex(notice, /Check --tfstate or the tfstate setting \(\S+\/fixtures\/iac\/modules\.tfstate\)\.$/v);
+	const two = readIacStates([path.join(fixtures, 'modules.tfstate'), path.join(fixtures, 'show.json')]);
+	t.regex(iacWarningNotice(two, other) ?? '', /\(\+1 more\)/v);
 	t.is(iacWarningNotice(map, matching), undefined);
 });
 
@@ -309,6 +323,90 @@ test('restore backup of a volume no state names: said so, nothing written, exit 
 	t.false(existsSync(path.join(arranged.directory, 'adopt.tf')));
 });
 
+type Imports = {import?: Array<{to: string; id: string}>};
+
+async function runRestore(directory: string, input: string[], flags: Partial<CliFlags>, session: Awaited<ReturnType<typeof demoCloud>>['session']) {
+	const captured = contextFor(directory, ['restore', ...input], flags);
+	const request = restoreRequestFrom(input, captured.context.flags);
+	const terraform = terraformOptions(captured.context, request.kind);
+	if (typeof terraform === 'number') {
+		throw new TypeError(`no terraform options: ${captured.err()}`);
+	}
+
+	const code = await restoreInSession(captured.context, session, request, terraform);
+	return {code, ...captured};
+}
+
+test('restore secret --old-secret of a secret the state manages: an import block at its address, by the new secret\'s ID (the last part of its reference)', async t => {
+	const {session, directory} = await demoCloud(t);
+	const barbican = session.barbican!;
+	const key = new Uint8Array(32).fill(7);
+	const old = await barbican.storeSecret({
+		name: 'luks-key', payload: key, algorithm: 'aes', bitLength: 256, secretType: 'symmetric',
+	});
+	const state = path.join(directory, 'keys.tfstate');
+	// As some states hold it: the reference URL; the provider imports by its last part.
+	await writeFile(state, stateOf([{
+		module: 'module.keys', type: 'openstack_keymanager_secret_v1', name: 'luks', key: 0, attributes: {id: `https://barbican.example:9311/v1/secrets/${old.id}`},
+	}]));
+	const keyFile = path.join(directory, 'luks.key');
+	await writeFile(keyFile, key, {mode: 0o600});
+	const flags = {tfstate: [state], oldSecret: old.id};
+
+	const dryRun = await runRestore(directory, ['secret', keyFile], {...flags, dryRun: true}, session);
+	t.is(dryRun.code, 0, dryRun.err());
+	const planned = await parse('planned.tf', dryRun.out().slice(dryRun.out().indexOf('# backstack: adopt'))) as Imports;
+	t.deepEqual(planned.import, [{to: '${module.keys.openstack_keymanager_secret_v1.luks[0]}', id: 'NEW_SECRET_ID'}]); // eslint-disable-line no-template-curly-in-string
+
+	const run = await runRestore(directory, ['secret', keyFile], {...flags, yes: true, exportTerraform: 'keys.tf'}, session);
+	t.is(run.code, 0, run.err());
+	const text = await readFile(path.join(directory, 'keys.tf'), 'utf8');
+	const [block] = (await parse('keys.tf', text) as Imports).import ?? [];
+	t.is(block?.to, '${module.keys.openstack_keymanager_secret_v1.luks[0]}'); // eslint-disable-line no-template-curly-in-string
+	t.regex(block?.id ?? '', /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/v, 'an ID, not a reference URL');
+	t.not(block?.id, old.id);
+	t.deepEqual(await barbican.getSecretPayload(block!.id), key, 'the new secret, with the key\'s bytes');
+	t.true(text.includes('terraform state rm \'module.keys.openstack_keymanager_secret_v1.luks[0]\''));
+	t.true(text.includes(`# was ${old.id}`));
+
+	// Without --old-secret nothing says which secret it stands in for: said so.
+	const unnamed = await runRestore(directory, ['secret', keyFile], {tfstate: [state], dryRun: true}, session);
+	t.is(unnamed.code, 0, unnamed.err());
+	t.regex(unnamed.err(), /Terraform: name the secret this one replaces \(--old-secret ID\)/v);
+	// The arguments form is a volume's only.
+	const byArguments = contextFor(directory, ['restore', 'secret', keyFile], {...flags, iacForm: 'arguments'});
+	t.throws(() => terraformOptions(byArguments.context, 'secret'), {message: /--iac-form arguments is for restore backup.*restore secret writes import blocks/v});
+});
+
+test('restore bundle of an image the state manages: the import block names the image it made', async t => {
+	const {session, directory} = await demoCloud(t);
+	const glance = session.glance!;
+	const image = await glance.createImage({name: 'golden', diskFormat: 'raw', containerFormat: 'bare'});
+	await glance.uploadImageData(image.id, Readable.from([new Uint8Array(4096).fill(3)]), {size: 4096});
+	const bundle = path.join(directory, 'golden-bundle');
+	const planned = await planImageBundle(session, {imageId: image.id, directory: bundle, version: 'test'});
+	if (planned.kind !== 'plan') {
+		throw new TypeError(JSON.stringify(planned));
+	}
+
+	const events = await runToEnd(planned.plan, session, {clock: fastClock()});
+	t.is(last(events)?.type, 'plan-done');
+	const state = path.join(directory, 'images.tfstate');
+	await writeFile(state, stateOf([{type: 'openstack_images_image_v2', name: 'golden', attributes: {id: image.id}}]));
+
+	const run = await runRestore(directory, ['bundle', bundle], {tfstate: [state], yes: true}, session);
+	t.is(run.code, 0, run.err());
+	const newId = new RegExp(String.raw`image:${image.id} (?<id>\S+)`, 'v').exec(run.out())?.groups?.['id'];
+	t.truthy(newId, run.out());
+	const written = /Terraform: the import blocks .* are written to (?<file>\S+) /v.exec(run.out())?.groups?.['file'];
+	t.is(path.dirname(written ?? ''), directory);
+	t.regex(path.basename(written ?? ''), /^backstack-iac-bundle-restore-.+\.tf$/v);
+	const hcl = await parse('adopt.tf', await readFile(written!, 'utf8')) as Imports;
+	t.deepEqual(hcl.import, [{to: '${openstack_images_image_v2.golden}', id: newId}]); // eslint-disable-line no-template-curly-in-string
+	const restored = await glance.getImage(newId!);
+	t.is(restored.status, 'active');
+});
+
 const badStates: Array<[string, string, RegExp]> = [
 	['not JSON', 'garbage.tfstate', /garbage\.tfstate is not JSON, so not a Terraform\/OpenTofu state\. Give the state file/v],
 	['format version 3', 'v3.tfstate', /format version 3; backstack reads version 4/v],
@@ -343,6 +441,13 @@ test('a state of another workspace (no ID matches the demo cloud): the audit war
 	t.regex(result.stderr, /warning: no resource of .*other\.tfstate is in project demo of cloud demo: another workspace\?/v);
 	const report = JSON.parse(result.stdout) as {projects: Array<{findings: Array<{resource: {iac?: unknown}}>}>};
 	t.false(report.projects.some(project => project.findings.some(finding => finding.resource.iac !== undefined)));
+	// The CSV has the IaC columns, empty in every row.
+	const csv = await backstack(t, {'other.tfstate': other}, 'audit', '--demo', '--tfstate', 'other.tfstate', '--format', 'csv', '--fail-on', 'never');
+	t.is(csv.code, 0, csv.stderr);
+	const [header, ...rows] = csv.stdout.trimEnd().split('\r\n');
+	t.true(header!.endsWith(',related,iac_address,iac_module,iac_state_file'), header);
+	t.true(rows.length > 0);
+	t.true(rows.every(line => line.endsWith(',,,')), 'no row names an address');
 });
 
 test('usage: --group-by needs iac, the table and a state; --export-terraform needs a state', async t => {

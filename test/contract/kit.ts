@@ -6,6 +6,7 @@ import {randomBytes} from 'node:crypto';
 import {spawn, type ChildProcess} from 'node:child_process';
 import {existsSync, readdirSync} from 'node:fs';
 import process from 'node:process';
+import {Readable} from 'node:stream';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {fileURLToPath} from 'node:url';
 import type {ExecutionContext} from 'ava';
@@ -508,6 +509,17 @@ export async function makeVolume(
 	const created = await cinder.createVolume(request);
 	t.teardown(async () => removeVolume(c, cinder, created.id));
 	return waitVolume(c, cinder, created.id, ['available']);
+}
+
+/**
+A raw image holding `data` (removed at teardown), e.g. to make a volume that holds known bytes (`imageRef`): for an
+encrypted type, Cinder encrypts the image's bytes into the new volume.
+*/
+export async function makeDataImage(t: ExecutionContext, c: Context, glance: GlanceApi, {name, data}: {name: string; data: Uint8Array}): Promise<Image> {
+	const image = await glance.createImage({name, diskFormat: 'raw', containerFormat: 'bare'});
+	t.teardown(async () => removeImage(c, glance, image.id));
+	await glance.uploadImageData(image.id, Readable.from([data]), {size: data.byteLength});
+	return waitImage(c, glance, image.id, ['active']);
 }
 
 export async function makeBackup(

@@ -2,6 +2,7 @@ import test from 'ava';
 import {Ajv2020} from 'ajv/dist/2020.js';
 import {
 	auditCsvColumns,
+	auditCsvIacColumns,
 	auditJsonPieces,
 	auditJsonSchema,
 	auditRows,
@@ -228,6 +229,42 @@ test('CSV follows RFC 4180: header, CRLF, quotes doubled, fields with comma/quot
 	t.deepEqual(unprotected?.slice(0, 8), ['mini-demo', 'p-1', 'demo', 'critical', 'volume.unprotected', 'volume', 'v-bad', 'db, "primary"\nline2']);
 	const keyMissing = records.find(record => record[4] === 'image.key-missing');
 	t.is(keyMissing?.[10], 'secret:k-gone');
+});
+
+test('CSV with a Terraform state read: iac_address, iac_module and iac_state_file at the end, empty where no state names the resource', t => {
+	const entry = {
+		id: 'v-bad',
+		address: 'module.db.openstack_blockstorage_volume_v3.data["0"]',
+		type: 'openstack_blockstorage_volume_v3',
+		name: 'data',
+		module: 'module.db',
+		indexKey: '0',
+		stateFile: '/srv/tf/prod, "a".tfstate',
+	} as const;
+	const iac = {byId: new Map([[entry.id, entry]]), attachments: [], files: [{file: entry.stateFile, ids: [entry.id]}]};
+	const report = buildAuditReport(session, [{
+		project: {id: 'p-1', name: 'demo', enabled: true},
+		inventory: inventory({volumes: [volume({id: 'v-ok', name: 'fine'}), volume({id: 'v-bad', name: 'bad'})], backups: [backup({id: 'b1', volumeId: 'v-ok'})]}),
+		iac,
+	}, {project: {id: 'p-2', name: 'locked', enabled: true}, error: 'forbidden'}], defaultPolicy, now);
+	const records = parseCsv(auditToCsv(report, {iac: true}));
+	const header = [...auditCsvColumns, ...auditCsvIacColumns];
+	t.deepEqual(records[0], header);
+	for (const record of records) {
+		t.is(record.length, header.length);
+	}
+
+	const managed = records.filter(record => record[6] === 'v-bad');
+	t.true(managed.length > 0);
+	for (const record of managed) {
+		t.deepEqual(record.slice(-3), [entry.address, 'module.db', entry.stateFile]);
+	}
+
+	const others = records.slice(1).filter(record => record[6] !== 'v-bad');
+	t.true(others.length > 0);
+	t.true(others.every(record => record.slice(-3).every(field => field === '')));
+	// Without a state the columns are not there at all: the header stays what it was.
+	t.is(auditToCsv(report).split('\r\n', 1)[0], auditCsvColumns.join(','));
 });
 
 /**

@@ -14,8 +14,11 @@ import {
 	adoptionHcl,
 	attachmentsOf,
 	hclString,
+	importsHcl,
 	newVolumePlaceholder,
 } from '../../source/core/iac/hcl.js';
+import {replacementImports} from '../../source/core/iac/adopt.js';
+import type {Plan} from '../../source/core/plans/types.js';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'iac');
 const fixture = (name: string) => path.join(fixtures, name);
@@ -176,4 +179,49 @@ test('HCL strings: quotes, backslashes and template sequences stay literal', asy
 	await t.throwsAsync(parse('s.tf', 'v = "x %{if}"\n'));
 	await t.notThrowsAsync(parse('s.tf', `v = ${hclString('x %{if}')}\n`));
 	t.is(hclString('${var.x} %{if}'), '"$${var.x} %%{if}"');
+});
+
+test('the replacements of a plan: one import block each at the old address, by kind; a label of another kind is left out', async t => {
+	const map = readIacStates([fixture('root.tfstate'), fixture('modules.tfstate')]);
+	const plan: Plan = {
+		id: 'bundle-restore-1',
+		kind: 'bundle-restore',
+		title: 'Restore bundle',
+		createdAt: '2026-12-07T00:00:00.000Z',
+		steps: [],
+		warnings: [],
+		replaces: {
+			'image:33333333-3333-4333-8333-333333333333': '33333333-3333-4333-8333-333333333333',
+			'volume:aaaaaaaa-0000-4000-8000-000000000001': 'aaaaaaaa-0000-4000-8000-000000000001',
+			// A server's disk image stands for no image resource: its ID is the server's.
+			'image:22222222-2222-4222-8222-222222222222': '22222222-2222-4222-8222-222222222222',
+			'volume:not-in-any-state': 'not-in-any-state',
+		},
+	};
+	const before = replacementImports(plan, map);
+	t.deepEqual(before.map(item => [item.entry.address, item.newId]), [
+		['openstack_images_image_v2.golden', undefined],
+		['module.db.openstack_blockstorage_volume_v3.data["1"]', undefined],
+	]);
+	t.deepEqual(await parse('planned.tf', importsHcl(before, 'restore plan bundle-restore-1')), {
+		import: [
+			{to: '${openstack_images_image_v2.golden}', id: 'NEW_IMAGE_ID'},
+			{to: '${module.db.openstack_blockstorage_volume_v3.data["1"]}', id: newVolumePlaceholder},
+		],
+	});
+	const after = replacementImports(plan, map, {'image:33333333-3333-4333-8333-333333333333': 'img-new', 'volume:aaaaaaaa-0000-4000-8000-000000000001': 'vol-new'});
+	const text = importsHcl(after, 'restore plan bundle-restore-1');
+	t.deepEqual(await parse('adopt.tf', text), {
+		import: [
+			{to: '${openstack_images_image_v2.golden}', id: 'img-new'},
+			{to: '${module.db.openstack_blockstorage_volume_v3.data["1"]}', id: 'vol-new'},
+		],
+	});
+	t.regex(text, /terraform state rm openstack_images_image_v2\.golden 'module\.db\.openstack_blockstorage_volume_v3\.data\["1"\]'/v);
+	t.notRegex(text, /has not run/v);
+	// A secret restored in place of one: the state names it by its reference URL, the import takes the new ID as it is.
+	const secret = replacementImports({...plan, replaces: {secret: '44444444-4444-4444-8444-444444444444'}}, map, {secret: '55555555-5555-4555-8555-555555555555'});
+	t.deepEqual(await parse('secret.tf', importsHcl(secret, 'restore plan p')), {
+		import: [{to: '${openstack_keymanager_secret_v1.luks}', id: '55555555-5555-4555-8555-555555555555'}],
+	});
 });

@@ -303,15 +303,28 @@ test('a volume item comes back as a volume of the type with the recorded spec; i
 	t.deepEqual(added, [volume.encryptionKeyId], 'only the volume\'s own key is left: the temporary image\'s key went with it');
 });
 
-test('a member, who cannot read type specs, is asked for --volume-type; an unencrypted or mismatched type is refused', async t => {
+test('a member, who cannot read type specs, is asked among the types seen encrypted (refused, naming --volume-type, when none is seen); an unencrypted or mismatched type is refused', async t => {
 	const context = await demoCloud(t);
 	const types = withTypes(context);
 	const {session, admin} = context;
 	const directory = path.join(await temporaryDirectory(t), 'bundle');
 	await volumeBundle(directory);
 
-	const asked = reasonOf(await planBundleRestore(session, {directory, cryptsetup}));
-	t.regex(asked, /cannot tell which type here has that encryption.*Name the encrypted volume type to restore it into with --volume-type T/sv);
+	// No type is seen encrypted in the project: refused, naming --volume-type.
+	const refused = reasonOf(await planBundleRestore(session, {directory, cryptsetup}));
+	t.regex(refused, /cannot tell which type here has that encryption.*Name the encrypted volume type to restore it into with --volume-type T/sv);
+
+	// Once a volume of the project shows LUKS to be encrypted, the member is asked, among the encrypted types only.
+	const encryptedOne = await session.cinder!.createVolume({size: 1, name: 'encrypted-one', volumeType: types.luks.name});
+	t.teardown(async () => session.cinder!.deleteVolume(encryptedOne.id).catch(() => undefined));
+	const asked = await planBundleRestore(session, {directory, cryptsetup});
+	if (asked.kind !== 'needs-input') {
+		throw new Error(`Expected a question, got ${JSON.stringify(asked)}`);
+	}
+
+	t.is(asked.field, 'volumeType');
+	t.regex(asked.question, /volume db-data .* holds a LUKS-encrypted volume .*cannot tell which type here has that encryption.*Which encrypted volume type should it be restored into\?/sv);
+	t.deepEqual(asked.options.map(option => option.value), [types.luks.id]);
 
 	t.regex(reasonOf(await planBundleRestore(admin, {directory, volumeType: 'plain', cryptsetup})), /Volume type plain is not encrypted, and volume db-data .* holds a LUKS-encrypted volume/v);
 	t.regex(reasonOf(await planBundleRestore(admin, {directory, volumeType: 'nope', cryptsetup})), /Volume type nope does not exist/v);

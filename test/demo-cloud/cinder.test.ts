@@ -1,7 +1,18 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, unicorn/no-await-expression-member -- OpenStack JSON bodies are asserted field by field. */
 /* eslint-disable @typescript-eslint/naming-convention -- OpenStack's wire format is snake_case. */
 import {Buffer} from 'node:buffer';
+import {execFile} from 'node:child_process';
+import {
+	mkdtemp,
+	readFile,
+	rm,
+	writeFile,
+} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
 import test from 'ava';
+import {findCryptsetup} from '../../source/core/bundle/luks.js';
 import {startDemoCloud, type DemoCloud} from '../../source/demo-cloud/index.js';
 import {
 	backupStatus,
@@ -15,6 +26,18 @@ import {
 	type Json,
 	type Session,
 } from './helpers/client.js';
+
+async function execFileAsync(file: string, args: string[]): Promise<{stdout: string}> {
+	return new Promise((resolve, reject) => {
+		execFile(file, args, (error, stdout, stderr) => {
+			if (error === null) {
+				resolve({stdout});
+			} else {
+				reject(new Error(`${file} ${args.join(' ')}: ${error.message} ${stderr}`));
+			}
+		});
+	});
+}
 
 let cloud: DemoCloud;
 let admin: Session;
@@ -367,4 +390,63 @@ test('a backup keeps a volume\'s image metadata: the restored volume has signatu
 	const uploaded = String(upload.json['os-volume_upload_image'].image_id);
 	const second = await waitFor('image active', async () => cloud.state.images.get(uploaded), found => found?.status === 'active');
 	t.is(second?.properties['signature_verified'], 'False');
+});
+
+/*
+As the real cloud's NFS driver: an encrypted volume goes to Glance as a LUKS1 container of a master key of its own,
+opened by the hex of the image's key clone (checked here with cryptsetup and qemu-img, the tools Cinder's own data
+path uses); a volume made from that image holds the same data, and one whose key does not open the container ends error.
+*/
+test('an encrypted volume uploads as a LUKS1 container that cryptsetup and qemu-img open with the image key\'s hex; a volume of the image holds the same data', async t => {
+	const cryptsetup = await findCryptsetup(process.env['PATH']);
+	if (cryptsetup === undefined) {
+		throw new Error('this test needs cryptsetup (Debian: cryptsetup-bin)');
+	}
+
+	const volume = await encryptedVolume('luks-upload');
+	const content = Buffer.from(cloud.state.contentOf(cloud.state.volumes.get(volume['id'])!));
+	const uploadOf = async (volumeId: string, name: string) => {
+		const upload = await cinder(demo, 'POST', `/volumes/${volumeId}/action`, {
+			'os-volume_upload_image': {image_name: name, disk_format: 'raw', container_format: 'bare'},
+		});
+		const imageId = String(upload.json['os-volume_upload_image'].image_id);
+		const image = await waitFor('image active', async () => cloud.state.images.get(imageId), found => found?.status === 'active');
+		await volumeStatus(demo, volumeId, ['available']);
+		return image!;
+	};
+
+	const image = await uploadOf(volume['id'], 'luks-upload-image');
+	const data = image.data!;
+	t.false(data.includes(content.subarray(0, 64)), 'the image does not hold the plaintext');
+	const key = cloud.state.secrets.get(image.properties['cinder_encryption_key_id'] ?? '')!.payload!;
+	const directory = await mkdtemp(path.join(tmpdir(), 'demo-luks-'));
+	t.teardown(async () => rm(directory, {recursive: true, force: true}));
+	const [file, passphrase, plain] = ['image.luks', 'passphrase', 'plain.raw'].map(name => path.join(directory, name)) as [string, string, string];
+	await writeFile(file, data);
+	await writeFile(passphrase, key.toString('hex'), {mode: 0o600});
+	await execFileAsync(cryptsetup, ['luksOpen', '--test-passphrase', '--key-file', passphrase, file]);
+	const dump = await execFileAsync(cryptsetup, ['luksDump', file]);
+	t.regex(dump.stdout, /Version:\s+1\n.*Cipher name:\s+aes\n.*Cipher mode:\s+xts-plain64\n/sv);
+	await execFileAsync('/usr/bin/qemu-img', ['convert', '--object', `secret,id=sec0,file=${passphrase}`, '--image-opts', `driver=luks,key-secret=sec0,file.filename=${file}`, '-O', 'raw', plain]);
+	t.true((await readFile(plain)).subarray(0, content.length).equals(content), 'qemu-img decrypts the volume\'s data');
+
+	const created = await cinder(demo, 'POST', '/volumes', {
+		volume: {
+			size: 1, name: 'luks-from-image', imageRef: image.id, volume_type: typeName,
+		},
+	});
+	const fromImage = await volumeStatus(demo, created.json['volume'].id, ['available', 'error']);
+	t.is(fromImage['status'], 'available');
+	t.true(cloud.state.contentOf(cloud.state.volumes.get(fromImage['id'])!).equals(content), 'the same data, opened with the volume\'s key clone');
+	const again = await uploadOf(fromImage['id'], 'luks-again');
+	t.false(again.data!.equals(data), 'its own upload: another master key, other bytes');
+
+	// The image's key replaced by another one: the volume's clone does not open the container.
+	cloud.state.secrets.get(image.properties['cinder_encryption_key_id'] ?? '')!.payload = Buffer.alloc(key.length, 7);
+	const wrong = await cinder(demo, 'POST', '/volumes', {
+		volume: {
+			size: 1, name: 'luks-wrong-key', imageRef: image.id, volume_type: typeName,
+		},
+	});
+	t.is((await volumeStatus(demo, wrong.json['volume'].id, ['available', 'error']))['status'], 'error');
 });

@@ -5,6 +5,7 @@
 #   provision.sh start     start the daemons from the existing configuration
 #   provision.sh stop      stop every daemon this script started (by pidfile / session), unmount the share
 #   provision.sh status    one line per daemon, then a token check
+#   provision.sh identity  apply the projects, users, roles and clouds.yaml below to a running cloud (daemons untouched)
 #   provision.sh wipe      stop, then drop all databases and state (volumes, backups, images, keys)
 #
 # Env: BACKSTACK_REAL_NOVA=0 leaves out neutron/placement/nova (default 1: they fit on the 24 GiB box).
@@ -16,8 +17,9 @@
 # (file store), cinder 8776 (api, scheduler, volume = NFS driver on a bind mount, backup = posix driver),
 # neutron 9696 (bare, no agents), placement 8778, nova 8774 (libvirt/KVM, or the fake virt driver: see BACKSTACK_REAL_VIRT).
 # Clouds for clients: /etc/backstack-real/clouds.yaml (and a copy in test/real-cloud/.state/clouds.yaml):
-#   real-admin (admin in project admin), real-member and real-member2 (user "member" with member+reader+creator in
-#   projects bs-alpha and bs-beta).
+#   real-admin (admin in project admin), real-member (user "member" with member+reader+creator in projects bs-alpha and
+#   bs-beta, scoped to bs-alpha) and real-member2 (user "member2", a password of its own, member+reader+creator in
+#   bs-beta only: another user of the member's second project).
 # Runs as root, no systemd: daemons run under setsid, pidfiles in /run/backstack-real, logs in /var/log/backstack-real.
 set -Eeuo pipefail
 
@@ -59,6 +61,15 @@ service_password() {
 		(umask 077; $PY -c 'import secrets; print(secrets.token_hex(16))' > "$ETC/password")
 	fi
 	cat "$ETC/password"
+}
+
+# member2's password: random, its own, made once per machine like the service password.
+member2_password() {
+	if [ ! -s "$ETC/member2-password" ]; then
+		mkdir -p "$ETC"; chmod 700 "$ETC"
+		(umask 077; $PY -c 'import secrets; print(secrets.token_hex(16))' > "$ETC/member2-password")
+	fi
+	cat "$ETC/member2-password"
 }
 
 # put FILE MODE < content: replace FILE only when the content differs (so its mtime says when it last changed).
@@ -451,19 +462,19 @@ start_keystone() {
 }
 
 write_clouds() {
-	local cloud user project clouds
+	local cloud user project password clouds
 	clouds=$(
 		echo "# backstack-real: written by test/real-cloud/provision.sh; test cloud on 127.0.0.1 only"
 		echo "clouds:"
-		for cloud in real-admin:admin:admin real-member:member:bs-alpha real-member2:member:bs-beta; do
-			IFS=: read -r cloud user project <<< "$cloud"
+		for cloud in "real-admin:admin:admin:$PW" "real-member:member:bs-alpha:$PW" "real-member2:member2:bs-beta:$(member2_password)"; do
+			IFS=: read -r cloud user project password <<< "$cloud"
 			cat <<-EOF
 			  $cloud:
 			    auth_type: password
 			    auth:
 			      auth_url: http://$LO:5000/v3
 			      username: $user
-			      password: "$PW"
+			      password: "$password"
 			      project_name: $project
 			      user_domain_name: Default
 			      project_domain_name: Default
@@ -480,11 +491,11 @@ write_clouds() {
 
 # Projects, users, roles, services, endpoints: get-or-create, through Keystone's API.
 setup_identity() {
-	OS_CLIENT_CONFIG_FILE=$ETC/clouds.yaml $PY - "$PW" "$WITH_NOVA" <<-'EOF'
+	OS_CLIENT_CONFIG_FILE=$ETC/clouds.yaml $PY - "$PW" "$WITH_NOVA" "$(member2_password)" <<-'EOF'
 	import sys
 	import openstack
 
-	password, with_nova = sys.argv[1], sys.argv[2] == "1"
+	password, with_nova, member2_password = sys.argv[1], sys.argv[2] == "1", sys.argv[3]
 	ks = openstack.connect(cloud="real-admin").identity
 	domain = ks.find_domain("default")
 
@@ -504,6 +515,12 @@ setup_identity() {
 	for project in ("bs-alpha", "bs-beta"):
 	    for role in ("member", "reader", "creator"):
 	        ks.assign_project_role_to_user(projects[project], member, roles[role])
+	# Another user of bs-beta only (a restore "into another project, as another user"). Its password is set on every
+	# run, so that it always is the one clouds.yaml names.
+	member2 = ensure("user", "member2", domain_id=domain.id, password=member2_password)
+	ks.update_user(member2, password=member2_password)
+	for role in ("member", "reader", "creator"):
+	    ks.assign_project_role_to_user(projects["bs-beta"], member2, roles[role])
 
 	endpoints = [
 	    ("barbican", "key-manager", "http://127.0.0.1:9311"),
@@ -1076,6 +1093,8 @@ case "${1:-provision}" in
 	start) prepare_dirs; PW=$(service_password); start_all; log "started" ;;
 	stop) prepare_dirs; stop_all ;;
 	status) status_all ;;
+	# Identity first (it logs in as real-admin, which clouds.yaml already has), then the clouds that name what it made.
+	identity) prepare_dirs; PW=$(service_password); step identity setup_identity; write_clouds; log "identity and clouds.yaml in place" ;;
 	wipe) prepare_dirs; wipe_all ;;
-	*) echo "usage: $0 [provision|start|stop|status|wipe]" >&2; exit 2 ;;
+	*) echo "usage: $0 [provision|start|stop|status|identity|wipe]" >&2; exit 2 ;;
 esac

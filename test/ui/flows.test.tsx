@@ -638,3 +638,50 @@ test('Volumes view, X: a volume\'s DR bundle goes through a temporary image, whi
 	const after = await listAll(demo.session.glance!.listImages());
 	t.deepEqual(after.map(image => image.id).toSorted(), before.map(image => image.id).toSorted(), 'no temporary image left');
 });
+
+test('U (or the palette\'s "Restore a DR bundle…"): a directory that is no bundle keeps the form with why; the bundle of an image comes back byte for byte as a new image', async t => {
+	// A plain image: the demo's encrypted images hold no LUKS container, which verify (with cryptsetup) refuses.
+	const name = 'Debian 12 (bookworm)';
+	const {demo, app} = await openOn(t, 'images', name);
+	const glance = demo.session.glance!;
+	await app.press('X');
+	await app.waitFor(`DR bundle of image ${name}`);
+	const directory = path.join(demo.directory, 'dr');
+	await app.press(clearField, directory, keys.enter);
+	t.regex(await runPlanned(app), /Running: done/v);
+	const manifest = JSON.parse(await readFile(path.join(directory, 'manifest.json'), 'utf8')) as {items: Array<{id: string; data: {file: string}}>};
+	const [item] = manifest.items;
+	await app.press(keys.enter);
+	await app.waitFor('6Images');
+
+	// From the palette, as an admin under stress would look for it.
+	await app.press(':', 'b', 'u', 'n', 'd', 'l', 'e');
+	t.regex(app.frame(), /action: Restore a DR bundle… \(U\)/v);
+	await app.press(keys.escape, 'U');
+	let frame = await app.waitFor('Restore a DR bundle into this project');
+	t.true(doesFit(frame));
+	t.regex(frame, /Bundle directory/v);
+	t.regex(frame, /Volume type \(optional\)/v);
+	// Enter with nothing typed, then a directory without a manifest, then one that is not there: the form stays, saying why.
+	await app.press(keys.enter);
+	t.regex(await app.waitFor('Bundle directory is needed.'), /Restore a DR bundle/v);
+	await app.press(demo.directory, keys.enter);
+	frame = await app.waitFor('has no manifest.json: not a bundle.');
+	t.regex(frame, /› Bundle directory/v);
+	await app.press(clearField, path.join(demo.directory, 'nowhere'), keys.enter);
+	await app.waitFor('nowhere does not exist.');
+	await app.press(clearField, directory, keys.enter);
+	frame = await runPlanned(app);
+	t.regex(frame, /Running: done/v);
+	const result = new RegExp(String.raw`Result: image:${item!.id}\s+(?<id>[\da-f\-]{36})`, 'v').exec(frame);
+	const id = result?.groups?.['id'];
+	t.truthy(id, 'the result maps the bundle\'s image to the new one');
+
+	// What it made: an active image of the same name and bytes, with a new ID.
+	const restored = await glance.getImage(id!);
+	t.like(restored, {name, status: 'active'});
+	t.not(restored.id, item!.id);
+	t.deepEqual(await bytesOf(glance.downloadImage(restored.id)), await readFile(path.join(directory, item!.data.file)));
+	await app.press(keys.enter);
+	await app.waitFor(text => text.includes('6Images') && text.includes('Debian 12'));
+});

@@ -2,6 +2,7 @@ import test from 'ava';
 import type {Key} from 'ink';
 import {activeBindings, findBinding, keymap} from '../../source/ui/keymap.js';
 import {footerText} from '../../source/ui/components/footer.js';
+import {helpLines} from '../../source/ui/components/help.js';
 
 const none: Key = {
 	upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
@@ -60,7 +61,7 @@ test('Space marks a volume; the plan actions have their keys, and read-only mode
 	const readonly = new Set(activeBindings({readonly: true}).map(binding => binding.id));
 	t.true(readonly.has('backup.download'));
 	t.true(readonly.has('backup.exportKey'));
-	const hidden = ['backup.create', 'backup.toImage', 'backup.mark', 'backup.protect', 'restore.start', 'restore.onto', 'restore.imageFile'];
+	const hidden = ['backup.create', 'backup.toImage', 'backup.mark', 'backup.protect', 'restore.start', 'restore.onto', 'restore.imageFile', 'restore.bundle', 'backup.bundle'];
 	t.deepEqual(hidden.filter(id => readonly.has(id)), []);
 });
 
@@ -71,7 +72,7 @@ test('each view\'s footer starts with its own actions, in short words, and keeps
 	t.deepEqual(actions.filter(binding => binding.palette !== true).map(binding => binding.id), ['backup.mark']);
 
 	t.regex(footerText(keymap, 'list', 'volumes'), /^b backup {2}i →image {2}K key→file {2}Space mark {2}P protect {2}O onto vol {2}\? help/v);
-	t.regex(footerText(keymap, 'list', 'images'), /^d download {2}K key→file {2}X bundle {2}R restore {2}I file→image {2}\? help/v);
+	t.regex(footerText(keymap, 'list', 'images'), /^d download {2}K key→file {2}X bundle {2}R restore {2}I file→image {2}U from bundle {2}\? help/v);
 	for (const view of ['audit', 'volumes', 'backups', 'servers', 'images', 'secrets'] as const) {
 		const text = footerText(keymap, 'list', view);
 		t.true(text.indexOf('? help') + '? help'.length <= 80, `${view}: ${text}`);
@@ -82,4 +83,13 @@ test('each view\'s footer starts with its own actions, in short words, and keeps
 
 test('every description fits the help\'s column of 26 cells', t => {
 	t.deepEqual(keymap.filter(binding => [...binding.description].length > 26).map(binding => binding.description), []);
+});
+
+test('the help at 80 columns names U (restore a DR bundle) and f (the Terraform change\'s other form, after a restore)', t => {
+	const help = helpLines(keymap, 80).map(line => line.text);
+	t.true(help.some(line => /^U {18}Restore a DR bundle… {7}changes the cloud \[images\]$/v.test(line)), help.join('\n'));
+	t.true(help.some(line => /^f {18}Plan: import ⇄ arguments {3}the Terraform change \(--tfstate\)$/v.test(line)), help.join('\n'));
+	t.is(findBinding(keymap, 'over', 'f', none)?.id, 'plan.iacForm');
+	t.is(findBinding(keymap, 'list', 'U', none)?.id, 'restore.bundle');
+	t.is(findBinding(activeBindings({readonly: true}), 'list', 'U', none), undefined);
 });

@@ -5,6 +5,7 @@ and Glance's own checksums (md5, os_hash_value) from the same read, so that a ma
 caught too; each key file readable by its owner only and of the key's size; and, with cryptsetup, that the key really
 opens the data's LUKS header. Without cryptsetup the key is reported as not checked, and why.
 */
+import {lstatSync, readdirSync} from 'node:fs';
 import {lstat, readdir, readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {hexBytes} from '../plans/files.js';
@@ -168,41 +169,40 @@ async function checkKey(directory: string, item: BundleDataItem & {isDataSound: 
 }
 
 /**
+Why `directory` is not a bundle at all, in a sentence (missing, not a directory, unreadable, no manifest: an unfinished
+bundle is named as such), or undefined when it has a manifest to check. Synchronous and cheap: the TUI asks it while
+the directory is being typed in.
+*/
+export function bundleDirectoryProblem(directory: string): string | undefined {
+	try {
+		if (!lstatSync(directory).isDirectory()) {
+			return `${directory} is not a directory.`;
+		}
+
+		const entries = readdirSync(directory);
+		if (entries.includes(manifestFileName)) {
+			return undefined;
+		}
+
+		const isPartial = entries.some(entry => entry.endsWith('.part'));
+		return `${directory} has no ${manifestFileName}: ${isPartial ? 'an unfinished bundle (run the same backup bundle command again to finish it)' : 'not a bundle'}.`;
+	} catch (error) {
+		const {code} = error as NodeJS.ErrnoException;
+		return code === 'ENOENT' ? `${directory} does not exist.` : `${directory} cannot be read (${code ?? String(error)}).`;
+	}
+}
+
+/**
 Checks the bundle in `directory`; the report's defects are empty exactly when it is sound.
 */
 export async function verifyBundle(directory: string, options: VerifyOptions): Promise<VerifyReport> {
 	const report: VerifyReport = {defects: [], notes: []};
-	let stats;
-	try {
-		stats = await lstat(directory);
-	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-			return {defects: [`${directory} does not exist.`], notes: []};
-		}
-
-		throw error;
+	const problem = bundleDirectoryProblem(directory);
+	if (problem !== undefined) {
+		return {defects: [problem], notes: []};
 	}
 
-	if (!stats.isDirectory()) {
-		return {defects: [`${directory} is not a directory.`], notes: []};
-	}
-
-	let text;
-	try {
-		text = await readFile(path.join(directory, manifestFileName), 'utf8');
-	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-			const entries = await readdir(directory);
-			const isPartial = entries.some(entry => entry.endsWith('.part'));
-			return {
-				defects: [`${directory} has no ${manifestFileName}: ${isPartial ? 'an unfinished bundle (run the same backup bundle command again to finish it)' : 'not a bundle'}.`],
-				notes: [],
-			};
-		}
-
-		throw error;
-	}
-
+	const text = await readFile(path.join(directory, manifestFileName), 'utf8');
 	const checked = await parseManifest(text);
 	if ('defects' in checked) {
 		return {defects: checked.defects, notes: []};

@@ -2,10 +2,13 @@
 From a restore plan (and, once it ran, the new volume's ID) to what hcl.ts needs: which Terraform/OpenTofu address the
 restored backup's source volume has, the backup, its size and volume type, and the attachments of the old volume.
 Reads the backup (and the new volume, or the plan's volume type) from Cinder; changes nothing.
+
+For the other restores that stand in for resources (Plan.replaces: a secret restored with the old one named, a DR
+bundle's images and volumes), which resources a state manages and their new IDs: no request.
 */
 import type {CloudSession} from '../../openstack/api.js';
 import type {Plan} from '../plans/types.js';
-import {attachmentsOf, type IacAdoption} from './hcl.js';
+import {attachmentsOf, type IacAdoption, type IacImport} from './hcl.js';
 import type {IacMap} from './state.js';
 
 export type AdoptionResult =
@@ -91,4 +94,30 @@ export async function restoreAdoption(
 			attachments: attachmentsOf(iac.attachments, backup.volumeId),
 		},
 	};
+}
+
+const typeOfKind: Record<string, string> = {
+	volume: 'openstack_blockstorage_volume_v3',
+	image: 'openstack_images_image_v2',
+	secret: 'openstack_keymanager_secret_v1',
+};
+
+/**
+The resources `plan` makes in place of ones a state manages (its `replaces`), each with its new ID once the plan ran
+(`results`, by label). A result label is its kind (`secret`) or the kind and the old ID (`image:<id>`).
+*/
+export function replacementImports(plan: Plan, iac: IacMap, results?: Readonly<Record<string, unknown>>): IacImport[] {
+	const imports: IacImport[] = [];
+	for (const [label, oldId] of Object.entries(plan.replaces ?? {})) {
+		const entry = iac.byId.get(oldId);
+		const kind = label.split(':', 1)[0] ?? '';
+		if (entry === undefined || entry.type !== typeOfKind[kind]) {
+			continue;
+		}
+
+		const newId = results?.[label];
+		imports.push({entry, ...(typeof newId === 'string' && {newId})});
+	}
+
+	return imports;
 }

@@ -12,6 +12,10 @@ After a restore into a new volume: the HCL that makes Terraform/OpenTofu adopt i
     restores itself from the backup, and the restore made by backstack is not needed.
 
 Attachments of the old volume are named in both forms: their `volume_id` changes, so Terraform replaces them.
+
+Other restores make resources that stand in for managed ones too (a secret restored from its key file, a DR bundle's
+images and volumes): for those only the import form exists, one block per resource, with the ID the provider documents
+for its import (a volume's or an image's ID; a secret's ID, the last part of its reference).
 */
 import {shellQuote} from '../plans/shell.js';
 import type {IacEntry} from './state.js';
@@ -154,4 +158,54 @@ The attachment resources of `volumeId` among `attachments`.
 */
 export function attachmentsOf(attachments: readonly IacEntry[], volumeId: string): IacEntry[] {
 	return attachments.filter(attachment => attachment.volumeId === volumeId);
+}
+
+/**
+A resource a restore made in place of one a state manages.
+*/
+export type IacImport = {
+	/**
+	The old resource, as the state names it.
+	*/
+	entry: IacEntry;
+	/**
+	The new resource's ID; undefined before the plan ran.
+	*/
+	newId?: string;
+};
+
+const placeholders: Partial<Record<IacEntry['type'], string>> = {
+	openstack_blockstorage_volume_v3: newVolumePlaceholder, // eslint-disable-line @typescript-eslint/naming-convention
+	openstack_images_image_v2: 'NEW_IMAGE_ID', // eslint-disable-line @typescript-eslint/naming-convention
+	openstack_keymanager_secret_v1: 'NEW_SECRET_ID', // eslint-disable-line @typescript-eslint/naming-convention
+};
+
+/**
+Import blocks that adopt each new resource at its old one's address (Terraform/OpenTofu >= 1.5), after the
+`terraform state rm` that takes the old ones out of the state. `what` names the restore in the header.
+*/
+export function importsHcl(imports: readonly IacImport[], what: string): string {
+	const states = [...new Set(imports.map(item => item.entry.stateFile))].join(', ');
+	const isPlanned = imports.some(item => item.newId === undefined);
+	const lines = [
+		`# backstack: adopt what ${what} made, at the addresses of the resources it stands in for`,
+		`# (state ${states}). Not applied by backstack. Terraform/OpenTofu >= 1.5.`,
+		...(isPlanned ? ['# The restore has not run: replace each NEW_…_ID with the new resource\'s ID once it has.'] : []),
+		'#',
+		'# 1. Take the old resources out of the state, without destroying them:',
+		`#      terraform state rm ${imports.map(item => shellQuote(item.entry.address)).join(' ')}`,
+		'# 2. Put these blocks next to the configuration, then terraform plan (it shows the imports) and apply.',
+	];
+	for (const item of imports) {
+		lines.push(
+			'',
+			`# was ${item.entry.id}`,
+			'import {',
+			`  to = ${item.entry.address}`,
+			`  id = ${hclString(item.newId ?? placeholders[item.entry.type] ?? 'NEW_ID')}`,
+			'}',
+		);
+	}
+
+	return `${lines.join('\n')}\n`;
 }

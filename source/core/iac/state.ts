@@ -265,12 +265,18 @@ export function readIacStates(files: readonly string[]): IacMap {
 }
 
 /**
+The state files none of whose resources is among `knownIds` (an empty one among them).
+*/
+export function unmatchedStateFiles(map: IacMap, knownIds: ReadonlySet<string>): IacMap['files'] {
+	return map.files.filter(file => file.ids.every(id => !knownIds.has(id)));
+}
+
+/**
 Warnings for state files none of whose resources is among `knownIds` (those of the project that was read): most likely
 the state of another workspace, project or cloud.
 */
 export function unmatchedStateWarnings(map: IacMap, knownIds: ReadonlySet<string>, where: {project: string; cloud: string}): string[] {
-	return map.files
-		.filter(file => file.ids.every(id => !knownIds.has(id)))
+	return unmatchedStateFiles(map, knownIds)
 		.map(file => (file.ids.length === 0
 			? `${file.file} holds no OpenStack volume, server, image or secret: nothing of it can be shown.`
 			: `no resource of ${file.file} is in project ${where.project} of cloud ${where.cloud}: another workspace?`));

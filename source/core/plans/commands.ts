@@ -84,7 +84,8 @@ export const planUsage = `Restore:
   backstack restore image <file> --name N [--disk-format raw] [--container-format bare]
                                  [--key-file F [--key-algorithm aes] [--key-bit-length 256] [--key-mode M] [--keep-key]]
   backstack restore secret <file> [--name N] [--algorithm aes] [--bit-length 256] [--mode M] [--secret-type symmetric] [--old-secret ID]
-  backstack restore bundle <directory> [--volume-type T] [--os-cloud C] [--project P]
+                          [--tfstate FILE]... [--export-terraform F]
+  backstack restore bundle <directory> [--volume-type T] [--os-cloud C] [--project P] [--tfstate FILE]... [--export-terraform F]
 Backup:
   backstack backup volume <volume> [--name N] [--incremental | --full] [--force]
   backstack backup volume-image <volume> --name IMAGE [--disk-format raw] [--container-format bare] [--via-snapshot]

@@ -36,6 +36,10 @@ export type DrillOutcome = {
 	The sha512 of the restored data (`--verify-data`), recorded on the backup for the next drills when the drill passed.
 	*/
 	sha512?: string;
+	/**
+	For an encrypted backup, the sha512 of its restored data decrypted, instead (recorded under its own key).
+	*/
+	plaintextSha512?: string;
 };
 
 export type RecordedDrill = {
@@ -80,17 +84,25 @@ export function drillDataReason(results: Record<string, string | number>): strin
 	const hash = String(results['dataHash'] ?? '');
 	const short = hash.length > 16 ? `${hash.slice(0, 16)}…` : hash;
 	const reference = String(results['dataReference'] ?? '').replace(/ as it is now$/v, '');
+	if (results['dataHashOf'] === 'plaintext') {
+		return compared === 'yes'
+			? `; decrypted data matches ${reference} (plaintext sha512 ${short})`
+			: `; decrypted data not compared (${reference}); plaintext sha512 ${short} recorded for later drills`;
+	}
+
 	return compared === 'yes'
 		? `; bytes match ${reference} (${String(results['dataAlgorithm'] ?? '')} ${short})`
 		: `; bytes not compared (${reference}); sha512 ${short} recorded for later drills`;
 }
 
 /**
-What a drill's results say about its data (`--verify-data`): whether the bytes were compared, and the sha512 to record.
+What a drill's results say about its data (`--verify-data`): whether the data was compared, and the sha512 to record
+(an encrypted backup's plaintext sha512 as `plaintextSha512`).
 */
-export function drillDataOutcome(results: Record<string, string | number>): Pick<DrillOutcome, 'verifiedData' | 'sha512'> {
+export function drillDataOutcome(results: Record<string, string | number>): Pick<DrillOutcome, 'verifiedData' | 'sha512' | 'plaintextSha512'> {
 	const sha512 = String(results['dataSha512'] ?? '');
-	return {verifiedData: results['dataCompared'] === 'yes', ...(sha512 !== '' && {sha512})};
+	const key = results['dataHashOf'] === 'plaintext' ? 'plaintextSha512' : 'sha512';
+	return {verifiedData: results['dataCompared'] === 'yes', ...(sha512 !== '' && {[key]: sha512})};
 }
 
 /**
@@ -113,6 +125,7 @@ export async function recordDrill(
 		cloud: session.cloudName,
 		verifiedData: outcome.verifiedData ?? false,
 		...(outcome.sha512 !== undefined && {sha512: outcome.sha512}),
+		...(outcome.plaintextSha512 !== undefined && {plaintextSha512: outcome.plaintextSha512}),
 		...(outcome.planId !== undefined && {planId: outcome.planId}),
 		...(outcome.durationMs !== undefined && {durationMs: outcome.durationMs}),
 	};
@@ -131,8 +144,8 @@ export async function recordDrill(
 
 /**
 How a drill run ended, read from its final state: passed (with what was checked), failed (with the first reason),
-not run (only the backup's status check failed: it is busy with another restore or a delete, which proves nothing
-either way), or cancelled. Undefined while it still runs.
+not run (only the backup's status check failed: it is busy with another restore or a delete; or a step could not
+decide, e.g. Barbican refused a key: neither proves anything either way), or cancelled. Undefined while it still runs.
 */
 export type DrillVerdict = {result: DrillResult | 'not-run' | 'cancelled'; reason: string};
 
@@ -143,9 +156,11 @@ export function drillVerdictOf(state: RunState): DrillVerdict | undefined {
 		}
 
 		case 'failed': {
-			const reason = drillReasonText(state.steps.find(step => step.error !== undefined)?.error ?? state.error ?? 'the drill failed');
+			const failed = state.steps.find(step => step.error !== undefined);
+			const reason = drillReasonText(failed?.error ?? state.error ?? 'the drill failed');
 			const isBusy = state.checkFailures.length > 0 && state.checkFailures.every(failure => failure.check.kind === 'backup-status');
-			return {result: isBusy ? 'not-run' : 'failed', reason};
+			// A step that could not decide (a key this user may not read): nothing is proved either way.
+			return {result: isBusy || failed?.inconclusive === true ? 'not-run' : 'failed', reason};
 		}
 
 		case 'cancelled': {

@@ -13,6 +13,7 @@ import type {Backup} from '../../openstack/types.js';
 import {
 	backupMetaDrillAt,
 	drillMetadata,
+	recordedDrillPlaintextSha512,
 	recordedDrillSha512,
 	type DrillRecord,
 } from '../drills.js';
@@ -96,19 +97,67 @@ function temporaryRestore(plan: Plan): {steps: Step[]; volume: Ref} | undefined 
 }
 
 /**
-The steps of `--verify-data` and what they report. The restored volume is uploaded to a temporary raw image, whose
-Glance hash (os_hash_value, sha512 by default) is compared with a reference, the best one there is:
-1. the sha512 an earlier drill recorded on the backup (backstack_drill_sha512): the backup's data as it was then, which
-   no later change to the source volume can blur;
+The reference the restored bytes are compared with: a hash an earlier drill recorded, or an image of the source volume
+made by an earlier step; none when there is nothing to compare with.
+*/
+type DataReference = {sha512: string} | {imageId: Ref} | undefined;
+
+/**
+The steps that compare the restored volume's image (step `upload-restored`) with a reference, ending in `compare-data`.
+A plain backup's images are compared by Glance's own hash of their bytes. An encrypted backup's are not (each upload is
+a LUKS container of a master key of its own: equal data, unequal bytes): each image is downloaded, decrypted with its
+own key and its plaintext hashed (glance.hashImagePlaintext), the reference's first.
+*/
+function compareSteps(isEncrypted: boolean, reference: DataReference, referenceLabel: string, mismatchHint?: string): Step[] {
+	const restored = ref('upload-restored', 'imageId');
+	if (!isEncrypted) {
+		return [{
+			id: 'compare-data',
+			title: reference === undefined ? 'Read the restored data\'s hash (nothing to compare it with)' : `Compare the restored bytes with ${referenceLabel}`,
+			danger: 'read',
+			checks: [],
+			action: {
+				op: 'glance.compareImageHash', args: {
+					imageId: restored, reference, referenceLabel, mismatchHint,
+				},
+			},
+		}];
+	}
+
+	const plaintext = (id: string, title: string, args: Omit<Operations['glance.hashImagePlaintext'], 'imageId'> & {imageId: Ref}): Step => ({
+		id, title, danger: 'read', checks: [], action: {op: 'glance.hashImagePlaintext', args},
+	});
+	const source = reference !== undefined && 'imageId' in reference
+		? [plaintext('plaintext-source', 'Decrypt the source volume\'s image with its own key and hash the plaintext, for the reference', {
+			imageId: reference.imageId, subject: 'reference', label: 'the source volume\'s image',
+		})]
+		: [];
+	const expected = reference === undefined ? undefined : {sha512: 'sha512' in reference ? reference.sha512 : ref('plaintext-source', 'sha512')};
+	return [
+		...source,
+		plaintext('compare-data', expected === undefined
+			? 'Decrypt the restored volume\'s image with its own key and read its plaintext\'s hash (nothing to compare it with)'
+			: `Decrypt the restored volume's image with its own key and compare its plaintext with ${referenceLabel}`, {
+			imageId: restored, subject: 'restored', label: 'the restored volume\'s image', reference: expected, referenceLabel, mismatchHint,
+		}),
+	];
+}
+
+/**
+The steps of `--verify-data` and what they report. The restored volume is uploaded to a temporary raw image, whose data
+is compared with a reference, the best one there is:
+1. the sha512 an earlier drill recorded on the backup (backstack_drill_sha512, or backstack_drill_plaintext_sha512 for
+   an encrypted backup): the backup's data as it was then, which no later change to the source volume can blur;
 2. else the source volume, uploaded the same way (an in-use one through a temporary snapshot and a volume made from it):
    the data as it is now, so a mismatch may also mean that the source changed since the backup;
 3. else none (the source is gone, or its size changed): the hash is only read, and recorded for the next drills.
-An encrypted backup has no reference: on the real Zed cloud the raw uploads of an intact encrypted backup's restored
-volume and of its source volume hash differently (their ciphertext differs), so the hash is only read. Every image, snapshot and volume made here is a
-temporary: the executor removes it at the end whatever happens.
+What is compared: Glance's hash (os_hash_value, sha512 by default) of a plain backup's bytes; for an encrypted backup
+the sha512 of the plaintext, each image decrypted with its own key (compareSteps). Every image, snapshot and volume made
+here is a temporary: the executor removes it at the end whatever happens.
 */
 async function verifyDataSteps(session: CloudSession, made: {backup: Backup; name: string; restored: Ref}, signal?: AbortSignal): Promise<{steps: Step[]; warnings: string[]}> {
 	const {backup, name, restored} = made;
+	const isEncrypted = isEncryptedBackup(backup);
 	const imageStep = (id: string, volumeId: Ref | string, imageName: string, [title, checks]: [string, Step['checks']?]): Step => ({
 		id,
 		title,
@@ -126,35 +175,26 @@ async function verifyDataSteps(session: CloudSession, made: {backup: Backup; nam
 			resource: 'image', id: ref(id, 'imageId'), until: ['active'], failOn: imageFailOn, timeoutMs: 12 * hour,
 		},
 	});
-	const steps: Step[] = [imageStep('upload-restored', restored, `${name}-restored`, ['Upload the restored volume to a temporary image (raw), for Glance to hash its bytes'])];
-	const compare = (reference: Operations['glance.compareImageHash']['reference'] | undefined, referenceLabel: string, mismatchHint?: string): Step => ({
-		id: 'compare-data',
-		title: reference === undefined ? 'Read the restored data\'s hash (nothing to compare it with)' : `Compare the restored bytes with ${referenceLabel}`,
-		danger: 'read',
-		checks: [],
-		action: {
-			op: 'glance.compareImageHash', args: {
-				imageId: ref('upload-restored', 'imageId'), reference, referenceLabel, mismatchHint,
-			},
-		},
-	});
+	const what = isEncrypted ? 'plaintext' : 'bytes';
+	const steps: Step[] = [imageStep('upload-restored', restored, `${name}-restored`, [`Upload the restored volume to a temporary image (raw), to read its ${isEncrypted ? 'data' : 'bytes'}`])];
+	const encryptedWarnings = isEncrypted
+		? ['--verify-data of an encrypted backup: backstack downloads each image as a stream, decrypts it with its own key (its '
+			+ 'cinder_encryption_key_id, read from Barbican into memory, never written) and hashes its plaintext (sha512); Cinder '
+			+ 'gives each upload a LUKS header and master key of its own, so the encrypted bytes of equal data differ.']
+		: [];
 	const noReference = (why: string) => ({
-		steps: [...steps, compare(undefined, `no reference: ${why}`)],
-		warnings: [`--verify-data: ${why}, so the restored bytes are not compared; their sha512 is recorded on the backup.`],
+		steps: [...steps, ...compareSteps(isEncrypted, undefined, `no reference: ${why}`)],
+		warnings: [...encryptedWarnings, `--verify-data: ${why}, so the restored ${what} is not compared; its sha512 is recorded on the backup.`],
 	});
-	if (isEncryptedBackup(backup)) {
-		// Seen on the real Zed cloud (contract drill-runs): the restored volume of an intact encrypted backup and its
-		// source volume, both uploaded raw, hash differently. Compared, every encrypted backup would fail.
-		return noReference('the backup is encrypted, and Cinder\'s uploads of a restored encrypted volume and of its source hash differently (different ciphertext)');
-	}
 
 	const changedSinceDrill = 'the backup\'s stored data changed since that drill';
-	const recorded = recordedDrillSha512(backup);
+	const recorded = isEncrypted ? recordedDrillPlaintextSha512(backup) : recordedDrillSha512(backup);
 	if (recorded !== undefined) {
 		const at = backup.metadata[backupMetaDrillAt];
+		const recordedLabel = `the ${isEncrypted ? 'plaintext ' : ''}sha512 an earlier drill recorded${at === undefined ? '' : ` (${at})`}`;
 		return {
-			steps: [...steps, compare({sha512: recorded}, `the sha512 an earlier drill recorded${at === undefined ? '' : ` (${at})`}`, changedSinceDrill)],
-			warnings: [],
+			steps: [...steps, ...compareSteps(isEncrypted, {sha512: recorded}, recordedLabel, changedSinceDrill)],
+			warnings: encryptedWarnings,
 		};
 	}
 
@@ -169,8 +209,9 @@ async function verifyDataSteps(session: CloudSession, made: {backup: Backup; nam
 
 	const hint = `the backup's data is damaged, or the source volume changed since the backup (${backup.createdAt})`;
 	const referenceLabel = `the source volume ${label(source)} as it is now`;
-	const mismatchWarning = 'The source volume is read as it is now: if it changed since the backup, the bytes differ without the backup being damaged.';
+	const mismatchWarning = `The source volume is read as it is now: if it changed since the backup, the ${what} differs without the backup being damaged.`;
 	const sourceImage = `${name}-source`;
+	const sourceReference = {imageId: ref('upload-source', 'imageId')};
 	if (source.status === 'available') {
 		return {
 			steps: [
@@ -179,9 +220,9 @@ async function verifyDataSteps(session: CloudSession, made: {backup: Backup; nam
 					`Upload the source volume ${label(source)} to a temporary image (raw), for the reference`,
 					[{kind: 'volume-status', volumeId: source.id, in: ['available']}],
 				]),
-				compare({imageId: ref('upload-source', 'imageId')}, referenceLabel, hint),
+				...compareSteps(isEncrypted, sourceReference, referenceLabel, hint),
 			],
-			warnings: [mismatchWarning, `The source volume ${label(source)} is "uploading" (not attachable) while Glance copies it.`],
+			warnings: [...encryptedWarnings, mismatchWarning, `The source volume ${label(source)} is "uploading" (not attachable) while Glance copies it.`],
 		};
 	}
 
@@ -202,9 +243,9 @@ async function verifyDataSteps(session: CloudSession, made: {backup: Backup; nam
 				force: true,
 			}),
 			imageStep('upload-source', ref('source-copy', 'volumeId'), sourceImage, ['Upload the copy of the source volume to a temporary image (raw), for the reference']),
-			compare({imageId: ref('upload-source', 'imageId')}, referenceLabel, hint),
+			...compareSteps(isEncrypted, sourceReference, referenceLabel, hint),
 		],
-		warnings: [mismatchWarning, `The source volume ${label(source)} is in use: its snapshot is crash-consistent, so a write under way can make the bytes differ.`],
+		warnings: [...encryptedWarnings, mismatchWarning, `The source volume ${label(source)} is in use: its snapshot is crash-consistent, so a write under way can make the ${what} differ.`],
 	};
 }
 
@@ -266,6 +307,7 @@ export async function planDrill(session: CloudSession, request: DrillRequest, si
 				dataAlgorithm: ref('compare-data', 'algorithm'),
 				dataHash: ref('compare-data', 'hash'),
 				dataSha512: ref('compare-data', 'sha512'),
+				...isEncrypted && {dataHashOf: ref('compare-data', 'hashOf')},
 			},
 		},
 	}));
@@ -274,7 +316,7 @@ export async function planDrill(session: CloudSession, request: DrillRequest, si
 /**
 The one-step plan that writes a drill's outcome on its backup (Cinder 3.43 metadata; other keys are kept).
 */
-export function drillRecordPlan(backupId: string, record: Pick<DrillRecord, 'at' | 'result' | 'reason' | 'sha512'>): Plan {
+export function drillRecordPlan(backupId: string, record: Pick<DrillRecord, 'at' | 'result' | 'reason' | 'sha512' | 'plaintextSha512'>): Plan {
 	return makePlan('drill-record', `Record the drill of backup ${backupId} on its metadata`, [{
 		id: 'record',
 		title: `Record backstack_drill_result=${record.result} on backup ${backupId}`,
@@ -302,10 +344,15 @@ The drill as a runbook: the plan's script, then the record of the result (before
 export function drillToOpenstackCli(plan: Plan, backupId: string): string {
 	const at = '"backstack_drill_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)"';
 	const reason = shellQuote('backstack_drill_reason=passed (exported runbook)');
-	// With --verify-data the restored bytes' sha512 is recorded too, as backstack does: a later drill compares with it.
-	const hasHash = plan.steps.some(step => step.action.op === 'glance.compareImageHash');
-	// eslint-disable-next-line no-template-curly-in-string -- bash, not a template.
-	const sha512 = hasHash ? ' ${restored_sha512:+--property "backstack_drill_sha512=$restored_sha512"}' : '';
+	// With --verify-data the restored data's sha512 is recorded too, as backstack does: a later drill compares with it
+	// (an encrypted backup's plaintext hash under its own key).
+	const ops = new Set(plan.steps.map(step => step.action.op));
+	/* eslint-disable no-template-curly-in-string -- bash, not a template. */
+	const sha512 = [
+		...ops.has('glance.compareImageHash') ? [' ${restored_sha512:+--property "backstack_drill_sha512=$restored_sha512"}'] : [],
+		...ops.has('glance.hashImagePlaintext') ? [' ${restored_plaintext_sha512:+--property "backstack_drill_plaintext_sha512=$restored_plaintext_sha512"}'] : [],
+	].join('');
+	/* eslint-enable no-template-curly-in-string */
 	return toOpenstackCli(plan) + [
 		'',
 		'# Every check passed: record it on the backup (backstack records result=failed and the reason when a drill fails).',

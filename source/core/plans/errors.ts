@@ -9,6 +9,18 @@ export class PlanError extends Error {
 }
 
 /**
+A step could not decide what it checks, for a reason that says nothing about the thing checked (a key this user may not
+read, a format backstack cannot read): the plan stops as on any failure, and whoever reads the outcome (a drill) may
+report "could not run" rather than "failed". Its step-failed event says `inconclusive: true`.
+*/
+export class InconclusiveError extends PlanError {
+	constructor(message: string) {
+		super(message);
+		this.name = 'InconclusiveError';
+	}
+}
+
+/**
 A creating call got no answer and nothing carrying its mark was found (yet): the cloud may still make it, so the plan
 stays in `backstack journal` for a cleanup or a resume to look again.
 */

@@ -11,7 +11,7 @@ import process from 'node:process';
 import type {CloudSession} from '../../openstack/api.js';
 import {backoff, systemClock} from './clock.js';
 import {evaluateCheck, describeCheck} from './checks.js';
-import {PlanError, UnansweredCallError} from './errors.js';
+import {InconclusiveError, PlanError, UnansweredCallError} from './errors.js';
 import {describeAction, isConfirmed} from './describe.js';
 import {isOutcomeUnknown} from './intents.js';
 import {JournalWriter, type JournalRecord} from './journal.js';
@@ -564,7 +564,7 @@ async function drive(run: Run): Promise<void> {
 			if (!isCancelled) {
 				failure ??= {reason: `Step "${step.title}" failed: ${messageOf(error)}`, stepId: step.id};
 				emit({
-					type: 'step-failed', stepId: step.id, reason: messageOf(error), at: clock.now(),
+					type: 'step-failed', stepId: step.id, reason: messageOf(error), ...(error instanceof InconclusiveError && {inconclusive: true as const}), at: clock.now(),
 				});
 			}
 		}

@@ -29,6 +29,10 @@ export type StepProgress = {
 	*/
 	etaSeconds?: number;
 	error?: string;
+	/**
+	The step failed without deciding what it checks (step-failed `inconclusive`).
+	*/
+	inconclusive?: boolean;
 	outputs?: Record<string, string | number>;
 };
 
@@ -149,7 +153,7 @@ export function reducePlan(previous: RunState, event: PlanEvent): RunState {
 				...state,
 				phase: 'running',
 				steps: updateStep(state, event.stepId, step => ({
-					...step, state: 'running', startedAt: event.at, elapsedMs: 0, error: undefined,
+					...step, state: 'running', startedAt: event.at, elapsedMs: 0, error: undefined, inconclusive: undefined,
 				})),
 			};
 		}
@@ -189,7 +193,12 @@ export function reducePlan(previous: RunState, event: PlanEvent): RunState {
 			return {
 				...state,
 				steps: updateStep(state, event.stepId, step => ({
-					...step, state: 'failed', endedAt: event.at, elapsedMs: step.startedAt === undefined ? 0 : event.at - step.startedAt, error: event.reason,
+					...step,
+					state: 'failed',
+					endedAt: event.at,
+					elapsedMs: step.startedAt === undefined ? 0 : event.at - step.startedAt,
+					error: event.reason,
+					...(event.inconclusive === true && {inconclusive: true}),
 				})),
 			};
 		}

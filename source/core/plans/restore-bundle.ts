@@ -15,7 +15,8 @@ Then, per item:
   it with the image), checked the same way, and a volume of the manifest's size and metadata is created from it with a
   type whose encryption spec matches the manifest's: `--volume-type` (refused when its spec, where readable, differs,
   or when it is known to be unencrypted), else a type found by its spec where the user may read specs (admin; the same
-  name first), else the restore is refused and asks for --volume-type. An encrypted item never silently becomes an
+  name first; none matching: refused), else, for a user who cannot read specs, a question among the types seen
+  encrypted in the project (none seen: refused, asking for --volume-type). An encrypted item never silently becomes an
   unencrypted volume: the last step checks that the volume is encrypted with a key of its own (Cinder clones the
   image's key for it) and fails, naming the volume, if not. The temporary image and its key are removed at the end,
   whatever happens;
@@ -53,6 +54,7 @@ import {
 	makePlan,
 	planned,
 	refuse,
+	typeQuestion,
 	usableBarbican,
 	volumeFailOn,
 } from './common.js';
@@ -152,7 +154,10 @@ async function unencryptedVolumeOf(session: CloudSession, type: VolumeType, sign
 	return undefined;
 }
 
-type TypeChoice = {type?: VolumeType; notes: string[]} | {refusal: string};
+/**
+The type for a volume item, why there is none, or the question for the user (the encrypted types seen in the project).
+*/
+type TypeChoice = {type?: VolumeType; notes: string[]} | {refusal: string} | {question: PlanResult};
 
 type TypeInput = {
 	session: CloudSession;
@@ -249,13 +254,13 @@ async function chooseType(input: TypeInput): Promise<TypeChoice> {
 	}
 
 	if (unreadable !== undefined) {
+		const what = `${itemLabel(item)} holds a LUKS-encrypted volume (type ${recorded.name}${recorded.encryption === undefined ? '' : `: ${specText(recorded.encryption)}`}), `
+			+ `and backstack cannot tell which type here has that encryption: ${unreadable}.`;
 		const known = await encryptedTypes(session, signal);
-		return {
-			refusal: `${itemLabel(item)} holds a LUKS-encrypted volume (type ${recorded.name}${recorded.encryption === undefined ? '' : `: ${specText(recorded.encryption)}`}), `
-				+ `and backstack cannot tell which type here has that encryption: ${unreadable}. Name the encrypted volume type to restore it into with `
-				+ `--volume-type T${known.length > 0 ? ` (encrypted types seen in this project: ${known.map(candidate => candidate.name).join(', ')})` : ''}; `
-				+ 'a type without encryption would leave the volume unreadable.',
-		};
+		// Asked, as for an encrypted backup of an unknown type: only types seen encrypted in this project are offered.
+		return known.length > 0
+			? {question: typeQuestion(known, `${what} Which encrypted volume type should it be restored into? A type without that encryption would leave the volume unreadable.`)}
+			: {refusal: `${what} Name the encrypted volume type to restore it into with --volume-type T; a type without encryption would leave the volume unreadable.`};
 	}
 
 	const wanted = recorded.encryption;
@@ -473,6 +478,7 @@ function volumeSteps(input: ItemInput & {item: BundleVolumeItem; type: VolumeTyp
 					minSize: size,
 					...(type !== undefined && {volumeType: {id: type.id, name: type.name}}),
 					encrypted: item.encryption !== undefined,
+					sizeFrom: 'bundle',
 				},
 			},
 		},
@@ -573,6 +579,7 @@ export async function planBundleRestore(session: CloudSession, request: BundleRe
 	const warnings = sourceWarnings(session, manifest, read.notes ?? []);
 	const steps: Step[] = [];
 	const results: Record<string, Ref> = {};
+	const replaces: Record<string, string> = {};
 	const notes: string[] = [];
 	for (const [index, item] of items.entries()) {
 		if (!hasData(item)) {
@@ -592,6 +599,10 @@ export async function planBundleRestore(session: CloudSession, request: BundleRe
 				return refuse(choice.refusal);
 			}
 
+			if ('question' in choice) {
+				return choice.question;
+			}
+
 			notes.push(...choice.notes);
 			built = volumeSteps({...input, item, type: choice.type});
 		} else {
@@ -600,6 +611,11 @@ export async function planBundleRestore(session: CloudSession, request: BundleRe
 
 		steps.push(...built.steps);
 		Object.assign(results, built.results);
+		if (item.kind !== 'server') {
+			// The new image or volume stands in for the bundled one (not its key: a Cinder-made clone, or a temporary's).
+			replaces[`${item.kind}:${item.id}`] = item.id;
+		}
+
 		warnings.push(...built.warnings);
 	}
 
@@ -611,5 +627,6 @@ export async function planBundleRestore(session: CloudSession, request: BundleRe
 	return planned(makePlan('bundle-restore', `Restore bundle ${directory} (${plural(items.length, 'item')}) into project ${projectName}`, steps, {
 		warnings: [...warnings, ...serverWarning(items), ...notes],
 		results,
+		replaces,
 	}));
 }

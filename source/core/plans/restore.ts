@@ -706,5 +706,9 @@ export async function planSecretFromFile(session: CloudSession, given: SecretFro
 		},
 		note: markedSecretNote,
 	}];
-	return planned(makePlan('secret-from-file', `Restore a Barbican secret from ${request.path}`, steps, {warnings, results: {secret: ref('store-secret', 'secretId')}}));
+	return planned(makePlan('secret-from-file', `Restore a Barbican secret from ${request.path}`, steps, {
+		warnings,
+		results: {secret: ref('store-secret', 'secretId')},
+		...(request.oldSecretId !== undefined && {replaces: {secret: request.oldSecretId}}),
+	}));
 }

@@ -70,6 +70,10 @@ export type Operations = {
 		minSize: number;
 		volumeType?: {id?: string; name?: string};
 		encrypted: boolean;
+		/**
+		What `minSize` comes from, named in the message (default the backup).
+		*/
+		sizeFrom?: 'backup' | 'bundle';
 	};
 	'cinder.uploadVolumeToImage': {volumeId: Value<string>; imageName: string; force?: boolean; diskFormat?: string; containerFormat?: string};
 	'cinder.deleteVolume': {volumeId: Value<string>};
@@ -115,6 +119,32 @@ export type Operations = {
 		*/
 		reference?: {imageId: Value<string>} | {sha512: string};
 		referenceLabel: string;
+		/**
+		What a mismatch may mean besides a damaged backup (the source changed since the backup).
+		*/
+		mismatchHint?: string;
+	};
+	/**
+	Downloads image `imageId` (an encrypted volume's upload: a LUKS1 container) as a stream, decrypts it with the image's
+	own key (its cinder_encryption_key_id, read from Barbican into memory only, never written) and hashes the plaintext
+	with sha512 (core/luks-reader.ts); with a `reference`, fails unless the hash equals it. Outputs `compared` = yes|no,
+	the `reference` label, the `algorithm` (sha512), `hash` and `sha512` (both the plaintext's), `hashOf` = plaintext, the
+	plaintext's `bytes` and the `cipher`. A key this user cannot read, an image without a key or a format the reader does
+	not know fail inconclusive (InconclusiveError); so does any problem with a `reference` subject, while a restored
+	volume's image that its own key does not open (or whose header or sectors are damaged) fails outright. Changes nothing.
+	*/
+	'glance.hashImagePlaintext': {
+		imageId: Value<string>;
+		/**
+		Whose bytes these are: the restored volume's (the drill's subject) or its reference's (the source volume's).
+		*/
+		subject: 'restored' | 'reference';
+		/**
+		What the image is, for messages ("the restored volume's image").
+		*/
+		label: string;
+		reference?: {sha512: Value<string>};
+		referenceLabel?: string;
 		/**
 		What a mismatch may mean besides a damaged backup (the source changed since the backup).
 		*/
@@ -264,6 +294,11 @@ export type Plan = {
 	Outputs the plan reports when done, by label.
 	*/
 	results?: Record<string, Ref>;
+	/**
+	Result label → the ID of the resource that result stands in for (the old secret of a restored one, a bundle item's
+	source): Terraform/OpenTofu can then adopt the new resource at the old one's address (core/iac/adopt.ts).
+	*/
+	replaces?: Record<string, string>;
 };
 
 /**
@@ -309,7 +344,10 @@ export type PlanEvent =
 	| {type: 'status'; stepId: string; resource: WaitResource; id: string; status: string; at: number}
 	| {type: 'bytes'; stepId: string; transferred: number; total?: number; rate?: number; at: number}
 	| {type: 'step-done'; stepId: string; outputs: Record<string, string | number>; at: number}
-	| {type: 'step-failed'; stepId: string; reason: string; at: number}
+	/**
+	`inconclusive`: the step could not decide (an InconclusiveError), which says nothing about what it checks.
+	*/
+	| {type: 'step-failed'; stepId: string; reason: string; inconclusive?: true; at: number}
 	| {type: 'cleanup-start'; resource: CreatedResource; at: number}
 	/**
 	`alreadyGone`: there was nothing left to remove (a file someone else deleted).

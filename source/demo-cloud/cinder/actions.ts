@@ -13,6 +13,7 @@ import {
 	type Reply,
 	type Router,
 } from '../http.js';
+import {luksEncrypt, luksPassphrase} from '../luks.js';
 import {setImageData, type ImageRecord, type VolumeRecord} from '../state.js';
 import {isTrue, type Call, type Cinder} from './shared.js';
 
@@ -109,18 +110,22 @@ export function addVolumeActionRoutes(router: Router<Call>, cinder: Cinder): voi
 				}
 			}
 
+			let data: Uint8Array = Buffer.from(state.contentOf(volume));
 			if (volume.encryptionKeyId !== undefined) {
 				const key = state.cloneSecret(volume.encryptionKeyId, volume.projectId, call.auth.user.id);
-				if (!key) {
+				if (!key?.payload) {
 					image.status = 'killed';
 					return;
 				}
 
 				image.properties['cinder_encryption_key_id'] = key.id;
 				image.properties['cinder_encryption_key_deletion_policy'] = 'on_image_deletion';
+				// The image holds the volume as a LUKS container of its own master key, opened by the image's key clone
+				// (the real cloud's NFS driver uploads a qemu luks container): equal data, unequal bytes.
+				data = luksEncrypt(data, luksPassphrase(key.payload));
 			}
 
-			setImageData(image, Buffer.from(state.contentOf(volume)));
+			setImageData(image, Buffer.from(data));
 			image.status = 'active';
 			image.updatedAt = state.now();
 		});

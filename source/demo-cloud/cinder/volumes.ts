@@ -17,6 +17,7 @@ import {
 	stringRecord,
 	type Router,
 } from '../http.js';
+import {isLuks, luksDecrypt, luksPassphrase} from '../luks.js';
 import type {Listed} from '../paging.js';
 import type {BackupRecord, ImageRecord, VolumeRecord} from '../state.js';
 import {runRestore} from './restore.js';
@@ -70,6 +71,10 @@ type VolumeOrigin = {
 	The image already had signature_verified: Cinder fails the volume after creating it.
 	*/
 	isGlanceMetadataClash?: boolean;
+	/**
+	The image is a LUKS container its key does not open: Cinder fails the volume.
+	*/
+	isUnreadable?: boolean;
 };
 
 function blankOrigin(request: VolumeCreateRequest): VolumeOrigin {
@@ -315,14 +320,34 @@ export function addVolumeRoutes(router: Router<Call>, cinder: Cinder): void {
 		const imageType = image.properties['cinder_img_volume_type'];
 		const typeId = imageType !== undefined && request.typeName === undefined ? getType(imageType).id : request.typeId;
 		const gib = Math.max(1, Math.ceil((image.size ?? 0) / (1024 ** 3)));
+		const encryptionKeyId = cloneKey(call, image.properties['cinder_encryption_key_id']);
+		const data = contentOfImage(image, encryptionKeyId);
 		return {
 			size: request.size ?? Math.max(gib, image.minDisk),
 			typeId,
-			content: image.data ? Buffer.from(image.data) : undefined,
+			content: data === 'unreadable' ? undefined : data,
 			isBootable: true,
 			...imageMetadataOf(image),
-			encryptionKeyId: cloneKey(call, image.properties['cinder_encryption_key_id']),
+			encryptionKeyId,
+			...(data === 'unreadable' && {isUnreadable: true}),
 		};
+	};
+
+	/**
+	What a volume made from `image` holds: an encrypted volume's LUKS container opened with the volume's key clone (the
+	same bytes as the image's key), as the real cloud's driver does; other data as it is.
+	*/
+	const contentOfImage = (image: ImageRecord, keyId: string | undefined): Buffer | 'unreadable' | undefined => {
+		if (!image.data) {
+			return undefined;
+		}
+
+		if (!isLuks(image.data)) {
+			return Buffer.from(image.data);
+		}
+
+		const key = keyId === undefined ? undefined : state.secrets.get(keyId)?.payload;
+		return (key === undefined ? undefined : luksDecrypt(image.data, luksPassphrase(key))) ?? 'unreadable';
 	};
 
 	/**
@@ -368,7 +393,7 @@ export function addVolumeRoutes(router: Router<Call>, cinder: Cinder): void {
 			return;
 		}
 
-		if (origin.isGlanceMetadataClash) {
+		if (origin.isGlanceMetadataClash === true || origin.isUnreadable === true) {
 			volume.status = 'error';
 			touch(volume);
 			return;

@@ -1,5 +1,5 @@
 /*
-What the keys that act on a resource do in each view: b, i, d, K, Space, P, R, O, I, D and V (keymap.ts names them; flows/
+What the keys that act on a resource do in each view: b, i, d, K, X, Space, P, R, O, I, U, D and V (keymap.ts names them; flows/
 builds what each asks). Pure: given the selected row and the inventory, the guided flow to open, or the line that says
 what to select instead.
 */
@@ -10,6 +10,7 @@ import {
 	drillBackup,
 	drillBackups,
 	bundle,
+	bundleRestore,
 	imageDownload,
 	imageFromFile,
 	keyExport,
@@ -131,6 +132,9 @@ export const resourceKeys: Readonly<Record<string, (selection: Selection) => Out
 	},
 	'restore.imageFile'() {
 		return {type: 'flow', flow: imageFromFile()};
+	},
+	'restore.bundle'() {
+		return {type: 'flow', flow: bundleRestore()};
 	},
 	'backup.create'(selection) {
 		const kind = selection.row?.ref?.kind;

@@ -2,13 +2,14 @@
 The App's words around the table: the status line, what an empty table says, the title of the text being read, the raw
 JSON, and the notice of plans an earlier run left unfinished. Every cloud-supplied string passes through sanitize().
 */
+import path from 'node:path';
 import type {AppServices} from '../services.js';
 import type {InputContext} from '../keymap.js';
 import type {Row} from '../views/index.js';
 import {displayName, sanitize} from '../sanitize.js';
 import type {CloudState, ListProgress} from '../use-cloud.js';
 import {listServices, type Inventory, type InventoryList} from '../../core/model.js';
-import {inventoryIds, unmatchedStateWarnings, type IacMap} from '../../core/iac/state.js';
+import {inventoryIds, unmatchedStateFiles, type IacMap} from '../../core/iac/state.js';
 
 /**
 Lines above and below the table: title, capabilities, tabs, table header, status, footer (+ the demo banner).
@@ -65,13 +66,18 @@ export function iacProblemNotice(problem: string | undefined): string | undefine
 The status line's word on state files none of whose resources is in the project read, or undefined.
 */
 export function iacWarningNotice(map: IacMap, inventory: Inventory): string | undefined {
-	const warnings = unmatchedStateWarnings(map, inventoryIds(inventory), {project: inventory.project.name, cloud: inventory.cloud});
-	if (warnings.length === 0) {
+	const [file, ...others] = unmatchedStateFiles(map, inventoryIds(inventory));
+	if (file === undefined) {
 		return undefined;
 	}
 
-	const more = warnings.length > 1 ? ` (+${warnings.length - 1} more)` : '';
-	return `⚠ ${sanitize(warnings[0]!)}${more} Check --tfstate or the tfstate setting.`;
+	// What it means first, then the file's name, then its path: the line is cut at the terminal's width.
+	const name = sanitize(path.basename(file.file));
+	const more = others.length > 0 ? ` (+${others.length} more)` : '';
+	const said = file.ids.length === 0
+		? `terraform: ${name} holds no OpenStack volume, server, image or secret${more}`
+		: `terraform: another workspace? nothing of ${name} is in project ${sanitize(inventory.project.name)} of cloud ${sanitize(inventory.cloud)}${more}`;
+	return `⚠ ${said}. Check --tfstate or the tfstate setting (${sanitize(file.file)}).`;
 }
 
 export function unfinishedNotice(plans: NonNullable<AppServices['unfinishedPlans']>): string | undefined {

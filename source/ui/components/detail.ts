@@ -73,14 +73,31 @@ function iacLine(iac: IacMap | undefined, id: string, width: number): Line[] {
 	return entry === undefined ? [] : wrap(`managed by terraform: ${sanitize(entry.address)}`, width, '  ').map(text => ({text, color: 'cyan'}));
 }
 
-export function detailLines(options: {row: Row; inventory?: Inventory; analysis?: Analysis; iac?: IacMap; now: Date; width: number}): Line[] {
+const iacKinds = new Set(['volume', 'server', 'image', 'secret']);
+
+/**
+For a kind a state could name, while the state files could not be read: that its manager is not known, and why (the
+status line may be showing something else by now).
+*/
+function iacProblemLine(problem: string | undefined, kind: string, width: number): Line[] {
+	return problem === undefined || !iacKinds.has(kind)
+		? []
+		: wrap(`terraform: not known, the state was not read: ${sanitize(problem)}`, width, '  ').map(text => ({text, color: 'yellow'}));
+}
+
+export function detailLines(options: {row: Row; inventory?: Inventory; analysis?: Analysis; iac?: IacMap; iacProblem?: string; now: Date; width: number}): Line[] {
 	const {row, analysis, now} = options;
 	const {ref} = row;
 	if (ref === undefined) {
 		return [{text: row.cells.join('  ')}];
 	}
 
-	const lines: Line[] = [{text: `${ref.kind} ${ref.name ?? ''}`.trim(), bold: true}, {text: `id ${ref.id}`, dim: true}, ...iacLine(options.iac, ref.id, options.width)];
+	const lines: Line[] = [
+		{text: `${ref.kind} ${ref.name ?? ''}`.trim(), bold: true},
+		{text: `id ${ref.id}`, dim: true},
+		...iacLine(options.iac, ref.id, options.width),
+		...iacProblemLine(options.iacProblem, ref.kind, options.width),
+	];
 	const summary = analysis?.summaryOf(ref.id);
 	if (summary !== undefined) {
 		const protection = protectionStyle[summary.protection];

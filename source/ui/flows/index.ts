@@ -13,6 +13,7 @@ export type {
 } from './types.js';
 export {safeFileName} from './common.js';
 export {
+	bundleRestore,
 	imageFromFile,
 	restoreOntoFromBackup,
 	restoreOntoFromVolume,

@@ -1,7 +1,9 @@
 /*
-The guided restores (1-6), built from the selected resource and the inventory: only candidates that could work are
-offered, and the defaults are editable. Pure.
+The guided restores (1-7), built from the selected resource and the inventory: only candidates that could work are
+offered, and the defaults are editable. Pure, but for the bundle directory's check, which looks at the directory.
 */
+import path from 'node:path';
+import {bundleDirectoryProblem} from '../../core/bundle/verify.js';
 import {backupMetaSourceTypeId, backupMetaSourceTypeName, type Inventory} from '../../core/model.js';
 import type {
 	Backup,
@@ -220,6 +222,41 @@ export function secretFromFile(inventory: Inventory | undefined, secret?: Secret
 				oldSecretId: secret?.id,
 				inventory,
 			},
+		}),
+	};
+}
+
+/**
+Restore 7: a DR bundle (backup bundle, X) back into this project: core verifies it first, stores each key as a new
+secret, uploads each image, makes each volume of a type with the recorded encryption (or asks which), as
+`backstack restore bundle DIR [--volume-type T]`. A directory that is no bundle keeps the form open, saying why.
+*/
+export function bundleRestore(): Flow {
+	return {
+		title: 'Restore a DR bundle into this project (every resource gets a new ID)',
+		fields: [
+			{
+				kind: 'text',
+				id: 'directory',
+				label: 'Bundle directory',
+				isRequired: true,
+				hint: 'As written by X or backup bundle; verified (checksums, key) before anything is changed.',
+			},
+			{
+				kind: 'text',
+				id: 'volumeType',
+				label: 'Volume type',
+				hint: 'For an encrypted volume in the bundle: the type to make it in. Empty: the type with its encryption spec, else you are asked.',
+			},
+		],
+		check(values) {
+			const directory = values['directory']?.trim() ?? '';
+			// Relative to where backstack was started, as core resolves it.
+			return directory === '' ? undefined : bundleDirectoryProblem(path.resolve(directory));
+		},
+		request: values => ({
+			type: 'restore',
+			request: {kind: 'bundle', directory: values['directory']?.trim() ?? '', volumeType: optional(values['volumeType'])},
 		}),
 	};
 }

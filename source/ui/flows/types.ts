@@ -46,6 +46,11 @@ export type Flow = {
 	The flow that comes after this one once it is over (the next marked backup's drill); leaving with Esc stops there.
 	*/
 	next?: Flow;
+	/**
+	The form's values checked before anything is planned (the bundle directory is one): a sentence keeps the form open
+	with it, for the user to correct.
+	*/
+	check?: (values: FormValues) => string | undefined;
 	request(values: FormValues): PlanRequest;
 };
 

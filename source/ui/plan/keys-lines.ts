@@ -18,11 +18,11 @@ export function keysLines(context: PlanContext, width: number, options: {omit?: 
 }
 
 /**
-The keys once a plan is over: back to the lists, or, in a queue of drills (Flow.next), Enter for the next one and Esc to
-stop there.
+The keys once a plan is over: back to the lists (and `also`, the keys the screen offers then: the other form of the
+Terraform change), or, in a queue of drills (Flow.next), Enter for the next one and Esc to stop there.
 */
-export function overKeysLines(width: number, next?: {title: string}): Line[] {
+export function overKeysLines(width: number, next?: {title: string}, also?: string[]): Line[] {
 	return next === undefined
-		? keysLines('over', width, {isBold: true})
+		? keysLines('over', width, {isBold: true, also})
 		: wrap(`Enter next: ${sanitize(next.title)} · Esc stop the drills here (the rest stay marked)`, width, '  ').map(text => ({text, bold: true}));
 }

@@ -45,6 +45,10 @@ export type PlanControls = {
 	Records the outcome of the flow's drill (one that failed before it could start).
 	*/
 	record(verdict: DrillVerdict): void;
+	/**
+	Shows (and writes) the Terraform change in its other form; absent while no change is shown.
+	*/
+	switchIacForm?: () => void;
 };
 
 export type Press = {
@@ -183,7 +187,7 @@ export const phaseKeys: {[C in PlanContext]: Handler<C>} = {
 
 		switch (action) {
 			case 'plan.submit': {
-				const problem = formProblem(fields, phase.values);
+				const problem = formProblem(fields, phase.values) ?? flow.check?.(phase.values);
 				dispatch({type: 'show', phase: problem === undefined ? {step: 'planning', values: phase.values} : {...phase, error: problem}});
 				break;
 			}
@@ -234,7 +238,12 @@ export const phaseKeys: {[C in PlanContext]: Handler<C>} = {
 			close(true, keepNote(phase.plan, phase.state, journal));
 		}
 	},
-	over(phase, {action, key}, {flow, close}) {
+	over(phase, {action, key}, {flow, close, switchIacForm}) {
+		if (action === 'plan.iacForm') {
+			switchIacForm?.();
+			return;
+		}
+
 		if (action !== 'plan.close') {
 			return;
 		}

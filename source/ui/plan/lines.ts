@@ -111,7 +111,15 @@ function chooseLines(phase: Choose, flow: Flow, width: number, height: number): 
 	return [...head, ...shown, {text: ''}, ...keysLines('choose', width, {also: ['nav.up'], prefix: `${phase.choice + 1}/${phase.options.length} · `})];
 }
 
-type Size = {width: number; height: number; now: number};
+type Size = {
+	width: number;
+	height: number;
+	now: number;
+	/**
+	Bindings the over-phase of a run offers besides going back (plan.iacForm when a Terraform change is shown).
+	*/
+	overKeys?: string[];
+};
 
 /**
 The keys below a refusal: back; for a drill, record it or back, and once recorded, back to the lists.
@@ -153,12 +161,10 @@ const phaseLines: {[S in Phase['step']]: (phase: Extract<Phase, {step: S}>, flow
 	],
 	'failed-to-plan': (phase, _flow, {width}) => [{text: 'Planning failed:', bold: true}, ...wrap(phase.reason, width).map(text => ({text, color: 'red'})), {text: ''}, ...keysLines('wait', width)],
 	preview: (phase, flow, {width}) => previewLines(phase.plan, phase.typed, width, flow),
-	running: (phase, flow, {width, now}) => runningLines(
-		advanced(phase.state, now),
-		phase.isStopping,
-		width,
-		flow.drill === undefined ? undefined : {recording: phase.drill, target: flow.drill, next: flow.next},
-	),
+	running: (phase, flow, {width, now, overKeys}) => runningLines(advanced(phase.state, now), phase.isStopping, width, {
+		...(flow.drill !== undefined && {drill: {recording: phase.drill, target: flow.drill, next: flow.next}}),
+		overKeys,
+	}),
 	cleanup: (phase, flow, {width}) => cleanupLines(phase, width, flow.next),
 	kept: () => [{text: 'Kept.'}],
 };

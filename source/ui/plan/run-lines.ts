@@ -98,7 +98,13 @@ function stepLines(state: RunState, width: number): Line[] {
 /**
 The run's lines; for a restore drill that is over, its result in words before the keys.
 */
-export function runningLines(state: RunState, isStopping: boolean, width: number, drill?: {recording?: DrillRecording; target: DrillTarget; next?: {title: string}}): Line[] {
+export function runningLines(
+	state: RunState,
+	isStopping: boolean,
+	width: number,
+	options: {drill?: {recording?: DrillRecording; target: DrillTarget; next?: {title: string}}; overKeys?: string[]} = {},
+): Line[] {
+	const {drill} = options;
 	const title = isStopping && !isOver(state) ? 'stopping (waiting for the call in flight, removing temporaries)…' : state.phase;
 	const errors = state.error === undefined ? [] : wrap(`✖ ${sanitize(state.error)}`, width, '  ').map(text => ({text, color: 'red'}));
 	const lines: Line[] = [{text: `Running: ${title} · ${Math.round(state.elapsedMs / 1000)} s`, bold: true}, ...stepLines(state, width), ...errors];
@@ -132,7 +138,7 @@ export function runningLines(state: RunState, isStopping: boolean, width: number
 	if (drill?.recording?.state === 'recording') {
 		hint = [{text: 'recording…', dim: true}];
 	} else if (isOver(state)) {
-		hint = overKeysLines(width, drill?.next);
+		hint = overKeysLines(width, drill?.next, options.overKeys);
 	} else if (isStopping) {
 		hint = [{text: 'stopping…', dim: true}];
 	}

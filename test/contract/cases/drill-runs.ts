@@ -1,10 +1,12 @@
 /*
 Contracts: restore drills run by `backstack drill` on real backups.
 */
+import {randomBytes} from 'node:crypto';
 import {mkdtemp} from 'node:fs/promises';
 import path from 'node:path';
 import type {ExecutionContext} from 'ava';
 import {
+	backupMetaDrillPlaintextSha512,
 	backupMetaDrillResult,
 	backupMetaDrillSha512,
 	drillFromMetadata,
@@ -28,6 +30,7 @@ import {
 	makeEncryptedType,
 	makeVolume,
 	makeBackup,
+	makeDataImage,
 	type Contract,
 } from '../kit.js';
 
@@ -38,11 +41,16 @@ export function registerDrillRuns(contract: Contract): void {
 	*/
 	const drillLeftovers = async (c: Context, backupId: string) => namedLeftovers(c.member, `${drillVolumePrefix}${backupId.slice(0, 8)}`);
 	// Names here are bs-contract-<hex>-<label>: nothing in them a regular expression would read as syntax.
-	const drillScene = async (t: ExecutionContext, c: Context, label: string) => {
+	// With `data`, the source volume is made of a raw image of it (Cinder encrypts the image's bytes into the volume).
+	const drillScene = async (t: ExecutionContext, c: Context, label: string, data?: Uint8Array) => {
 		const type = await makeEncryptedType(t, c, label);
-		const {cinder} = services(c.member);
+		const {cinder, glance} = services(c.member);
 		const prefix = `bs-contract-${c.run}-${label}`;
-		const source = await makeVolume(t, c, cinder, {size: 1, name: `${prefix}-src`, volumeType: type.name});
+		const image = data === undefined ? undefined : await makeDataImage(t, c, glance, {name: `${prefix}-data`, data});
+		const imageRef = image?.id;
+		const source = await makeVolume(t, c, cinder, {
+			size: 1, name: `${prefix}-src`, volumeType: type.name, ...(imageRef !== undefined && {imageRef}),
+		});
 		const backup = await makeBackup(t, c, cinder, {
 			volumeId: source.id, name: `${prefix}-backup`, metadata: {[backupMetaSourceTypeName]: type.name, [backupMetaSourceTypeId]: type.id, kept: 'yes'},
 		});
@@ -87,22 +95,28 @@ export function registerDrillRuns(contract: Contract): void {
 	});
 
 	/*
-	--verify-data on the encrypted backup of a volume that still exists. Compared with the source volume uploaded the
-	same way, the real Zed cloud gave different sha512s for an intact backup (the ciphertext differs): an encrypted
-	backup's bytes are therefore not compared, only hashed and recorded, and the drill passes on its other checks.
+	--verify-data on the encrypted backup of a volume that still exists and holds random bytes. Its ciphertext differs
+	from the restored volume's (the real Zed cloud uploads each with a LUKS header and master key of its own), so what
+	the drill compares is the plaintext: both images are decrypted (backstack's LUKS1 reader, each with its own key clone)
+	and hashed. Passes with the plaintext sha512 recorded on the backup.
 	*/
-	contract('drill --verify-data: an intact encrypted backup passes; its bytes are hashed, not compared (the ciphertext differs); its sha512 is recorded; no temporary left', async (t, c) => {
+	contract('drill --verify-data: an intact encrypted backup passes with its decrypted data compared to the source volume\'s; the plaintext sha512 is recorded; no temporary left', async (t, c) => {
 		const {cinder} = services(c.member);
-		const {backup, cli} = await drillScene(t, c, 'drill-verify');
+		const {backup, source, cli} = await drillScene(t, c, 'drill-verify', randomBytes(1_048_577));
 		const drilled = await cli.run(['drill', backup.id, '--verify-data', '--yes', '--json']);
 		t.log(drilled.stdout.trim());
 		t.is(drilled.code, 0, `${drilled.stdout}\n${drilled.stderr}`);
-		const report = JSON.parse(drilled.stdout) as {drills: Array<{result: string; reason: string; verifiedData?: boolean; sha512?: string}>};
-		t.like(report.drills[0], {result: 'ok', verifiedData: false});
-		t.regex(report.drills[0]?.reason ?? '', /; bytes not compared \(no reference: the backup is encrypted.+\); sha512 [\da-f]{16}… recorded/v);
+		const report = JSON.parse(drilled.stdout) as {drills: Array<{result: string; reason: string; verifiedData?: boolean; sha512?: string; plaintextSha512?: string}>};
+		t.like(report.drills[0], {result: 'ok', verifiedData: true});
+		t.is(report.drills[0]?.sha512, undefined, 'no ciphertext hash is reported');
+		const plaintext = report.drills[0]?.plaintextSha512 ?? '';
+		const compared = `; decrypted data matches the source volume ${source.name} (${source.id}) (plaintext sha512 ${plaintext.slice(0, 16)}…)`;
+		t.true(report.drills[0]?.reason.endsWith(compared), report.drills[0]?.reason);
+		t.regex(plaintext, /^[\da-f]{128}$/v);
 		t.deepEqual(await drillLeftovers(c, backup.id), [], 'no temporary volume or image is left');
 		const after = await cinder.getBackup(backup.id);
-		t.is(after.metadata[backupMetaDrillSha512], report.drills[0]?.sha512);
+		t.is(after.metadata[backupMetaDrillPlaintextSha512], report.drills[0]?.plaintextSha512);
+		t.is(after.metadata[backupMetaDrillSha512], undefined, 'no ciphertext hash is recorded');
 		const journal = await cli.run(['journal']);
 		t.is(journal.stdout, 'No unfinished plans.\n');
 	});
@@ -288,8 +302,8 @@ export function registerDrillRuns(contract: Contract): void {
 		t.is(after.metadata[backupMetaDrillResult], undefined);
 	});
 	/*
-	--all-projects (issue 12) with named backups: the member user is in two projects (c.member, c.member2); one
-	backup in each, named by ID in one run. Each drill runs in a session scoped to its backup's project: its temporary
+	--all-projects (issue 12) with named backups: the member user is in two projects (c.member's, and c.member2's where
+	member2 is another user); one backup in each, named by ID in one run by the member. Each drill runs in a session scoped to its backup's project: its temporary
 	volume is made (and removed) there, and the report names the project.
 	*/
 	contract('drill --all-projects: a backup in each of the user\'s two projects, named by ID, both pass, each in its own project; no temporary volume left in either', async (t, c) => {

@@ -1,11 +1,11 @@
 /* eslint-disable @typescript-eslint/naming-convention -- Glance's own property names. */
 /*
 Contracts: `restore bundle` (issue 13). A bundle written in the member's first project, whose originals (and key) are
-then deleted, verifies offline and comes back through `node dist/cli.js restore bundle` in the member's second project:
-the same bytes (downloaded back), a new secret for the key, and for an encrypted volume's image a volume of it that the
-cloud makes available with an encrypted type. Nothing is left behind in either project.
+then deleted, verifies offline and comes back through `node dist/cli.js restore bundle` in a second project, as another
+user (member2): the same bytes (downloaded back), a new secret for the key, and for an encrypted volume's image a volume
+of it that the cloud makes available with an encrypted type. Nothing is left behind in either project.
 */
-import {randomBytes} from 'node:crypto';
+import {createHash, randomBytes} from 'node:crypto';
 import {
 	mkdtemp,
 	readFile,
@@ -22,6 +22,7 @@ import type {BundleManifest} from '../../../source/core/bundle/manifest.js';
 import {verifyBundle} from '../../../source/core/bundle/verify.js';
 import {planImageBundle, planVolumeBundle} from '../../../source/core/plans/bundle.js';
 import {hexBytes} from '../../../source/core/plans/files.js';
+import {hashLuksPlaintext} from '../../../source/core/luks-reader.js';
 import {planRestore} from '../../../source/core/plans/commands.js';
 import {runPlan} from '../../../source/core/plans/execute.js';
 import type {CloudSession} from '../../../source/openstack/api.js';
@@ -31,6 +32,7 @@ import {
 	ignoreNotFound,
 	isSecretDeleted,
 	listUnfinishedOrDone,
+	makeDataImage,
 	makeEncryptedType,
 	makeVolume,
 	namedLeftovers,
@@ -132,8 +134,8 @@ export function registerRestoreBundles(contract: Contract): void {
 
 	/*
 	On the real cloud Cinder uploads an encrypted volume as its LUKS container with a key clone: the bundle's key opens that
-	header, and a volume made of the restored image opens it with the re-stored key. The demo cloud's volume data is no
-	LUKS container (verify refuses the bundle there), hence knownOn, as the bundle contract.
+	header, and a volume made of the restored image opens it with the re-stored key (the demo cloud uploads a LUKS1
+	container too).
 	*/
 	contract('restore bundle: an encrypted volume\'s image comes back in another project with a new secret; a volume of it becomes available', async (t, c) => {
 		const prefix = `bs-contract-${c.run}-rbundle-enc`;
@@ -198,24 +200,28 @@ export function registerRestoreBundles(contract: Contract): void {
 		t.true(await isSecretDeleted(c, second.barbican, secretId), 'the restored key went with its image (on_image_deletion)');
 		t.deepEqual(await namedLeftovers(c.member2, prefix), []);
 		t.deepEqual(await namedLeftovers(c.member, prefix), []);
-	}, {knownOn: ['demo']});
+	});
 
 	/*
-	The issue's proof: an encrypted volume of a non-default type bundled in the member's first project; the volume (and
-	with it its key) deleted; the bundle verified offline; restored with the CLI into the second project onto the same
-	encrypted type; the restored volume uploaded again and downloaded: as many bytes as the bundle's data file, a LUKS container the
-	bundle's key opens (the ciphertext differs: see below). The demo
-	cloud's volume data is no LUKS container (verify refuses the bundle there), hence knownOn.
+	The issue's proof: an encrypted volume of a non-default type, holding random bytes, bundled in the member's first
+	project; the volume (and with it its key) deleted; the bundle verified offline; restored with the CLI into the second
+	project, as another user (member2), onto the same encrypted type; the restored volume uploaded again and downloaded.
+	Its ciphertext differs from the bundle's (Cinder writes a restored encrypted volume into a LUKS container of its own: a
+	new header and master key), so the bytes compared are the plaintext: the restored volume's upload, decrypted with the
+	bundle's key by backstack's LUKS1 reader, is the original data followed by zeros, as is the bundle's data file.
 	*/
 	contract('restore bundle: an encrypted volume of a non-default type, deleted with its key, comes back in another project, opened by the bundle\'s key', async (t, c) => {
 		const prefix = `bs-contract-${c.run}-rbundle-vol`;
 		removeAllNamed(t, c, prefix);
 		const cryptsetup = await findCryptsetup(process.env['PATH']);
 		const type = await makeEncryptedType(t, c, 'rbvol');
-		const {cinder} = services(c.member);
+		const {cinder, glance} = services(c.member);
+		const original = randomBytes(1_048_579);
+		const image = await makeDataImage(t, c, glance, {name: `${prefix}-data`, data: original});
 		const source = await makeVolume(t, c, cinder, {
-			size: 1, name: `${prefix}-src`, volumeType: type.name, metadata: {tier: 'gold'},
+			size: 1, name: `${prefix}-src`, volumeType: type.name, metadata: {tier: 'gold'}, imageRef: image.id,
 		});
+		await removeImage(c, glance, image.id);
 		const parent = await mkdtemp(path.join(c.scratch, 'restore-bundle-vol-'));
 		t.teardown(async () => rm(parent, {recursive: true, force: true}));
 		const directory = path.join(parent, 'bundle');
@@ -260,18 +266,31 @@ export function registerRestoreBundles(contract: Contract): void {
 		const back = await bytesOf(c.member2, imageId);
 		const data = await readFile(path.join(directory, item!.data!.file));
 		t.is(back.byteLength, data.byteLength, 'as many bytes as the bundle\'s data file');
-		// Not the same ciphertext: this cloud's NFS driver writes a restored encrypted volume into a LUKS container of its
-		// own (a new header and master key), so what is proved is that the bundle's key opens the restored volume's data.
-		const readBack = path.join(parent, 'readback.raw');
-		await writeFile(readBack, back, {mode: 0o600});
 		const key = await readFile(path.join(directory, item!.encryption!.keyFile));
-		t.truthy(cryptsetup, 'cryptsetup (cryptsetup-bin) proves the key against the LUKS header');
-		const opened = await checkLuksKey(cryptsetup!, readBack, hexBytes(key));
-		t.is(opened.result, 'opens', `the bundle's key opens the restored volume's LUKS header: ${JSON.stringify(opened)}`);
+		const restoredPlain = await hashLuksPlaintext(Readable.from([back]), hexBytes(key));
+		const bundledPlain = await hashLuksPlaintext(Readable.from([data]), hexBytes(key));
+		t.is(restoredPlain.result, 'opened', `the bundle's key opens the restored volume's data: ${JSON.stringify(restoredPlain)}`);
+		t.is(bundledPlain.result, 'opened', `the bundle's key opens its data file: ${JSON.stringify(bundledPlain)}`);
+		if (restoredPlain.result !== 'opened' || bundledPlain.result !== 'opened') {
+			return;
+		}
+
+		t.false(Buffer.from(back).equals(data), 'another ciphertext (a LUKS container of its own)');
+		t.true(restoredPlain.bytes >= original.byteLength, `${restoredPlain.bytes} plaintext bytes`);
+		const expected = createHash('sha512').update(original).update(Buffer.alloc(restoredPlain.bytes - original.byteLength)).digest('hex');
+		t.is(restoredPlain.hash, expected, 'the restored volume holds the original data (then zeros)');
+		t.is(bundledPlain.hash, restoredPlain.hash, 'the bundle\'s data file holds the same plaintext');
+		if (cryptsetup !== undefined) {
+			// A second opinion on the header, from cryptsetup-bin.
+			const readBack = path.join(parent, 'readback.raw');
+			await writeFile(readBack, back, {mode: 0o600});
+			const opened = await checkLuksKey(cryptsetup, readBack, hexBytes(key));
+			t.is(opened.result, 'opens', `cryptsetup: the bundle's key opens the restored volume's LUKS header: ${JSON.stringify(opened)}`);
+		}
 
 		await removeImage(c, second.glance, imageId);
 		await removeVolume(c, second.cinder, volumeId);
 		t.deepEqual(await namedLeftovers(c.member2, prefix), []);
 		t.deepEqual(await namedLeftovers(c.member, prefix), []);
-	}, {knownOn: ['demo']});
+	});
 }

@@ -2,11 +2,29 @@
 The drill planner (issue 12) on the demo cloud: the guided restore's steps with a temporary volume and a check, what the
 check finds wrong, and that a drill whose check fails still removes its volume.
 */
+import {execFile} from 'node:child_process';
+import {createHash, randomBytes} from 'node:crypto';
+import {
+	mkdtemp,
+	readFile,
+	rm,
+	truncate,
+	writeFile,
+} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
+import {Readable} from 'node:stream';
 import test from 'ava';
-import {backupMetaDrillAt, backupMetaDrillSha512} from '../../../source/core/drills.js';
+import {backupMetaDrillAt, backupMetaDrillPlaintextSha512, backupMetaDrillSha512} from '../../../source/core/drills.js';
+import {backupMetaSourceTypeId, backupMetaSourceTypeName} from '../../../source/core/model.js';
+import {findCryptsetup} from '../../../source/core/bundle/luks.js';
 import {describePlan} from '../../../source/core/plans/describe.js';
 import {drillVolumeName, planDrill} from '../../../source/core/plans/drill.js';
+import {drillDataOutcome, drillVerdictOf} from '../../../source/core/plans/drill-record.js';
 import {runPlan} from '../../../source/core/plans/execute.js';
+import {hexBytes} from '../../../source/core/plans/files.js';
+import {initialRunState, reducePlan} from '../../../source/core/plans/reduce.js';
 import {restoredVolumeProblems} from '../../../source/core/plans/operations/cinder.js';
 import type {Plan, PlanResult} from '../../../source/core/plans/types.js';
 import {validatePlan} from '../../../source/core/plans/validate.js';
@@ -20,6 +38,19 @@ import {
 	volumesOf,
 	type CloudForTest,
 } from './helpers.js';
+
+async function execFileAsync(file: string, args: string[]): Promise<void> {
+	await new Promise<void>((resolve, reject) => {
+		execFile(file, args, (error, _stdout, stderr) => {
+			if (error === null) {
+				resolve();
+				return;
+			}
+
+			reject(new Error(`${file} ${args.join(' ')}: ${error.message} ${stderr}`));
+		});
+	});
+}
 
 const luks = {
 	provider: 'luks', cipher: 'aes-xts-plain64', keySize: 256, controlLocation: 'front-end',
@@ -110,6 +141,8 @@ test('the check names each way a restored volume falls short', t => {
 	t.deepEqual(restoredVolumeProblems(restored, expected), []);
 	t.deepEqual(restoredVolumeProblems({...restored, status: 'error'}, expected), ['is error, not available']);
 	t.deepEqual(restoredVolumeProblems({...restored, size: 1}, {...expected, minSize: 3}), ['has 1 GiB, less than the backup\'s 3 GiB']);
+	// A bundle's restore checks against the size its manifest recorded, and says so.
+	t.deepEqual(restoredVolumeProblems({...restored, size: 1}, {...expected, minSize: 3, sizeFrom: 'bundle'}), ['has 1 GiB, less than the bundle\'s 3 GiB']);
 	t.deepEqual(restoredVolumeProblems({...restored, volumeType: '__DEFAULT__', volumeTypeId: 't-default'}, expected), ['has type __DEFAULT__, not the source\'s LUKS']);
 	t.deepEqual(restoredVolumeProblems({...restored, encryptionKeyId: undefined}, expected), ['has no encryption key of its own']);
 	t.deepEqual(restoredVolumeProblems({...restored, encrypted: false, encryptionKeyId: undefined}, expected), ['has no encryption key of its own']);
@@ -188,12 +221,146 @@ test('--verify-data: a later drill compares with the sha512 an earlier drill rec
 	t.regex(reasonOf(damaged), /differ from the sha512 an earlier drill recorded \(2026-12-01T00:00:00Z\).+stored data changed since that drill/v);
 });
 
-test('--verify-data: an encrypted backup is hashed, not compared (the real cloud\'s uploads of it and of its source differ)', async t => {
+/**
+The sha512 of what a demo volume holds (its plaintext: the demo keeps volumes' data unencrypted inside).
+*/
+function plaintextSha512(context: CloudForTest, volumeId: string): string {
+	const {state} = context.cloud;
+	const content = state.contentOf(state.volumes.get(volumeId)!);
+	return createHash('sha512').update(content).digest('hex');
+}
+
+test('--verify-data of an encrypted backup: each image is decrypted with its own key and the plaintexts compared; they match the source volume\'s data; a damaged backup fails', async t => {
 	const context = await demoCloud(t);
-	context.cloud.state.addVolumeType({name: 'LUKS', encryption: luks});
+	const {session, cloud} = context;
+	cloud.state.addVolumeType({name: 'LUKS', encryption: luks});
+	const {volume, backupId} = await backupOf(context, 'LUKS');
+	const plan = planOf(await planDrill(session, {backupId, verifyData: true}));
+	t.deepEqual(validatePlan(plan), []);
+	t.deepEqual(plan.steps.slice(1).map(step => `${step.id} ${step.action.op}`), [
+		'verify cinder.verifyRestoredVolume',
+		'upload-restored cinder.uploadVolumeToImage',
+		'upload-source cinder.uploadVolumeToImage',
+		'plaintext-source glance.hashImagePlaintext',
+		'compare-data glance.hashImagePlaintext',
+	]);
+	t.like(plan.steps.at(-1)?.action.args, {subject: 'restored', reference: {sha512: {$ref: 'plaintext-source', output: 'sha512'}}});
+	t.true(plan.warnings.some(warning => warning.includes('decrypts it with its own key')), plan.warnings.join('\n'));
+	const events = await collect(runPlan(plan, session, {clock: fastClock()}));
+	const end = last(events);
+	t.is(end?.type, 'plan-done', JSON.stringify(end));
+	const results = resultsOf(end);
+	t.like(results, {dataCompared: 'yes', dataHashOf: 'plaintext', dataSha512: plaintextSha512(context, volume.id)});
+	t.true(events.some(event => event.type === 'bytes' && event.stepId === 'compare-data' && event.transferred > 0 && event.total === event.transferred), 'progress in bytes');
+	t.deepEqual(await leftovers(context), [], 'no temporary image or volume is left');
+
+	cloud.state.alterBackupData(backupId);
+	const again = planOf(await planDrill(session, {backupId, verifyData: true}));
+	const failed = await collect(runPlan(again, session, {clock: fastClock()}));
+	t.regex(reasonOf(last(failed)), /The restored plaintext differs from the source volume .+ \(sha512 of the decrypted data [\da-f]{16}… ≠ [\da-f]{16}…\): the backup's data is damaged/v);
+	t.false(failed.some(event => event.type === 'step-failed' && event.inconclusive === true), 'a finding, not inconclusive');
+	t.deepEqual(await leftovers(context), [], 'no temporary image or volume is left');
+});
+
+test('--verify-data of an encrypted backup: a later drill compares with the plaintext sha512 recorded under its own key; a ciphertext hash under backstack_drill_sha512 is never used', async t => {
+	const context = await demoCloud(t);
+	const {session, cloud} = context;
+	const cinder = session.cinder!;
+	const type = cloud.state.addVolumeType({name: 'LUKS', encryption: luks});
+	const {volume, backupId} = await backupOf(context, 'LUKS');
+	const plaintext = plaintextSha512(context, volume.id);
+	await cinder.deleteVolume(volume.id);
+	await until(async () => cinder.findVolume(volume.id), found => found === undefined);
+	const {metadata} = await cinder.getBackup(backupId);
+	// The source type as backstack records it (the volume is gone), and what backstack recorded for encrypted backups
+	// before: a hash of one upload's ciphertext.
+	await cinder.updateBackupMetadata(backupId, {
+		...metadata, [backupMetaSourceTypeName]: 'LUKS', [backupMetaSourceTypeId]: type.id, [backupMetaDrillSha512]: 'ab'.repeat(64),
+	});
+	const first = planOf(await planDrill(session, {backupId, verifyData: true}));
+	t.like(first.steps.at(-1)?.action.args, {reference: undefined});
+	const end = await runDrill(context, backupId);
+	t.like(resultsOf(end), {dataCompared: 'no', dataHashOf: 'plaintext', dataSha512: plaintext});
+	t.deepEqual(drillDataOutcome(resultsOf(end)), {verifiedData: false, plaintextSha512: plaintext});
+
+	const recorded = await cinder.getBackup(backupId);
+	await cinder.updateBackupMetadata(backupId, {...recorded.metadata, [backupMetaDrillPlaintextSha512]: plaintext, [backupMetaDrillAt]: '2026-12-01T00:00:00Z'});
+	const second = planOf(await planDrill(session, {backupId, verifyData: true}));
+	t.like(second.steps.at(-1)?.action.args, {reference: {sha512: plaintext}});
+	t.like(resultsOf(await runDrill(context, backupId)), {dataCompared: 'yes', dataSha512: plaintext});
+	cloud.state.alterBackupData(backupId);
+	t.regex(reasonOf(await runDrill(context, backupId)), /differs from the plaintext sha512 an earlier drill recorded \(2026-12-01T00:00:00Z\).+stored data changed since that drill/v);
+});
+
+test('--verify-data of an encrypted backup whose image key Barbican refuses (403): the step is inconclusive, the verdict "not run", every temporary removed', async t => {
+	const context = await demoCloud(t);
+	const {session, cloud} = context;
+	cloud.state.addVolumeType({name: 'LUKS', encryption: luks});
 	const {backupId} = await backupOf(context, 'LUKS');
-	const plan = planOf(await planDrill(context.session, {backupId, verifyData: true}));
-	t.false(plan.steps.some(step => step.id === 'upload-source'));
-	t.like(plan.steps.at(-1)?.action.args, {reference: undefined});
-	t.true(plan.warnings.some(warning => warning.includes('the backup is encrypted')));
+	cloud.setFaults([{
+		kind: 'error', service: 'key-manager', method: 'GET', path: /\/payload$/v, status: 403, message: 'SecretPayload retrieval attempt not allowed',
+	}]);
+	const plan = planOf(await planDrill(session, {backupId, verifyData: true}));
+	const events = await collect(runPlan(plan, session, {clock: fastClock()}));
+	const failure = events.find(event => event.type === 'step-failed');
+	t.like(failure, {stepId: 'plaintext-source', inconclusive: true});
+	t.regex(failure?.type === 'step-failed' ? failure.reason : '', /^Barbican refuses the key of the source volume's image \(secret [\d\-a-f]+\) to this user \(HTTP 403\)/v);
+	let state = initialRunState(plan);
+	for (const event of events) {
+		state = reducePlan(state, event);
+	}
+
+	t.is(drillVerdictOf(state)?.result, 'not-run');
+	t.deepEqual(await leftovers(context), [], 'no temporary image or volume is left');
+});
+
+test('--verify-data on an image that is a LUKS2 container (which the reader does not read) is inconclusive, not a pass or a failure, even for the restored volume', async t => {
+	const cryptsetup = await findCryptsetup(process.env['PATH']);
+	if (cryptsetup === undefined) {
+		throw new Error('cryptsetup (cryptsetup-bin) makes the LUKS2 container of this test');
+	}
+
+	const context = await demoCloud(t);
+	const {session} = context;
+	const key = randomBytes(32);
+	const directory = await mkdtemp(path.join(tmpdir(), 'backstack-luks2-'));
+	t.teardown(async () => rm(directory, {recursive: true, force: true}));
+	const file = path.join(directory, 'luks2.img');
+	const passphraseFile = path.join(directory, 'passphrase');
+	await writeFile(passphraseFile, hexBytes(key), {mode: 0o600});
+	await writeFile(file, new Uint8Array());
+	await truncate(file, 20 * 1024 * 1024);
+	const format = ['luksFormat', '--type', 'luks2', '--batch-mode', '--pbkdf', 'pbkdf2', '--pbkdf-force-iterations', '1000', '--key-file', passphraseFile, file];
+	await execFileAsync(cryptsetup, format);
+	const {id: secretId} = await session.barbican!.storeSecret({
+		payload: key, algorithm: 'aes', bitLength: 256, secretType: 'symmetric',
+	});
+	const image = await session.glance!.createImage({
+		name: 'luks2', diskFormat: 'raw', containerFormat: 'bare', properties: {cinder_encryption_key_id: secretId}, // eslint-disable-line @typescript-eslint/naming-convention
+	});
+	const data = await readFile(file);
+	await session.glance!.uploadImageData(image.id, Readable.from([data]), {size: data.byteLength});
+	const plan: Plan = {
+		id: 'plan-luks2',
+		kind: 'drill',
+		title: 'Hash a LUKS2 image\'s plaintext',
+		createdAt: '2026-12-07T22:00:00Z',
+		warnings: [],
+		steps: [{
+			id: 'compare-data',
+			title: 'Decrypt the restored volume\'s image with its own key and compare its plaintext',
+			danger: 'read',
+			checks: [],
+			action: {
+				op: 'glance.hashImagePlaintext',
+				args: {
+					imageId: image.id, subject: 'restored', label: 'the restored volume\'s image', reference: {sha512: '0'.repeat(128)}, referenceLabel: 'the reference',
+				},
+			},
+		}],
+	};
+	const events = await collect(runPlan(plan, session, {clock: fastClock()}));
+	const failure = events.find(event => event.type === 'step-failed');
+	t.like(failure, {stepId: 'compare-data', inconclusive: true});
+	t.regex(failure?.type === 'step-failed' ? failure.reason : '', /^the restored volume's image [\d\-a-f]+ cannot be read here: LUKS2 is not read here/v);
 });

@@ -1,7 +1,8 @@
 /* eslint-disable @typescript-eslint/naming-convention -- OpenStack's own field names in the fake responses. */
 /*
 Plans that move bytes between files and Glance/Barbican: the real client against a small local HTTP server
-(the demo cloud does not serve Glance and Barbican yet).
+(test/helpers/fake-cloud.ts), which can cut a download short at a chosen byte, serve data that does not match its
+checksum and show the Range header each request carried: answers the demo cloud does not give on demand.
 */
 import {Buffer} from 'node:buffer';
 import {createHash, randomBytes} from 'node:crypto';

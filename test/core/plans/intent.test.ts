@@ -129,13 +129,20 @@ test('a child killed after the cloud created its volume but before the journal k
 });
 
 /**
-Runs the plan with a 1 s client timeout while the cloud holds the matching create's answer for 5 s (it did create).
+The client's timeout in these tests, and how long the cloud holds the create's answer: three times longer, so the client
+gives up first even on a loaded machine (a 1 s timeout also cut short the plain GETs around it there).
+*/
+const clientTimeoutMs = 3000;
+const heldMs = 3 * clientTimeoutMs;
+
+/**
+Runs the plan with a short client timeout while the cloud holds the matching create's answer for longer (it did create).
 */
 async function runThroughLostAnswer(t: ExecutionContext, context: CloudForTest, plan: Plan, fault: FaultSpec) {
 	const journal = await temporaryDirectory(t);
 	const session = await openSession(await loadCloudConfig({
 		cloud: 'demo', cwd: context.directory, home: context.directory, env: {}, systemDirs: [],
-	}), {timeoutMs: 1000});
+	}), {timeoutMs: clientTimeoutMs});
 	t.teardown(() => {
 		session.close();
 	});
@@ -157,7 +164,7 @@ function planOf(result: PlanResult): Plan {
 test('a client timeout on the create (the cloud made the volume): the step adopts it, ONE volume, the plan goes on', async t => {
 	const context = await demoCloud(t);
 	const plan = await arrange(context);
-	const {events, journal} = await runThroughLostAnswer(t, context, plan, {...holdVolumeCreate, ms: 5000});
+	const {events, journal} = await runThroughLostAnswer(t, context, plan, {...holdVolumeCreate, ms: heldMs});
 	t.is(last(events)?.type, 'plan-done', JSON.stringify(events));
 	const restored = await restoredVolumes(context);
 	t.is(restored.length, 1);
@@ -171,7 +178,7 @@ test('a client timeout on a backup create: the backup is adopted, ONE backup, jo
 	await until(async () => session.cinder!.getVolume(volume.id), found => found.status === 'available');
 	const plan = planOf(await planVolumeBackup(session, {volumeId: volume.id, name: 'db-nightly'}));
 	const {events, journal} = await runThroughLostAnswer(t, context, plan, {
-		kind: 'hold-reply', service: 'volume', method: 'POST', path: /\/backups$/v, times: 1, ms: 5000,
+		kind: 'hold-reply', service: 'volume', method: 'POST', path: /\/backups$/v, times: 1, ms: heldMs,
 	});
 	t.is(last(events)?.type, 'plan-done', JSON.stringify(events));
 	const backups = await listAll(session.cinder!.listBackups());
@@ -186,7 +193,7 @@ test('a client timeout on the snapshot of the detour: the snapshot is adopted, t
 	await until(async () => session.cinder!.getVolume(volume.id), found => found.status === 'available');
 	const plan = planOf(await planVolumeToImage(session, {volumeId: volume.id, imageName: 'db-image', viaSnapshot: true}));
 	const {events, journal} = await runThroughLostAnswer(t, context, plan, {
-		kind: 'hold-reply', service: 'volume', method: 'POST', path: /\/snapshots$/v, times: 1, ms: 5000,
+		kind: 'hold-reply', service: 'volume', method: 'POST', path: /\/snapshots$/v, times: 1, ms: heldMs,
 	});
 	t.is(last(events)?.type, 'plan-done', JSON.stringify(events));
 	// Nothing made by the lost answer is left behind: the adopted snapshot was a temporary and went.
@@ -203,7 +210,7 @@ test('a client timeout on an image create: the image is adopted, ONE image, and 
 	await writeFile(file, randomBytes(4096));
 	const plan = planOf(await planImageFromFile(session, {path: file, name: 'restored-disk'}));
 	const {events, journal} = await runThroughLostAnswer(t, context, plan, {
-		kind: 'hold-reply', service: 'image', method: 'POST', path: /\/images$/v, times: 1, ms: 5000,
+		kind: 'hold-reply', service: 'image', method: 'POST', path: /\/images$/v, times: 1, ms: heldMs,
 	});
 	t.is(last(events)?.type, 'plan-done', JSON.stringify(events));
 	const all = await listAll(session.glance!.listImages());
@@ -220,7 +227,7 @@ test('a client timeout on a server image: the image Nova made is adopted, ONE im
 	const server = servers.find(candidate => candidate.name === 'shop-web-01')!;
 	const plan = planOf(await planServerImage(session, {serverId: server.id, imageName: 'web-now'}));
 	const {events, journal} = await runThroughLostAnswer(t, context, plan, {
-		kind: 'hold-reply', service: 'compute', method: 'POST', path: /\/action$/v, times: 1, ms: 5000,
+		kind: 'hold-reply', service: 'compute', method: 'POST', path: /\/action$/v, times: 1, ms: heldMs,
 	});
 	t.is(last(events)?.type, 'plan-done', JSON.stringify(events));
 	const all = await listAll(session.glance!.listImages());
@@ -363,7 +370,7 @@ test('a child killed after Cinder made the image of an upload but before the jou
 test('a client timeout on a restore into a new volume: the volume is adopted, ONE volume, named as planned', async t => {
 	const context = await demoCloud(t);
 	const {plan, volumes, fault} = await arrangeRestore(context);
-	const {events, journal} = await runThroughLostAnswer(t, context, plan, {...fault, ms: 5000});
+	const {events, journal} = await runThroughLostAnswer(t, context, plan, {...fault, ms: heldMs});
 	t.is(last(events)?.type, 'plan-done', JSON.stringify(events));
 	const restored = await volumes();
 	t.deepEqual(restored.map(volume => [volume.name, volume.status]), [['db-restored', 'available']]);
@@ -373,7 +380,7 @@ test('a client timeout on a restore into a new volume: the volume is adopted, ON
 test('a client timeout on an upload to image: the image is adopted, ONE image, named as planned', async t => {
 	const context = await demoCloud(t);
 	const {plan, images, fault} = await arrangeUpload(context);
-	const {events, journal} = await runThroughLostAnswer(t, context, plan, {...fault, ms: 5000});
+	const {events, journal} = await runThroughLostAnswer(t, context, plan, {...fault, ms: heldMs});
 	t.is(last(events)?.type, 'plan-done', JSON.stringify(events));
 	const uploaded = await images();
 	t.deepEqual(uploaded.map(image => [image.name, image.status]), [['db-image', 'active']]);

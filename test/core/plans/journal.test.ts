@@ -65,7 +65,8 @@ async function crashMidPlan(context: CloudForTest, plan: Plan, journal: string):
 		child.on('exit', resolve);
 	});
 	try {
-		await until(async () => readJournal(journal, plan.id), record => (record?.created.length ?? 0) > 0, 30_000);
+		// The child compiles the sources with tsx before its first request: on a loaded machine 30 s was not always enough.
+		await until(async () => readJournal(journal, plan.id), record => (record?.created.length ?? 0) > 0, 120_000);
 	} catch (error) {
 		child.kill('SIGKILL');
 		throw new Error(`The child never created the volume: ${output}`, {cause: error});

@@ -416,7 +416,7 @@ What keeps a restored volume from being what a real restore needs, in a few word
 export function restoredVolumeProblems(volume: Volume, expected: Operations['cinder.verifyRestoredVolume']): string[] {
 	const problems: string[] = volume.status === 'available' ? [] : [`is ${volume.status}, not available`];
 	if (volume.size < expected.minSize) {
-		problems.push(`has ${volume.size} GiB, less than the backup's ${expected.minSize} GiB`);
+		problems.push(`has ${volume.size} GiB, less than the ${expected.sizeFrom ?? 'backup'}'s ${expected.minSize} GiB`);
 	}
 
 	const type = expected.volumeType;

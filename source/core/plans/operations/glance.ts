@@ -11,8 +11,15 @@ import {
 } from 'node:fs/promises';
 import {ChecksumMismatchError} from '../../../openstack/index.js';
 import type {Image} from '../../../openstack/types.js';
-import {PlanError} from '../errors.js';
-import {identityOf} from '../files.js';
+import {
+	hashLuksPlaintext,
+	LuksDataError,
+	luksProblemText,
+	type LuksDigest,
+	type LuksProblem,
+} from '../../luks-reader.js';
+import {httpStatusOf, InconclusiveError, PlanError} from '../errors.js';
+import {hexBytes, identityOf} from '../files.js';
 import {isRef, resolveAll} from '../refs.js';
 import {
 	assign,
@@ -24,7 +31,7 @@ import {
 } from '../shell.js';
 import {need} from '../status.js';
 import {quote} from '../text.js';
-import type {FileIdentity, Operations} from '../types.js';
+import type {FileIdentity, Operations, Step} from '../types.js';
 import {doesFileExist, moveWithoutReplacing} from './files.js';
 import {
 	byteReporter,
@@ -199,6 +206,150 @@ async function compareImageHash(args: Operations['glance.compareImageHash'], con
 	};
 }
 
+type PlaintextArgs = Operations['glance.hashImagePlaintext'];
+
+/**
+The image's key, read from Barbican into memory: the caller zeroes it. What stops the read is inconclusive: it says
+nothing about the data.
+*/
+async function imageKey(args: PlaintextArgs, image: Image, context: StepContext): Promise<Uint8Array> {
+	const secretId = image.cinderEncryptionKeyId;
+	if (secretId === undefined) {
+		throw new InconclusiveError(`${args.label} ${image.id} has no cinder_encryption_key_id: Cinder did not upload it as an encrypted volume, so there is no key to decrypt its bytes with.`);
+	}
+
+	const {barbican} = context.session;
+	if (barbican === undefined) {
+		throw new InconclusiveError(`This cloud has no Barbican in its catalog: the key of ${args.label} (secret ${secretId}) cannot be read, so its bytes cannot be decrypted.`);
+	}
+
+	try {
+		return await barbican.getSecretPayload(secretId, {signal: context.signal});
+	} catch (error) {
+		const status = httpStatusOf(error);
+		if (status === 401 || status === 403) {
+			throw new InconclusiveError(`Barbican refuses the key of ${args.label} (secret ${secretId}) to this user (HTTP ${status}): its bytes cannot be decrypted. `
+				+ 'Run the drill as a user whom Barbican lets read secrets in this project (its creator role, on a cloud with the legacy policy).');
+		}
+
+		if (status === 404) {
+			throw new InconclusiveError(`The key of ${args.label} (secret ${secretId}) is gone from Barbican: its bytes cannot be decrypted.`);
+		}
+
+		throw error;
+	}
+}
+
+/**
+Why the plaintext of `args`' image cannot be hashed, as the error the step fails with: for the restored volume a key of
+its own that does not open it, or a damaged container, is a finding; anything else is inconclusive.
+*/
+function unreadable(args: PlaintextArgs, imageId: string, problem: LuksProblem | LuksDataError): PlanError {
+	const what = problem instanceof LuksDataError ? `cannot be decrypted: ${problem.message}` : luksProblemText(problem);
+	const isFinding = args.subject === 'restored' && (problem instanceof LuksDataError || problem.result === 'wrong-key' || problem.result === 'invalid');
+	const message = `${args.label} ${imageId} ${what}${problem instanceof LuksDataError || problem.result !== 'wrong-key' ? '' : ' (its own key, the clone Cinder made for it)'}.`;
+	return isFinding ? new PlanError(message) : new InconclusiveError(message);
+}
+
+async function hashImagePlaintext(args: PlaintextArgs, context: StepContext): Promise<StepOutputs> {
+	const glance = need(context.session.glance, 'Glance');
+	const imageId = String(resolveRefOr(args.imageId, context.outputs));
+	const image = await glance.getImage(imageId, {signal: context.signal});
+	if (image.status !== 'active') {
+		throw new PlanError(`${args.label} ${imageId} is ${image.status}, not active: it has no data to read.`);
+	}
+
+	const key = await imageKey(args, image, context);
+	const passphrase = hexBytes(key);
+	key.fill(0);
+	const report = byteReporter(context, image.size);
+	report(0, true);
+	let transferred = 0;
+	async function * counted(): AsyncGenerator<Uint8Array> {
+		for await (const chunk of glance.downloadImage(imageId, {signal: context.signal})) {
+			transferred += chunk.byteLength;
+			report(transferred);
+			yield chunk;
+		}
+	}
+
+	let digest: LuksDigest | LuksProblem;
+	try {
+		digest = await hashLuksPlaintext(counted(), passphrase);
+	} catch (error) {
+		throw error instanceof LuksDataError ? unreadable(args, imageId, error) : error;
+	} finally {
+		passphrase.fill(0);
+	}
+
+	if (digest.result !== 'opened') {
+		throw unreadable(args, imageId, digest);
+	}
+
+	report(transferred, true);
+	const outputs = {
+		imageId, algorithm: digest.algorithm, hash: digest.hash, sha512: digest.hash, hashOf: 'plaintext', bytes: digest.bytes, cipher: digest.cipher,
+	};
+	if (args.reference === undefined) {
+		return {...outputs, compared: 'no', reference: args.referenceLabel ?? 'none'};
+	}
+
+	const referenceLabel = args.referenceLabel ?? 'the reference';
+	const expected = String(resolveRefOr(args.reference.sha512, context.outputs)).toLowerCase();
+	if (digest.hash !== expected) {
+		throw new PlanError(`The restored plaintext differs from ${referenceLabel} (sha512 of the decrypted data ${shortHash(digest.hash)} ≠ ${shortHash(expected)})`
+			+ `${args.mismatchHint === undefined ? '' : `: ${args.mismatchHint}`}.`);
+	}
+
+	return {...outputs, compared: 'yes', reference: referenceLabel};
+}
+
+/**
+The runbook of glance.hashImagePlaintext. The openstack CLI cannot stream-decrypt: the image is saved, its key written
+to a 0600 file in a private directory, the passphrase made from it, and qemu-img (package qemu-utils) decrypts the image
+into a plaintext file there, which is hashed; the directory goes when the subshell ends, whatever happens.
+*/
+function hashImagePlaintextCli(step: Step, args: PlaintextArgs): string[] {
+	const image = word(args.imageId);
+	const variable = variableFor({$ref: step.id, output: 'sha512'});
+	const keyField = `openstack image show -f json ${image} | { grep -o '"cinder_encryption_key_id": *"[^"]*"' || true; } | head -n 1 | cut -d '"' -f 4`;
+	const hexlify = 'python3 -c \'import binascii, sys; sys.stdout.write(binascii.hexlify(open(sys.argv[1], "rb").read()).decode())\' "$work/key" > "$work/passphrase"';
+	const lines = [
+		`# ${args.label}: decrypted with its own key (cinder_encryption_key_id) and its plaintext hashed (sha512).`,
+		'# backstack streams this: it decrypts the image while it downloads it and never writes the key or the plaintext to disk.',
+		'# The openstack CLI cannot: here the image, its key and its plaintext go to a private directory (room for twice the',
+		'# image), qemu-img (package qemu-utils) decrypts, and the directory is removed when the subshell ends.',
+		`${variable}="$(`,
+		'	set -euo pipefail',
+		'	work="$(umask 077 && mktemp -d)"',
+		'	trap \'rm -rf "$work"\' EXIT',
+		`	key_id="$(${keyField})"`,
+		`	[ -n "$key_id" ] || { echo ${shellQuote(`${args.label} has no key (cinder_encryption_key_id)`)} >&2; exit 1; }`,
+		'	openstack secret get --file "$work/key" --payload_content_type application/octet-stream "$key_id" >&2',
+		`	${hexlify}`,
+		`	openstack image save --file "$work/image" ${image} >&2`,
+		'	qemu-img convert --object "secret,id=sec0,file=$work/passphrase" --image-opts "driver=luks,key-secret=sec0,file.filename=$work/image" -O raw "$work/plain" >&2',
+		'	sha512sum "$work/plain" | cut -d \' \' -f 1',
+		')"',
+	];
+	if (args.subject === 'reference') {
+		return lines;
+	}
+
+	if (args.reference === undefined) {
+		// eslint-disable-next-line no-template-curly-in-string -- bash, not a template.
+		return [...lines, `restored_plaintext_sha512="$${variable}"`, 'echo "restored plaintext: sha512 ${restored_plaintext_sha512}"'];
+	}
+
+	const fail = `The restored plaintext differs from ${args.referenceLabel ?? 'the reference'}${args.mismatchHint === undefined ? '' : `: ${args.mismatchHint}`}`;
+	return [
+		...lines,
+		`[ "$${variable}" = ${word(args.reference.sha512)} ] || { echo ${shellQuote(fail)} >&2; exit 1; }`,
+		`echo "plaintext matches (sha512 $${variable})"`,
+		`restored_plaintext_sha512="$${variable}"`,
+	];
+}
+
 type RecordedData = Operations['glance.verifyImageData'];
 
 /**
@@ -325,7 +476,8 @@ export const glanceOperations: OperationFamily<'glance'> = {
 		exportCli({args}) {
 			return [
 				'# openstack image save cannot resume an interrupted download (backstack can: it keeps a .part file).',
-				`openstack image save --file ${word(args.path)} ${word(args.imageId)}`,
+				// The file is readable by its owner only, as backstack's own download writes it (an image may hold private data).
+				`(umask 077 && openstack image save --file ${word(args.path)} ${word(args.imageId)})`,
 				`expected="$(openstack image show ${word(args.imageId)} -c checksum -f value)"`,
 				String.raw`printf '%s  %s\n' "$expected" ${word(args.path)} | md5sum --check --quiet - || { echo 'checksum mismatch: the file is damaged' >&2; exit 1; }`,
 			];
@@ -382,6 +534,18 @@ export const glanceOperations: OperationFamily<'glance'> = {
 			];
 		},
 		outputs: () => ['imageId', 'compared', 'reference', 'algorithm', 'hash', 'sha512'],
+		minimumDanger: () => 'read',
+	},
+	'glance.hashImagePlaintext': {
+		describe(args, show) {
+			const reference = args.reference === undefined
+				? ''
+				: `, compare it with ${isRef(args.reference.sha512) ? 'the reference\'s' : `the recorded sha512 ${shortHash(args.reference.sha512)},`} ${args.referenceLabel ?? 'the reference'}`;
+			return `Download image ${show(args.imageId)} (${args.label}), decrypt it with its own key and hash the plaintext (sha512)${reference}`;
+		},
+		perform: hashImagePlaintext,
+		exportCli: ({step, args}) => hashImagePlaintextCli(step, args),
+		outputs: () => ['imageId', 'compared', 'reference', 'algorithm', 'hash', 'sha512', 'hashOf', 'bytes', 'cipher'],
 		minimumDanger: () => 'read',
 	},
 	'glance.verifyImageData': {
