@@ -205,6 +205,11 @@ export type AssessmentIndex = {
 	The newest restore drill of each backup, from its metadata and the records the caller gave.
 	*/
 	drills: Map<string, DrillRecord>;
+	/**
+	What {@link whyBackupUnusable} answered for each backup ID so far (the rules, the summary and the audit's backup
+	list ask about the same backups): an index is of one inventory as it was read.
+	*/
+	unusable?: Map<string, Unusable | undefined>;
 };
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -234,6 +239,7 @@ export function indexInventory(inventory: Inventory, drills: readonly DrillRecor
 		images: new Map(inventory.images.map(image => [image.id, image])),
 		drills: new Map(),
 		...(inventory.secrets !== undefined && {secretIds: new Set(inventory.secrets.map(secret => secret.id))}),
+		unusable: new Map(),
 	};
 
 	const logged = new Map<string, DrillRecord[]>();
@@ -285,10 +291,17 @@ The item with the greatest `time`, if any.
 */
 function newestBy<T>(items: readonly T[], time: (item: T) => number): T | undefined {
 	let newest: T | undefined;
+	let newestTime = 0;
 	for (const item of items) {
-		if (newest === undefined || time(item) > time(newest)) {
-			newest = item;
+		const itemTime = time(item);
+		// Not `<=`: an item whose time is NaN never replaces the newest.
+		const isNewer = newest === undefined || itemTime > newestTime;
+		if (!isNewer) {
+			continue;
 		}
+
+		newest = item;
+		newestTime = itemTime;
 	}
 
 	return newest;
@@ -384,13 +397,25 @@ Each encrypted backup has its own clone of the volume's key, and the data it rea
 ciphertext, so an incremental whose full lost its key is judged by its own key.
 */
 export function whyBackupUnusable(inventory: Inventory, index: AssessmentIndex, backup: Backup): Unusable | undefined {
+	const memo = index.unusable;
+	if (memo?.has(backup.id) === true) {
+		return memo.get(backup.id);
+	}
+
+	const unusable = judgeUsability(inventory, index, backup);
+	memo?.set(backup.id, unusable);
+	return unusable;
+}
+
+function judgeUsability(inventory: Inventory, index: AssessmentIndex, backup: Backup): Unusable | undefined {
 	if (backup.status !== 'available') {
 		return {code: 'not-available', text: `status ${backup.status}`};
 	}
 
 	if (backup.isIncremental) {
 		const siblings = index.backupsByVolume.get(backup.volumeId) ?? [];
-		if (siblings.every(other => other.isIncremental || other.status !== 'available' || backupTime(other) > backupTime(backup))) {
+		const time = backupTime(backup);
+		if (siblings.every(other => other.isIncremental || other.status !== 'available' || backupTime(other) > time)) {
 			return {code: 'chain-broken', text: 'incremental without an available full backup before it'};
 		}
 	}
@@ -979,6 +1004,13 @@ drill counts and severities; `drills` are restore drill records read by the call
 each backup's metadata records. Findings come in a stable order: by rule, then in inventory order.
 */
 export function assess(inventory: Inventory, now: Date, policy: Policy = defaultPolicy, drills?: readonly DrillRecord[]): Finding[] {
+	return assessIndexed(inventory, indexInventory(inventory, drills), now, policy);
+}
+
+/**
+{@link assess} with the inventory's index (`indexInventory(inventory, drills)`) made by the caller, who uses it again.
+*/
+export function assessIndexed(inventory: Inventory, index: AssessmentIndex, now: Date, policy: Policy = defaultPolicy): Finding[] {
 	const findings: Finding[] = [];
 	const emit: Emit = ({code, resource, reason, action, related}) => {
 		const severity = policy.severities[code] ?? defaultSeverities[code] ?? 'warning';
@@ -988,7 +1020,7 @@ export function assess(inventory: Inventory, now: Date, policy: Policy = default
 	};
 
 	const context: RuleContext = {
-		inventory, index: indexInventory(inventory, drills), now: now.getTime(), rpo: policy.rpoHours * hour, drillMaxAge: drillWindow(policy), emit,
+		inventory, index, now: now.getTime(), rpo: policy.rpoHours * hour, drillMaxAge: drillWindow(policy), emit,
 	};
 	assessSources(context);
 	const verdicts = assessVolumes(context);
@@ -1054,16 +1086,33 @@ function protectionOfCodes(codes: readonly FindingCode[]): Protection[] {
 	return codes.map(code => protectionByCode[code]).filter(value => value !== undefined);
 }
 
+/**
+A volume's protection, from the codes of its own findings.
+*/
+function volumeProtectionOf(codes: readonly FindingCode[]): Protection {
+	const protection = codes.length === 0 ? 'unknown' : worstProtection(protectionOfCodes(codes));
+	return !isProtected(protection) && codes.includes('volume.last-backup-error') ? 'error' : protection;
+}
+
+/**
+Each volume's protection (as {@link summarise} gives it), from the findings `assess` gave for the inventory.
+*/
+export function volumeProtections(inventory: Inventory, findings: readonly Finding[]): Map<string, Protection> {
+	const codes = new Map<string, FindingCode[]>();
+	for (const finding of findings) {
+		if (finding.resource.kind === 'volume') {
+			push(codes, finding.resource.id, finding.code);
+		}
+	}
+
+	return new Map(inventory.volumes.map(volume => [volume.id, volumeProtectionOf(codes.get(volume.id) ?? [])]));
+}
+
 function summariseVolumes(context: SummaryContext): Map<string, Protection> {
 	const protections = new Map<string, Protection>();
 	for (const volume of context.inventory.volumes) {
 		const ref = refOf('volume', volume);
-		const codes = context.own(ref).map(finding => finding.code);
-		let protection = codes.length === 0 ? 'unknown' : worstProtection(protectionOfCodes(codes));
-		if (!isProtected(protection) && codes.includes('volume.last-backup-error')) {
-			protection = 'error';
-		}
-
+		const protection = volumeProtectionOf(context.own(ref).map(finding => finding.code));
 		protections.set(volume.id, protection);
 		const newest = newestUsableBackup(context.inventory, context.index, context.index.backupsByVolume.get(volume.id) ?? []);
 		const lastBackupAt = newest?.dataTimestamp ?? newest?.createdAt;

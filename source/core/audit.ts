@@ -41,14 +41,15 @@ import type {Project, ServiceName} from '../openstack/types.js';
 import {sanitize} from './text.js';
 import {prettyJsonPieces} from './json-stream.js';
 import {
-	assess,
+	assessIndexed,
 	compareSeverity,
 	defaultDrillMaxAgeDays,
 	defaultPolicy,
 	indexInventory,
 	restorabilityOf,
-	summarise,
+	volumeProtections,
 	whyBackupUnusable,
+	type AssessmentIndex,
 } from './assessment.js';
 import type {DrillRecord, DrillResult} from './drills.js';
 import {canReadFleet, readFleet} from './fleet.js';
@@ -205,10 +206,9 @@ What one project's report is made of: its inventory (or why none) and the drill 
 */
 export type AuditInput = ProjectInventory & {drills?: readonly DrillRecord[]; iac?: IacMap};
 
-type Judged = {inventory: Inventory; findings: readonly Finding[]; drills: readonly DrillRecord[] | undefined};
+type Judged = {inventory: Inventory; index: AssessmentIndex; findings: readonly Finding[]};
 
-function auditBackups({inventory, drills}: Judged, policy: Policy, now: Date): AuditBackup[] {
-	const index = indexInventory(inventory, drills);
+function auditBackups({inventory, index}: Judged, policy: Policy, now: Date): AuditBackup[] {
 	return inventory.backups.map(backup => {
 		const why = whyBackupUnusable(inventory, index, backup);
 		const drill = index.drills.get(backup.id);
@@ -224,11 +224,10 @@ function auditBackups({inventory, drills}: Judged, policy: Policy, now: Date): A
 	});
 }
 
-function countProtection({inventory, findings, drills}: Judged, policy: Policy, now: Date): ProtectionCounts {
-	const summaries = summarise(inventory, findings, {now, policy, ...(drills !== undefined && {drills})});
+function countProtection({inventory, findings}: Judged): ProtectionCounts {
 	const counts = emptyProtection();
-	for (const volume of inventory.volumes) {
-		counts[summaries[volume.id]?.protection ?? 'unknown']++;
+	for (const protection of volumeProtections(inventory, findings).values()) {
+		counts[protection]++;
 	}
 
 	return counts;
@@ -255,14 +254,16 @@ function auditProject(result: AuditInput, policy: Policy, now: Date): AuditProje
 		};
 	}
 
-	const findings = assess(result.inventory, now, policy, result.drills);
-	const judged: Judged = {inventory: result.inventory, findings, drills: result.drills};
+	// One index of the inventory for the rules, the protection counts and the backups' restorability.
+	const index = indexInventory(result.inventory, result.drills);
+	const findings = assessIndexed(result.inventory, index, now, policy);
+	const judged: Judged = {inventory: result.inventory, index, findings};
 	return {
 		project: projectRef(result.inventory.project),
 		sources: result.inventory.sources,
 		findings: withIac(findings, result.iac),
 		counts: countFindings(findings),
-		protection: countProtection(judged, policy, now),
+		protection: countProtection(judged),
 		backups: auditBackups(judged, policy, now),
 	};
 }

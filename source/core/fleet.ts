@@ -326,12 +326,13 @@ refuses the project list, or a list's items do not say their project): the calle
 export async function readFleet(session: CloudSession, options: FleetOptions = {}): Promise<ProjectInventory[] | undefined> {
 	const {signal} = options;
 	const callOptions = signal === undefined ? {} : {signal};
-	const listOptions = {...callOptions, pageSize: options.pageSize ?? 1000};
+	const isRawKept = options.keepRaw ?? true;
+	const listOptions = {...callOptions, pageSize: options.pageSize ?? 1000, keepRaw: isRawKept};
 	const serviceStates = session.services();
 	const progress = options.onProgress;
 	const reader: ListReader = {
 		signal,
-		keepRaw: options.keepRaw ?? true,
+		keepRaw: isRawKept,
 		onProgress(event) {
 			progress?.(event);
 			options.onProjectProgress?.(wholeCloud, event);

@@ -22,6 +22,7 @@ import type {
 	Volume,
 	VolumeType,
 } from '../openstack/types.js';
+import {withoutRaw} from '../openstack/util.js';
 import {
 	listServices,
 	type Inventory,
@@ -223,19 +224,6 @@ export type ListReader = {
 /**
 Reads one list to its end; a failure other than cancellation becomes the list's state.
 */
-const noRaw: Readonly<Record<string, unknown>> = Object.freeze({});
-
-/**
-The item without its raw body (the body is then garbage; every field backstack uses was copied out of it).
-*/
-function withoutRaw<T>(item: T): T {
-	if (typeof item === 'object' && item !== null && 'raw' in item) {
-		(item as {raw: unknown}).raw = noRaw;
-	}
-
-	return item;
-}
-
 export async function collect<T>(reader: ListReader, list: InventoryList, read: (() => AsyncIterable<T>) | undefined): Promise<ListOutcome<T>> {
 	const service = listServices[list];
 	const report = (count: number, isDone: boolean) => {
@@ -304,10 +292,11 @@ export async function readInventory(session: CloudSession, options: InventoryOpt
 	signal?.throwIfAborted();
 	const serviceStates = session.services();
 	const callOptions = signal === undefined ? {} : {signal};
-	const listOptions = {...callOptions, pageSize};
+	const isRawKept = options.keepRaw ?? true;
+	const listOptions = {...callOptions, pageSize, keepRaw: isRawKept};
 	const reader: ListReader = {
 		signal,
-		keepRaw: options.keepRaw ?? true,
+		keepRaw: isRawKept,
 		onProgress: options.onProgress,
 		absent(service) {
 			const status = serviceStates[service];

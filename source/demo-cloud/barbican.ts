@@ -22,6 +22,7 @@ import {
 } from './http.js';
 import type {ServiceModule} from './server.js';
 import type {DemoState, SecretRecord} from './state.js';
+import {derived} from './paging.js';
 
 type Call = {context: RequestContext; auth: AuthInfo; mv: number; host: string};
 
@@ -164,14 +165,6 @@ export function createBarbican(state: DemoState): ServiceModule {
 			['bits', (secret, value) => String(secret.bitLength) === value],
 			['secret_type', (secret, value) => secret.secretType === value],
 		];
-		let items = [...state.secrets.values()].filter(secret => secret.projectId === call.auth.project.id);
-		for (const [name, predicate] of filters) {
-			const value = query.get(name);
-			if (value !== null) {
-				items = items.filter(secret => predicate(secret, value));
-			}
-		}
-
 		const [sortKey = 'created', direction = 'asc'] = (query.get('sort') ?? 'created:asc').split(':', 2);
 		const sortValue = (secret: SecretRecord): string | number => {
 			switch (sortKey) {
@@ -193,13 +186,28 @@ export function createBarbican(state: DemoState): ServiceModule {
 			}
 		};
 
-		items = items.toSorted((a, b) => {
+		const sort = (secrets: readonly SecretRecord[]): SecretRecord[] => secrets.toSorted((a, b) => {
 			const left = sortValue(a);
 			const right = sortValue(b);
 			// Ties (same second on the real cloud) keep the order the secrets were stored in, as the database's rows do.
 			const order = left < right ? -1 : (left > right ? 1 : 0);
 			return direction === 'desc' ? -order : order;
 		});
+		// A secret's creation time never changes: that order is kept while the table is unchanged, and filtering keeps it.
+		const isCreatedOrder = !['name', 'updated', 'secret_type'].includes(sortKey);
+		const ordered = isCreatedOrder ? derived(state.secrets, direction === 'desc' ? 'created:desc' : 'created:asc', sort) : [...state.secrets.values()];
+		let items = ordered.filter(secret => secret.projectId === call.auth.project.id);
+		for (const [name, predicate] of filters) {
+			const value = query.get(name);
+			if (value !== null) {
+				items = items.filter(secret => predicate(secret, value));
+			}
+		}
+
+		if (!isCreatedOrder) {
+			items = sort(items);
+		}
+
 		const total = items.length;
 		const page = items.slice(offset, offset + limit);
 		const link = (newOffset: number): string => {

@@ -16,7 +16,7 @@ import {
 	zulu,
 	type RequestContext,
 } from './http.js';
-import {sortItems} from './paging.js';
+import {sortItems, sortedRecords} from './paging.js';
 import type {ServiceModule} from './server.js';
 import {setImageData, type DemoState, type ImageRecord} from './state.js';
 
@@ -245,7 +245,10 @@ export function createGlance(state: DemoState): ServiceModule {
 			throw new HttpError(400, `Invalid visibility value: ${visibility}`);
 		}
 
-		let items = [...state.images.values()].filter(image => {
+		// The order asked for, when it can be cached (created_at, id), before the filters (which keep it).
+		const keys = sortKeys(query);
+		const sortedAll = sortedRecords(state.images, keys);
+		let items = (sortedAll ?? [...state.images.values()]).filter(image => {
 			if (image.status === 'deleted' || image.hidden !== isWantHidden) {
 				return false;
 			}
@@ -262,8 +265,7 @@ export function createGlance(state: DemoState): ServiceModule {
 			items = items.filter(image => isMatch(image, key, value));
 		}
 
-		const keys = sortKeys(query);
-		const sorted = sortItems(items, keys);
+		const sorted = sortedAll === undefined ? sortItems(items, keys) : items;
 		let start = 0;
 		const marker = query.get('marker');
 		if (marker !== null) {

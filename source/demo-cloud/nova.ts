@@ -22,7 +22,12 @@ import {
 	type Reply,
 	type RequestContext,
 } from './http.js';
-import {markerPage} from './paging.js';
+import {
+	markerPage,
+	orderedRecords,
+	parseSort,
+	type Listed,
+} from './paging.js';
 import type {ServiceModule} from './server.js';
 import {
 	deterministicBytes,
@@ -179,7 +184,7 @@ export function createNova(state: DemoState): ServiceModule {
 	// Nova's is_all_tenants: oslo's bool_from_string of the value.
 	const isAllTenantsAsked = (call: Call): boolean => ['1', 't', 'true', 'on', 'y', 'yes'].includes((call.context.query.get('all_tenants') ?? '').toLowerCase());
 
-	const serverList = (call: Call): ServerRecord[] => {
+	const serverList = (call: Call): Listed<ServerRecord> => {
 		const {query} = call.context;
 		const isAll = call.auth.isAdmin && isAllTenantsAsked(call);
 		const name = query.get('name');
@@ -193,9 +198,17 @@ export function createNova(state: DemoState): ServiceModule {
 			}
 		}
 
-		return [...state.servers.values()].filter(server => (isAll || server.projectId === call.auth.project.id)
-			&& (name === null || (pattern ? pattern.test(server.name) : server.name.includes(name)))
-			&& (status === null || server.status === status.toUpperCase()));
+		const {records, isSorted} = orderedRecords(state.servers, () => parseSort(query));
+		const items: ServerRecord[] = [];
+		for (const server of records) {
+			if ((isAll || server.projectId === call.auth.project.id)
+				&& (name === null || (pattern ? pattern.test(server.name) : server.name.includes(name)))
+				&& (status === null || server.status === status.toUpperCase())) {
+				items.push(server);
+			}
+		}
+
+		return {items, isSorted};
 	};
 
 	const listServers = (call: Call, isDetail: boolean): Reply => {
@@ -205,7 +218,8 @@ export function createNova(state: DemoState): ServiceModule {
 			throw new HttpError(403, `Policy doesn't allow os_compute_api:servers:${isDetail ? 'detail' : 'index'}:get_all_tenants to be performed.`);
 		}
 
-		const {page, next} = markerPage(serverList(call), call.context.query, `${call.base}/${path}`, {maxLimit: 1000, notFound: marker => `marker [${marker}] not found`});
+		const {items, isSorted} = serverList(call);
+		const {page, next} = markerPage(items, call.context.query, `${call.base}/${path}`, {maxLimit: 1000, notFound: marker => `marker [${marker}] not found`, isSorted});
 		const json: Record<string, unknown> = {
 			servers: page.map(server => (isDetail ? serverView(call, server) : {id: server.id, name: server.name, links: (serverView(call, server)['links'])})),
 		};

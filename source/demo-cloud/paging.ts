@@ -1,14 +1,14 @@
+/* eslint-disable unicorn/prefer-iterator-to-array -- the project's TypeScript lib has no iterator helpers. */
 /* eslint-disable @typescript-eslint/no-restricted-types -- OpenStack's JSON has nulls; records mirror it. */
 
 /*
 Marker/limit paging and sorting as Cinder and Nova do it (`*_links` with rel=next when a full page came back).
 */
-import {createHash} from 'node:crypto';
 import {HttpError} from './http.js';
 
 export type Sortable = {id: string; createdAt: number; updatedAt?: number | null; name?: string | null; status?: string; size?: number | null};
 
-type SortKey = {key: string; direction: 'asc' | 'desc'};
+export type SortKey = {key: string; direction: 'asc' | 'desc'};
 
 const sortableKeys = new Set(['created_at', 'updated_at', 'name', 'id', 'status', 'size']);
 
@@ -82,44 +82,96 @@ function value(item: Sortable, key: string): string | number {
 }
 
 /**
-Sort orders already computed, by sort keys and the identity of the item set. Only orders by fields that never change
-(created_at, id) are kept, so a cached order stays right for as long as the same items are listed: a big list read page by
-page is sorted once, not once per page (the real services answer from an index).
+A table of resources (ID → record) that counts its changes. What is derived from the set of records it holds (an order
+by fields that never change, the set of parents) is computed once per version and reused for every page of a list, as a
+real service answers a big list page by page from its database's indexes instead of sorting the whole table for each
+page. A record changed in place does not change the version: only what depends on fields that never change (its
+`created_at`, its `id`, a backup's parent) may be derived.
 */
-const sortedOrders = new Map<string, {sorted: Sortable[]; members: Set<Sortable>}>();
+export class Table<V> extends Map<string, V> {
+	#version = 0;
+
+	get version(): number {
+		return this.#version;
+	}
+
+	override set(key: string, record: V): this {
+		this.#version++;
+		return super.set(key, record);
+	}
+
+	override delete(key: string): boolean {
+		const isDeleted = super.delete(key);
+		if (isDeleted) {
+			this.#version++;
+		}
+
+		return isDeleted;
+	}
+
+	override clear(): void {
+		this.#version++;
+		super.clear();
+	}
+}
+
+const derivations = new WeakMap<Table<unknown>, {version: number; results: Map<string, unknown>}>();
+
+/**
+`compute(records)` for the table as it is now, computed once per table version and `key`. Callers must not change what
+it returns.
+*/
+export function derived<V, R>(table: Table<V>, key: string, compute: (records: V[]) => R): R {
+	let entry = derivations.get(table);
+	if (entry?.version !== table.version) {
+		entry = {version: table.version, results: new Map()};
+		derivations.set(table, entry);
+	}
+
+	if (!entry.results.has(key)) {
+		entry.results.set(key, compute([...table.values()]));
+	}
+
+	return entry.results.get(key) as R;
+}
+
 const immutableSortKeys = new Set(['created_at', 'id']);
 
-function fingerprint(items: readonly Sortable[]): string {
-	const hash = createHash('sha1');
-	for (const item of items) {
-		hash.update(item.id);
-	}
-
-	return `${items.length}:${hash.digest('hex')}`;
+/**
+The table's records sorted by `keys`, when every key is one that never changes (created_at, id): computed once per
+table version. Otherwise undefined (sort what is listed with {@link sortItems}). Read-only.
+*/
+export function sortedRecords<T extends Sortable>(table: Table<T>, keys: SortKey[]): readonly T[] | undefined {
+	return keys.some(key => !immutableSortKeys.has(key.key))
+		? undefined
+		: derived(table, `sort:${keys.map(key => `${key.key}:${key.direction}`).join(',')}`, records => sortItems(records, keys));
 }
 
-export function sortItems<T extends Sortable>(items: T[], keys: SortKey[]): T[] {
-	if (items.length < 1000 || keys.some(key => !immutableSortKeys.has(key.key))) {
-		return sortUncached(items, keys);
+/**
+What a list handler selected: the records, and whether they are already in the order asked for.
+*/
+export type Listed<T> = {items: T[]; isSorted: boolean};
+
+/**
+The table's records in the order the request's sort asks, when that order is cached ({@link sortedRecords}); else in
+table order, for the page to sort. A sort the request gets wrong is left for the page to refuse, after the filters.
+*/
+export function orderedRecords<T extends Sortable>(table: Table<T>, parse: () => SortKey[]): {records: Iterable<T>; isSorted: boolean} {
+	let keys: SortKey[];
+	try {
+		keys = parse();
+	} catch {
+		return {records: table.values(), isSorted: false};
 	}
 
-	const cacheKey = `${keys.map(key => `${key.key}:${key.direction}`).join(',')}|${fingerprint(items)}`;
-	const cached = sortedOrders.get(cacheKey);
-	// The same records (not only the same IDs): the cached order is handed out as it is, without re-mapping the set.
-	if (cached !== undefined && items.every(item => cached.members.has(item))) {
-		return cached.sorted as T[];
-	}
-
-	const sorted = sortUncached(items, keys);
-	if (sortedOrders.size >= 16) {
-		sortedOrders.delete(sortedOrders.keys().next().value!);
-	}
-
-	sortedOrders.set(cacheKey, {sorted, members: new Set(sorted)});
-	return sorted;
+	const sorted = sortedRecords(table, keys);
+	return sorted === undefined ? {records: table.values(), isSorted: false} : {records: sorted, isSorted: true};
 }
 
-function sortUncached<T extends Sortable>(items: T[], keys: SortKey[]): T[] {
+/**
+The items sorted by `keys` (a new array).
+*/
+export function sortItems<T extends Sortable>(items: readonly T[], keys: SortKey[]): T[] {
 	return items.toSorted((a, b) => {
 		for (const {key, direction} of keys) {
 			const left = value(a, key);
@@ -135,16 +187,18 @@ function sortUncached<T extends Sortable>(items: T[], keys: SortKey[]): T[] {
 }
 
 /**
- Sorts, applies marker/offset/limit and builds the next link (absolute URL of `collectionUrl` with the request's
- query, limit and new marker) when the page is full.
+ Sorts (unless `isSorted`: the items are in the order the query asks already), applies marker/offset/limit and
+ builds the next link (absolute URL of `collectionUrl` with the request's query, limit and new marker) when the page
+ is full.
  */
 export function markerPage<T extends Sortable>(
 	items: T[],
 	query: URLSearchParams,
 	collectionUrl: string,
-	options: {maxLimit: number; notFound: (marker: string) => string},
+	options: {maxLimit: number; notFound: (marker: string) => string; isSorted?: boolean},
 ): {page: T[]; next?: string} {
-	const sorted = sortItems(items, parseSort(query));
+	const keys = parseSort(query);
+	const sorted = options.isSorted === true ? items : sortItems(items, keys);
 	let start = 0;
 	const marker = query.get('marker');
 	if (marker !== null && marker !== '') {

@@ -8,6 +8,7 @@ Operations that several services share (cloning a key the way Cinder does, delet
 import {Buffer} from 'node:buffer';
 import {createHash, randomBytes} from 'node:crypto';
 import {hexId, uuid} from './http.js';
+import {Table} from './paging.js';
 
 export type Delays = {
 	volumeCreate: number;
@@ -270,20 +271,20 @@ export class DemoState {
 	readonly tokens = new Map<string, TokenRecord>();
 
 	readonly volumeTypes = new Map<string, VolumeTypeRecord>();
-	readonly volumes = new Map<string, VolumeRecord>();
-	readonly backups = new Map<string, BackupRecord>();
-	readonly snapshots = new Map<string, SnapshotRecord>();
+	readonly volumes = new Table<VolumeRecord>();
+	readonly backups = new Table<BackupRecord>();
+	readonly snapshots = new Table<SnapshotRecord>();
 	readonly messages = new Map<string, MessageRecord>();
 	readonly quotas = new Map<string, Quotas>();
 
-	readonly images = new Map<string, ImageRecord>();
+	readonly images = new Table<ImageRecord>();
 	readonly flavors = new Map<string, FlavorRecord>();
-	readonly servers = new Map<string, ServerRecord>();
+	readonly servers = new Table<ServerRecord>();
 	/**
 	By `<user id>/<name>`.
 	*/
 	readonly keyPairs = new Map<string, KeyPairRecord>();
-	readonly secrets = new Map<string, SecretRecord>();
+	readonly secrets = new Table<SecretRecord>();
 
 	defaultTypeId = '';
 	tokenTtlSeconds: number;

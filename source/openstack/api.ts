@@ -40,6 +40,11 @@ export type ListOptions = CallOptions & {
 	Admin: every project's resources (`all_tenants=1`).
 	*/
 	allProjects?: boolean;
+	/**
+	False: each item comes with an empty `raw`, dropped as soon as its page is read (a big list then holds each
+	resource once, not twice, while its pages wait their turn). Default true.
+	*/
+	keepRaw?: boolean;
 };
 
 export type CinderListOptions = ListOptions & {

@@ -33,6 +33,7 @@ import {
 	stringRecord,
 	utc,
 	utcRequired,
+	withoutRaw,
 	type Json,
 	optionalSetter,
 } from './util.js';
@@ -71,20 +72,24 @@ export function createBarbican(context: ServiceContext): BarbicanApi {
 			const limit = Math.min(options?.pageSize ?? maxSecretPage, maxSecretPage);
 			const signal = options?.signal;
 			const seen = new Set<string>();
+			const toItem = options?.keepRaw === false ? (raw: Json) => withoutRaw(toSecret(raw)) : toSecret;
+			// Each page is mapped as it arrives: a page waiting its turn holds the secrets, not the parsed body.
 			const page = async (offset: number, pageSignal?: AbortSignal) => {
 				const body = asObject(await getJson(context, 'secrets', {query: {offset, limit, ...(options?.name !== undefined && {name: options.name})}, signal: pageSignal})) ?? {};
-				return {secrets: asArray(body['secrets']), total: number(body['total'])};
+				const secrets: Secret[] = [];
+				for (const value of asArray(body['secrets'])) {
+					const raw = asObject(value);
+					if (raw !== undefined) {
+						secrets.push(toItem(raw));
+					}
+				}
+
+				return {secrets, total: number(body['total'])};
 			};
 
 			// Secrets not seen before (a secret created while the list is read moves the others down one offset).
-			function * fresh(values: unknown[]): Generator<Secret> {
-				for (const value of values) {
-					const raw = asObject(value);
-					if (raw === undefined) {
-						continue;
-					}
-
-					const secret = toSecret(raw);
+			function * fresh(secrets: readonly Secret[]): Generator<Secret> {
+				for (const secret of secrets) {
 					if (seen.has(secret.id)) {
 						continue;
 					}

@@ -46,6 +46,7 @@ import {
 	stringRecord,
 	utc,
 	utcRequired,
+	withoutRaw,
 	type Json,
 } from './util.js';
 
@@ -219,25 +220,20 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 	async function * list<T extends {id: string}>(path: string, key: string, map: (raw: Json) => T, options?: CinderListOptions): AsyncGenerator<T> {
 		const signal = options?.signal;
 		const query = listQuery(options);
+		const toItem = options?.keepRaw === false ? (raw: Json) => withoutRaw(map(raw)) : map;
 		if (!canCount) {
 			for await (const raw of markerPages(context, {
 				path, key, query, signal,
 			})) {
-				yield map(raw);
+				yield toItem(raw);
 			}
 
 			return;
 		}
 
 		const seen = new Set<string>();
-		function * fresh(values: unknown[]): Generator<T> {
-			for (const value of values) {
-				const raw = asObject(value);
-				if (raw === undefined) {
-					continue;
-				}
-
-				const item = map(raw);
+		function * fresh(items: readonly T[]): Generator<T> {
+			for (const item of items) {
 				if (seen.has(item.id)) {
 					continue;
 				}
@@ -247,9 +243,18 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 			}
 		}
 
+		// Each page is mapped as it arrives: a page waiting its turn holds the items, not the parsed body.
 		const page = async (pageQuery: Query, pageSignal?: AbortSignal) => {
 			const body = asObject(await getJson(context, path, {query: pageQuery, signal: pageSignal})) ?? {};
-			return {items: asArray(body[key]), count: number(body['count']), next: nextLink(body[`${key}_links`])};
+			const items: T[] = [];
+			for (const value of asArray(body[key])) {
+				const raw = asObject(value);
+				if (raw !== undefined) {
+					items.push(toItem(raw));
+				}
+			}
+
+			return {items, count: number(body['count']), next: nextLink(body[`${key}_links`])};
 		};
 
 		const first = await page({...query, with_count: 'true'}, signal);
@@ -263,7 +268,7 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 			for await (const raw of markerPages(context, {
 				path, key, from: first.next, signal,
 			})) {
-				yield * fresh([raw]);
+				yield * fresh([toItem(raw)]);
 			}
 
 			return;
@@ -283,7 +288,7 @@ export function createCinder(context: ServiceContext): CinderApi & {requestedMic
 			for await (const raw of markerPages(context, {
 				path, key, query: pageQuery, signal,
 			})) {
-				yield * fresh([raw]);
+				yield * fresh([toItem(raw)]);
 			}
 		}
 	}

@@ -37,6 +37,7 @@ import {
 	trimSlash,
 	utc,
 	utcRequired,
+	withoutRaw,
 	type Json,
 	optionalSetter,
 } from './util.js';
@@ -286,7 +287,7 @@ export function createGlance(context: ServiceContext): GlanceApi {
 			};
 
 			for await (const raw of raws()) {
-				const image = toImage(raw);
+				const image = options?.keepRaw === false ? withoutRaw(toImage(raw)) : toImage(raw);
 				if (seen.has(image.id)) {
 					continue;
 				}

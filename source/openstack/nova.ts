@@ -32,6 +32,7 @@ import {
 	stringRecord,
 	utc,
 	utcRequired,
+	withoutRaw,
 	type Json,
 	optionalSetter,
 } from './util.js';
@@ -127,7 +128,7 @@ export function createNova(context: ServiceContext): NovaApi {
 			for await (const raw of markerPages(context, {
 				path: 'servers/detail', key: 'servers', query, signal: options?.signal,
 			})) {
-				yield toServer(raw);
+				yield options?.keepRaw === false ? withoutRaw(toServer(raw)) : toServer(raw);
 			}
 		},
 		async getServer(id, options) {

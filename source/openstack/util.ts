@@ -5,6 +5,20 @@ import type {Microversion} from './types.js';
 
 export type Json = Record<string, unknown>;
 
+const noRaw: Readonly<Json> = Object.freeze({});
+
+/**
+The item with an empty `raw` (a list read with `keepRaw: false`): the service's body is then garbage, every field
+backstack uses having been copied out of it.
+*/
+export function withoutRaw<T>(item: T): T {
+	if (typeof item === 'object' && item !== null && 'raw' in item) {
+		(item as {raw: unknown}).raw = noRaw;
+	}
+
+	return item;
+}
+
 export function asObject(value: unknown): Json | undefined {
 	return typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Json : undefined;
 }

@@ -6,9 +6,11 @@ import {mkdtemp, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import {runAudit, type AuditReport} from '../../source/core/audit.js';
+import {assess, summarise} from '../../source/core/assessment.js';
+import {buildAuditReport, runAudit, type AuditReport} from '../../source/core/audit.js';
 import {buildKeyGraph} from '../../source/core/keys.js';
-import {readInventory} from '../../source/core/inventory.js';
+import {readAllProjects, readInventory} from '../../source/core/inventory.js';
+import type {Policy} from '../../source/core/model.js';
 import {startDemoCloud} from '../../source/demo-cloud/index.js';
 import {loadCloudConfig, openSession} from '../../source/openstack/index.js';
 
@@ -131,4 +133,33 @@ test('the story\'s key graph: the encrypted database volume, its backups and the
 	const lost = inventory.backups.find(backup => backup.name === 'legal-archive-2026-q2');
 	t.deepEqual(graph.keyOf({kind: 'backup', id: lost?.id ?? ''}), {secretId: lost?.encryptionKeyId, state: 'missing'});
 	t.deepEqual(graph.usersOfSecret(lost?.encryptionKeyId ?? ''), [{kind: 'backup', id: lost?.id, name: 'legal-archive-2026-q2'}]);
+});
+
+test('the audit\'s protection counts and each backup\'s restorability are what the TUI\'s summaries say, project by project', async t => {
+	const {session, seededAt} = await openStory(t);
+	const policy: Policy = {rpoHours: 24, severities: {}};
+	const results = await readAllProjects(session, {keepRaw: false});
+	const report = buildAuditReport(session, results, policy, seededAt);
+	t.is(report.projects.length, 3);
+	for (const [index, result] of results.entries()) {
+		const {inventory} = result;
+		if (inventory === undefined) {
+			throw new Error(`${result.project.name} was not read`);
+		}
+
+		const summaries = summarise(inventory, assess(inventory, seededAt, policy), {now: seededAt, policy});
+		const counts: Record<string, number> = {};
+		for (const volume of inventory.volumes) {
+			const protection = summaries[volume.id]?.protection ?? 'unknown';
+			counts[protection] = (counts[protection] ?? 0) + 1;
+		}
+
+		const entry = report.projects[index];
+		t.deepEqual(Object.fromEntries(Object.entries(entry?.protection ?? {}).filter(([, count]) => count > 0)), counts, inventory.project.name);
+		t.deepEqual(
+			entry?.backups.map(backup => [backup.id, backup.restorability]),
+			inventory.backups.map(backup => [backup.id, summaries[backup.id]?.restorability]),
+			inventory.project.name,
+		);
+	}
 });

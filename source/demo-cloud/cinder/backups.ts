@@ -17,13 +17,14 @@ import {
 	stringRecord,
 	type Router,
 } from '../http.js';
+import {derived, type Listed} from '../paging.js';
 import type {BackupRecord, VolumeRecord} from '../state.js';
 import {runRestore} from './restore.js';
 import {rejectUnknownKeys, type Call, type Cinder} from './shared.js';
 
 export function addBackupRoutes(router: Router<Call>, cinder: Cinder): void {
 	const {
-		state, getVolume, getBackup, getSnapshot, links, scope, applyFilters, listReply, touch, checkQuota, createVolumeRecord,
+		state, getVolume, getBackup, getSnapshot, links, scope, ordered, applyFilters, listReply, touch, checkQuota, createVolumeRecord,
 	} = cinder;
 
 	const backupView = (call: Call, backup: BackupRecord, parents = parentIds()): Record<string, unknown> => {
@@ -65,24 +66,29 @@ export function addBackupRoutes(router: Router<Call>, cinder: Cinder): void {
 		return view;
 	};
 
-	const parentIds = (): Set<string> => {
+	// A backup's parent never changes: the set is derived once per change of the table.
+	const parentIds = (): Set<string> => derived(state.backups, 'parents', backups => {
 		const parents = new Set<string>();
-		for (const backup of state.backups.values()) {
+		for (const backup of backups) {
 			if (backup.parentId !== null) {
 				parents.add(backup.parentId);
 			}
 		}
 
 		return parents;
-	};
+	});
 
 	// Routes: backups
 
-	const backupList = (call: Call): BackupRecord[] => {
+	const backupList = (call: Call): Listed<BackupRecord> => {
 		requireReader(call.auth, 'backup:get_all');
-		return applyFilters(call, scope(call, state.backups.values()), ['name', 'status', 'volume_id'], {
-			volume_id: (backup, value) => backup.volumeId === value,
-		});
+		const {records, isSorted} = ordered(call, state.backups);
+		return {
+			isSorted,
+			items: applyFilters(call, scope(call, records), ['name', 'status', 'volume_id'], {
+				volume_id: (backup, value) => backup.volumeId === value,
+			}),
+		};
 	};
 
 	router.add('GET', 'backups', call => listReply(call, 'backups', backupList(call), backup => ({

@@ -11,7 +11,14 @@ import {
 	type Reply,
 	type RequestContext,
 } from '../http.js';
-import {markerPage} from '../paging.js';
+import {
+	markerPage,
+	orderedRecords,
+	parseSort,
+	type Listed,
+	type Sortable,
+	type Table,
+} from '../paging.js';
 import type {
 	BackupRecord,
 	DemoState,
@@ -152,10 +159,16 @@ export function createCinderShared(state: DemoState) {
 		return result;
 	};
 
-	const listReply = <T extends {id: string; createdAt: number}>(call: Call, kind: ListKind, items: T[], view: (item: T) => unknown): Reply => {
+	/**
+	The table's records in the order the request asks when that order is cached, for `scope` and the filters (which keep
+	the order); `isSorted` says so to `listReply`.
+	*/
+	const ordered = <T extends Sortable>(call: Call, table: Table<T>): {records: Iterable<T>; isSorted: boolean} => orderedRecords(table, () => parseSort(call.context.query));
+
+	const listReply = <T extends Sortable>(call: Call, kind: ListKind, {items, isSorted}: Listed<T>, view: (item: T) => unknown): Reply => {
 		const path = call.context.segments.at(-1) === 'detail' ? `${kind}/detail` : kind;
 		const notFound = (marker: string): string => `${listedResource[kind]} ${marker} could not be found.`;
-		const {page, next} = markerPage(items, call.context.query, `${call.base}/${path}`, {maxLimit: 1000, notFound});
+		const {page, next} = markerPage(items, call.context.query, `${call.base}/${path}`, {maxLimit: 1000, notFound, isSorted});
 		const json: Record<string, unknown> = {[kind]: page.map(item => view(item))};
 		if (next !== undefined) {
 			json[`${kind}_links`] = [{href: next, rel: 'next'}];
@@ -185,7 +198,7 @@ export function createCinderShared(state: DemoState) {
 	};
 
 	return {
-		state, checkQuota, isVisible, getVolume, getBackup, getSnapshot, getType, links, scope, applyFilters, listReply, touch, createVolumeRecord,
+		state, checkQuota, isVisible, getVolume, getBackup, getSnapshot, getType, links, scope, ordered, applyFilters, listReply, touch, createVolumeRecord,
 	};
 }
 

@@ -15,12 +15,13 @@ import {
 	uuid,
 	type Router,
 } from '../http.js';
+import type {Listed} from '../paging.js';
 import type {DemoState, SnapshotRecord, VolumeRecord} from '../state.js';
 import {isTrue, type Call, type Cinder} from './shared.js';
 
 export function addSnapshotRoutes(router: Router<Call>, cinder: Cinder): void {
 	const {
-		state, getVolume, getSnapshot, scope, applyFilters, listReply, touch, checkQuota,
+		state, getVolume, getSnapshot, scope, ordered, applyFilters, listReply, touch, checkQuota,
 	} = cinder;
 
 	const snapshotView = (call: Call, snapshot: SnapshotRecord): Record<string, unknown> => {
@@ -54,11 +55,15 @@ export function addSnapshotRoutes(router: Router<Call>, cinder: Cinder): void {
 
 	// Routes: snapshots
 
-	const snapshotList = (call: Call): SnapshotRecord[] => {
+	const snapshotList = (call: Call): Listed<SnapshotRecord> => {
 		requireReader(call.auth, 'volume:get_all_snapshots');
-		return applyFilters(call, scope(call, state.snapshots.values()), ['name', 'status', 'volume_id', 'metadata', 'availability_zone'], {
-			volume_id: (snapshot, value) => snapshot.volumeId === value,
-		});
+		const {records, isSorted} = ordered(call, state.snapshots);
+		return {
+			isSorted,
+			items: applyFilters(call, scope(call, records), ['name', 'status', 'volume_id', 'metadata', 'availability_zone'], {
+				volume_id: (snapshot, value) => snapshot.volumeId === value,
+			}),
+		};
 	};
 
 	router.add('GET', 'snapshots', call => listReply(call, 'snapshots', snapshotList(call), snapshot => snapshotView(call, snapshot)));

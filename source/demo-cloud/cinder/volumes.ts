@@ -18,6 +18,7 @@ import {
 	type Router,
 } from '../http.js';
 import {isLuks, luksDecrypt, luksPassphrase} from '../luks.js';
+import type {Listed} from '../paging.js';
 import type {BackupRecord, ImageRecord, VolumeRecord} from '../state.js';
 import {runRestore} from './restore.js';
 import {rejectUnknownKeys, type Call, type Cinder} from './shared.js';
@@ -112,7 +113,7 @@ function imageMetadataOf(image: ImageRecord): Pick<VolumeOrigin, 'imageMetadata'
 
 export function addVolumeRoutes(router: Router<Call>, cinder: Cinder): void {
 	const {
-		state, getVolume, getBackup, getSnapshot, getType, links, scope, applyFilters, listReply, touch, checkQuota, createVolumeRecord,
+		state, getVolume, getBackup, getSnapshot, getType, links, scope, ordered, applyFilters, listReply, touch, checkQuota, createVolumeRecord,
 	} = cinder;
 
 	const volumeView = (call: Call, volume: VolumeRecord, isCreateView = false): Record<string, unknown> => {
@@ -199,13 +200,17 @@ export function addVolumeRoutes(router: Router<Call>, cinder: Cinder): void {
 	));
 	router.add('GET', 'volumes/detail', call => listReply(call, 'volumes', volumeList(call), volume => volumeView(call, volume)));
 
-	const volumeList = (call: Call): VolumeRecord[] => {
+	const volumeList = (call: Call): Listed<VolumeRecord> => {
 		requireReader(call.auth, 'volume:get_all');
-		return applyFilters(call, scope(call, state.volumes.values()), volumeFilterKeys, {
-			bootable: (volume, value) => String(volume.bootable) === value.toLowerCase() || (value === '1' && volume.bootable) || (value === '0' && !volume.bootable),
-			size: (volume, value) => String(volume.size) === value,
-			availability_zone: (volume, value) => volume.availabilityZone === value,
-		});
+		const {records, isSorted} = ordered(call, state.volumes);
+		return {
+			isSorted,
+			items: applyFilters(call, scope(call, records), volumeFilterKeys, {
+				bootable: (volume, value) => String(volume.bootable) === value.toLowerCase() || (value === '1' && volume.bootable) || (value === '0' && !volume.bootable),
+				size: (volume, value) => String(volume.size) === value,
+				availability_zone: (volume, value) => volume.availabilityZone === value,
+			}),
+		};
 	};
 
 	const volumeFilterKeys = ['name', 'status', 'metadata', 'bootable', 'migration_status', 'availability_zone', 'group_id', 'size', 'created_at', 'updated_at', 'consumes_quota'];
