@@ -5,7 +5,6 @@ The DR bundle (issue 13, first slice): `backup bundle image` against the demo cl
 header made by cryptsetup, opened the way Cinder does (hexlified key).
 */
 import {Buffer} from 'node:buffer';
-import {execFile} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
 import {
 	chmod,
@@ -38,20 +37,8 @@ import {
 	temporaryDirectory,
 	until,
 	volumeNames,
+	runTool,
 } from './plans/helpers.js';
-
-async function run(file: string, args: string[]): Promise<void> {
-	await new Promise<void>((resolve, reject) => {
-		execFile(file, args, (error, _stdout, stderr) => {
-			if (error === null) {
-				resolve();
-				return;
-			}
-
-			reject(new Error(`${file} ${args.join(' ')}: ${error.message} ${stderr}`));
-		});
-	});
-}
 
 const cryptsetup = await findCryptsetup(process.env['PATH']);
 
@@ -246,7 +233,7 @@ test('--export-cli of a bundle is a script of openstack and shell commands that 
 	t.regex(script, /umask 077 && printf .*"schemaVersion": 2/sv);
 	const file = path.join(directory, '..', 'bundle.sh');
 	await writeFile(file, script);
-	await t.notThrowsAsync(run('bash', ['-n', file]), 'the script parses');
+	await t.notThrowsAsync(runTool('bash', ['-n', file]), 'the script parses');
 });
 
 test('docs/bundle-manifest.schema.json is the schema the validator uses', async t => {
@@ -263,7 +250,7 @@ async function luksImage(directory: string, key: Uint8Array, size = 4 * 1024 * 1
 	await writeFile(file, Buffer.alloc(0));
 	await truncate(file, size);
 	await writeFile(passphrase, Buffer.from(key).toString('hex'), {mode: 0o600});
-	await run(cryptsetup!, ['luksFormat', '--type', 'luks1', '--batch-mode', '--pbkdf-force-iterations', '1000', '--key-file', passphrase, file]);
+	await runTool(cryptsetup!, ['luksFormat', '--type', 'luks1', '--batch-mode', '--pbkdf-force-iterations', '1000', '--key-file', passphrase, file]);
 	await rm(passphrase);
 	return readFile(file);
 }
@@ -527,7 +514,7 @@ test('a volume bundle refuses a foreign directory and a volume in error; an inte
 	t.regex(script, /umask 077 && printf .*"kind": "volume"/sv);
 	const file = path.join(directory, '..', 'bundle.sh');
 	await writeFile(file, script);
-	await t.notThrowsAsync(run('bash', ['-n', file]), 'the script parses');
+	await t.notThrowsAsync(runTool('bash', ['-n', file]), 'the script parses');
 
 	const events = await runToEnd(plan, session, {clock: fastClock()});
 	t.is(last(events)?.type, 'plan-done');

@@ -5,7 +5,6 @@ writes the plaintext through its own luks driver. The passphrase is the hex of a
 Both tools are needed (Debian: qemu-utils, cryptsetup-bin); without them these tests fail and say so.
 */
 import {Buffer} from 'node:buffer';
-import {execFile} from 'node:child_process';
 import {constants, createReadStream} from 'node:fs';
 import {createHash, randomBytes} from 'node:crypto';
 import {
@@ -31,20 +30,7 @@ import {
 } from '../../source/core/luks-reader.js';
 import {hexBytes} from '../../source/core/plans/files.js';
 import {collect} from '../helpers/collect.js';
-import {temporaryDirectory} from './plans/helpers.js';
-
-async function run(file: string, args: string[]): Promise<void> {
-	await new Promise<void>((resolve, reject) => {
-		execFile(file, args, (error, _stdout, stderr) => {
-			if (error === null) {
-				resolve();
-				return;
-			}
-
-			reject(new Error(`${file} ${args.join(' ')}: ${error.message} ${stderr}`));
-		});
-	});
-}
+import {temporaryDirectory, runTool} from './plans/helpers.js';
 
 const cryptsetup = await findCryptsetup(process.env['PATH']);
 const qemuImg = await access('/usr/bin/qemu-img', constants.X_OK).then(() => '/usr/bin/qemu-img').catch(() => undefined);
@@ -94,13 +80,13 @@ async function qemuLuks(t: ExecutionContext, s: Scene, options: string[] = []): 
 	const file = path.join(s.directory, `qemu-${randomBytes(3).toString('hex')}.luks`);
 	const secret = `secret,id=sec0,file=${s.passphraseFile}`;
 	const creation = ['key-secret=sec0', 'iter-time=10', ...options].join(',');
-	await run(tools(t).qemuImg, ['convert', '--object', secret, '-f', 'raw', '-O', 'luks', '-o', creation, s.plaintextFile, file]);
+	await runTool(tools(t).qemuImg, ['convert', '--object', secret, '-f', 'raw', '-O', 'luks', '-o', creation, s.plaintextFile, file]);
 	return file;
 }
 
 async function luksFormat(binary: string, file: string, passphraseFile: string, options: string[] = []): Promise<void> {
 	const fast = ['--batch-mode', '--pbkdf-force-iterations', '1000'];
-	await run(binary, ['luksFormat', '--type', 'luks1', ...fast, ...options, '--key-file', passphraseFile, file]);
+	await runTool(binary, ['luksFormat', '--type', 'luks1', ...fast, ...options, '--key-file', passphraseFile, file]);
 }
 
 /**
@@ -115,7 +101,7 @@ async function cryptsetupLuks(t: ExecutionContext, s: Scene, options: string[] =
 	// The payload exactly as long as the plaintext.
 	await truncate(file, (await payloadOffsetOf(file)) + s.plaintext.byteLength);
 	const target = `driver=luks,key-secret=sec0,file.filename=${file}`;
-	await run(qemu, ['convert', '-n', '--object', `secret,id=sec0,file=${s.passphraseFile}`, '-f', 'raw', s.plaintextFile, '--target-image-opts', target]);
+	await runTool(qemu, ['convert', '-n', '--object', `secret,id=sec0,file=${s.passphraseFile}`, '-f', 'raw', s.plaintextFile, '--target-image-opts', target]);
 	return file;
 }
 
@@ -221,7 +207,7 @@ test('a second passphrase cryptsetup added in another slot opens the container t
 	const secondFile = path.join(s.directory, 'second');
 	await writeFile(secondFile, second, {mode: 0o600});
 	const fast = ['--batch-mode', '--pbkdf-force-iterations', '1000'];
-	await run(tools(t).cryptsetup, ['luksAddKey', ...fast, '--key-file', s.passphraseFile, '--key-slot', '5', file, secondFile]);
+	await runTool(tools(t).cryptsetup, ['luksAddKey', ...fast, '--key-file', s.passphraseFile, '--key-slot', '5', file, secondFile]);
 	const bySecond = await plaintextOf(file, second);
 	t.is(bySecond.slot, 5);
 	t.true(isSame(bySecond.plaintext, s.plaintext));
@@ -297,7 +283,7 @@ test('a LUKS2 container (cryptsetup luksFormat --type luks2) is unsupported, wit
 	await writeFile(file, new Uint8Array());
 	await truncate(file, 20 * 1024 * 1024);
 	const fast = ['--batch-mode', '--pbkdf', 'pbkdf2', '--pbkdf-force-iterations', '1000'];
-	await run(tools(t).cryptsetup, ['luksFormat', '--type', 'luks2', ...fast, '--key-file', s.passphraseFile, file]);
+	await runTool(tools(t).cryptsetup, ['luksFormat', '--type', 'luks2', ...fast, '--key-file', s.passphraseFile, file]);
 	const result = await openLuks(createReadStream(file), s.passphrase);
 	t.is(result.result, 'unsupported');
 	t.regex((result as {reason?: string}).reason ?? '', /^LUKS2 is not read here/v);

@@ -6,7 +6,6 @@ here: the volume bundler is built elsewhere) comes back as a volume of a type wi
 a temporary image that is gone afterwards; and what must be refused is refused before anything changes.
 */
 import {Buffer} from 'node:buffer';
-import {execFile} from 'node:child_process';
 import {createHash, randomBytes} from 'node:crypto';
 import {
 	mkdir,
@@ -35,22 +34,10 @@ import {
 	runToEnd,
 	temporaryDirectory,
 	type CloudForTest,
+	runTool,
 } from './plans/helpers.js';
 
 const cryptsetup = await findCryptsetup(process.env['PATH']);
-
-async function run(file: string, args: string[]): Promise<void> {
-	await new Promise<void>((resolve, reject) => {
-		execFile(file, args, (error, _stdout, stderr) => {
-			if (error === null) {
-				resolve();
-				return;
-			}
-
-			reject(new Error(`${file} ${args.join(' ')}: ${error.message} ${stderr}`));
-		});
-	});
-}
 
 function planOf(result: PlanResult): Plan {
 	if (result.kind !== 'plan') {
@@ -116,7 +103,7 @@ async function luksImage(directory: string, key: Uint8Array, size = 4 * 1024 * 1
 	await writeFile(file, Buffer.alloc(0));
 	await truncate(file, size);
 	await writeFile(passphrase, Buffer.from(key).toString('hex'), {mode: 0o600});
-	await run(cryptsetup, ['luksFormat', '--type', 'luks1', '--batch-mode', '--pbkdf-force-iterations', '1000', '--key-file', passphrase, file]);
+	await runTool(cryptsetup, ['luksFormat', '--type', 'luks1', '--batch-mode', '--pbkdf-force-iterations', '1000', '--key-file', passphrase, file]);
 	await rm(passphrase);
 	const data = await readFile(file);
 	await rm(file);
@@ -226,7 +213,7 @@ test('a plain image comes back from its bundle byte for byte, with its formats, 
 	t.true(script.includes('--min-disk 2') && script.includes('--min-ram 512'), script);
 	const file = path.join(directory, '..', 'restore.sh');
 	await writeFile(file, script);
-	await t.notThrowsAsync(run('bash', ['-n', file]), 'the exported script parses');
+	await t.notThrowsAsync(runTool('bash', ['-n', file]), 'the exported script parses');
 });
 
 test('an encrypted image comes back with a NEW secret holding the key file\'s bytes, pointed at by cinder_encryption_key_id', async t => {

@@ -2,7 +2,6 @@
 The drill planner (issue 12) on the demo cloud: the guided restore's steps with a temporary volume and a check, what the
 check finds wrong, and that a drill whose check fails still removes its volume.
 */
-import {execFile} from 'node:child_process';
 import {createHash, randomBytes} from 'node:crypto';
 import {
 	mkdtemp,
@@ -37,20 +36,8 @@ import {
 	until,
 	volumesOf,
 	type CloudForTest,
+	runTool,
 } from './helpers.js';
-
-async function execFileAsync(file: string, args: string[]): Promise<void> {
-	await new Promise<void>((resolve, reject) => {
-		execFile(file, args, (error, _stdout, stderr) => {
-			if (error === null) {
-				resolve();
-				return;
-			}
-
-			reject(new Error(`${file} ${args.join(' ')}: ${error.message} ${stderr}`));
-		});
-	});
-}
 
 const luks = {
 	provider: 'luks', cipher: 'aes-xts-plain64', keySize: 256, controlLocation: 'front-end',
@@ -331,7 +318,7 @@ test('--verify-data on an image that is a LUKS2 container (which the reader does
 	await writeFile(file, new Uint8Array());
 	await truncate(file, 20 * 1024 * 1024);
 	const format = ['luksFormat', '--type', 'luks2', '--batch-mode', '--pbkdf', 'pbkdf2', '--pbkdf-force-iterations', '1000', '--key-file', passphraseFile, file];
-	await execFileAsync(cryptsetup, format);
+	await runTool(cryptsetup, format);
 	const {id: secretId} = await session.barbican!.storeSecret({
 		payload: key, algorithm: 'aes', bitLength: 256, secretType: 'symmetric',
 	});

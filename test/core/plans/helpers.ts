@@ -1,6 +1,7 @@
 /*
 What the plan tests share: the demo cloud with a session on it, a clock that runs waits faster, collecting events.
 */
+import {execFile} from 'node:child_process';
 import {mkdtemp, rm, stat} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
@@ -128,4 +129,20 @@ export async function sizeOf(file: string): Promise<number> {
 
 export async function runToEnd(plan: Plan, session: CloudSession, options: RunOptions = {}): Promise<PlanEvent[]> {
 	return collect(runPlan(plan, session, options));
+}
+
+/**
+Runs a tool (qemu-img, cryptsetup…) to its end; a failure rejects with its command line and stderr.
+*/
+export async function runTool(file: string, args: string[]): Promise<void> {
+	await new Promise<void>((resolve, reject) => {
+		execFile(file, args, (error, _stdout, stderr) => {
+			if (error === null) {
+				resolve();
+				return;
+			}
+
+			reject(new Error(`${file} ${args.join(' ')}: ${error.message} ${stderr}`));
+		});
+	});
 }
