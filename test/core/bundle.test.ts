@@ -25,7 +25,7 @@ import {bundleManifestSchema, parseManifest, type BundleManifest} from '../../so
 import {verifyBundle} from '../../source/core/bundle/verify.js';
 import {planImageBundle, planVolumeBundle} from '../../source/core/plans/bundle.js';
 import {toOpenstackCli} from '../../source/core/plans/cli-export.js';
-import type {Plan, PlanEvent, PlanResult} from '../../source/core/plans/types.js';
+import type {PlanEvent} from '../../source/core/plans/types.js';
 import type {CloudSession} from '../../source/openstack/api.js';
 import {
 	demoCloud,
@@ -38,17 +38,10 @@ import {
 	until,
 	volumeNames,
 	runTool,
+	planOf,
 } from './plans/helpers.js';
 
 const cryptsetup = await findCryptsetup(process.env['PATH']);
-
-function planOf(result: PlanResult): Plan {
-	if (result.kind !== 'plan') {
-		throw new Error(`Expected a plan, got ${JSON.stringify(result)}`);
-	}
-
-	return result.plan;
-}
 
 async function imageWith(session: CloudSession, data: Uint8Array, properties: Record<string, string> = {}): Promise<string> {
 	const glance = session.glance!;

@@ -24,7 +24,7 @@ import {planImageBundle} from '../../source/core/plans/bundle.js';
 import {toOpenstackCli} from '../../source/core/plans/cli-export.js';
 import {restoreRequestFrom} from '../../source/core/plans/commands.js';
 import {planBundleRestore, specDifferences} from '../../source/core/plans/restore-bundle.js';
-import type {Plan, PlanEvent, PlanResult} from '../../source/core/plans/types.js';
+import type {PlanEvent, PlanResult} from '../../source/core/plans/types.js';
 import type {CloudSession} from '../../source/openstack/api.js';
 import {
 	demoCloud,
@@ -35,17 +35,10 @@ import {
 	temporaryDirectory,
 	type CloudForTest,
 	runTool,
+	planOf,
 } from './plans/helpers.js';
 
 const cryptsetup = await findCryptsetup(process.env['PATH']);
-
-function planOf(result: PlanResult): Plan {
-	if (result.kind !== 'plan') {
-		throw new Error(`Expected a plan, got ${JSON.stringify(result)}`);
-	}
-
-	return result.plan;
-}
 
 function reasonOf(result: PlanResult): string {
 	if (result.kind !== 'refusal') {

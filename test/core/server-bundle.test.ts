@@ -20,7 +20,7 @@ import {verifyBundle} from '../../source/core/bundle/verify.js';
 import {toOpenstackCli} from '../../source/core/plans/cli-export.js';
 import {planBackup, planRestore} from '../../source/core/plans/commands.js';
 import {runPlan} from '../../source/core/plans/execute.js';
-import type {Plan, PlanEvent, PlanResult} from '../../source/core/plans/types.js';
+import type {PlanEvent} from '../../source/core/plans/types.js';
 import type {CloudSession} from '../../source/openstack/api.js';
 import {
 	demoCloud,
@@ -31,17 +31,11 @@ import {
 	temporaryDirectory,
 	until,
 	type CloudForTest,
+	planOf,
+	runTool,
 } from './plans/helpers.js';
 
 const cryptsetup = await findCryptsetup(process.env['PATH']);
-
-function planOf(result: PlanResult): Plan {
-	if (result.kind !== 'plan') {
-		throw new Error(`Expected a plan, got ${JSON.stringify(result)}`);
-	}
-
-	return result.plan;
-}
 
 function resultsOf(events: PlanEvent[]): Record<string, string | number> {
 	const end = last(events);
@@ -50,19 +44,6 @@ function resultsOf(events: PlanEvent[]): Record<string, string | number> {
 	}
 
 	return end.results;
-}
-
-async function bashParses(file: string, script: string): Promise<void> {
-	await writeFile(file, script);
-	await new Promise<void>((resolve, reject) => {
-		execFile('bash', ['-n', file], error => {
-			if (error === null) {
-				resolve();
-			} else {
-				reject(new Error(`bash -n ${file}: ${error.message}`));
-			}
-		});
-	});
 }
 
 async function volumeIn(session: CloudSession, request: {name: string; imageRef?: string; metadata?: Record<string, string>}) {
@@ -251,7 +232,8 @@ test('an interrupted server bundle continues without copying again what it finis
 	t.true(script.includes('SERVER_RECORD_MD5="$(openstack image show "$SERVER_IMAGE_IMAGE_ID" -c checksum -f value)"'));
 	t.true(script.includes('s/@MD5_1@/$SERVER_RECORD_MD5/'), 'the manifest takes what the record step read');
 	const scriptFile = path.join(path.dirname(directory), 'bundle.sh');
-	await t.notThrowsAsync(bashParses(scriptFile, script), 'the script parses');
+	await writeFile(scriptFile, script);
+	await t.notThrowsAsync(runTool('bash', ['-n', scriptFile]), 'the script parses');
 
 	// Stopped once the server's disk is in, recorded and its image removed.
 	const stop = new AbortController();
@@ -387,7 +369,8 @@ test('restore bundle boots a boot-from-volume server from its restored root volu
 	t.true(runbook.includes('--user-data <(python3 -c \'import base64, json, sys;'), 'the runbook reads the manifest for the user data');
 	t.false(runbook.includes(userData));
 	const runbookFile = path.join(path.dirname(gone.directory), 'restore.sh');
-	await t.notThrowsAsync(bashParses(runbookFile, runbook), 'the runbook parses');
+	await writeFile(runbookFile, runbook);
+	await t.notThrowsAsync(runTool('bash', ['-n', runbookFile]), 'the runbook parses');
 	const line = runbook.split('\n').find(text => text.includes('--user-data'))!;
 	const snippet = /<\((?<command>python3 .*?)\) /v.exec(line)?.groups?.['command'];
 	t.truthy(snippet, 'the runbook has the snippet');
@@ -442,7 +425,8 @@ test('restore bundle matches a flavor by its sizes, else refuses naming the flav
 	t.is(server.flavor.name, 'm1.large');
 	const runbook = toOpenstackCli(plan);
 	const runbookFile = path.join(path.dirname(gone.directory), 'restore.sh');
-	await t.notThrowsAsync(bashParses(runbookFile, runbook), 'the runbook parses');
+	await writeFile(runbookFile, runbook);
+	await t.notThrowsAsync(runTool('bash', ['-n', runbookFile]), 'the runbook parses');
 	t.true(runbook.includes('openstack --os-compute-api-version 2.37 server create --flavor 4 --image "$ITEM1_IMAGE_IMAGE_ID" '
 		+ '--block-device uuid="$ITEM2_VOLUME_VOLUME_ID",'
 		+ 'source_type=volume,destination_type=volume,boot_index=-1,device_name=/dev/vdb,delete_on_termination=false --nic none'), runbook);

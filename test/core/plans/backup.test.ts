@@ -8,7 +8,7 @@ import {toOpenstackCli} from '../../../source/core/plans/cli-export.js';
 import {backupRequestFrom, planUsage} from '../../../source/core/plans/commands.js';
 import {describePlan, formatPreview} from '../../../source/core/plans/describe.js';
 import {runPlan} from '../../../source/core/plans/execute.js';
-import type {Plan, PlanEvent, PlanResult} from '../../../source/core/plans/types.js';
+import type {PlanEvent} from '../../../source/core/plans/types.js';
 import type {CloudSession} from '../../../source/openstack/api.js';
 import {
 	collect,
@@ -19,15 +19,8 @@ import {
 	runToEnd,
 	until,
 	volumeNames,
+	planOf,
 } from './helpers.js';
-
-function planOf(result: PlanResult): Plan {
-	if (result.kind !== 'plan') {
-		throw new Error(`Expected a plan, got ${JSON.stringify(result)}`);
-	}
-
-	return result.plan;
-}
 
 async function availableVolume(session: CloudSession, name: string, size = 1) {
 	const volume = await session.cinder!.createVolume({size, name});

@@ -25,7 +25,7 @@ import {runPlan} from '../../../source/core/plans/execute.js';
 import {hexBytes} from '../../../source/core/plans/files.js';
 import {initialRunState, reducePlan} from '../../../source/core/plans/reduce.js';
 import {restoredVolumeProblems} from '../../../source/core/plans/operations/cinder.js';
-import type {Plan, PlanResult} from '../../../source/core/plans/types.js';
+import type {Plan} from '../../../source/core/plans/types.js';
 import {validatePlan} from '../../../source/core/plans/validate.js';
 import type {Volume} from '../../../source/openstack/types.js';
 import {
@@ -37,19 +37,12 @@ import {
 	volumesOf,
 	type CloudForTest,
 	runTool,
+	planOf,
 } from './helpers.js';
 
 const luks = {
 	provider: 'luks', cipher: 'aes-xts-plain64', keySize: 256, controlLocation: 'front-end',
 };
-
-function planOf(result: PlanResult): Plan {
-	if (result.kind !== 'plan') {
-		throw new Error(`Expected a plan, got ${JSON.stringify(result)}`);
-	}
-
-	return result.plan;
-}
 
 async function backupOf(context: CloudForTest, volumeType?: string) {
 	const {session} = context;

@@ -16,7 +16,7 @@ import {
 	UsageError,
 } from '../../../source/core/plans/commands.js';
 import {planRestoreBackupToNewVolume, planRestoreOntoVolume} from '../../../source/core/plans/restore.js';
-import type {Plan, PlanResult} from '../../../source/core/plans/types.js';
+import type {Plan} from '../../../source/core/plans/types.js';
 import type {CloudSession} from '../../../source/openstack/api.js';
 import {
 	demoCloud,
@@ -26,15 +26,8 @@ import {
 	until,
 	volumesOf,
 	type CloudForTest,
+	planOf,
 } from './helpers.js';
-
-function planOf(result: PlanResult): Plan {
-	if (result.kind !== 'plan') {
-		throw new Error(`Expected a plan, got ${JSON.stringify(result)}`);
-	}
-
-	return result.plan;
-}
 
 /**
 Replaces IDs, plan ids and dates so that a script can be compared with a snapshot.

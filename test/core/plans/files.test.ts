@@ -19,7 +19,6 @@ import {runPlan} from '../../../source/core/plans/execute.js';
 import {listUnfinished, readJournal} from '../../../source/core/plans/journal.js';
 import {cleanupPlan} from '../../../source/core/plans/recover.js';
 import {planImageFromFile, planSecretFromFile} from '../../../source/core/plans/restore.js';
-import type {Plan, PlanResult} from '../../../source/core/plans/types.js';
 import {openSession} from '../../../source/openstack/index.js';
 import {createFakeCloud, fixture, type FakeCloud} from '../../helpers/fake-cloud.js';
 import {
@@ -30,17 +29,10 @@ import {
 	runToEnd,
 	sizeOf,
 	temporaryDirectory,
+	planOf,
 } from './helpers.js';
 
 type Teardown = {teardown(fn: () => unknown): void};
-
-function planOf(result: PlanResult): Plan {
-	if (result.kind !== 'plan') {
-		throw new Error(`Expected a plan, got ${JSON.stringify(result)}`);
-	}
-
-	return result.plan;
-}
 
 async function sessionOn(t: Teardown, cloud: FakeCloud) {
 	const session = await openSession(cloud.config);

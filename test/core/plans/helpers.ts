@@ -10,7 +10,12 @@ import {startDemoCloud, type DemoCloud, type DemoCloudOptions} from '../../../so
 import {loadCloudConfig, openSession} from '../../../source/openstack/index.js';
 import type {CloudSession} from '../../../source/openstack/api.js';
 import {runPlan, type RunOptions} from '../../../source/core/plans/execute.js';
-import type {Clock, Plan, PlanEvent} from '../../../source/core/plans/types.js';
+import type {
+	Clock,
+	Plan,
+	PlanEvent,
+	PlanResult,
+} from '../../../source/core/plans/types.js';
 import type {Volume} from '../../../source/openstack/types.js';
 
 type Teardown = {teardown(fn: () => unknown): void};
@@ -145,4 +150,15 @@ export async function runTool(file: string, args: string[]): Promise<void> {
 			reject(new Error(`${file} ${args.join(' ')}: ${error.message} ${stderr}`));
 		});
 	});
+}
+
+/**
+The plan of a planning result; anything else (a refusal, a question) fails the test with what it was.
+*/
+export function planOf(result: PlanResult): Plan {
+	if (result.kind !== 'plan') {
+		throw new Error(`Expected a plan, got ${JSON.stringify(result)}`);
+	}
+
+	return result.plan;
 }

@@ -12,7 +12,7 @@ import {runPlan} from '../../../source/core/plans/execute.js';
 import type {JournalRecord} from '../../../source/core/plans/journal.js';
 import {resumePlan} from '../../../source/core/plans/recover.js';
 import {planRestoreBackupToNewVolume, planRestoreOntoVolume, planVolumeFromImage} from '../../../source/core/plans/restore.js';
-import type {Plan, PlanEvent, PlanResult} from '../../../source/core/plans/types.js';
+import type {Plan, PlanEvent} from '../../../source/core/plans/types.js';
 import type {CloudSession} from '../../../source/openstack/api.js';
 import {
 	collect,
@@ -24,19 +24,12 @@ import {
 	volumeNames,
 	volumesOf,
 	type CloudForTest,
+	planOf,
 } from './helpers.js';
 
 const luks = {
 	provider: 'luks', cipher: 'aes-xts-plain64', keySize: 256, controlLocation: 'front-end',
 };
-
-function planOf(result: PlanResult): Plan {
-	if (result.kind !== 'plan') {
-		throw new Error(`Expected a plan, got ${JSON.stringify(result)}`);
-	}
-
-	return result.plan;
-}
 
 async function available(session: CloudSession, volumeId: string) {
 	return until(async () => session.cinder!.getVolume(volumeId), volume => volume.status === 'available');

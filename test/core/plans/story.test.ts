@@ -4,7 +4,6 @@ Planners against the demo cloud's story seed: servers (one boot-from-volume with
 import test from 'ava';
 import {planImageDownload, planServerImage} from '../../../source/core/plans/backup.js';
 import {planVolumeFromImage} from '../../../source/core/plans/restore.js';
-import type {Plan, PlanResult} from '../../../source/core/plans/types.js';
 import type {CloudSession} from '../../../source/openstack/api.js';
 import type {Image, Server} from '../../../source/openstack/types.js';
 import {
@@ -14,15 +13,8 @@ import {
 	listAll,
 	runToEnd,
 	temporaryDirectory,
+	planOf,
 } from './helpers.js';
-
-function planOf(result: PlanResult): Plan {
-	if (result.kind !== 'plan') {
-		throw new Error(`Expected a plan, got ${JSON.stringify(result)}`);
-	}
-
-	return result.plan;
-}
 
 async function serverNamed(session: CloudSession, name: string): Promise<Server> {
 	const servers = await listAll(session.nova!.listServers());
