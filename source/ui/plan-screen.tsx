@@ -156,10 +156,10 @@ function useRunClock(phase: Phase, clock: Clock): number {
 	return now;
 }
 
-function PlanLines(props: {readonly lines: readonly Line[]; readonly width: number; readonly height: number; readonly theme: Theme}) {
-	// Too many lines for the screen: the first (the plan's title, or the run's phase) stays, the newest fill the rest.
+function PlanLines(props: {readonly lines: readonly Line[]; readonly width: number; readonly height: number; readonly theme: Theme; readonly isFirstKept: boolean}) {
+	// Too many lines for the screen: the last ones that fit; a run's first line (its phase: running, done, failed) stays.
 	const {lines, height} = props;
-	const visible = lines.length <= height || height < 2 ? lines.slice(Math.max(0, lines.length - height)) : [lines[0]!, ...lines.slice(lines.length - height + 1)];
+	const visible = !props.isFirstKept || lines.length <= height || height < 2 ? lines.slice(Math.max(0, lines.length - height)) : [lines[0]!, ...lines.slice(lines.length - height + 1)];
 	return (
 		<Box flexDirection='column' height={props.height}>
 			{visible.map((line, index) => (
@@ -236,5 +236,5 @@ export function PlanScreen(props: PlanScreenProps) {
 		lines.splice(keysAt === -1 ? lines.length : keysAt, 0, ...iacView.lines);
 	}
 
-	return <PlanLines lines={lines} width={props.width} height={props.height} theme={props.theme}/>;
+	return <PlanLines lines={lines} width={props.width} height={props.height} theme={props.theme} isFirstKept={phase.step === 'running'}/>;
 }
